@@ -1,0 +1,73 @@
+//! `Microsoft.MachineLearningServices/workspaces/computes`: clusters, instances, attached AKS.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::identity::null_as_empty;
+use super::workspace::empty_id_as_none;
+use super::ManagedServiceIdentity;
+use crate::id::ResourceId;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Compute {
+    pub id: ResourceId,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "null_as_empty")]
+    pub tags: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<ManagedServiceIdentity>,
+    #[serde(default)]
+    pub properties: ComputeProperties,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ComputeProperties {
+    #[serde(default)]
+    pub compute_type: ComputeType,
+    /// For attached computes (AKS, Kubernetes): the underlying resource.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "empty_id_as_none")]
+    pub resource_id: Option<ResourceId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisioning_state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// When the compute was created: a cluster made before its workspace's registry did not
+    /// get AcrPull on it automatically.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_on: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ComputeType {
+    AmlCompute,
+    ComputeInstance,
+    #[serde(rename = "AKS")]
+    Aks,
+    Kubernetes,
+    /// Other compute types (Databricks, DataFactory, VirtualMachine, ...): not image pullers.
+    #[serde(untagged)]
+    Other(String),
+}
+
+impl Default for ComputeType {
+    fn default() -> Self {
+        ComputeType::Other(String::new())
+    }
+}
+
+impl ComputeType {
+    /// Computes that pull images with their own managed identity.
+    pub fn has_own_identity(&self) -> bool {
+        matches!(self, ComputeType::AmlCompute | ComputeType::ComputeInstance)
+    }
+    /// Computes that pull images through an AKS cluster's kubelet identity.
+    pub fn is_attached_kubernetes(&self) -> bool {
+        matches!(self, ComputeType::Aks | ComputeType::Kubernetes)
+    }
+}

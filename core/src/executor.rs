@@ -1,0 +1,23 @@
+//! The seam between the core and the outside world: one request in, one response out.
+//!
+//! The web app implements [`Executor`] with `fetch` against ARM; the simulator implements it
+//! in memory. Everything above it (scan, apply) runs unchanged on either. The trait has no
+//! `Send` bound because browsers are single-threaded.
+
+use crate::request::{Request, Response};
+
+/// Why a request got no HTTP response at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    #[error("network error: {0}")]
+    Network(String),
+    #[error("the request was cancelled")]
+    Aborted,
+    #[error("not signed in: {0}")]
+    Unauthenticated(String),
+}
+
+#[allow(async_fn_in_trait)]
+pub trait Executor {
+    async fn execute(&self, request: Request) -> Result<Response, TransportError>;
+}

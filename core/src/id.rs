@@ -1,0 +1,514 @@
+//! ARM resource ids and scopes: parsing, case-insensitive identity, and the parent chain.
+//!
+//! Modelled on the Azure SDK for Go's `ResourceID`: an id is only ever *parsed* (or built by
+//! the typed constructors here, which parse what they build), it knows its parent all the way
+//! up to the tenant root, and keywords, namespaces, types and names compare case-insensitively
+//! because ARM does. `Display` returns the text exactly as it was given, so ids round-trip.
+//!
+//! This module does not know which resource types exist or what they mean; `arm` and
+//! `request` do.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+/// What went wrong parsing an id, naming the part that is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid Azure resource id {input:?}: {problem}")]
+pub struct IdError {
+    pub input: String,
+    pub problem: String,
+}
+
+/// The level an id sits at in the ARM scope hierarchy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScopeLevel {
+    /// `/` — the tenant root.
+    Tenant,
+    /// `/providers/Microsoft.Management/managementGroups/{name}`
+    ManagementGroup,
+    /// `/subscriptions/{id}`
+    Subscription,
+    /// `/subscriptions/{id}/resourceGroups/{name}`
+    ResourceGroup,
+    /// A resource (top-level, child or extension) under any of the above.
+    Resource,
+}
+
+/// One level of an id: where it ends in the text, and what it is.
+#[derive(Debug, Clone)]
+struct Level {
+    /// Byte offset in `text` where this level's text ends (exclusive).
+    end: usize,
+    /// The same offset in `key` (lowercasing may change byte lengths outside ASCII).
+    key_end: usize,
+    kind: LevelKind,
+}
+
+#[derive(Debug, Clone)]
+enum LevelKind {
+    ManagementGroup { name: (usize, usize) },
+    Subscription { id: (usize, usize) },
+    ResourceGroup { name: (usize, usize) },
+    /// `providers/{ns}/{type}/{name}` (a new provider) or `{type}/{name}` (a child).
+    Resource {
+        namespace: (usize, usize),
+        /// Type segments from the namespace's top-level type down to this one.
+        types: Vec<(usize, usize)>,
+        name: (usize, usize),
+        /// True when this level started with `providers/` under another resource.
+        extension: bool,
+    },
+}
+
+/// A parsed ARM resource id or scope.
+#[derive(Clone)]
+pub struct ResourceId {
+    /// The text as given, minus a trailing `/` (kept for display and round-trips).
+    text: String,
+    /// `text` lowercased: the identity used by `Eq`, `Hash` and `Ord`.
+    key: String,
+    levels: Vec<Level>,
+}
+
+impl ResourceId {
+    /// Parses an ARM id or scope. Leading `/` is required except that a scope written without
+    /// it (as the role-assignment `scope` parameter in spec examples is) is accepted too.
+    pub fn parse(input: &str) -> Result<ResourceId, IdError> {
+        let err = |problem: String| IdError { input: input.to_string(), problem };
+        if input.trim() != input {
+            return Err(err("it has leading or trailing white space".into()));
+        }
+        if input.is_empty() {
+            return Err(err("it is empty (the tenant root is written \"/\")".into()));
+        }
+        let mut text = if input.starts_with('/') { input.to_string() } else { format!("/{input}") };
+        while text.len() > 1 && text.ends_with('/') {
+            text.pop();
+        }
+        if text.contains("//") {
+            return Err(err("it has an empty segment (\"//\")".into()));
+        }
+        if let Some(bad) = text.chars().find(|c| c.is_control() || matches!(c, '?' | '#')) {
+            return Err(err(format!("it contains the character {bad:?}, which ARM ids never do")));
+        }
+        // Segment spans within `text`.
+        let mut segs: Vec<(usize, usize)> = Vec::new();
+        if text.len() > 1 {
+            let mut start = 1;
+            for (i, b) in text.bytes().enumerate().skip(1) {
+                if b == b'/' {
+                    segs.push((start, i));
+                    start = i + 1;
+                }
+            }
+            segs.push((start, text.len()));
+        }
+        let s = |span: (usize, usize)| &text[span.0..span.1];
+        let eq = |span: (usize, usize), kw: &str| s(span).eq_ignore_ascii_case(kw);
+
+        let mut levels = Vec::new();
+        let mut i = 0;
+        // Root-level scopes.
+        if i < segs.len() && eq(segs[i], "subscriptions") {
+            let id = *segs.get(i + 1).ok_or_else(|| err("\"subscriptions\" is not followed by a subscription id".into()))?;
+            levels.push(Level { end: id.1, key_end: 0, kind: LevelKind::Subscription { id } });
+            i += 2;
+            if i < segs.len() && eq(segs[i], "resourceGroups") {
+                let name = *segs.get(i + 1).ok_or_else(|| err("\"resourceGroups\" is not followed by a resource group name".into()))?;
+                levels.push(Level { end: name.1, key_end: 0, kind: LevelKind::ResourceGroup { name } });
+                i += 2;
+            }
+        } else if i + 1 < segs.len()
+            && eq(segs[i], "providers")
+            && eq(segs[i + 1], "Microsoft.Management")
+            && segs.get(i + 2).is_some_and(|t| eq(*t, "managementGroups"))
+        {
+            let name = *segs.get(i + 3).ok_or_else(|| err("\"managementGroups\" is not followed by a management group name".into()))?;
+            levels.push(Level { end: name.1, key_end: 0, kind: LevelKind::ManagementGroup { name } });
+            i += 4;
+        }
+        // Provider resources, children and extensions.
+        while i < segs.len() {
+            let seg = s(segs[i]);
+            if seg.eq_ignore_ascii_case("providers") {
+                let namespace = *segs.get(i + 1).ok_or_else(|| err("\"providers\" is not followed by a provider namespace".into()))?;
+                if !s(namespace).contains('.') {
+                    return Err(err(format!("{:?} after \"providers\" is not a provider namespace like Microsoft.ContainerRegistry", s(namespace))));
+                }
+                let ty = *segs.get(i + 2).ok_or_else(|| err(format!("provider {:?} is not followed by a resource type", s(namespace))))?;
+                let name = *segs.get(i + 3).ok_or_else(|| err(format!("resource type {:?} is not followed by a resource name", s(ty))))?;
+                let extension = levels.last().is_some_and(|l: &Level| matches!(l.kind, LevelKind::Resource { .. }));
+                levels.push(Level { end: name.1, key_end: 0, kind: LevelKind::Resource { namespace, types: vec![ty], name, extension } });
+                i += 4;
+            } else if let Some(LevelKind::Resource { namespace, types, .. }) = levels.last().map(|l| &l.kind) {
+                let (namespace, mut types) = (*namespace, types.clone());
+                let name = *segs.get(i + 1).ok_or_else(|| err(format!("child type {seg:?} is not followed by a name")))?;
+                types.push(segs[i]);
+                levels.push(Level { end: name.1, key_end: 0, kind: LevelKind::Resource { namespace, types, name, extension: false } });
+                i += 2;
+            } else if levels.is_empty() {
+                return Err(err(format!("it starts with {seg:?}; an id starts with \"/subscriptions/\", \"/providers/\" or is \"/\"")));
+            } else {
+                let after = s((1, segs[i].0.saturating_sub(1).max(1)));
+                return Err(err(format!("{seg:?} after {after:?} is neither \"resourceGroups\" nor \"providers\"")));
+            }
+        }
+        let key = text.to_lowercase();
+        for level in &mut levels {
+            level.key_end = text[..level.end].to_lowercase().len();
+        }
+        Ok(ResourceId { text, key, levels })
+    }
+
+    /// The tenant root scope `/`.
+    pub fn tenant() -> ResourceId {
+        ResourceId { text: "/".into(), key: "/".into(), levels: Vec::new() }
+    }
+
+    /// `/subscriptions/{id}`.
+    pub fn subscription(id: &str) -> Result<ResourceId, IdError> {
+        check_name(id, "subscription id")?;
+        ResourceId::parse(&format!("/subscriptions/{id}"))
+    }
+
+    /// `/providers/Microsoft.Management/managementGroups/{name}`.
+    pub fn management_group(name: &str) -> Result<ResourceId, IdError> {
+        check_name(name, "management group name")?;
+        ResourceId::parse(&format!("/providers/Microsoft.Management/managementGroups/{name}"))
+    }
+
+    /// `/subscriptions/{id}/resourceGroups/{name}`.
+    pub fn resource_group(subscription: &str, name: &str) -> Result<ResourceId, IdError> {
+        check_name(subscription, "subscription id")?;
+        check_name(name, "resource group name")?;
+        ResourceId::parse(&format!("/subscriptions/{subscription}/resourceGroups/{name}"))
+    }
+
+    /// `{self}/providers/{namespace}/{type}/{name}`: a top-level resource under this scope, or an
+    /// extension resource when `self` is itself a resource.
+    pub fn provider(&self, namespace: &str, ty: &str, name: &str) -> Result<ResourceId, IdError> {
+        check_name(namespace, "provider namespace")?;
+        check_name(ty, "resource type")?;
+        check_name(name, "resource name")?;
+        ResourceId::parse(&format!("{}/providers/{namespace}/{ty}/{name}", self.prefix()))
+    }
+
+    /// `{self}/{type}/{name}`: a child resource of this resource.
+    pub fn child(&self, ty: &str, name: &str) -> Result<ResourceId, IdError> {
+        if self.level() != ScopeLevel::Resource {
+            return Err(IdError { input: self.text.clone(), problem: format!("a {:?} scope has no child resources; use provider()", self.level()) });
+        }
+        check_name(ty, "child resource type")?;
+        check_name(name, "child resource name")?;
+        ResourceId::parse(&format!("{}/{ty}/{name}", self.text))
+    }
+
+    fn prefix(&self) -> &str {
+        if self.text == "/" { "" } else { &self.text }
+    }
+
+    fn span(&self, span: (usize, usize)) -> &str {
+        &self.text[span.0..span.1]
+    }
+
+    /// The id exactly as given (without a trailing `/`).
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The lowercased id: a stable key for maps and joins with other data sources.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    pub fn level(&self) -> ScopeLevel {
+        match self.levels.last().map(|l| &l.kind) {
+            None => ScopeLevel::Tenant,
+            Some(LevelKind::ManagementGroup { .. }) => ScopeLevel::ManagementGroup,
+            Some(LevelKind::Subscription { .. }) => ScopeLevel::Subscription,
+            Some(LevelKind::ResourceGroup { .. }) => ScopeLevel::ResourceGroup,
+            Some(LevelKind::Resource { .. }) => ScopeLevel::Resource,
+        }
+    }
+
+    /// The enclosing scope; `None` only for the tenant root.
+    pub fn parent(&self) -> Option<ResourceId> {
+        if self.levels.is_empty() {
+            return None;
+        }
+        Some(self.truncate(self.levels.len() - 1))
+    }
+
+    /// The id made of the first `n` levels.
+    fn truncate(&self, n: usize) -> ResourceId {
+        if n == 0 {
+            return ResourceId::tenant();
+        }
+        let last = &self.levels[n - 1];
+        ResourceId { text: self.text[..last.end].to_string(), key: self.key[..last.key_end].to_string(), levels: self.levels[..n].to_vec() }
+    }
+
+    /// This id, then its parent, and so on up to the tenant root.
+    pub fn ancestors(&self) -> impl Iterator<Item = ResourceId> {
+        std::iter::successors(Some(self.clone()), |id| id.parent())
+    }
+
+    /// True when `self` is `other` or encloses it (a role assigned at `self` applies at `other`).
+    pub fn contains(&self, other: &ResourceId) -> bool {
+        if self.levels.is_empty() {
+            return true;
+        }
+        // Keys are compared at level boundaries only: `/subscriptions/a` does not contain
+        // `/subscriptions/ab`.
+        let n = self.levels.len();
+        n <= other.levels.len() && other.levels[n - 1].key_end == self.key.len() && other.key.starts_with(&self.key)
+    }
+
+    /// True when `self` strictly encloses `other`.
+    pub fn is_ancestor_of(&self, other: &ResourceId) -> bool {
+        self.levels.len() < other.levels.len() && self.contains(other)
+    }
+
+    /// Subscription id, for ids under a subscription.
+    pub fn subscription_id(&self) -> Option<&str> {
+        self.levels.iter().find_map(|l| match l.kind {
+            LevelKind::Subscription { id } => Some(self.span(id)),
+            _ => None,
+        })
+    }
+
+    /// Resource group name, for ids under a resource group.
+    pub fn resource_group_name(&self) -> Option<&str> {
+        self.levels.iter().find_map(|l| match l.kind {
+            LevelKind::ResourceGroup { name } => Some(self.span(name)),
+            _ => None,
+        })
+    }
+
+    /// The last name in the id: resource name, group name, subscription id or group name.
+    pub fn name(&self) -> &str {
+        match self.levels.last().map(|l| &l.kind) {
+            None => "/",
+            Some(LevelKind::ManagementGroup { name } | LevelKind::ResourceGroup { name } | LevelKind::Resource { name, .. }) => self.span(*name),
+            Some(LevelKind::Subscription { id }) => self.span(*id),
+        }
+    }
+
+    /// Provider namespace of a resource id, e.g. `Microsoft.ContainerRegistry`.
+    pub fn namespace(&self) -> Option<&str> {
+        match self.levels.last().map(|l| &l.kind) {
+            Some(LevelKind::Resource { namespace, .. }) => Some(self.span(*namespace)),
+            _ => None,
+        }
+    }
+
+    /// Full resource type as ARM writes it in the `type` field, e.g.
+    /// `Microsoft.MachineLearningServices/workspaces/computes`. Scopes have their own:
+    /// `Microsoft.Resources/subscriptions`, `Microsoft.Resources/resourceGroups`,
+    /// `Microsoft.Management/managementGroups`, and `/` for the tenant.
+    pub fn resource_type(&self) -> String {
+        match self.levels.last().map(|l| &l.kind) {
+            None => "/".into(),
+            Some(LevelKind::ManagementGroup { .. }) => "Microsoft.Management/managementGroups".into(),
+            Some(LevelKind::Subscription { .. }) => "Microsoft.Resources/subscriptions".into(),
+            Some(LevelKind::ResourceGroup { .. }) => "Microsoft.Resources/resourceGroups".into(),
+            Some(LevelKind::Resource { namespace, types, .. }) => {
+                let mut t = self.span(*namespace).to_string();
+                for ty in types {
+                    t.push('/');
+                    t.push_str(self.span(*ty));
+                }
+                t
+            }
+        }
+    }
+
+    /// True when the resource type equals `ty` (case-insensitively).
+    pub fn is_type(&self, ty: &str) -> bool {
+        self.resource_type().eq_ignore_ascii_case(ty)
+    }
+
+    /// True for `{scope}/providers/...` under another resource (role assignments on a registry).
+    pub fn is_extension(&self) -> bool {
+        matches!(self.levels.last().map(|l| &l.kind), Some(LevelKind::Resource { extension: true, .. }))
+    }
+
+    /// For an extension resource, the scope it extends (e.g. the registry a role assignment is
+    /// on); for anything else, the parent scope.
+    pub fn scope(&self) -> Option<ResourceId> {
+        match &self.levels.last()?.kind {
+            // A resource's chain of types started at the level `types.len()` back.
+            LevelKind::Resource { types, .. } => Some(self.truncate(self.levels.len() - types.len())),
+            _ => self.parent(),
+        }
+    }
+}
+
+fn check_name(value: &str, what: &str) -> Result<(), IdError> {
+    let problem = if value.is_empty() {
+        Some(format!("the {what} is empty"))
+    } else if value.contains('/') {
+        Some(format!("the {what} {value:?} contains \"/\""))
+    } else if value.trim() != value {
+        Some(format!("the {what} {value:?} has leading or trailing white space"))
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(IdError { input: value.to_string(), problem }),
+        None => Ok(()),
+    }
+}
+
+impl PartialEq for ResourceId {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+impl Eq for ResourceId {}
+impl Hash for ResourceId {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.key.hash(state)
+    }
+}
+impl PartialOrd for ResourceId {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for ResourceId {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key.cmp(&other.key)
+    }
+}
+impl fmt::Display for ResourceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+impl fmt::Debug for ResourceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ResourceId({:?})", self.text)
+    }
+}
+impl std::str::FromStr for ResourceId {
+    type Err = IdError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ResourceId::parse(s)
+    }
+}
+impl serde::Serialize for ResourceId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+impl<'de> serde::Deserialize<'de> for ResourceId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        ResourceId::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REG: &str = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-ml/providers/Microsoft.ContainerRegistry/registries/acrml";
+
+    #[test]
+    fn equality_ignores_case_display_keeps_it() {
+        let a = ResourceId::parse(REG).unwrap();
+        let b = ResourceId::parse(&REG.to_lowercase()).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.to_string(), REG);
+        let mut set = std::collections::HashSet::new();
+        set.insert(a);
+        assert!(set.contains(&b));
+    }
+
+    #[test]
+    fn levels_and_parts() {
+        let id = ResourceId::parse("/subscriptions/s1/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w/computes/c").unwrap();
+        assert_eq!(id.level(), ScopeLevel::Resource);
+        assert_eq!(id.resource_type(), "Microsoft.MachineLearningServices/workspaces/computes");
+        assert_eq!(id.name(), "c");
+        assert_eq!(id.subscription_id(), Some("s1"));
+        assert_eq!(id.resource_group_name(), Some("rg"));
+        let chain: Vec<String> = id.ancestors().map(|a| a.to_string()).collect();
+        assert_eq!(
+            chain,
+            [
+                "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w/computes/c",
+                "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w",
+                "/subscriptions/s1/resourceGroups/rg",
+                "/subscriptions/s1",
+                "/",
+            ]
+        );
+    }
+
+    #[test]
+    fn extension_resources() {
+        let ra = ResourceId::parse(&format!("{REG}/providers/Microsoft.Authorization/roleAssignments/abc")).unwrap();
+        assert!(ra.is_extension());
+        assert_eq!(ra.resource_type(), "Microsoft.Authorization/roleAssignments");
+        assert_eq!(ra.scope().unwrap().to_string(), REG);
+        let sub_ra = ResourceId::parse("/subscriptions/s1/providers/Microsoft.Authorization/roleAssignments/x").unwrap();
+        assert!(!sub_ra.is_extension());
+        assert_eq!(sub_ra.scope().unwrap().to_string(), "/subscriptions/s1");
+        let root_rd = ResourceId::parse("/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d").unwrap();
+        assert_eq!(root_rd.scope().unwrap(), ResourceId::tenant());
+    }
+
+    #[test]
+    fn containment_is_by_level_not_by_prefix() {
+        let sub = ResourceId::parse("/subscriptions/a").unwrap();
+        let other = ResourceId::parse("/subscriptions/ab/resourceGroups/x").unwrap();
+        assert!(!sub.contains(&other));
+        let rg = ResourceId::parse("/SUBSCRIPTIONS/A/resourcegroups/RG").unwrap();
+        assert!(sub.contains(&rg));
+        assert!(sub.is_ancestor_of(&rg));
+        assert!(!rg.is_ancestor_of(&sub));
+        assert!(ResourceId::tenant().contains(&rg));
+        let sibling = ResourceId::parse("/subscriptions/a/resourceGroups/rg2").unwrap();
+        assert!(!rg.contains(&sibling));
+    }
+
+    #[test]
+    fn management_group_scope() {
+        let mg = ResourceId::parse("/providers/Microsoft.Management/managementGroups/root-mg").unwrap();
+        assert_eq!(mg.level(), ScopeLevel::ManagementGroup);
+        assert_eq!(mg.name(), "root-mg");
+        assert_eq!(mg.parent().unwrap(), ResourceId::tenant());
+    }
+
+    #[test]
+    fn errors_name_the_offending_part() {
+        let cases = [
+            ("", "empty"),
+            ("/subscriptions", "not followed by a subscription id"),
+            ("/subscriptions/s/resourceGroups", "resource group name"),
+            ("/subscriptions/s/foo/bar", "\"foo\""),
+            ("/subscriptions/s/providers/NoDot/t/n", "\"NoDot\""),
+            ("/subscriptions/s/providers/Microsoft.X/type", "\"type\" is not followed by a resource name"),
+            ("/subscriptions//x", "empty segment"),
+            ("/hello", "\"hello\""),
+        ];
+        for (input, needle) in cases {
+            let e = ResourceId::parse(input).unwrap_err().to_string();
+            assert!(e.contains(needle), "{input:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn builders_parse_what_they_build() {
+        let rg = ResourceId::resource_group("s", "rg").unwrap();
+        let acr = rg.provider("Microsoft.ContainerRegistry", "registries", "r").unwrap();
+        assert_eq!(acr.to_string(), "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/r");
+        assert!(rg.provider("Microsoft.X", "t", "a/b").is_err());
+        let ra = acr.provider("Microsoft.Authorization", "roleAssignments", "n").unwrap();
+        assert!(ra.is_extension());
+        assert!(rg.child("x", "y").is_err());
+    }
+}

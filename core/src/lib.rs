@@ -1,0 +1,34 @@
+//! pullpath-core: everything pullpath knows about Azure, with no I/O.
+//!
+//! The core never touches the network, the clock or a random source. Requests leave it as
+//! data ([`request::Request`]), responses come back as data ([`request::Response`]), and time
+//! and randomness are passed in by the host (web app, CLI, tests).
+
+// ARM contract
+pub mod arm;
+pub mod id;
+pub mod request;
+
+// Reading a tenant
+pub mod executor;
+pub mod inventory;
+pub mod scan;
+pub mod snapshot;
+
+// Understanding it
+pub mod access;
+pub mod catalog;
+pub mod findings;
+pub mod graph;
+pub mod rbac;
+
+// Changing it
+pub mod apply;
+pub mod export;
+pub mod intent;
+pub mod plan;
+
+// The simulated tenant
+pub mod sim;
+
+pub use id::ResourceId;

@@ -1,0 +1,1 @@
+//! Contract tests against the official Azure specs in `../shared/azure` (see tests/).

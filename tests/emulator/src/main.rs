@@ -1,0 +1,2 @@
+//! The loopback ARM emulator (to be built: see ARCHITECTURE.md).
+fn main() {}
