@@ -8,6 +8,7 @@
 //! answers operations it does not implement with ARM's own `NoRegisteredProviderFound`-style
 //! 400 error rather than pretending to succeed.
 
+pub mod faults;
 mod writes;
 
 use std::collections::BTreeMap;
@@ -69,6 +70,10 @@ impl Sim {
 
     /// Serves one request.
     pub fn handle(&mut self, req: &Request) -> Response {
+        // Long-running operations' status monitors live with the writes that start them.
+        if let Some(status) = self.operation_status(req) {
+            return status;
+        }
         match req.method {
             Method::Get => self.get(req),
             Method::Put => self.put(req),

@@ -11,6 +11,11 @@ use crate::id::ResourceId;
 use crate::request::{Request, Response};
 
 impl Sim {
+    /// Answers a poll of a long-running operation's status URL, if `req` is one.
+    pub(super) fn operation_status(&mut self, _req: &Request) -> Option<Response> {
+        None
+    }
+
     pub(super) fn put(&mut self, req: &Request) -> Response {
         let id = match ResourceId::parse(&req.path) {
             Ok(id) => id,

@@ -1,0 +1,1 @@
+//! Fault injection for the simulator (being written).
