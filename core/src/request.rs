@@ -188,6 +188,131 @@ pub fn get(id: &ResourceId) -> Option<Request> {
     Some(request(Method::Get, id.as_str().into(), kind.api_version()))
 }
 
+/// `{scope}` as a path prefix: empty for the tenant root so paths never start with `//`.
+fn scope_path(scope: &ResourceId) -> &str {
+    match scope.as_str() {
+        "/" => "",
+        s => s,
+    }
+}
+
+/// A name that goes into one path segment. Names come from users and from ARM; a `/` in one
+/// would silently address a different resource, so it is escaped into the segment instead
+/// (ARM then answers 404/400 for the odd name rather than acting on something else).
+fn segment(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.contains('/') {
+        std::borrow::Cow::Owned(name.replace('/', "%2F"))
+    } else {
+        std::borrow::Cow::Borrowed(name)
+    }
+}
+
+fn with_body(mut request: Request, body: &impl Serialize) -> Request {
+    // The wire models here serialise infallibly (no maps with non-string keys, no custom
+    // serialisers that fail); `Null` would be caught by the contract tests.
+    request.body = Some(serde_json::to_value(body).unwrap_or(serde_json::Value::Null));
+    request
+}
+
+/// `PUT {scope}/providers/Microsoft.Authorization/roleAssignments/{name}`
+/// (RoleAssignments_Create). `name` is the assignment's GUID, chosen by the caller (the core
+/// does not make up ids; see `uuid` v5 in `plan`).
+pub fn put_role_assignment(scope: &ResourceId, name: &str, body: &crate::arm::RoleAssignmentCreate) -> Request {
+    let kind = ResourceKind::RoleAssignment;
+    let path = format!("{}/providers/Microsoft.Authorization/roleAssignments/{}", scope_path(scope), segment(name));
+    with_body(request(Method::Put, path, kind.api_version()), body)
+}
+
+/// `DELETE {roleAssignmentId}` (RoleAssignments_Delete, which is the same path).
+pub fn delete_role_assignment(id: &ResourceId) -> Request {
+    request(Method::Delete, id.as_str().into(), ResourceKind::RoleAssignment.api_version())
+}
+
+/// `PATCH {registry}` (Registries_Update) with RegistryUpdateParameters: only the fields set
+/// in `body` change.
+pub fn patch_registry(id: &ResourceId, body: &crate::arm::RegistryUpdate) -> Request {
+    with_body(request(Method::Patch, id.as_str().into(), ResourceKind::Registry.api_version()), body)
+}
+
+/// Changes a compute's managed identity: `PUT {compute}` (Compute_CreateOrUpdate) with the
+/// whole current compute and the new `identity`.
+///
+/// Why PUT: in machineLearningServices.json 2024-10-01 the body of Compute_Update (PATCH) is
+/// ClusterUpdateParameters, which holds only scale settings — it has no `identity`. The PUT
+/// *replaces* the compute, so `current` must be the compute exactly as a fresh GET returned
+/// it: [`crate::arm::Compute`] keeps unknown fields for this reason. Read-only fields that
+/// describe the resource rather than configure it (`id`, `name`, `type`, `systemData`,
+/// provisioning state, timestamps, errors) are left out of the body; ARM ignores the nested
+/// read-only ones (node counts, allocation state) that remain.
+///
+/// In the identity, read-only `principalId`/`tenantId` are dropped and each user-assigned
+/// identity is sent as `{}`, as the ManagedServiceIdentity schema requires in requests.
+pub fn update_compute_identity(current: &crate::arm::Compute, identity: &crate::arm::ManagedServiceIdentity) -> Request {
+    let mut compute = current.clone();
+    for key in ["id", "name", "type", "systemData"] {
+        compute.extra.remove(key);
+    }
+    compute.properties.provisioning_state = None;
+    compute.properties.created_on = None;
+    for key in ["modifiedOn", "provisioningErrors", "isAttachedCompute"] {
+        compute.properties.extra.remove(key);
+    }
+    compute.identity = Some(request_identity(identity));
+    let mut body = serde_json::to_value(&compute).unwrap_or(serde_json::Value::Null);
+    if let Some(obj) = body.as_object_mut() {
+        // `id` and `name` are typed fields of `Compute` (always serialised); the PUT names
+        // the compute by its path.
+        obj.remove("id");
+        obj.remove("name");
+    }
+    let mut r = request(Method::Put, current.id.as_str().into(), ResourceKind::Compute.api_version());
+    r.body = Some(body);
+    r
+}
+
+/// An `identity` block as a request may carry it.
+fn request_identity(identity: &crate::arm::ManagedServiceIdentity) -> crate::arm::ManagedServiceIdentity {
+    let mut out = identity.clone();
+    out.principal_id = None;
+    out.tenant_id = None;
+    for v in out.user_assigned_identities.values_mut() {
+        *v = crate::arm::UserAssignedIdentityRef::default();
+    }
+    out
+}
+
+/// `PUT {workspace}/connections/{name}` (WorkspaceConnections_Create); `id` is the
+/// connection's id.
+pub fn put_connection(id: &ResourceId, body: &crate::arm::ConnectionCreate) -> Request {
+    with_body(request(Method::Put, id.as_str().into(), ResourceKind::Connection.api_version()), body)
+}
+
+/// `DELETE {connection}` (WorkspaceConnections_Delete).
+pub fn delete_connection(id: &ResourceId) -> Request {
+    request(Method::Delete, id.as_str().into(), ResourceKind::Connection.api_version())
+}
+
+/// `GET {scope}/providers/Microsoft.Authorization/permissions`: what the signed-in caller may
+/// do at `scope`. The 2022-04-01 spec defines this for resource groups
+/// (Permissions_ListForResourceGroup) and resources (Permissions_ListForResource); ARM also
+/// answers it at a subscription, which the spec does not describe.
+pub fn list_permissions(scope: &ResourceId) -> Request {
+    let path = format!("{}/providers/Microsoft.Authorization/permissions", scope_path(scope));
+    request(Method::Get, path, PERMISSIONS_API_VERSION)
+}
+
+/// `POST /providers/Microsoft.ResourceGraph/resources` (Resources).
+pub fn resource_graph(body: &crate::arm::QueryRequest) -> Request {
+    with_body(request(Method::Post, "/providers/Microsoft.ResourceGraph/resources".into(), RESOURCE_GRAPH_API_VERSION), body)
+}
+
+/// `GET {scope}/providers/Microsoft.Authorization/roleDefinitions` (RoleDefinitions_List):
+/// built-in roles plus the custom roles assignable at `scope`.
+pub fn list_role_definitions(scope: &ResourceId) -> Request {
+    let path = format!("{}/providers/Microsoft.Authorization/roleDefinitions", scope_path(scope));
+    request(Method::Get, path, ResourceKind::RoleDefinition.api_version())
+}
+
 /// Follow a `nextLink`: the caller has already checked it points at the ARM origin; the link
 /// is split into path and query so it travels as data like every other request.
 pub fn next_page(path: &str, query: Vec<(String, String)>) -> Request {
@@ -220,6 +345,55 @@ mod tests {
         let sub = ResourceId::subscription("00000000-0000-0000-0000-000000000001").unwrap();
         let r = list_in_subscription(&sub, ResourceKind::Registry);
         assert_eq!(r.url("https://management.azure.com/"), "https://management.azure.com/subscriptions/00000000-0000-0000-0000-000000000001/providers/Microsoft.ContainerRegistry/registries?api-version=2025-04-01");
+    }
+
+    #[test]
+    fn write_builders_put_names_in_one_segment() {
+        let rg = ResourceId::resource_group("s", "rg").unwrap();
+        let acr = rg.provider("Microsoft.ContainerRegistry", "registries", "acr").unwrap();
+        let body: crate::arm::RoleAssignmentCreate = serde_json::from_value(serde_json::json!({"properties": {
+            "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d",
+            "principalId": "p", "principalType": "ServicePrincipal"}}))
+        .unwrap();
+        let r = put_role_assignment(&acr, "n", &body);
+        assert_eq!(r.path, format!("{acr}/providers/Microsoft.Authorization/roleAssignments/n"));
+        assert_eq!(r.method, Method::Put);
+        assert_eq!(r.api_version(), Some("2022-04-01"));
+        // A `/` in a name must not reach another resource.
+        let evil = put_role_assignment(&acr, "../../x", &body);
+        assert!(evil.path_and_query().contains("..%252F..%252Fx"), "{}", evil.path_and_query());
+        // Tenant-root scopes do not produce `//`.
+        assert_eq!(list_role_definitions(&ResourceId::tenant()).path, "/providers/Microsoft.Authorization/roleDefinitions");
+        assert_eq!(list_permissions(&rg).path, "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Authorization/permissions");
+    }
+
+    #[test]
+    fn compute_identity_update_puts_the_whole_compute() {
+        let current: crate::arm::Compute = serde_json::from_value(serde_json::json!({
+            "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w/computes/c",
+            "name": "c", "type": "Microsoft.MachineLearningServices/workspaces/computes", "location": "eastus",
+            "systemData": {"createdBy": "x"},
+            "identity": {"type": "SystemAssigned", "principalId": "old", "tenantId": "t"},
+            "properties": {"computeType": "AmlCompute", "provisioningState": "Succeeded", "createdOn": "2020", "modifiedOn": "2021",
+                "properties": {"vmSize": "STANDARD_NC6", "scaleSettings": {"maxNodeCount": 4}}}
+        }))
+        .unwrap();
+        let uai = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u";
+        let identity: crate::arm::ManagedServiceIdentity = serde_json::from_value(serde_json::json!({
+            "type": "SystemAssigned, UserAssigned", "principalId": "old",
+            "userAssignedIdentities": {uai: {"principalId": "p", "clientId": "c"}}}))
+        .unwrap();
+        let r = update_compute_identity(&current, &identity);
+        assert_eq!(r.method, Method::Put);
+        assert_eq!(r.path, current.id.as_str());
+        assert_eq!(
+            r.body.unwrap(),
+            serde_json::json!({
+                "location": "eastus",
+                "identity": {"type": "SystemAssigned,UserAssigned", "userAssignedIdentities": {uai: {}}},
+                "properties": {"computeType": "AmlCompute", "properties": {"vmSize": "STANDARD_NC6", "scaleSettings": {"maxNodeCount": 4}}}
+            })
+        );
     }
 
     #[test]

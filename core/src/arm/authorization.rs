@@ -120,3 +120,14 @@ pub struct Permission {
     #[serde(default)]
     pub not_data_actions: Vec<String>,
 }
+
+/// The response of `GET {scope}/providers/Microsoft.Authorization/permissions`: what the
+/// *caller* may do at that scope (used to tell which fixes the signed-in user can apply).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct PermissionGetResult {
+    #[serde(default)]
+    pub value: Vec<Permission>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_link: Option<String>,
+}

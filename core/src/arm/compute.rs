@@ -23,6 +23,10 @@ pub struct Compute {
     pub identity: Option<ManagedServiceIdentity>,
     #[serde(default)]
     pub properties: ComputeProperties,
+    /// Every other top-level field (`sku`, `type`, `systemData`, ...), kept because changing a
+    /// compute's identity is a PUT of the whole resource: dropping fields would erase them.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
@@ -41,6 +45,10 @@ pub struct ComputeProperties {
     /// get AcrPull on it automatically.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_on: Option<String>,
+    /// Every other property (`properties.properties` with scale settings and VM size,
+    /// `computeLocation`, ...), kept for the same reason as [`Compute::extra`].
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -51,3 +51,56 @@ impl Connection {
         self.properties.auth_type.eq_ignore_ascii_case("ManagedIdentity")
     }
 }
+
+/// The body of `PUT .../workspaces/{w}/connections/{name}` for the one kind of connection
+/// pullpath creates: a container registry reached with a user-assigned managed identity, so
+/// image builds can pull from a registry the workspace identity cannot read.
+///
+/// Category and auth type are single-variant enums so the body cannot name anything else.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionCreate {
+    pub properties: ConnectionCreateProperties,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionCreateProperties {
+    pub category: ConnectionCategory,
+    pub auth_type: ConnectionAuthType,
+    /// The registry's login server, e.g. `myacr.azurecr.io`.
+    pub target: String,
+    pub credentials: ManagedIdentityCredentials,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConnectionCategory {
+    ContainerRegistry,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConnectionAuthType {
+    ManagedIdentity,
+}
+
+/// `credentials` of a `ManagedIdentity` connection: which user-assigned identity to use.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagedIdentityCredentials {
+    pub resource_id: ResourceId,
+    pub client_id: String,
+}
+
+impl ConnectionCreate {
+    /// A ContainerRegistry connection to `target` (a login server) using `identity`.
+    pub fn container_registry(target: impl Into<String>, identity: ResourceId, client_id: impl Into<String>) -> ConnectionCreate {
+        ConnectionCreate {
+            properties: ConnectionCreateProperties {
+                category: ConnectionCategory::ContainerRegistry,
+                auth_type: ConnectionAuthType::ManagedIdentity,
+                target: target.into(),
+                credentials: ManagedIdentityCredentials { resource_id: identity, client_id: client_id.into() },
+            },
+        }
+    }
+}
