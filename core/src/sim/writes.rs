@@ -1,30 +1,242 @@
-//! Write operations of the simulator: role assignment PUT/DELETE, resource PATCH.
+//! Write operations of the simulator: role assignment PUT/DELETE, registry PATCH, compute
+//! PUT/PATCH (identity changes), connection PUT/DELETE, and the long-running operations some
+//! of them start, with status monitors served by [`Sim::operation_status`].
 //!
-//! Kept apart from reads so the apply engine's needs (conflicts, idempotency, LROs) grow
-//! here without touching discovery.
+//! Not here: reads and lists (`sim`), injected transport faults (`sim::faults`).
+//!
+//! Long-running operations are deterministic: each answers `InProgress` for
+//! [`LroBehaviour::polls`] polls and then ends as [`LroBehaviour::outcome`] says. Their
+//! records (and the behaviour setting) are kept in the resource map under ARM-shaped ids of
+//! types ARM would never list, because the simulator has no other state; use
+//! [`Sim::tenant_resources`] to see the tenant without them.
 
 use serde_json::{json, Value};
 
-use super::{merge, not_found, not_supported, Sim};
+use super::faults::{LroBehaviour, LroOutcome};
+use super::{merge, not_found, not_supported, Sim, DEMO_TENANT_ID};
 use crate::arm::ErrorResponse;
 use crate::id::ResourceId;
-use crate::request::{Request, Response};
+use crate::request::{Method, Request, Response};
+
+const ROLE_ASSIGNMENTS: &str = "Microsoft.Authorization/roleAssignments";
+const REGISTRIES: &str = "Microsoft.ContainerRegistry/registries";
+const COMPUTES: &str = "Microsoft.MachineLearningServices/workspaces/computes";
+const CONNECTIONS: &str = "Microsoft.MachineLearningServices/workspaces/connections";
+const IDENTITIES: &str = "Microsoft.ManagedIdentity/userAssignedIdentities";
+
+/// Status monitor types: the Azure-AsyncOperation form (status document) and the Location
+/// form (202 until done, then the final answer), as AML and ACR name them.
+const ML_ASYNC: &str = "computeOperationsStatus";
+const ML_LOCATION: &str = "computeOperationResults";
+const ACR_ASYNC: &str = "operationStatuses";
+/// Where the LRO setting is kept; no real provider has this namespace.
+const SETTINGS_ID: &str = "/providers/Pullpath.Simulator/settings/lro";
+
+fn is_internal(id: &ResourceId) -> bool {
+    let ty = id.resource_type().to_ascii_lowercase();
+    ty.starts_with("pullpath.simulator/") || ty.ends_with(&ML_ASYNC.to_ascii_lowercase()) || ty.ends_with(&ACR_ASYNC.to_ascii_lowercase())
+}
+
+fn bad_id(e: impl ToString) -> Response {
+    Response::json(400, &ErrorResponse::new("InvalidResourceId", e.to_string()))
+}
 
 impl Sim {
+    /// Every tenant resource in id order, without the simulator's operation records.
+    pub fn tenant_resources(&self) -> impl Iterator<Item = &Value> {
+        self.resources.iter().filter(|(id, _)| !is_internal(id)).map(|(_, v)| v)
+    }
+
+    /// One tenant resource by id.
+    pub fn resource(&self, id: &ResourceId) -> Option<&Value> {
+        self.resources.get(id).filter(|_| !is_internal(id))
+    }
+
+    /// Replaces (or adds) one tenant resource: how tests make "a concurrent change".
+    pub fn upsert(&mut self, value: Value) -> bool {
+        match value.get("id").and_then(Value::as_str).map(ResourceId::parse) {
+            Some(Ok(id)) if !is_internal(&id) => {
+                self.resources.insert(id, value);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Removes one tenant resource.
+    pub fn remove(&mut self, id: &ResourceId) -> Option<Value> {
+        if is_internal(id) {
+            return None;
+        }
+        self.resources.remove(id)
+    }
+
+    /// How long-running operations started from now on end.
+    pub fn set_lro_behaviour(&mut self, b: LroBehaviour) {
+        if let Ok(id) = ResourceId::parse(SETTINGS_ID) {
+            self.resources.insert(id, json!({"id": SETTINGS_ID, "behaviour": b}));
+        }
+    }
+
+    pub fn lro_behaviour(&self) -> LroBehaviour {
+        ResourceId::parse(SETTINGS_ID)
+            .ok()
+            .and_then(|id| self.resources.get(&id))
+            .and_then(|v| serde_json::from_value(v["behaviour"].clone()).ok())
+            .unwrap_or_default()
+    }
+
     /// Answers a poll of a long-running operation's status URL, if `req` is one.
-    pub(super) fn operation_status(&mut self, _req: &Request) -> Option<Response> {
-        None
+    pub(super) fn operation_status(&mut self, req: &Request) -> Option<Response> {
+        if req.method != Method::Get {
+            return None;
+        }
+        let asked = ResourceId::parse(&req.path).ok()?;
+        let ty = asked.resource_type();
+        let location_form = ty.to_ascii_lowercase().ends_with(&ML_LOCATION.to_ascii_lowercase());
+        let record_id = if location_form {
+            ResourceId::parse(&format!("{}/{ML_ASYNC}/{}", asked.parent()?.as_str(), asked.name())).ok()?
+        } else if is_internal(&asked) && !ty.starts_with("Pullpath.") {
+            asked
+        } else {
+            return None;
+        };
+        let Some(record) = self.resources.get(&record_id).cloned() else {
+            return Some(not_found(&record_id));
+        };
+        let record = self.advance(&record_id, record);
+        let status = record["status"].as_str().unwrap_or("InProgress").to_string();
+        Some(if location_form {
+            match status.as_str() {
+                "InProgress" => lro_headers(Response { status: 202, headers: Vec::new(), body: String::new() }),
+                "Succeeded" => {
+                    let target = record.pointer("/pullpathSim/target").and_then(Value::as_str).and_then(|t| ResourceId::parse(t).ok());
+                    match target.and_then(|t| self.resources.get(&t)) {
+                        Some(v) => Response::json(200, v),
+                        None => Response { status: 204, headers: Vec::new(), body: String::new() },
+                    }
+                }
+                _ => Response::json(400, &json!({"error": record["error"].clone()})),
+            }
+        } else {
+            let mut public = json!({"id": record["id"], "name": record["name"], "status": status});
+            if let Some(e) = record.get("error") {
+                public["error"] = e.clone();
+            }
+            let r = Response::json(200, &public);
+            if status == "InProgress" {
+                lro_headers(r)
+            } else {
+                r
+            }
+        })
+    }
+
+    /// Counts one poll against an operation record and finishes it when its polls run out.
+    fn advance(&mut self, id: &ResourceId, mut record: Value) -> Value {
+        if record["status"] != "InProgress" {
+            return record;
+        }
+        let left = record.pointer("/pullpathSim/pollsLeft").and_then(Value::as_u64).unwrap_or(0);
+        if left > 0 {
+            record["pullpathSim"]["pollsLeft"] = json!(left - 1);
+        } else {
+            let outcome: LroOutcome = serde_json::from_value(record["pullpathSim"]["outcome"].clone()).unwrap_or(LroOutcome::Succeeded);
+            match outcome {
+                LroOutcome::Succeeded => {
+                    if let (Some(target), Some(pending)) = (record.pointer("/pullpathSim/target").and_then(Value::as_str).and_then(|t| ResourceId::parse(t).ok()), record.pointer("/pullpathSim/pending")) {
+                        let mut done = pending.clone();
+                        done["properties"]["provisioningState"] = json!("Succeeded");
+                        self.resources.insert(target, done);
+                    }
+                    record["status"] = json!("Succeeded");
+                }
+                LroOutcome::Canceled => {
+                    record["status"] = json!("Canceled");
+                    record["error"] = json!({"code": "OperationCanceled", "message": "The operation was canceled."});
+                }
+                LroOutcome::Failed | LroOutcome::FailedAfterApplying => {
+                    record["status"] = json!("Failed");
+                    record["error"] = json!({"code": "InternalServerError", "message": "The update of the resource failed. Please retry the operation."});
+                }
+            }
+        }
+        self.resources.insert(id.clone(), record.clone());
+        record
+    }
+
+    /// Starts a long-running change of `target` to `pending`; answers with the status monitor
+    /// headers. `FailedAfterApplying` writes at once, the others when the operation ends.
+    fn start_lro(&mut self, target: &ResourceId, pending: Value, status: u16, req: &Request) -> Response {
+        let b = self.lro_behaviour();
+        let n = self.resources.keys().filter(|k| is_internal(k)).count() + 1;
+        let sub = target.subscription_id().unwrap_or("00000000-0000-0000-0000-000000000000").to_string();
+        let record_id = if target.is_type(REGISTRIES) {
+            format!("{}/{ACR_ASYNC}/registries-{n:08}", target.as_str())
+        } else {
+            let loc = pending.get("location").and_then(Value::as_str).unwrap_or("westeurope");
+            format!("/subscriptions/{sub}/providers/Microsoft.MachineLearningServices/locations/{loc}/{ML_ASYNC}/op-{n:08}")
+        };
+        let Ok(rid) = ResourceId::parse(&record_id) else { return bad_id(&record_id) };
+        let record = json!({
+            "id": record_id, "name": rid.name(), "status": "InProgress",
+            "pullpathSim": {"target": target.as_str(), "pending": pending, "pollsLeft": b.polls, "outcome": b.outcome},
+        });
+        self.resources.insert(rid.clone(), record);
+        let mut shown = self.resources.get(target).cloned().unwrap_or_else(|| pending.clone());
+        if b.outcome == LroOutcome::FailedAfterApplying {
+            self.resources.insert(target.clone(), pending.clone());
+            shown = pending;
+        }
+        shown["properties"]["provisioningState"] = json!("Updating");
+        let r = Response::json(status, &shown);
+        // Registries announce only Azure-AsyncOperation; compute PUT both; compute PATCH only
+        // Location, so clients are exercised on each way ARM reports progress.
+        let monitor = self.origin.trim_end_matches('/').to_string() + &rid.as_str().to_string();
+        let api = req.api_version().unwrap_or_default();
+        let async_url = format!("{monitor}?api-version={api}");
+        let location_url = format!("{}?api-version={api}", monitor.replace(ML_ASYNC, ML_LOCATION));
+        let mut r = lro_headers(r);
+        if target.is_type(REGISTRIES) || req.method == Method::Put {
+            r.headers.push(("azure-asyncoperation".into(), async_url));
+        }
+        if target.is_type(COMPUTES) {
+            r.headers.push(("location".into(), location_url));
+        }
+        r
     }
 
     pub(super) fn put(&mut self, req: &Request) -> Response {
         let id = match ResourceId::parse(&req.path) {
             Ok(id) => id,
-            Err(e) => return Response::json(400, &ErrorResponse::new("InvalidResourceId", e.to_string())),
+            Err(e) => return bad_id(e),
         };
-        if !id.is_type("Microsoft.Authorization/roleAssignments") {
-            return not_supported(req);
-        }
         let body = req.body.clone().unwrap_or(Value::Null);
+        if id.is_type(ROLE_ASSIGNMENTS) {
+            self.put_role_assignment(id, body)
+        } else if id.is_type(COMPUTES) {
+            let Some(current) = self.resources.get(&id).cloned() else {
+                // Creating clusters is not something pullpath does.
+                return not_supported(req);
+            };
+            let mut next = body;
+            for k in ["id", "name", "type"] {
+                next[k] = current[k].clone();
+            }
+            next["identity"] = self.resolve_identity(&id, next.get("identity"));
+            self.start_lro(&id, next, 201, req)
+        } else if id.is_type(CONNECTIONS) {
+            let mut stored = json!({"id": id.as_str(), "name": id.name(), "type": CONNECTIONS, "properties": body.get("properties").cloned().unwrap_or(json!({}))});
+            // ARM never returns connection secrets; a ManagedIdentity connection has none.
+            stored["properties"]["createdByWorkspaceArmId"] = json!(id.parent().map(|p| p.as_str().to_string()));
+            self.resources.insert(id, stored.clone());
+            Response::json(200, &stored)
+        } else {
+            not_supported(req)
+        }
+    }
+
+    fn put_role_assignment(&mut self, id: ResourceId, body: Value) -> Response {
         let props = body.get("properties").cloned().unwrap_or(Value::Null);
         let role = props.get("roleDefinitionId").and_then(Value::as_str).unwrap_or_default();
         let principal = props.get("principalId").and_then(Value::as_str).unwrap_or_default();
@@ -33,45 +245,90 @@ impl Sim {
         }
         let scope = id.scope().unwrap_or_else(ResourceId::tenant);
         let role_guid = ResourceId::parse(role).map(|r| r.name().to_lowercase()).unwrap_or_default();
-        let duplicate = self.resources.iter().any(|(other, v)| {
-            other.is_type("Microsoft.Authorization/roleAssignments")
-                && other != &id
-                && other.scope().as_ref() == Some(&scope)
-                && v.pointer("/properties/principalId").and_then(Value::as_str).is_some_and(|p| p.eq_ignore_ascii_case(principal))
+        let same = |v: &Value| {
+            v.pointer("/properties/principalId").and_then(Value::as_str).is_some_and(|p| p.eq_ignore_ascii_case(principal))
                 && v.pointer("/properties/roleDefinitionId").and_then(Value::as_str).and_then(|r| ResourceId::parse(r).ok()).is_some_and(|r| r.name().eq_ignore_ascii_case(&role_guid))
-        });
+        };
+        if let Some(existing) = self.resources.get(&id) {
+            // ARM refuses to change an assignment in place: same name, other content is a conflict.
+            if !same(existing) {
+                return Response::json(409, &ErrorResponse::new("RoleAssignmentUpdateNotPermitted", "Tenant ID, application ID, principal ID, and scope are not allowed to be updated."));
+            }
+            return Response::json(201, existing);
+        }
+        let duplicate = self.resources.iter().any(|(other, v)| other.is_type(ROLE_ASSIGNMENTS) && other.scope().as_ref() == Some(&scope) && same(v));
         if duplicate {
             return Response::json(409, &ErrorResponse::new("RoleAssignmentExists", "The role assignment already exists."));
         }
-        let mut stored = json!({
-            "id": id.as_str(),
-            "name": id.name(),
-            "type": "Microsoft.Authorization/roleAssignments",
-            "properties": props,
-        });
+        let mut stored = json!({"id": id.as_str(), "name": id.name(), "type": ROLE_ASSIGNMENTS, "properties": props});
         stored["properties"]["scope"] = json!(scope.as_str());
-        let status = if self.resources.contains_key(&id) { 200 } else { 201 };
+        if stored["properties"].get("principalType").is_none() {
+            // ARM's default, and the reason pullpath always sends it.
+            stored["properties"]["principalType"] = json!("User");
+        }
         self.resources.insert(id, stored.clone());
-        Response::json(status, &stored)
+        Response::json(201, &stored)
+    }
+
+    /// Fills in what ARM fills in on an identity block: the system identity's principal (a
+    /// name-based id, so reruns agree) and each user-assigned identity's principal and client id.
+    fn resolve_identity(&self, owner: &ResourceId, identity: Option<&Value>) -> Value {
+        let Some(identity) = identity.filter(|v| v.is_object()) else { return Value::Null };
+        let mut out = identity.clone();
+        let ty = identity.get("type").and_then(Value::as_str).unwrap_or("None").to_ascii_lowercase();
+        if ty.contains("systemassigned") {
+            let existing = self.resources.get(owner).and_then(|v| v.pointer("/identity/principalId")).cloned();
+            let pid = existing.unwrap_or_else(|| json!(uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, owner.key().as_bytes()).to_string()));
+            out["principalId"] = pid;
+            out["tenantId"] = json!(DEMO_TENANT_ID);
+        } else if let Some(o) = out.as_object_mut() {
+            o.remove("principalId");
+            o.remove("tenantId");
+        }
+        if let Some(map) = out.get_mut("userAssignedIdentities").and_then(Value::as_object_mut) {
+            for (k, v) in map.iter_mut() {
+                let found = ResourceId::parse(k).ok().filter(|i| i.is_type(IDENTITIES)).and_then(|i| self.resources.get(&i));
+                if let Some(uai) = found {
+                    *v = json!({"principalId": uai.pointer("/properties/principalId"), "clientId": uai.pointer("/properties/clientId")});
+                }
+            }
+        }
+        out
     }
 
     pub(super) fn patch(&mut self, req: &Request) -> Response {
         let id = match ResourceId::parse(&req.path) {
             Ok(id) => id,
-            Err(e) => return Response::json(400, &ErrorResponse::new("InvalidResourceId", e.to_string())),
+            Err(e) => return bad_id(e),
         };
-        let Some(current) = self.resources.get_mut(&id) else { return not_found(&id) };
+        let Some(current) = self.resources.get(&id).cloned() else { return not_found(&id) };
+        let mut next = current;
         if let Some(patch) = &req.body {
-            merge(current, patch);
+            merge(&mut next, patch);
         }
-        Response::json(200, &current.clone())
+        if id.is_type(REGISTRIES) {
+            return self.start_lro(&id, next, 201, req);
+        }
+        if id.is_type(COMPUTES) {
+            let identity = next.get("identity").cloned();
+            next["identity"] = self.resolve_identity(&id, identity.as_ref());
+            return self.start_lro(&id, next, 202, req);
+        }
+        if is_internal(&id) {
+            return not_supported(req);
+        }
+        self.resources.insert(id, next.clone());
+        Response::json(200, &next)
     }
 
     pub(super) fn delete(&mut self, req: &Request) -> Response {
         let id = match ResourceId::parse(&req.path) {
             Ok(id) => id,
-            Err(e) => return Response::json(400, &ErrorResponse::new("InvalidResourceId", e.to_string())),
+            Err(e) => return bad_id(e),
         };
+        if !(id.is_type(ROLE_ASSIGNMENTS) || id.is_type(CONNECTIONS)) {
+            return not_supported(req);
+        }
         match self.resources.remove(&id) {
             Some(v) => Response::json(200, &v),
             None => Response { status: 204, headers: Vec::new(), body: String::new() },
@@ -79,3 +336,59 @@ impl Sim {
     }
 }
 
+/// ARM asks pollers to wait; one second keeps simulated runs short.
+fn lro_headers(mut r: Response) -> Response {
+    r.headers.push(("retry-after".into(), "1".into()));
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::faults::{LroBehaviour, LroOutcome};
+
+    const REG: &str = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-ml-prod/providers/Microsoft.ContainerRegistry/registries/acrmlprod";
+
+    fn req(method: Method, path: &str, api: &str, body: Option<Value>) -> Request {
+        Request { method, path: path.into(), query: vec![("api-version".into(), api.into())], body }
+    }
+
+    fn follow(sim: &mut Sim, url: &str) -> Response {
+        let rest = url.strip_prefix(super::super::DEFAULT_ORIGIN).unwrap();
+        let (path, q) = rest.split_once('?').unwrap();
+        let (k, v) = q.split_once('=').unwrap();
+        sim.handle(&Request { method: Method::Get, path: path.into(), query: vec![(k.into(), v.into())], body: None })
+    }
+
+    #[test]
+    fn registry_patch_is_a_long_running_operation() {
+        for (outcome, final_status, admin) in [(LroOutcome::Succeeded, "Succeeded", false), (LroOutcome::Failed, "Failed", true), (LroOutcome::FailedAfterApplying, "Failed", false)] {
+            let mut sim = Sim::demo();
+            sim.set_lro_behaviour(LroBehaviour { polls: 2, outcome });
+            let r = sim.handle(&req(Method::Patch, REG, "2025-04-01", Some(json!({"properties": {"adminUserEnabled": false}}))));
+            assert_eq!(r.status, 201);
+            let url = r.header("azure-asyncoperation").unwrap().to_string();
+            let statuses: Vec<String> = (0..4).map(|_| serde_json::from_str::<Value>(&follow(&mut sim, &url).body).unwrap()["status"].as_str().unwrap().to_string()).collect();
+            assert_eq!(statuses, ["InProgress", "InProgress", final_status, final_status], "{outcome:?}");
+            let reg = sim.resource(&ResourceId::parse(REG).unwrap()).unwrap();
+            assert_eq!(reg["properties"]["adminUserEnabled"], json!(admin), "{outcome:?}");
+            assert_eq!(sim.tenant_resources().count(), Sim::demo().tenant_resources().count());
+        }
+    }
+
+    #[test]
+    fn role_assignment_put_is_idempotent_by_name_and_refuses_duplicates() {
+        let mut sim = Sim::demo();
+        let scope = REG;
+        let body = json!({"properties": {"roleDefinitionId": "/subscriptions/11111111-1111-1111-1111-111111111111/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d", "principalId": "99999999-0000-0000-0000-000000000009", "principalType": "ServicePrincipal"}});
+        let a = format!("{scope}/providers/Microsoft.Authorization/roleAssignments/00000000-0000-0000-0000-0000000000aa");
+        let b = format!("{scope}/providers/Microsoft.Authorization/roleAssignments/00000000-0000-0000-0000-0000000000bb");
+        assert_eq!(sim.handle(&req(Method::Put, &a, "2022-04-01", Some(body.clone()))).status, 201);
+        assert_eq!(sim.handle(&req(Method::Put, &a, "2022-04-01", Some(body.clone()))).status, 201);
+        let dup = sim.handle(&req(Method::Put, &b, "2022-04-01", Some(body)));
+        assert_eq!(dup.status, 409);
+        assert!(dup.body.contains("RoleAssignmentExists"));
+        assert_eq!(sim.handle(&req(Method::Delete, &a, "2022-04-01", None)).status, 200);
+        assert_eq!(sim.handle(&req(Method::Delete, &a, "2022-04-01", None)).status, 204);
+    }
+}
