@@ -1,1 +1,263 @@
-//! (being written)
+//! Azure RBAC evaluation: ARM wildcard matching of actions, roles resolved from the snapshot
+//! or the built-in catalogue, and an index of role assignments by principal and by scope.
+//!
+//! Answers "does this role grant this operation, and through which pattern" and "which of a
+//! principal's assignments apply at this resource". Not here: what an operation means for a
+//! registry (pull, push, ABAC modes) — that is `access`.
+
+use std::collections::HashMap;
+
+use crate::arm::{Permission, RoleAssignment, RoleDefinition};
+use crate::catalog::{self, BuiltinRole, Plane};
+use crate::id::ResourceId;
+use crate::inventory::{Diagnostic, Inventory};
+
+/// True when an ARM action pattern matches an operation, as ARM evaluates `actions`,
+/// `notActions`, `dataActions` and `notDataActions`: case-insensitive, `*` matches any text
+/// (also across `/`), and `/*/` also matches a single `/` — Managed Identity Operator grants
+/// `userAssignedIdentities/assign/action` through `userAssignedIdentities/*/assign/action`
+/// (https://learn.microsoft.com/azure/role-based-access-control/role-definitions#actions).
+pub fn action_matches(pattern: &str, operation: &str) -> bool {
+    matches_from(pattern.as_bytes(), operation.as_bytes())
+}
+
+fn matches_from(p: &[u8], s: &[u8]) -> bool {
+    match p.first() {
+        None => s.is_empty(),
+        Some(b'*') => {
+            let rest = &p[1..];
+            // `*` at the end matches everything; otherwise try every split point.
+            rest.is_empty() || (0..=s.len()).any(|i| matches_from(rest, &s[i..]))
+        }
+        Some(b'/') if p.len() >= 3 && p[1] == b'*' && p[2] == b'/' && s.first() == Some(&b'/') && matches_from(&p[2..], s) => true,
+        Some(c) => s.first().is_some_and(|d| c.eq_ignore_ascii_case(d)) && matches_from(&p[1..], &s[1..]),
+    }
+}
+
+/// A role definition ready to evaluate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Role {
+    /// Lowercase GUID.
+    pub guid: String,
+    pub name: String,
+    pub blocks: Vec<Permission>,
+    pub source: RoleSource,
+}
+
+/// Where a role's definition came from: shown in explanations so a user knows whether the
+/// snapshot's own definition was used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RoleSource {
+    Snapshot,
+    Catalogue,
+}
+
+impl Role {
+    pub fn from_definition(def: &RoleDefinition) -> Role {
+        let guid = if def.name.is_empty() { def.id.name().to_string() } else { def.name.clone() };
+        Role { guid: guid.to_ascii_lowercase(), name: def.properties.role_name.clone(), blocks: def.properties.permissions.clone(), source: RoleSource::Snapshot }
+    }
+
+    pub fn from_builtin(role: &BuiltinRole) -> Role {
+        let own = |list: &[&str]| list.iter().map(|s| s.to_string()).collect();
+        let blocks = role
+            .permissions
+            .iter()
+            .map(|b| Permission { actions: own(b.actions), not_actions: own(b.not_actions), data_actions: own(b.data_actions), not_data_actions: own(b.not_data_actions) })
+            .collect();
+        Role { guid: role.guid.to_string(), name: role.name.to_string(), blocks, source: RoleSource::Catalogue }
+    }
+
+    /// The pattern through which this role grants `operation`, if it does. Each permission
+    /// block's `not*` list only subtracts from that block's own grants, as in ARM.
+    pub fn grants(&self, plane: Plane, operation: &str) -> Option<&str> {
+        self.blocks.iter().find_map(|b| {
+            let (allow, deny) = match plane {
+                Plane::Control => (&b.actions, &b.not_actions),
+                Plane::Data => (&b.data_actions, &b.not_data_actions),
+            };
+            let hit = allow.iter().find(|p| action_matches(p, operation))?;
+            if deny.iter().any(|p| action_matches(p, operation)) {
+                None
+            } else {
+                Some(hit.as_str())
+            }
+        })
+    }
+}
+
+/// Roles by lowercase GUID: the snapshot's definitions first, the catalogue for the rest.
+#[derive(Debug, Clone, Default)]
+pub struct Roles {
+    from_snapshot: HashMap<String, Role>,
+}
+
+impl Roles {
+    pub fn new(definitions: &[RoleDefinition]) -> Roles {
+        let from_snapshot = definitions.iter().map(Role::from_definition).map(|r| (r.guid.clone(), r)).collect();
+        Roles { from_snapshot }
+    }
+
+    /// The role with this GUID (any case), or `None` when neither the snapshot nor the
+    /// catalogue knows it (a custom role whose definition was not exported, or a built-in
+    /// role that grants nothing pullpath evaluates).
+    pub fn get(&self, guid: &str) -> Option<std::borrow::Cow<'_, Role>> {
+        let key = guid.to_ascii_lowercase();
+        if let Some(r) = self.from_snapshot.get(&key) {
+            return Some(std::borrow::Cow::Borrowed(r));
+        }
+        catalog::builtin(&key).map(|b| std::borrow::Cow::Owned(Role::from_builtin(b)))
+    }
+
+    /// True when the snapshot itself defines this GUID.
+    pub fn in_snapshot(&self, guid: &str) -> bool {
+        self.from_snapshot.contains_key(&guid.to_ascii_lowercase())
+    }
+}
+
+/// Role assignments indexed by principal (lowercase) and by scope key, each with its parsed
+/// scope, so "what applies to P at R" walks only P's assignments.
+#[derive(Debug)]
+pub struct AssignmentIndex<'a> {
+    pub assignments: &'a [RoleAssignment],
+    /// Scope of each assignment, in the same order.
+    pub scopes: Vec<ResourceId>,
+    by_principal: HashMap<String, Vec<usize>>,
+    by_scope: HashMap<String, Vec<usize>>,
+}
+
+impl<'a> AssignmentIndex<'a> {
+    pub fn new(assignments: &'a [RoleAssignment]) -> AssignmentIndex<'a> {
+        let scopes: Vec<ResourceId> = assignments.iter().map(RoleAssignment::scope).collect();
+        let mut by_principal: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_scope: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, (ra, scope)) in assignments.iter().zip(&scopes).enumerate() {
+            by_principal.entry(ra.properties.principal_id.to_ascii_lowercase()).or_default().push(i);
+            by_scope.entry(scope.key().to_string()).or_default().push(i);
+        }
+        AssignmentIndex { assignments, scopes, by_principal, by_scope }
+    }
+
+    /// Indexes of the principal's assignments that apply at `resource` (assigned at it or at
+    /// an ancestor; never at a sibling or a descendant).
+    pub fn applying_to(&self, principal_id: &str, resource: &ResourceId) -> Vec<usize> {
+        self.by_principal
+            .get(&principal_id.to_ascii_lowercase())
+            .map(|v| v.iter().copied().filter(|&i| self.scopes[i].contains(resource)).collect())
+            .unwrap_or_default()
+    }
+
+    /// Indexes of the assignments made exactly at `scope`.
+    pub fn at_scope(&self, scope: &ResourceId) -> &[usize] {
+        self.by_scope.get(scope.key()).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The first of the principal's assignments applying at `resource` whose role grants
+    /// `operation`, with the role and the matching pattern.
+    pub fn grant(&self, roles: &Roles, principal_id: &str, resource: &ResourceId, plane: Plane, operation: &str) -> Option<Grant> {
+        self.applying_to(principal_id, resource).into_iter().find_map(|i| {
+            let ra = &self.assignments[i];
+            let role = roles.get(ra.role_definition_guid())?;
+            let pattern = role.grants(plane, operation)?.to_string();
+            Some(Grant { assignment: i, role_guid: role.guid.clone(), role_name: role.name.clone(), pattern })
+        })
+    }
+}
+
+/// One assignment granting an operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// Index into [`AssignmentIndex::assignments`].
+    pub assignment: usize,
+    pub role_guid: String,
+    pub role_name: String,
+    pub pattern: String,
+}
+
+/// Assignments whose role neither the snapshot nor the catalogue defines: they are left out of
+/// the analysis, and the user is told which ones.
+pub fn unknown_role_diagnostics(inv: &Inventory, roles: &Roles) -> Vec<Diagnostic> {
+    let mut missing: HashMap<String, usize> = HashMap::new();
+    for ra in &inv.role_assignments {
+        let guid = ra.role_definition_guid();
+        if roles.get(guid).is_none() {
+            *missing.entry(guid.to_ascii_lowercase()).or_default() += 1;
+        }
+    }
+    let mut out: Vec<Diagnostic> = missing
+        .into_iter()
+        .map(|(guid, n)| Diagnostic {
+            at: format!("/providers/Microsoft.Authorization/roleDefinitions/{guid}"),
+            message: format!(
+                "{n} role assignment(s) use role definition {guid}, which is not in the snapshot and is not a built-in role that bears on registry access; add its definition (az role definition list --custom-role-only true) if it is a custom role"
+            ),
+        })
+        .collect();
+    out.sort_by(|a, b| a.at.cmp(&b.at));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::ops;
+
+    #[test]
+    fn wildcards_follow_arm() {
+        let cases = [
+            ("*", ops::PULL, true),
+            ("*/read", ops::PULL, true),
+            ("*/read", ops::PUSH, false),
+            ("microsoft.containerregistry/REGISTRIES/pull/read", ops::PULL, true),
+            ("Microsoft.ContainerRegistry/*", ops::PUSH, true),
+            ("Microsoft.ContainerRegistry/registries/*/read", ops::PULL, true),
+            ("Microsoft.ContainerRegistry/registries/pull", ops::PULL, false),
+            ("Microsoft.ContainerRegistry/registries/pull/read/x", ops::PULL, false),
+            ("Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action", ops::ASSIGN_IDENTITY, true),
+            ("Microsoft.ManagedIdentity/userAssignedIdentities/*/read", ops::ASSIGN_IDENTITY, false),
+            ("Microsoft.Container*", ops::CONTENT_READ, true),
+            ("Microsoft.KeyVault/*", ops::PULL, false),
+        ];
+        for (pattern, op, expected) in cases {
+            assert_eq!(action_matches(pattern, op), expected, "{pattern} vs {op}");
+        }
+    }
+
+    #[test]
+    fn not_actions_subtract_within_their_block() {
+        let def: RoleDefinition = serde_json::from_value(serde_json::json!({
+            "id": "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/11111111-0000-0000-0000-000000000000",
+            "name": "11111111-0000-0000-0000-000000000000",
+            "properties": {"roleName": "Registry operator", "permissions": [
+                {"actions": ["Microsoft.ContainerRegistry/*"], "notActions": ["Microsoft.ContainerRegistry/registries/push/*"]},
+                {"actions": [], "dataActions": ["Microsoft.ContainerRegistry/registries/repositories/content/*"], "notDataActions": ["*/write"]}
+            ]}
+        }))
+        .unwrap();
+        let role = Role::from_definition(&def);
+        assert_eq!(role.grants(Plane::Control, ops::PULL), Some("Microsoft.ContainerRegistry/*"));
+        assert_eq!(role.grants(Plane::Control, ops::PUSH), None);
+        assert_eq!(role.grants(Plane::Data, ops::CONTENT_READ), Some("Microsoft.ContainerRegistry/registries/repositories/content/*"));
+        assert_eq!(role.grants(Plane::Data, ops::CONTENT_WRITE), None);
+        // Data patterns never grant control actions.
+        assert_eq!(role.grants(Plane::Control, ops::CONTENT_READ), Some("Microsoft.ContainerRegistry/*"));
+    }
+
+    #[test]
+    fn snapshot_definitions_win_over_the_catalogue() {
+        let acr_pull = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
+        let roles = Roles::new(&[]);
+        assert_eq!(roles.get(acr_pull).unwrap().source, RoleSource::Catalogue);
+        let def: RoleDefinition = serde_json::from_value(serde_json::json!({
+            "id": format!("/providers/Microsoft.Authorization/roleDefinitions/{acr_pull}"),
+            "properties": {"roleName": "AcrPull", "permissions": []}
+        }))
+        .unwrap();
+        let roles = Roles::new(&[def]);
+        let role = roles.get(&acr_pull.to_uppercase()).unwrap();
+        assert_eq!(role.source, RoleSource::Snapshot);
+        assert_eq!(role.grants(Plane::Control, ops::PULL), None);
+        assert!(roles.get("00000000-0000-0000-0000-000000000000").is_none());
+    }
+}
