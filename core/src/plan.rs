@@ -1,1 +1,476 @@
-//! (being written)
+//! Plans: intents turned into an ordered list of exact ARM requests, each with what must be
+//! true before it (precondition), what will be true after it (effect) and the request that
+//! undoes it (inverse) — and the plan's effect on an inventory, so the access matrix can be
+//! shown before and after anything is sent.
+//!
+//! Not here: sending anything (`apply`), other formats (`export`), or deciding what should
+//! change (`findings`, the UI). Every request comes from a builder in `request`.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::arm::{
+    Compute, Connection, ConnectionCreate, ConnectionCredentials, ConnectionProperties, IdentityType, ManagedServiceIdentity, PrincipalType, RegistryUpdate,
+    RegistryUpdateProperties, RoleAssignment, RoleAssignmentCreate, RoleAssignmentCreateProperties, RoleAssignmentProperties, UserAssignedIdentityRef,
+};
+use crate::id::ResourceId;
+use crate::intent::{Intent, RoleRef};
+use crate::inventory::Inventory;
+use crate::request::{self, Request};
+
+/// An ordered list of operations. Operations only depend on earlier ones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    pub operations: Vec<Operation>,
+}
+
+/// One write, with everything needed to check, perform, verify and undo it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Operation {
+    /// One line for humans: "Grant AcrPull on acrmlprod to cpu-cluster's identity".
+    pub summary: String,
+    /// The intent this operation carries out.
+    pub intent: Intent,
+    /// The resource re-read before and after the write.
+    pub target: ResourceId,
+    pub request: Request,
+    /// What must be true of `target` before the write.
+    pub precondition: State,
+    /// What is true of `target` after the write.
+    pub effect: State,
+    /// The request that undoes this one (its precondition is `effect`, its effect
+    /// `precondition`).
+    pub inverse: Request,
+    /// Indices of earlier operations that must finish first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<usize>,
+}
+
+/// The part of one resource's state a plan cares about, observable by re-reading it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum State {
+    /// The role assignment with this id exists with this content, or does not exist.
+    #[serde(rename_all = "camelCase")]
+    RoleAssignment { id: ResourceId, present: Option<Assignment> },
+    /// The registry's admin user is on or off.
+    #[serde(rename_all = "camelCase")]
+    AdminUser { registry: ResourceId, enabled: bool },
+    /// The compute has exactly these identities (and its other configuration is as planned).
+    #[serde(rename_all = "camelCase")]
+    ComputeIdentity { compute: ResourceId, system_assigned: bool, user_assigned: BTreeSet<ResourceId> },
+    /// The connection exists pointing at this registry with this identity, or does not exist.
+    #[serde(rename_all = "camelCase")]
+    Connection { id: ResourceId, present: Option<ConnectionTarget> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Assignment {
+    pub principal_id: String,
+    pub principal_type: PrincipalType,
+    pub role_definition_id: ResourceId,
+    pub scope: ResourceId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition_version: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionTarget {
+    pub target: String,
+    pub identity: ResourceId,
+    pub client_id: String,
+}
+
+impl State {
+    /// Whether a fresh GET of the target (`None` when ARM answered 404) shows this state.
+    pub fn holds(&self, current: Option<&Value>) -> bool {
+        match self {
+            State::RoleAssignment { present: None, .. } | State::Connection { present: None, .. } => current.is_none(),
+            State::RoleAssignment { present: Some(a), .. } => current.and_then(|v| serde_json::from_value::<RoleAssignment>(v.clone()).ok()).is_some_and(|ra| {
+                ra.properties.principal_id.eq_ignore_ascii_case(&a.principal_id) && ra.role_definition_guid().eq_ignore_ascii_case(a.role_definition_id.name()) && ra.scope() == a.scope
+            }),
+            State::AdminUser { enabled, .. } => current.and_then(|v| v.pointer("/properties/adminUserEnabled")).and_then(Value::as_bool).unwrap_or(false) == *enabled && current.is_some(),
+            State::ComputeIdentity { system_assigned, user_assigned, .. } => current.and_then(|v| serde_json::from_value::<Compute>(v.clone()).ok()).is_some_and(|c| {
+                let (sys, users) = identity_shape(c.identity.as_ref());
+                sys == *system_assigned && &users == user_assigned
+            }),
+            State::Connection { present: Some(t), .. } => current.and_then(|v| serde_json::from_value::<Connection>(v.clone()).ok()).is_some_and(|c| {
+                let creds = c.properties.credentials.clone().unwrap_or_default();
+                c.is_container_registry()
+                    && c.is_managed_identity()
+                    && c.properties.target.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(&t.target))
+                    && creds.resource_id.as_ref() == Some(&t.identity)
+            }),
+        }
+    }
+
+    /// One line for humans.
+    pub fn describe(&self) -> String {
+        match self {
+            State::RoleAssignment { id, present: None } => format!("role assignment {} does not exist", id.name()),
+            State::RoleAssignment { id, present: Some(a) } => {
+                format!("role assignment {} gives principal {} role {} at {}", id.name(), a.principal_id, a.role_definition_id.name(), a.scope)
+            }
+            State::AdminUser { registry, enabled } => format!("admin user of {} is {}", registry.name(), if *enabled { "enabled" } else { "disabled" }),
+            State::ComputeIdentity { compute, system_assigned, user_assigned } => {
+                let mut parts: Vec<String> = Vec::new();
+                if *system_assigned {
+                    parts.push("system-assigned".into());
+                }
+                parts.extend(user_assigned.iter().map(|u| format!("user-assigned {}", u.name())));
+                let what = if parts.is_empty() { "no managed identity".to_string() } else { parts.join(" + ") };
+                format!("compute {} has {what}", compute.name())
+            }
+            State::Connection { id, present: None } => format!("connection {} does not exist", id.name()),
+            State::Connection { id, present: Some(t) } => format!("connection {} reaches {} as {}", id.name(), t.target, t.identity.name()),
+        }
+    }
+
+    /// The resource this state is about.
+    pub fn target(&self) -> &ResourceId {
+        match self {
+            State::RoleAssignment { id, .. } | State::Connection { id, .. } => id,
+            State::AdminUser { registry, .. } => registry,
+            State::ComputeIdentity { compute, .. } => compute,
+        }
+    }
+}
+
+fn identity_shape(identity: Option<&ManagedServiceIdentity>) -> (bool, BTreeSet<ResourceId>) {
+    let Some(i) = identity else { return (false, BTreeSet::new()) };
+    let users = if i.kind.user_assigned { i.user_assigned_ids().filter_map(Result::ok).collect() } else { BTreeSet::new() };
+    (i.kind.system_assigned, users)
+}
+
+/// An intent that produced no operation, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Skipped {
+    pub intent: Intent,
+    pub reason: String,
+}
+
+/// The deterministic name of the role assignment giving `role` to `principal` at `scope`:
+/// re-planning gives the same name, so re-applying is a no-op rather than a duplicate.
+pub fn role_assignment_name(scope: &ResourceId, principal_id: &str, role_guid: &str) -> String {
+    let namespace = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, b"https://github.com/pullpath/pullpath/role-assignment");
+    let key = format!("{}\n{}\n{}", scope.key(), principal_id.to_ascii_lowercase(), role_guid.to_ascii_lowercase());
+    uuid::Uuid::new_v5(&namespace, key.as_bytes()).to_string()
+}
+
+/// The role definition id in the form `az` and the portal use: subscription-scoped below a
+/// subscription, tenant-scoped above it.
+pub fn role_definition_id(scope: &ResourceId, role: &RoleRef) -> Option<ResourceId> {
+    let base = match scope.subscription_id() {
+        Some(s) => ResourceId::subscription(s).ok()?,
+        None => ResourceId::tenant(),
+    };
+    base.provider("Microsoft.Authorization", "roleDefinitions", &role.guid).ok()
+}
+
+/// Turns intents into a plan against `inventory` (the state the user is looking at). Intents
+/// that are already true, or that name something the inventory does not have, are skipped
+/// with a reason; the others become one operation each, in the given order, with
+/// identity changes moved before grants to the identities they create.
+pub fn plan(inventory: &Inventory, intents: &[Intent]) -> (Plan, Vec<Skipped>) {
+    let mut ops = Vec::new();
+    let mut skipped = Vec::new();
+    // Later intents see earlier ones' effects: two fixes asking for the same grant give one
+    // operation.
+    let mut state = inventory.clone();
+    for intent in intents {
+        match operation(&state, intent) {
+            Ok(op) => {
+                apply_state(&mut state, &op.effect);
+                ops.push(op);
+            }
+            Err(reason) => skipped.push(Skipped { intent: intent.clone(), reason }),
+        }
+    }
+    (order(ops, inventory), skipped)
+}
+
+/// Puts compute identity changes before role grants to the principals they attach, and
+/// records every dependency (same target, or grant to an identity being attached).
+fn order(ops: Vec<Operation>, inventory: &Inventory) -> Plan {
+    let attaches = |op: &Operation| -> BTreeSet<String> {
+        match &op.intent {
+            Intent::AssignComputeUserIdentity { identity, .. } => inventory
+                .identities
+                .iter()
+                .filter(|i| &i.id == identity)
+                .filter_map(|i| i.properties.principal_id.clone())
+                .map(|p| p.to_ascii_lowercase())
+                .collect(),
+            _ => BTreeSet::new(),
+        }
+    };
+    let (first, rest): (Vec<Operation>, Vec<Operation>) = ops.into_iter().partition(|op| matches!(op.effect, State::ComputeIdentity { .. }));
+    let mut ops: Vec<Operation> = first.into_iter().chain(rest).collect();
+    for i in 0..ops.len() {
+        let mut deps = Vec::new();
+        for j in 0..i {
+            let same_target = ops[j].target == ops[i].target;
+            let grant_after_attach = match &ops[i].effect {
+                State::RoleAssignment { present: Some(a), .. } => attaches(&ops[j]).contains(&a.principal_id.to_ascii_lowercase()),
+                _ => false,
+            };
+            if same_target || grant_after_attach {
+                deps.push(j);
+            }
+        }
+        ops[i].depends_on = deps;
+    }
+    Plan { operations: ops }
+}
+
+fn operation(inv: &Inventory, intent: &Intent) -> Result<Operation, String> {
+    match intent {
+        Intent::GrantRole { principal_id, principal_type, role, scope } => {
+            if principal_id.trim().is_empty() {
+                return Err("the principal is not known yet (its identity is created by an earlier change): apply that change, rescan, and plan again".into());
+            }
+            let role_id = role_definition_id(scope, role).ok_or_else(|| format!("{scope} is not a scope a role can be assigned at"))?;
+            let name = role_assignment_name(scope, principal_id, &role.guid);
+            let already = inv.role_assignments.iter().find(|ra| {
+                ra.scope() == *scope && ra.properties.principal_id.eq_ignore_ascii_case(principal_id) && ra.role_definition_guid().eq_ignore_ascii_case(&role.guid) && ra.properties.condition.is_none()
+            });
+            if let Some(ra) = already {
+                return Err(format!("principal {principal_id} already holds {} at {scope} (assignment {})", role.name, ra.name));
+            }
+            let body = RoleAssignmentCreate {
+                properties: RoleAssignmentCreateProperties {
+                    role_definition_id: role_id.clone(),
+                    principal_id: principal_id.clone(),
+                    principal_type: principal_type.clone(),
+                    description: Some(format!("pullpath: {} for image pulls", role.name)),
+                    condition: None,
+                    condition_version: None,
+                },
+            };
+            let request = request::put_role_assignment(scope, &name, &body);
+            let id = ResourceId::parse(&request.path).map_err(|e| e.to_string())?;
+            let assignment = Assignment {
+                principal_id: principal_id.clone(),
+                principal_type: principal_type.clone(),
+                role_definition_id: role_id,
+                scope: scope.clone(),
+                condition: None,
+                condition_version: None,
+            };
+            Ok(Operation {
+                summary: format!("Grant {} on {} to principal {principal_id}", role.name, scope.name()),
+                intent: intent.clone(),
+                target: id.clone(),
+                inverse: request::delete_role_assignment(&id),
+                request,
+                precondition: State::RoleAssignment { id: id.clone(), present: None },
+                effect: State::RoleAssignment { id, present: Some(assignment) },
+                depends_on: Vec::new(),
+            })
+        }
+        Intent::RevokeRoleAssignment { assignment } => {
+            let ra = inv.role_assignments.iter().find(|ra| &ra.id == assignment).ok_or_else(|| format!("role assignment {assignment} is not in the inventory (already removed?)"))?;
+            let scope = ra.scope();
+            let current = Assignment {
+                principal_id: ra.properties.principal_id.clone(),
+                // ARM assumed `User` when the creator did not say; recreating with the same
+                // value restores exactly what was there.
+                principal_type: ra.properties.principal_type.clone().unwrap_or(PrincipalType::User),
+                role_definition_id: ra.properties.role_definition_id.clone(),
+                scope: scope.clone(),
+                condition: ra.properties.condition.clone(),
+                condition_version: ra.properties.condition_version.clone(),
+            };
+            let recreate = RoleAssignmentCreate {
+                properties: RoleAssignmentCreateProperties {
+                    role_definition_id: current.role_definition_id.clone(),
+                    principal_id: current.principal_id.clone(),
+                    principal_type: current.principal_type.clone(),
+                    description: ra.properties.description.clone(),
+                    condition: current.condition.clone(),
+                    condition_version: current.condition_version.clone(),
+                },
+            };
+            Ok(Operation {
+                summary: format!("Remove role assignment {} (role {} for principal {} on {})", ra.name, ra.role_definition_guid(), current.principal_id, scope.name()),
+                intent: intent.clone(),
+                target: ra.id.clone(),
+                request: request::delete_role_assignment(&ra.id),
+                inverse: request::put_role_assignment(&scope, ra.id.name(), &recreate),
+                precondition: State::RoleAssignment { id: ra.id.clone(), present: Some(current) },
+                effect: State::RoleAssignment { id: ra.id.clone(), present: None },
+                depends_on: Vec::new(),
+            })
+        }
+        Intent::SetAdminUser { registry, enabled } => {
+            let reg = inv.registries.iter().find(|r| &r.id == registry).ok_or_else(|| format!("registry {registry} is not in the inventory"))?;
+            if reg.properties.admin_user_enabled == *enabled {
+                return Err(format!("the admin user of {} is already {}", reg.name, if *enabled { "enabled" } else { "disabled" }));
+            }
+            let patch = |on: bool| RegistryUpdate { properties: Some(RegistryUpdateProperties { admin_user_enabled: Some(on), anonymous_pull_enabled: None }) };
+            Ok(Operation {
+                summary: format!("{} the admin user of registry {}", if *enabled { "Enable" } else { "Disable" }, reg.name),
+                intent: intent.clone(),
+                target: reg.id.clone(),
+                request: request::patch_registry(&reg.id, &patch(*enabled)),
+                inverse: request::patch_registry(&reg.id, &patch(!*enabled)),
+                precondition: State::AdminUser { registry: reg.id.clone(), enabled: !*enabled },
+                effect: State::AdminUser { registry: reg.id.clone(), enabled: *enabled },
+                depends_on: Vec::new(),
+            })
+        }
+        Intent::EnableComputeSystemIdentity { compute } | Intent::AssignComputeUserIdentity { compute, .. } => {
+            let c = inv.computes.iter().find(|c| &c.id == compute).ok_or_else(|| format!("compute {compute} is not in the inventory"))?;
+            let old = c.identity.clone().unwrap_or_default();
+            let mut new = old.clone();
+            let summary = match intent {
+                Intent::AssignComputeUserIdentity { identity, .. } => {
+                    if !inv.identities.iter().any(|i| &i.id == identity) {
+                        return Err(format!("user-assigned identity {identity} is not in the inventory"));
+                    }
+                    let (_, users) = identity_shape(Some(&old));
+                    if users.contains(identity) {
+                        return Err(format!("{} already has identity {}", c.name, identity.name()));
+                    }
+                    new.kind = IdentityType { system_assigned: old.kind.system_assigned, user_assigned: true };
+                    if !old.kind.user_assigned {
+                        new.user_assigned_identities.clear();
+                    }
+                    new.user_assigned_identities.insert(identity.as_str().to_string(), UserAssignedIdentityRef::default());
+                    format!("Attach user-assigned identity {} to compute {}", identity.name(), c.name)
+                }
+                _ => {
+                    if old.kind.system_assigned {
+                        return Err(format!("{} already has a system-assigned identity", c.name));
+                    }
+                    new.kind = IdentityType { system_assigned: true, user_assigned: old.kind.user_assigned };
+                    format!("Enable the system-assigned identity of compute {}", c.name)
+                }
+            };
+            let shape = |i: &ManagedServiceIdentity| identity_shape(Some(i));
+            let (old_sys, old_users) = shape(&old);
+            let (new_sys, new_users) = shape(&new);
+            // Removing every identity is `"type": "None"` with no map.
+            let old_for_request = if !old.kind.system_assigned && !old.kind.user_assigned { ManagedServiceIdentity { kind: IdentityType::NONE, ..Default::default() } } else { old.clone() };
+            Ok(Operation {
+                summary,
+                intent: intent.clone(),
+                target: c.id.clone(),
+                request: request::update_compute_identity(c, &new),
+                inverse: request::update_compute_identity(c, &old_for_request),
+                precondition: State::ComputeIdentity { compute: c.id.clone(), system_assigned: old_sys, user_assigned: old_users },
+                effect: State::ComputeIdentity { compute: c.id.clone(), system_assigned: new_sys, user_assigned: new_users },
+                depends_on: Vec::new(),
+            })
+        }
+        Intent::CreateRegistryConnection { workspace, name, target, identity, client_id } => {
+            if !inv.workspaces.iter().any(|w| &w.id == workspace) {
+                return Err(format!("workspace {workspace} is not in the inventory"));
+            }
+            let id = workspace.child("connections", name).map_err(|e| format!("{name:?} cannot name a connection: {e}"))?;
+            if inv.connections.iter().any(|c| c.id == id) {
+                return Err(format!("workspace {} already has a connection named {name}", workspace.name()));
+            }
+            let body = ConnectionCreate::container_registry(target.clone(), identity.clone(), client_id.clone());
+            Ok(Operation {
+                summary: format!("Create connection {name} in workspace {} to {target} as identity {}", workspace.name(), identity.name()),
+                intent: intent.clone(),
+                target: id.clone(),
+                request: request::put_connection(&id, &body),
+                inverse: request::delete_connection(&id),
+                precondition: State::Connection { id: id.clone(), present: None },
+                effect: State::Connection { id, present: Some(ConnectionTarget { target: target.clone(), identity: identity.clone(), client_id: client_id.clone() }) },
+                depends_on: Vec::new(),
+            })
+        }
+    }
+}
+
+/// The inventory as it will be once every operation of `plan` has taken effect: run the
+/// analysis on both to show the access matrix before and after.
+///
+/// A newly enabled system-assigned identity has no principal id until Azure creates it, so
+/// the copy shows the identity without one.
+pub fn apply_to_inventory(inventory: &Inventory, plan: &Plan) -> Inventory {
+    let mut out = inventory.clone();
+    for op in &plan.operations {
+        apply_state(&mut out, &op.effect);
+    }
+    out
+}
+
+/// Makes `state` true in `inv`.
+pub fn apply_state(inv: &mut Inventory, state: &State) {
+    match state {
+        State::RoleAssignment { id, present } => {
+            inv.role_assignments.retain(|ra| &ra.id != id);
+            if let Some(a) = present {
+                inv.role_assignments.push(RoleAssignment {
+                    id: id.clone(),
+                    name: id.name().to_string(),
+                    properties: RoleAssignmentProperties {
+                        role_definition_id: a.role_definition_id.clone(),
+                        principal_id: a.principal_id.clone(),
+                        principal_type: Some(a.principal_type.clone()),
+                        scope: Some(a.scope.clone()),
+                        condition: a.condition.clone(),
+                        condition_version: a.condition_version.clone(),
+                        description: None,
+                        delegated_managed_identity_resource_id: None,
+                    },
+                });
+            }
+        }
+        State::AdminUser { registry, enabled } => {
+            for r in inv.registries.iter_mut().filter(|r| &r.id == registry) {
+                r.properties.admin_user_enabled = *enabled;
+            }
+        }
+        State::ComputeIdentity { compute, system_assigned, user_assigned } => {
+            let identities = inv.identities.clone();
+            for c in inv.computes.iter_mut().filter(|c| &c.id == compute) {
+                let old = c.identity.clone().unwrap_or_default();
+                let mut users = std::collections::BTreeMap::new();
+                for u in user_assigned {
+                    let known = identities.iter().find(|i| &i.id == u);
+                    users.insert(
+                        u.as_str().to_string(),
+                        UserAssignedIdentityRef { principal_id: known.and_then(|i| i.properties.principal_id.clone()), client_id: known.and_then(|i| i.properties.client_id.clone()) },
+                    );
+                }
+                let kind = IdentityType { system_assigned: *system_assigned, user_assigned: !user_assigned.is_empty() };
+                c.identity = Some(ManagedServiceIdentity {
+                    kind,
+                    principal_id: if *system_assigned { old.principal_id.clone() } else { None },
+                    tenant_id: if *system_assigned { old.tenant_id.clone() } else { None },
+                    user_assigned_identities: users,
+                });
+            }
+        }
+        State::Connection { id, present } => {
+            inv.connections.retain(|c| &c.id != id);
+            if let Some(t) = present {
+                inv.connections.push(Connection {
+                    id: id.clone(),
+                    name: id.name().to_string(),
+                    properties: ConnectionProperties {
+                        category: "ContainerRegistry".into(),
+                        auth_type: "ManagedIdentity".into(),
+                        target: Some(t.target.clone()),
+                        credentials: Some(ConnectionCredentials { resource_id: Some(t.identity.clone()), client_id: Some(t.client_id.clone()) }),
+                        is_shared_to_all: None,
+                    },
+                });
+            }
+        }
+    }
+}
