@@ -1,14 +1,20 @@
-//! An in-memory Azure Resource Manager: serves the demo tenant and the tests.
+//! An in-memory Azure Resource Manager: serves the demo tenant, generated tenants and the tests.
 //!
 //! It replaces only the transport: requests built by `request` come in, ARM-shaped responses
 //! (status codes, list envelopes with `nextLink`, error envelopes) go out, and everything
-//! above runs unchanged. It is deterministic: no clock, no randomness.
+//! above runs unchanged. It is deterministic: no clock, no randomness. Reads, paging,
+//! subscriptions, management groups, scopes the caller may not read (403
+//! `AuthorizationFailed`) and dispatch live here; Resource Graph in `resource_graph`, writes
+//! and long-running operations in `writes`, injected faults in `faults`, generated tenants in
+//! `generate`.
 //!
-//! Non-goals: it does not check tokens (the loopback emulator in `tests/emulator` does), and
-//! answers operations it does not implement with ARM's own `NoRegisteredProviderFound`-style
-//! 400 error rather than pretending to succeed.
+//! Non-goals: it does not check tokens or throttle (the loopback emulator in `tests/emulator`
+//! does), and answers operations it does not implement with a 400 error body rather than
+//! pretending to succeed.
 
 pub mod faults;
+pub mod generate;
+mod resource_graph;
 mod writes;
 
 use std::collections::BTreeMap;
@@ -27,6 +33,21 @@ pub const DEMO_TENANT: &str = include_str!("demo.json");
 /// Default ARM origin the simulator writes into `nextLink`s.
 pub const DEFAULT_ORIGIN: &str = "https://management.azure.com";
 
+/// Object id the simulator names as "the client" in authorization errors.
+pub const DEFAULT_CALLER: &str = "99999999-0000-0000-0000-000000000001";
+
+const ROLE_ASSIGNMENTS: &str = "Microsoft.Authorization/roleAssignments";
+const ROLE_DEFINITIONS: &str = "Microsoft.Authorization/roleDefinitions";
+
+/// Whether the caller may use Resource Graph (some tenants block it by policy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GraphAccess {
+    #[default]
+    Allowed,
+    /// Every query gets 403 `AuthorizationFailed`.
+    Forbidden,
+}
+
 #[derive(Debug, Clone)]
 pub struct Sim {
     resources: BTreeMap<ResourceId, Value>,
@@ -34,6 +55,14 @@ pub struct Sim {
     pub origin: String,
     /// Items per list page; small values exercise paging.
     pub page_size: usize,
+    /// Scopes the caller may not read: reads at or below them get 403, lists and Resource
+    /// Graph above them leave their resources out.
+    pub forbidden: Vec<ResourceId>,
+    /// Management group name → the subscriptions below it (at any depth).
+    pub management_groups: BTreeMap<String, Vec<String>>,
+    pub graph: GraphAccess,
+    /// The caller's object id, as authorization errors name it.
+    pub caller: String,
 }
 
 impl Sim {
@@ -45,7 +74,15 @@ impl Sim {
                 map.insert(id, r);
             }
         }
-        Sim { resources: map, origin: DEFAULT_ORIGIN.into(), page_size: 100 }
+        Sim {
+            resources: map,
+            origin: DEFAULT_ORIGIN.into(),
+            page_size: 100,
+            forbidden: Vec::new(),
+            management_groups: BTreeMap::new(),
+            graph: GraphAccess::Allowed,
+            caller: DEFAULT_CALLER.into(),
+        }
     }
 
     /// The demo tenant.
@@ -55,14 +92,30 @@ impl Sim {
         Sim::from_resources(items)
     }
 
+    /// A generated tenant (see [`generate::TenantSpec`]).
+    pub fn generated(spec: &generate::TenantSpec) -> Sim {
+        let t = generate::generate(spec);
+        let mut sim = Sim::from_resources(t.resources);
+        sim.management_groups = t.management_groups;
+        sim
+    }
+
     /// Every resource, in id order.
     pub fn resources(&self) -> impl Iterator<Item = &Value> {
         self.resources.values()
     }
 
-    /// Subscriptions are implied by the resources they hold.
-    fn subscriptions(&self) -> Vec<String> {
-        let mut subs: Vec<String> = self.resources.keys().filter_map(|id| id.subscription_id().map(str::to_string)).collect();
+    /// Subscriptions are implied by the resources they hold and the management groups.
+    pub fn subscriptions(&self) -> Vec<String> {
+        let mut subs: Vec<String> = Vec::new();
+        for id in self.resources.keys() {
+            if let Some(s) = id.subscription_id() {
+                if !subs.last().is_some_and(|l: &String| l.eq_ignore_ascii_case(s)) {
+                    subs.push(s.to_string());
+                }
+            }
+        }
+        subs.extend(self.management_groups.values().flatten().cloned());
         subs.sort_by_key(|s| s.to_lowercase());
         subs.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
         subs
@@ -79,8 +132,14 @@ impl Sim {
             Method::Put => self.put(req),
             Method::Patch => self.patch(req),
             Method::Delete => self.delete(req),
+            Method::Post if req.path.eq_ignore_ascii_case("/providers/Microsoft.ResourceGraph/resources") => self.resource_graph(req),
             Method::Post => not_supported(req),
         }
+    }
+
+    /// True when the caller may not read `id` (it is at or below a forbidden scope).
+    pub fn is_forbidden(&self, id: &ResourceId) -> bool {
+        self.forbidden.iter().any(|f| f.contains(id))
     }
 
     fn get(&self, req: &Request) -> Response {
@@ -93,10 +152,14 @@ impl Sim {
             return self.page(req, items);
         }
         if let Some((scope, ty)) = collection(&req.path) {
+            if self.is_forbidden(&scope) {
+                return forbidden(&self.caller, &format!("{ty}/read"), &scope);
+            }
             let items = self.list(&scope, &ty);
             return self.page(req, items);
         }
         match ResourceId::parse(&req.path) {
+            Ok(id) if self.is_forbidden(&id) => forbidden(&self.caller, &format!("{}/read", id.resource_type()), &id),
             Ok(id) if id.level() == ScopeLevel::Subscription && self.subscriptions().iter().any(|s| s.eq_ignore_ascii_case(id.name())) => {
                 Response::json(200, &json!({"id": id.as_str(), "subscriptionId": id.name(), "displayName": format!("Subscription {}", id.name()), "state": "Enabled"}))
             }
@@ -108,28 +171,99 @@ impl Sim {
         }
     }
 
-    /// Resources of type `ty` in `scope`. Role assignments follow ARM: those at, above and
-    /// below the scope.
+    /// Resources strictly below `scope`, in id order, read from one contiguous range of the
+    /// map rather than the whole tenant (a generated tenant has tens of thousands).
+    pub(crate) fn under<'a>(&'a self, scope: &ResourceId) -> Box<dyn Iterator<Item = (&'a ResourceId, &'a Value)> + 'a> {
+        if scope.level() == ScopeLevel::Tenant {
+            return Box::new(self.resources.iter());
+        }
+        let key = scope.key().to_string();
+        let prefix = format!("{key}/");
+        // Keys like `{key}-x` sort between `{key}` and `{key}/...`; skip them.
+        Box::new(
+            self.resources
+                .range(scope.clone()..)
+                .skip_while(move |(id, _)| !id.key().starts_with(&prefix) && id.key().starts_with(&key))
+                .take_while({
+                    let prefix = format!("{}/", scope.key());
+                    move |(id, _)| id.key().starts_with(&prefix)
+                }),
+        )
+    }
+
+    /// Resources at the top of the tenant (`/providers/...`: management-group and tenant-level
+    /// role assignments, built-in role definitions), which sort before every subscription.
+    pub(crate) fn tenant_level(&self) -> impl Iterator<Item = (&ResourceId, &Value)> {
+        self.resources.iter().take_while(|(id, _)| id.key() < "/q").filter(|(id, _)| id.key().starts_with("/providers/"))
+    }
+
+    /// Resources of type `ty` in `scope`, without those in forbidden scopes. Role assignments
+    /// follow ARM: those at, above and below the scope; role definitions: the custom roles of
+    /// the subscription plus every role assignable there, with subscription-form ids.
     fn list(&self, scope: &ResourceId, ty: &str) -> Vec<Value> {
-        let is_ra = ty.eq_ignore_ascii_case("Microsoft.Authorization/roleAssignments");
-        self.resources
-            .iter()
-            .filter(|(id, _)| id.is_type(ty))
-            .filter(|(id, v)| {
-                if is_ra {
-                    let at = v.pointer("/properties/scope").and_then(Value::as_str).and_then(|s| ResourceId::parse(s).ok()).or_else(|| id.scope());
-                    at.is_some_and(|at| at.contains(scope) || scope.contains(&at))
-                } else {
-                    id.parent().is_some_and(|p| scope.contains(&p))
-                }
+        let visible = |id: &ResourceId| !self.is_forbidden(id);
+        if ty.eq_ignore_ascii_case(ROLE_ASSIGNMENTS) {
+            return self.list_role_assignments(scope).into_iter().filter(|(id, _)| visible(id)).map(|(_, v)| v.clone()).collect();
+        }
+        if ty.eq_ignore_ascii_case(ROLE_DEFINITIONS) {
+            return self.list_role_definitions(scope);
+        }
+        self.under(scope).filter(|(id, _)| id.is_type(ty) && visible(id)).map(|(_, v)| v.clone()).collect()
+    }
+
+    fn list_role_assignments(&self, scope: &ResourceId) -> Vec<(&ResourceId, &Value)> {
+        let sub = scope.subscription_id().map(str::to_ascii_lowercase);
+        let in_group = |mg: &str| {
+            let members = self.management_groups.iter().find(|(k, _)| k.eq_ignore_ascii_case(mg)).map(|(_, v)| v);
+            members.is_some_and(|m| sub.as_deref().is_some_and(|s| m.iter().any(|x| x.eq_ignore_ascii_case(s))))
+        };
+        // Above the scope: the tenant root and the management groups holding its subscription.
+        let mut out: Vec<(&ResourceId, &Value)> = self
+            .tenant_level()
+            .filter(|(id, _)| id.is_type(ROLE_ASSIGNMENTS))
+            .filter(|(id, _)| match id.scope() {
+                Some(at) if at.level() == ScopeLevel::Tenant => true,
+                Some(at) if at.level() == ScopeLevel::ManagementGroup => scope.level() == ScopeLevel::ManagementGroup && at == *scope || in_group(at.name()),
+                _ => false,
             })
-            .map(|(_, v)| v.clone())
-            .collect()
+            .collect();
+        // Above the scope, inside the subscription: assignments at each strict ancestor.
+        for ancestor in scope.ancestors().skip(1).filter(|a| a.subscription_id().is_some()) {
+            let prefix = format!("{}/providers/microsoft.authorization/roleassignments/", ancestor.key());
+            out.extend(self.under(&ancestor).filter(|(id, _)| id.key().starts_with(&prefix)));
+        }
+        // At and below the scope.
+        if scope.level() != ScopeLevel::Tenant {
+            out.extend(self.under(scope).filter(|(id, _)| id.is_type(ROLE_ASSIGNMENTS)));
+        }
+        out
+    }
+
+    fn list_role_definitions(&self, scope: &ResourceId) -> Vec<Value> {
+        let sub = scope.subscription_id().and_then(|s| ResourceId::subscription(s).ok());
+        let mut out: Vec<Value> = Vec::new();
+        for (id, v) in self.tenant_level().filter(|(id, _)| id.is_type(ROLE_DEFINITIONS)) {
+            let assignable = v.pointer("/properties/assignableScopes").and_then(Value::as_array).is_some_and(|scopes| {
+                scopes.iter().filter_map(Value::as_str).filter_map(|s| ResourceId::parse(s).ok()).any(|s| s.contains(scope))
+            });
+            if !assignable {
+                continue;
+            }
+            let mut v = v.clone();
+            if let Some(sub) = &sub {
+                v["id"] = json!(format!("{}/providers/{}/{}", sub.as_str(), ROLE_DEFINITIONS, id.name()));
+            }
+            out.push(v);
+        }
+        if let Some(sub) = &sub {
+            out.extend(self.under(sub).filter(|(id, _)| id.is_type(ROLE_DEFINITIONS)).map(|(_, v)| v.clone()));
+        }
+        out
     }
 
     fn page(&self, req: &Request, items: Vec<Value>) -> Response {
         let skip: usize = req.query.iter().find(|(k, _)| k == "$skiptoken").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
-        let end = (skip + self.page_size).min(items.len());
+        let end = (skip + self.page_size.max(1)).min(items.len());
         let value: Vec<Value> = items.get(skip..end).map(<[Value]>::to_vec).unwrap_or_default();
         let mut body = json!({ "value": value });
         if end < items.len() {
@@ -180,6 +314,17 @@ pub(crate) fn not_found(id: &ResourceId) -> Response {
     )
 }
 
+/// ARM's 403 for a read the caller has no permission for.
+pub(crate) fn forbidden(caller: &str, action: &str, scope: &ResourceId) -> Response {
+    Response::json(
+        403,
+        &ErrorResponse::new(
+            "AuthorizationFailed",
+            format!("The client '{caller}' with object id '{caller}' does not have authorization to perform action '{action}' over scope '{scope}' or the scope is invalid. If access was recently granted, please refresh your credentials."),
+        ),
+    )
+}
+
 pub(crate) fn not_supported(req: &Request) -> Response {
     Response::json(400, &ErrorResponse::new("UnsupportedOperation", format!("The simulator does not implement {} {}.", req.method.as_str(), req.path)))
 }
@@ -207,6 +352,10 @@ mod tests {
     use super::*;
     use crate::request::{self, ResourceKind};
 
+    fn body(r: &Response) -> Value {
+        serde_json::from_str(&r.body).unwrap()
+    }
+
     #[test]
     fn demo_lists_registries_with_paging() {
         let mut sim = Sim::demo();
@@ -214,7 +363,7 @@ mod tests {
         let sub = ResourceId::subscription("11111111-1111-1111-1111-111111111111").unwrap();
         let first = sim.handle(&request::list_in_subscription(&sub, ResourceKind::Registry));
         assert_eq!(first.status, 200);
-        let page: Value = serde_json::from_str(&first.body).unwrap();
+        let page = body(&first);
         assert_eq!(page["value"].as_array().unwrap().len(), 2);
         let next = page["nextLink"].as_str().unwrap();
         assert!(next.starts_with("https://management.azure.com/subscriptions/"), "{next}");
@@ -227,5 +376,51 @@ mod tests {
         let r = sim.handle(&request::get(&id).unwrap());
         assert_eq!(r.status, 404);
         assert!(r.body.contains("ResourceNotFound"));
+    }
+
+    #[test]
+    fn forbidden_scope_is_403_below_and_hidden_above() {
+        let mut sim = Sim::demo();
+        let sub = ResourceId::subscription("11111111-1111-1111-1111-111111111111").unwrap();
+        let rg = ResourceId::resource_group("11111111-1111-1111-1111-111111111111", "rg-shared-images").unwrap();
+        sim.forbidden.push(rg.clone());
+        let all = body(&sim.handle(&request::list_in_subscription(&sub, ResourceKind::Registry)));
+        assert_eq!(all["value"].as_array().unwrap().len(), 1, "registries in the forbidden group are left out");
+        let reg = rg.provider("Microsoft.ContainerRegistry", "registries", "acrbaseimages").unwrap();
+        let r = sim.handle(&request::get(&reg).unwrap());
+        assert_eq!(r.status, 403);
+        assert!(r.body.contains("AuthorizationFailed") && r.body.contains("rg-shared-images"), "{}", r.body);
+    }
+
+    #[test]
+    fn role_assignment_list_includes_management_group_and_ancestors() {
+        let spec = generate::TenantSpec::small(11);
+        let mut sim = Sim::generated(&spec);
+        let subs = sim.subscriptions();
+        assert_eq!(subs.len(), 3);
+        let total = sim.resources().filter(|v| v["type"] == ROLE_ASSIGNMENTS).count();
+        let mut seen = std::collections::BTreeSet::new();
+        for s in &subs {
+            let req = request::list_in_subscription(&ResourceId::subscription(s).unwrap(), ResourceKind::RoleAssignment);
+            sim.page_size = 1000;
+            for v in body(&sim.handle(&req))["value"].as_array().unwrap() {
+                seen.insert(v["id"].as_str().unwrap().to_lowercase());
+            }
+        }
+        assert_eq!(seen.len(), total, "every assignment is visible from some subscription");
+    }
+
+    #[test]
+    fn role_definitions_list_has_builtins_in_subscription_form_and_customs() {
+        let mut sim = Sim::generated(&generate::TenantSpec::small(5));
+        let mut customs = 0;
+        for s in sim.subscriptions() {
+            let sub = ResourceId::subscription(&s).unwrap();
+            let list = body(&sim.handle(&request::list_role_definitions(&sub)));
+            let defs = list["value"].as_array().unwrap();
+            assert!(defs.iter().any(|d| d["properties"]["roleName"] == "AcrPull" && d["id"].as_str().unwrap().starts_with(sub.as_str())));
+            customs += defs.iter().filter(|d| d["properties"]["type"] == "CustomRole").count();
+        }
+        assert_eq!(customs, 2, "each custom role is listed in the one subscription it is assignable in");
     }
 }

@@ -1,0 +1,414 @@
+//! Generated tenants: deterministic, seeded ARM resources at any size, for scale tests and
+//! benchmarks.
+//!
+//! Same seed and spec, same tenant, byte for byte: the generator draws from its own
+//! SplitMix64 stream and never from a system random source. It writes ARM-shaped resource
+//! objects (what a GET returns), so the simulator serves them like any other tenant.
+//!
+//! Not here: serving them (`sim`), querying them (`sim::resource_graph`).
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use serde_json::{json, Value};
+
+use super::DEMO_TENANT_ID;
+
+/// How big a tenant to generate, and from which seed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantSpec {
+    pub seed: u64,
+    pub subscriptions: usize,
+    pub resource_groups_per_subscription: usize,
+    pub registries: usize,
+    /// Percent of registries in `AbacRepositoryPermissions` mode.
+    pub abac_registry_percent: u64,
+    pub workspaces: usize,
+    pub computes_per_workspace: usize,
+    pub managed_clusters: usize,
+    pub identities: usize,
+    /// Total role assignments, at every scope from management group down to resource.
+    pub role_assignments: usize,
+    pub custom_roles: usize,
+}
+
+impl TenantSpec {
+    /// A few of everything: fast enough for unit tests, big enough to page.
+    pub fn small(seed: u64) -> TenantSpec {
+        TenantSpec {
+            seed,
+            subscriptions: 3,
+            resource_groups_per_subscription: 2,
+            registries: 6,
+            abac_registry_percent: 34,
+            workspaces: 2,
+            computes_per_workspace: 2,
+            managed_clusters: 1,
+            identities: 10,
+            role_assignments: 60,
+            custom_roles: 2,
+        }
+    }
+
+    /// The benchmark tenant of issue #6: 50 subscriptions, 5,000 identities, 1,000 registries,
+    /// 50,000 role assignments.
+    pub fn large(seed: u64) -> TenantSpec {
+        TenantSpec {
+            seed,
+            subscriptions: 50,
+            resource_groups_per_subscription: 4,
+            registries: 1_000,
+            abac_registry_percent: 20,
+            workspaces: 50,
+            computes_per_workspace: 4,
+            managed_clusters: 100,
+            identities: 5_000,
+            role_assignments: 50_000,
+            custom_roles: 20,
+        }
+    }
+
+    /// `small` or `large`, by name (for command-line flags).
+    pub fn named(name: &str, seed: u64) -> Option<TenantSpec> {
+        match name {
+            "small" => Some(TenantSpec::small(seed)),
+            "large" => Some(TenantSpec::large(seed)),
+            _ => None,
+        }
+    }
+}
+
+/// What [`generate`] makes: resources, and which subscriptions each management group holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GeneratedTenant {
+    pub resources: Vec<Value>,
+    pub management_groups: BTreeMap<String, Vec<String>>,
+}
+
+/// The management group every generated subscription sits under.
+pub const GENERATED_ROOT_GROUP: &str = "mg-pullpath-root";
+
+/// SplitMix64: tiny, fast, and good enough to spread names and picks; not for secrets.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
+    }
+    fn percent(&mut self, p: u64) -> bool {
+        self.next() % 100 < p
+    }
+    fn guid(&mut self) -> String {
+        let a = self.next();
+        let b = self.next();
+        format!("{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff, a & 0xfff, 0x8000 | (b >> 48) & 0x3fff, b & 0xffff_ffff_ffff)
+    }
+}
+
+/// A principal role assignments can name.
+#[derive(Clone)]
+struct Principal {
+    id: String,
+    kind: &'static str,
+}
+
+const LOCATIONS: [&str; 3] = ["westeurope", "northeurope", "eastus2"];
+const ACR_PULL: &str = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
+const ACR_PUSH: &str = "8311e382-0749-4cb8-b61a-304f252e45ec";
+const REPOSITORY_READER: &str = "b93aa761-3e63-49ed-ac28-beffa264f7ac";
+const CONTRIBUTOR: &str = "b24988ac-6180-42a0-ab88-20f7382dd24c";
+const OWNER: &str = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+const READER: &str = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
+const MANAGED_IDENTITY_OPERATOR: &str = "f1a07417-d97a-45cb-824c-7a7467783830";
+
+/// The built-in roles generated tenants use, as ARM returns them (copied from
+/// `shared/azure/roles/builtin-roles.json`, trimmed to the fields pullpath reads).
+pub const BUILTIN_ROLES: &str = r#"[
+{"id":"/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d","name":"7f951dda-4ed3-4680-a7ca-43fe172d538d","type":"Microsoft.Authorization/roleDefinitions","properties":{"roleName":"AcrPull","type":"BuiltInRole","description":"acr pull","assignableScopes":["/"],"permissions":[{"actions":["Microsoft.ContainerRegistry/registries/pull/read"],"notActions":[],"dataActions":[],"notDataActions":[]}]}},
+{"id":"/providers/Microsoft.Authorization/roleDefinitions/8311e382-0749-4cb8-b61a-304f252e45ec","name":"8311e382-0749-4cb8-b61a-304f252e45ec","type":"Microsoft.Authorization/roleDefinitions","properties":{"roleName":"AcrPush","type":"BuiltInRole","description":"acr push","assignableScopes":["/"],"permissions":[{"actions":["Microsoft.ContainerRegistry/registries/pull/read","Microsoft.ContainerRegistry/registries/push/write"],"notActions":[],"dataActions":[],"notDataActions":[]}]}},
+{"id":"/providers/Microsoft.Authorization/roleDefinitions/b93aa761-3e63-49ed-ac28-beffa264f7ac","name":"b93aa761-3e63-49ed-ac28-beffa264f7ac","type":"Microsoft.Authorization/roleDefinitions","properties":{"roleName":"Container Registry Repository Reader","type":"BuiltInRole","description":"Allows for read access to Azure Container Registry repositories, but excluding catalog listing.","assignableScopes":["/"],"permissions":[{"actions":[],"notActions":[],"dataActions":["Microsoft.ContainerRegistry/registries/repositories/metadata/read","Microsoft.ContainerRegistry/registries/repositories/content/read"],"notDataActions":[]}]}},
+{"id":"/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c","name":"b24988ac-6180-42a0-ab88-20f7382dd24c","type":"Microsoft.Authorization/roleDefinitions","properties":{"roleName":"Contributor","type":"BuiltInRole","description":"Grants full access to manage all resources, but does not allow you to assign roles in Azure RBAC, manage assignments in Azure Blueprints, or share image galleries.","assignableScopes":["/"],"permissions":[{"actions":["*"],"notActions":["Microsoft.Authorization/*/Delete","Microsoft.Authorization/*/Write","Microsoft.Authorization/elevateAccess/Action","Microsoft.Blueprint/blueprintAssignments/write","Microsoft.Blueprint/blueprintAssignments/delete","Microsoft.Compute/galleries/share/action","Microsoft.Purview/consents/write","Microsoft.Purview/consents/delete","Microsoft.Resources/deploymentStacks/manageDenySetting/action","Microsoft.Subscription/cancel/action","Microsoft.Subscription/enable/action"],"dataActions":[],"notDataActions":[]}]}},
+{"id":"/providers/Microsoft.Authorization/roleDefinitions/f1a07417-d97a-45cb-824c-7a7467783830","name":"f1a07417-d97a-45cb-824c-7a7467783830","type":"Microsoft.Authorization/roleDefinitions","properties":{"roleName":"Managed Identity Operator","type":"BuiltInRole","description":"Read and Assign User Assigned Identity","assignableScopes":["/"],"permissions":[{"actions":["Microsoft.ManagedIdentity/userAssignedIdentities/*/read","Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action","Microsoft.Authorization/*/read","Microsoft.Insights/alertRules/*","Microsoft.Resources/subscriptions/resourceGroups/read","Microsoft.Resources/deployments/*","Microsoft.Support/*"],"notActions":[],"dataActions":[],"notDataActions":[]}]}},
+{"id":"/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635","name":"8e3af657-a8ff-443c-a75c-2fe8c4bcb635","type":"Microsoft.Authorization/roleDefinitions","properties":{"roleName":"Owner","type":"BuiltInRole","description":"Grants full access to manage all resources, including the ability to assign roles in Azure RBAC.","assignableScopes":["/"],"permissions":[{"actions":["*"],"notActions":[],"dataActions":[],"notDataActions":[]}]}},
+{"id":"/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7","name":"acdd72a7-3385-48ef-bd42-f606fba81ae7","type":"Microsoft.Authorization/roleDefinitions","properties":{"roleName":"Reader","type":"BuiltInRole","description":"View all resources, but does not allow you to make any changes.","assignableScopes":["/"],"permissions":[{"actions":["*/read"],"notActions":[],"dataActions":[],"notDataActions":[]}]}}
+]"#;
+
+/// The built-in role definitions above, parsed.
+pub fn builtin_roles() -> Vec<Value> {
+    serde_json::from_str(BUILTIN_ROLES).unwrap_or_default()
+}
+
+/// Generates a tenant. Deterministic: the same spec always gives the same resources.
+pub fn generate(spec: &TenantSpec) -> GeneratedTenant {
+    let mut rng = Rng(spec.seed ^ 0x7075_6c6c_7061_7468);
+    let mut out: Vec<Value> = builtin_roles();
+    let subs: Vec<String> = (0..spec.subscriptions.max(1)).map(|_| rng.guid()).collect();
+    let rgs: Vec<(usize, String)> = subs
+        .iter()
+        .enumerate()
+        .flat_map(|(i, _)| (0..spec.resource_groups_per_subscription.max(1)).map(move |k| (i, format!("rg-{i:02}-{k}"))))
+        .collect();
+    let rg_id = |(si, name): &(usize, String)| format!("/subscriptions/{}/resourceGroups/{name}", subs[*si]);
+    let mut users: Vec<Principal> = (0..(spec.identities / 25).max(2)).map(|_| Principal { id: rng.guid(), kind: "User" }).collect();
+    users.extend((0..(spec.identities / 100).max(1)).map(|_| Principal { id: rng.guid(), kind: "Group" }));
+
+    // User-assigned identities.
+    let mut identities: Vec<(String, String, String)> = Vec::new(); // (id, principalId, clientId)
+    for n in 0..spec.identities {
+        let rg = &rgs[rng.below(rgs.len())];
+        let id = format!("{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-{n:05}", rg_id(rg));
+        let (principal, client) = (rng.guid(), rng.guid());
+        out.push(json!({
+            "id": id, "name": format!("id-{n:05}"), "type": "Microsoft.ManagedIdentity/userAssignedIdentities",
+            "location": LOCATIONS[n % LOCATIONS.len()], "tags": {},
+            "properties": {"principalId": principal, "clientId": client, "tenantId": DEMO_TENANT_ID}
+        }));
+        identities.push((id, principal, client));
+    }
+    let identity_ref = |i: &(String, String, String)| json!({ i.0.clone(): {"principalId": i.1, "clientId": i.2} });
+
+    // Registries, in both permission modes.
+    let mut registries: Vec<(String, String, bool)> = Vec::new(); // (id, loginServer, abac)
+    for n in 0..spec.registries {
+        let rg = &rgs[rng.below(rgs.len())];
+        let name = format!("acr{:02}{n:05}", rg.0);
+        let id = format!("{}/providers/Microsoft.ContainerRegistry/registries/{name}", rg_id(rg));
+        let abac = rng.percent(spec.abac_registry_percent);
+        let mut props = json!({
+            "loginServer": format!("{name}.azurecr.io"), "adminUserEnabled": rng.percent(10), "anonymousPullEnabled": false,
+            "publicNetworkAccess": "Enabled", "provisioningState": "Succeeded"
+        });
+        if abac {
+            props["roleAssignmentMode"] = json!("AbacRepositoryPermissions");
+        } else if rng.percent(50) {
+            props["roleAssignmentMode"] = json!("LegacyRegistryPermissions");
+        }
+        out.push(json!({
+            "id": id, "name": name, "type": "Microsoft.ContainerRegistry/registries", "location": LOCATIONS[n % LOCATIONS.len()],
+            "sku": {"name": "Premium", "tier": "Premium"}, "tags": {}, "properties": props
+        }));
+        registries.push((id, format!("{name}.azurecr.io"), abac));
+    }
+
+    // Role assignments that make the tenant interesting come first; the rest are filler
+    // spread over every scope level.
+    let mut assignments: Vec<(String, String, &'static str, String)> = Vec::new(); // (scope, role guid, principal type, principal)
+    let mut seen: BTreeSet<(String, String, String)> = BTreeSet::new();
+    let mut assign = |assignments: &mut Vec<(String, String, &'static str, String)>, scope: String, role: &str, kind: &'static str, principal: &str| {
+        if seen.insert((scope.to_lowercase(), role.to_string(), principal.to_string())) {
+            assignments.push((scope, role.to_string(), kind, principal.to_string()));
+        }
+    };
+
+    // AKS clusters: the kubelet identity is one of the user-assigned identities.
+    let mut clusters: Vec<String> = Vec::new();
+    for n in 0..spec.managed_clusters {
+        let rg = &rgs[rng.below(rgs.len())];
+        let name = format!("aks-{n:04}");
+        let id = format!("{}/providers/Microsoft.ContainerService/managedClusters/{name}", rg_id(rg));
+        let kubelet = identities.get(rng.below(identities.len())).cloned();
+        let mut props = json!({"nodeResourceGroup": format!("MC_{}_{name}_westeurope", rg.1), "provisioningState": "Succeeded"});
+        if let Some(k) = &kubelet {
+            props["identityProfile"] = json!({"kubeletidentity": {"resourceId": k.0, "clientId": k.2, "objectId": k.1}});
+            if !registries.is_empty() && rng.percent(80) {
+                let reg = &registries[rng.below(registries.len())];
+                assign(&mut assignments, reg.0.clone(), if reg.2 { REPOSITORY_READER } else { ACR_PULL }, "ServicePrincipal", &k.1);
+            }
+        }
+        out.push(json!({
+            "id": id, "name": name, "type": "Microsoft.ContainerService/managedClusters", "location": "westeurope",
+            "identity": {"type": "SystemAssigned", "principalId": rng.guid(), "tenantId": DEMO_TENANT_ID}, "properties": props
+        }));
+        clusters.push(id);
+    }
+
+    // Workspaces with their computes and a registry connection.
+    let mut system_principals: Vec<Principal> = Vec::new();
+    for n in 0..spec.workspaces {
+        let rg = &rgs[rng.below(rgs.len())];
+        let name = format!("mlw-{n:04}");
+        let id = format!("{}/providers/Microsoft.MachineLearningServices/workspaces/{name}", rg_id(rg));
+        let principal = rng.guid();
+        let registry = registries.get(rng.below(registries.len())).cloned();
+        let mut props = json!({
+            "keyVault": format!("{}/providers/Microsoft.KeyVault/vaults/kv-{name}", rg_id(rg)),
+            "storageAccount": format!("{}/providers/Microsoft.Storage/storageAccounts/st{n:04}", rg_id(rg)),
+            "provisioningState": "Succeeded"
+        });
+        if let Some(reg) = &registry {
+            props["containerRegistry"] = json!(reg.0);
+            assign(&mut assignments, reg.0.clone(), if reg.2 { REPOSITORY_READER } else { ACR_PUSH }, "ServicePrincipal", &principal);
+        }
+        out.push(json!({
+            "id": id, "name": name, "type": "Microsoft.MachineLearningServices/workspaces", "location": "westeurope", "kind": "Default",
+            "sku": {"name": "Basic", "tier": "Basic"},
+            "identity": {"type": "SystemAssigned", "principalId": principal, "tenantId": DEMO_TENANT_ID}, "properties": props
+        }));
+        system_principals.push(Principal { id: principal, kind: "ServicePrincipal" });
+        for c in 0..spec.computes_per_workspace {
+            let cname = format!("cpu-{c}");
+            let cid = format!("{id}/computes/{cname}");
+            let mut compute = json!({"id": cid, "name": cname, "type": "Microsoft.MachineLearningServices/workspaces/computes", "location": "westeurope"});
+            match (c % 4, clusters.get(rng.below(clusters.len()))) {
+                (3, Some(aks)) => compute["properties"] = json!({"computeType": "Kubernetes", "resourceId": aks, "provisioningState": "Succeeded"}),
+                (2, _) if !identities.is_empty() => {
+                    let uai = &identities[rng.below(identities.len())];
+                    compute["identity"] = json!({"type": "UserAssigned", "userAssignedIdentities": identity_ref(uai)});
+                    compute["properties"] = json!({"computeType": "AmlCompute", "provisioningState": "Succeeded", "createdOn": "2025-03-01T10:00:00Z"});
+                    if let (Some(reg), true) = (&registry, rng.percent(70)) {
+                        assign(&mut assignments, reg.0.clone(), if reg.2 { REPOSITORY_READER } else { ACR_PULL }, "ServicePrincipal", &uai.1);
+                    }
+                }
+                (k, _) => {
+                    let p = rng.guid();
+                    compute["identity"] = json!({"type": "SystemAssigned", "principalId": p, "tenantId": DEMO_TENANT_ID});
+                    let ty = if k == 1 { "ComputeInstance" } else { "AmlCompute" };
+                    compute["properties"] = json!({"computeType": ty, "provisioningState": "Succeeded", "createdOn": "2025-03-01T10:00:00Z"});
+                    if let (Some(reg), true) = (&registry, rng.percent(60)) {
+                        assign(&mut assignments, reg.0.clone(), if reg.2 { REPOSITORY_READER } else { ACR_PULL }, "ServicePrincipal", &p);
+                    }
+                    system_principals.push(Principal { id: p, kind: "ServicePrincipal" });
+                }
+            }
+            out.push(compute);
+        }
+        if let (Some(reg), false) = (&registry, identities.is_empty()) {
+            let uai = &identities[rng.below(identities.len())];
+            let cname = "acr-pull";
+            out.push(json!({
+                "id": format!("{id}/connections/{cname}"), "name": cname, "type": "Microsoft.MachineLearningServices/workspaces/connections",
+                "properties": {"category": "ContainerRegistry", "authType": "ManagedIdentity", "target": reg.1, "isSharedToAll": false,
+                    "credentials": {"resourceId": uai.0, "clientId": uai.2}}
+            }));
+        }
+    }
+
+    // Custom roles, each assignable in one subscription.
+    let mut customs: Vec<(usize, String)> = Vec::new();
+    for n in 0..spec.custom_roles {
+        let si = n % subs.len();
+        let guid = rng.guid();
+        out.push(json!({
+            "id": format!("/subscriptions/{}/providers/Microsoft.Authorization/roleDefinitions/{guid}", subs[si]),
+            "name": guid, "type": "Microsoft.Authorization/roleDefinitions",
+            "properties": {
+                "roleName": format!("Image puller {n}"), "type": "CustomRole", "description": "Pulls images; generated.",
+                "assignableScopes": [format!("/subscriptions/{}", subs[si])],
+                "permissions": [{"actions": ["Microsoft.ContainerRegistry/registries/pull/read"], "notActions": [], "dataActions": [], "notDataActions": []}]
+            }
+        }));
+        customs.push((si, guid));
+    }
+
+    // Filler assignments at every scope level.
+    let mg_scope = format!("/providers/Microsoft.Management/managementGroups/{GENERATED_ROOT_GROUP}");
+    let mut principals: Vec<Principal> = identities.iter().map(|i| Principal { id: i.1.clone(), kind: "ServicePrincipal" }).collect();
+    principals.extend(users.iter().cloned());
+    principals.extend(system_principals);
+    let mut attempts = 0;
+    while assignments.len() < spec.role_assignments && attempts < spec.role_assignments * 4 && !principals.is_empty() {
+        attempts += 1;
+        let p = &principals[rng.below(principals.len())];
+        let roll = rng.below(100);
+        let (scope, role) = if roll < 70 && !registries.is_empty() {
+            let reg = &registries[rng.below(registries.len())];
+            let role = match (reg.2, rng.below(3)) {
+                (true, 0) => REPOSITORY_READER,
+                (_, 1) => ACR_PUSH,
+                _ => ACR_PULL,
+            };
+            (reg.0.clone(), role)
+        } else if roll < 85 {
+            let rg = &rgs[rng.below(rgs.len())];
+            let custom = customs.iter().filter(|(si, _)| *si == rg.0).map(|(_, g)| g.as_str()).next();
+            let role = match (rng.below(3), custom) {
+                (0, Some(g)) => g,
+                (1, _) => CONTRIBUTOR,
+                _ => READER,
+            };
+            (rg_id(rg), role)
+        } else if roll < 95 {
+            (format!("/subscriptions/{}", subs[rng.below(subs.len())]), if rng.percent(20) { OWNER } else { READER })
+        } else if roll < 99 && !identities.is_empty() {
+            (identities[rng.below(identities.len())].0.clone(), MANAGED_IDENTITY_OPERATOR)
+        } else {
+            (mg_scope.clone(), READER)
+        };
+        assign(&mut assignments, scope, role, p.kind, &p.id);
+    }
+    assignments.truncate(spec.role_assignments);
+    for (scope, role, kind, principal) in assignments {
+        let guid = rng.guid();
+        // ARM returns role definition ids in the subscription form where there is one.
+        let sub = scope.strip_prefix("/subscriptions/").and_then(|s| s.split('/').next());
+        let role_id = match sub {
+            Some(s) => format!("/subscriptions/{s}/providers/Microsoft.Authorization/roleDefinitions/{role}"),
+            None => format!("/providers/Microsoft.Authorization/roleDefinitions/{role}"),
+        };
+        let mut props = json!({"roleDefinitionId": role_id, "principalId": principal, "principalType": kind, "scope": scope});
+        if role == REPOSITORY_READER && rng.percent(30) {
+            props["condition"] = json!("((!(ActionMatches{'Microsoft.ContainerRegistry/registries/repositories/content/read'})) OR (@Request[Microsoft.ContainerRegistry/registries/repositories:name] StringStartsIgnoreCase 'base/'))");
+            props["conditionVersion"] = json!("2.0");
+        }
+        out.push(json!({
+            "id": format!("{scope}/providers/Microsoft.Authorization/roleAssignments/{guid}"),
+            "name": guid, "type": "Microsoft.Authorization/roleAssignments", "properties": props
+        }));
+    }
+    let mut management_groups = BTreeMap::new();
+    management_groups.insert(GENERATED_ROOT_GROUP.to_string(), subs);
+    GeneratedTenant { resources: out, management_groups }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(t: &GeneratedTenant, ty: &str) -> usize {
+        t.resources.iter().filter(|r| r["type"].as_str().is_some_and(|x| x.eq_ignore_ascii_case(ty))).count()
+    }
+
+    #[test]
+    fn same_seed_same_tenant_other_seed_other_tenant() {
+        let a = generate(&TenantSpec::small(7));
+        assert_eq!(a, generate(&TenantSpec::small(7)));
+        assert_ne!(a.resources, generate(&TenantSpec::small(8)).resources);
+    }
+
+    #[test]
+    fn large_tenant_has_the_issue_sizes() {
+        let t = generate(&TenantSpec::large(1));
+        assert_eq!(t.management_groups[GENERATED_ROOT_GROUP].len(), 50);
+        assert_eq!(count(&t, "Microsoft.ManagedIdentity/userAssignedIdentities"), 5_000);
+        assert_eq!(count(&t, "Microsoft.ContainerRegistry/registries"), 1_000);
+        assert_eq!(count(&t, "Microsoft.Authorization/roleAssignments"), 50_000);
+        let abac = t.resources.iter().filter(|r| r.pointer("/properties/roleAssignmentMode").and_then(Value::as_str) == Some("AbacRepositoryPermissions")).count();
+        assert!((100..400).contains(&abac), "{abac} ABAC registries");
+        // Every scope level carries assignments.
+        let scopes: HashSet<crate::id::ScopeLevel> = t
+            .resources
+            .iter()
+            .filter_map(|r| r.pointer("/properties/scope").and_then(Value::as_str))
+            .filter_map(|s| crate::id::ResourceId::parse(s).ok())
+            .map(|s| s.level())
+            .collect();
+        assert_eq!(scopes.len(), 4, "{scopes:?}");
+    }
+
+    #[test]
+    fn every_generated_id_parses_and_is_unique() {
+        let t = generate(&TenantSpec::small(3));
+        let mut ids = BTreeSet::new();
+        for r in &t.resources {
+            let id = crate::id::ResourceId::parse(r["id"].as_str().unwrap()).unwrap();
+            assert!(id.is_type(r["type"].as_str().unwrap()), "{id} vs {}", r["type"]);
+            assert!(ids.insert(id));
+        }
+    }
+}

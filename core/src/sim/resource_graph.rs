@@ -1,0 +1,253 @@
+//! Azure Resource Graph in the simulator: `POST /providers/Microsoft.ResourceGraph/resources`
+//! for the subset of KQL the scanner sends.
+//!
+//! Supported: the tables `resources`, `authorizationresources` and `resourcecontainers`;
+//! `where type =~ '...'`, `where type in~ ('...', ...)`, `project col, ...` and
+//! `order by id asc`; `$top`, `$skip` and `$skipToken` paging with `resultFormat: objectArray`.
+//! Anything else gets Resource Graph's own `BadRequest`/`InvalidQuery` error, never a guess.
+//! Rows follow Resource Graph's shape: lowercase `type`, plus `subscriptionId`,
+//! `resourceGroup` and `tenantId` columns; scopes the caller may not read are left out, as
+//! Resource Graph does.
+//!
+//! Not here: quota headers and throttling (the emulator adds them).
+
+use serde_json::{json, Map, Value};
+
+use super::{GraphAccess, Sim, DEMO_TENANT_ID};
+use crate::arm::{ErrorDetail, ErrorResponse, QueryRequest};
+use crate::id::{ResourceId, ScopeLevel};
+use crate::request::{Request, Response};
+
+/// Resource Graph's default and maximum page sizes.
+const DEFAULT_TOP: usize = 100;
+const MAX_TOP: usize = 1000;
+/// Prefix of the simulator's skip tokens; the scanner must treat them as opaque.
+const TOKEN_PREFIX: &str = "ppsim1.";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Table {
+    Resources,
+    AuthorizationResources,
+    ResourceContainers,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Query {
+    table: Table,
+    /// Lowercase types to keep; `None` keeps every type of the table.
+    types: Option<Vec<String>>,
+    project: Option<Vec<String>>,
+}
+
+impl Sim {
+    /// Answers a Resource Graph query.
+    pub(super) fn resource_graph(&self, req: &Request) -> Response {
+        if self.graph == GraphAccess::Forbidden {
+            return Response::json(
+                403,
+                &ErrorResponse::new(
+                    "AuthorizationFailed",
+                    format!("The client '{0}' with object id '{0}' does not have authorization to perform action 'Microsoft.ResourceGraph/resources/read' over scope '/providers/Microsoft.ResourceGraph' or the scope is invalid.", self.caller),
+                ),
+            );
+        }
+        let body: QueryRequest = match req.body.clone().map(serde_json::from_value) {
+            Some(Ok(b)) => b,
+            Some(Err(e)) => return invalid_query(&format!("The request body is not a QueryRequest: {e}")),
+            None => return invalid_query("The request has no body; send a QueryRequest."),
+        };
+        let query = match parse(&body.query) {
+            Ok(q) => q,
+            Err(msg) => return invalid_query(&msg),
+        };
+        let options = body.options.clone().unwrap_or_default();
+        if options.result_format.as_deref().is_some_and(|f| !f.eq_ignore_ascii_case("objectArray")) {
+            return invalid_query("The simulator answers only resultFormat 'objectArray'.");
+        }
+        let subs = match self.graph_subscriptions(&body) {
+            Ok(s) => s,
+            Err(resp) => return resp,
+        };
+        let rows = self.graph_rows(&query, &subs);
+        let top = options.top.map(|t| t as usize).unwrap_or(DEFAULT_TOP).clamp(1, MAX_TOP);
+        let start = match options.skip_token.as_deref() {
+            Some(token) => match token.strip_prefix(TOKEN_PREFIX).and_then(|n| n.parse::<usize>().ok()) {
+                Some(n) => n,
+                None => return invalid_query("The $skipToken is not one this service issued."),
+            },
+            None => options.skip.unwrap_or(0) as usize,
+        };
+        let end = (start + top).min(rows.len());
+        let data: Vec<Value> = rows.get(start..end).map(<[Value]>::to_vec).unwrap_or_default();
+        let mut out = json!({
+            "totalRecords": rows.len(),
+            "count": data.len(),
+            "resultTruncated": "false",
+            "facets": [],
+            "data": data,
+        });
+        if end < rows.len() {
+            out["$skipToken"] = json!(format!("{TOKEN_PREFIX}{end}"));
+        }
+        Response::json(200, &out)
+    }
+
+    /// The subscriptions a query covers: those named, those under the management groups named,
+    /// or every subscription when neither is given.
+    fn graph_subscriptions(&self, body: &QueryRequest) -> Result<Vec<String>, Response> {
+        let all = self.subscriptions();
+        if !body.management_groups.is_empty() {
+            let mut subs = Vec::new();
+            for mg in &body.management_groups {
+                let Some(members) = self.management_groups.iter().find(|(k, _)| k.eq_ignore_ascii_case(mg)).map(|(_, v)| v) else {
+                    return Err(Response::json(
+                        404,
+                        &ErrorResponse::new("ManagementGroupNotFound", format!("The management group '{mg}' was not found or the caller has no access to it.")),
+                    ));
+                };
+                subs.extend(members.iter().cloned());
+            }
+            return Ok(subs);
+        }
+        if body.subscriptions.is_empty() {
+            return Ok(all);
+        }
+        Ok(body.subscriptions.iter().filter(|s| all.iter().any(|a| a.eq_ignore_ascii_case(s))).cloned().collect())
+    }
+
+    fn graph_rows(&self, query: &Query, subs: &[String]) -> Vec<Value> {
+        let keep_type = |ty: &str| query.types.as_ref().is_none_or(|ts| ts.iter().any(|t| t.eq_ignore_ascii_case(ty)));
+        let mut rows = Vec::new();
+        if query.table == Table::ResourceContainers {
+            for s in subs {
+                if keep_type("microsoft.resources/subscriptions") {
+                    rows.push(json!({"id": format!("/subscriptions/{s}"), "name": s, "type": "microsoft.resources/subscriptions", "subscriptionId": s, "tenantId": DEMO_TENANT_ID, "properties": {"state": "Enabled"}}));
+                }
+            }
+            return project(rows, &query.project);
+        }
+        for s in subs {
+            let Ok(scope) = ResourceId::subscription(s) else { continue };
+            if self.is_forbidden(&scope) {
+                continue;
+            }
+            for (id, v) in self.under(&scope) {
+                let ty = id.resource_type();
+                let in_table = match query.table {
+                    Table::AuthorizationResources => is_authorization(&ty),
+                    _ => !is_authorization(&ty),
+                };
+                if !in_table || !keep_type(&ty) || self.is_forbidden(id) {
+                    continue;
+                }
+                rows.push(graph_row(id, v, s));
+            }
+        }
+        if query.table == Table::AuthorizationResources && keep_type("microsoft.authorization/roleassignments") {
+            // Assignments at the tenant root and at management groups over the queried
+            // subscriptions have no subscription of their own.
+            let covers = |mg: &str| self.management_groups.iter().any(|(k, m)| k.eq_ignore_ascii_case(mg) && m.iter().any(|x| subs.iter().any(|s| s.eq_ignore_ascii_case(x))));
+            for (id, v) in self.tenant_level() {
+                let above = id.is_type("Microsoft.Authorization/roleAssignments")
+                    && id.scope().is_some_and(|at| at.level() == ScopeLevel::Tenant || (at.level() == ScopeLevel::ManagementGroup && covers(at.name())));
+                if above {
+                    rows.push(graph_row(id, v, ""));
+                }
+            }
+        }
+        project(rows, &query.project)
+    }
+}
+
+fn is_authorization(ty: &str) -> bool {
+    ty.eq_ignore_ascii_case("Microsoft.Authorization/roleAssignments") || ty.eq_ignore_ascii_case("Microsoft.Authorization/roleDefinitions")
+}
+
+/// A resource as a Resource Graph row.
+fn graph_row(id: &ResourceId, v: &Value, sub: &str) -> Value {
+    let mut row = v.clone();
+    if let Some(obj) = row.as_object_mut() {
+        obj.insert("type".into(), json!(id.resource_type().to_lowercase()));
+        obj.insert("subscriptionId".into(), json!(sub));
+        obj.insert("tenantId".into(), json!(DEMO_TENANT_ID));
+        let rg = id.resource_group_name().map(str::to_lowercase).unwrap_or_default();
+        obj.insert("resourceGroup".into(), json!(rg));
+    }
+    row
+}
+
+fn project(rows: Vec<Value>, cols: &Option<Vec<String>>) -> Vec<Value> {
+    let Some(cols) = cols else { return rows };
+    rows.into_iter()
+        .map(|r| {
+            let mut out = Map::new();
+            for c in cols {
+                out.insert(c.clone(), r.get(c).cloned().unwrap_or(Value::Null));
+            }
+            Value::Object(out)
+        })
+        .collect()
+}
+
+/// Resource Graph's answer to a query it cannot run.
+fn invalid_query(message: &str) -> Response {
+    let detail = ErrorDetail { code: "InvalidQuery".into(), message: format!("Query is invalid. {message}"), ..Default::default() };
+    let body = ErrorResponse {
+        error: ErrorDetail {
+            code: "BadRequest".into(),
+            message: "Please provide below info when asking for support: timestamp = 2026-01-01T00:00:00.0000000Z, correlationId = 00000000-0000-0000-0000-000000000000.".into(),
+            details: vec![detail],
+            ..Default::default()
+        },
+    };
+    Response::json(400, &body)
+}
+
+/// Parses the supported KQL subset.
+fn parse(text: &str) -> Result<Query, String> {
+    let mut parts = text.split('|').map(str::trim);
+    let table = match parts.next().unwrap_or_default().to_ascii_lowercase().as_str() {
+        "resources" => Table::Resources,
+        "authorizationresources" => Table::AuthorizationResources,
+        "resourcecontainers" => Table::ResourceContainers,
+        other => return Err(format!("The simulator knows the tables resources, authorizationresources and resourcecontainers, not {other:?}.")),
+    };
+    let mut q = Query { table, types: None, project: None };
+    for op in parts {
+        let lower = op.to_ascii_lowercase();
+        if let Some(rest) = lower.strip_prefix("where type in~") {
+            let list = rest.trim().strip_prefix('(').and_then(|r| r.strip_suffix(')')).ok_or_else(|| format!("Expected a parenthesised list in {op:?}."))?;
+            let types = list.split(',').map(|t| unquote(t.trim())).collect::<Result<Vec<_>, _>>()?;
+            q.types = Some(types);
+        } else if let Some(rest) = lower.strip_prefix("where type =~") {
+            q.types = Some(vec![unquote(rest.trim())?]);
+        } else if let Some(rest) = op.strip_prefix("project ").or_else(|| op.strip_prefix("PROJECT ")) {
+            q.project = Some(rest.split(',').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect());
+        } else if lower.replace(' ', "") == "orderbyidasc" {
+            // Rows are always in id order.
+        } else {
+            return Err(format!("The simulator does not support the operator {op:?}."));
+        }
+    }
+    Ok(q)
+}
+
+fn unquote(s: &str) -> Result<String, String> {
+    s.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')).map(str::to_string).ok_or_else(|| format!("Expected a single-quoted string, found {s:?}."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_scanner_subset() {
+        let q = parse("resources | where type in~ ('microsoft.containerregistry/registries', 'Microsoft.ManagedIdentity/userAssignedIdentities') | project id, name | order by id asc").unwrap();
+        assert_eq!(q.table, Table::Resources);
+        assert_eq!(q.types.unwrap().len(), 2);
+        assert_eq!(q.project.unwrap(), ["id", "name"]);
+        for bad in ["securityresources", "resources | summarize count()", "resources | where type == 'x'", "resources | where type in~ 'x'"] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
+}
