@@ -1,1 +1,709 @@
-//! (being written)
+//! Effective access: who can pull from and push to each registry, through which path, and why
+//! not — and which pulls the tenant's own wiring expects (computes, attached AKS, connections).
+//!
+//! Rules (Microsoft's ACR documentation, "Azure ABAC repository permissions in Azure Container
+//! Registry", https://learn.microsoft.com/azure/container-registry/container-registry-rbac-abac-repository-permissions,
+//! and "Azure Container Registry built-in roles directory reference",
+//! https://learn.microsoft.com/azure/container-registry/container-registry-rbac-built-in-roles-directory-reference):
+//! - a role assignment applies at its scope and every descendant, never at ancestors or siblings;
+//! - legacy registries (`roleAssignmentMode` absent or `LegacyRegistryPermissions`) authorise
+//!   pull with the action `registries/pull/read` and push with `registries/push/write`, so
+//!   Reader (`*/read`) pulls and Contributor/Owner (`*`) push;
+//! - ABAC registries (`AbacRepositoryPermissions`) authorise with the data actions
+//!   `repositories/content/read` and `.../content/write`: "AcrPull, AcrPush and AcrDelete are not
+//!   honored", and Owner/Contributor/Reader "only grant control plane permissions"; a condition
+//!   on the assignment scopes it to some repositories (reported as `partial`);
+//! - with the admin user enabled, whoever may run `listCredentials/action` can log in with the
+//!   admin password and pull and push; with anonymous pull enabled, anyone can pull.
+//!
+//! Cost is O(assignments × registries under each assignment's scope), through indexes by scope
+//! key and principal — never O(assignments × registries × identities).
+//!
+//! Not here: judging the result (`findings`), drawing it (`graph`), ARM wildcard matching
+//! (`rbac`).
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::arm::{PrincipalType, Registry, RoleAssignmentMode};
+use crate::catalog::{ops, Plane};
+use crate::findings::{self, Finding};
+use crate::id::{ResourceId, ScopeLevel};
+use crate::intent::RoleRef;
+use crate::inventory::{Diagnostic, Inventory};
+use crate::rbac::{self, AssignmentIndex, Roles};
+
+/// Everything the UI and the CLI show for one inventory.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Analysis {
+    pub identities: Vec<Identity>,
+    pub registries: Vec<RegistryInfo>,
+    pub access: Vec<AccessRow>,
+    pub findings: Vec<Finding>,
+    /// What analysis could not use or decide, and why.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A principal that appears in the tenant: a managed identity pullpath can name, or a bare
+/// principal id from a role assignment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Identity {
+    pub principal_id: String,
+    pub kind: IdentityKind,
+    /// The resource name (`cpu-cluster`), or the principal id when there is none.
+    pub name: String,
+    /// The user-assigned identity, or the resource whose system identity this is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<ResourceId>,
+    /// For humans: `cpu-cluster (compute system identity)`.
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum IdentityKind {
+    UserAssigned,
+    WorkspaceSystem,
+    ComputeSystem,
+    RegistrySystem,
+    AksCluster,
+    AksKubelet,
+    User,
+    Group,
+    ServicePrincipal,
+    /// A principal id seen only in a role assignment without `principalType`.
+    Unknown,
+}
+
+impl IdentityKind {
+    fn describe(self) -> &'static str {
+        match self {
+            IdentityKind::UserAssigned => "user-assigned identity",
+            IdentityKind::WorkspaceSystem => "workspace system identity",
+            IdentityKind::ComputeSystem => "compute system identity",
+            IdentityKind::RegistrySystem => "registry system identity",
+            IdentityKind::AksCluster => "AKS cluster identity",
+            IdentityKind::AksKubelet => "AKS kubelet identity",
+            IdentityKind::User => "user",
+            IdentityKind::Group => "group",
+            IdentityKind::ServicePrincipal => "service principal",
+            IdentityKind::Unknown => "principal of unknown type",
+        }
+    }
+
+    /// The `principalType` a role assignment for this identity must carry, when known.
+    pub fn principal_type(self) -> Option<PrincipalType> {
+        match self {
+            IdentityKind::User => Some(PrincipalType::User),
+            IdentityKind::Group => Some(PrincipalType::Group),
+            IdentityKind::Unknown => None,
+            _ => Some(PrincipalType::ServicePrincipal),
+        }
+    }
+}
+
+/// A registry and the settings that decide its access rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegistryInfo {
+    pub id: ResourceId,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login_server: Option<String>,
+    pub mode: RegistryMode,
+    pub admin_user_enabled: bool,
+    pub anonymous_pull_enabled: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RegistryMode {
+    /// `LegacyRegistryPermissions` (or absent).
+    Legacy,
+    /// `AbacRepositoryPermissions`.
+    Abac,
+}
+
+/// yes / no / partial (only some repositories, through an ABAC condition).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Level {
+    No,
+    Partial,
+    Yes,
+}
+
+/// How a principal reaches (or fails to reach) a registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PathKind {
+    /// A registry-specific role assigned at the registry.
+    Direct,
+    /// A registry-specific role assigned at a resource group, subscription or the tenant root.
+    Inherited,
+    /// A generic role (Owner, Contributor, Reader, ...) whose wildcard happens to cover pull.
+    BroadRole,
+    /// The admin user's password, readable through `listCredentials/action`.
+    AdminKeys,
+    /// Anonymous pull.
+    Anonymous,
+    /// A role the registry's ABAC mode ignores.
+    AbacIgnored,
+}
+
+/// One path from a principal to a registry, with its explanation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Path {
+    pub kind: PathKind,
+    pub works: bool,
+    pub pull: Level,
+    pub push: Level,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignment: Option<ResourceId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<RoleRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<ResourceId>,
+    /// The operation that decided it, e.g. `Microsoft.ContainerRegistry/registries/pull/read`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
+    /// The role's pattern that matched the operation, e.g. `*/read`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    pub explanation: String,
+}
+
+/// Who can do what on one registry, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessRow {
+    /// Lowercase principal id, or `*` for anonymous pull.
+    pub principal_id: String,
+    pub identity: String,
+    pub identity_kind: IdentityKind,
+    pub registry: ResourceId,
+    pub pull: Level,
+    pub push: Level,
+    /// Resources whose work needs this principal to pull from this registry (a compute of the
+    /// workspace, an attached AKS compute, a connection).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expected_by: Vec<ResourceId>,
+    pub via: Vec<Path>,
+    /// Why the principal cannot pull, when it cannot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why_not: Option<String>,
+}
+
+/// A pull the tenant's wiring needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expectation {
+    pub principal_id: String,
+    pub registry: usize,
+    /// The compute, attached compute or connection that needs it.
+    pub subject: ResourceId,
+    pub reason: ExpectReason,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpectReason {
+    /// A compute cluster or instance of the workspace, with its own identity.
+    Compute,
+    /// An AKS cluster attached to the workspace, through its kubelet identity.
+    AttachedAks,
+    /// A workspace connection's user-assigned identity.
+    Connection,
+}
+
+/// The indexes analysis and findings share.
+pub struct Context<'a> {
+    pub inv: &'a Inventory,
+    pub roles: Roles,
+    pub index: AssignmentIndex<'a>,
+    /// By lowercase principal id.
+    pub identities: HashMap<String, Identity>,
+    pub registries: Vec<RegistryInfo>,
+    registry_by_key: HashMap<String, usize>,
+    registry_by_login: HashMap<String, usize>,
+    /// Registries under each scope key (the registry itself and its ancestors).
+    registries_under: HashMap<String, Vec<usize>>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(inv: &'a Inventory) -> Context<'a> {
+        let roles = Roles::new(&inv.role_definitions);
+        let index = AssignmentIndex::new(&inv.role_assignments);
+        let mut diagnostics = rbac::unknown_role_diagnostics(inv, &roles);
+        let mut registries: Vec<RegistryInfo> = inv.registries.iter().map(|r| registry_info(r, &mut diagnostics)).collect();
+        registries.sort_by(|a, b| a.id.cmp(&b.id));
+        registries.dedup_by(|a, b| a.id == b.id);
+        let mut registry_by_key = HashMap::new();
+        let mut registry_by_login = HashMap::new();
+        let mut registries_under: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, r) in registries.iter().enumerate() {
+            registry_by_key.insert(r.id.key().to_string(), i);
+            if let Some(login) = &r.login_server {
+                registry_by_login.insert(normalise_login(login), i);
+            }
+            for scope in r.id.ancestors() {
+                registries_under.entry(scope.key().to_string()).or_default().push(i);
+            }
+        }
+        let identities = identities(inv, &index);
+        Context { inv, roles, index, identities, registries, registry_by_key, registry_by_login, registries_under, diagnostics }
+    }
+
+    pub fn registry(&self, id: &ResourceId) -> Option<usize> {
+        self.registry_by_key.get(id.key()).copied()
+    }
+
+    /// The registry a login server (`myacr.azurecr.io`, any case, with or without scheme)
+    /// belongs to.
+    pub fn registry_by_login_server(&self, login: &str) -> Option<usize> {
+        self.registry_by_login.get(&normalise_login(login)).copied()
+    }
+
+    /// The identity with this principal id, or a stand-in naming the bare id.
+    pub fn identity(&self, principal_id: &str) -> Identity {
+        self.identities.get(&principal_id.to_ascii_lowercase()).cloned().unwrap_or_else(|| bare_identity(principal_id, IdentityKind::Unknown))
+    }
+}
+
+fn normalise_login(login: &str) -> String {
+    let l = login.trim().to_ascii_lowercase();
+    let l = l.strip_prefix("https://").or_else(|| l.strip_prefix("http://")).unwrap_or(&l);
+    l.trim_end_matches('/').to_string()
+}
+
+fn registry_info(r: &Registry, diags: &mut Vec<Diagnostic>) -> RegistryInfo {
+    let mode = match &r.properties.role_assignment_mode {
+        Some(RoleAssignmentMode::AbacRepositoryPermissions) => RegistryMode::Abac,
+        Some(RoleAssignmentMode::Other(other)) => {
+            diags.push(Diagnostic {
+                at: r.id.to_string(),
+                message: format!("unknown roleAssignmentMode {other:?}; treated as LegacyRegistryPermissions"),
+            });
+            RegistryMode::Legacy
+        }
+        _ => RegistryMode::Legacy,
+    };
+    RegistryInfo {
+        id: r.id.clone(),
+        name: if r.name.is_empty() { r.id.name().to_string() } else { r.name.clone() },
+        login_server: r.properties.login_server.clone(),
+        mode,
+        admin_user_enabled: r.properties.admin_user_enabled,
+        anonymous_pull_enabled: r.properties.anonymous_pull_enabled,
+    }
+}
+
+fn bare_identity(principal_id: &str, kind: IdentityKind) -> Identity {
+    Identity { principal_id: principal_id.to_ascii_lowercase(), kind, name: principal_id.to_string(), resource: None, label: format!("{} {}", kind.describe(), principal_id) }
+}
+
+fn named_identity(principal_id: &str, kind: IdentityKind, name: &str, resource: &ResourceId) -> Identity {
+    Identity {
+        principal_id: principal_id.to_ascii_lowercase(),
+        kind,
+        name: name.to_string(),
+        resource: Some(resource.clone()),
+        label: format!("{name} ({})", kind.describe()),
+    }
+}
+
+/// Every principal pullpath can name. The most specific description wins: a user-assigned
+/// identity attached to a compute is shown as the identity, not as the compute.
+fn identities(inv: &Inventory, index: &AssignmentIndex<'_>) -> HashMap<String, Identity> {
+    let mut out: HashMap<String, Identity> = HashMap::new();
+    let mut add = |id: Identity| {
+        if !id.principal_id.is_empty() {
+            out.entry(id.principal_id.clone()).or_insert(id);
+        }
+    };
+    for uai in &inv.identities {
+        if let Some(p) = &uai.properties.principal_id {
+            add(named_identity(p, IdentityKind::UserAssigned, &display_name(&uai.name, &uai.id), &uai.id));
+        }
+    }
+    for mc in &inv.managed_clusters {
+        if let Some(k) = mc.kubelet_identity() {
+            if let Some(p) = &k.object_id {
+                let name = format!("{} kubelet", display_name(&mc.name, &mc.id));
+                add(named_identity(p, IdentityKind::AksKubelet, &name, k.resource_id.as_ref().unwrap_or(&mc.id)));
+            }
+        }
+    }
+    // User-assigned identities referenced on resources but not exported themselves.
+    let msis = inv
+        .workspaces
+        .iter()
+        .map(|w| (&w.identity, &w.id, &w.name, IdentityKind::WorkspaceSystem))
+        .chain(inv.computes.iter().map(|c| (&c.identity, &c.id, &c.name, IdentityKind::ComputeSystem)))
+        .chain(inv.registries.iter().map(|r| (&r.identity, &r.id, &r.name, IdentityKind::RegistrySystem)))
+        .chain(inv.managed_clusters.iter().map(|m| (&m.identity, &m.id, &m.name, IdentityKind::AksCluster)));
+    let msis: Vec<_> = msis.collect();
+    for (msi, _, _, _) in &msis {
+        let Some(msi) = msi else { continue };
+        for (key, r) in &msi.user_assigned_identities {
+            if let (Some(p), Ok(id)) = (&r.principal_id, ResourceId::parse(key)) {
+                add(named_identity(p, IdentityKind::UserAssigned, id.name(), &id));
+            }
+        }
+    }
+    for (msi, id, name, kind) in &msis {
+        if let Some(p) = msi.as_ref().and_then(|m| m.principal_id.as_ref()) {
+            add(named_identity(p, *kind, &display_name(name, id), id));
+        }
+    }
+    for ra in index.assignments {
+        let kind = match &ra.properties.principal_type {
+            Some(PrincipalType::User) => IdentityKind::User,
+            Some(PrincipalType::Group) => IdentityKind::Group,
+            Some(PrincipalType::ServicePrincipal) => IdentityKind::ServicePrincipal,
+            _ => IdentityKind::Unknown,
+        };
+        add(bare_identity(&ra.properties.principal_id, kind));
+    }
+    out
+}
+
+fn display_name(name: &str, id: &ResourceId) -> String {
+    if name.is_empty() { id.name().to_string() } else { name.to_string() }
+}
+
+/// What one role can do to registries, decided once per role.
+#[derive(Debug, Clone)]
+struct Effect {
+    role: RoleRef,
+    pull: Option<String>,
+    push: Option<String>,
+    list_credentials: Option<String>,
+    content_read: Option<String>,
+    content_write: Option<String>,
+}
+
+impl Effect {
+    fn of(role: &rbac::Role) -> Option<Effect> {
+        let g = |plane, op| role.grants(plane, op).map(str::to_string);
+        let e = Effect {
+            role: RoleRef { guid: role.guid.clone(), name: role.name.clone() },
+            pull: g(Plane::Control, ops::PULL),
+            push: g(Plane::Control, ops::PUSH),
+            list_credentials: g(Plane::Control, ops::LIST_CREDENTIALS),
+            content_read: g(Plane::Data, ops::CONTENT_READ),
+            content_write: g(Plane::Data, ops::CONTENT_WRITE),
+        };
+        let any = e.pull.is_some() || e.push.is_some() || e.list_credentials.is_some() || e.content_read.is_some() || e.content_write.is_some();
+        any.then_some(e)
+    }
+}
+
+/// A pattern that names the registry provider is a registry-specific grant; anything else
+/// (`*`, `*/read`) is a generic role that covers pull by accident.
+fn is_registry_specific(pattern: &str) -> bool {
+    pattern.len() >= "Microsoft.ContainerRegistry/".len() && pattern[.."Microsoft.ContainerRegistry/".len()].eq_ignore_ascii_case("Microsoft.ContainerRegistry/")
+}
+
+/// `the registry`, `resource group rg`, `subscription s`, `the tenant root`.
+pub fn describe_scope(scope: &ResourceId, registry: &ResourceId) -> String {
+    if scope == registry {
+        return "the registry".into();
+    }
+    match scope.level() {
+        ScopeLevel::Tenant => "the tenant root".into(),
+        ScopeLevel::ManagementGroup => format!("management group {}", scope.name()),
+        ScopeLevel::Subscription => format!("subscription {}", scope.name()),
+        ScopeLevel::ResourceGroup => format!("resource group {}", scope.name()),
+        ScopeLevel::Resource => format!("{} {}", scope.resource_type(), scope.name()),
+    }
+}
+
+/// The paths one assignment opens to one registry.
+fn paths_for(ctx: &Context<'_>, assignment: usize, effect: &Effect, reg: &RegistryInfo) -> Vec<Path> {
+    let ra = &ctx.index.assignments[assignment];
+    let scope = &ctx.index.scopes[assignment];
+    let at = describe_scope(scope, &reg.id);
+    let role = &effect.role.name;
+    let condition = ra.properties.condition.clone().filter(|c| !c.trim().is_empty());
+    let inherited = scope != &reg.id;
+    let base = |kind, works, pull, push, operation: Option<&str>, pattern: Option<&String>, explanation: String| Path {
+        kind,
+        works,
+        pull,
+        push,
+        assignment: Some(ra.id.clone()),
+        role: Some(effect.role.clone()),
+        scope: Some(scope.clone()),
+        operation: operation.map(str::to_string),
+        pattern: pattern.cloned(),
+        condition: condition.clone(),
+        explanation,
+    };
+    let mut out = Vec::new();
+    let full_or_partial = if condition.is_some() { Level::Partial } else { Level::Yes };
+    let condition_note = |what: &str| match &condition {
+        Some(c) => format!(" — only for the repositories its condition allows, so {what} is partial: {c}"),
+        None => String::new(),
+    };
+    match reg.mode {
+        RegistryMode::Legacy => {
+            if let Some((op, pattern)) = effect.pull.as_ref().map(|p| (ops::PULL, p)).or(effect.push.as_ref().map(|p| (ops::PUSH, p))) {
+                let pull = if effect.pull.is_some() { full_or_partial } else { Level::No };
+                let push = if effect.push.is_some() { full_or_partial } else { Level::No };
+                let kind = if !is_registry_specific(pattern) {
+                    PathKind::BroadRole
+                } else if inherited {
+                    PathKind::Inherited
+                } else {
+                    PathKind::Direct
+                };
+                let what = match (pull != Level::No, push != Level::No) {
+                    (true, true) => "pull and push",
+                    (true, false) => "pull",
+                    _ => "push",
+                };
+                let push_note = match (&effect.push, op) {
+                    (Some(p), o) if o != ops::PUSH => format!(", and {} through \"{p}\"", ops::PUSH),
+                    _ => String::new(),
+                };
+                let explanation = format!("{role} at {at} grants {what}: {op} matches \"{pattern}\"{push_note}{}", condition_note(what));
+                out.push(base(kind, true, pull, push, Some(op), Some(pattern), explanation));
+            }
+        }
+        RegistryMode::Abac => {
+            if let Some((op, pattern)) = effect.content_read.as_ref().map(|p| (ops::CONTENT_READ, p)).or(effect.content_write.as_ref().map(|p| (ops::CONTENT_WRITE, p))) {
+                let pull = if effect.content_read.is_some() { full_or_partial } else { Level::No };
+                let push = if effect.content_write.is_some() { full_or_partial } else { Level::No };
+                let kind = if !is_registry_specific(pattern) {
+                    PathKind::BroadRole
+                } else if inherited {
+                    PathKind::Inherited
+                } else {
+                    PathKind::Direct
+                };
+                let what = match (pull != Level::No, push != Level::No) {
+                    (true, true) => "pull and push",
+                    (true, false) => "pull",
+                    _ => "push",
+                };
+                let explanation = format!("{role} at {at} grants {what} on this ABAC registry: data action {op} matches \"{pattern}\"{}", condition_note(what));
+                out.push(base(kind, true, pull, push, Some(op), Some(pattern), explanation));
+            } else if let Some((op, pattern)) = effect.pull.as_ref().map(|p| (ops::PULL, p)).or(effect.push.as_ref().map(|p| (ops::PUSH, p))) {
+                let why = if is_registry_specific(pattern) {
+                    "which ignores AcrPull, AcrPush and AcrDelete"
+                } else {
+                    "where Owner, Contributor and Reader give no data-plane access"
+                };
+                let explanation = format!("{role} at {at} would grant {op} (through \"{pattern}\"), but the registry is in ABAC mode (AbacRepositoryPermissions), {why}");
+                out.push(base(PathKind::AbacIgnored, false, Level::No, Level::No, Some(op), Some(pattern), explanation));
+            }
+        }
+    }
+    if let Some(pattern) = &effect.list_credentials {
+        if reg.admin_user_enabled {
+            let explanation = format!(
+                "{role} at {at} can read the admin password ({} matches \"{pattern}\") and the admin user is enabled: the password pulls and pushes",
+                ops::LIST_CREDENTIALS
+            );
+            out.push(base(PathKind::AdminKeys, true, Level::Yes, Level::Yes, Some(ops::LIST_CREDENTIALS), Some(pattern), explanation));
+        }
+    }
+    out
+}
+
+fn anonymous_path() -> Path {
+    Path {
+        kind: PathKind::Anonymous,
+        works: true,
+        pull: Level::Yes,
+        push: Level::No,
+        assignment: None,
+        role: None,
+        scope: None,
+        operation: None,
+        pattern: None,
+        condition: None,
+        explanation: "anonymous pull is enabled on the registry: anyone can pull without signing in".into(),
+    }
+}
+
+/// The pulls the tenant's wiring needs, plus diagnostics for wiring pullpath cannot follow.
+pub fn expectations(ctx: &Context<'_>) -> (Vec<Expectation>, Vec<Diagnostic>) {
+    let inv = ctx.inv;
+    let mut out = Vec::new();
+    let mut diags = Vec::new();
+    let workspaces: HashMap<&str, &crate::arm::Workspace> = inv.workspaces.iter().map(|w| (w.id.key(), w)).collect();
+    let clusters: HashMap<&str, &crate::arm::ManagedCluster> = inv.managed_clusters.iter().map(|m| (m.id.key(), m)).collect();
+    let workspace_registry = |ws_id: &ResourceId, diags: &mut Vec<Diagnostic>| -> Option<usize> {
+        let ws = workspaces.get(ws_id.key())?;
+        let reg = ws.properties.container_registry.as_ref()?;
+        let found = ctx.registry(reg);
+        if found.is_none() {
+            diags.push(Diagnostic { at: ws.id.to_string(), message: format!("the workspace's registry {reg} is not in the snapshot, so pulls from it cannot be checked") });
+        }
+        found
+    };
+    for c in &inv.computes {
+        let Some(ws_id) = c.id.parent() else { continue };
+        if c.properties.compute_type.has_own_identity() {
+            let Some(msi) = c.identity.as_ref() else { continue };
+            let mut principals: Vec<String> = msi.principal_id.iter().cloned().collect();
+            for (key, r) in &msi.user_assigned_identities {
+                let from_inventory = ResourceId::parse(key).ok().and_then(|id| inv.identities.iter().find(|u| u.id == id)).and_then(|u| u.properties.principal_id.clone());
+                principals.extend(r.principal_id.clone().or(from_inventory));
+            }
+            if principals.is_empty() {
+                continue;
+            }
+            let Some(reg) = workspace_registry(&ws_id, &mut diags) else { continue };
+            for p in principals {
+                out.push(Expectation { principal_id: p.to_ascii_lowercase(), registry: reg, subject: c.id.clone(), reason: ExpectReason::Compute });
+            }
+        } else if c.properties.compute_type.is_attached_kubernetes() {
+            let Some(aks_id) = &c.properties.resource_id else { continue };
+            let Some(mc) = clusters.get(aks_id.key()) else {
+                diags.push(Diagnostic { at: c.id.to_string(), message: format!("attached cluster {aks_id} is not in the snapshot, so its kubelet's pulls cannot be checked") });
+                continue;
+            };
+            let Some(kubelet) = mc.kubelet_identity().and_then(|k| k.object_id.clone()) else {
+                diags.push(Diagnostic { at: mc.id.to_string(), message: "the cluster has no kubelet identity (identityProfile.kubeletidentity.objectId); it pulls with a service principal pullpath cannot see".into() });
+                continue;
+            };
+            let Some(reg) = workspace_registry(&ws_id, &mut diags) else { continue };
+            out.push(Expectation { principal_id: kubelet.to_ascii_lowercase(), registry: reg, subject: c.id.clone(), reason: ExpectReason::AttachedAks });
+        }
+    }
+    for conn in &inv.connections {
+        if !conn.is_container_registry() || !conn.is_managed_identity() {
+            continue;
+        }
+        let Some(target) = conn.properties.target.as_deref() else { continue };
+        let Some(reg) = ctx.registry_by_login_server(target) else {
+            diags.push(Diagnostic { at: conn.id.to_string(), message: format!("the connection's target {target} is not a registry in the snapshot, so its identity's pulls cannot be checked") });
+            continue;
+        };
+        let Some(uai) = conn.properties.credentials.as_ref().and_then(|c| c.resource_id.clone()) else { continue };
+        let Some(principal) = inv.identities.iter().find(|u| u.id == uai).and_then(|u| u.properties.principal_id.clone()) else {
+            diags.push(Diagnostic { at: conn.id.to_string(), message: format!("the connection's identity {uai} is not in the snapshot (or has no principalId), so its pulls cannot be checked") });
+            continue;
+        };
+        out.push(Expectation { principal_id: principal.to_ascii_lowercase(), registry: reg, subject: conn.id.clone(), reason: ExpectReason::Connection });
+    }
+    (out, diags)
+}
+
+/// Access rows for every principal with any path to a registry, and for every expected pull.
+pub fn compute(ctx: &Context<'_>, expected: &[Expectation]) -> (Vec<AccessRow>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut effects: HashMap<String, Option<Effect>> = HashMap::new();
+    let mut pairs: HashMap<(usize, String), Vec<Path>> = HashMap::new();
+    let mut unplaced = 0usize;
+    for (i, ra) in ctx.index.assignments.iter().enumerate() {
+        let guid = ra.role_definition_guid().to_ascii_lowercase();
+        let effect = effects.entry(guid).or_insert_with_key(|g| ctx.roles.get(g).and_then(|r| Effect::of(&r)));
+        let Some(effect) = effect.as_ref() else { continue };
+        let scope = &ctx.index.scopes[i];
+        if scope.level() == ScopeLevel::ManagementGroup {
+            unplaced += 1;
+            continue;
+        }
+        let Some(regs) = ctx.registries_under.get(scope.key()) else { continue };
+        let principal = ra.properties.principal_id.to_ascii_lowercase();
+        for &r in regs {
+            let paths = paths_for(ctx, i, effect, &ctx.registries[r]);
+            if !paths.is_empty() {
+                pairs.entry((r, principal.clone())).or_default().extend(paths);
+            }
+        }
+    }
+    if unplaced > 0 {
+        diags.push(Diagnostic {
+            at: "/providers/Microsoft.Management/managementGroups".into(),
+            message: format!("{unplaced} role assignment(s) relevant to registries are at management-group scope; the snapshot does not say which subscriptions each group holds, so they are left out"),
+        });
+    }
+    let mut expected_by: HashMap<(usize, String), Vec<ResourceId>> = HashMap::new();
+    for e in expected {
+        expected_by.entry((e.registry, e.principal_id.clone())).or_default().push(e.subject.clone());
+        pairs.entry((e.registry, e.principal_id.clone())).or_default();
+    }
+    for (r, reg) in ctx.registries.iter().enumerate() {
+        if reg.anonymous_pull_enabled {
+            pairs.entry((r, "*".into())).or_default();
+        }
+    }
+    let mut rows: Vec<AccessRow> = pairs
+        .into_iter()
+        .map(|((r, principal), mut via)| {
+            let reg = &ctx.registries[r];
+            if reg.anonymous_pull_enabled {
+                via.push(anonymous_path());
+            }
+            let identity = if principal == "*" {
+                Identity { principal_id: "*".into(), kind: IdentityKind::Unknown, name: "anyone".into(), resource: None, label: "anyone (anonymous pull)".into() }
+            } else {
+                ctx.identity(&principal)
+            };
+            let level = |f: fn(&Path) -> Level| via.iter().filter(|p| p.works).map(f).max().unwrap_or(Level::No);
+            let (pull, push) = (level(|p| p.pull), level(|p| p.push));
+            let why_not = (pull == Level::No).then(|| why_not(&via, reg));
+            let mut expected = expected_by.remove(&(r, principal.clone())).unwrap_or_default();
+            expected.sort();
+            expected.dedup();
+            AccessRow { principal_id: principal, identity: identity.label, identity_kind: identity.kind, registry: reg.id.clone(), pull, push, expected_by: expected, via, why_not }
+        })
+        .collect();
+    rows.sort_by(|a, b| a.registry.cmp(&b.registry).then_with(|| a.identity.cmp(&b.identity)).then_with(|| a.principal_id.cmp(&b.principal_id)));
+    (rows, diags)
+}
+
+fn why_not(via: &[Path], reg: &RegistryInfo) -> String {
+    let ignored: Vec<&str> = via.iter().filter(|p| !p.works).map(|p| p.explanation.as_str()).collect();
+    if !ignored.is_empty() {
+        return ignored.join("; ");
+    }
+    let op = match reg.mode {
+        RegistryMode::Legacy => ops::PULL,
+        RegistryMode::Abac => ops::CONTENT_READ,
+    };
+    format!("no role assignment of this principal at the registry, its resource group, its subscription or the tenant root grants {op}")
+}
+
+/// The whole analysis of one inventory: identities, registries, access rows and findings.
+pub fn analyze(inv: &Inventory) -> Analysis {
+    let ctx = Context::new(inv);
+    let (expected, mut diagnostics) = expectations(&ctx);
+    let (access, more) = compute(&ctx, &expected);
+    diagnostics.extend(more);
+    let findings = findings::find(&ctx, &access, &expected);
+    let mut all_diags = ctx.diagnostics.clone();
+    all_diags.extend(diagnostics);
+    let mut identities: Vec<Identity> = ctx.identities.values().cloned().collect();
+    identities.sort_by(|a, b| a.label.cmp(&b.label).then_with(|| a.principal_id.cmp(&b.principal_id)));
+    Analysis { identities, registries: ctx.registries.clone(), access, findings, diagnostics: all_diags }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_specific_patterns() {
+        assert!(is_registry_specific("Microsoft.ContainerRegistry/registries/pull/read"));
+        assert!(is_registry_specific("microsoft.containerregistry/*"));
+        assert!(!is_registry_specific("*/read"));
+        assert!(!is_registry_specific("*"));
+        assert!(!is_registry_specific("Microsoft.Container*"));
+    }
+
+    #[test]
+    fn login_servers_compare_loosely() {
+        assert_eq!(normalise_login("https://AcrBase.azurecr.io/"), "acrbase.azurecr.io");
+    }
+}

@@ -1,1 +1,365 @@
-//! (being written)
+//! Findings: what is wrong with registry access, each with a stable id, a severity, the
+//! resource it is about, a message a user can act on, and the intents that fix it.
+//!
+//! Every finding is derived from the access rows and expectations `access` computed, or from a
+//! role check through `rbac`, so its message can always say why. Not here: computing access
+//! (`access`), turning fixes into requests (`plan`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::access::{AccessRow, Context, ExpectReason, Expectation, Level, PathKind, RegistryInfo, RegistryMode};
+use crate::arm::PrincipalType;
+use crate::catalog::{self, ops, Plane};
+use crate::id::ResourceId;
+use crate::intent::{Intent, RoleRef};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    /// Stable rule id, e.g. `compute-cannot-pull-workspace-registry`.
+    pub id: String,
+    pub severity: Severity,
+    /// The resource the finding is about (the registry, compute, connection, ...).
+    pub resource: ResourceId,
+    pub message: String,
+    /// Related resource ids and principal ids, for the UI to highlight.
+    pub nodes: Vec<String>,
+    pub fixes: Vec<Intent>,
+}
+
+/// Stable finding ids.
+pub mod ids {
+    pub const ADMIN_USER_ENABLED: &str = "acr-admin-user-enabled";
+    pub const ANONYMOUS_PULL_ENABLED: &str = "anonymous-pull-enabled";
+    pub const ADMIN_KEYS_READABLE: &str = "admin-keys-readable";
+    pub const COMPUTE_WITHOUT_IDENTITY: &str = "compute-without-identity";
+    pub const COMPUTE_CANNOT_PULL: &str = "compute-cannot-pull-workspace-registry";
+    pub const AKS_KUBELET_CANNOT_PULL: &str = "aks-kubelet-cannot-pull";
+    pub const CONNECTION_IDENTITY_CANNOT_PULL: &str = "connection-identity-cannot-pull";
+    pub const IMAGE_BUILD_MISSING_IDENTITY_OPERATOR: &str = "image-build-missing-identity-operator";
+    pub const WORKSPACE_IDENTITY_MISSING_DEPENDENCY_ROLE: &str = "workspace-identity-missing-dependency-role";
+    pub const ABAC_REGISTRY_LEGACY_ROLE: &str = "abac-registry-legacy-role";
+    pub const BROAD_ROLE_FOR_PULL: &str = "broad-role-for-pull";
+}
+
+/// All findings for an analysed inventory, most severe first.
+pub fn find(ctx: &Context<'_>, rows: &[AccessRow], expected: &[Expectation]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    registry_settings(ctx, rows, &mut out);
+    computes_without_identity(ctx, &mut out);
+    expected_pulls(ctx, rows, expected, &mut out);
+    image_build_identity_operator(ctx, &mut out);
+    workspace_dependency_roles(ctx, &mut out);
+    abac_legacy_roles(ctx, rows, &mut out);
+    broad_roles(ctx, rows, &mut out);
+    out.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)).then_with(|| a.resource.cmp(&b.resource)).then_with(|| a.nodes.cmp(&b.nodes)));
+    out
+}
+
+/// The role that grants pull on this registry in its mode.
+fn pull_role(reg: &RegistryInfo) -> RoleRef {
+    match reg.mode {
+        RegistryMode::Legacy => RoleRef::acr_pull(),
+        RegistryMode::Abac => RoleRef::repository_reader(),
+    }
+}
+
+fn grant(principal_id: &str, principal_type: PrincipalType, role: RoleRef, scope: &ResourceId) -> Intent {
+    Intent::GrantRole { principal_id: principal_id.to_string(), principal_type, role, scope: scope.clone() }
+}
+
+fn registry_settings(ctx: &Context<'_>, rows: &[AccessRow], out: &mut Vec<Finding>) {
+    for reg in &ctx.registries {
+        let readers: Vec<&AccessRow> = rows.iter().filter(|r| r.registry == reg.id && r.via.iter().any(|p| p.kind == PathKind::AdminKeys)).collect();
+        if reg.admin_user_enabled {
+            let mut nodes = vec![reg.id.to_string()];
+            nodes.extend(readers.iter().map(|r| r.principal_id.clone()));
+            out.push(Finding {
+                id: ids::ADMIN_USER_ENABLED.into(),
+                severity: Severity::High,
+                resource: reg.id.clone(),
+                message: format!(
+                    "The admin user of {} is enabled: its shared password pulls and pushes every repository without an identity, and {} principal(s) can read it. Move the pullers to their own identities (AcrPull), check nothing still logs in as the admin user, then disable it.",
+                    reg.name,
+                    readers.len()
+                ),
+                nodes,
+                fixes: vec![Intent::SetAdminUser { registry: reg.id.clone(), enabled: false }],
+            });
+            for r in &readers {
+                let via: Vec<&str> = r.via.iter().filter(|p| p.kind == PathKind::AdminKeys).map(|p| p.explanation.as_str()).collect();
+                out.push(Finding {
+                    id: ids::ADMIN_KEYS_READABLE.into(),
+                    severity: Severity::Medium,
+                    resource: reg.id.clone(),
+                    message: format!("{} can read the admin password of {} and so pull and push anything: {}. Disabling the admin user closes this path.", r.identity, reg.name, via.join("; ")),
+                    nodes: vec![reg.id.to_string(), r.principal_id.clone()],
+                    fixes: vec![Intent::SetAdminUser { registry: reg.id.clone(), enabled: false }],
+                });
+            }
+        }
+        if reg.anonymous_pull_enabled {
+            // FIXME: no intent turns anonymous pull off yet (`intent` has SetAdminUser only), so
+            // the message names the command instead of offering a fix.
+            out.push(Finding {
+                id: ids::ANONYMOUS_PULL_ENABLED.into(),
+                severity: Severity::High,
+                resource: reg.id.clone(),
+                message: format!(
+                    "Anonymous pull is enabled on {}: anyone on the internet who can reach it can pull every image. Turn it off with `az acr update --name {} --anonymous-pull-enabled false` unless the registry is meant to be public.",
+                    reg.name, reg.name
+                ),
+                nodes: vec![reg.id.to_string()],
+                fixes: Vec::new(),
+            });
+        }
+    }
+}
+
+fn computes_without_identity(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for c in &ctx.inv.computes {
+        if !c.properties.compute_type.has_own_identity() {
+            continue;
+        }
+        let has = c.identity.as_ref().is_some_and(|m| m.kind.system_assigned || m.kind.user_assigned || m.principal_id.is_some());
+        if has {
+            continue;
+        }
+        let ws_id = c.id.parent();
+        let registry = ws_id.as_ref().and_then(|w| ctx.inv.workspaces.iter().find(|x| &x.id == w)).and_then(|w| w.properties.container_registry.clone());
+        let then = match &registry {
+            Some(r) => format!(", then grant it {} on {}", if ctx.registry(r).map(|i| ctx.registries[i].mode) == Some(RegistryMode::Abac) { "Container Registry Repository Reader" } else { "AcrPull" }, r.name()),
+            None => String::new(),
+        };
+        let mut nodes = vec![c.id.to_string()];
+        nodes.extend(registry.iter().map(|r| r.to_string()));
+        out.push(Finding {
+            id: ids::COMPUTE_WITHOUT_IDENTITY.into(),
+            severity: Severity::Medium,
+            resource: c.id.clone(),
+            message: format!(
+                "{} has no managed identity, so it cannot pull images with its own identity (only with the registry's admin password, if that is enabled). Give it a system-assigned identity{then}.",
+                display(&c.name, &c.id)
+            ),
+            nodes,
+            // The grant needs the new identity's principal id, which exists only after the
+            // first fix is applied; the plan re-analyses and then offers the grant.
+            fixes: vec![Intent::EnableComputeSystemIdentity { compute: c.id.clone() }],
+        });
+    }
+}
+
+fn display(name: &str, id: &ResourceId) -> String {
+    if name.is_empty() { id.name().to_string() } else { name.to_string() }
+}
+
+fn expected_pulls(ctx: &Context<'_>, rows: &[AccessRow], expected: &[Expectation], out: &mut Vec<Finding>) {
+    for e in expected {
+        let reg = &ctx.registries[e.registry];
+        let Some(row) = rows.iter().find(|r| r.registry == reg.id && r.principal_id == e.principal_id) else { continue };
+        if row.pull != Level::No {
+            continue;
+        }
+        let identity = ctx.identity(&e.principal_id);
+        let why = row.why_not.clone().unwrap_or_default();
+        let role = pull_role(reg);
+        let subject = e.subject.name();
+        let (id, message) = match e.reason {
+            ExpectReason::Compute => {
+                let created = ctx.inv.computes.iter().find(|c| c.id == e.subject).and_then(|c| c.properties.created_on.clone());
+                let hint = match created {
+                    Some(when) => format!(" Computes created before the workspace's registry existed (this one was created {when}) were never granted pull on it."),
+                    None => String::new(),
+                };
+                (ids::COMPUTE_CANNOT_PULL, format!("{subject} runs the workspace's jobs but its identity {} cannot pull from the workspace registry {}: {why}.{hint} Grant it {} on the registry.", identity.label, reg.name, role.name))
+            }
+            ExpectReason::AttachedAks => (
+                ids::AKS_KUBELET_CANNOT_PULL,
+                format!("Attached compute {subject} deploys images from {} through the AKS kubelet identity {}, which cannot pull: {why}. Grant it {} on the registry.", reg.name, identity.label, role.name),
+            ),
+            ExpectReason::Connection => (
+                ids::CONNECTION_IDENTITY_CANNOT_PULL,
+                format!("Connection {subject} pulls from {} as {}, which cannot pull: {why}. Grant it {} on the registry.", reg.name, identity.label, role.name),
+            ),
+        };
+        let fixes = identity.kind.principal_type().map(|t| vec![grant(&identity.principal_id, t, role, &reg.id)]).unwrap_or_default();
+        out.push(Finding { id: id.into(), severity: Severity::High, resource: e.subject.clone(), message, nodes: vec![e.subject.to_string(), e.principal_id.clone(), reg.id.to_string()], fixes });
+    }
+}
+
+/// The principal a workspace acts as: its system identity, else its primary user-assigned one.
+fn workspace_principal(ctx: &Context<'_>, ws: &crate::arm::Workspace) -> Option<String> {
+    let msi = ws.identity.as_ref();
+    if let Some(p) = msi.and_then(|m| m.principal_id.clone()) {
+        return Some(p.to_ascii_lowercase());
+    }
+    let primary = ws.properties.primary_user_assigned_identity.as_ref()?;
+    uai_principal(ctx, ws, primary)
+}
+
+fn uai_principal(ctx: &Context<'_>, ws: &crate::arm::Workspace, uai: &ResourceId) -> Option<String> {
+    let from_ref = ws.identity.as_ref().and_then(|m| m.user_assigned_identities.iter().find(|(k, _)| ResourceId::parse(k).is_ok_and(|id| &id == uai))).and_then(|(_, r)| r.principal_id.clone());
+    let from_inv = || ctx.inv.identities.iter().find(|u| &u.id == uai).and_then(|u| u.properties.principal_id.clone());
+    from_ref.or_else(from_inv).map(|p| p.to_ascii_lowercase())
+}
+
+fn image_build_identity_operator(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for conn in &ctx.inv.connections {
+        if !conn.is_container_registry() || !conn.is_managed_identity() {
+            continue;
+        }
+        let Some(uai) = conn.properties.credentials.as_ref().and_then(|c| c.resource_id.clone()) else { continue };
+        let Some(ws_id) = conn.id.parent() else { continue };
+        let Some(ws) = ctx.inv.workspaces.iter().find(|w| w.id == ws_id) else { continue };
+        let Some(principal) = workspace_principal(ctx, ws) else { continue };
+        if ctx.index.grant(&ctx.roles, &principal, &uai, Plane::Control, ops::ASSIGN_IDENTITY).is_some() {
+            continue;
+        }
+        let identity = ctx.identity(&principal);
+        out.push(Finding {
+            id: ids::IMAGE_BUILD_MISSING_IDENTITY_OPERATOR.into(),
+            severity: Severity::High,
+            resource: conn.id.clone(),
+            message: format!(
+                "Image builds through connection {} use the identity {}, but the workspace identity {} cannot assign it (no role at the identity or above grants {}), so builds from that registry fail. Grant it Managed Identity Operator on {}.",
+                conn.id.name(),
+                uai.name(),
+                identity.label,
+                ops::ASSIGN_IDENTITY,
+                uai.name()
+            ),
+            nodes: vec![conn.id.to_string(), principal.clone(), uai.to_string()],
+            fixes: vec![grant(&principal, PrincipalType::ServicePrincipal, RoleRef::managed_identity_operator(), &uai)],
+        });
+    }
+}
+
+fn workspace_dependency_roles(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let Some(contributor) = catalog::role_ref("Contributor") else { return };
+    for ws in &ctx.inv.workspaces {
+        let Some(primary) = &ws.properties.primary_user_assigned_identity else { continue };
+        let Some(principal) = uai_principal(ctx, ws, primary) else { continue };
+        // The dependency role-assignment template (azure-quickstart-templates,
+        // machine-learning-dependencies-role-assignment) grants Contributor on each of these;
+        // their provider's `write` action stands for it.
+        let deps = [
+            ("registry", ws.properties.container_registry.as_ref(), ops::REGISTRY_WRITE),
+            ("key vault", ws.properties.key_vault.as_ref(), ops::KEY_VAULT_WRITE),
+            ("storage account", ws.properties.storage_account.as_ref(), ops::STORAGE_WRITE),
+        ];
+        for (what, dep, op) in deps {
+            let Some(dep) = dep else { continue };
+            if ctx.index.grant(&ctx.roles, &principal, dep, Plane::Control, op).is_some() {
+                continue;
+            }
+            out.push(Finding {
+                id: ids::WORKSPACE_IDENTITY_MISSING_DEPENDENCY_ROLE.into(),
+                severity: Severity::High,
+                resource: dep.clone(),
+                message: format!(
+                    "Workspace {} acts as its primary user-assigned identity {}, which has no role on its {what} {} granting {op}; the dependency role-assignment template grants Contributor there, and without it the workspace cannot use the {what}. Grant Contributor on {}.",
+                    display(&ws.name, &ws.id),
+                    primary.name(),
+                    dep.name(),
+                    dep.name()
+                ),
+                nodes: vec![ws.id.to_string(), principal.clone(), dep.to_string()],
+                fixes: vec![grant(&principal, PrincipalType::ServicePrincipal, contributor.clone(), dep)],
+            });
+        }
+    }
+}
+
+fn abac_legacy_roles(ctx: &Context<'_>, rows: &[AccessRow], out: &mut Vec<Finding>) {
+    for row in rows {
+        if row.pull != Level::No {
+            continue;
+        }
+        let relied: Vec<&crate::access::Path> = row
+            .via
+            .iter()
+            .filter(|p| p.kind == PathKind::AbacIgnored && p.pattern.as_deref().is_some_and(|pat| pat.to_ascii_lowercase().starts_with("microsoft.containerregistry/")))
+            .collect();
+        if relied.is_empty() {
+            continue;
+        }
+        let wants_push = relied.iter().any(|p| p.operation.as_deref() == Some(ops::PUSH)) || relied.iter().any(|p| p.role.as_ref().is_some_and(|r| r.name.eq_ignore_ascii_case("AcrPush")));
+        let role = if wants_push { catalog::role_ref("Container Registry Repository Writer").unwrap_or_else(RoleRef::repository_reader) } else { RoleRef::repository_reader() };
+        let roles: Vec<String> = relied.iter().filter_map(|p| p.role.as_ref().map(|r| r.name.clone())).collect();
+        let principal_type = ctx.identity(&row.principal_id).kind.principal_type();
+        let mut nodes = vec![row.registry.to_string(), row.principal_id.clone()];
+        nodes.extend(relied.iter().filter_map(|p| p.assignment.as_ref().map(|a| a.to_string())));
+        out.push(Finding {
+            id: ids::ABAC_REGISTRY_LEGACY_ROLE.into(),
+            severity: Severity::Medium,
+            resource: row.registry.clone(),
+            message: format!(
+                "{} holds {} on {}, but the registry is in ABAC mode, which ignores it: the principal cannot pull. Grant {} (add a condition to limit it to some repositories) and remove the ignored assignment.",
+                row.identity,
+                roles.join(", "),
+                row.registry.name(),
+                role.name
+            ),
+            nodes,
+            fixes: principal_type.map(|t| vec![grant(&row.principal_id, t, role, &row.registry)]).unwrap_or_default(),
+        });
+    }
+}
+
+fn broad_roles(ctx: &Context<'_>, rows: &[AccessRow], out: &mut Vec<Finding>) {
+    for row in rows {
+        if row.pull == Level::No || row.principal_id == "*" {
+            continue;
+        }
+        let pulling: Vec<&crate::access::Path> = row.via.iter().filter(|p| p.works && p.pull != Level::No && p.kind != PathKind::AdminKeys).collect();
+        if pulling.is_empty() || pulling.iter().any(|p| matches!(p.kind, PathKind::Direct | PathKind::Anonymous)) {
+            continue;
+        }
+        // The workspace identity builds images into its own registry: it needs more than pull.
+        let own_registry = ctx.inv.workspaces.iter().any(|w| w.properties.container_registry.as_ref() == Some(&row.registry) && workspace_principal(ctx, w).as_deref() == Some(row.principal_id.as_str()));
+        if own_registry {
+            continue;
+        }
+        let Some(reg) = ctx.registry(&row.registry).map(|i| &ctx.registries[i]) else { continue };
+        let role = pull_role(reg);
+        let severity = if row.push == Level::No { Severity::Low } else { Severity::Medium };
+        let via: Vec<&str> = pulling.iter().map(|p| p.explanation.as_str()).collect();
+        let principal_type = ctx.identity(&row.principal_id).kind.principal_type();
+        let mut nodes = vec![row.registry.to_string(), row.principal_id.clone()];
+        nodes.extend(pulling.iter().filter_map(|p| p.assignment.as_ref().map(|a| a.to_string())));
+        out.push(Finding {
+            id: ids::BROAD_ROLE_FOR_PULL.into(),
+            severity,
+            resource: row.registry.clone(),
+            message: format!(
+                "{} pulls from {} only through a role broader than pulling: {}. {} at the registry would do; grant it, then narrow or remove the broad assignment if nothing else needs it.",
+                row.identity,
+                reg.name,
+                via.join("; "),
+                role.name
+            ),
+            nodes,
+            fixes: principal_type.map(|t| vec![grant(&row.principal_id, t, role, &row.registry)]).unwrap_or_default(),
+        });
+    }
+}
