@@ -1,1 +1,767 @@
-//! (being written)
+//! Applying a plan as a sans-IO state machine: it hands out requests
+//! ([`Apply::poll_request`]), takes responses ([`Apply::handle_response`]) and timer events
+//! ([`Apply::handle_timeout`]), and never reads a clock, sleeps or draws randomness itself —
+//! the host passes `now` (milliseconds on any monotonic clock) and a jitter seed.
+//!
+//! What it guarantees: every target is re-read before anything is written, and nothing is
+//! written unless every precondition still holds; each write is verified by a re-read; if an
+//! operation fails for good, no new operation starts, and every completed operation is
+//! undone (in reverse order) with its inverse, so the tenant ends fully applied or fully
+//! rolled back. Retries: 409 `RoleAssignmentExists` is success, 400 `PrincipalNotFound` is
+//! retried for a bounded time (replication delay), 429 waits for `Retry-After`, 5xx and
+//! network errors back off exponentially with jitter, long-running operations are polled via
+//! `Azure-AsyncOperation` or `Location` until they end.
+//!
+//! Not here: building the plan (`plan`), sending requests or tokens (the host's executor).
+
+use std::collections::{BTreeMap, VecDeque};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::arm::ErrorResponse;
+use crate::executor::TransportError;
+use crate::plan::Plan;
+use crate::request::{self, Method, Request, Response};
+
+/// Identifies one request handed out by the engine.
+pub type RequestId = u64;
+
+/// Limits and timings. All durations in milliseconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplyConfig {
+    /// ARM origin; status URLs elsewhere are not followed (they would carry the token away).
+    pub origin: String,
+    /// Operations in progress at once (independent ones only).
+    pub max_parallel: usize,
+    /// Attempts per request for 429, 5xx and network errors.
+    pub max_attempts: u32,
+    /// First backoff; doubled per attempt up to `max_backoff_ms`, then jittered.
+    pub base_backoff_ms: u64,
+    pub max_backoff_ms: u64,
+    /// How long a role assignment may keep failing with `PrincipalNotFound` (a new identity
+    /// takes minutes to replicate).
+    pub principal_not_found_budget_ms: u64,
+    /// Wait between status polls when ARM sends no `Retry-After`.
+    pub poll_interval_ms: u64,
+    /// Longest a long-running operation may take.
+    pub lro_budget_ms: u64,
+    /// Re-reads after a write before its effect counts as missing (reads may lag writes).
+    pub verify_attempts: u32,
+    /// Seed for backoff jitter.
+    pub seed: u64,
+}
+
+impl Default for ApplyConfig {
+    fn default() -> ApplyConfig {
+        ApplyConfig {
+            origin: "https://management.azure.com".into(),
+            max_parallel: 4,
+            max_attempts: 6,
+            base_backoff_ms: 1_000,
+            max_backoff_ms: 32_000,
+            principal_not_found_budget_ms: 5 * 60_000,
+            poll_interval_ms: 5_000,
+            lro_budget_ms: 30 * 60_000,
+            verify_attempts: 4,
+            seed: 0x5eed,
+        }
+    }
+}
+
+/// Where one operation stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "camelCase")]
+pub enum OpStatus {
+    /// Not started (and, once the apply has finished, never started).
+    Pending,
+    /// Re-read before writing: ready to write.
+    Checked,
+    InProgress,
+    /// Its effect was already true; nothing was sent.
+    AlreadyTrue,
+    /// Written and verified.
+    Done,
+    /// ARM answered that an equivalent role assignment already exists under another name:
+    /// nothing was written, and there is nothing to undo.
+    DoneExisting,
+    /// Refused before anything was written: the target no longer matches the plan.
+    #[serde(rename_all = "camelCase")]
+    Refused { reason: String },
+    #[serde(rename_all = "camelCase")]
+    Failed { reason: String },
+    /// Written, then undone by its inverse.
+    Undone,
+    /// Could not be undone: the tenant needs attention.
+    #[serde(rename_all = "camelCase")]
+    UndoFailed { reason: String },
+}
+
+/// How the whole apply ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "camelCase")]
+pub enum Outcome {
+    /// Every operation's effect holds.
+    Applied,
+    /// A precondition no longer held; nothing was written.
+    #[serde(rename_all = "camelCase")]
+    Refused { operation: usize, reason: String },
+    /// An operation failed; everything written was undone.
+    #[serde(rename_all = "camelCase")]
+    RolledBack { operation: usize, reason: String },
+    /// An operation failed and undoing did not fully succeed: see each operation's status.
+    #[serde(rename_all = "camelCase")]
+    RollbackIncomplete { operation: usize, reason: String },
+}
+
+/// One request and what came back, for the exported journal. Requests carry no token (the
+/// core never sees one); response headers are kept only where they explain a retry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JournalEntry {
+    pub request_id: RequestId,
+    pub sent_at: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_at: Option<u64>,
+    pub operation: usize,
+    pub purpose: Purpose,
+    pub method: Method,
+    pub path_and_query: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<(String, String)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Why a request was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Purpose {
+    Precheck,
+    Write,
+    Poll,
+    Verify,
+    UndoCheck,
+    Undo,
+    UndoPoll,
+    UndoVerify,
+}
+
+/// The final account: outcome, each operation's status, and the journal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub outcome: Option<Outcome>,
+    pub operations: Vec<OperationReport>,
+    pub journal: Vec<JournalEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OperationReport {
+    pub summary: String,
+    #[serde(flatten)]
+    pub status: OpStatus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Prechecking,
+    Writing,
+    /// Waiting for operations already in progress to finish before undoing.
+    Draining,
+    RollingBack,
+    Finished,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PollKind {
+    AsyncOperation,
+    Location,
+}
+
+/// One unit of work: a request to send (now or later), for one operation.
+#[derive(Debug, Clone)]
+struct Task {
+    op: usize,
+    purpose: Purpose,
+    request: Request,
+    /// Attempts so far with transient failures.
+    attempts: u32,
+    /// When the first attempt was sent (bounds `PrincipalNotFound` retries).
+    first_sent: Option<u64>,
+    /// For polls: how to read the answer, and when the operation started.
+    poll: Option<(PollKind, u64)>,
+}
+
+impl Task {
+    fn new(op: usize, purpose: Purpose, request: Request) -> Task {
+        Task { op, purpose, request, attempts: 0, first_sent: None, poll: None }
+    }
+}
+
+/// The apply engine. Create with [`Apply::new`], then loop: send every request
+/// [`Apply::poll_request`] hands out, feed answers to [`Apply::handle_response`], and when
+/// there is nothing to send, wait until [`Apply::poll_timeout`] and call
+/// [`Apply::handle_timeout`]; stop when [`Apply::is_done`].
+#[derive(Debug, Clone)]
+pub struct Apply {
+    plan: Plan,
+    config: ApplyConfig,
+    phase: Phase,
+    status: Vec<OpStatus>,
+    ready: VecDeque<Task>,
+    waiting: Vec<(u64, Task)>,
+    in_flight: BTreeMap<RequestId, Task>,
+    next_id: RequestId,
+    rng: u64,
+    /// Completed operations with something to undo, in completion order.
+    completed: Vec<usize>,
+    /// Operations to undo (or check), in order; the head is being undone.
+    undo_queue: VecDeque<usize>,
+    failure: Option<(usize, String)>,
+    outcome: Option<Outcome>,
+    journal: Vec<JournalEntry>,
+}
+
+impl Apply {
+    pub fn new(plan: Plan, config: ApplyConfig) -> Apply {
+        let n = plan.operations.len();
+        let mut a = Apply {
+            status: vec![OpStatus::Pending; n],
+            rng: config.seed | 1,
+            plan,
+            config,
+            phase: Phase::Prechecking,
+            ready: VecDeque::new(),
+            waiting: Vec::new(),
+            in_flight: BTreeMap::new(),
+            next_id: 1,
+            completed: Vec::new(),
+            undo_queue: VecDeque::new(),
+            failure: None,
+            outcome: None,
+            journal: Vec::new(),
+        };
+        // Operations whose target an earlier operation changes are checked when their turn
+        // comes: their precondition is that earlier operation's effect.
+        for i in 0..n {
+            if a.first_on_target(i) {
+                a.queue_read(i, Purpose::Precheck);
+            } else {
+                a.status[i] = OpStatus::Checked;
+            }
+        }
+        a.advance();
+        a
+    }
+
+    fn first_on_target(&self, i: usize) -> bool {
+        let op = &self.plan.operations[i];
+        !op.depends_on.iter().any(|&j| self.plan.operations[j].target == op.target)
+    }
+
+    fn queue_read(&mut self, op: usize, purpose: Purpose) {
+        match request::get(&self.plan.operations[op].target) {
+            Some(req) => self.ready.push_back(Task::new(op, purpose, req)),
+            None => self.fail(op, format!("pullpath cannot read {} to check it", self.plan.operations[op].target)),
+        }
+    }
+
+    /// The next request to send, if any is due at `now`.
+    pub fn poll_request(&mut self, now: u64) -> Option<(RequestId, Request)> {
+        self.handle_timeout(now);
+        let task = self.ready.pop_front()?;
+        let id = self.next_id;
+        self.next_id += 1;
+        let req = task.request.clone();
+        self.journal.push(JournalEntry {
+            request_id: id,
+            sent_at: now,
+            answered_at: None,
+            operation: task.op,
+            purpose: task.purpose,
+            method: req.method,
+            path_and_query: req.path_and_query(),
+            body: req.body.clone(),
+            status: None,
+            headers: Vec::new(),
+            response: None,
+            error: None,
+        });
+        let mut task = task;
+        task.first_sent.get_or_insert(now);
+        self.in_flight.insert(id, task);
+        Some((id, req))
+    }
+
+    /// When the engine next wants [`Apply::handle_timeout`] called, if it is waiting.
+    pub fn poll_timeout(&self) -> Option<u64> {
+        self.waiting.iter().map(|(t, _)| *t).min()
+    }
+
+    /// Moves every wait that is due at `now` to the send queue.
+    pub fn handle_timeout(&mut self, now: u64) {
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.waiting).into_iter().partition(|(t, _)| *t <= now);
+        self.waiting = later;
+        let mut due = due;
+        due.sort_by_key(|(t, task)| (*t, task.op));
+        self.ready.extend(due.into_iter().map(|(_, task)| task));
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.phase == Phase::Finished
+    }
+
+    pub fn outcome(&self) -> Option<&Outcome> {
+        self.outcome.as_ref()
+    }
+
+    pub fn statuses(&self) -> &[OpStatus] {
+        &self.status
+    }
+
+    pub fn journal(&self) -> &[JournalEntry] {
+        &self.journal
+    }
+
+    /// Outcome, statuses and journal, ready to export as JSON.
+    pub fn report(&self) -> Report {
+        Report {
+            outcome: self.outcome.clone(),
+            operations: self.plan.operations.iter().zip(&self.status).map(|(op, s)| OperationReport { summary: op.summary.clone(), status: s.clone() }).collect(),
+            journal: self.journal.clone(),
+        }
+    }
+
+    /// Takes the answer (or transport failure) for request `id`.
+    pub fn handle_response(&mut self, now: u64, id: RequestId, result: Result<Response, TransportError>) {
+        let Some(task) = self.in_flight.remove(&id) else { return };
+        if let Some(entry) = self.journal.iter_mut().rev().find(|e| e.request_id == id) {
+            entry.answered_at = Some(now);
+            match &result {
+                Ok(r) => {
+                    entry.status = Some(r.status);
+                    entry.headers = r
+                        .headers
+                        .iter()
+                        .filter(|(k, _)| matches!(k.to_ascii_lowercase().as_str(), "retry-after" | "azure-asyncoperation" | "location" | "x-ms-request-id" | "x-ms-correlation-request-id"))
+                        .cloned()
+                        .collect();
+                    entry.response = Some(r.body.clone());
+                }
+                Err(e) => entry.error = Some(e.to_string()),
+            }
+        }
+        match classify(&task, &result) {
+            Class::Retry { after } => self.retry(now, task, after),
+            Class::Fatal(reason) => self.task_failed(task, reason),
+            Class::Answer(resp) => self.on_answer(now, task, resp),
+        }
+        self.advance();
+    }
+
+    fn backoff(&mut self, attempts: u32) -> u64 {
+        let exp = self.config.base_backoff_ms.saturating_mul(1u64 << attempts.min(20)).min(self.config.max_backoff_ms);
+        // xorshift64: deterministic for a seed, different per retry so parallel retries spread.
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        exp / 2 + self.rng % (exp / 2 + 1)
+    }
+
+    fn retry(&mut self, now: u64, mut task: Task, after: RetryAfter) {
+        task.attempts += 1;
+        let delay = match after {
+            RetryAfter::PrincipalNotFound => {
+                let waited = now.saturating_sub(task.first_sent.unwrap_or(now));
+                if waited >= self.config.principal_not_found_budget_ms {
+                    let reason = format!(
+                        "the principal was still not found in the directory after {} s; check the principal id, or wait for replication and apply again",
+                        waited / 1000
+                    );
+                    return self.task_failed(task, reason);
+                }
+                self.backoff(task.attempts)
+            }
+            RetryAfter::Transient { server: delay, why } => {
+                if task.attempts >= self.config.max_attempts {
+                    let reason = format!("gave up after {} attempts: {why}", task.attempts);
+                    return self.task_failed(task, reason);
+                }
+                match delay {
+                    Some(d) => d,
+                    None => self.backoff(task.attempts),
+                }
+            }
+        };
+        self.waiting.push((now + delay, task));
+    }
+
+    fn task_failed(&mut self, task: Task, reason: String) {
+        let op = task.op;
+        match task.purpose {
+            Purpose::Precheck | Purpose::Write | Purpose::Poll | Purpose::Verify => self.fail(op, reason),
+            Purpose::UndoCheck | Purpose::Undo | Purpose::UndoPoll | Purpose::UndoVerify => {
+                self.status[op] = OpStatus::UndoFailed { reason };
+                self.next_undo();
+            }
+        }
+    }
+
+    /// An operation failed for good: stop starting new ones and undo.
+    fn fail(&mut self, op: usize, reason: String) {
+        let refused = self.phase == Phase::Prechecking;
+        self.status[op] = if refused { OpStatus::Refused { reason: reason.clone() } } else { OpStatus::Failed { reason: reason.clone() } };
+        if self.failure.is_none() {
+            self.failure = Some((op, reason));
+        }
+        if !refused {
+            // The failed write may still have landed (a failed long-running operation can
+            // leave its change behind): it is checked and undone first.
+            self.undo_queue.push_back(op);
+            self.phase = Phase::Draining;
+        }
+    }
+
+    fn on_answer(&mut self, now: u64, task: Task, resp: Response) {
+        let op = task.op;
+        let current = || -> Option<Value> { if resp.status == 404 { None } else { serde_json::from_str(&resp.body).ok() } };
+        let (pre, eff) = {
+            let o = &self.plan.operations[op];
+            (o.precondition.clone(), o.effect.clone())
+        };
+        match task.purpose {
+            Purpose::Precheck => {
+                let cur = current();
+                if eff.holds(cur.as_ref()) {
+                    self.status[op] = OpStatus::AlreadyTrue;
+                } else if pre.holds(cur.as_ref()) {
+                    self.status[op] = OpStatus::Checked;
+                } else {
+                    self.fail(op, format!("{} changed since the plan was made: expected {}", self.plan.operations[op].target, pre.describe()));
+                }
+            }
+            Purpose::Write | Purpose::Undo => {
+                let undo = task.purpose == Purpose::Undo;
+                if is_role_assignment_exists(&resp) {
+                    if undo {
+                        self.status[op] = OpStatus::Undone;
+                        self.next_undo();
+                    } else {
+                        self.status[op] = OpStatus::DoneExisting;
+                    }
+                    return;
+                }
+                match monitor(&resp, &self.config.origin) {
+                    Ok(Some((kind, req))) => {
+                        let mut t = Task::new(op, if undo { Purpose::UndoPoll } else { Purpose::Poll }, req);
+                        t.poll = Some((kind, now));
+                        let delay = retry_after(&resp).unwrap_or(self.config.poll_interval_ms);
+                        self.waiting.push((now + delay, t));
+                    }
+                    Ok(None) => self.queue_read(op, if undo { Purpose::UndoVerify } else { Purpose::Verify }),
+                    Err(reason) => self.task_failed(task, reason),
+                }
+            }
+            Purpose::Poll | Purpose::UndoPoll => {
+                let undo = task.purpose == Purpose::UndoPoll;
+                let (kind, started) = task.poll.unwrap_or((PollKind::AsyncOperation, now));
+                let state = match kind {
+                    PollKind::AsyncOperation => {
+                        let body: Value = serde_json::from_str(&resp.body).unwrap_or(Value::Null);
+                        match body.get("status").and_then(Value::as_str).unwrap_or("") {
+                            s if s.eq_ignore_ascii_case("Succeeded") => LroState::Succeeded,
+                            s if s.eq_ignore_ascii_case("Failed") || s.eq_ignore_ascii_case("Canceled") => {
+                                let err: Option<ErrorResponse> = serde_json::from_value(serde_json::json!({"error": body.get("error").cloned().unwrap_or(Value::Null)})).ok();
+                                LroState::Ended(format!("the operation ended {s}: {}", err.map(|e| format!("{} {}", e.error.code, e.error.message)).unwrap_or_default()))
+                            }
+                            _ => LroState::Running,
+                        }
+                    }
+                    PollKind::Location => match resp.status {
+                        202 => LroState::Running,
+                        200..=299 => LroState::Succeeded,
+                        s => LroState::Ended(format!("the operation ended with HTTP {s}: {}", error_text(&resp))),
+                    },
+                };
+                match state {
+                    LroState::Succeeded => self.queue_read(op, if undo { Purpose::UndoVerify } else { Purpose::Verify }),
+                    // An undo that reports failure may still have landed: the re-read decides.
+                    LroState::Ended(_) if undo => self.queue_read(op, Purpose::UndoVerify),
+                    LroState::Ended(reason) => self.task_failed(task, reason),
+                    LroState::Running if now.saturating_sub(started) >= self.config.lro_budget_ms => {
+                        let reason = format!("the operation was still running after {} s", (now - started) / 1000);
+                        self.task_failed(task, reason)
+                    }
+                    LroState::Running => {
+                        let delay = retry_after(&resp).unwrap_or(self.config.poll_interval_ms);
+                        let mut t = task;
+                        t.attempts = 0;
+                        self.waiting.push((now + delay, t));
+                    }
+                }
+            }
+            Purpose::Verify | Purpose::UndoVerify => {
+                let undo = task.purpose == Purpose::UndoVerify;
+                let want = if undo { &pre } else { &eff };
+                if want.holds(current().as_ref()) {
+                    self.status[op] = if undo { OpStatus::Undone } else { OpStatus::Done };
+                    if undo {
+                        self.next_undo();
+                    } else {
+                        self.completed.push(op);
+                    }
+                } else if task.attempts + 1 < self.config.verify_attempts {
+                    let mut t = task;
+                    t.attempts += 1;
+                    let delay = self.backoff(t.attempts);
+                    self.waiting.push((now + delay, t));
+                } else {
+                    let reason = format!("ARM accepted the change but a re-read does not show it: expected {}", want.describe());
+                    self.task_failed(task, reason);
+                }
+            }
+            Purpose::UndoCheck => {
+                let cur = current();
+                if pre.holds(cur.as_ref()) {
+                    // Nothing of this operation landed.
+                    if !matches!(self.status[op], OpStatus::Failed { .. }) {
+                        self.status[op] = OpStatus::Undone;
+                    }
+                    self.next_undo();
+                } else if eff.holds(cur.as_ref()) {
+                    let inverse = self.plan.operations[op].inverse.clone();
+                    self.ready.push_back(Task::new(op, Purpose::Undo, inverse));
+                } else {
+                    let reason = format!("{} is neither as before ({}) nor as planned; left as found", self.plan.operations[op].target, pre.describe());
+                    self.status[op] = OpStatus::UndoFailed { reason };
+                    self.next_undo();
+                }
+            }
+        }
+    }
+
+    /// Finished with the head of the undo queue: start the next one.
+    fn next_undo(&mut self) {
+        self.undo_queue.pop_front();
+        self.start_undo();
+    }
+
+    fn start_undo(&mut self) {
+        match self.undo_queue.front().copied() {
+            Some(op) => {
+                if matches!(self.status[op], OpStatus::Failed { .. }) {
+                    self.queue_read(op, Purpose::UndoCheck);
+                } else {
+                    let inverse = self.plan.operations[op].inverse.clone();
+                    self.ready.push_back(Task::new(op, Purpose::Undo, inverse));
+                }
+            }
+            None => self.finish_rollback(),
+        }
+    }
+
+    fn finish_rollback(&mut self) {
+        let (op, reason) = self.failure.clone().unwrap_or((0, String::new()));
+        let clean = !self.status.iter().any(|s| matches!(s, OpStatus::UndoFailed { .. }));
+        self.outcome = Some(if clean { Outcome::RolledBack { operation: op, reason } } else { Outcome::RollbackIncomplete { operation: op, reason } });
+        self.phase = Phase::Finished;
+    }
+
+    fn busy(&self) -> bool {
+        !self.ready.is_empty() || !self.waiting.is_empty() || !self.in_flight.is_empty()
+    }
+
+    /// Moves the phases on and starts operations whose dependencies are done.
+    fn advance(&mut self) {
+        loop {
+            match self.phase {
+                Phase::Prechecking => {
+                    if self.busy() {
+                        return;
+                    }
+                    if let Some((op, reason)) = self.failure.clone() {
+                        for s in self.status.iter_mut().filter(|s| **s == OpStatus::Checked) {
+                            *s = OpStatus::Pending;
+                        }
+                        self.outcome = Some(Outcome::Refused { operation: op, reason });
+                        self.phase = Phase::Finished;
+                        return;
+                    }
+                    self.phase = Phase::Writing;
+                }
+                Phase::Writing => {
+                    let active = self.status.iter().filter(|s| matches!(s, OpStatus::InProgress)).count();
+                    let mut room = self.config.max_parallel.max(1).saturating_sub(active);
+                    for i in 0..self.status.len() {
+                        if room == 0 {
+                            break;
+                        }
+                        let deps_done = self.plan.operations[i].depends_on.iter().all(|&j| matches!(self.status[j], OpStatus::Done | OpStatus::DoneExisting | OpStatus::AlreadyTrue));
+                        if self.status[i] == OpStatus::Checked && deps_done {
+                            self.status[i] = OpStatus::InProgress;
+                            let req = self.plan.operations[i].request.clone();
+                            self.ready.push_back(Task::new(i, Purpose::Write, req));
+                            room -= 1;
+                        }
+                    }
+                    if !self.status.iter().any(|s| matches!(s, OpStatus::InProgress | OpStatus::Checked)) {
+                        self.outcome = Some(Outcome::Applied);
+                        self.phase = Phase::Finished;
+                    }
+                    return;
+                }
+                Phase::Draining => {
+                    if self.busy() {
+                        return;
+                    }
+                    // Ops interrupted mid-way were failed by their tasks; completed ones are
+                    // undone newest first, after the failed ones are checked.
+                    for &op in self.completed.iter().rev() {
+                        self.undo_queue.push_back(op);
+                    }
+                    self.phase = Phase::RollingBack;
+                    self.start_undo();
+                    return;
+                }
+                Phase::RollingBack | Phase::Finished => return,
+            }
+        }
+    }
+}
+
+enum LroState {
+    Running,
+    Succeeded,
+    Ended(String),
+}
+
+enum RetryAfter {
+    PrincipalNotFound,
+    Transient { server: Option<u64>, why: String },
+}
+
+enum Class {
+    Retry { after: RetryAfter },
+    Fatal(String),
+    Answer(Response),
+}
+
+fn classify(task: &Task, result: &Result<Response, TransportError>) -> Class {
+    let resp = match result {
+        Ok(r) => r,
+        Err(TransportError::Network(e)) => return Class::Retry { after: RetryAfter::Transient { server: None, why: format!("network error: {e}") } },
+        Err(e) => return Class::Fatal(e.to_string()),
+    };
+    let code = error_code(resp);
+    match resp.status {
+        429 => Class::Retry { after: RetryAfter::Transient { server: retry_after(resp), why: "ARM kept throttling (429)".into() } },
+        408 | 500..=599 => Class::Retry { after: RetryAfter::Transient { server: retry_after(resp), why: format!("HTTP {}: {}", resp.status, error_text(resp)) } },
+        400 if code.as_deref() == Some("PrincipalNotFound") => Class::Retry { after: RetryAfter::PrincipalNotFound },
+        404 if matches!(task.purpose, Purpose::Precheck | Purpose::Verify | Purpose::UndoCheck | Purpose::UndoVerify) => Class::Answer(resp.clone()),
+        409 if code.as_deref() == Some("RoleAssignmentExists") => Class::Answer(resp.clone()),
+        // A DELETE of something already gone is what undo wanted.
+        200..=299 => Class::Answer(resp.clone()),
+        s if task.poll.is_some_and(|(k, _)| k == PollKind::Location) && (400..500).contains(&s) => Class::Answer(resp.clone()),
+        s => Class::Fatal(format!("{} {} answered HTTP {s}: {}", task.request.method.as_str(), task.request.path, error_text(resp))),
+    }
+}
+
+fn error_code(resp: &Response) -> Option<String> {
+    serde_json::from_str::<ErrorResponse>(&resp.body).ok().map(|e| e.error.code)
+}
+
+fn error_text(resp: &Response) -> String {
+    match serde_json::from_str::<ErrorResponse>(&resp.body) {
+        Ok(e) => format!("{}: {}", e.error.code, e.error.message),
+        Err(_) => resp.body.chars().take(200).collect(),
+    }
+}
+
+fn is_role_assignment_exists(resp: &Response) -> bool {
+    resp.status == 409 && error_code(resp).as_deref() == Some("RoleAssignmentExists")
+}
+
+/// `Retry-After` in seconds; a missing, empty or HTTP-date value (the core has no wall
+/// clock to compare a date with) gives `None`, and the caller backs off on its own.
+fn retry_after(resp: &Response) -> Option<u64> {
+    resp.header("retry-after").and_then(|v| v.trim().parse::<u64>().ok()).map(|s| s.saturating_mul(1000))
+}
+
+/// The status monitor a write answered with, if it started a long-running operation.
+fn monitor(resp: &Response, origin: &str) -> Result<Option<(PollKind, Request)>, String> {
+    let (kind, url) = if let Some(u) = resp.header("azure-asyncoperation").filter(|u| !u.is_empty()) {
+        (PollKind::AsyncOperation, u)
+    } else if let Some(u) = resp.header("location").filter(|u| !u.is_empty() && resp.status == 202) {
+        (PollKind::Location, u)
+    } else {
+        return Ok(None);
+    };
+    let origin = origin.trim_end_matches('/');
+    let rest = url
+        .strip_prefix(origin)
+        .filter(|r| r.starts_with('/'))
+        .ok_or_else(|| format!("ARM sent a status URL outside {origin} ({url}); not followed, so the change may or may not have completed"))?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let query = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect();
+    Ok(Some((kind, request::next_page(&decode(path), query))))
+}
+
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 3 <= bytes.len() {
+            if let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Runs `apply` to the end against a synchronous `serve` function with simulated time
+/// starting at `now`: every request handed out in a round is answered before the next round,
+/// so independent operations really are in flight together. Returns the simulated time at
+/// the end, or `None` if `max_rounds` passed without finishing.
+pub fn drive(apply: &mut Apply, mut now: u64, max_rounds: usize, mut serve: impl FnMut(&Request) -> Result<Response, TransportError>) -> Option<u64> {
+    for _ in 0..max_rounds {
+        if apply.is_done() {
+            return Some(now);
+        }
+        let mut batch = Vec::new();
+        while let Some(x) = apply.poll_request(now) {
+            batch.push(x);
+        }
+        if batch.is_empty() {
+            now = apply.poll_timeout()?.max(now);
+            apply.handle_timeout(now);
+            continue;
+        }
+        for (id, req) in batch {
+            let answer = serve(&req);
+            apply.handle_response(now, id, answer);
+        }
+    }
+    apply.is_done().then_some(now)
+}

@@ -39,6 +39,8 @@ pub enum Fault {
     /// the client sees [`TransportError::Network`]. Only [`Faults::serve`] can do this, since
     /// it needs the simulator to perform the write.
     LostResponse,
+    /// 403 `AuthorizationFailed`: the signed-in user may not do this. Not retryable.
+    Forbidden,
     /// 400 `PrincipalNotFound`, as ARM answers a role assignment PUT for a principal that
     /// has not replicated to the directory yet.
     PrincipalNotFound,
@@ -176,6 +178,17 @@ fn answer(fault: &Fault, req: &Request) -> Result<Response, TransportError> {
             Ok(Response::json(*status, &ErrorResponse::new(code, message)))
         }
         Fault::Reset | Fault::LostResponse => Err(TransportError::Network("connection reset by peer (simulated)".into())),
+        Fault::Forbidden => Ok(Response::json(
+            403,
+            &ErrorResponse::new(
+                "AuthorizationFailed",
+                format!(
+                    "The client 'user@contoso.com' with object id 'bbbbbbbb-0000-0000-0000-000000000001' does not have authorization to perform action '{}' over scope '{}' or the scope is invalid. If access was recently granted, please refresh your credentials.",
+                    req.method.as_str(),
+                    req.path
+                ),
+            ),
+        )),
         Fault::PrincipalNotFound => {
             let principal = req
                 .body

@@ -220,10 +220,19 @@ impl Sim {
                 return not_supported(req);
             };
             let mut next = body;
-            for k in ["id", "name", "type"] {
-                next[k] = current[k].clone();
+            // A PUT replaces what the caller configures; what ARM itself records survives.
+            for k in ["id", "name", "type", "systemData"] {
+                if let Some(v) = current.get(k) {
+                    next[k] = v.clone();
+                }
             }
-            next["identity"] = self.resolve_identity(&id, next.get("identity"));
+            for k in ["createdOn", "modifiedOn", "provisioningErrors", "isAttachedCompute"] {
+                if let Some(v) = current.pointer(&format!("/properties/{k}")) {
+                    next["properties"][k] = v.clone();
+                }
+            }
+            let identity = self.resolve_identity(&id, next.get("identity"));
+            set_identity(&mut next, identity);
             self.start_lro(&id, next, 201, req)
         } else if id.is_type(CONNECTIONS) {
             let mut stored = json!({"id": id.as_str(), "name": id.name(), "type": CONNECTIONS, "properties": body.get("properties").cloned().unwrap_or(json!({}))});
@@ -311,7 +320,8 @@ impl Sim {
         }
         if id.is_type(COMPUTES) {
             let identity = next.get("identity").cloned();
-            next["identity"] = self.resolve_identity(&id, identity.as_ref());
+            let identity = self.resolve_identity(&id, identity.as_ref());
+            set_identity(&mut next, identity);
             return self.start_lro(&id, next, 202, req);
         }
         if is_internal(&id) {
@@ -333,6 +343,21 @@ impl Sim {
             Some(v) => Response::json(200, &v),
             None => Response { status: 204, headers: Vec::new(), body: String::new() },
         }
+    }
+}
+
+/// Stores an identity block; a resource without managed identity is shown without one, as
+/// ARM shows it, rather than as `{"type": "None"}`.
+fn set_identity(resource: &mut Value, identity: Value) {
+    let none = identity.is_null() || identity.get("type").and_then(Value::as_str).is_none_or(|t| t.eq_ignore_ascii_case("None"));
+    match resource.as_object_mut() {
+        Some(o) if none => {
+            o.remove("identity");
+        }
+        Some(o) => {
+            o.insert("identity".into(), identity);
+        }
+        None => {}
     }
 }
 
