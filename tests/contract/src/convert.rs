@@ -1,0 +1,283 @@
+//! Swagger 2.0 schemas → JSON Schema 2020-12, so a maintained validator can check bodies.
+//!
+//! Swagger schemas are almost JSON Schema; the differences this bridges:
+//! - `$ref`s point into other files relative to the referring file; every definition reached
+//!   is copied into one `$defs` map, keyed by file and name, so each compiled schema is
+//!   self-contained (the validator never touches the file system).
+//! - `discriminator`: a reference to a polymorphic base (`Compute`, connection properties by
+//!   `authType`) accepts the base and, when the discriminator value names a subtype (its
+//!   `x-ms-discriminator-value`, or its definition name), that subtype too. References inside
+//!   `allOf` (a subtype naming its base) mean the base alone, or it would recurse.
+//! - `additionalProperties: false` next to `allOf` means "nothing beyond the base and these";
+//!   in 2020-12 that is `unevaluatedProperties: false`.
+//! - `readOnly` properties are never required in a request: ARM fills them in.
+//! - `x-nullable: true` allows `null`.
+//! - `x-ms-enum` with `modelAsString: true` is an extensible enum: responses may carry values
+//!   the spec does not list, so responses are not held to the list. Requests are: pullpath
+//!   should only send values the spec knows.
+//! - `x-ms-*` extensions, `discriminator`, descriptions and examples are dropped; `type: file`
+//!   is dropped (it has no JSON Schema meaning).
+//!
+//! Not here: finding the operation (crate root) or matching paths (`paths`).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::{json, Map, Value};
+
+use crate::split_ref;
+
+/// Which side of the wire a schema is applied to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// A body pullpath sends.
+    Request,
+    /// A body ARM (or the emulator) returns.
+    Response,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Variant {
+    Plain,
+    Dispatch,
+}
+
+type DefRef = (PathBuf, String);
+
+/// Converts schemas of one mode, remembering every definition it has converted.
+pub(crate) struct Converter {
+    docs: Arc<BTreeMap<PathBuf, Value>>,
+    mode: Mode,
+    /// Base definition → `(discriminator value, subtype)`.
+    subtypes: HashMap<DefRef, Vec<(String, DefRef)>>,
+    keys: HashMap<(DefRef, Variant), String>,
+    used: HashSet<String>,
+    defs: Map<String, Value>,
+}
+
+impl Converter {
+    pub(crate) fn new(docs: Arc<BTreeMap<PathBuf, Value>>, mode: Mode) -> Converter {
+        let mut subtypes: HashMap<DefRef, Vec<(String, DefRef)>> = HashMap::new();
+        for (file, doc) in docs.iter() {
+            let Some(defs) = doc.get("definitions").and_then(Value::as_object) else { continue };
+            for (name, def) in defs {
+                for base in def.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+                    let Some(r) = base.get("$ref").and_then(Value::as_str) else { continue };
+                    let target = split_ref(file, r);
+                    let has_discriminator = docs.get(&target.0).and_then(|d| d.pointer(&target.1)).is_some_and(|b| b.get("discriminator").is_some());
+                    if has_discriminator {
+                        let value = def.get("x-ms-discriminator-value").and_then(Value::as_str).unwrap_or(name).to_string();
+                        subtypes.entry(target).or_default().push((value, (file.clone(), format!("/definitions/{name}"))));
+                    }
+                }
+            }
+        }
+        Converter { docs, mode, subtypes, keys: HashMap::new(), used: HashSet::new(), defs: Map::new() }
+    }
+
+    /// `schema` (found in `file`) as a self-contained JSON Schema 2020-12 document.
+    pub(crate) fn bundle(&mut self, schema: &Value, file: &Path) -> Result<Value, String> {
+        let root = self.convert(schema, file, false)?;
+        let mut needed = BTreeMap::new();
+        let mut stack = Vec::new();
+        refs_in(&root, &mut stack);
+        while let Some(key) = stack.pop() {
+            if needed.contains_key(&key) {
+                continue;
+            }
+            let def = self.defs.get(&key).cloned().ok_or_else(|| format!("internal: definition {key} was not converted"))?;
+            refs_in(&def, &mut stack);
+            needed.insert(key, def);
+        }
+        let mut out = match root {
+            Value::Object(m) => m,
+            other => return Ok(other),
+        };
+        out.insert("$schema".into(), json!("https://json-schema.org/draft/2020-12/schema"));
+        out.insert("$defs".into(), Value::Object(needed.into_iter().collect()));
+        Ok(Value::Object(out))
+    }
+
+    fn ensure(&mut self, def: DefRef, variant: Variant) -> Result<String, String> {
+        if let Some(k) = self.keys.get(&(def.clone(), variant)) {
+            return Ok(k.clone());
+        }
+        let stem = def.0.file_stem().and_then(|s| s.to_str()).unwrap_or("spec");
+        let name = def.1.rsplit('/').next().unwrap_or("def");
+        let base: String = format!("{stem}.{name}{}", if variant == Variant::Dispatch { ".any" } else { "" })
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' })
+            .collect();
+        let mut key = base.clone();
+        let mut n = 1;
+        while self.used.contains(&key) {
+            n += 1;
+            key = format!("{base}.{n}");
+        }
+        self.used.insert(key.clone());
+        self.keys.insert((def.clone(), variant), key.clone());
+        // Placeholder first: definitions refer to themselves (error details, nested types).
+        self.defs.insert(key.clone(), Value::Bool(true));
+        let converted = match variant {
+            Variant::Plain => {
+                let target = self.lookup(&def)?;
+                self.convert(&target, &def.0, false)?
+            }
+            Variant::Dispatch => {
+                let target = self.lookup(&def)?;
+                let property = target.get("discriminator").and_then(Value::as_str).unwrap_or_default().to_string();
+                let plain = self.ensure(def.clone(), Variant::Plain)?;
+                let mut all = vec![json!({ "$ref": format!("#/$defs/{plain}") })];
+                for (value, sub) in self.subtypes.get(&def).cloned().unwrap_or_default() {
+                    let sub_key = self.ensure(sub, Variant::Plain)?;
+                    all.push(json!({
+                        "if": { "properties": { property.clone(): { "const": value } }, "required": [property.clone()] },
+                        "then": { "$ref": format!("#/$defs/{sub_key}") }
+                    }));
+                }
+                json!({ "allOf": all })
+            }
+        };
+        self.defs.insert(key.clone(), converted);
+        Ok(key)
+    }
+
+    fn lookup(&self, def: &DefRef) -> Result<Value, String> {
+        self.docs
+            .get(&def.0)
+            .and_then(|d| d.pointer(&def.1))
+            .cloned()
+            .ok_or_else(|| format!("reference {}#{} does not resolve to a loaded spec", def.0.display(), def.1))
+    }
+
+    fn is_read_only(&self, prop: &Value, file: &Path) -> bool {
+        if prop.get("readOnly").and_then(Value::as_bool) == Some(true) {
+            return true;
+        }
+        match prop.get("$ref").and_then(Value::as_str) {
+            Some(r) => self.lookup(&split_ref(file, r)).is_ok_and(|t| t.get("readOnly").and_then(Value::as_bool) == Some(true)),
+            None => false,
+        }
+    }
+
+    fn convert(&mut self, node: &Value, file: &Path, in_all_of: bool) -> Result<Value, String> {
+        let Some(obj) = node.as_object() else { return Ok(node.clone()) };
+        let nullable = obj.get("x-nullable").and_then(Value::as_bool) == Some(true);
+        if let Some(r) = obj.get("$ref").and_then(Value::as_str) {
+            let def = split_ref(file, r);
+            let target = self.lookup(&def)?;
+            let polymorphic = target.get("discriminator").is_some() && self.subtypes.get(&def).is_some_and(|s| !s.is_empty());
+            let variant = if polymorphic && !in_all_of { Variant::Dispatch } else { Variant::Plain };
+            let key = self.ensure(def, variant)?;
+            let out = json!({ "$ref": format!("#/$defs/{key}") });
+            return Ok(if nullable { json!({ "anyOf": [out, { "type": "null" }] }) } else { out });
+        }
+        let mut out = Map::new();
+        for (k, v) in obj {
+            match k.as_str() {
+                "properties" => {
+                    let mut props = Map::new();
+                    for (name, p) in v.as_object().into_iter().flatten() {
+                        props.insert(name.clone(), self.convert(p, file, false)?);
+                    }
+                    out.insert(k.clone(), Value::Object(props));
+                }
+                "additionalProperties" => match v {
+                    Value::Bool(false) => {
+                        out.insert("unevaluatedProperties".into(), Value::Bool(false));
+                    }
+                    Value::Object(_) => {
+                        out.insert(k.clone(), self.convert(v, file, false)?);
+                    }
+                    _ => {}
+                },
+                "items" => {
+                    out.insert(k.clone(), self.convert(v, file, false)?);
+                }
+                "allOf" | "anyOf" | "oneOf" => {
+                    let mut items = Vec::new();
+                    for item in v.as_array().into_iter().flatten() {
+                        items.push(self.convert(item, file, k == "allOf")?);
+                    }
+                    out.insert(k.clone(), Value::Array(items));
+                }
+                "required" => {
+                    let Some(names) = v.as_array() else { continue };
+                    let props = obj.get("properties");
+                    let kept: Vec<Value> = names
+                        .iter()
+                        .filter(|n| {
+                            self.mode == Mode::Response
+                                || !n.as_str().and_then(|n| props.and_then(|p| p.get(n))).is_some_and(|p| self.is_read_only(p, file))
+                        })
+                        .cloned()
+                        .collect();
+                    out.insert(k.clone(), Value::Array(kept));
+                }
+                "enum" => {
+                    let extensible = obj.get("x-ms-enum").and_then(|e| e.get("modelAsString")).and_then(Value::as_bool) == Some(true);
+                    if !(extensible && self.mode == Mode::Response) {
+                        out.insert(k.clone(), v.clone());
+                    }
+                }
+                "type" if v == "file" => {}
+                "discriminator" | "description" | "title" | "default" | "example" | "externalDocs" => {}
+                _ if k.starts_with("x-") => {}
+                _ => {
+                    out.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        if nullable {
+            if let Some(Value::String(t)) = out.get("type").cloned() {
+                out.insert("type".into(), json!([t, "null"]));
+                if let Some(Value::Array(values)) = out.get_mut("enum") {
+                    values.push(Value::Null);
+                }
+            } else {
+                return Ok(json!({ "anyOf": [Value::Object(out), { "type": "null" }] }));
+            }
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+fn refs_in(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                if k == "$ref" {
+                    if let Some(key) = x.as_str().and_then(|s| s.strip_prefix("#/$defs/")) {
+                        out.push(key.to_string());
+                    }
+                } else {
+                    refs_in(x, out);
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| refs_in(x, out)),
+        _ => {}
+    }
+}
+
+/// Rewrites every `$ref` in `schema` (which was written in `file`) to an absolute path, so the
+/// schema can be used from another file (a shared body parameter).
+pub(crate) fn absolutize_refs(schema: &mut Value, file: &Path) {
+    match schema {
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                if k == "$ref" {
+                    if let Some(r) = x.as_str() {
+                        let (path, pointer) = split_ref(file, r);
+                        *x = Value::String(format!("{}#{pointer}", path.display()));
+                    }
+                } else {
+                    absolutize_refs(x, file);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| absolutize_refs(x, file)),
+        _ => {}
+    }
+}
