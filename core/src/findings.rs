@@ -352,9 +352,10 @@ fn broad_roles(ctx: &Context<'_>, rows: &[AccessRow], out: &mut Vec<Finding>) {
             severity,
             resource: row.registry.clone(),
             message: format!(
-                "{} pulls from {} only through a role broader than pulling: {}. {} at the registry would do; grant it, then narrow or remove the broad assignment if nothing else needs it.",
+                "{} pulls from {} only through {}: {}. {} at the registry would do; grant it, then narrow or remove the broad assignment if nothing else needs it.",
                 row.identity,
                 reg.name,
+                if pulling.iter().any(|p| p.kind == PathKind::BroadRole) { "a role broader than pulling" } else { "an assignment at a scope wider than the registry" },
                 via.join("; "),
                 role.name
             ),
