@@ -1,0 +1,105 @@
+//! End-to-end tests of `pullpath analyze`: the built binary on fixture files, checking exit
+//! codes, the JSON report's shape and the text report.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn fixture(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name).to_string_lossy().into_owned()
+}
+
+fn demo() -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../core/src/sim/demo.json").to_string_lossy().into_owned()
+}
+
+fn analyze(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pullpath")).arg("analyze").args(args).output().expect("run pullpath")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn exit_codes_follow_fail_on() {
+    let demo = demo();
+    let low = fixture("low-only.json");
+    let clean = fixture("clean.json");
+    // (snapshot, --fail-on, expected exit code)
+    let cases: [(&str, Option<&str>, i32); 8] = [
+        (&demo, None, 0),
+        (&demo, Some("high"), 1),
+        (&demo, Some("low"), 1),
+        (&low, Some("high"), 0),
+        (&low, Some("medium"), 0),
+        (&low, Some("low"), 1),
+        (&clean, Some("low"), 0),
+        (&clean, None, 0),
+    ];
+    for (path, fail_on, code) in cases {
+        let mut args = vec![path];
+        if let Some(f) = fail_on {
+            args.extend(["--fail-on", f]);
+        }
+        let out = analyze(&args);
+        assert_eq!(out.status.code(), Some(code), "{args:?}\nstdout: {}\nstderr: {}", stdout(&out), stderr(&out));
+    }
+}
+
+#[test]
+fn json_report_has_access_and_findings() {
+    let out = analyze(&[&demo(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    let rows = report["access"].as_array().expect("access rows");
+    let gpu = rows
+        .iter()
+        .find(|r| r["principalId"] == "aaaaaaaa-0000-0000-0000-000000000005" && r["registry"].as_str().unwrap().ends_with("/acrmlprod"))
+        .expect("gpu-cluster row on acrmlprod");
+    assert_eq!(gpu["pull"], "no");
+    assert_eq!(gpu["push"], "no");
+    assert_eq!(gpu["identity"], "gpu-cluster (compute system identity)");
+    let partial = rows.iter().find(|r| r["principalId"] == "aaaaaaaa-0000-0000-0000-000000000005" && r["registry"].as_str().unwrap().ends_with("/acrteamabac")).expect("ABAC row");
+    assert_eq!(partial["pull"], "partial");
+    assert!(partial["via"][0]["condition"].as_str().unwrap().contains("training/"));
+    let ids: Vec<&str> = report["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    for id in ["acr-admin-user-enabled", "compute-cannot-pull-workspace-registry", "image-build-missing-identity-operator", "abac-registry-legacy-role", "compute-without-identity", "broad-role-for-pull"] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+    let f = &report["findings"][0];
+    for key in ["id", "severity", "resource", "message", "fixes"] {
+        assert!(!f[key].is_null(), "finding lacks {key}: {f}");
+    }
+}
+
+#[test]
+fn text_report_is_readable() {
+    let out = analyze(&[&demo(), "--format", "text"]);
+    let text = stdout(&out);
+    assert!(text.contains("registry acrmlprod (legacy permissions, admin user ON)"), "{text}");
+    assert!(text.contains("registry acrteamabac (ABAC repository permissions)"), "{text}");
+    assert!(text.contains("HIGH   compute-cannot-pull-workspace-registry"), "{text}");
+    assert!(text.contains("fix: grant AcrPull to aaaaaaaa-0000-0000-0000-000000000005"), "{text}");
+}
+
+#[test]
+fn unusable_input_exits_2_saying_what_and_where() {
+    let broken = fixture("broken.json");
+    let cases: [(Vec<&str>, &str); 5] = [
+        (vec![&broken], "line 3, column"),
+        (vec!["/nonexistent/snapshot.json"], "cannot read /nonexistent/snapshot.json"),
+        (vec![], "missing SNAPSHOT"),
+        (vec![&broken, "--format", "yaml"], "unknown format \"yaml\""),
+        (vec![&broken, "--fail-on", "critical"], "unknown severity \"critical\""),
+    ];
+    for (args, needle) in cases {
+        let out = analyze(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
+        assert!(stdout(&out).is_empty(), "{args:?} printed a report");
+    }
+}
