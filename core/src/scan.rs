@@ -1,23 +1,36 @@
 //! Discovery of a tenant's inventory as a sans-IO state machine.
 //!
-//! The scan hands out requests ([`Scan::poll_request`]) and takes responses
-//! ([`Scan::handle_response`]); the host sends them with whatever executor it has. It never
-//! blocks, sleeps or reads a clock. This is the per-provider list strategy: subscriptions,
-//! then one list per resource type per subscription, then computes and connections per
-//! workspace, following `nextLink` only on the configured ARM origin.
+//! The scan hands out requests ([`Scan::poll_request`]) and takes their outcomes
+//! ([`Scan::handle_response`]); the host sends them with whatever executor it has and tells
+//! the scan what time it is ([`Scan::handle_timeout`]) — it never blocks, sleeps or reads a
+//! clock. Like quinn's connection, it says when it next wants to be woken
+//! ([`Scan::poll_timeout`]).
 //!
-//! Not here: sending requests, tokens, retries on the wire (the host's executor).
+//! Strategies: Azure Resource Graph first (one paged query for the resource types and one
+//! for role assignments and custom roles, per batch of < 300 subscriptions), falling back to
+//! per-provider lists for a batch when Resource Graph refuses; per-provider lists alone
+//! (one list per type per subscription, computes and connections per workspace); and, for
+//! comparison only, the per-resource strategy other tools use (one role-assignment list per
+//! resource). `nextLink`s are followed only on the configured ARM origin. Requests are
+//! limited in number in flight and per throttling bucket: the scan reads ARM's
+//! `x-ms-ratelimit-remaining-*` and Resource Graph's `x-ms-user-quota-*` headers and holds
+//! requests back before a bucket runs dry, and honours `Retry-After` on 429. A 403 marks the
+//! scope skipped and the scan goes on. After a scan, [`Scan::refresh`] re-reads one resource
+//! or one scope's role assignments without a full rescan.
+//!
+//! Not here: sending requests, tokens, the clock (the host's executor and driver).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::arm::{ErrorResponse, ListPage};
+use crate::arm::{ErrorResponse, ListPage, QueryRequest, QueryRequestOptions, QueryResponse};
 use crate::executor::TransportError;
-use crate::id::ResourceId;
+use crate::id::{ResourceId, ScopeLevel};
 use crate::inventory::{Diagnostic, Inventory};
-use crate::request::{self, Request, ResourceKind, Response};
+use crate::request::{self, Method, Request, ResourceKind, Response};
 
 /// Identifies one request handed out by the scan.
 pub type RequestId = u64;
@@ -33,9 +46,16 @@ pub struct Skipped {
 /// Counters for a progress bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Progress {
+    /// Requests answered (including retried ones).
     pub requests_done: usize,
+    /// Requests known so far; grows as pages and child lists are discovered.
     pub requests_planned: usize,
+    /// Distinct resources found.
     pub items_found: usize,
+    /// Requests sent again after a 429, a 5xx or a dropped connection.
+    pub retries: usize,
+    /// 429 answers received.
+    pub throttled: usize,
 }
 
 /// What the scan found.
@@ -47,160 +67,661 @@ pub struct ScanResult {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// Where the scan starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Start {
+    /// Every subscription the caller can see (`GET /subscriptions`).
+    AllSubscriptions,
+    /// Only these subscription ids.
+    Subscriptions(Vec<String>),
+    /// The subscriptions below a management group (resolved through Resource Graph).
+    ManagementGroup(String),
+}
+
+/// How the scan reads the tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Strategy {
+    /// Resource Graph queries; per-provider lists where Resource Graph is refused.
+    ResourceGraph,
+    /// One list per resource type per subscription (computes and connections per workspace).
+    PerProvider,
+    /// Per-provider lists for resources, then one role-assignment list per resource: what
+    /// other tools do. Kept to measure against, not to use.
+    PerResource,
+}
+
+/// Tuning. [`ScanConfig::new`] gives the defaults the product uses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanConfig {
+    /// The ARM origin (`https://management.azure.com`) that `nextLink`s must point at.
+    pub origin: String,
+    pub start: Start,
+    pub strategy: Strategy,
+    /// Requests in flight at once.
+    pub max_in_flight: usize,
+    /// Sends of one request before it is given up (counting the first).
+    pub max_attempts: u32,
+    /// Subscriptions per Resource Graph query (Resource Graph takes fewer than 300).
+    pub graph_batch: usize,
+    /// Rows per Resource Graph page (`$top`, at most 1000).
+    pub graph_page_size: u32,
+    /// Hold requests back while a bucket's estimated remaining reads are at or below this.
+    pub read_reserve: u32,
+    /// Tokens per second an ARM read bucket refills (ARM: 25 per subscription and principal).
+    pub read_refill_per_sec: u32,
+}
+
+impl ScanConfig {
+    pub fn new(origin: &str, start: Start) -> ScanConfig {
+        ScanConfig {
+            origin: origin.trim_end_matches('/').to_string(),
+            start,
+            strategy: Strategy::ResourceGraph,
+            max_in_flight: 8,
+            max_attempts: 5,
+            graph_batch: 250,
+            graph_page_size: 1000,
+            read_reserve: 10,
+            read_refill_per_sec: 25,
+        }
+    }
+}
+
+/// What to re-read after an apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refresh {
+    /// One resource (GET); removed from the inventory if it is gone.
+    Resource(ResourceId),
+    /// The role assignments at and below one scope (and those inherited from above).
+    Scope(ResourceId),
+}
+
+const GRAPH_RESOURCE_TYPES: [ResourceKind; 5] =
+    [ResourceKind::Registry, ResourceKind::Workspace, ResourceKind::Compute, ResourceKind::ManagedCluster, ResourceKind::UserAssignedIdentity];
+
+/// Resource types listed once per subscription by the per-provider strategies.
+const PER_SUBSCRIPTION: [ResourceKind; 4] = [ResourceKind::Registry, ResourceKind::Workspace, ResourceKind::ManagedCluster, ResourceKind::UserAssignedIdentity];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Table {
+    /// Registries, workspaces, computes, clusters, identities.
+    Resources,
+    /// Role assignments and custom role definitions.
+    Authorization,
+    /// The subscriptions below a management group.
+    Subscriptions,
+}
+
 #[derive(Debug, Clone)]
 enum Step {
     Subscriptions,
+    Graph { table: Table, subscriptions: Vec<String>, management_group: Option<String> },
     List { kind: ResourceKind, scope: ResourceId },
+    Get { id: ResourceId },
+    /// A role-assignment list that replaces what the inventory holds at and below `scope`
+    /// (only on its first page).
+    RefreshAssignments { scope: ResourceId, first_page: bool },
+}
+
+impl Step {
+    fn describe(&self) -> (String, String) {
+        match self {
+            Step::Subscriptions => ("/".into(), "subscriptions".into()),
+            Step::Graph { table, subscriptions, management_group } => {
+                let scope = match management_group {
+                    Some(mg) => format!("management group {mg}"),
+                    None => format!("{} subscription(s) starting {}", subscriptions.len(), subscriptions.first().map(String::as_str).unwrap_or("-")),
+                };
+                (scope, format!("Resource Graph ({table:?})"))
+            }
+            Step::List { kind, scope } => (scope.to_string(), kind.type_name()),
+            Step::Get { id } => (id.to_string(), id.resource_type()),
+            Step::RefreshAssignments { scope, .. } => (scope.to_string(), ResourceKind::RoleAssignment.type_name()),
+        }
+    }
+}
+
+/// A throttling bucket, as ARM and Resource Graph count requests.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Bucket {
+    Tenant,
+    Subscription(String),
+    Graph,
+}
+
+impl Bucket {
+    fn of(req: &Request) -> Bucket {
+        if req.method == Method::Post && req.path.to_ascii_lowercase().starts_with("/providers/microsoft.resourcegraph/") {
+            return Bucket::Graph;
+        }
+        let mut segs = req.path.split('/').filter(|s| !s.is_empty());
+        match (segs.next(), segs.next()) {
+            (Some(s), Some(id)) if s.eq_ignore_ascii_case("subscriptions") => Bucket::Subscription(id.to_ascii_lowercase()),
+            _ => Bucket::Tenant,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct BucketState {
+    /// Last remaining count the service reported, and when.
+    remaining: Option<u64>,
+    seen_at: Duration,
+    /// Resource Graph: when its quota window resets.
+    resets_at: Option<Duration>,
+    in_flight: u64,
+    /// After a 429: nothing goes to this bucket before then.
+    blocked_until: Duration,
+}
+
+#[derive(Debug, Clone)]
+struct Pending {
+    step: Step,
+    req: Request,
+    /// Sends so far.
+    attempt: u32,
+    not_before: Duration,
 }
 
 #[derive(Debug)]
 pub struct Scan {
-    origin: String,
-    queue: VecDeque<(Step, Request)>,
-    in_flight: BTreeMap<RequestId, (Step, Request)>,
+    config: ScanConfig,
+    now: Duration,
+    ready: VecDeque<Pending>,
+    delayed: Vec<Pending>,
+    in_flight: BTreeMap<RequestId, Pending>,
+    buckets: BTreeMap<Bucket, BucketState>,
     next_id: RequestId,
     progress: Progress,
     result: ScanResult,
+    /// Lowercase ids (and `roledef:{guid}` for role definitions) already in the inventory.
+    seen: HashSet<String>,
+    /// Subscriptions already planned, so a subscription listed twice is scanned once.
+    planned_subs: HashSet<String>,
+    /// Subscriptions whose role definitions were requested: once each, kept across refreshes.
+    role_definitions_for: HashSet<String>,
+    /// Workspaces whose computes/connections were requested.
+    children_for: HashSet<String>,
+    /// Resources whose role assignments were requested (per-resource strategy).
+    assignments_for: HashSet<String>,
+    graph_fallback_noted: bool,
 }
-
-/// Where the scan starts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Start {
-    /// Every subscription the caller can see.
-    AllSubscriptions,
-    /// Only these subscription ids.
-    Subscriptions(Vec<String>),
-}
-
-/// Resource types listed once per subscription.
-const PER_SUBSCRIPTION: [ResourceKind; 6] = [
-    ResourceKind::Registry,
-    ResourceKind::Workspace,
-    ResourceKind::ManagedCluster,
-    ResourceKind::UserAssignedIdentity,
-    ResourceKind::RoleAssignment,
-    ResourceKind::RoleDefinition,
-];
 
 impl Scan {
-    /// `origin` is the ARM origin (`https://management.azure.com`) that `nextLink`s must point at.
+    /// A scan with the default configuration: Resource Graph first.
     pub fn new(origin: &str, start: Start) -> Scan {
+        Scan::with_config(ScanConfig::new(origin, start))
+    }
+
+    pub fn with_config(config: ScanConfig) -> Scan {
+        let mut config = config;
+        config.origin = config.origin.trim_end_matches('/').to_string();
+        config.graph_batch = config.graph_batch.clamp(1, 299);
+        config.graph_page_size = config.graph_page_size.clamp(1, 1000);
+        config.max_in_flight = config.max_in_flight.max(1);
+        config.max_attempts = config.max_attempts.max(1);
+        let start = config.start.clone();
         let mut scan = Scan {
-            origin: origin.trim_end_matches('/').to_string(),
-            queue: VecDeque::new(),
+            config,
+            now: Duration::ZERO,
+            ready: VecDeque::new(),
+            delayed: Vec::new(),
             in_flight: BTreeMap::new(),
+            buckets: BTreeMap::new(),
             next_id: 0,
             progress: Progress::default(),
             result: ScanResult::default(),
+            seen: HashSet::new(),
+            planned_subs: HashSet::new(),
+            role_definitions_for: HashSet::new(),
+            children_for: HashSet::new(),
+            assignments_for: HashSet::new(),
+            graph_fallback_noted: false,
         };
         match start {
             Start::AllSubscriptions => scan.enqueue(Step::Subscriptions, request::list_subscriptions()),
-            Start::Subscriptions(subs) => {
-                for s in subs {
-                    scan.add_subscription(&s);
-                }
+            Start::Subscriptions(subs) => scan.plan_subscriptions(subs),
+            Start::ManagementGroup(mg) => {
+                let step = Step::Graph { table: Table::Subscriptions, subscriptions: Vec::new(), management_group: Some(mg) };
+                let req = scan.graph_request(&step, None);
+                scan.enqueue(step, req);
             }
         }
         scan
     }
 
-    fn enqueue(&mut self, step: Step, req: Request) {
-        self.progress.requests_planned += 1;
-        self.queue.push_back((step, req));
+    pub fn config(&self) -> &ScanConfig {
+        &self.config
     }
 
-    fn add_subscription(&mut self, sub: &str) {
-        let id = match ResourceId::subscription(sub) {
-            Ok(id) => id,
-            Err(e) => {
-                self.result.diagnostics.push(Diagnostic { at: sub.into(), message: e.to_string() });
-                return;
+    fn enqueue(&mut self, step: Step, req: Request) {
+        self.progress.requests_planned += 1;
+        self.ready.push_back(Pending { step, req, attempt: 0, not_before: Duration::ZERO });
+    }
+
+    fn skip(&mut self, step: &Step, reason: String) {
+        let (scope, what) = step.describe();
+        self.result.skipped.push(Skipped { scope, what, reason });
+    }
+
+    fn plan_subscriptions(&mut self, subs: Vec<String>) {
+        let mut fresh = Vec::new();
+        for s in subs {
+            match ResourceId::subscription(&s) {
+                Ok(_) if self.planned_subs.insert(s.to_ascii_lowercase()) => fresh.push(s),
+                Ok(_) => {}
+                Err(e) => self.result.diagnostics.push(Diagnostic { at: s.clone(), message: e.to_string() }),
             }
-        };
-        self.result.subscriptions.push(sub.to_string());
-        for kind in PER_SUBSCRIPTION {
-            self.enqueue(Step::List { kind, scope: id.clone() }, request::list_in_subscription(&id, kind));
+        }
+        if fresh.is_empty() {
+            return;
+        }
+        self.result.subscriptions.extend(fresh.iter().cloned());
+        match self.config.strategy {
+            Strategy::ResourceGraph => {
+                // Built-in roles are the same everywhere: one list, from the first subscription.
+                // Custom roles of every subscription come with the role assignments.
+                if self.role_definitions_for.is_empty() {
+                    self.plan_role_definitions(&fresh[0]);
+                }
+                for chunk in fresh.chunks(self.config.graph_batch) {
+                    for table in [Table::Resources, Table::Authorization] {
+                        let step = Step::Graph { table, subscriptions: chunk.to_vec(), management_group: None };
+                        let req = self.graph_request(&step, None);
+                        self.enqueue(step, req);
+                    }
+                }
+            }
+            Strategy::PerProvider | Strategy::PerResource => {
+                for s in &fresh {
+                    self.plan_lists(s, Table::Resources);
+                    self.plan_lists(s, Table::Authorization);
+                }
+            }
         }
     }
 
-    /// The next request to send, if any is ready.
+    /// Per-provider lists for one subscription: the resource types, or (for
+    /// `Authorization`) its role assignments and role definitions.
+    fn plan_lists(&mut self, sub: &str, table: Table) {
+        let Ok(id) = ResourceId::subscription(sub) else { return };
+        match table {
+            Table::Resources => {
+                for kind in PER_SUBSCRIPTION {
+                    self.enqueue(Step::List { kind, scope: id.clone() }, request::list_in_subscription(&id, kind));
+                }
+            }
+            Table::Authorization => {
+                if self.config.strategy != Strategy::PerResource {
+                    let kind = ResourceKind::RoleAssignment;
+                    self.enqueue(Step::List { kind, scope: id.clone() }, request::list_in_subscription(&id, kind));
+                }
+                self.plan_role_definitions(sub);
+            }
+            Table::Subscriptions => {}
+        }
+    }
+
+    fn plan_role_definitions(&mut self, sub: &str) {
+        let Ok(id) = ResourceId::subscription(sub) else { return };
+        if self.role_definitions_for.insert(sub.to_ascii_lowercase()) {
+            self.enqueue(Step::List { kind: ResourceKind::RoleDefinition, scope: id.clone() }, request::list_role_definitions(&id));
+        }
+    }
+
+    fn graph_request(&self, step: &Step, skip_token: Option<String>) -> Request {
+        let Step::Graph { table, subscriptions, management_group } = step else { unreachable!("graph_request is only called for graph steps") };
+        let types = |kinds: &[ResourceKind]| kinds.iter().map(|k| format!("'{}'", k.type_name().to_ascii_lowercase())).collect::<Vec<_>>().join(", ");
+        let query = match table {
+            Table::Resources => {
+                format!("resources | where type in~ ({}) | order by id asc | project id, name, type, location, kind, tags, sku, identity, properties", types(&GRAPH_RESOURCE_TYPES))
+            }
+            Table::Authorization => format!(
+                "authorizationresources | where type in~ ({}) | order by id asc | project id, name, type, properties",
+                types(&[ResourceKind::RoleAssignment, ResourceKind::RoleDefinition])
+            ),
+            Table::Subscriptions => "resourcecontainers | where type =~ 'microsoft.resources/subscriptions' | order by id asc | project id, subscriptionId".to_string(),
+        };
+        let body = QueryRequest {
+            subscriptions: subscriptions.clone(),
+            management_groups: management_group.iter().cloned().collect(),
+            query,
+            options: Some(QueryRequestOptions { top: Some(self.config.graph_page_size), skip: None, skip_token, result_format: Some("objectArray".into()) }),
+        };
+        request::resource_graph(&body)
+    }
+
+    /// Tells the scan the time (any monotonic clock the host likes, from any origin).
+    pub fn handle_timeout(&mut self, now: Duration) {
+        self.now = self.now.max(now);
+    }
+
+    /// The next request to send, if one may go now.
     pub fn poll_request(&mut self) -> Option<(RequestId, Request)> {
-        let (step, req) = self.queue.pop_front()?;
+        self.promote_delayed();
+        if self.in_flight.len() >= self.config.max_in_flight {
+            return None;
+        }
+        let now = self.now;
+        let pos = self.ready.iter().position(|p| self.bucket_ready_at(&Bucket::of(&p.req)).is_some_and(|t| t <= now))?;
+        let mut pending = self.ready.remove(pos)?;
+        pending.attempt += 1;
+        self.buckets.entry(Bucket::of(&pending.req)).or_default().in_flight += 1;
         let id = self.next_id;
         self.next_id += 1;
-        self.in_flight.insert(id, (step, req.clone()));
+        let req = pending.req.clone();
+        self.in_flight.insert(id, pending);
         Some((id, req))
+    }
+
+    /// When the scan next has something to send, if that is a matter of time (a backoff or a
+    /// refilling bucket). `None` when it is waiting only for responses, or done.
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        let delayed = self.delayed.iter().map(|p| p.not_before).min();
+        let mut buckets: Vec<Bucket> = self.ready.iter().map(|p| Bucket::of(&p.req)).collect();
+        buckets.sort();
+        buckets.dedup();
+        // A bucket ready now waits only for a free slot, which a response brings.
+        let blocked = buckets.iter().filter_map(|b| self.bucket_ready_at(b)).filter(|t| *t > self.now).min();
+        match (delayed, blocked) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn promote_delayed(&mut self) {
+        let now = self.now;
+        let (due, later): (Vec<Pending>, Vec<Pending>) = std::mem::take(&mut self.delayed).into_iter().partition(|p| p.not_before <= now);
+        self.delayed = later;
+        // Retries go first: they are the oldest work.
+        for p in due.into_iter().rev() {
+            self.ready.push_front(p);
+        }
+    }
+
+    /// The earliest time a new request may go to `bucket`; `None` while it must wait for
+    /// responses in flight.
+    fn bucket_ready_at(&self, bucket: &Bucket) -> Option<Duration> {
+        let Some(b) = self.buckets.get(bucket) else { return Some(Duration::ZERO) };
+        let now = self.now;
+        if b.blocked_until > now {
+            return Some(b.blocked_until);
+        }
+        let Some(remaining) = b.remaining else { return Some(now) };
+        match bucket {
+            Bucket::Graph => {
+                // The quota window resets as a whole: the old count no longer applies.
+                if b.resets_at.is_some_and(|r| r <= now) || remaining > b.in_flight {
+                    return Some(now);
+                }
+                match b.resets_at {
+                    Some(r) => Some(r),
+                    None if b.in_flight > 0 => None,
+                    None => Some(now + Duration::from_secs(1)),
+                }
+            }
+            Bucket::Tenant | Bucket::Subscription(_) => {
+                let refill = u64::from(self.config.read_refill_per_sec.max(1));
+                let need = u64::from(self.config.read_reserve) + 1 + b.in_flight;
+                let elapsed_ms = now.saturating_sub(b.seen_at).as_millis() as u64;
+                let estimate = remaining + elapsed_ms * refill / 1000;
+                if estimate >= need {
+                    return Some(now);
+                }
+                let wait_ms = ((need - remaining) * 1000).div_ceil(refill);
+                Some(b.seen_at + Duration::from_millis(wait_ms))
+            }
+        }
+    }
+
+    /// Reads the throttling headers of any response.
+    fn observe_headers(&mut self, bucket: &Bucket, resp: &Response) {
+        let now = self.now;
+        let state = self.buckets.entry(bucket.clone()).or_default();
+        let header = |name: &str| resp.header(name).and_then(|v| v.trim().parse::<u64>().ok());
+        match bucket {
+            Bucket::Graph => {
+                if let Some(r) = header("x-ms-user-quota-remaining") {
+                    state.remaining = Some(r);
+                    state.seen_at = now;
+                    state.resets_at = resp.header("x-ms-user-quota-resets-after").and_then(parse_hms).map(|d| now + d);
+                }
+            }
+            Bucket::Tenant | Bucket::Subscription(_) => {
+                let name = if matches!(bucket, Bucket::Tenant) { "x-ms-ratelimit-remaining-tenant-reads" } else { "x-ms-ratelimit-remaining-subscription-reads" };
+                if let Some(r) = header(name) {
+                    state.remaining = Some(r);
+                    state.seen_at = now;
+                }
+            }
+        }
     }
 
     /// Feeds the outcome of request `id`.
     pub fn handle_response(&mut self, id: RequestId, outcome: Result<Response, TransportError>) {
-        let Some((step, req)) = self.in_flight.remove(&id) else { return };
+        let Some(pending) = self.in_flight.remove(&id) else { return };
         self.progress.requests_done += 1;
-        let scope = match &step {
-            Step::Subscriptions => "/".to_string(),
-            Step::List { scope, .. } => scope.to_string(),
-        };
-        let what = match &step {
-            Step::Subscriptions => "subscriptions".to_string(),
-            Step::List { kind, .. } => kind.type_name(),
-        };
+        let bucket = Bucket::of(&pending.req);
+        if let Some(b) = self.buckets.get_mut(&bucket) {
+            b.in_flight = b.in_flight.saturating_sub(1);
+        }
         let resp = match outcome {
             Ok(r) => r,
+            Err(TransportError::Network(e)) => return self.retry(pending, None, &format!("network error: {e}")),
             Err(e) => {
-                self.result.skipped.push(Skipped { scope, what, reason: e.to_string() });
-                return;
+                let reason = format!("{e}; sign in again and rescan");
+                return self.skip(&pending.step, reason);
             }
         };
-        if !resp.is_success() {
-            let msg = serde_json::from_str::<ErrorResponse>(&resp.body).map(|e| format!("{}: {}", e.error.code, e.error.message)).unwrap_or_else(|_| format!("HTTP {}", resp.status));
-            self.result.skipped.push(Skipped { scope, what, reason: msg });
-            return;
-        }
-        let page: ListPage<Value> = match serde_json::from_str(&resp.body) {
-            Ok(p) => p,
-            Err(e) => {
-                self.result.diagnostics.push(Diagnostic { at: req.path.clone(), message: format!("the response is not an ARM list: {e}") });
-                return;
+        self.observe_headers(&bucket, &resp);
+        match resp.status {
+            200..=299 => self.handle_success(pending, &resp),
+            429 => {
+                self.progress.throttled += 1;
+                let after = resp.header("retry-after").and_then(|v| v.trim().parse::<f64>().ok()).filter(|s| s.is_finite() && *s >= 0.0).map(Duration::from_secs_f64);
+                let wait = after.unwrap_or_else(|| backoff(pending.attempt, Duration::from_secs(1)));
+                let b = self.buckets.entry(bucket).or_default();
+                b.blocked_until = b.blocked_until.max(self.now + wait);
+                self.retry(pending, Some(wait), &error_text(&resp))
             }
-        };
-        if let Some(next) = page.next_link.as_deref() {
-            self.follow(step.clone(), next, &req);
-        }
-        match step {
-            Step::Subscriptions => {
-                for v in page.value {
-                    if let Some(s) = v.get("subscriptionId").and_then(Value::as_str) {
-                        self.add_subscription(s);
-                    }
+            408 | 500..=599 => self.retry(pending, None, &error_text(&resp)),
+            401 => self.skip(&pending.step, format!("{}; the sign-in has expired or is for another tenant: sign in again and rescan", error_text(&resp))),
+            // Resource Graph refused (forbidden by policy, not registered, a query it cannot
+            // run): the same data is there per provider.
+            _ if matches!(pending.step, Step::Graph { table: Table::Resources | Table::Authorization, .. }) => self.fall_back(&pending.step, &error_text(&resp)),
+            403 => self.skip(&pending.step, format!("not readable: {}", error_text(&resp))),
+            404 if matches!(pending.step, Step::Get { .. }) => {
+                if let Step::Get { id } = &pending.step {
+                    self.forget(id);
                 }
             }
-            Step::List { kind, .. } => {
-                for v in page.value {
-                    if kind == ResourceKind::Workspace {
-                        if let Some(ws) = v.get("id").and_then(Value::as_str).and_then(|s| ResourceId::parse(s).ok()) {
-                            for child in [ResourceKind::Compute, ResourceKind::Connection] {
-                                self.enqueue(Step::List { kind: child, scope: ws.clone() }, request::list_children(&ws, child));
-                            }
+            _ => self.skip(&pending.step, error_text(&resp)),
+        }
+    }
+
+    fn retry(&mut self, mut pending: Pending, wait: Option<Duration>, reason: &str) {
+        if pending.attempt >= self.config.max_attempts {
+            let tries = pending.attempt;
+            return match pending.step {
+                Step::Graph { table: Table::Resources | Table::Authorization, .. } => self.fall_back(&pending.step, reason),
+                _ => self.skip(&pending.step, format!("{reason} (gave up after {tries} tries)")),
+            };
+        }
+        self.progress.retries += 1;
+        self.progress.requests_planned += 1;
+        pending.not_before = self.now + wait.unwrap_or_else(|| backoff(pending.attempt, Duration::from_millis(500)));
+        self.delayed.push(pending);
+    }
+
+    /// Resource Graph refused a batch: read those subscriptions per provider instead.
+    fn fall_back(&mut self, step: &Step, reason: &str) {
+        let Step::Graph { table, subscriptions, .. } = step else { return };
+        if !self.graph_fallback_noted {
+            self.graph_fallback_noted = true;
+            self.result.diagnostics.push(Diagnostic {
+                at: "/providers/Microsoft.ResourceGraph/resources".into(),
+                message: format!("Resource Graph is not available ({reason}); reading per resource provider instead, which takes more requests"),
+            });
+        }
+        for s in subscriptions.clone() {
+            self.plan_lists(&s, *table);
+        }
+    }
+
+    fn handle_success(&mut self, pending: Pending, resp: &Response) {
+        let Pending { step, req, .. } = pending;
+        match &step {
+            Step::Graph { table, .. } => {
+                let page: QueryResponse = match serde_json::from_str(&resp.body) {
+                    Ok(p) => p,
+                    Err(e) => return self.fall_back(&step, &format!("the answer is not a Resource Graph response: {e}")),
+                };
+                if let Some(token) = page.skip_token.clone().filter(|t| !t.is_empty()) {
+                    let next = self.graph_request(&step, Some(token));
+                    self.enqueue(step.clone(), next);
+                }
+                let rows = match page.data {
+                    Value::Array(rows) => rows,
+                    _ => Vec::new(),
+                };
+                if *table == Table::Subscriptions {
+                    let subs = rows.iter().filter_map(|r| r.get("subscriptionId").and_then(Value::as_str)).map(str::to_string).collect();
+                    return self.plan_subscriptions(subs);
+                }
+                for row in rows {
+                    self.add_item(row, Merge::KeepFirst);
+                }
+            }
+            Step::Get { .. } => {
+                if let Ok(v) = serde_json::from_str::<Value>(&resp.body) {
+                    self.add_item(v, Merge::Replace);
+                }
+            }
+            Step::Subscriptions | Step::List { .. } | Step::RefreshAssignments { .. } => {
+                let page: ListPage<Value> = match serde_json::from_str(&resp.body) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        self.result.diagnostics.push(Diagnostic { at: req.path.clone(), message: format!("the response is not an ARM list: {e}") });
+                        return;
+                    }
+                };
+                if let Some(next) = page.next_link.as_deref() {
+                    let next_step = match &step {
+                        Step::RefreshAssignments { scope, .. } => Step::RefreshAssignments { scope: scope.clone(), first_page: false },
+                        other => other.clone(),
+                    };
+                    self.follow(next_step, next, &req);
+                }
+                match &step {
+                    Step::Subscriptions => {
+                        let subs = page.value.iter().filter_map(|v| v.get("subscriptionId").and_then(Value::as_str)).map(str::to_string).collect();
+                        self.plan_subscriptions(subs);
+                    }
+                    Step::RefreshAssignments { scope, first_page } => {
+                        if *first_page {
+                            self.forget_assignments_within(scope);
+                        }
+                        for v in page.value {
+                            self.add_item(v, Merge::Replace);
                         }
                     }
-                    match self.result.inventory.add(v) {
-                        Ok(true) => self.progress.items_found += 1,
-                        Ok(false) => {}
-                        Err(d) => self.result.diagnostics.push(d),
+                    _ => {
+                        for v in page.value {
+                            self.add_item(v, Merge::KeepFirst);
+                        }
                     }
                 }
             }
         }
+    }
+
+    /// Adds one resource object to the inventory, once, and plans what it leads to.
+    fn add_item(&mut self, v: Value, merge: Merge) {
+        let Some(id) = v.get("id").and_then(Value::as_str).and_then(|s| ResourceId::parse(s).ok()) else {
+            if let Err(d) = self.result.inventory.add(v) {
+                self.result.diagnostics.push(d);
+            }
+            return;
+        };
+        let kind = ResourceKind::from_type(&id.resource_type());
+        let key = match kind {
+            // Built-in roles come back once per subscription under different ids.
+            Some(ResourceKind::RoleDefinition) => format!("roledef:{}", id.name().to_ascii_lowercase()),
+            _ => id.key().to_string(),
+        };
+        if self.seen.contains(&key) {
+            if merge == Merge::KeepFirst {
+                return;
+            }
+            self.remove_from_inventory(&id);
+        }
+        match self.result.inventory.add(v) {
+            Ok(true) => {
+                if self.seen.insert(key) {
+                    self.progress.items_found += 1;
+                }
+            }
+            Ok(false) => return,
+            Err(d) => return self.result.diagnostics.push(d),
+        }
+        self.plan_follow_ups(&id, kind);
+    }
+
+    fn plan_follow_ups(&mut self, id: &ResourceId, kind: Option<ResourceKind>) {
+        if kind == Some(ResourceKind::Workspace) && self.children_for.insert(id.key().to_string()) {
+            // Resource Graph has computes but not connections.
+            let children: &[ResourceKind] = match self.config.strategy {
+                Strategy::ResourceGraph if !self.graph_fallback_noted => &[ResourceKind::Connection],
+                _ => &[ResourceKind::Compute, ResourceKind::Connection],
+            };
+            for child in children {
+                self.enqueue(Step::List { kind: *child, scope: id.clone() }, request::list_children(id, *child));
+            }
+        }
+        let per_resource = matches!(kind, Some(ResourceKind::Registry | ResourceKind::Workspace | ResourceKind::Compute | ResourceKind::ManagedCluster | ResourceKind::UserAssignedIdentity));
+        if self.config.strategy == Strategy::PerResource && per_resource && self.assignments_for.insert(id.key().to_string()) {
+            let kind = ResourceKind::RoleAssignment;
+            self.enqueue(Step::List { kind, scope: id.clone() }, request::list_in_subscription(id, kind));
+        }
+    }
+
+    /// A resource the service says is gone.
+    fn forget(&mut self, id: &ResourceId) {
+        if self.remove_from_inventory(id) {
+            self.seen.remove(id.key());
+            self.progress.items_found = self.progress.items_found.saturating_sub(1);
+        }
+    }
+
+    fn forget_assignments_within(&mut self, scope: &ResourceId) {
+        let gone: Vec<ResourceId> = self.result.inventory.role_assignments.iter().filter(|ra| scope.contains(&ra.scope())).map(|ra| ra.id.clone()).collect();
+        for id in gone {
+            self.forget(&id);
+        }
+    }
+
+    fn remove_from_inventory(&mut self, id: &ResourceId) -> bool {
+        let inv = &mut self.result.inventory;
+        let before = inv.len();
+        inv.registries.retain(|x| &x.id != id);
+        inv.workspaces.retain(|x| &x.id != id);
+        inv.computes.retain(|x| &x.id != id);
+        inv.connections.retain(|x| &x.id != id);
+        inv.managed_clusters.retain(|x| &x.id != id);
+        inv.identities.retain(|x| &x.id != id);
+        inv.role_assignments.retain(|x| &x.id != id);
+        inv.role_definitions.retain(|x| x.id.name() != id.name() || !x.id.is_type(&id.resource_type()));
+        inv.len() != before
     }
 
     /// Queues the next page, but only on the ARM origin: a `nextLink` elsewhere would carry the
     /// user's token to a foreign host.
     fn follow(&mut self, step: Step, next: &str, req: &Request) {
-        let Some(rest) = next.strip_prefix(&self.origin).filter(|r| r.starts_with('/')) else {
+        let Some(rest) = next.strip_prefix(&self.config.origin).filter(|r| r.starts_with('/')) else {
             self.result.skipped.push(Skipped {
                 scope: req.path.clone(),
                 what: "next page".into(),
-                reason: format!("nextLink {next:?} does not point at {}; not followed", self.origin),
+                reason: format!("nextLink {next:?} does not point at {}; not followed", self.config.origin),
             });
             return;
         };
@@ -216,13 +737,31 @@ impl Scan {
         self.enqueue(step, request::next_page(&decode(path), query));
     }
 
+    /// Re-reads one resource or one scope after an apply, without a full rescan. Role
+    /// definitions already read are kept. The scan is not done again until these are answered.
+    pub fn refresh(&mut self, target: Refresh) {
+        match target {
+            Refresh::Resource(id) => match request::get(&id) {
+                Some(req) => self.enqueue(Step::Get { id }, req),
+                None => self.result.diagnostics.push(Diagnostic { at: id.to_string(), message: format!("pullpath does not read resources of type {}", id.resource_type()) }),
+            },
+            Refresh::Scope(scope) if scope.level() == ScopeLevel::Tenant => {
+                self.result.diagnostics.push(Diagnostic { at: "/".into(), message: "refresh a subscription, group or resource, not the whole tenant; rescan for that".into() })
+            }
+            Refresh::Scope(scope) => {
+                let req = request::list_in_subscription(&scope, ResourceKind::RoleAssignment);
+                self.enqueue(Step::RefreshAssignments { scope, first_page: true }, req);
+            }
+        }
+    }
+
     pub fn progress(&self) -> Progress {
         self.progress
     }
 
-    /// True when nothing is queued or in flight.
+    /// True when nothing is queued, waiting or in flight.
     pub fn is_done(&self) -> bool {
-        self.queue.is_empty() && self.in_flight.is_empty()
+        self.ready.is_empty() && self.delayed.is_empty() && self.in_flight.is_empty()
     }
 
     pub fn result(&self) -> &ScanResult {
@@ -232,6 +771,36 @@ impl Scan {
     pub fn into_result(self) -> ScanResult {
         self.result
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Merge {
+    /// A scan: the first copy of a resource wins (lists overlap, e.g. inherited assignments).
+    KeepFirst,
+    /// A refresh: the new copy replaces the old.
+    Replace,
+}
+
+/// Exponential backoff from `base`, capped at a minute.
+fn backoff(attempt: u32, base: Duration) -> Duration {
+    (base * 2u32.saturating_pow(attempt.saturating_sub(1).min(16))).min(Duration::from_secs(60))
+}
+
+/// `hh:mm:ss` as Resource Graph writes `x-ms-user-quota-resets-after`.
+fn parse_hms(s: &str) -> Option<Duration> {
+    let mut parts = s.trim().split(':');
+    let (h, m, sec) = (parts.next()?, parts.next()?, parts.next()?);
+    let secs = h.parse::<u64>().ok()? * 3600 + m.parse::<u64>().ok()? * 60;
+    Some(Duration::from_secs(secs) + Duration::from_secs_f64(sec.parse::<f64>().ok().filter(|f| f.is_finite() && *f >= 0.0)?))
+}
+
+/// `code: message` from an ARM error body, or the status.
+fn error_text(resp: &Response) -> String {
+    serde_json::from_str::<ErrorResponse>(&resp.body)
+        .ok()
+        .filter(|e| !e.error.code.is_empty())
+        .map(|e| format!("{}: {}", e.error.code, e.error.message))
+        .unwrap_or_else(|| format!("HTTP {}", resp.status))
 }
 
 /// Percent-decoding for nextLink parts.
@@ -267,21 +836,26 @@ mod tests {
 
     #[test]
     fn scans_the_demo_tenant_with_paging() {
-        let mut sim = Sim::demo();
-        sim.page_size = 2;
-        let mut scan = Scan::new(DEFAULT_ORIGIN, Start::AllSubscriptions);
-        drive(&mut scan, &mut sim);
-        assert!(scan.is_done());
-        let r = scan.into_result();
-        assert_eq!(r.subscriptions.len(), 1);
-        assert_eq!(r.inventory.registries.len(), 3);
-        assert_eq!(r.inventory.workspaces.len(), 1);
-        assert_eq!(r.inventory.computes.len(), 4);
-        assert_eq!(r.inventory.connections.len(), 1);
-        assert_eq!(r.inventory.managed_clusters.len(), 1);
-        assert_eq!(r.inventory.identities.len(), 1);
-        assert_eq!(r.inventory.role_assignments.len(), 8);
-        assert!(r.skipped.is_empty(), "{:?}", r.skipped);
+        for strategy in [Strategy::ResourceGraph, Strategy::PerProvider] {
+            let mut sim = Sim::demo();
+            sim.page_size = 2;
+            let mut config = ScanConfig::new(DEFAULT_ORIGIN, Start::AllSubscriptions);
+            config.strategy = strategy;
+            config.graph_page_size = 2;
+            let mut scan = Scan::with_config(config);
+            drive(&mut scan, &mut sim);
+            assert!(scan.is_done());
+            let r = scan.into_result();
+            assert_eq!(r.subscriptions.len(), 1);
+            assert_eq!(r.inventory.registries.len(), 3, "{strategy:?}");
+            assert_eq!(r.inventory.workspaces.len(), 1);
+            assert_eq!(r.inventory.computes.len(), 4);
+            assert_eq!(r.inventory.connections.len(), 1);
+            assert_eq!(r.inventory.managed_clusters.len(), 1);
+            assert_eq!(r.inventory.identities.len(), 1);
+            assert_eq!(r.inventory.role_assignments.len(), 8);
+            assert!(r.skipped.is_empty(), "{:?}", r.skipped);
+        }
     }
 
     #[test]
@@ -289,7 +863,9 @@ mod tests {
         let mut sim = Sim::demo();
         sim.page_size = 1;
         sim.origin = "https://evil.example".into();
-        let mut scan = Scan::new(DEFAULT_ORIGIN, Start::Subscriptions(vec!["11111111-1111-1111-1111-111111111111".into()]));
+        let mut config = ScanConfig::new(DEFAULT_ORIGIN, Start::Subscriptions(vec!["11111111-1111-1111-1111-111111111111".into()]));
+        config.strategy = Strategy::PerProvider;
+        let mut scan = Scan::with_config(config);
         let mut sent = Vec::new();
         while let Some((id, req)) = scan.poll_request() {
             sent.push(req.url(DEFAULT_ORIGIN));
@@ -298,5 +874,12 @@ mod tests {
         }
         assert!(sent.iter().all(|u| u.starts_with(DEFAULT_ORIGIN)));
         assert!(scan.result().skipped.iter().any(|s| s.reason.contains("evil.example")));
+    }
+
+    #[test]
+    fn parses_quota_reset() {
+        assert_eq!(parse_hms("00:00:03"), Some(Duration::from_secs(3)));
+        assert_eq!(parse_hms("01:02:03.5"), Some(Duration::from_millis(3_723_500)));
+        assert_eq!(parse_hms("soon"), None);
     }
 }

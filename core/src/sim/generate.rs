@@ -7,7 +7,7 @@
 //!
 //! Not here: serving them (`sim`), querying them (`sim::resource_graph`).
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
@@ -391,7 +391,7 @@ mod tests {
         let abac = t.resources.iter().filter(|r| r.pointer("/properties/roleAssignmentMode").and_then(Value::as_str) == Some("AbacRepositoryPermissions")).count();
         assert!((100..400).contains(&abac), "{abac} ABAC registries");
         // Every scope level carries assignments.
-        let scopes: HashSet<crate::id::ScopeLevel> = t
+        let scopes: std::collections::HashSet<crate::id::ScopeLevel> = t
             .resources
             .iter()
             .filter_map(|r| r.pointer("/properties/scope").and_then(Value::as_str))

@@ -1,0 +1,282 @@
+//! Discovery scenarios: one JSON file per case in `tests/scan/`, each a tenant, simulator
+//! knobs, a fault schedule, an ARM-like read bucket and a scan configuration, with the
+//! expected outcome next to them. One harness drives the sans-IO scan against the simulator
+//! in simulated time (no sleeping, no network).
+//!
+//! `UPDATE_EXPECT=1 cargo test -p pullpath-core --test scan_fixtures` rewrites the `expect`
+//! blocks; review the diff before committing.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use pullpath_core::executor::TransportError;
+use pullpath_core::id::ResourceId;
+use pullpath_core::request::{Method, Request, Response};
+use pullpath_core::scan::{Scan, ScanConfig, ScanResult, Start, Strategy};
+use pullpath_core::sim::faults::{FaultRule, Faults};
+use pullpath_core::sim::generate::TenantSpec;
+use pullpath_core::sim::{GraphAccess, Sim};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    #[allow(dead_code)]
+    about: String,
+    tenant: Tenant,
+    #[serde(default)]
+    sim: SimKnobs,
+    scan: ScanKnobs,
+    #[serde(default = "fifty")]
+    latency_ms: u64,
+    #[serde(default)]
+    throttle: Option<Throttle>,
+    #[serde(default)]
+    faults: Vec<FaultRule>,
+    expect: Value,
+}
+
+fn fifty() -> u64 {
+    50
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum Tenant {
+    Demo,
+    Generated { size: String, seed: u64 },
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct SimKnobs {
+    page_size: Option<usize>,
+    /// Scopes the caller may not read; `{sub0}` etc. name the generated subscriptions in order.
+    #[serde(default)]
+    forbidden: Vec<String>,
+    #[serde(default)]
+    graph_forbidden: bool,
+    origin: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ScanKnobs {
+    start: StartKnob,
+    strategy: Strategy,
+    #[serde(default)]
+    max_in_flight: Option<usize>,
+    #[serde(default)]
+    graph_page_size: Option<u32>,
+    #[serde(default)]
+    read_reserve: Option<u32>,
+    #[serde(default)]
+    read_refill_per_sec: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum StartKnob {
+    All,
+    Subscriptions(Vec<String>),
+    ManagementGroup(String),
+}
+
+/// ARM's read bucket, per subscription (or tenant), in simulated time.
+#[derive(Deserialize, Clone, Copy)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Throttle {
+    capacity: f64,
+    refill_per_sec: f64,
+}
+
+const ORIGIN: &str = "https://management.azure.com";
+
+fn placeholders(text: &str, subs: &[String]) -> String {
+    let mut out = text.to_string();
+    for (i, s) in subs.iter().enumerate() {
+        out = out.replace(&format!("{{sub{i}}}"), s);
+    }
+    out
+}
+
+struct Outcome {
+    result: ScanResult,
+    requests: usize,
+    elapsed: Duration,
+    max_in_flight: usize,
+    throttled_by_bucket: usize,
+    foreign: usize,
+    requests_by_kind: BTreeMap<String, usize>,
+}
+
+fn bucket_key(req: &Request) -> String {
+    let mut segs = req.path.split('/').filter(|s| !s.is_empty());
+    match (segs.next(), segs.next()) {
+        (Some("subscriptions"), Some(s)) => s.to_lowercase(),
+        _ => "tenant".into(),
+    }
+}
+
+/// What a request is, for counting: `POST graph`, `GET registries`, ...
+fn kind_of(req: &Request) -> String {
+    if req.method == Method::Post {
+        return "graph".into();
+    }
+    let last = req.path.rsplit('/').next().unwrap_or_default().to_string();
+    if req.query.iter().any(|(k, _)| k == "$skiptoken") {
+        format!("{last} (next page)")
+    } else {
+        last
+    }
+}
+
+fn run(case: &Case) -> Outcome {
+    let mut sim = match &case.tenant {
+        Tenant::Demo => Sim::demo(),
+        Tenant::Generated { size, seed } => Sim::generated(&TenantSpec::named(size, *seed).expect("size is small or large")),
+    };
+    let subs = sim.subscriptions();
+    if let Some(p) = case.sim.page_size {
+        sim.page_size = p;
+    }
+    for f in &case.sim.forbidden {
+        sim.forbidden.push(ResourceId::parse(&placeholders(f, &subs)).unwrap());
+    }
+    if case.sim.graph_forbidden {
+        sim.graph = GraphAccess::Forbidden;
+    }
+    if let Some(o) = &case.sim.origin {
+        sim.origin = o.clone();
+    }
+    let start = match &case.scan.start {
+        StartKnob::All => Start::AllSubscriptions,
+        StartKnob::Subscriptions(list) => Start::Subscriptions(list.iter().map(|s| placeholders(s, &subs)).collect()),
+        StartKnob::ManagementGroup(mg) => Start::ManagementGroup(mg.clone()),
+    };
+    let mut config = ScanConfig::new(ORIGIN, start);
+    config.strategy = case.scan.strategy;
+    if let Some(n) = case.scan.max_in_flight {
+        config.max_in_flight = n;
+    }
+    if let Some(n) = case.scan.graph_page_size {
+        config.graph_page_size = n;
+    }
+    if let Some(n) = case.scan.read_reserve {
+        config.read_reserve = n;
+    }
+    if let Some(n) = case.scan.read_refill_per_sec {
+        config.read_refill_per_sec = n;
+    }
+    let mut scan = Scan::with_config(config);
+    let mut faults = Faults::new(case.faults.clone());
+    let latency = Duration::from_millis(case.latency_ms);
+    let mut now = Duration::ZERO;
+    let mut in_flight: Vec<(Duration, u64, Result<Response, TransportError>)> = Vec::new();
+    let mut buckets: BTreeMap<String, (f64, Duration)> = BTreeMap::new();
+    let mut out = Outcome { result: ScanResult::default(), requests: 0, elapsed: Duration::ZERO, max_in_flight: 0, throttled_by_bucket: 0, foreign: 0, requests_by_kind: BTreeMap::new() };
+    let mut steps = 0;
+    loop {
+        steps += 1;
+        assert!(steps < 1_000_000, "the scan does not finish (now {now:?})");
+        scan.handle_timeout(now);
+        while let Some((id, req)) = scan.poll_request() {
+            out.requests += 1;
+            *out.requests_by_kind.entry(kind_of(&req)).or_default() += 1;
+            if !req.url(ORIGIN).starts_with(ORIGIN) {
+                out.foreign += 1;
+            }
+            let mut answer = faults.serve(&mut sim, &req);
+            if let (Some(t), Ok(resp)) = (case.throttle, answer.as_mut()) {
+                let key = bucket_key(&req);
+                let (tokens, at) = buckets.entry(key.clone()).or_insert((t.capacity, now));
+                *tokens = (*tokens + (now - *at).as_secs_f64() * t.refill_per_sec).min(t.capacity);
+                *at = now;
+                let header = if key == "tenant" { "x-ms-ratelimit-remaining-tenant-reads" } else { "x-ms-ratelimit-remaining-subscription-reads" };
+                if *tokens < 1.0 {
+                    out.throttled_by_bucket += 1;
+                    let wait = ((1.0 - *tokens) / t.refill_per_sec).ceil().max(1.0);
+                    *resp = Response::json(429, &json!({"error": {"code": "SubscriptionRequestsThrottled", "message": "Number of 'read' requests exceeded."}}));
+                    resp.headers.push(("retry-after".into(), format!("{wait}")));
+                } else {
+                    *tokens -= 1.0;
+                    resp.headers.push((header.into(), format!("{}", tokens.floor())));
+                }
+            }
+            in_flight.push((now + latency, id, answer));
+        }
+        out.max_in_flight = out.max_in_flight.max(in_flight.len());
+        if scan.is_done() {
+            break;
+        }
+        let next_answer = in_flight.iter().map(|(t, _, _)| *t).min();
+        now = match (next_answer, scan.poll_timeout()) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) | (None, Some(a)) => a,
+            (None, None) => panic!("the scan is stuck: nothing in flight, nothing to wait for, not done"),
+        };
+        let (due, rest): (Vec<_>, Vec<_>) = in_flight.into_iter().partition(|(t, _, _)| *t <= now);
+        in_flight = rest;
+        for (_, id, answer) in due {
+            scan.handle_timeout(now);
+            scan.handle_response(id, answer);
+        }
+    }
+    out.elapsed = now;
+    out.result = scan.into_result();
+    out
+}
+
+fn summary(o: &Outcome) -> Value {
+    let inv = &o.result.inventory;
+    json!({
+        "requests": o.requests,
+        "requestsByKind": o.requests_by_kind,
+        "simulatedMs": o.elapsed.as_millis() as u64,
+        "maxInFlight": o.max_in_flight,
+        "throttledByBucket": o.throttled_by_bucket,
+        "foreignRequests": o.foreign,
+        "subscriptions": o.result.subscriptions.len(),
+        "inventory": {
+            "registries": inv.registries.len(),
+            "workspaces": inv.workspaces.len(),
+            "computes": inv.computes.len(),
+            "connections": inv.connections.len(),
+            "managedClusters": inv.managed_clusters.len(),
+            "identities": inv.identities.len(),
+            "roleAssignments": inv.role_assignments.len(),
+            "roleDefinitions": inv.role_definitions.len(),
+        },
+        "skipped": o.result.skipped.iter().map(|s| json!({"scope": s.scope, "what": s.what, "reason": s.reason})).collect::<Vec<_>>(),
+        "diagnostics": o.result.diagnostics.iter().map(|d| d.message.clone()).collect::<Vec<_>>(),
+    })
+}
+
+#[test]
+fn scan_scenarios() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scan");
+    let update = std::env::var_os("UPDATE_EXPECT").is_some();
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
+    files.sort();
+    assert!(files.len() >= 8, "expected the scan scenarios in {}", dir.display());
+    let mut failures = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let case: Case = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        eprintln!("scenario {}", path.display());
+        let outcome = run(&case);
+        // Invariants every scenario holds, whatever it expects.
+        assert_eq!(outcome.foreign, 0, "{}: a request left the ARM origin", path.display());
+        let actual = summary(&outcome);
+        if update {
+            let mut doc: Value = serde_json::from_str(&text).unwrap();
+            doc["expect"] = actual;
+            std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap() + "\n").unwrap();
+        } else if actual != case.expect {
+            failures.push(format!("{}:\nexpected {}\nactual   {}", path.display(), case.expect, actual));
+        }
+    }
+    assert!(failures.is_empty(), "{} scenario(s) differ (UPDATE_EXPECT=1 rewrites them):\n{}", failures.len(), failures.join("\n\n"));
+}
