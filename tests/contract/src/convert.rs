@@ -11,7 +11,8 @@
 //! - `additionalProperties: false` next to `allOf` means "nothing beyond the base and these";
 //!   in 2020-12 that is `unevaluatedProperties: false`.
 //! - `readOnly` properties are never required in a request: ARM fills them in.
-//! - `x-nullable: true` allows `null`.
+//! - `x-nullable: true` allows `null`; in responses every property may be `null`, because
+//!   ARM returns `null` for unset optional properties whatever the spec says.
 //! - `x-ms-enum` with `modelAsString: true` is an extensible enum: responses may carry values
 //!   the spec does not list, so responses are not held to the list. Requests are: pullpath
 //!   should only send values the spec knows.
@@ -179,7 +180,8 @@ impl Converter {
                 "properties" => {
                     let mut props = Map::new();
                     for (name, p) in v.as_object().into_iter().flatten() {
-                        props.insert(name.clone(), self.convert(p, file, false)?);
+                        let converted = self.convert(p, file, false)?;
+                        props.insert(name.clone(), self.response_nullable(converted));
                     }
                     out.insert(k.clone(), Value::Object(props));
                 }
@@ -188,7 +190,8 @@ impl Converter {
                         out.insert("unevaluatedProperties".into(), Value::Bool(false));
                     }
                     Value::Object(_) => {
-                        out.insert(k.clone(), self.convert(v, file, false)?);
+                        let converted = self.convert(v, file, false)?;
+                        out.insert(k.clone(), self.response_nullable(converted));
                     }
                     _ => {}
                 },
@@ -222,6 +225,9 @@ impl Converter {
                     }
                 }
                 "type" if v == "file" => {}
+                // AutoRest reads a bare `type: object` as "any JSON" (Resource Graph's `data`
+                // is declared so and is an array).
+                "type" if v == "object" && !["properties", "additionalProperties", "allOf"].iter().any(|k| obj.contains_key(*k)) => {}
                 "discriminator" | "description" | "title" | "default" | "example" | "externalDocs" => {}
                 _ if k.starts_with("x-") => {}
                 _ => {
@@ -229,17 +235,44 @@ impl Converter {
                 }
             }
         }
-        if nullable {
-            if let Some(Value::String(t)) = out.get("type").cloned() {
-                out.insert("type".into(), json!([t, "null"]));
-                if let Some(Value::Array(values)) = out.get_mut("enum") {
+        let out = Value::Object(out);
+        Ok(if nullable { or_null(out) } else { out })
+    }
+
+    /// In responses, a property or map value may be `null`: ARM writes `null` for unset
+    /// optional properties far more often than specs say `x-nullable` (the ML compute
+    /// examples do it throughout).
+    fn response_nullable(&self, schema: Value) -> Value {
+        match self.mode {
+            Mode::Response => or_null(schema),
+            Mode::Request => schema,
+        }
+    }
+}
+
+/// `schema` or `null`, keeping error messages precise where possible: a typed schema gets
+/// `null` added to its `type`, anything else is wrapped in `anyOf`.
+fn or_null(schema: Value) -> Value {
+    let Value::Object(mut out) = schema else { return schema };
+    match out.get("type").cloned() {
+        Some(Value::String(t)) => {
+            out.insert("type".into(), json!([t, "null"]));
+            if let Some(Value::Array(values)) = out.get_mut("enum") {
+                if !values.contains(&Value::Null) {
                     values.push(Value::Null);
                 }
-            } else {
-                return Ok(json!({ "anyOf": [Value::Object(out), { "type": "null" }] }));
             }
+            Value::Object(out)
         }
-        Ok(Value::Object(out))
+        Some(Value::Array(mut types)) => {
+            if !types.contains(&json!("null")) {
+                types.push(json!("null"));
+            }
+            out.insert("type".into(), Value::Array(types));
+            Value::Object(out)
+        }
+        _ if out.is_empty() => Value::Object(out),
+        _ => json!({ "anyOf": [Value::Object(out), { "type": "null" }] }),
     }
 }
 

@@ -104,9 +104,13 @@ impl std::fmt::Debug for Spec {
 
 impl Spec {
     /// `../shared/azure/specification` from the workspace root, found from this crate's
-    /// manifest directory (`tests/contract`).
+    /// manifest directory (`tests/contract`), unless `PULLPATH_AZURE_SPECS` names another
+    /// folder (a checkout of the workspace elsewhere).
     pub fn default_root() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/azure/specification")
+        match std::env::var_os("PULLPATH_AZURE_SPECS") {
+            Some(dir) => PathBuf::from(dir),
+            None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/azure/specification"),
+        }
     }
 
     /// The specs under [`Spec::default_root`], loaded once per process.

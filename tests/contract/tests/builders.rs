@@ -1,0 +1,131 @@
+//! Every request builder, case by case: `cases/*.json` name a builder and its typed input;
+//! the harness builds the request, finds the spec operation it addresses, validates path,
+//! query and body against the spec, and compares method, path, operation and path template
+//! with the case's `expect`. A builder that drifts from the spec fails here.
+//!
+//! A case whose request the loaded specs do not describe says so with
+//! `"expect": {"not_in_spec": "<part of the validator's message>"}`.
+//!
+//! Run with `UPDATE_EXPECT=1` to rewrite `expect` from what the builders do, then review.
+
+use std::path::{Path, PathBuf};
+
+use pullpath_contract_tests::Spec;
+use pullpath_core::arm::{Compute, ConnectionCreate, ManagedServiceIdentity, QueryRequest, RegistryUpdate, RoleAssignmentCreate};
+use pullpath_core::request::{self, Request, ResourceKind};
+use pullpath_core::ResourceId;
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+
+fn field<T: DeserializeOwned>(input: &Value, name: &str) -> Result<T, String> {
+    let v = input.get(name).ok_or_else(|| format!("input has no {name:?}"))?;
+    serde_json::from_value(v.clone()).map_err(|e| format!("input {name:?}: {e}"))
+}
+
+/// Calls the named builder with the case's input.
+fn build(builder: &str, input: &Value) -> Result<Request, String> {
+    let id = || field::<ResourceId>(input, "id");
+    let scope = || field::<ResourceId>(input, "scope");
+    let kind = || field::<ResourceKind>(input, "kind");
+    Ok(match builder {
+        "list_subscriptions" => request::list_subscriptions(),
+        "list_in_subscription" => request::list_in_subscription(&field(input, "subscription")?, kind()?),
+        "list_children" => request::list_children(&field(input, "parent")?, kind()?),
+        "get" => request::get(&id()?).ok_or("get() returned None: the id's type has no api-version")?,
+        "put_role_assignment" => request::put_role_assignment(&scope()?, &field::<String>(input, "name")?, &field::<RoleAssignmentCreate>(input, "body")?),
+        "delete_role_assignment" => request::delete_role_assignment(&id()?),
+        "patch_registry" => request::patch_registry(&id()?, &field::<RegistryUpdate>(input, "body")?),
+        "update_compute_identity" => request::update_compute_identity(&field::<Compute>(input, "current")?, &field::<ManagedServiceIdentity>(input, "identity")?),
+        "put_connection" => request::put_connection(&id()?, &field::<ConnectionCreate>(input, "body")?),
+        "delete_connection" => request::delete_connection(&id()?),
+        "list_permissions" => request::list_permissions(&scope()?),
+        "resource_graph" => request::resource_graph(&field::<QueryRequest>(input, "body")?),
+        "list_role_definitions" => request::list_role_definitions(&scope()?),
+        other => return Err(format!("unknown builder {other:?}: add it to build() in tests/builders.rs")),
+    })
+}
+
+/// What the case expects, computed from the built request and the spec.
+fn observe(spec: &Spec, request: &Request) -> Value {
+    match spec.check_request(request) {
+        Ok(op) => json!({
+            "method": request.method.as_str(),
+            "path": request.path,
+            "api_version": request.api_version(),
+            "operation": op.id,
+            "template": op.template,
+            "body": request.body,
+        }),
+        Err(problems) => json!({ "not_in_spec": problems.join("; ") }),
+    }
+}
+
+fn run_case(spec: &Spec, path: &Path, update: bool) -> Result<(), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let mut case: Value = serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
+    let builder = case["builder"].as_str().ok_or("case has no \"builder\"")?.to_string();
+    let request = build(&builder, &case["input"])?;
+    let actual = observe(spec, &request);
+    if update {
+        case["expect"] = actual;
+        std::fs::write(path, serde_json::to_string_pretty(&case).map_err(|e| e.to_string())? + "\n").map_err(|e| e.to_string())?;
+        return Ok(());
+    }
+    let expected = &case["expect"];
+    match (expected.get("not_in_spec").and_then(Value::as_str), actual.get("not_in_spec").and_then(Value::as_str)) {
+        (Some(want), Some(got)) if got.contains(want) => Ok(()),
+        (Some(want), Some(got)) => Err(format!("expected the validator to say {want:?}, it said {got:?}")),
+        (Some(_), None) => Err(format!("expected no spec operation, but the request is valid: {actual}")),
+        (None, Some(got)) => Err(format!("the request does not satisfy the spec: {got}\nrequest: {}", serde_json::to_string(&request).unwrap_or_default())),
+        (None, None) if &actual == expected => Ok(()),
+        (None, None) => Err(format!("expected {expected}\n     got {actual}")),
+    }
+}
+
+fn case_files() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("cases");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_builder_case_matches_the_spec() {
+    let spec = Spec::shared();
+    let update = std::env::var_os("UPDATE_EXPECT").is_some();
+    let files = case_files();
+    assert!(!files.is_empty(), "no cases in tests/contract/cases");
+    let failures: Vec<String> = files
+        .iter()
+        .filter_map(|f| run_case(spec, f, update).err().map(|e| format!("{}: {e}", f.file_name().unwrap_or_default().to_string_lossy())))
+        .collect();
+    assert!(failures.is_empty(), "{} of {} builder cases failed:\n{}", failures.len(), files.len(), failures.join("\n"));
+}
+
+/// Every public builder in `core/src/request.rs` has at least one case, so a new builder
+/// cannot skip the contract. `next_page` is the one exception: it replays a `nextLink` ARM
+/// gave us, so its path is ARM's, not ours.
+#[test]
+fn every_builder_has_a_case() {
+    let source_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../core/src/request.rs");
+    let source = std::fs::read_to_string(&source_path).unwrap_or_else(|e| panic!("cannot read {}: {e}", source_path.display()));
+    let builders: Vec<&str> = source
+        .lines()
+        .filter(|l| l.starts_with("pub fn ") && (l.contains("-> Request") || l.contains("-> Option<Request>")))
+        .filter_map(|l| l.strip_prefix("pub fn ")?.split('(').next())
+        .filter(|name| *name != "next_page")
+        .collect();
+    assert!(builders.len() >= 13, "found only {builders:?} in {}", source_path.display());
+    let used: Vec<String> = case_files()
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .filter_map(|t| serde_json::from_str::<Value>(&t).ok())
+        .filter_map(|v| v["builder"].as_str().map(str::to_string))
+        .collect();
+    let missing: Vec<&&str> = builders.iter().filter(|b| !used.iter().any(|u| u == **b)).collect();
+    assert!(missing.is_empty(), "builders without a case in tests/contract/cases: {missing:?}");
+}

@@ -1,0 +1,159 @@
+//! Every example in the official specs, walked as a test case: each response body parses into
+//! pullpath's typed model for its operation (and the result is compared with a reviewed
+//! snapshot under `expect/examples/`), every response body is valid against the spec's own
+//! schema as the harness converts it, and request bodies pullpath has a model for survive a
+//! parse → serialise round trip and still validate.
+//!
+//! Run with `UPDATE_EXPECT=1` to rewrite the snapshots, then review the diff.
+
+use std::path::{Path, PathBuf};
+
+use pullpath_contract_tests::convert::Mode;
+use pullpath_contract_tests::{Example, Spec};
+use pullpath_core::arm::{
+    Compute, Connection, ErrorResponse, ListPage, ManagedCluster, PermissionGetResult, QueryRequest, QueryResponse, Registry, RegistryUpdate, RoleAssignment,
+    RoleAssignmentCreate, RoleDefinition, UserAssignedIdentity, Workspace,
+};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+fn contract_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+}
+
+/// Parses `body` as `T` and returns what the model read, serialised.
+fn read<T: DeserializeOwned + Serialize>(body: &Value) -> Result<Value, String> {
+    let t: T = serde_json::from_value(body.clone()).map_err(|e| e.to_string())?;
+    serde_json::to_value(&t).map_err(|e| e.to_string())
+}
+
+/// The typed model pullpath reads an operation's success response into.
+fn response_model(operation: &str) -> Option<fn(&Value) -> Result<Value, String>> {
+    let f: fn(&Value) -> Result<Value, String> = match operation {
+        "Registries_Get" | "Registries_Update" | "Registries_Create" => read::<Registry>,
+        "Registries_List" | "Registries_ListByResourceGroup" => read::<ListPage<Registry>>,
+        "Workspaces_Get" | "Workspaces_CreateOrUpdate" | "Workspaces_Update" => read::<Workspace>,
+        "Workspaces_ListBySubscription" | "Workspaces_ListByResourceGroup" => read::<ListPage<Workspace>>,
+        "Compute_Get" | "Compute_CreateOrUpdate" | "Compute_Update" => read::<Compute>,
+        "Compute_List" => read::<ListPage<Compute>>,
+        "WorkspaceConnections_Get" | "WorkspaceConnections_Create" => read::<Connection>,
+        "WorkspaceConnections_List" => read::<ListPage<Connection>>,
+        "ManagedClusters_Get" => read::<ManagedCluster>,
+        "ManagedClusters_List" | "ManagedClusters_ListByResourceGroup" => read::<ListPage<ManagedCluster>>,
+        "UserAssignedIdentities_Get" | "UserAssignedIdentities_CreateOrUpdate" | "UserAssignedIdentities_Update" => read::<UserAssignedIdentity>,
+        "UserAssignedIdentities_ListBySubscription" | "UserAssignedIdentities_ListByResourceGroup" => read::<ListPage<UserAssignedIdentity>>,
+        "RoleAssignments_Get" | "RoleAssignments_Create" | "RoleAssignments_Delete" | "RoleAssignments_GetById" | "RoleAssignments_CreateById" | "RoleAssignments_DeleteById" => {
+            read::<RoleAssignment>
+        }
+        "RoleAssignments_ListForSubscription" | "RoleAssignments_ListForResourceGroup" | "RoleAssignments_ListForResource" | "RoleAssignments_ListForScope" => {
+            read::<ListPage<RoleAssignment>>
+        }
+        "RoleDefinitions_Get" | "RoleDefinitions_GetById" => read::<RoleDefinition>,
+        "RoleDefinitions_List" => read::<ListPage<RoleDefinition>>,
+        "Permissions_ListForResource" | "Permissions_ListForResourceGroup" => read::<PermissionGetResult>,
+        "Resources" => read::<QueryResponse>,
+        _ => return None,
+    };
+    Some(f)
+}
+
+/// The typed model of the request body pullpath sends for an operation, when it sends one.
+fn request_model(operation: &str) -> Option<fn(&Value) -> Result<Value, String>> {
+    let f: fn(&Value) -> Result<Value, String> = match operation {
+        "RoleAssignments_Create" => read::<RoleAssignmentCreate>,
+        "Registries_Update" => read::<RegistryUpdate>,
+        "Resources" => read::<QueryRequest>,
+        _ => return None,
+    };
+    Some(f)
+}
+
+/// Examples no loaded spec references (older api-versions kept because their shapes are the
+/// same), with the operation of the loaded version they are checked against.
+fn unreferenced_operation(example: &Example, spec: &Spec) -> Result<(String, String), String> {
+    let table: Value = serde_json::from_str(&std::fs::read_to_string(contract_dir().join("example-operations.json")).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    let rel = example.path.strip_prefix(spec.root()).unwrap_or(&example.path).to_string_lossy().to_string();
+    let entry = table.get(&rel).ok_or_else(|| format!("{rel} is referenced by no loaded spec; add it to tests/contract/example-operations.json"))?;
+    Ok((entry["operation"].as_str().unwrap_or_default().to_string(), entry["api_version"].as_str().unwrap_or_default().to_string()))
+}
+
+fn check_example(spec: &Spec, example: &Example, update: bool) -> Result<(), Vec<String>> {
+    let mut problems = Vec::new();
+    let (op_id, version) = match &example.operation {
+        Some(op) => op.clone(),
+        None => unreferenced_operation(example, spec).map_err(|e| vec![e])?,
+    };
+    let op = spec.operation(&op_id, &version).ok_or_else(|| vec![format!("operation {op_id} ({version}) is not in the loaded specs")])?;
+    let mut read_back = serde_json::Map::new();
+    for (status, response) in example.value.get("responses").and_then(Value::as_object).into_iter().flatten() {
+        let Some(body) = response.get("body") else { continue };
+        let code: u16 = status.parse().unwrap_or(0);
+        if let Err(ps) = spec.validate_operation_response(op, code, Some(body)) {
+            problems.extend(ps.into_iter().map(|p| format!("response {status} against the spec: {p}")));
+        }
+        let reader = if (200..300).contains(&code) { response_model(&op_id) } else { Some(read::<ErrorResponse> as fn(&Value) -> Result<Value, String>) };
+        match reader {
+            None => problems.push(format!("no typed model for {op_id}: add one to response_model()")),
+            Some(f) => match f(body) {
+                Ok(v) => {
+                    read_back.insert(status.clone(), v);
+                }
+                Err(e) => problems.push(format!("response {status} does not parse into the model for {op_id}: {e}")),
+            },
+        }
+    }
+    // Request bodies: parameters named by the operation's body parameter.
+    if let (Some(model), Some(body)) = (request_model(&op_id), body_param(op, &example.value)) {
+        match model(body) {
+            Err(e) => problems.push(format!("request body does not parse into the model for {op_id}: {e}")),
+            Ok(round_tripped) => {
+                if let Some(schema_file) = op.file.file_name().and_then(|n| n.to_str()) {
+                    let def = op.parameters.iter().find(|p| p["in"] == "body").and_then(|p| p["schema"]["$ref"].as_str()).and_then(|r| r.rsplit('/').next()).unwrap_or_default();
+                    if let Err(ps) = spec.validate_definition(schema_file, def, Mode::Request, &round_tripped) {
+                        problems.extend(ps.into_iter().map(|p| format!("re-serialised request body: {p}")));
+                    }
+                }
+                read_back.insert("request".into(), round_tripped);
+            }
+        }
+    }
+    let rel = example.path.strip_prefix(spec.root()).unwrap_or(&example.path);
+    let expect_path = contract_dir().join("expect/examples").join(rel);
+    let actual = serde_json::to_string_pretty(&Value::Object(read_back)).unwrap_or_default() + "\n";
+    if update {
+        std::fs::create_dir_all(expect_path.parent().unwrap_or(Path::new("."))).map_err(|e| vec![e.to_string()])?;
+        std::fs::write(&expect_path, &actual).map_err(|e| vec![e.to_string()])?;
+    } else {
+        match std::fs::read_to_string(&expect_path) {
+            Ok(expected) if expected == actual => {}
+            Ok(_) => problems.push(format!("what the models read differs from {}; rerun with UPDATE_EXPECT=1 and review the diff", expect_path.display())),
+            Err(_) => problems.push(format!("no snapshot {}; run with UPDATE_EXPECT=1 and review it", expect_path.display())),
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+/// The example's value for the operation's body parameter.
+fn body_param<'a>(op: &pullpath_contract_tests::Operation, example: &'a Value) -> Option<&'a Value> {
+    let name = op.parameters.iter().find(|p| p["in"] == "body")?.get("name")?.as_str()?;
+    example.get("parameters")?.get(name)
+}
+
+#[test]
+fn every_spec_example_reads_into_the_typed_models() {
+    let spec = Spec::shared();
+    let update = std::env::var_os("UPDATE_EXPECT").is_some();
+    assert!(spec.examples().len() >= 40, "expected the ~46 examples of shared/azure, found {}", spec.examples().len());
+    let mut failures = Vec::new();
+    for example in spec.examples() {
+        if let Err(problems) = check_example(spec, example, update) {
+            failures.push(format!("{}:\n  {}", example.path.display(), problems.join("\n  ")));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} examples failed:\n{}", failures.len(), spec.examples().len(), failures.join("\n"));
+}
