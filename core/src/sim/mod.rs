@@ -149,11 +149,15 @@ impl Sim {
                 .into_iter()
                 .map(|s| json!({"id": format!("/subscriptions/{s}"), "subscriptionId": s, "displayName": format!("Subscription {s}"), "state": "Enabled", "tenantId": DEMO_TENANT_ID}))
                 .collect();
-            return self.page(req, items);
+            return self.page(req, items.iter().collect());
         }
         if let Some((scope, ty)) = collection(&req.path) {
             if self.is_forbidden(&scope) {
                 return forbidden(&self.caller, &format!("{ty}/read"), &scope);
+            }
+            if ty.eq_ignore_ascii_case(ROLE_DEFINITIONS) {
+                let defs = self.list_role_definitions(&scope);
+                return self.page(req, defs.iter().collect());
             }
             let items = self.list(&scope, &ty);
             return self.page(req, items);
@@ -200,15 +204,15 @@ impl Sim {
     /// Resources of type `ty` in `scope`, without those in forbidden scopes. Role assignments
     /// follow ARM: those at, above and below the scope; role definitions: the custom roles of
     /// the subscription plus every role assignable there, with subscription-form ids.
-    fn list(&self, scope: &ResourceId, ty: &str) -> Vec<Value> {
+    ///
+    /// Items are borrowed: only the page sent is cloned (a subscription of a generated tenant
+    /// holds a thousand assignments).
+    fn list(&self, scope: &ResourceId, ty: &str) -> Vec<&Value> {
         let visible = |id: &ResourceId| !self.is_forbidden(id);
         if ty.eq_ignore_ascii_case(ROLE_ASSIGNMENTS) {
-            return self.list_role_assignments(scope).into_iter().filter(|(id, _)| visible(id)).map(|(_, v)| v.clone()).collect();
+            return self.list_role_assignments(scope).into_iter().filter(|(id, _)| visible(id)).map(|(_, v)| v).collect();
         }
-        if ty.eq_ignore_ascii_case(ROLE_DEFINITIONS) {
-            return self.list_role_definitions(scope);
-        }
-        self.under(scope).filter(|(id, _)| id.is_type(ty) && visible(id)).map(|(_, v)| v.clone()).collect()
+        self.under(scope).filter(|(id, _)| id.is_type(ty) && visible(id)).map(|(_, v)| v).collect()
     }
 
     fn list_role_assignments(&self, scope: &ResourceId) -> Vec<(&ResourceId, &Value)> {
@@ -261,10 +265,10 @@ impl Sim {
         out
     }
 
-    fn page(&self, req: &Request, items: Vec<Value>) -> Response {
+    fn page(&self, req: &Request, items: Vec<&Value>) -> Response {
         let skip: usize = req.query.iter().find(|(k, _)| k == "$skiptoken").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
         let end = (skip + self.page_size.max(1)).min(items.len());
-        let value: Vec<Value> = items.get(skip..end).map(<[Value]>::to_vec).unwrap_or_default();
+        let value: Vec<Value> = items.get(skip..end).map(|page| page.iter().map(|v| (*v).clone()).collect()).unwrap_or_default();
         let mut body = json!({ "value": value });
         if end < items.len() {
             let mut next = req.clone();

@@ -69,6 +69,7 @@ impl Sim {
             Err(resp) => return resp,
         };
         let rows = self.graph_rows(&query, &subs);
+        let rows_len = rows.len();
         let top = options.top.map(|t| t as usize).unwrap_or(DEFAULT_TOP).clamp(1, MAX_TOP);
         let start = match options.skip_token.as_deref() {
             Some(token) => match token.strip_prefix(TOKEN_PREFIX).and_then(|n| n.parse::<usize>().ok()) {
@@ -77,16 +78,17 @@ impl Sim {
             },
             None => options.skip.unwrap_or(0) as usize,
         };
-        let end = (start + top).min(rows.len());
-        let data: Vec<Value> = rows.get(start..end).map(<[Value]>::to_vec).unwrap_or_default();
+        let end = (start + top).min(rows_len);
+        // Rows are borrowed until here: only the page sent is built.
+        let data: Vec<Value> = rows.into_iter().skip(start).take(end.saturating_sub(start)).map(|r| r.build(&query.project)).collect();
         let mut out = json!({
-            "totalRecords": rows.len(),
+            "totalRecords": rows_len,
             "count": data.len(),
             "resultTruncated": "false",
             "facets": [],
             "data": data,
         });
-        if end < rows.len() {
+        if end < rows_len {
             out["$skipToken"] = json!(format!("{TOKEN_PREFIX}{end}"));
         }
         Response::json(200, &out)
@@ -115,16 +117,16 @@ impl Sim {
         Ok(body.subscriptions.iter().filter(|s| all.iter().any(|a| a.eq_ignore_ascii_case(s))).cloned().collect())
     }
 
-    fn graph_rows(&self, query: &Query, subs: &[String]) -> Vec<Value> {
+    fn graph_rows<'a>(&'a self, query: &Query, subs: &[String]) -> Vec<Row<'a>> {
         let keep_type = |ty: &str| query.types.as_ref().is_none_or(|ts| ts.iter().any(|t| t.eq_ignore_ascii_case(ty)));
         let mut rows = Vec::new();
         if query.table == Table::ResourceContainers {
             for s in subs {
                 if keep_type("microsoft.resources/subscriptions") {
-                    rows.push(json!({"id": format!("/subscriptions/{s}"), "name": s, "type": "microsoft.resources/subscriptions", "subscriptionId": s, "tenantId": DEMO_TENANT_ID, "properties": {"state": "Enabled"}}));
+                    rows.push(Row::Owned(json!({"id": format!("/subscriptions/{s}"), "name": s, "type": "microsoft.resources/subscriptions", "subscriptionId": s, "tenantId": DEMO_TENANT_ID, "properties": {"state": "Enabled"}})));
                 }
             }
-            return project(rows, &query.project);
+            return rows;
         }
         for s in subs {
             let Ok(scope) = ResourceId::subscription(s) else { continue };
@@ -140,7 +142,7 @@ impl Sim {
                 if !in_table || !keep_type(&ty) || self.is_forbidden(id) {
                     continue;
                 }
-                rows.push(graph_row(id, v, s));
+                rows.push(Row::Resource(id, v, s.clone()));
             }
         }
         if query.table == Table::AuthorizationResources && keep_type("microsoft.authorization/roleassignments") {
@@ -151,11 +153,27 @@ impl Sim {
                 let above = id.is_type("Microsoft.Authorization/roleAssignments")
                     && id.scope().is_some_and(|at| at.level() == ScopeLevel::Tenant || (at.level() == ScopeLevel::ManagementGroup && covers(at.name())));
                 if above {
-                    rows.push(graph_row(id, v, ""));
+                    rows.push(Row::Resource(id, v, String::new()));
                 }
             }
         }
-        project(rows, &query.project)
+        rows
+    }
+}
+
+/// A result row before it is put on a page.
+enum Row<'a> {
+    Resource(&'a ResourceId, &'a Value, String),
+    Owned(Value),
+}
+
+impl Row<'_> {
+    fn build(self, cols: &Option<Vec<String>>) -> Value {
+        let full = match self {
+            Row::Resource(id, v, sub) => graph_row(id, v, &sub),
+            Row::Owned(v) => v,
+        };
+        project(full, cols)
     }
 }
 
@@ -176,17 +194,13 @@ fn graph_row(id: &ResourceId, v: &Value, sub: &str) -> Value {
     row
 }
 
-fn project(rows: Vec<Value>, cols: &Option<Vec<String>>) -> Vec<Value> {
-    let Some(cols) = cols else { return rows };
-    rows.into_iter()
-        .map(|r| {
-            let mut out = Map::new();
-            for c in cols {
-                out.insert(c.clone(), r.get(c).cloned().unwrap_or(Value::Null));
-            }
-            Value::Object(out)
-        })
-        .collect()
+fn project(row: Value, cols: &Option<Vec<String>>) -> Value {
+    let Some(cols) = cols else { return row };
+    let mut out = Map::new();
+    for c in cols {
+        out.insert(c.clone(), row.get(c).cloned().unwrap_or(Value::Null));
+    }
+    Value::Object(out)
 }
 
 /// Resource Graph's answer to a query it cannot run.
