@@ -1,0 +1,293 @@
+//! The plan as declarative deployments: an ARM template (subscription scope, with one nested
+//! deployment per resource group) and the same as Bicep (a `main.bicep` with one module file
+//! per resource group, since a Bicep file deploys only to its own scope).
+//!
+//! Deployments can only create or replace resources with PUT, so two kinds of operation are
+//! listed as not expressed instead of approximated: role assignment removals (a template
+//! never deletes) and registry admin-user changes (a registry PUT with only that field would
+//! reset the registry's other settings).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+
+use serde_json::{json, Map, Value};
+
+use super::text::{bicep_str, bicep_value, symbol};
+use super::ExportFile;
+use crate::id::ResourceId;
+use crate::plan::{Plan, State};
+use crate::request::ResourceKind;
+
+/// Where a resource deploys: one subscription's resource group, or the subscription itself.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Group {
+    subscription: String,
+    resource_group: Option<String>,
+}
+
+/// A resource the deployment declares.
+#[derive(Debug, Clone)]
+struct Decl {
+    op: usize,
+    /// The resource's full id.
+    id: ResourceId,
+    /// `Microsoft.X/a/b`.
+    ty: String,
+    api_version: String,
+    /// For role assignments: the scope they extend (None at resource-group or subscription
+    /// level, where the deployment's own scope is the scope).
+    extends: Option<ResourceId>,
+    /// Resource body without `name`/`type`/`apiVersion`.
+    body: Map<String, Value>,
+    group: Group,
+}
+
+struct Decls {
+    decls: Vec<Decl>,
+    not_expressed: Vec<String>,
+}
+
+fn group_of(id: &ResourceId) -> Option<Group> {
+    Some(Group { subscription: id.subscription_id()?.to_string(), resource_group: id.resource_group_name().map(str::to_string) })
+}
+
+/// `(type, names)` of a (non-extension) resource id: `Microsoft.X/a/b`, `[n1, n2]`.
+fn type_and_names(id: &ResourceId) -> Option<(String, Vec<String>)> {
+    let (_, rel) = id.as_str().rsplit_once("/providers/")?;
+    let mut segs = rel.split('/');
+    let ns = segs.next()?;
+    let rest: Vec<&str> = segs.collect();
+    if rest.is_empty() || rest.len() % 2 != 0 {
+        return None;
+    }
+    let types: Vec<&str> = rest.iter().step_by(2).copied().collect();
+    let names: Vec<String> = rest.iter().skip(1).step_by(2).map(|s| s.to_string()).collect();
+    Some((format!("{ns}/{}", types.join("/")), names))
+}
+
+fn collect(plan: &Plan) -> Decls {
+    let mut decls = Vec::new();
+    let mut not_expressed = Vec::new();
+    for (i, op) in plan.operations.iter().enumerate() {
+        let body = op.request.body.clone().and_then(|b| b.as_object().cloned()).unwrap_or_default();
+        let decl = match &op.effect {
+            State::RoleAssignment { present: Some(a), id } => {
+                let scope_level = a.scope.level();
+                let Some(group) = group_of(&a.scope) else {
+                    not_expressed.push(format!("{}: assignments above a subscription are not exported; use the az script", op.summary));
+                    continue;
+                };
+                let extends = (scope_level == crate::id::ScopeLevel::Resource).then(|| a.scope.clone());
+                Decl { op: i, id: id.clone(), ty: ResourceKind::RoleAssignment.type_name(), api_version: ResourceKind::RoleAssignment.api_version().into(), extends, body, group }
+            }
+            State::RoleAssignment { present: None, .. } => {
+                not_expressed.push(format!("{}: a deployment cannot delete; run the az script or delete it in the portal", op.summary));
+                continue;
+            }
+            State::AdminUser { .. } => {
+                not_expressed.push(format!("{}: a registry PUT with only this setting would reset the registry's other settings; run the az script", op.summary));
+                continue;
+            }
+            State::ComputeIdentity { compute: id, .. } | State::Connection { id, .. } => {
+                let (Some(group), Some(kind)) = (group_of(id), ResourceKind::from_type(&id.resource_type())) else {
+                    not_expressed.push(format!("{}: unexpected resource id {id}", op.summary));
+                    continue;
+                };
+                Decl { op: i, id: id.clone(), ty: kind.type_name(), api_version: kind.api_version().into(), extends: None, body, group }
+            }
+        };
+        decls.push(decl);
+    }
+    Decls { decls, not_expressed }
+}
+
+fn deployment_name(g: &Group) -> String {
+    format!("pullpath-{}", g.resource_group.as_deref().unwrap_or("subscription"))
+}
+
+/// An ARM template expression naming a declared resource, for `dependsOn`.
+fn resource_id_expr(d: &Decl) -> String {
+    match &d.extends {
+        Some(scope) => format!("[extensionResourceId('{}', '{}', '{}')]", scope.as_str(), d.ty, d.id.name()),
+        None => match (d.id.is_extension(), type_and_names(&d.id)) {
+            (false, Some((ty, names))) => format!("[resourceId('{ty}', {})]", names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ")),
+            _ => format!("[resourceId('{}', '{}')]", d.ty, d.id.name()),
+        },
+    }
+}
+
+fn template_resource(d: &Decl, all: &[Decl], plan: &Plan) -> Value {
+    let name = match (&d.extends, type_and_names(&d.id)) {
+        (None, Some((_, names))) if !d.id.is_extension() => names.join("/"),
+        _ => d.id.name().to_string(),
+    };
+    let mut r = json!({"type": d.ty, "apiVersion": d.api_version, "name": name});
+    if let Some(scope) = &d.extends {
+        // Relative form: the scope's type and names after `/providers/`.
+        if let Some((_, rel)) = scope.as_str().rsplit_once("/providers/") {
+            r["scope"] = json!(rel);
+        }
+    }
+    for (k, v) in &d.body {
+        r[k] = v.clone();
+    }
+    let deps: Vec<String> = plan.operations[d.op].depends_on.iter().filter_map(|j| all.iter().find(|o| o.op == *j && o.group == d.group)).map(resource_id_expr).collect();
+    if !deps.is_empty() {
+        r["dependsOn"] = json!(deps);
+    }
+    r
+}
+
+/// Groups that the operations of `g` depend on (other than `g`).
+fn group_deps(g: &Group, decls: &[Decl], plan: &Plan) -> BTreeSet<Group> {
+    decls
+        .iter()
+        .filter(|d| &d.group == g)
+        .flat_map(|d| plan.operations[d.op].depends_on.iter())
+        .filter_map(|j| decls.iter().find(|o| o.op == *j))
+        .map(|o| o.group.clone())
+        .filter(|o| o != g)
+        .collect()
+}
+
+/// The plan as one ARM template to deploy at subscription scope
+/// (`az deployment sub create --template-file plan.template.json --location <any>`).
+pub fn arm_template(plan: &Plan) -> String {
+    let Decls { decls, not_expressed } = collect(plan);
+    let groups: BTreeMap<Group, Vec<&Decl>> = decls.iter().fold(BTreeMap::new(), |mut m, d| {
+        m.entry(d.group.clone()).or_insert_with(Vec::new).push(d);
+        m
+    });
+    let mut resources = Vec::new();
+    for (g, members) in &groups {
+        let inner: Vec<Value> = members.iter().map(|d| template_resource(d, &decls, plan)).collect();
+        if g.resource_group.is_none() {
+            resources.extend(inner);
+            continue;
+        }
+        let mut dep = json!({
+            "type": "Microsoft.Resources/deployments",
+            "apiVersion": "2022-09-01",
+            "name": deployment_name(g),
+            "subscriptionId": g.subscription,
+            "resourceGroup": g.resource_group,
+            "properties": {
+                "mode": "Incremental",
+                "expressionEvaluationOptions": {"scope": "inner"},
+                "template": {
+                    "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+                    "contentVersion": "1.0.0.0",
+                    "resources": inner,
+                },
+            },
+        });
+        let deps: Vec<String> = group_deps(g, &decls, plan).iter().map(deployment_name).collect();
+        if !deps.is_empty() {
+            dep["dependsOn"] = json!(deps);
+        }
+        resources.push(dep);
+    }
+    let doc = json!({
+        "$schema": "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "metadata": {"generator": "pullpath", "notExpressed": not_expressed},
+        "resources": resources,
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+}
+
+fn decl_symbol(d: &Decl) -> String {
+    let kind = d.ty.rsplit('/').next().unwrap_or("resource");
+    symbol(&[&format!("op{}", d.op), kind, if d.extends.is_some() || d.id.is_extension() { "" } else { d.id.name() }])
+}
+
+fn module_symbol(g: &Group) -> String {
+    symbol(&["rg", g.resource_group.as_deref().unwrap_or("subscription")])
+}
+
+fn module_file(g: &Group) -> String {
+    format!("{}.bicep", g.resource_group.as_deref().unwrap_or("subscription"))
+}
+
+/// Declarations of one Bicep file (a resource group's module, or main.bicep's
+/// subscription-level part).
+fn bicep_resources(out: &mut String, members: &[&Decl], plan: &Plan, not_expressed: &mut Vec<String>) {
+    let mut existing: BTreeMap<String, String> = BTreeMap::new();
+    let mut body_out = String::new();
+    for d in members {
+        let sym = decl_symbol(d);
+        let mut lines = Vec::new();
+        lines.push(format!("  name: {}", bicep_str(d.id.name())));
+        // The existing resource this one hangs off: the scope of a role assignment, the
+        // parent of a child resource.
+        let anchor = match &d.extends {
+            Some(scope) => Some((scope.clone(), "scope")),
+            None => d.id.parent().filter(|p| p.level() == crate::id::ScopeLevel::Resource).map(|p| (p, "parent")),
+        };
+        if let Some((anchor_id, prop)) = anchor {
+            let (Some((ty, names)), Some(kind)) = (type_and_names(&anchor_id), ResourceKind::from_type(&anchor_id.resource_type())) else {
+                not_expressed.push(format!("{}: pullpath does not know an api-version for {anchor_id}", plan.operations[d.op].summary));
+                continue;
+            };
+            let asym = symbol(&[ty.rsplit('/').next().unwrap_or("r"), &names.join("_")]);
+            existing.entry(asym.clone()).or_insert_with(|| format!("resource {asym} '{ty}@{}' existing = {{\n  name: {}\n}}\n", kind.api_version(), bicep_str(&names.join("/"))));
+            lines.push(format!("  {prop}: {asym}"));
+        }
+        for (k, v) in &d.body {
+            lines.push(format!("  {k}: {}", bicep_value(v, 1)));
+        }
+        let deps: Vec<String> = plan.operations[d.op].depends_on.iter().filter_map(|j| members.iter().find(|o| o.op == *j)).map(|o| decl_symbol(o)).collect();
+        if !deps.is_empty() {
+            lines.push(format!("  dependsOn: [\n{}  ]", deps.iter().map(|s| format!("    {s}\n")).collect::<String>()));
+        }
+        let _ = writeln!(body_out, "// {}\nresource {sym} '{}@{}' = {{\n{}\n}}\n", plan.operations[d.op].summary, d.ty, d.api_version, lines.join("\n"));
+    }
+    for e in existing.values() {
+        out.push_str(e);
+        out.push('\n');
+    }
+    out.push_str(&body_out);
+}
+
+/// The plan as Bicep: `main.bicep` (subscription scope) and one module per resource group.
+/// Deploy with `az deployment sub create --template-file main.bicep --location <any>`.
+pub fn bicep(plan: &Plan) -> Vec<ExportFile> {
+    let Decls { decls, mut not_expressed } = collect(plan);
+    let groups: BTreeMap<Group, Vec<&Decl>> = decls.iter().fold(BTreeMap::new(), |mut m, d| {
+        m.entry(d.group.clone()).or_insert_with(Vec::new).push(d);
+        m
+    });
+    let mut files = Vec::new();
+    let mut main_body = String::new();
+    for (g, members) in &groups {
+        if g.resource_group.is_none() {
+            bicep_resources(&mut main_body, members, plan, &mut not_expressed);
+            continue;
+        }
+        let mut text = String::from("// Generated by pullpath: one resource group's part of the plan.\ntargetScope = 'resourceGroup'\n\n");
+        bicep_resources(&mut text, members, plan, &mut not_expressed);
+        files.push(ExportFile { path: module_file(g), text: text.trim_end().to_string() + "\n" });
+        let deps: Vec<String> = group_deps(g, &decls, plan).iter().map(module_symbol).collect();
+        let _ = write!(
+            main_body,
+            "module {} {} = {{\n  name: {}\n  scope: resourceGroup({}, {})\n",
+            module_symbol(g),
+            bicep_str(&format!("./{}", module_file(g))),
+            bicep_str(&deployment_name(g)),
+            bicep_str(&g.subscription),
+            bicep_str(g.resource_group.as_deref().unwrap_or_default())
+        );
+        if !deps.is_empty() {
+            let _ = write!(main_body, "  dependsOn: [\n{}  ]\n", deps.iter().map(|s| format!("    {s}\n")).collect::<String>());
+        }
+        main_body.push_str("}\n\n");
+    }
+    let mut main = String::from("// Generated by pullpath. Deploy with: az deployment sub create --template-file main.bicep --location <region>\n");
+    for n in &not_expressed {
+        let _ = writeln!(main, "// Not expressed here: {n}");
+    }
+    main.push_str("targetScope = 'subscription'\n\n");
+    main.push_str(&main_body);
+    files.insert(0, ExportFile { path: "main.bicep".into(), text: main.trim_end().to_string() + "\n" });
+    files
+}
