@@ -11,6 +11,7 @@
 use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 /// What went wrong parsing an id, naming the part that is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,40 +36,49 @@ pub enum ScopeLevel {
     Resource,
 }
 
+type Span = (u32, u32);
+
 /// One level of an id: where it ends in the text, and what it is.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 struct Level {
     /// Byte offset in `text` where this level's text ends (exclusive).
-    end: usize,
+    end: u32,
     /// The same offset in `key` (lowercasing may change byte lengths outside ASCII).
-    key_end: usize,
+    key_end: u32,
     kind: LevelKind,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 enum LevelKind {
-    ManagementGroup { name: (usize, usize) },
-    Subscription { id: (usize, usize) },
-    ResourceGroup { name: (usize, usize) },
+    ManagementGroup { name: Span },
+    Subscription { id: Span },
+    ResourceGroup { name: Span },
     /// `providers/{ns}/{type}/{name}` (a new provider) or `{type}/{name}` (a child).
     Resource {
-        namespace: (usize, usize),
-        /// Type segments from the namespace's top-level type down to this one.
-        types: Vec<(usize, usize)>,
-        name: (usize, usize),
+        namespace: Span,
+        ty: Span,
+        name: Span,
+        /// Index of the level where this chain of types started with `providers/`: the
+        /// resource's full type is the `ty` of every level from there to here.
+        chain_start: u32,
         /// True when this level started with `providers/` under another resource.
         extension: bool,
     },
 }
 
 /// A parsed ARM resource id or scope.
+///
+/// Cheap to clone and to walk up: the text, its lowercased key and the level table are
+/// shared (`Arc`), and a parent is the same buffers with fewer levels. Analysing tens of
+/// thousands of role assignments walks these chains constantly.
 #[derive(Clone)]
 pub struct ResourceId {
-    /// The text as given, minus a trailing `/` (kept for display and round-trips).
-    text: String,
+    /// The full text as given, minus a trailing `/`; this id is its first `depth` levels.
+    text: Arc<str>,
     /// `text` lowercased: the identity used by `Eq`, `Hash` and `Ord`.
-    key: String,
-    levels: Vec<Level>,
+    key: Arc<str>,
+    levels: Arc<[Level]>,
+    depth: usize,
 }
 
 impl ResourceId {
@@ -82,6 +92,9 @@ impl ResourceId {
         if input.is_empty() {
             return Err(err("it is empty (the tenant root is written \"/\")".into()));
         }
+        if input.len() > u32::MAX as usize / 2 {
+            return Err(err("it is far longer than any ARM id".into()));
+        }
         let mut text = if input.starts_with('/') { input.to_string() } else { format!("/{input}") };
         while text.len() > 1 && text.ends_with('/') {
             text.pop();
@@ -93,30 +106,31 @@ impl ResourceId {
             return Err(err(format!("it contains the character {bad:?}, which ARM ids never do")));
         }
         // Segment spans within `text`.
-        let mut segs: Vec<(usize, usize)> = Vec::new();
+        let mut segs: Vec<Span> = Vec::new();
         if text.len() > 1 {
-            let mut start = 1;
+            let mut start = 1u32;
             for (i, b) in text.bytes().enumerate().skip(1) {
                 if b == b'/' {
-                    segs.push((start, i));
-                    start = i + 1;
+                    segs.push((start, i as u32));
+                    start = i as u32 + 1;
                 }
             }
-            segs.push((start, text.len()));
+            segs.push((start, text.len() as u32));
         }
-        let s = |span: (usize, usize)| &text[span.0..span.1];
-        let eq = |span: (usize, usize), kw: &str| s(span).eq_ignore_ascii_case(kw);
+        let s = |span: Span| &text[span.0 as usize..span.1 as usize];
+        let eq = |span: Span, kw: &str| s(span).eq_ignore_ascii_case(kw);
+        let level = |end: u32, kind: LevelKind| Level { end, key_end: 0, kind };
 
-        let mut levels = Vec::new();
+        let mut levels: Vec<Level> = Vec::new();
         let mut i = 0;
         // Root-level scopes.
         if i < segs.len() && eq(segs[i], "subscriptions") {
             let id = *segs.get(i + 1).ok_or_else(|| err("\"subscriptions\" is not followed by a subscription id".into()))?;
-            levels.push(Level { end: id.1, key_end: 0, kind: LevelKind::Subscription { id } });
+            levels.push(level(id.1, LevelKind::Subscription { id }));
             i += 2;
             if i < segs.len() && eq(segs[i], "resourceGroups") {
                 let name = *segs.get(i + 1).ok_or_else(|| err("\"resourceGroups\" is not followed by a resource group name".into()))?;
-                levels.push(Level { end: name.1, key_end: 0, kind: LevelKind::ResourceGroup { name } });
+                levels.push(level(name.1, LevelKind::ResourceGroup { name }));
                 i += 2;
             }
         } else if i + 1 < segs.len()
@@ -125,7 +139,7 @@ impl ResourceId {
             && segs.get(i + 2).is_some_and(|t| eq(*t, "managementGroups"))
         {
             let name = *segs.get(i + 3).ok_or_else(|| err("\"managementGroups\" is not followed by a management group name".into()))?;
-            levels.push(Level { end: name.1, key_end: 0, kind: LevelKind::ManagementGroup { name } });
+            levels.push(level(name.1, LevelKind::ManagementGroup { name }));
             i += 4;
         }
         // Provider resources, children and extensions.
@@ -138,32 +152,41 @@ impl ResourceId {
                 }
                 let ty = *segs.get(i + 2).ok_or_else(|| err(format!("provider {:?} is not followed by a resource type", s(namespace))))?;
                 let name = *segs.get(i + 3).ok_or_else(|| err(format!("resource type {:?} is not followed by a resource name", s(ty))))?;
-                let extension = levels.last().is_some_and(|l: &Level| matches!(l.kind, LevelKind::Resource { .. }));
-                levels.push(Level { end: name.1, key_end: 0, kind: LevelKind::Resource { namespace, types: vec![ty], name, extension } });
+                let extension = levels.last().is_some_and(|l| matches!(l.kind, LevelKind::Resource { .. }));
+                let chain_start = levels.len() as u32;
+                levels.push(level(name.1, LevelKind::Resource { namespace, ty, name, chain_start, extension }));
                 i += 4;
-            } else if let Some(LevelKind::Resource { namespace, types, .. }) = levels.last().map(|l| &l.kind) {
-                let (namespace, mut types) = (*namespace, types.clone());
+            } else if let Some(LevelKind::Resource { namespace, chain_start, .. }) = levels.last().map(|l| l.kind) {
                 let name = *segs.get(i + 1).ok_or_else(|| err(format!("child type {seg:?} is not followed by a name")))?;
-                types.push(segs[i]);
-                levels.push(Level { end: name.1, key_end: 0, kind: LevelKind::Resource { namespace, types, name, extension: false } });
+                levels.push(level(name.1, LevelKind::Resource { namespace, ty: segs[i], name, chain_start, extension: false }));
                 i += 2;
             } else if levels.is_empty() {
                 return Err(err(format!("it starts with {seg:?}; an id starts with \"/subscriptions/\", \"/providers/\" or is \"/\"")));
             } else {
-                let after = s((1, segs[i].0.saturating_sub(1).max(1)));
+                let after = &text[1..(segs[i].0 as usize).saturating_sub(1).max(1)];
                 return Err(err(format!("{seg:?} after {after:?} is neither \"resourceGroups\" nor \"providers\"")));
             }
         }
-        let key = text.to_lowercase();
-        for level in &mut levels {
-            level.key_end = text[..level.end].to_lowercase().len();
+        // Lowercased char by char (not `str::to_lowercase`, which lowercases a final Σ by
+        // context) so that the key of a parent is always a prefix of the key of its child.
+        let lower = |t: &str| -> String { t.chars().flat_map(char::to_lowercase).collect() };
+        let key = if text.is_ascii() { text.to_ascii_lowercase() } else { lower(&text) };
+        if key.len() == text.len() {
+            for l in &mut levels {
+                l.key_end = l.end;
+            }
+        } else {
+            for l in &mut levels {
+                l.key_end = lower(&text[..l.end as usize]).len() as u32;
+            }
         }
-        Ok(ResourceId { text, key, levels })
+        let depth = levels.len();
+        Ok(ResourceId { text: text.into(), key: key.into(), levels: levels.into(), depth })
     }
 
     /// The tenant root scope `/`.
     pub fn tenant() -> ResourceId {
-        ResourceId { text: "/".into(), key: "/".into(), levels: Vec::new() }
+        ResourceId { text: Arc::from("/"), key: Arc::from("/"), levels: Arc::from(Vec::new()), depth: 0 }
     }
 
     /// `/subscriptions/{id}`.
@@ -197,33 +220,43 @@ impl ResourceId {
     /// `{self}/{type}/{name}`: a child resource of this resource.
     pub fn child(&self, ty: &str, name: &str) -> Result<ResourceId, IdError> {
         if self.level() != ScopeLevel::Resource {
-            return Err(IdError { input: self.text.clone(), problem: format!("a {:?} scope has no child resources; use provider()", self.level()) });
+            return Err(IdError { input: self.as_str().to_string(), problem: format!("a {:?} scope has no child resources; use provider()", self.level()) });
         }
         check_name(ty, "child resource type")?;
         check_name(name, "child resource name")?;
-        ResourceId::parse(&format!("{}/{ty}/{name}", self.text))
+        ResourceId::parse(&format!("{}/{ty}/{name}", self.as_str()))
     }
 
     fn prefix(&self) -> &str {
-        if self.text == "/" { "" } else { &self.text }
+        if self.depth == 0 { "" } else { self.as_str() }
     }
 
-    fn span(&self, span: (usize, usize)) -> &str {
-        &self.text[span.0..span.1]
+    fn span(&self, span: Span) -> &str {
+        &self.text[span.0 as usize..span.1 as usize]
+    }
+
+    fn last(&self) -> Option<&LevelKind> {
+        self.depth.checked_sub(1).map(|i| &self.levels[i].kind)
     }
 
     /// The id exactly as given (without a trailing `/`).
     pub fn as_str(&self) -> &str {
-        &self.text
+        match self.depth {
+            0 => "/",
+            d => &self.text[..self.levels[d - 1].end as usize],
+        }
     }
 
     /// The lowercased id: a stable key for maps and joins with other data sources.
     pub fn key(&self) -> &str {
-        &self.key
+        match self.depth {
+            0 => "/",
+            d => &self.key[..self.levels[d - 1].key_end as usize],
+        }
     }
 
     pub fn level(&self) -> ScopeLevel {
-        match self.levels.last().map(|l| &l.kind) {
+        match self.last() {
             None => ScopeLevel::Tenant,
             Some(LevelKind::ManagementGroup { .. }) => ScopeLevel::ManagementGroup,
             Some(LevelKind::Subscription { .. }) => ScopeLevel::Subscription,
@@ -232,47 +265,42 @@ impl ResourceId {
         }
     }
 
-    /// The enclosing scope; `None` only for the tenant root.
+    /// The enclosing scope; `None` only for the tenant root. Does not copy the text.
     pub fn parent(&self) -> Option<ResourceId> {
-        if self.levels.is_empty() {
-            return None;
-        }
-        Some(self.truncate(self.levels.len() - 1))
+        self.depth.checked_sub(1).map(|d| self.truncate(d))
     }
 
-    /// The id made of the first `n` levels.
-    fn truncate(&self, n: usize) -> ResourceId {
-        if n == 0 {
-            return ResourceId::tenant();
-        }
-        let last = &self.levels[n - 1];
-        ResourceId { text: self.text[..last.end].to_string(), key: self.key[..last.key_end].to_string(), levels: self.levels[..n].to_vec() }
+    /// The id made of the first `depth` levels, sharing this id's buffers.
+    fn truncate(&self, depth: usize) -> ResourceId {
+        ResourceId { text: self.text.clone(), key: self.key.clone(), levels: self.levels.clone(), depth }
     }
 
     /// This id, then its parent, and so on up to the tenant root.
     pub fn ancestors(&self) -> impl Iterator<Item = ResourceId> {
-        std::iter::successors(Some(self.clone()), |id| id.parent())
+        let id = self.clone();
+        (0..=self.depth).rev().map(move |d| id.truncate(d))
     }
 
     /// True when `self` is `other` or encloses it (a role assigned at `self` applies at `other`).
     pub fn contains(&self, other: &ResourceId) -> bool {
-        if self.levels.is_empty() {
+        let n = self.depth;
+        if n == 0 {
             return true;
         }
         // Keys are compared at level boundaries only: `/subscriptions/a` does not contain
         // `/subscriptions/ab`.
-        let n = self.levels.len();
-        n <= other.levels.len() && other.levels[n - 1].key_end == self.key.len() && other.key.starts_with(&self.key)
+        let key = self.key();
+        n <= other.depth && other.levels[n - 1].key_end as usize == key.len() && other.key().starts_with(key)
     }
 
     /// True when `self` strictly encloses `other`.
     pub fn is_ancestor_of(&self, other: &ResourceId) -> bool {
-        self.levels.len() < other.levels.len() && self.contains(other)
+        self.depth < other.depth && self.contains(other)
     }
 
     /// Subscription id, for ids under a subscription.
     pub fn subscription_id(&self) -> Option<&str> {
-        self.levels.iter().find_map(|l| match l.kind {
+        self.levels[..self.depth].iter().find_map(|l| match l.kind {
             LevelKind::Subscription { id } => Some(self.span(id)),
             _ => None,
         })
@@ -280,7 +308,7 @@ impl ResourceId {
 
     /// Resource group name, for ids under a resource group.
     pub fn resource_group_name(&self) -> Option<&str> {
-        self.levels.iter().find_map(|l| match l.kind {
+        self.levels[..self.depth].iter().find_map(|l| match l.kind {
             LevelKind::ResourceGroup { name } => Some(self.span(name)),
             _ => None,
         })
@@ -288,7 +316,7 @@ impl ResourceId {
 
     /// The last name in the id: resource name, group name, subscription id or group name.
     pub fn name(&self) -> &str {
-        match self.levels.last().map(|l| &l.kind) {
+        match self.last() {
             None => "/",
             Some(LevelKind::ManagementGroup { name } | LevelKind::ResourceGroup { name } | LevelKind::Resource { name, .. }) => self.span(*name),
             Some(LevelKind::Subscription { id }) => self.span(*id),
@@ -297,9 +325,28 @@ impl ResourceId {
 
     /// Provider namespace of a resource id, e.g. `Microsoft.ContainerRegistry`.
     pub fn namespace(&self) -> Option<&str> {
-        match self.levels.last().map(|l| &l.kind) {
+        match self.last() {
             Some(LevelKind::Resource { namespace, .. }) => Some(self.span(*namespace)),
             _ => None,
+        }
+    }
+
+    /// The parts of the type: namespace, then each type segment from the top-level type down.
+    fn type_parts(&self) -> Vec<&str> {
+        match self.last() {
+            None => vec!["/"],
+            Some(LevelKind::ManagementGroup { .. }) => vec!["Microsoft.Management", "managementGroups"],
+            Some(LevelKind::Subscription { .. }) => vec!["Microsoft.Resources", "subscriptions"],
+            Some(LevelKind::ResourceGroup { .. }) => vec!["Microsoft.Resources", "resourceGroups"],
+            Some(LevelKind::Resource { namespace, chain_start, .. }) => {
+                let mut parts = vec![self.span(*namespace)];
+                for l in &self.levels[*chain_start as usize..self.depth] {
+                    if let LevelKind::Resource { ty, .. } = l.kind {
+                        parts.push(self.span(ty));
+                    }
+                }
+                parts
+            }
         }
     }
 
@@ -308,38 +355,29 @@ impl ResourceId {
     /// `Microsoft.Resources/subscriptions`, `Microsoft.Resources/resourceGroups`,
     /// `Microsoft.Management/managementGroups`, and `/` for the tenant.
     pub fn resource_type(&self) -> String {
-        match self.levels.last().map(|l| &l.kind) {
-            None => "/".into(),
-            Some(LevelKind::ManagementGroup { .. }) => "Microsoft.Management/managementGroups".into(),
-            Some(LevelKind::Subscription { .. }) => "Microsoft.Resources/subscriptions".into(),
-            Some(LevelKind::ResourceGroup { .. }) => "Microsoft.Resources/resourceGroups".into(),
-            Some(LevelKind::Resource { namespace, types, .. }) => {
-                let mut t = self.span(*namespace).to_string();
-                for ty in types {
-                    t.push('/');
-                    t.push_str(self.span(*ty));
-                }
-                t
-            }
-        }
+        self.type_parts().join("/")
     }
 
     /// True when the resource type equals `ty` (case-insensitively).
     pub fn is_type(&self, ty: &str) -> bool {
-        self.resource_type().eq_ignore_ascii_case(ty)
+        if self.depth == 0 {
+            return ty == "/";
+        }
+        let parts = self.type_parts();
+        let mut rest = ty.split('/');
+        parts.iter().all(|p| rest.next().is_some_and(|r| r.eq_ignore_ascii_case(p))) && rest.next().is_none()
     }
 
     /// True for `{scope}/providers/...` under another resource (role assignments on a registry).
     pub fn is_extension(&self) -> bool {
-        matches!(self.levels.last().map(|l| &l.kind), Some(LevelKind::Resource { extension: true, .. }))
+        matches!(self.last(), Some(LevelKind::Resource { extension: true, .. }))
     }
 
     /// For an extension resource, the scope it extends (e.g. the registry a role assignment is
     /// on); for anything else, the parent scope.
     pub fn scope(&self) -> Option<ResourceId> {
-        match &self.levels.last()?.kind {
-            // A resource's chain of types started at the level `types.len()` back.
-            LevelKind::Resource { types, .. } => Some(self.truncate(self.levels.len() - types.len())),
+        match self.last()? {
+            LevelKind::Resource { chain_start, .. } => Some(self.truncate(*chain_start as usize)),
             _ => self.parent(),
         }
     }
@@ -363,13 +401,13 @@ fn check_name(value: &str, what: &str) -> Result<(), IdError> {
 
 impl PartialEq for ResourceId {
     fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
+        self.key() == other.key()
     }
 }
 impl Eq for ResourceId {}
 impl Hash for ResourceId {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.key.hash(state)
+        self.key().hash(state)
     }
 }
 impl PartialOrd for ResourceId {
@@ -379,17 +417,17 @@ impl PartialOrd for ResourceId {
 }
 impl Ord for ResourceId {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.key.cmp(&other.key)
+        self.key().cmp(other.key())
     }
 }
 impl fmt::Display for ResourceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(self.as_str())
     }
 }
 impl fmt::Debug for ResourceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ResourceId({:?})", self.text)
+        write!(f, "ResourceId({:?})", self.as_str())
     }
 }
 impl std::str::FromStr for ResourceId {
@@ -400,7 +438,7 @@ impl std::str::FromStr for ResourceId {
 }
 impl serde::Serialize for ResourceId {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.text)
+        s.serialize_str(self.as_str())
     }
 }
 impl<'de> serde::Deserialize<'de> for ResourceId {
@@ -499,6 +537,26 @@ mod tests {
             let e = ResourceId::parse(input).unwrap_err().to_string();
             assert!(e.contains(needle), "{input:?}: {e}");
         }
+    }
+
+    #[test]
+    fn parents_share_text_and_compare_by_content() {
+        let ra = ResourceId::parse(&format!("{REG}/providers/Microsoft.Authorization/roleAssignments/abc")).unwrap();
+        let scope = ra.scope().unwrap();
+        assert_eq!(scope, ResourceId::parse(&REG.to_uppercase()).unwrap());
+        assert_eq!(scope.as_str(), REG);
+        assert_eq!(scope.key(), REG.to_lowercase());
+        assert!(scope.is_type("microsoft.containerregistry/REGISTRIES"));
+        assert!(!scope.is_type("Microsoft.ContainerRegistry"));
+        assert!(!scope.is_type("Microsoft.ContainerRegistry/registries/x"));
+        assert!(ResourceId::tenant().is_type("/"));
+        let mut seen = std::collections::HashSet::new();
+        seen.insert(scope.clone());
+        assert!(seen.contains(&ResourceId::parse(REG).unwrap()));
+        // Non-ASCII names: identity is by lowercase, and a parent's key prefixes its child's.
+        let odd = ResourceId::parse("/subscriptions/s/resourceGroups/ΣΑΣ/providers/Microsoft.X/t/İx").unwrap();
+        assert!(odd.parent().unwrap().contains(&odd));
+        assert_eq!(odd, ResourceId::parse("/subscriptions/S/resourcegroups/σασ/providers/microsoft.x/T/i̇x").unwrap());
     }
 
     #[test]
