@@ -9,6 +9,9 @@ pub mod arm;
 pub mod id;
 pub mod request;
 
+// Where the app runs
+pub mod cloud;
+
 // Reading a tenant
 pub mod executor;
 pub mod inventory;

@@ -4,6 +4,4 @@
 
 mod pages;
 
-use leptos::prelude::*;
-
 pub use pages::App;

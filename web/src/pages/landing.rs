@@ -27,7 +27,9 @@ pub fn Landing() -> impl IntoView {
         <section class="landing">
             <h1>"Which identity can pull images from which registry?"</h1>
             <p>"pullpath reads your Azure tenant from the browser, draws the identity → registry permission graph, explains every edge and turns fixes into reviewed ARM changes."</p>
-            <button class="primary" on:click=explore>"Explore the demo tenant"</button>
+            <div class="actions">
+                <button class="primary" on:click=explore>"Explore the demo tenant"</button>
+            </div>
         </section>
     }
 }

@@ -12,7 +12,6 @@ enum Screen {
     Landing,
     Scanning,
     Inventory(ScanResult),
-    Failed(String),
 }
 
 #[component]
@@ -29,7 +28,6 @@ pub fn App() -> impl IntoView {
                 Screen::Landing => view! { <landing::Landing/> }.into_any(),
                 Screen::Scanning => view! { <p role="status">"Scanning…"</p> }.into_any(),
                 Screen::Inventory(result) => view! { <inventory::InventoryPage result/> }.into_any(),
-                Screen::Failed(msg) => view! { <p role="alert" class="error">{msg}</p> }.into_any(),
             }}
         </main>
     }

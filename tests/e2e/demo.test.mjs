@@ -1,0 +1,29 @@
+// The walking skeleton, end to end: the built app, in real Chromium, reads the demo tenant
+// through the same executor interface as ARM and lists its resources.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveDist } from './support/server.mjs';
+import { launch, collectErrors, screenshot } from './support/browser.mjs';
+import { Landing, Inventory } from './support/pages.mjs';
+
+let server, browser;
+before(async () => { server = await serveDist('dist'); browser = await launch(); });
+after(async () => { await browser?.close(); await server?.close(); });
+
+test('the demo tenant is one click from the landing page and lists its resources', async () => {
+  const page = await browser.newPage();
+  const errors = collectErrors(page);
+  const landing = new Landing(page);
+  await landing.open(server.url);
+  await screenshot(page, 'landing');
+  await landing.exploreDemo.click();
+
+  const inventory = new Inventory(page);
+  await inventory.heading.waitFor();
+  for (const name of ['acrmlprod', 'acrbaseimages', 'acrteamabac', 'mlw-prod', 'cpu-cluster', 'aks-inference', 'id-image-build', 'base-images']) {
+    assert.equal(await inventory.row(name).count(), 1, `${name} is listed once`);
+  }
+  await screenshot(page, 'inventory');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
