@@ -1,6 +1,259 @@
-//! `pullpath plan` (being written).
+//! `pullpath plan SNAPSHOT --fix FINDING_ID|all [--format text|arm|az|bicep|arm-template|terraform] [--out DIR]`:
+//! reads a snapshot, takes the fixes of the chosen findings, and prints the plan — as text
+//! with its effect on the access matrix, or in one of the export formats. Nothing is sent.
+//!
+//! Only argument parsing, file I/O and printing live here; planning is
+//! `pullpath_core::plan`, the formats are `pullpath_core::export`.
 
-pub fn run(_args: &[String]) -> u8 {
-    eprintln!("pullpath plan: not built yet");
-    2
+use std::fmt::Write as _;
+use std::io::Read as _;
+use std::path::PathBuf;
+
+use pullpath_core::access::{self, Level};
+use pullpath_core::export::{self, ExportFile, Format};
+use pullpath_core::intent::Intent;
+use pullpath_core::inventory::Inventory;
+use pullpath_core::plan::{self, Access, Plan, RowChange, Skipped};
+use pullpath_core::sim::DEFAULT_ORIGIN;
+use pullpath_core::snapshot::{self, SnapshotError};
+
+const USAGE: &str = "usage: pullpath plan SNAPSHOT --fix FINDING_ID|all [--format text|arm|az|bicep|arm-template|terraform] [--out DIR]";
+
+/// Why `plan` could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("{0}\n{USAGE}")]
+    Usage(String),
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("{path}: {source}")]
+    Snapshot { path: String, source: SnapshotError },
+    #[error("no finding {wanted:?} in this snapshot; its findings are: {available}")]
+    NoSuchFinding { wanted: String, available: String },
+    #[error("cannot write {path}: {source}")]
+    Write { path: String, source: std::io::Error },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Output {
+    Text,
+    Export(Format),
+}
+
+#[derive(Debug)]
+struct Args {
+    snapshot: String,
+    fix: String,
+    output: Output,
+    out_dir: Option<PathBuf>,
+}
+
+fn parse_args(args: &[String]) -> Result<Args, PlanError> {
+    let (mut snapshot, mut fix, mut output, mut out_dir) = (None, None, Output::Text, None);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| it.next().cloned().ok_or_else(|| PlanError::Usage(format!("{name} needs a value")));
+        match a.as_str() {
+            "--fix" => fix = Some(value("--fix")?),
+            "--format" => {
+                let f = value("--format")?;
+                output = match f.as_str() {
+                    "text" => Output::Text,
+                    other => Output::Export(Format::parse(other).ok_or_else(|| PlanError::Usage(format!("unknown format {other:?}")))?),
+                }
+            }
+            "--out" => out_dir = Some(PathBuf::from(value("--out")?)),
+            flag if flag.starts_with("--") => return Err(PlanError::Usage(format!("unknown option {flag}"))),
+            path if snapshot.is_none() => snapshot = Some(path.to_string()),
+            extra => return Err(PlanError::Usage(format!("unexpected argument {extra:?}: give one snapshot file"))),
+        }
+    }
+    Ok(Args {
+        snapshot: snapshot.ok_or_else(|| PlanError::Usage("missing SNAPSHOT (a file, or - for stdin)".into()))?,
+        fix: fix.ok_or_else(|| PlanError::Usage("missing --fix FINDING_ID (or --fix all)".into()))?,
+        output,
+        out_dir,
+    })
+}
+
+fn read(path: &str) -> Result<String, PlanError> {
+    let err = |source| PlanError::Read { path: path.to_string(), source };
+    if path == "-" {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s).map_err(err)?;
+        return Ok(s);
+    }
+    std::fs::read_to_string(path).map_err(err)
+}
+
+/// Runs the command and returns the exit code: 0 with a plan printed, 2 on unusable input.
+pub fn run(args: &[String]) -> u8 {
+    match run_inner(args) {
+        Ok(out) => {
+            print!("{out}");
+            0
+        }
+        Err(e) => {
+            eprintln!("pullpath plan: {e}");
+            2
+        }
+    }
+}
+
+/// The fixes of the findings named by `wanted` (a finding id, or `all`), in finding order.
+fn chosen_intents(inv: &Inventory, wanted: &str) -> Result<Vec<Intent>, PlanError> {
+    let analysis = access::analyze(inv);
+    let chosen: Vec<Intent> = analysis.findings.iter().filter(|f| wanted == "all" || f.id == wanted).flat_map(|f| f.fixes.iter().cloned()).collect();
+    if wanted != "all" && !analysis.findings.iter().any(|f| f.id == wanted) {
+        let mut ids: Vec<&str> = analysis.findings.iter().map(|f| f.id.as_str()).collect();
+        ids.dedup();
+        return Err(PlanError::NoSuchFinding { wanted: wanted.into(), available: if ids.is_empty() { "none".into() } else { ids.join(", ") } });
+    }
+    Ok(chosen)
+}
+
+fn run_inner(args: &[String]) -> Result<String, PlanError> {
+    let args = parse_args(args)?;
+    let text = read(&args.snapshot)?;
+    let (inv, _diagnostics) = snapshot::parse(&text).map_err(|source| PlanError::Snapshot { path: args.snapshot.clone(), source })?;
+    let intents = chosen_intents(&inv, &args.fix)?;
+    let (plan, skipped) = plan::plan(&inv, &intents);
+    match args.output {
+        Output::Text => Ok(text_report(&plan, &skipped, &plan::access_changes(&inv, &plan))),
+        Output::Export(format) => {
+            let files = export::export(&plan, format, DEFAULT_ORIGIN);
+            match &args.out_dir {
+                Some(dir) => write_files(dir, &files),
+                None => Ok(concat(&files, format)),
+            }
+        }
+    }
+}
+
+/// One file as is; several (Bicep) each under a header line naming it.
+fn concat(files: &[ExportFile], format: Format) -> String {
+    if let [one] = files {
+        return one.text.clone();
+    }
+    let comment = if format == Format::Terraform || format == Format::Az { "#" } else { "//" };
+    files.iter().map(|f| format!("{comment} ==> {} <==\n{}\n", f.path, f.text)).collect()
+}
+
+fn write_files(dir: &std::path::Path, files: &[ExportFile]) -> Result<String, PlanError> {
+    fn err(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> PlanError {
+        let path = path.display().to_string();
+        move |source| PlanError::Write { path, source }
+    }
+    std::fs::create_dir_all(dir).map_err(err(dir))?;
+    let mut out = String::new();
+    for f in files {
+        let path = dir.join(&f.path);
+        std::fs::write(&path, &f.text).map_err(err(&path))?;
+        let _ = writeln!(out, "wrote {}", path.display());
+    }
+    Ok(out)
+}
+
+fn level(l: Level) -> &'static str {
+    match l {
+        Level::Yes => "yes",
+        Level::Partial => "partial",
+        Level::No => "no",
+    }
+}
+
+fn access(a: Option<Access>) -> String {
+    match a {
+        Some(a) => format!("pull {}, push {}", level(a.pull), level(a.push)),
+        None => "no row".into(),
+    }
+}
+
+fn text_report(plan: &Plan, skipped: &[Skipped], changes: &[RowChange]) -> String {
+    let mut out = String::new();
+    let n = plan.operations.len();
+    let _ = writeln!(out, "Plan: {n} operation(s). Nothing has been sent.");
+    for (i, op) in plan.operations.iter().enumerate() {
+        let _ = writeln!(out, "\n{}. {}", i + 1, op.summary);
+        let _ = writeln!(out, "   {} {}", op.request.method.as_str(), op.request.url(DEFAULT_ORIGIN));
+        if let Some(body) = &op.request.body {
+            let _ = writeln!(out, "   body: {}", serde_json::to_string(body).unwrap_or_default());
+        }
+        let _ = writeln!(out, "   requires: {}", op.precondition.describe());
+        let _ = writeln!(out, "   result:   {}", op.effect.describe());
+        let _ = writeln!(out, "   undo:     {} {}", op.inverse.method.as_str(), op.inverse.url(DEFAULT_ORIGIN));
+        if !op.depends_on.is_empty() {
+            let deps: Vec<String> = op.depends_on.iter().map(|d| (d + 1).to_string()).collect();
+            let _ = writeln!(out, "   after:    {}", deps.join(", "));
+        }
+    }
+    if !skipped.is_empty() {
+        let _ = writeln!(out, "\nNot planned:");
+        for s in skipped {
+            let _ = writeln!(out, "  - {}", s.reason);
+        }
+    }
+    let _ = writeln!(out, "\nAccess changes:");
+    if changes.is_empty() {
+        let _ = writeln!(out, "  none");
+    }
+    for c in changes {
+        let _ = writeln!(out, "  {} on {}: {} -> {}", c.identity, c.registry.name(), access(c.before), access(c.after));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The demo tenant as a snapshot file; one per test, since tests run in parallel.
+    fn demo_snapshot(test: &str) -> PathBuf {
+        let sim = pullpath_core::sim::Sim::demo();
+        let doc = serde_json::json!({"resources": sim.tenant_resources().cloned().collect::<Vec<_>>()});
+        let path = std::env::temp_dir().join(format!("pullpath-plan-{test}-{}.json", std::process::id()));
+        std::fs::write(&path, doc.to_string()).unwrap();
+        path
+    }
+
+    fn run_args(args: &[&str]) -> Result<String, PlanError> {
+        run_inner(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn plan_all_as_arm_lists_exact_requests() {
+        let snap = demo_snapshot("plan_all_as_arm_lists_exact_requests");
+        let out = run_args(&[snap.to_str().unwrap(), "--fix", "all", "--format", "arm"]).unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let ops = doc["operations"].as_array().unwrap();
+        assert!(!ops.is_empty(), "the demo tenant has fixable findings");
+        for op in ops {
+            assert!(op["url"].as_str().unwrap().starts_with("https://management.azure.com/"));
+            assert!(["PUT", "PATCH", "DELETE"].contains(&op["method"].as_str().unwrap()));
+            if op["url"].as_str().unwrap().contains("/roleAssignments/") && op["method"] == "PUT" {
+                assert!(op["body"]["properties"]["principalType"].is_string(), "{op}");
+            }
+        }
+    }
+
+    #[test]
+    fn text_plan_shows_access_changes_and_unknown_finding_is_an_error() {
+        let snap = demo_snapshot("text_plan_shows_access_changes_and_unknown_finding_is_an_error");
+        let out = run_args(&[snap.to_str().unwrap(), "--fix", "all"]).unwrap();
+        assert!(out.starts_with("Plan: "), "{out}");
+        assert!(out.contains("\nAccess changes:\n"));
+        let err = run_args(&[snap.to_str().unwrap(), "--fix", "no-such-finding"]).unwrap_err();
+        assert!(matches!(err, PlanError::NoSuchFinding { .. }), "{err}");
+        let err = run_args(&[snap.to_str().unwrap()]).unwrap_err();
+        assert!(err.to_string().contains("missing --fix"), "{err}");
+    }
+
+    #[test]
+    fn every_format_renders() {
+        let snap = demo_snapshot("every_format_renders");
+        for f in Format::ALL {
+            let out = run_args(&[snap.to_str().unwrap(), "--fix", "all", "--format", f.as_str()]).unwrap();
+            assert!(!out.trim().is_empty(), "{}", f.as_str());
+        }
+    }
 }

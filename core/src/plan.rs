@@ -192,7 +192,15 @@ pub fn plan(inventory: &Inventory, intents: &[Intent]) -> (Plan, Vec<Skipped>) {
                 apply_state(&mut state, &op.effect);
                 ops.push(op);
             }
-            Err(reason) => skipped.push(Skipped { intent: intent.clone(), reason }),
+            Err(reason) => {
+                // Two findings often share a fix (an enabled admin user is two findings): say
+                // the second is covered, not that it is already true.
+                let reason = match operation(inventory, intent) {
+                    Ok(op) => format!("already planned: {}", op.summary),
+                    Err(_) => reason,
+                };
+                skipped.push(Skipped { intent: intent.clone(), reason })
+            }
         }
     }
     (order(ops, inventory), skipped)
@@ -472,5 +480,153 @@ pub fn apply_state(inv: &mut Inventory, state: &State) {
                 });
             }
         }
+    }
+}
+
+/// One access-matrix row a plan changes: who, which registry, pull/push before and after
+/// (`None` when the row does not exist on that side).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RowChange {
+    pub principal_id: String,
+    pub identity: String,
+    pub registry: ResourceId,
+    pub before: Option<Access>,
+    pub after: Option<Access>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Access {
+    pub pull: crate::access::Level,
+    pub push: crate::access::Level,
+}
+
+/// The access-matrix rows whose pull or push changes when `plan` takes effect on `inventory`,
+/// computed by the same analysis the matrix uses, before anything is sent.
+pub fn access_changes(inventory: &Inventory, plan: &Plan) -> Vec<RowChange> {
+    use std::collections::BTreeMap;
+    let rows = |inv: &Inventory| -> BTreeMap<(String, ResourceId), (String, Access)> {
+        crate::access::analyze(inv).access.into_iter().map(|r| ((r.principal_id.to_ascii_lowercase(), r.registry.clone()), (r.identity.clone(), Access { pull: r.pull, push: r.push }))).collect()
+    };
+    let before = rows(inventory);
+    let after = rows(&apply_to_inventory(inventory, plan));
+    let keys: BTreeSet<&(String, ResourceId)> = before.keys().chain(after.keys()).collect();
+    keys.into_iter()
+        .filter_map(|k| {
+            let b = before.get(k);
+            let a = after.get(k);
+            (b.map(|x| x.1) != a.map(|x| x.1)).then(|| RowChange {
+                principal_id: k.0.clone(),
+                identity: a.or(b).map(|x| x.0.clone()).unwrap_or_default(),
+                registry: k.1.clone(),
+                before: b.map(|x| x.1),
+                after: a.map(|x| x.1),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::Level;
+    use crate::sim::Sim;
+
+    const SUB: &str = "/subscriptions/11111111-1111-1111-1111-111111111111";
+
+    fn id(s: &str) -> ResourceId {
+        ResourceId::parse(&format!("{SUB}{s}")).unwrap()
+    }
+
+    fn demo() -> Inventory {
+        Inventory::from_resources(Sim::demo().tenant_resources().cloned()).0
+    }
+
+    fn acr() -> ResourceId {
+        id("/resourceGroups/rg-ml-prod/providers/Microsoft.ContainerRegistry/registries/acrmlprod")
+    }
+
+    fn grant(principal: &str, scope: ResourceId) -> Intent {
+        Intent::GrantRole { principal_id: principal.into(), principal_type: PrincipalType::ServicePrincipal, role: RoleRef::acr_pull(), scope }
+    }
+
+    #[test]
+    fn role_assignment_names_are_stable_and_ignore_case() {
+        let a = role_assignment_name(&acr(), "AAAAAAAA-0000-0000-0000-000000000005", "7F951DDA-4ED3-4680-A7CA-43FE172D538D");
+        let b = role_assignment_name(&ResourceId::parse(&acr().as_str().to_lowercase()).unwrap(), "aaaaaaaa-0000-0000-0000-000000000005", "7f951dda-4ed3-4680-a7ca-43fe172d538d");
+        assert_eq!(a, b);
+        // Pinned: changing the naming would make re-applying an old plan create duplicates.
+        assert_eq!(a, "d41ce8fd-0797-5571-bb5d-b55b98f2400e");
+        assert_ne!(a, role_assignment_name(&acr(), "aaaaaaaa-0000-0000-0000-000000000006", "7f951dda-4ed3-4680-a7ca-43fe172d538d"));
+    }
+
+    #[test]
+    fn grants_always_send_principal_type_and_undo_by_name() {
+        let (plan, skipped) = plan(&demo(), &[grant("aaaaaaaa-0000-0000-0000-000000000005", acr())]);
+        assert!(skipped.is_empty());
+        let op = &plan.operations[0];
+        assert_eq!(op.request.body.as_ref().unwrap()["properties"]["principalType"], "ServicePrincipal");
+        assert_eq!(op.inverse.method, crate::request::Method::Delete);
+        assert_eq!(op.inverse.path, op.request.path);
+    }
+
+    #[test]
+    fn intents_already_true_or_unknown_are_skipped_with_a_reason() {
+        let inv = demo();
+        let (plan, skipped) = plan(
+            &inv,
+            &[
+                // cpu-cluster already holds AcrPull on acrmlprod.
+                grant("aaaaaaaa-0000-0000-0000-000000000002", acr()),
+                Intent::SetAdminUser { registry: id("/resourceGroups/rg-shared-images/providers/Microsoft.ContainerRegistry/registries/acrbaseimages"), enabled: false },
+                Intent::RevokeRoleAssignment { assignment: id("/providers/Microsoft.Authorization/roleAssignments/00000000-0000-0000-0000-00000000dead") },
+                grant("", acr()),
+                grant("aaaaaaaa-0000-0000-0000-000000000005", acr()),
+                grant("aaaaaaaa-0000-0000-0000-000000000005", acr()),
+            ],
+        );
+        assert_eq!(plan.operations.len(), 1);
+        let reasons: Vec<&str> = skipped.iter().map(|s| s.reason.as_str()).collect();
+        assert!(reasons[0].contains("already holds AcrPull"), "{reasons:?}");
+        assert!(reasons[1].contains("already disabled"), "{reasons:?}");
+        assert!(reasons[2].contains("not in the inventory"), "{reasons:?}");
+        assert!(reasons[3].contains("not known yet"), "{reasons:?}");
+        assert!(reasons[4].starts_with("already planned: Grant AcrPull"), "{reasons:?}");
+    }
+
+    #[test]
+    fn identity_changes_come_first_and_grants_to_them_wait() {
+        let uai = id("/resourceGroups/rg-ml-prod/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-image-build");
+        let compute = id("/resourceGroups/rg-ml-prod/providers/Microsoft.MachineLearningServices/workspaces/mlw-prod/computes/legacy-cluster");
+        let (plan, _) = plan(
+            &demo(),
+            &[
+                grant("aaaaaaaa-0000-0000-0000-000000000003", acr()),
+                Intent::AssignComputeUserIdentity { compute: compute.clone(), identity: uai },
+                Intent::EnableComputeSystemIdentity { compute },
+            ],
+        );
+        let kinds: Vec<&str> = plan.operations.iter().map(|o| o.summary.split(' ').next().unwrap()).collect();
+        assert_eq!(kinds, ["Attach", "Enable", "Grant"]);
+        assert_eq!(plan.operations[1].depends_on, [0], "same compute: in order");
+        assert_eq!(plan.operations[2].depends_on, [0], "grant to the attached identity waits for it");
+        // The second compute change builds on the first.
+        assert_eq!(plan.operations[1].precondition, plan.operations[0].effect);
+        let body = plan.operations[1].request.body.as_ref().unwrap();
+        assert_eq!(body["identity"]["type"], "SystemAssigned,UserAssigned");
+    }
+
+    #[test]
+    fn applying_to_the_inventory_changes_the_access_matrix() {
+        let inv = demo();
+        let (plan, _) = plan(&inv, &[grant("aaaaaaaa-0000-0000-0000-000000000005", acr())]);
+        let after = apply_to_inventory(&inv, &plan);
+        assert_eq!(after.role_assignments.len(), inv.role_assignments.len() + 1);
+        let changes = access_changes(&inv, &plan);
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(changes[0].registry, acr());
+        assert_eq!(changes[0].before.map(|a| a.pull), Some(Level::No));
+        assert_eq!(changes[0].after.map(|a| a.pull), Some(Level::Yes));
     }
 }
