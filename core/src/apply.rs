@@ -765,3 +765,91 @@ pub fn drive(apply: &mut Apply, mut now: u64, max_rounds: usize, mut serve: impl
     }
     apply.is_done().then_some(now)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::intent::{Intent, RoleRef};
+    use crate::inventory::Inventory;
+    use crate::sim::faults::{Fault, FaultRule, Faults};
+    use crate::sim::Sim;
+    use crate::ResourceId;
+
+    const ACR: &str = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-ml-prod/providers/Microsoft.ContainerRegistry/registries/acrmlprod";
+
+    fn demo_plan(intents: &[Intent]) -> Plan {
+        let inv = Inventory::from_resources(Sim::demo().tenant_resources().cloned()).0;
+        crate::plan::plan(&inv, intents).0
+    }
+
+    fn grant(principal: &str) -> Intent {
+        Intent::GrantRole {
+            principal_id: principal.into(),
+            principal_type: crate::arm::PrincipalType::ServicePrincipal,
+            role: RoleRef::acr_pull(),
+            scope: ResourceId::parse(ACR).unwrap(),
+        }
+    }
+
+    fn writes(a: &Apply) -> Vec<&JournalEntry> {
+        a.journal().iter().filter(|e| e.purpose == Purpose::Write).collect()
+    }
+
+    #[test]
+    fn retry_after_is_honoured_to_the_millisecond_and_missing_means_backoff() {
+        for (header, expect_wait) in [(Some("7"), Some(7_000)), (None, None), (Some(""), None), (Some("Wed, 21 Oct 2015 07:28:00 GMT"), None)] {
+            let mut sim = Sim::demo();
+            let mut faults = Faults::new(vec![FaultRule::new(Some(Method::Put), None, Fault::TooManyRequests { retry_after: header.map(str::to_string) }, 1)]);
+            let mut a = Apply::new(demo_plan(&[grant("aaaaaaaa-0000-0000-0000-000000000005")]), ApplyConfig::default());
+            drive(&mut a, 0, 1000, |r| faults.serve(&mut sim, r)).unwrap();
+            assert_eq!(a.outcome(), Some(&Outcome::Applied), "{header:?}");
+            let w = writes(&a);
+            assert_eq!(w.len(), 2, "{header:?}");
+            let waited = w[1].sent_at - w[0].answered_at.unwrap();
+            match expect_wait {
+                Some(ms) => assert_eq!(waited, ms, "{header:?}"),
+                // Backoff after the first failure: base * 2, jittered into [base, 2 * base].
+                None => assert!((1_000..=2_000).contains(&waited), "{header:?}: waited {waited}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_status_url_off_the_arm_origin_is_not_followed() {
+        let mut sim = Sim::demo();
+        sim.origin = "https://attacker.example".into();
+        let intent = Intent::SetAdminUser { registry: ResourceId::parse(ACR).unwrap(), enabled: false };
+        let mut a = Apply::new(demo_plan(&[intent]), ApplyConfig::default());
+        drive(&mut a, 0, 1000, |r| Ok(sim.handle(r))).unwrap();
+        assert!(matches!(a.outcome(), Some(Outcome::RolledBack { reason, .. }) if reason.contains("outside https://management.azure.com")), "{:?}", a.outcome());
+        assert!(a.journal().iter().all(|e| !e.path_and_query.contains("operationStatuses")), "a poll was sent");
+    }
+
+    #[test]
+    fn parallelism_is_limited() {
+        let intents: Vec<Intent> = ["5", "6", "7"].iter().map(|n| grant(&format!("aaaaaaaa-0000-0000-0000-00000000000{n}"))).collect();
+        for (limit, rounds) in [(1, 3), (3, 1)] {
+            let mut sim = Sim::demo();
+            let mut a = Apply::new(demo_plan(&intents), ApplyConfig { max_parallel: limit, ..ApplyConfig::default() });
+            drive(&mut a, 0, 1000, |r| Ok(sim.handle(r))).unwrap();
+            assert_eq!(a.outcome(), Some(&Outcome::Applied));
+            // Each round of the driver is one request id range; count distinct rounds that wrote.
+            let mut ids: Vec<RequestId> = writes(&a).iter().map(|e| e.request_id).collect();
+            ids.sort();
+            let batches = ids.windows(2).filter(|w| w[1] != w[0] + 1).count() + 1;
+            assert_eq!(batches, rounds, "limit {limit}");
+        }
+    }
+
+    #[test]
+    fn the_report_serialises_with_journal_and_statuses() {
+        let mut sim = Sim::demo();
+        let mut a = Apply::new(demo_plan(&[grant("aaaaaaaa-0000-0000-0000-000000000005")]), ApplyConfig::default());
+        drive(&mut a, 0, 1000, |r| Ok(sim.handle(r))).unwrap();
+        let v = serde_json::to_value(a.report()).unwrap();
+        assert_eq!(v["outcome"]["outcome"], "applied");
+        assert_eq!(v["operations"][0]["status"], "done");
+        let purposes: Vec<&str> = v["journal"].as_array().unwrap().iter().map(|e| e["purpose"].as_str().unwrap()).collect();
+        assert_eq!(purposes, ["precheck", "write", "verify"]);
+    }
+}
