@@ -1,0 +1,372 @@
+//! The emulator over real HTTP on 127.0.0.1: tokens, CORS, paging, Resource Graph,
+//! throttling, faults, long-running operations, and the core scan driven through it. Tokens
+//! are signed with a test-only key committed in `tests/keys` (never used anywhere else).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+use pullpath_core::id::ResourceId;
+use pullpath_core::request::{self, Method, Request, ResourceKind, Response};
+use pullpath_core::scan::{ScanConfig, Start, Strategy};
+use pullpath_core::sim::Sim;
+use pullpath_emulator::driver::{run_scan, send};
+use pullpath_emulator::{start, Config, Running};
+use serde_json::{json, Value};
+
+const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys");
+const ISSUER: &str = "http://127.0.0.1/pullpath-test-issuer";
+const AUDIENCE: &str = "https://management.azure.com/";
+const SUB: &str = "11111111-1111-1111-1111-111111111111";
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+fn sign(key_file: &str, kid: &str, claims: Value) -> String {
+    let pem = std::fs::read(format!("{KEYS}/{key_file}")).unwrap();
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some(kid.into());
+    encode(&header, &claims, &EncodingKey::from_rsa_pem(&pem).unwrap()).unwrap()
+}
+
+fn good_claims() -> Value {
+    json!({"iss": ISSUER, "aud": AUDIENCE, "oid": "cccccccc-0000-0000-0000-000000000001", "exp": now() + 3600, "iat": now()})
+}
+
+fn token() -> String {
+    sign("test-rsa.pem", "pullpath-test-1", good_claims())
+}
+
+fn config() -> Config {
+    let mut c = Config::for_tests();
+    c.jwks_file = Some(format!("{KEYS}/jwks.json"));
+    c.issuer = Some(ISSUER.into());
+    c
+}
+
+async fn server(c: Config) -> Running {
+    start(c).await.expect("the emulator starts")
+}
+
+async fn call(r: &Running, req: &Request) -> Response {
+    send(&reqwest::Client::new(), &r.base_url, &token(), req).await.expect("an HTTP answer")
+}
+
+fn body(r: &Response) -> Value {
+    serde_json::from_str(&r.body).unwrap_or(Value::Null)
+}
+
+fn registries() -> Request {
+    request::list_in_subscription(&ResourceId::subscription(SUB).unwrap(), ResourceKind::Registry)
+}
+
+#[tokio::test]
+async fn tokens_are_checked_with_arm_401_bodies() {
+    let r = server(config()).await;
+    let url = registries().url(&r.base_url);
+    let client = reqwest::Client::new();
+    let expired = {
+        let mut c = good_claims();
+        c["exp"] = json!(now() - 3600);
+        sign("test-rsa.pem", "pullpath-test-1", c)
+    };
+    let wrong_aud = {
+        let mut c = good_claims();
+        c["aud"] = json!("https://graph.microsoft.com/");
+        sign("test-rsa.pem", "pullpath-test-1", c)
+    };
+    let wrong_iss = {
+        let mut c = good_claims();
+        c["iss"] = json!("https://sts.windows.net/someone-else/");
+        sign("test-rsa.pem", "pullpath-test-1", c)
+    };
+    let cases: Vec<(&str, Option<String>, u16, &str)> = vec![
+        ("no header", None, 401, "AuthenticationFailed"),
+        ("not bearer", Some("Basic dXNlcjpwYXNz".into()), 401, "AuthenticationFailedInvalidHeader"),
+        ("not a jwt", Some("Bearer nonsense".into()), 401, "InvalidAuthenticationToken"),
+        ("other key, same kid", Some(format!("Bearer {}", sign("other-rsa.pem", "pullpath-test-1", good_claims()))), 401, "InvalidAuthenticationToken"),
+        ("unknown kid", Some(format!("Bearer {}", sign("other-rsa.pem", "someone-else", good_claims()))), 401, "InvalidAuthenticationToken"),
+        ("expired", Some(format!("Bearer {expired}")), 401, "ExpiredAuthenticationToken"),
+        ("wrong audience", Some(format!("Bearer {wrong_aud}")), 401, "InvalidAuthenticationTokenAudience"),
+        ("wrong issuer", Some(format!("Bearer {wrong_iss}")), 401, "InvalidAuthenticationTokenTenant"),
+        ("valid", Some(format!("Bearer {}", token())), 200, ""),
+    ];
+    for (name, header, status, code) in cases {
+        let mut req = client.get(&url);
+        if let Some(h) = header {
+            req = req.header("authorization", h);
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), status, "{name}");
+        if status == 401 {
+            assert!(resp.headers().get("www-authenticate").is_some(), "{name}: ARM sends a Bearer challenge");
+            let b: Value = resp.json_text().await;
+            assert_eq!(b["error"]["code"], code, "{name}: {b}");
+            assert!(!b["error"]["message"].as_str().unwrap_or_default().is_empty(), "{name}");
+        }
+    }
+}
+
+/// reqwest is built without its `json` feature; parse the text.
+trait JsonText {
+    async fn json_text(self) -> Value;
+}
+impl JsonText for reqwest::Response {
+    async fn json_text(self) -> Value {
+        serde_json::from_str(&self.text().await.unwrap()).unwrap()
+    }
+}
+
+#[tokio::test]
+async fn jwks_is_fetched_from_a_url() {
+    // A stand-in OIDC server serving the JWKS on 127.0.0.1.
+    let jwks = std::fs::read_to_string(format!("{KEYS}/jwks.json")).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().route("/jwks", axum::routing::get(move || async move { jwks }));
+    let oidc = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let mut c = config();
+    c.jwks_file = None;
+    c.jwks_url = Some(format!("http://{addr}/jwks"));
+    let r = server(c).await;
+    assert_eq!(call(&r, &registries()).await.status, 200);
+    oidc.abort();
+
+    let mut c = config();
+    c.jwks_file = None;
+    c.jwks_url = Some(format!("http://{addr}/jwks"));
+    let err = start(c).await.err().expect("no OIDC server any more").to_string();
+    assert!(err.contains("could not fetch the JWKS"), "{err}");
+    let mut c = Config::for_tests();
+    c.issuer = None;
+    assert!(start(c).await.err().unwrap().to_string().contains("--insecure-accept-any-token"), "no token check is never the default");
+}
+
+#[tokio::test]
+async fn cors_like_arm() {
+    let r = server(config()).await;
+    let client = reqwest::Client::new();
+    let url = registries().url(&r.base_url);
+    let pre = client
+        .request(reqwest::Method::OPTIONS, &url)
+        .header("origin", "http://127.0.0.1:8080")
+        .header("access-control-request-method", "GET")
+        .header("access-control-request-headers", "authorization,x-ms-client-request-id")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pre.status().as_u16(), 200, "preflight needs no token");
+    let h = pre.headers();
+    assert_eq!(h["access-control-allow-origin"], "http://127.0.0.1:8080");
+    assert_eq!(h["access-control-allow-headers"], "authorization,x-ms-client-request-id");
+    assert!(h["access-control-allow-methods"].to_str().unwrap().contains("PATCH"));
+    let get = client.get(&url).header("origin", "http://127.0.0.1:8080").header("authorization", format!("Bearer {}", token())).send().await.unwrap();
+    let exposed = get.headers()["access-control-expose-headers"].to_str().unwrap().to_ascii_lowercase();
+    for h in ["x-ms-request-id", "x-ms-ratelimit-remaining-subscription-reads", "retry-after", "azure-asyncoperation", "location"] {
+        assert!(exposed.contains(h), "{h} exposed");
+    }
+    assert_eq!(get.headers()["access-control-allow-origin"], "http://127.0.0.1:8080");
+}
+
+#[tokio::test]
+async fn paging_links_point_at_the_emulator_and_errors_are_arm_shaped() {
+    let mut c = config();
+    c.page_size = 1;
+    let r = server(c).await;
+    let first = call(&r, &registries()).await;
+    let next = body(&first)["nextLink"].as_str().unwrap().to_string();
+    assert!(next.starts_with(&format!("{}/subscriptions/{SUB}/", r.base_url)), "{next}");
+    let page2 = reqwest::Client::new().get(&next).header("authorization", format!("Bearer {}", token())).send().await.unwrap();
+    assert_eq!(page2.status().as_u16(), 200);
+    let mut no_version = registries();
+    no_version.query.clear();
+    let resp = call(&r, &no_version).await;
+    assert_eq!((resp.status, body(&resp)["error"]["code"].as_str()), (400, Some("MissingApiVersionParameter")));
+    assert!(resp.header("x-ms-request-id").is_some());
+}
+
+#[tokio::test]
+async fn forbidden_scope_is_403_authorization_failed() {
+    let mut c = config();
+    c.forbidden = vec![format!("/subscriptions/{SUB}/resourceGroups/rg-ml-prod")];
+    let r = server(c).await;
+    let ws = ResourceId::parse(&format!("/subscriptions/{SUB}/resourceGroups/rg-ml-prod/providers/Microsoft.MachineLearningServices/workspaces/mlw-prod")).unwrap();
+    let resp = call(&r, &request::list_children(&ws, ResourceKind::Compute)).await;
+    assert_eq!(resp.status, 403);
+    assert_eq!(body(&resp)["error"]["code"], "AuthorizationFailed");
+}
+
+#[tokio::test]
+async fn read_bucket_throttles_with_retry_after() {
+    let mut c = config();
+    c.read_bucket = 3;
+    c.read_refill = 1;
+    let r = server(c).await;
+    let mut remaining = Vec::new();
+    for _ in 0..3 {
+        let resp = call(&r, &registries()).await;
+        assert_eq!(resp.status, 200);
+        remaining.push(resp.header("x-ms-ratelimit-remaining-subscription-reads").unwrap().to_string());
+    }
+    assert_eq!(remaining, ["2", "1", "0"]);
+    let throttled = call(&r, &registries()).await;
+    assert_eq!(throttled.status, 429);
+    assert_eq!(body(&throttled)["error"]["code"], "SubscriptionRequestsThrottled");
+    assert_eq!(throttled.header("retry-after"), Some("1"));
+    assert!(r.log().iter().any(|e| e.status == 429 && e.note == "throttled"), "every request is logged");
+}
+
+#[tokio::test]
+async fn resource_graph_answers_with_quota_headers() {
+    let r = server(config()).await;
+    let q = pullpath_core::arm::QueryRequest {
+        subscriptions: vec![SUB.into()],
+        management_groups: vec![],
+        query: "resources | where type =~ 'microsoft.containerregistry/registries' | project id, type".into(),
+        options: Some(pullpath_core::arm::QueryRequestOptions { top: Some(2), skip: None, skip_token: None, result_format: Some("objectArray".into()) }),
+    };
+    let resp = call(&r, &request::resource_graph(&q)).await;
+    assert_eq!(resp.status, 200, "{}", resp.body);
+    let b = body(&resp);
+    assert_eq!((b["totalRecords"].as_u64(), b["count"].as_u64()), (Some(3), Some(2)));
+    assert!(b["$skipToken"].is_string());
+    assert_eq!(resp.header("x-ms-user-quota-remaining"), Some("14"));
+    assert_eq!(resp.header("x-ms-user-quota-resets-after"), Some("00:00:05"));
+}
+
+#[tokio::test]
+async fn faults_from_the_flag_503_then_reset_then_success() {
+    let mut c = config();
+    c.faults = Some(
+        json!([
+            {"method": "GET", "pathContains": "registries", "fault": {"kind": "serverError", "status": 503}, "times": 1},
+            {"method": "GET", "pathContains": "registries", "fault": {"kind": "reset"}, "times": 1, "skip": 1}
+        ])
+        .to_string(),
+    );
+    let r = server(c).await;
+    assert_eq!(call(&r, &registries()).await.status, 503);
+    let reset = send(&reqwest::Client::new(), &r.base_url, &token(), &registries()).await;
+    assert!(reset.is_err(), "the connection is dropped: {reset:?}");
+    assert_eq!(call(&r, &registries()).await.status, 200);
+}
+
+#[tokio::test]
+async fn long_running_operation_is_polled_through_azure_async_operation() {
+    let r = server(config()).await;
+    let acr = ResourceId::parse(&format!("/subscriptions/{SUB}/resourceGroups/rg-ml-prod/providers/Microsoft.ContainerRegistry/registries/acrmlprod")).unwrap();
+    let patch = request::patch_registry(&acr, &pullpath_core::arm::RegistryUpdate { properties: Some(pullpath_core::arm::RegistryUpdateProperties { admin_user_enabled: Some(false), anonymous_pull_enabled: None }) });
+    let started = call(&r, &patch).await;
+    assert!(matches!(started.status, 200 | 201 | 202), "{} {}", started.status, started.body);
+    let monitor = started.header("azure-asyncoperation").expect("an Azure-AsyncOperation monitor").to_string();
+    assert!(monitor.starts_with(&r.base_url), "{monitor}");
+    let mut status = String::new();
+    for _ in 0..5 {
+        let poll = reqwest::Client::new().get(&monitor).header("authorization", format!("Bearer {}", token())).send().await.unwrap();
+        status = poll.json_text().await["status"].as_str().unwrap_or_default().to_string();
+        if status != "InProgress" {
+            break;
+        }
+    }
+    assert_eq!(status, "Succeeded");
+    let after = call(&r, &request::get(&acr).unwrap()).await;
+    assert_eq!(body(&after)["properties"]["adminUserEnabled"], false);
+}
+
+#[tokio::test]
+async fn scan_over_http_matches_the_in_memory_scan() {
+    for strategy in [Strategy::ResourceGraph, Strategy::PerProvider] {
+        let mut c = config();
+        c.scenario = "small".into();
+        c.seed = 4;
+        c.page_size = 5;
+        let r = server(c).await;
+        let mut sc = ScanConfig::new(&r.base_url, Start::AllSubscriptions);
+        sc.strategy = strategy;
+        sc.graph_page_size = 10;
+        let report = run_scan(&r.base_url, &token(), sc).await.unwrap();
+        let inv = &report.result.inventory;
+        let sim = Sim::generated(&pullpath_core::sim::generate::TenantSpec::small(4));
+        let count = |ty: &str| sim.resources().filter(|v| v["type"] == ty).count();
+        assert_eq!(inv.registries.len(), count("Microsoft.ContainerRegistry/registries"), "{strategy:?}");
+        assert_eq!(inv.identities.len(), count("Microsoft.ManagedIdentity/userAssignedIdentities"));
+        assert_eq!(inv.computes.len(), count("Microsoft.MachineLearningServices/workspaces/computes"));
+        assert_eq!(inv.connections.len(), count("Microsoft.MachineLearningServices/workspaces/connections"));
+        assert_eq!(inv.role_assignments.len(), count("Microsoft.Authorization/roleAssignments"));
+        assert!(report.result.skipped.is_empty(), "{:?}", report.result.skipped);
+        assert_eq!(report.by_status.get(&429), None, "no throttling under ARM's limits");
+        assert!(report.max_in_flight <= 8);
+        assert_eq!(r.log().len(), report.requests);
+    }
+}
+
+#[tokio::test]
+async fn scan_survives_faults_and_tight_buckets_over_http() {
+    let mut c = config();
+    c.scenario = "small".into();
+    c.page_size = 3;
+    c.read_bucket = 12;
+    c.read_refill = 25;
+    c.faults = Some(
+        json!([
+            {"method": "GET", "pathContains": "userAssignedIdentities", "fault": {"kind": "tooManyRequests", "retryAfter": "1"}, "times": 1},
+            {"method": "GET", "pathContains": "managedClusters", "fault": {"kind": "serverError", "status": 500}, "times": 2},
+            {"method": "GET", "pathContains": "/computes", "fault": {"kind": "reset"}, "times": 1}
+        ])
+        .to_string(),
+    );
+    let r = server(c).await;
+    let mut sc = ScanConfig::new(&r.base_url, Start::AllSubscriptions);
+    sc.strategy = Strategy::PerProvider;
+    sc.read_reserve = 2;
+    let report = run_scan(&r.base_url, &token(), sc).await.unwrap();
+    assert!(report.result.skipped.is_empty(), "{:?}", report.result.skipped);
+    assert_eq!(report.result.inventory.identities.len(), 10);
+    assert_eq!(report.result.inventory.managed_clusters.len(), 1);
+    assert!(report.progress.retries >= 4, "{:?}", report.progress);
+    assert_eq!(report.by_status.get(&429).copied().unwrap_or(0), 1, "only the injected 429: the scan holds back before the bucket runs dry");
+}
+
+#[tokio::test]
+async fn responses_match_the_official_specs() {
+    let spec = pullpath_contract_tests::Spec::shared();
+    let mut c = config();
+    c.scenario = "small".into();
+    c.seed = 9;
+    let r = server(c).await;
+    let sub = ResourceId::subscription(&r.with_sim(|s| s.subscriptions()[0].clone())).unwrap();
+    let mut requests = vec![request::list_role_definitions(&sub)];
+    for kind in [ResourceKind::Registry, ResourceKind::Workspace, ResourceKind::ManagedCluster, ResourceKind::UserAssignedIdentity, ResourceKind::RoleAssignment] {
+        requests.push(request::list_in_subscription(&sub, kind));
+    }
+    let ws: Vec<ResourceId> = r.with_sim(|s| s.resources().filter(|v| v["type"] == "Microsoft.MachineLearningServices/workspaces").filter_map(|v| ResourceId::parse(v["id"].as_str()?).ok()).collect());
+    for w in &ws {
+        requests.push(request::list_children(w, ResourceKind::Compute));
+        requests.push(request::list_children(w, ResourceKind::Connection));
+        requests.push(request::get(w).unwrap());
+    }
+    requests.push(request::resource_graph(&pullpath_core::arm::QueryRequest {
+        subscriptions: vec![sub.name().into()],
+        management_groups: vec![],
+        query: "resources | where type =~ 'microsoft.containerregistry/registries'".into(),
+        options: Some(pullpath_core::arm::QueryRequestOptions { top: Some(5), skip: None, skip_token: None, result_format: Some("objectArray".into()) }),
+    }));
+    let mut problems = Vec::new();
+    for req in &requests {
+        let resp = call(&r, req).await;
+        assert_eq!(resp.status, 200, "{} {}", req.path, resp.body);
+        if let Err(p) = spec.validate_response(req, resp.status, Some(&body(&resp))) {
+            problems.push(format!("{} {}: {p:?}", req.method.as_str(), req.path));
+        }
+    }
+    // Error bodies: ARM's CloudError shape, as every operation's `default` response declares.
+    let missing = Request { method: Method::Get, path: format!("{}/resourceGroups/nope/providers/Microsoft.ContainerRegistry/registries/nope", sub), query: vec![("api-version".into(), "2025-04-01".into())], body: None };
+    let resp = call(&r, &missing).await;
+    assert_eq!(resp.status, 404);
+    if let Err(p) = spec.validate_response(&missing, resp.status, Some(&body(&resp))) {
+        problems.push(format!("404 body: {p:?}"));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // The check can fail: a list whose items lack their required shape is refused.
+    assert!(spec.validate_response(&requests[1], 200, Some(&json!({"value": [{"properties": "not an object"}]}))).is_err());
+}
