@@ -80,3 +80,25 @@ pub struct RegistryUpdateProperties {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anonymous_pull_enabled: Option<bool>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_assignment_mode_is_read_although_the_stable_spec_lacks_it() {
+        let read = |mode: serde_json::Value| -> Registry {
+            serde_json::from_value(serde_json::json!({
+                "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/r",
+                "properties": {"loginServer": "r.azurecr.io", "roleAssignmentMode": mode, "somethingNew": {"x": 1}}
+            }))
+            .unwrap()
+        };
+        assert!(read("AbacRepositoryPermissions".into()).is_abac());
+        assert!(!read("LegacyRegistryPermissions".into()).is_abac());
+        let future = read("SomethingElse".into());
+        assert_eq!(future.properties.role_assignment_mode, Some(RoleAssignmentMode::Other("SomethingElse".into())));
+        assert!(!future.is_abac());
+        assert_eq!(read(serde_json::Value::Null).properties.role_assignment_mode, None);
+    }
+}
