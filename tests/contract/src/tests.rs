@@ -150,3 +150,25 @@ fn a_missing_spec_folder_is_a_clear_error() {
     let e = Spec::load_all(Path::new("/nonexistent/shared/azure/specification")).unwrap_err();
     assert!(e.to_string().contains("does not exist"), "{e}");
 }
+
+#[test]
+fn compute_bodies_are_checked_against_the_subtype_their_compute_type_names() {
+    let current: pullpath_core::arm::Compute = serde_json::from_value(json!({
+        "id": format!("{RG}/providers/Microsoft.MachineLearningServices/workspaces/ws1/computes/gpu"),
+        "location": "eastus",
+        "properties": {"computeType": "AmlCompute", "properties": {"vmSize": "STANDARD_NC6", "scaleSettings": {"maxNodeCount": 4}}}
+    }))
+    .unwrap();
+    let identity = pullpath_core::arm::ManagedServiceIdentity { kind: pullpath_core::arm::IdentityType::SYSTEM, ..Default::default() };
+    let good = request::update_compute_identity(&current, &identity);
+    assert!(spec().validate_request(&good).is_ok(), "{:?}", spec().validate_request(&good));
+    // `scaleSettings.maxNodeCount` exists only in the AmlCompute subtype: a wrong type there
+    // is only caught if the discriminator led the validator into that subtype.
+    let mut bad = good.clone();
+    bad.body.as_mut().unwrap()["properties"]["properties"]["scaleSettings"]["maxNodeCount"] = json!("four");
+    assert_rejected(spec().validate_request(&bad), "maxNodeCount");
+    // The identity type is a closed enum in requests.
+    let mut bad_identity = good;
+    bad_identity.body.as_mut().unwrap()["identity"]["type"] = json!("SystemAssigned, UserAssigned");
+    assert_rejected(spec().validate_request(&bad_identity), "identity");
+}
