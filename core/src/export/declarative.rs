@@ -57,7 +57,7 @@ fn type_and_names(id: &ResourceId) -> Option<(String, Vec<String>)> {
     let mut segs = rel.split('/');
     let ns = segs.next()?;
     let rest: Vec<&str> = segs.collect();
-    if rest.is_empty() || rest.len() % 2 != 0 {
+    if rest.is_empty() || rest.len() % 2 == 1 {
         return None;
     }
     let types: Vec<&str> = rest.iter().step_by(2).copied().collect();

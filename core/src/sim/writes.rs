@@ -192,7 +192,7 @@ impl Sim {
         let r = Response::json(status, &shown);
         // Registries announce only Azure-AsyncOperation; compute PUT both; compute PATCH only
         // Location, so clients are exercised on each way ARM reports progress.
-        let monitor = self.origin.trim_end_matches('/').to_string() + &rid.as_str().to_string();
+        let monitor = self.origin.trim_end_matches('/').to_string() + rid.as_str();
         let api = req.api_version().unwrap_or_default();
         let async_url = format!("{monitor}?api-version={api}");
         let location_url = format!("{}?api-version={api}", monitor.replace(ML_ASYNC, ML_LOCATION));
