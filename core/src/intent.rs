@@ -53,3 +53,38 @@ pub enum Intent {
     #[serde(rename_all = "camelCase")]
     CreateRegistryConnection { workspace: ResourceId, name: String, target: String, identity: ResourceId, client_id: String },
 }
+
+impl Intent {
+    /// Grant `principal` the role that lets it pull from `registry`: AcrPull, or Container
+    /// Registry Repository Reader when the registry uses ABAC repository permissions (there
+    /// AcrPull gives nothing on the data plane).
+    pub fn grant_pull(principal_id: &str, principal_type: PrincipalType, registry: &crate::arm::Registry) -> Intent {
+        let role = if registry.is_abac() { RoleRef::repository_reader() } else { RoleRef::acr_pull() };
+        Intent::GrantRole { principal_id: principal_id.into(), principal_type, role, scope: registry.id.clone() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::Inventory;
+    use crate::sim::Sim;
+
+    #[test]
+    fn pull_grants_pick_the_role_the_registry_honours() {
+        let inv = Inventory::from_resources(Sim::demo().tenant_resources().cloned()).0;
+        let role_for = |name: &str| match Intent::grant_pull("p", PrincipalType::ServicePrincipal, inv.registries.iter().find(|r| r.name == name).unwrap()) {
+            Intent::GrantRole { role, .. } => role.name,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(role_for("acrmlprod"), "AcrPull");
+        assert_eq!(role_for("acrteamabac"), "Container Registry Repository Reader");
+    }
+
+    #[test]
+    fn intents_round_trip_through_json() {
+        let json = r#"{"kind":"grantRole","principalId":"p","principalType":"ServicePrincipal","role":{"guid":"7f951dda-4ed3-4680-a7ca-43fe172d538d","name":"AcrPull"},"scope":"/subscriptions/s/resourceGroups/rg"}"#;
+        let intent: Intent = serde_json::from_str(json).unwrap();
+        assert_eq!(serde_json::to_string(&intent).unwrap(), json);
+    }
+}
