@@ -62,7 +62,7 @@ impl Template {
 
     /// The parameter values when `path` matches, joined with `/` for path-valued ones.
     pub(crate) fn matches(&self, path: &str) -> Option<HashMap<String, String>> {
-        let Some(rest) = path.strip_prefix('/') else { return None };
+        let rest = path.strip_prefix('/')?;
         let parts: Vec<&str> = if rest.is_empty() { Vec::new() } else { rest.split('/').collect() };
         if parts.iter().any(|p| p.is_empty()) {
             return None;

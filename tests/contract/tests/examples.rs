@@ -22,6 +22,9 @@ fn contract_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
 }
 
+/// Reads a body into a typed model and returns what the model read, serialised.
+type Reader = fn(&Value) -> Result<Value, String>;
+
 /// Parses `body` as `T` and returns what the model read, serialised.
 fn read<T: DeserializeOwned + Serialize>(body: &Value) -> Result<Value, String> {
     let t: T = serde_json::from_value(body.clone()).map_err(|e| e.to_string())?;
@@ -29,8 +32,8 @@ fn read<T: DeserializeOwned + Serialize>(body: &Value) -> Result<Value, String> 
 }
 
 /// The typed model pullpath reads an operation's success response into.
-fn response_model(operation: &str) -> Option<fn(&Value) -> Result<Value, String>> {
-    let f: fn(&Value) -> Result<Value, String> = match operation {
+fn response_model(operation: &str) -> Option<Reader> {
+    let f: Reader = match operation {
         "Registries_Get" | "Registries_Update" | "Registries_Create" => read::<Registry>,
         "Registries_List" | "Registries_ListByResourceGroup" => read::<ListPage<Registry>>,
         "Workspaces_Get" | "Workspaces_CreateOrUpdate" | "Workspaces_Update" => read::<Workspace>,
@@ -59,8 +62,8 @@ fn response_model(operation: &str) -> Option<fn(&Value) -> Result<Value, String>
 }
 
 /// The typed model of the request body pullpath sends for an operation, when it sends one.
-fn request_model(operation: &str) -> Option<fn(&Value) -> Result<Value, String>> {
-    let f: fn(&Value) -> Result<Value, String> = match operation {
+fn request_model(operation: &str) -> Option<Reader> {
+    let f: Reader = match operation {
         "RoleAssignments_Create" => read::<RoleAssignmentCreate>,
         "Registries_Update" => read::<RegistryUpdate>,
         "Resources" => read::<QueryRequest>,
@@ -92,7 +95,7 @@ fn check_example(spec: &Spec, example: &Example, update: bool) -> Result<(), Vec
         if let Err(ps) = spec.validate_operation_response(op, code, Some(body)) {
             problems.extend(ps.into_iter().map(|p| format!("response {status} against the spec: {p}")));
         }
-        let reader = if (200..300).contains(&code) { response_model(&op_id) } else { Some(read::<ErrorResponse> as fn(&Value) -> Result<Value, String>) };
+        let reader = if (200..300).contains(&code) { response_model(&op_id) } else { Some(read::<ErrorResponse> as Reader) };
         match reader {
             None => problems.push(format!("no typed model for {op_id}: add one to response_model()")),
             Some(f) => match f(body) {
