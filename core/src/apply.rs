@@ -842,6 +842,28 @@ mod tests {
     }
 
     #[test]
+    fn location_only_operations_are_polled_until_they_end() {
+        use crate::sim::faults::{LroBehaviour, LroOutcome};
+        // The simulator answers a compute PATCH with 202 and only a Location header.
+        let compute = ResourceId::parse("/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-ml-prod/providers/Microsoft.MachineLearningServices/workspaces/mlw-prod/computes/legacy-cluster").unwrap();
+        let mut plan = demo_plan(&[Intent::EnableComputeSystemIdentity { compute }]);
+        let op = &mut plan.operations[0];
+        op.request.method = Method::Patch;
+        op.request.body = Some(serde_json::json!({"identity": {"type": "SystemAssigned"}}));
+        for (outcome, want) in [(LroOutcome::Succeeded, "applied"), (LroOutcome::Failed, "rolledBack")] {
+            let mut sim = Sim::demo();
+            sim.set_lro_behaviour(LroBehaviour { polls: 2, outcome });
+            let mut a = Apply::new(plan.clone(), ApplyConfig::default());
+            drive(&mut a, 0, 1000, |r| Ok(sim.handle(r))).unwrap();
+            let got = serde_json::to_value(a.outcome()).unwrap()["outcome"].as_str().unwrap().to_string();
+            assert_eq!(got, want, "{:?}", a.report());
+            let polls: Vec<u16> = a.journal().iter().filter(|e| e.purpose == Purpose::Poll).map(|e| e.status.unwrap()).collect();
+            assert!(polls.len() == 3 && polls[..2] == [202, 202], "{polls:?}");
+            assert!(a.journal().iter().filter(|e| e.purpose == Purpose::Poll).all(|e| e.path_and_query.contains("computeOperationResults")));
+        }
+    }
+
+    #[test]
     fn the_report_serialises_with_journal_and_statuses() {
         let mut sim = Sim::demo();
         let mut a = Apply::new(demo_plan(&[grant("aaaaaaaa-0000-0000-0000-000000000005")]), ApplyConfig::default());
