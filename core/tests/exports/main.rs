@@ -191,6 +191,27 @@ fn arm_template_has_the_template_shape() {
     assert!(found.iter().any(|(t, n)| t == "Microsoft.MachineLearningServices/workspaces/computes" && n == "mlw-prod/legacy-cluster"));
     assert!(found.iter().any(|(t, n)| t == "Microsoft.MachineLearningServices/workspaces/connections" && n == "mlw-prod/acr-ml-prod"));
     assert_eq!(doc["metadata"]["notExpressed"].as_array().unwrap().len(), 2, "the revocation and the admin-user change");
+    // Each declared resource carries exactly the body of the planned (spec-checked) request.
+    let mut declared = Vec::new();
+    fn bodies(resources: &Value, out: &mut Vec<Value>) {
+        for r in resources.as_array().unwrap() {
+            if r["type"] == "Microsoft.Resources/deployments" {
+                bodies(&r["properties"]["template"]["resources"], out);
+            } else {
+                let mut b = r.clone();
+                for k in ["type", "apiVersion", "name", "scope", "dependsOn"] {
+                    b.as_object_mut().unwrap().remove(k);
+                }
+                out.push(b);
+            }
+        }
+    }
+    bodies(&doc["resources"], &mut declared);
+    let planned: Vec<&Value> = plan.operations.iter().filter(|o| o.request.method == pullpath_core::request::Method::Put).filter_map(|o| o.request.body.as_ref()).collect();
+    assert_eq!(declared.len(), planned.len());
+    for b in planned {
+        assert!(declared.contains(b), "no template resource with body {b}");
+    }
     snapshot(Format::ArmTemplate, &files);
 }
 
