@@ -64,3 +64,47 @@ pub(crate) fn empty_id_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result
         Some(s) => ResourceId::parse(&s).map(Some).map_err(serde::de::Error::custom),
     }
 }
+
+/// What a workspace is, from its `kind`: a Hub shares its registry and identities with its
+/// Projects, so access questions about a Project often have their answer on the Hub.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorkspaceKind {
+    /// `Default`, or no `kind` at all.
+    Default,
+    Hub,
+    Project,
+    FeatureStore,
+    /// A kind this version of pullpath does not know.
+    Other(String),
+}
+
+impl Workspace {
+    /// The workspace's kind, compared case-insensitively as ARM does.
+    pub fn workspace_kind(&self) -> WorkspaceKind {
+        match self.kind.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("") | Some("default") => WorkspaceKind::Default,
+            Some("hub") => WorkspaceKind::Hub,
+            Some("project") => WorkspaceKind::Project,
+            Some("featurestore") => WorkspaceKind::FeatureStore,
+            Some(_) => WorkspaceKind::Other(self.kind.clone().unwrap_or_default()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_and_unset_ids() {
+        let read = |v: serde_json::Value| -> Workspace { serde_json::from_value(v).unwrap() };
+        let id = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w";
+        let hub = read(serde_json::json!({"id": id, "kind": "hub", "properties": {"containerRegistry": "", "keyVault": null}}));
+        assert_eq!(hub.workspace_kind(), WorkspaceKind::Hub);
+        assert_eq!(hub.properties.container_registry, None);
+        assert_eq!(hub.properties.key_vault, None);
+        assert_eq!(read(serde_json::json!({"id": id})).workspace_kind(), WorkspaceKind::Default);
+        assert_eq!(read(serde_json::json!({"id": id, "kind": "Project"})).workspace_kind(), WorkspaceKind::Project);
+        assert_eq!(read(serde_json::json!({"id": id, "kind": "Lab"})).workspace_kind(), WorkspaceKind::Other("Lab".into()));
+    }
+}
