@@ -22,6 +22,7 @@
 //! Not here: judging the result (`findings`), drawing it (`graph`), ARM wildcard matching
 //! (`rbac`).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
@@ -162,15 +163,18 @@ pub struct Path {
     pub works: bool,
     pub pull: Level,
     pub push: Level,
+    /// The role assignment's id. Paths are the bulk of an analysis (100,000 in a large
+    /// tenant), so ids are kept as text here rather than as parsed [`ResourceId`]s.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub assignment: Option<ResourceId>,
+    pub assignment: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<RoleRef>,
+    /// Where the assignment is made (the registry or one of its ancestors).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scope: Option<ResourceId>,
+    pub scope: Option<String>,
     /// The operation that decided it, e.g. `Microsoft.ContainerRegistry/registries/pull/read`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub operation: Option<String>,
+    pub operation: Option<Cow<'static, str>>,
     /// The role's pattern that matched the operation, e.g. `*/read`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
@@ -326,6 +330,7 @@ fn identities(inv: &Inventory, index: &AssignmentIndex<'_>) -> HashMap<String, I
             out.entry(id.principal_id.clone()).or_insert(id);
         }
     };
+    let mut seen_bare: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for uai in &inv.identities {
         if let Some(p) = &uai.properties.principal_id {
             add(named_identity(p, IdentityKind::UserAssigned, &display_name(&uai.name, &uai.id), &uai.id));
@@ -362,6 +367,10 @@ fn identities(inv: &Inventory, index: &AssignmentIndex<'_>) -> HashMap<String, I
         }
     }
     for ra in index.assignments {
+        // 50,000 assignments name a few thousand principals: build each stand-in once.
+        if !seen_bare.insert(ra.properties.principal_id.as_str()) {
+            continue;
+        }
         let kind = match &ra.properties.principal_type {
             Some(PrincipalType::User) => IdentityKind::User,
             Some(PrincipalType::Group) => IdentityKind::Group,
@@ -415,6 +424,11 @@ pub fn describe_scope(scope: &ResourceId, registry: &ResourceId) -> String {
     if scope == registry {
         return "the registry".into();
     }
+    describe_scope_level(scope)
+}
+
+/// `resource group rg`, `subscription s`, `the tenant root`, `{type} {name}`.
+fn describe_scope_level(scope: &ResourceId) -> String {
     match scope.level() {
         ScopeLevel::Tenant => "the tenant root".into(),
         ScopeLevel::ManagementGroup => format!("management group {}", scope.name()),
@@ -425,22 +439,23 @@ pub fn describe_scope(scope: &ResourceId, registry: &ResourceId) -> String {
 }
 
 /// The paths one assignment opens to one registry.
-fn paths_for(ctx: &Context<'_>, assignment: usize, effect: &Effect, reg: &RegistryInfo) -> Vec<Path> {
+/// `at_scope` is [`describe_scope`] of the assignment's scope, computed once per assignment.
+fn paths_for(ctx: &Context<'_>, assignment: usize, at_scope: &str, effect: &Effect, reg: &RegistryInfo) -> Vec<Path> {
     let ra = &ctx.index.assignments[assignment];
-    let scope = &ctx.index.scopes[assignment];
-    let at = describe_scope(scope, &reg.id);
+    let scope: &ResourceId = &ctx.index.scopes[assignment];
+    let inherited = scope != &reg.id;
+    let at = if inherited { at_scope } else { "the registry" };
     let role = &effect.role.name;
     let condition = ra.properties.condition.clone().filter(|c| !c.trim().is_empty());
-    let inherited = scope != &reg.id;
-    let base = |kind, works, pull, push, operation: Option<&str>, pattern: Option<&String>, explanation: String| Path {
+    let base = |kind, works, pull, push, operation: Option<&'static str>, pattern: Option<&String>, explanation: String| Path {
         kind,
         works,
         pull,
         push,
-        assignment: Some(ra.id.clone()),
+        assignment: Some(ra.id.as_str().to_string()),
         role: Some(effect.role.clone()),
-        scope: Some(scope.clone()),
-        operation: operation.map(str::to_string),
+        scope: Some(scope.as_str().to_string()),
+        operation: operation.map(Cow::Borrowed),
         pattern: pattern.cloned(),
         condition: condition.clone(),
         explanation,
@@ -599,26 +614,37 @@ pub fn expectations(ctx: &Context<'_>) -> (Vec<Expectation>, Vec<Diagnostic>) {
 }
 
 /// Access rows for every principal with any path to a registry, and for every expected pull.
-pub fn compute(ctx: &Context<'_>, expected: &[Expectation]) -> (Vec<AccessRow>, Vec<Diagnostic>) {
+pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRow>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    let mut effects: HashMap<String, Option<Effect>> = HashMap::new();
-    let mut pairs: HashMap<(usize, String), Vec<Path>> = HashMap::new();
+    // Keyed by the GUID as written: a differently-cased copy only costs one more evaluation.
+    let mut effects: HashMap<&str, Option<Effect>> = HashMap::new();
+    // Principals are interned so the per-path map key is two integers.
+    let mut principal_ids: HashMap<Cow<'a, str>, usize> = HashMap::new();
+    let mut principals: Vec<String> = Vec::new();
+    let mut intern = |p: Cow<'a, str>| -> usize {
+        let next = principals.len();
+        *principal_ids.entry(p).or_insert_with_key(|k| {
+            principals.push(k.to_string());
+            next
+        })
+    };
+    let mut pairs: HashMap<(usize, usize), Vec<Path>> = HashMap::new();
     let mut unplaced = 0usize;
     for (i, ra) in ctx.index.assignments.iter().enumerate() {
-        let guid = ra.role_definition_guid().to_ascii_lowercase();
-        let effect = effects.entry(guid).or_insert_with_key(|g| ctx.roles.get(g).and_then(|r| Effect::of(&r)));
+        let effect = effects.entry(ra.role_definition_guid()).or_insert_with_key(|g| ctx.roles.get(g).and_then(Effect::of));
         let Some(effect) = effect.as_ref() else { continue };
-        let scope = &ctx.index.scopes[i];
+        let scope: &ResourceId = &ctx.index.scopes[i];
         if scope.level() == ScopeLevel::ManagementGroup {
             unplaced += 1;
             continue;
         }
         let Some(regs) = ctx.registries_under.get(scope.key()) else { continue };
-        let principal = ra.properties.principal_id.to_ascii_lowercase();
+        let principal = intern(rbac::lower(&ra.properties.principal_id));
+        let at_scope = describe_scope_level(scope);
         for &r in regs {
-            let paths = paths_for(ctx, i, effect, &ctx.registries[r]);
+            let paths = paths_for(ctx, i, &at_scope, effect, &ctx.registries[r]);
             if !paths.is_empty() {
-                pairs.entry((r, principal.clone())).or_default().extend(paths);
+                pairs.entry((r, principal)).or_default().extend(paths);
             }
         }
     }
@@ -630,25 +656,29 @@ pub fn compute(ctx: &Context<'_>, expected: &[Expectation]) -> (Vec<AccessRow>, 
     }
     let mut expected_by: HashMap<(usize, String), Vec<ResourceId>> = HashMap::new();
     for e in expected {
+        let p = intern(Cow::Owned(e.principal_id.clone()));
         expected_by.entry((e.registry, e.principal_id.clone())).or_default().push(e.subject.clone());
-        pairs.entry((e.registry, e.principal_id.clone())).or_default();
+        pairs.entry((e.registry, p)).or_default();
     }
+    let anyone = intern(Cow::Borrowed("*"));
     for (r, reg) in ctx.registries.iter().enumerate() {
         if reg.anonymous_pull_enabled {
-            pairs.entry((r, "*".into())).or_default();
+            pairs.entry((r, anyone)).or_default();
         }
     }
-    let mut rows: Vec<AccessRow> = pairs
+    drop(intern);
+    let mut rows: Vec<(usize, AccessRow)> = pairs
         .into_iter()
         .map(|((r, principal), mut via)| {
+            let principal = principals[principal].clone();
             let reg = &ctx.registries[r];
             if reg.anonymous_pull_enabled {
                 via.push(anonymous_path());
             }
-            let identity = if principal == "*" {
-                Identity { principal_id: "*".into(), kind: IdentityKind::Unknown, name: "anyone".into(), resource: None, label: "anyone (anonymous pull)".into() }
-            } else {
-                ctx.identity(&principal)
+            let (label, kind) = match ctx.identities.get(&principal) {
+                Some(i) => (i.label.clone(), i.kind),
+                None if principal == "*" => ("anyone (anonymous pull)".to_string(), IdentityKind::Unknown),
+                None => (bare_identity(&principal, IdentityKind::Unknown).label, IdentityKind::Unknown),
             };
             let level = |f: fn(&Path) -> Level| via.iter().filter(|p| p.works).map(f).max().unwrap_or(Level::No);
             let (pull, push) = (level(|p| p.pull), level(|p| p.push));
@@ -656,11 +686,12 @@ pub fn compute(ctx: &Context<'_>, expected: &[Expectation]) -> (Vec<AccessRow>, 
             let mut expected = expected_by.remove(&(r, principal.clone())).unwrap_or_default();
             expected.sort();
             expected.dedup();
-            AccessRow { principal_id: principal, identity: identity.label, identity_kind: identity.kind, registry: reg.id.clone(), pull, push, expected_by: expected, via, why_not }
+            (r, AccessRow { principal_id: principal, identity: label, identity_kind: kind, registry: reg.id.clone(), pull, push, expected_by: expected, via, why_not })
         })
         .collect();
-    rows.sort_by(|a, b| a.registry.cmp(&b.registry).then_with(|| a.identity.cmp(&b.identity)).then_with(|| a.principal_id.cmp(&b.principal_id)));
-    (rows, diags)
+    // Registries are already in id order: sort by their index, not by comparing long ids.
+    rows.sort_unstable_by(|(ra, a), (rb, b)| ra.cmp(rb).then_with(|| a.identity.cmp(&b.identity)).then_with(|| a.principal_id.cmp(&b.principal_id)));
+    (rows.into_iter().map(|(_, row)| row).collect(), diags)
 }
 
 fn why_not(via: &[Path], reg: &RegistryInfo) -> String {

@@ -5,9 +5,11 @@
 //! role check through `rbac`, so its message can always say why. Not here: computing access
 //! (`access`), turning fixes into requests (`plan`).
 
+use std::collections::{BTreeMap, HashMap, HashSet};
+
 use serde::{Deserialize, Serialize};
 
-use crate::access::{AccessRow, Context, ExpectReason, Expectation, Level, PathKind, RegistryInfo, RegistryMode};
+use crate::access::{AccessRow, Context, ExpectReason, Expectation, IdentityKind, Level, Path, PathKind, RegistryInfo, RegistryMode};
 use crate::arm::PrincipalType;
 use crate::catalog::{self, ops, Plane};
 use crate::id::ResourceId;
@@ -89,8 +91,12 @@ fn grant(principal_id: &str, principal_type: PrincipalType, role: RoleRef, scope
 }
 
 fn registry_settings(ctx: &Context<'_>, rows: &[AccessRow], out: &mut Vec<Finding>) {
+    let mut admin_key_readers: HashMap<&str, Vec<&AccessRow>> = HashMap::new();
+    for r in rows.iter().filter(|r| r.via.iter().any(|p| p.kind == PathKind::AdminKeys)) {
+        admin_key_readers.entry(r.registry.key()).or_default().push(r);
+    }
     for reg in &ctx.registries {
-        let readers: Vec<&AccessRow> = rows.iter().filter(|r| r.registry == reg.id && r.via.iter().any(|p| p.kind == PathKind::AdminKeys)).collect();
+        let readers = admin_key_readers.remove(reg.id.key()).unwrap_or_default();
         if reg.admin_user_enabled {
             let mut nodes = vec![reg.id.to_string()];
             nodes.extend(readers.iter().map(|r| r.principal_id.clone()));
@@ -174,9 +180,10 @@ fn display(name: &str, id: &ResourceId) -> String {
 }
 
 fn expected_pulls(ctx: &Context<'_>, rows: &[AccessRow], expected: &[Expectation], out: &mut Vec<Finding>) {
+    let by_pair: HashMap<(&str, &str), &AccessRow> = rows.iter().map(|r| ((r.registry.key(), r.principal_id.as_str()), r)).collect();
     for e in expected {
         let reg = &ctx.registries[e.registry];
-        let Some(row) = rows.iter().find(|r| r.registry == reg.id && r.principal_id == e.principal_id) else { continue };
+        let Some(row) = by_pair.get(&(reg.id.key(), e.principal_id.as_str())) else { continue };
         if row.pull != Level::No {
             continue;
         }
@@ -295,7 +302,7 @@ fn abac_legacy_roles(ctx: &Context<'_>, rows: &[AccessRow], out: &mut Vec<Findin
         if row.pull != Level::No {
             continue;
         }
-        let relied: Vec<&crate::access::Path> = row
+        let relied: Vec<&Path> = row
             .via
             .iter()
             .filter(|p| p.kind == PathKind::AbacIgnored && p.pattern.as_deref().is_some_and(|pat| pat.to_ascii_lowercase().starts_with("microsoft.containerregistry/")))
@@ -326,41 +333,64 @@ fn abac_legacy_roles(ctx: &Context<'_>, rows: &[AccessRow], out: &mut Vec<Findin
     }
 }
 
+/// One finding per principal and broad assignment (not per registry): the assignment is the
+/// thing to change, and a Contributor at a resource group would otherwise repeat for every
+/// registry in it.
 fn broad_roles(ctx: &Context<'_>, rows: &[AccessRow], out: &mut Vec<Finding>) {
+    // The workspace identity builds images into its own registry: it needs more than pull.
+    let own_registry: HashSet<(&str, String)> = ctx
+        .inv
+        .workspaces
+        .iter()
+        .filter_map(|w| Some((w.properties.container_registry.as_ref()?.key(), workspace_principal(ctx, w)?)))
+        .collect();
+    let mut groups: BTreeMap<(&str, String), Vec<(&AccessRow, &Path)>> = BTreeMap::new();
     for row in rows {
         if row.pull == Level::No || row.principal_id == "*" {
             continue;
         }
-        let pulling: Vec<&crate::access::Path> = row.via.iter().filter(|p| p.works && p.pull != Level::No && p.kind != PathKind::AdminKeys).collect();
-        if pulling.is_empty() || pulling.iter().any(|p| matches!(p.kind, PathKind::Direct | PathKind::Anonymous)) {
+        // People browse registries with Reader and the like; the finding is about workloads.
+        if matches!(row.identity_kind, IdentityKind::User | IdentityKind::Group) {
             continue;
         }
-        // The workspace identity builds images into its own registry: it needs more than pull.
-        let own_registry = ctx.inv.workspaces.iter().any(|w| w.properties.container_registry.as_ref() == Some(&row.registry) && workspace_principal(ctx, w).as_deref() == Some(row.principal_id.as_str()));
-        if own_registry {
+        let mut pulling = row.via.iter().filter(|p| p.works && p.pull != Level::No && p.kind != PathKind::AdminKeys);
+        let Some(first) = pulling.clone().next() else { continue };
+        if pulling.any(|p| matches!(p.kind, PathKind::Direct | PathKind::Anonymous)) {
             continue;
         }
-        let Some(reg) = ctx.registry(&row.registry).map(|i| &ctx.registries[i]) else { continue };
-        let role = pull_role(reg);
-        let severity = if row.push == Level::No { Severity::Low } else { Severity::Medium };
-        let via: Vec<&str> = pulling.iter().map(|p| p.explanation.as_str()).collect();
-        let principal_type = ctx.identity(&row.principal_id).kind.principal_type();
-        let mut nodes = vec![row.registry.to_string(), row.principal_id.clone()];
-        nodes.extend(pulling.iter().filter_map(|p| p.assignment.as_ref().map(|a| a.to_string())));
+        if own_registry.contains(&(row.registry.key(), row.principal_id.clone())) {
+            continue;
+        }
+        let Some(assignment) = &first.assignment else { continue };
+        groups.entry((row.principal_id.as_str(), assignment.to_ascii_lowercase())).or_default().push((row, first));
+    }
+    for ((principal, _), items) in groups {
+        let (row, path) = items[0];
+        let identity = ctx.identity(principal);
+        let names: Vec<&str> = items.iter().map(|(r, _)| r.registry.name()).collect();
+        let shown = if names.len() > 5 { format!("{} and {} more", names[..5].join(", "), names.len() - 5) } else { names.join(", ") };
+        let severity = if items.iter().any(|(_, p)| p.push != Level::No) { Severity::Medium } else { Severity::Low };
+        let how = if path.kind == PathKind::BroadRole { "a role broader than pulling" } else { "an assignment at a scope wider than the registry" };
+        let fixes = match identity.kind.principal_type() {
+            Some(t) => items
+                .iter()
+                .filter_map(|(r, _)| ctx.registry(&r.registry).map(|i| grant(principal, t.clone(), pull_role(&ctx.registries[i]), &r.registry)))
+                .collect(),
+            None => Vec::new(),
+        };
+        let mut nodes = vec![principal.to_string()];
+        nodes.extend(path.assignment.iter().map(|a| a.to_string()));
+        nodes.extend(items.iter().map(|(r, _)| r.registry.to_string()));
         out.push(Finding {
             id: ids::BROAD_ROLE_FOR_PULL.into(),
             severity,
-            resource: row.registry.clone(),
+            resource: path.scope.as_deref().and_then(|s| ResourceId::parse(s).ok()).unwrap_or_else(|| row.registry.clone()),
             message: format!(
-                "{} pulls from {} only through {}: {}. {} at the registry would do; grant it, then narrow or remove the broad assignment if nothing else needs it.",
-                row.identity,
-                reg.name,
-                if pulling.iter().any(|p| p.kind == PathKind::BroadRole) { "a role broader than pulling" } else { "an assignment at a scope wider than the registry" },
-                via.join("; "),
-                role.name
+                "{} pulls from {} only through {}: {}. AcrPull (Container Registry Repository Reader on ABAC registries) at each registry would do; grant it, then narrow or remove the broad assignment if nothing else needs it.",
+                identity.label, shown, how, path.explanation
             ),
             nodes,
-            fixes: principal_type.map(|t| vec![grant(&row.principal_id, t, role, &row.registry)]).unwrap_or_default(),
+            fixes,
         });
     }
 }

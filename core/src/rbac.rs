@@ -5,6 +5,7 @@
 //! principal's assignments apply at this resource". Not here: what an operation means for a
 //! registry (pull, push, ABAC modes) — that is `access`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::arm::{Permission, RoleAssignment, RoleDefinition};
@@ -88,69 +89,70 @@ impl Role {
 }
 
 /// Roles by lowercase GUID: the snapshot's definitions first, the catalogue for the rest.
+/// Catalogue roles are materialised once here so lookups never allocate.
 #[derive(Debug, Clone, Default)]
 pub struct Roles {
-    from_snapshot: HashMap<String, Role>,
+    by_guid: HashMap<String, Role>,
 }
 
 impl Roles {
     pub fn new(definitions: &[RoleDefinition]) -> Roles {
-        let from_snapshot = definitions.iter().map(Role::from_definition).map(|r| (r.guid.clone(), r)).collect();
-        Roles { from_snapshot }
+        let mut by_guid: HashMap<String, Role> = definitions.iter().map(Role::from_definition).map(|r| (r.guid.clone(), r)).collect();
+        for b in catalog::builtin_roles() {
+            by_guid.entry(b.guid.to_string()).or_insert_with(|| Role::from_builtin(b));
+        }
+        Roles { by_guid }
     }
 
     /// The role with this GUID (any case), or `None` when neither the snapshot nor the
     /// catalogue knows it (a custom role whose definition was not exported, or a built-in
     /// role that grants nothing pullpath evaluates).
-    pub fn get(&self, guid: &str) -> Option<std::borrow::Cow<'_, Role>> {
-        let key = guid.to_ascii_lowercase();
-        if let Some(r) = self.from_snapshot.get(&key) {
-            return Some(std::borrow::Cow::Borrowed(r));
-        }
-        catalog::builtin(&key).map(|b| std::borrow::Cow::Owned(Role::from_builtin(b)))
-    }
-
-    /// True when the snapshot itself defines this GUID.
-    pub fn in_snapshot(&self, guid: &str) -> bool {
-        self.from_snapshot.contains_key(&guid.to_ascii_lowercase())
+    pub fn get(&self, guid: &str) -> Option<&Role> {
+        self.by_guid.get(lower(guid).as_ref())
     }
 }
 
-/// Role assignments indexed by principal (lowercase) and by scope key, each with its parsed
-/// scope, so "what applies to P at R" walks only P's assignments.
+/// Role assignments indexed by principal (lowercase), each with its parsed scope, so "what
+/// applies to P at R" walks only P's assignments. (Which registries lie under a scope is
+/// indexed by scope key in `access`, where registries are known.)
 #[derive(Debug)]
 pub struct AssignmentIndex<'a> {
     pub assignments: &'a [RoleAssignment],
-    /// Scope of each assignment, in the same order.
-    pub scopes: Vec<ResourceId>,
-    by_principal: HashMap<String, Vec<usize>>,
-    by_scope: HashMap<String, Vec<usize>>,
+    /// Scope of each assignment, in the same order: borrowed from `properties.scope` when the
+    /// assignment carries it, which it almost always does (cloning 50,000 ids is measurable).
+    pub scopes: Vec<Cow<'a, ResourceId>>,
+    by_principal: HashMap<Cow<'a, str>, Vec<usize>>,
+}
+
+/// `s` lowercased, without allocating when it already is (principal ids usually are).
+pub(crate) fn lower(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
 }
 
 impl<'a> AssignmentIndex<'a> {
     pub fn new(assignments: &'a [RoleAssignment]) -> AssignmentIndex<'a> {
-        let scopes: Vec<ResourceId> = assignments.iter().map(RoleAssignment::scope).collect();
-        let mut by_principal: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut by_scope: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, (ra, scope)) in assignments.iter().zip(&scopes).enumerate() {
-            by_principal.entry(ra.properties.principal_id.to_ascii_lowercase()).or_default().push(i);
-            by_scope.entry(scope.key().to_string()).or_default().push(i);
+        let scopes: Vec<Cow<'a, ResourceId>> = assignments.iter().map(|ra| match &ra.properties.scope {
+            Some(s) => Cow::Borrowed(s),
+            None => Cow::Owned(ra.scope()),
+        }).collect();
+        let mut by_principal: HashMap<Cow<'a, str>, Vec<usize>> = HashMap::new();
+        for (i, ra) in assignments.iter().enumerate() {
+            by_principal.entry(lower(&ra.properties.principal_id)).or_default().push(i);
         }
-        AssignmentIndex { assignments, scopes, by_principal, by_scope }
+        AssignmentIndex { assignments, scopes, by_principal }
     }
 
     /// Indexes of the principal's assignments that apply at `resource` (assigned at it or at
     /// an ancestor; never at a sibling or a descendant).
     pub fn applying_to(&self, principal_id: &str, resource: &ResourceId) -> Vec<usize> {
         self.by_principal
-            .get(&principal_id.to_ascii_lowercase())
+            .get(lower(principal_id).as_ref())
             .map(|v| v.iter().copied().filter(|&i| self.scopes[i].contains(resource)).collect())
             .unwrap_or_default()
-    }
-
-    /// Indexes of the assignments made exactly at `scope`.
-    pub fn at_scope(&self, scope: &ResourceId) -> &[usize] {
-        self.by_scope.get(scope.key()).map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// The first of the principal's assignments applying at `resource` whose role grants
