@@ -103,6 +103,9 @@ pub struct ScanConfig {
     pub max_attempts: u32,
     /// Subscriptions per Resource Graph query (Resource Graph takes fewer than 300).
     pub graph_batch: usize,
+    /// Split the subscriptions into at least this many batches (when there are enough), so
+    /// that long `$skipToken` chains page in parallel instead of one after another.
+    pub graph_chains: usize,
     /// Rows per Resource Graph page (`$top`, at most 1000).
     pub graph_page_size: u32,
     /// Hold requests back while a bucket's estimated remaining reads are at or below this.
@@ -120,6 +123,7 @@ impl ScanConfig {
             max_in_flight: 8,
             max_attempts: 5,
             graph_batch: 250,
+            graph_chains: 4,
             graph_page_size: 1000,
             read_reserve: 10,
             read_refill_per_sec: 25,
@@ -218,6 +222,7 @@ struct BucketState {
 struct Pending {
     step: Step,
     req: Request,
+    bucket: Bucket,
     /// Sends so far.
     attempt: u32,
     not_before: Duration,
@@ -296,7 +301,8 @@ impl Scan {
 
     fn enqueue(&mut self, step: Step, req: Request) {
         self.progress.requests_planned += 1;
-        self.ready.push_back(Pending { step, req, attempt: 0, not_before: Duration::ZERO });
+        let bucket = Bucket::of(&req);
+        self.ready.push_back(Pending { step, req, bucket, attempt: 0, not_before: Duration::ZERO });
     }
 
     fn skip(&mut self, step: &Step, reason: String) {
@@ -324,7 +330,9 @@ impl Scan {
                 if self.role_definitions_for.is_empty() {
                     self.plan_role_definitions(&fresh[0]);
                 }
-                for chunk in fresh.chunks(self.config.graph_batch) {
+                let chains = self.config.graph_chains.max(1).min(fresh.len());
+                let size = fresh.len().div_ceil(chains).min(self.config.graph_batch);
+                for chunk in fresh.chunks(size) {
                     for table in [Table::Resources, Table::Authorization] {
                         let step = Step::Graph { table, subscriptions: chunk.to_vec(), management_group: None };
                         let req = self.graph_request(&step, None);
@@ -403,10 +411,21 @@ impl Scan {
             return None;
         }
         let now = self.now;
-        let pos = self.ready.iter().position(|p| self.bucket_ready_at(&Bucket::of(&p.req)).is_some_and(|t| t <= now))?;
+        // Buckets are few (one per subscription); remember the ones already found blocked.
+        let mut blocked: Vec<&Bucket> = Vec::new();
+        let pos = self.ready.iter().position(|p| {
+            if blocked.contains(&&p.bucket) {
+                return false;
+            }
+            let ok = self.bucket_ready_at(&p.bucket).is_some_and(|t| t <= now);
+            if !ok {
+                blocked.push(&p.bucket);
+            }
+            ok
+        })?;
         let mut pending = self.ready.remove(pos)?;
         pending.attempt += 1;
-        self.buckets.entry(Bucket::of(&pending.req)).or_default().in_flight += 1;
+        self.buckets.entry(pending.bucket.clone()).or_default().in_flight += 1;
         let id = self.next_id;
         self.next_id += 1;
         let req = pending.req.clone();
@@ -418,9 +437,7 @@ impl Scan {
     /// refilling bucket). `None` when it is waiting only for responses, or done.
     pub fn poll_timeout(&self) -> Option<Duration> {
         let delayed = self.delayed.iter().map(|p| p.not_before).min();
-        let mut buckets: Vec<Bucket> = self.ready.iter().map(|p| Bucket::of(&p.req)).collect();
-        buckets.sort();
-        buckets.dedup();
+        let buckets: std::collections::BTreeSet<&Bucket> = self.ready.iter().map(|p| &p.bucket).collect();
         // A bucket ready now waits only for a free slot, which a response brings.
         let blocked = buckets.iter().filter_map(|b| self.bucket_ready_at(b)).filter(|t| *t > self.now).min();
         match (delayed, blocked) {
@@ -501,7 +518,7 @@ impl Scan {
     pub fn handle_response(&mut self, id: RequestId, outcome: Result<Response, TransportError>) {
         let Some(pending) = self.in_flight.remove(&id) else { return };
         self.progress.requests_done += 1;
-        let bucket = Bucket::of(&pending.req);
+        let bucket = pending.bucket.clone();
         if let Some(b) = self.buckets.get_mut(&bucket) {
             b.in_flight = b.in_flight.saturating_sub(1);
         }
