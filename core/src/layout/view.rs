@@ -1,0 +1,132 @@
+//! Choosing which part of the graph to show: a node's neighbourhood, or the nodes and edges a
+//! filter keeps (subscription, edge kind, text).
+//!
+//! Both return a smaller [`Graph`] that keeps the input's order, so laying it out stays
+//! deterministic. Not here: layout, and deciding what the graph holds (`graph`).
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use serde::{Deserialize, Serialize};
+
+use crate::graph::{EdgeKind, Graph};
+
+/// The node `id` and everything within `depth` edges of it, in either direction, with the
+/// edges among them. An unknown id gives an empty graph.
+pub fn neighbourhood(graph: &Graph, id: &str, depth: usize) -> Graph {
+    let Some(start) = graph.nodes.iter().position(|n| n.id == id) else { return Graph::default() };
+    let index: HashMap<&str, usize> = graph.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
+    let mut adj: Vec<Vec<usize>> = vec![Vec::new(); graph.nodes.len()];
+    for e in &graph.edges {
+        if let (Some(&a), Some(&b)) = (index.get(e.from.as_str()), index.get(e.to.as_str())) {
+            adj[a].push(b);
+            adj[b].push(a);
+        }
+    }
+    let mut dist: Vec<Option<usize>> = vec![None; graph.nodes.len()];
+    dist[start] = Some(0);
+    let mut queue = VecDeque::from([start]);
+    while let Some(n) = queue.pop_front() {
+        let d = dist[n].unwrap_or(0);
+        if d == depth {
+            continue;
+        }
+        for &m in &adj[n] {
+            if dist[m].is_none() {
+                dist[m] = Some(d + 1);
+                queue.push_back(m);
+            }
+        }
+    }
+    let keep: HashSet<&str> = graph.nodes.iter().zip(&dist).filter(|(_, d)| d.is_some()).map(|(n, _)| n.id.as_str()).collect();
+    subgraph(graph, &keep, |_| true)
+}
+
+/// What to keep. Every part is optional (empty keeps everything); parts combine with "and".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Filter {
+    /// Subscription ids, any case. Resources in other subscriptions go. Principals and
+    /// `anyone` have no subscription: they stay when an edge links them to a kept resource.
+    pub subscriptions: Vec<String>,
+    /// Edge kinds to keep. A node left without any edge by this goes too, so "show only
+    /// ABAC-ignored roles" shows only who and what they concern.
+    pub edge_kinds: Vec<EdgeKind>,
+    /// Case-insensitive text in a node's label or id. Matching nodes stay with their direct
+    /// neighbours, so a match is shown with what it connects to.
+    pub text: String,
+}
+
+fn subscription_of(id: &str) -> Option<&str> {
+    let rest = id.strip_prefix("/subscriptions/")?;
+    Some(rest.split('/').next().unwrap_or(rest))
+}
+
+/// The part of the graph the filter keeps.
+pub fn filter(graph: &Graph, f: &Filter) -> Graph {
+    let subs: HashSet<String> = f.subscriptions.iter().map(|s| s.trim().to_ascii_lowercase()).collect();
+    let in_scope = |id: &str| match subscription_of(id) {
+        Some(s) => subs.is_empty() || subs.contains(&s.to_ascii_lowercase()),
+        // Principals and `anyone` have no subscription of their own: decided by their edges.
+        None => true,
+    };
+    let kind_ok = |k: EdgeKind| f.edge_kinds.is_empty() || f.edge_kinds.contains(&k);
+    let nodes: HashSet<&str> = graph.nodes.iter().map(|n| n.id.as_str()).collect();
+
+    // Edges that pass kind and subscription.
+    let edges: Vec<usize> = (0..graph.edges.len())
+        .filter(|&i| {
+            let e = &graph.edges[i];
+            kind_ok(e.kind) && in_scope(&e.from) && in_scope(&e.to) && nodes.contains(e.from.as_str()) && nodes.contains(e.to.as_str())
+        })
+        .collect();
+    let mut touched: HashSet<&str> = HashSet::new();
+    for &i in &edges {
+        touched.insert(graph.edges[i].from.as_str());
+        touched.insert(graph.edges[i].to.as_str());
+    }
+    let mut keep: HashSet<&str> = graph
+        .nodes
+        .iter()
+        .filter(|n| {
+            let id = n.id.as_str();
+            if touched.contains(id) {
+                return true;
+            }
+            // An edge-kind filter asks for edges, which this node has none of.
+            if !f.edge_kinds.is_empty() {
+                return false;
+            }
+            match subscription_of(id) {
+                Some(_) => in_scope(id),
+                None => subs.is_empty(),
+            }
+        })
+        .map(|n| n.id.as_str())
+        .collect();
+
+    let needle = f.text.trim().to_lowercase();
+    if !needle.is_empty() {
+        let hits: HashSet<&str> = graph.nodes.iter().filter(|n| keep.contains(n.id.as_str()) && (n.label.to_lowercase().contains(&needle) || n.id.contains(&needle))).map(|n| n.id.as_str()).collect();
+        let mut with_neighbours = hits.clone();
+        for &i in &edges {
+            let e = &graph.edges[i];
+            if hits.contains(e.from.as_str()) {
+                with_neighbours.insert(e.to.as_str());
+            }
+            if hits.contains(e.to.as_str()) {
+                with_neighbours.insert(e.from.as_str());
+            }
+        }
+        keep.retain(|id| with_neighbours.contains(id));
+    }
+    let edge_set: HashSet<usize> = edges.into_iter().collect();
+    subgraph(graph, &keep, |i| edge_set.contains(&i))
+}
+
+/// Nodes in `keep` and the edges (passing `edge_ok`) between them, in the input's order.
+fn subgraph(graph: &Graph, keep: &HashSet<&str>, edge_ok: impl Fn(usize) -> bool) -> Graph {
+    Graph {
+        nodes: graph.nodes.iter().filter(|n| keep.contains(n.id.as_str())).cloned().collect(),
+        edges: graph.edges.iter().enumerate().filter(|(i, e)| edge_ok(*i) && keep.contains(e.from.as_str()) && keep.contains(e.to.as_str())).map(|(_, e)| e.clone()).collect(),
+    }
+}
