@@ -24,6 +24,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
@@ -33,7 +34,7 @@ use crate::findings::{self, Finding};
 use crate::id::{ResourceId, ScopeLevel};
 use crate::intent::RoleRef;
 use crate::inventory::{Diagnostic, Inventory};
-use crate::rbac::{self, AssignmentIndex, Roles};
+use crate::rbac::{self, AssignmentIndex, FastMap, FastSet, Roles};
 
 /// Everything the UI and the CLI show for one inventory.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -230,12 +231,12 @@ pub struct Context<'a> {
     pub roles: Roles,
     pub index: AssignmentIndex<'a>,
     /// By lowercase principal id.
-    pub identities: HashMap<String, Identity>,
+    pub identities: FastMap<String, Identity>,
     pub registries: Vec<RegistryInfo>,
-    registry_by_key: HashMap<String, usize>,
-    registry_by_login: HashMap<String, usize>,
+    registry_by_key: FastMap<String, usize>,
+    registry_by_login: FastMap<String, usize>,
     /// Registries under each scope key (the registry itself and its ancestors).
-    registries_under: HashMap<String, Vec<usize>>,
+    registries_under: FastMap<String, Vec<usize>>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -247,9 +248,9 @@ impl<'a> Context<'a> {
         let mut registries: Vec<RegistryInfo> = inv.registries.iter().map(|r| registry_info(r, &mut diagnostics)).collect();
         registries.sort_by(|a, b| a.id.cmp(&b.id));
         registries.dedup_by(|a, b| a.id == b.id);
-        let mut registry_by_key = HashMap::new();
-        let mut registry_by_login = HashMap::new();
-        let mut registries_under: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut registry_by_key = FastMap::default();
+        let mut registry_by_login = FastMap::default();
+        let mut registries_under: FastMap<String, Vec<usize>> = FastMap::default();
         for (i, r) in registries.iter().enumerate() {
             registry_by_key.insert(r.id.key().to_string(), i);
             if let Some(login) = &r.login_server {
@@ -274,8 +275,11 @@ impl<'a> Context<'a> {
     }
 
     /// The identity with this principal id, or a stand-in naming the bare id.
-    pub fn identity(&self, principal_id: &str) -> Identity {
-        self.identities.get(&principal_id.to_ascii_lowercase()).cloned().unwrap_or_else(|| bare_identity(principal_id, IdentityKind::Unknown))
+    pub fn identity(&self, principal_id: &str) -> Cow<'_, Identity> {
+        match self.identities.get(rbac::lower(principal_id).as_ref()) {
+            Some(i) => Cow::Borrowed(i),
+            None => Cow::Owned(bare_identity(principal_id, IdentityKind::Unknown)),
+        }
     }
 }
 
@@ -323,14 +327,14 @@ fn named_identity(principal_id: &str, kind: IdentityKind, name: &str, resource: 
 
 /// Every principal pullpath can name. The most specific description wins: a user-assigned
 /// identity attached to a compute is shown as the identity, not as the compute.
-fn identities(inv: &Inventory, index: &AssignmentIndex<'_>) -> HashMap<String, Identity> {
-    let mut out: HashMap<String, Identity> = HashMap::new();
+fn identities(inv: &Inventory, index: &AssignmentIndex<'_>) -> FastMap<String, Identity> {
+    let mut out: FastMap<String, Identity> = FastMap::default();
     let mut add = |id: Identity| {
         if !id.principal_id.is_empty() {
             out.entry(id.principal_id.clone()).or_insert(id);
         }
     };
-    let mut seen_bare: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut seen_bare: FastSet<&str> = FastSet::default();
     for uai in &inv.identities {
         if let Some(p) = &uai.properties.principal_id {
             add(named_identity(p, IdentityKind::UserAssigned, &display_name(&uai.name, &uai.id), &uai.id));
@@ -487,7 +491,8 @@ fn paths_for(ctx: &Context<'_>, assignment: usize, at_scope: &str, effect: &Effe
                     (Some(p), o) if o != ops::PUSH => format!(", and {} through \"{p}\"", ops::PUSH),
                     _ => String::new(),
                 };
-                let explanation = format!("{role} at {at} grants {what}: {op} matches \"{pattern}\"{push_note}{}", condition_note(what));
+                let mut explanation = String::with_capacity(160);
+                let _ = write!(explanation, "{role} at {at} grants {what}: {op} matches \"{pattern}\"{push_note}{}", condition_note(what));
                 out.push(base(kind, true, pull, push, Some(op), Some(pattern), explanation));
             }
         }
@@ -507,7 +512,8 @@ fn paths_for(ctx: &Context<'_>, assignment: usize, at_scope: &str, effect: &Effe
                     (true, false) => "pull",
                     _ => "push",
                 };
-                let explanation = format!("{role} at {at} grants {what} on this ABAC registry: data action {op} matches \"{pattern}\"{}", condition_note(what));
+                let mut explanation = String::with_capacity(200);
+                let _ = write!(explanation, "{role} at {at} grants {what} on this ABAC registry: data action {op} matches \"{pattern}\"{}", condition_note(what));
                 out.push(base(kind, true, pull, push, Some(op), Some(pattern), explanation));
             } else if let Some((op, pattern)) = effect.pull.as_ref().map(|p| (ops::PULL, p)).or(effect.push.as_ref().map(|p| (ops::PUSH, p))) {
                 let why = if is_registry_specific(pattern) {
@@ -515,7 +521,8 @@ fn paths_for(ctx: &Context<'_>, assignment: usize, at_scope: &str, effect: &Effe
                 } else {
                     "where Owner, Contributor and Reader give no data-plane access"
                 };
-                let explanation = format!("{role} at {at} would grant {op} (through \"{pattern}\"), but the registry is in ABAC mode (AbacRepositoryPermissions), {why}");
+                let mut explanation = String::with_capacity(200);
+                let _ = write!(explanation, "{role} at {at} would grant {op} (through \"{pattern}\"), but the registry is in ABAC mode (AbacRepositoryPermissions), {why}");
                 out.push(base(PathKind::AbacIgnored, false, Level::No, Level::No, Some(op), Some(pattern), explanation));
             }
         }
@@ -617,9 +624,9 @@ pub fn expectations(ctx: &Context<'_>) -> (Vec<Expectation>, Vec<Diagnostic>) {
 pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRow>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     // Keyed by the GUID as written: a differently-cased copy only costs one more evaluation.
-    let mut effects: HashMap<&str, Option<Effect>> = HashMap::new();
+    let mut effects: FastMap<&str, Option<Effect>> = FastMap::default();
     // Principals are interned so the per-path map key is two integers.
-    let mut principal_ids: HashMap<Cow<'a, str>, usize> = HashMap::new();
+    let mut principal_ids: FastMap<Cow<'a, str>, usize> = FastMap::default();
     let mut principals: Vec<String> = Vec::new();
     let mut intern = |p: Cow<'a, str>| -> usize {
         let next = principals.len();
@@ -628,7 +635,7 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
             next
         })
     };
-    let mut pairs: HashMap<(usize, usize), Vec<Path>> = HashMap::new();
+    let mut pairs: FastMap<(usize, usize), Vec<Path>> = FastMap::default();
     let mut unplaced = 0usize;
     for (i, ra) in ctx.index.assignments.iter().enumerate() {
         let effect = effects.entry(ra.role_definition_guid()).or_insert_with_key(|g| ctx.roles.get(g).and_then(Effect::of));
@@ -654,7 +661,7 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
             message: format!("{unplaced} role assignment(s) relevant to registries are at management-group scope; the snapshot does not say which subscriptions each group holds, so they are left out"),
         });
     }
-    let mut expected_by: HashMap<(usize, String), Vec<ResourceId>> = HashMap::new();
+    let mut expected_by: FastMap<(usize, String), Vec<ResourceId>> = FastMap::default();
     for e in expected {
         let p = intern(Cow::Owned(e.principal_id.clone()));
         expected_by.entry((e.registry, e.principal_id.clone())).or_default().push(e.subject.clone());

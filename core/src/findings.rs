@@ -5,7 +5,7 @@
 //! role check through `rbac`, so its message can always say why. Not here: computing access
 //! (`access`), turning fixes into requests (`plan`).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +14,7 @@ use crate::arm::PrincipalType;
 use crate::catalog::{self, ops, Plane};
 use crate::id::ResourceId;
 use crate::intent::{Intent, RoleRef};
+use crate::rbac::{FastMap, FastSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -91,7 +92,7 @@ fn grant(principal_id: &str, principal_type: PrincipalType, role: RoleRef, scope
 }
 
 fn registry_settings(ctx: &Context<'_>, rows: &[AccessRow], out: &mut Vec<Finding>) {
-    let mut admin_key_readers: HashMap<&str, Vec<&AccessRow>> = HashMap::new();
+    let mut admin_key_readers: FastMap<&str, Vec<&AccessRow>> = FastMap::default();
     for r in rows.iter().filter(|r| r.via.iter().any(|p| p.kind == PathKind::AdminKeys)) {
         admin_key_readers.entry(r.registry.key()).or_default().push(r);
     }
@@ -180,7 +181,7 @@ fn display(name: &str, id: &ResourceId) -> String {
 }
 
 fn expected_pulls(ctx: &Context<'_>, rows: &[AccessRow], expected: &[Expectation], out: &mut Vec<Finding>) {
-    let by_pair: HashMap<(&str, &str), &AccessRow> = rows.iter().map(|r| ((r.registry.key(), r.principal_id.as_str()), r)).collect();
+    let by_pair: FastMap<(&str, &str), &AccessRow> = rows.iter().map(|r| ((r.registry.key(), r.principal_id.as_str()), r)).collect();
     for e in expected {
         let reg = &ctx.registries[e.registry];
         let Some(row) = by_pair.get(&(reg.id.key(), e.principal_id.as_str())) else { continue };
@@ -338,7 +339,7 @@ fn abac_legacy_roles(ctx: &Context<'_>, rows: &[AccessRow], out: &mut Vec<Findin
 /// registry in it.
 fn broad_roles(ctx: &Context<'_>, rows: &[AccessRow], out: &mut Vec<Finding>) {
     // The workspace identity builds images into its own registry: it needs more than pull.
-    let own_registry: HashSet<(&str, String)> = ctx
+    let own_registry: FastSet<(&str, String)> = ctx
         .inv
         .workspaces
         .iter()
