@@ -661,10 +661,10 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
             message: format!("{unplaced} role assignment(s) relevant to registries are at management-group scope; the snapshot does not say which subscriptions each group holds, so they are left out"),
         });
     }
-    let mut expected_by: FastMap<(usize, String), Vec<ResourceId>> = FastMap::default();
+    let mut expected_by: FastMap<(usize, usize), Vec<ResourceId>> = FastMap::default();
     for e in expected {
         let p = intern(Cow::Owned(e.principal_id.clone()));
-        expected_by.entry((e.registry, e.principal_id.clone())).or_default().push(e.subject.clone());
+        expected_by.entry((e.registry, p)).or_default().push(e.subject.clone());
         pairs.entry((e.registry, p)).or_default();
     }
     let anyone = intern(Cow::Borrowed("*"));
@@ -673,11 +673,10 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
             pairs.entry((r, anyone)).or_default();
         }
     }
-    drop(intern);
     let mut rows: Vec<(usize, AccessRow)> = pairs
         .into_iter()
-        .map(|((r, principal), mut via)| {
-            let principal = principals[principal].clone();
+        .map(|((r, p), mut via)| {
+            let principal = principals[p].clone();
             let reg = &ctx.registries[r];
             if reg.anonymous_pull_enabled {
                 via.push(anonymous_path());
@@ -690,7 +689,7 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
             let level = |f: fn(&Path) -> Level| via.iter().filter(|p| p.works).map(f).max().unwrap_or(Level::No);
             let (pull, push) = (level(|p| p.pull), level(|p| p.push));
             let why_not = (pull == Level::No).then(|| why_not(&via, reg));
-            let mut expected = expected_by.remove(&(r, principal.clone())).unwrap_or_default();
+            let mut expected = expected_by.remove(&(r, p)).unwrap_or_default();
             expected.sort();
             expected.dedup();
             (r, AccessRow { principal_id: principal, identity: label, identity_kind: kind, registry: reg.id.clone(), pull, push, expected_by: expected, via, why_not })
