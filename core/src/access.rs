@@ -739,6 +739,16 @@ mod tests {
         assert!(!is_registry_specific("Microsoft.Container*"));
     }
 
+    /// The UI and the CLI exchange the analysis as JSON: it must read back unchanged.
+    #[test]
+    fn analysis_round_trips_through_json() {
+        let (inv, _) = crate::snapshot::parse(crate::sim::DEMO_TENANT).unwrap();
+        let a = analyze(&inv);
+        assert!(!a.access.is_empty() && !a.findings.is_empty());
+        let back: Analysis = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
+        assert_eq!(back, a);
+    }
+
     #[test]
     fn login_servers_compare_loosely() {
         assert_eq!(normalise_login("https://AcrBase.azurecr.io/"), "acrbase.azurecr.io");
