@@ -370,3 +370,36 @@ async fn responses_match_the_official_specs() {
     // The check can fail: a list whose items lack their required shape is refused.
     assert!(spec.validate_response(&requests[1], 200, Some(&json!({"value": [{"properties": "not an object"}]}))).is_err());
 }
+
+#[tokio::test]
+async fn scan_falls_back_when_resource_graph_is_forbidden_over_http() {
+    let mut c = config();
+    c.scenario = "small".into();
+    c.graph_forbidden = true;
+    let r = server(c).await;
+    let report = run_scan(&r.base_url, &token(), ScanConfig::new(&r.base_url, Start::AllSubscriptions)).await.unwrap();
+    assert_eq!(report.result.inventory.role_assignments.len(), 60);
+    assert_eq!(report.result.inventory.registries.len(), 6);
+    assert!(report.result.diagnostics.iter().any(|d| d.message.contains("Resource Graph is not available")), "{:?}", report.result.diagnostics);
+    assert!(r.log().iter().any(|e| e.status == 403 && e.target.contains("ResourceGraph")));
+}
+
+/// The one documented command starts the binary; it prints where it listens.
+#[tokio::test]
+async fn the_documented_command_starts_the_binary() {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_pullpath-emulator"))
+        .args(["--scenario", "demo", "--port", "0", "--insecure-accept-any-token", "--quiet"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = lines.next_line().await.unwrap().expect("a startup line");
+    let base = line.split_whitespace().find(|w| w.starts_with("http://127.0.0.1:")).expect("the URL").to_string();
+    let resp = send(&reqwest::Client::new(), &base, "any-token", &request::list_subscriptions()).await.unwrap();
+    assert_eq!(resp.status, 200);
+    assert_eq!(body(&resp)["value"][0]["subscriptionId"], SUB);
+    child.kill().await.unwrap();
+}
