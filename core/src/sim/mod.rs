@@ -4,7 +4,7 @@
 //! (status codes, list envelopes with `nextLink`, error envelopes) go out, and everything
 //! above runs unchanged. It is deterministic: no clock, no randomness. Reads, paging,
 //! subscriptions, management groups, scopes the caller may not read (403
-//! `AuthorizationFailed`) and dispatch live here; Resource Graph in `resource_graph`, writes
+//! `AuthorizationFailed`), the caller's permissions and dispatch live here; Resource Graph in `resource_graph`, writes
 //! and long-running operations in `writes`, injected faults in `faults`, generated tenants in
 //! `generate`.
 //!
@@ -38,6 +38,7 @@ pub const DEFAULT_CALLER: &str = "99999999-0000-0000-0000-000000000001";
 
 const ROLE_ASSIGNMENTS: &str = "Microsoft.Authorization/roleAssignments";
 const ROLE_DEFINITIONS: &str = "Microsoft.Authorization/roleDefinitions";
+const PERMISSIONS: &str = "Microsoft.Authorization/permissions";
 
 /// Whether the caller may use Resource Graph (some tenants block it by policy).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -152,6 +153,9 @@ impl Sim {
             return self.page(req, items.iter().collect());
         }
         if let Some((scope, ty)) = collection(&req.path) {
+            if ty.eq_ignore_ascii_case(PERMISSIONS) {
+                return self.permissions(&scope);
+            }
             if self.is_forbidden(&scope) {
                 return forbidden(&self.caller, &format!("{ty}/read"), &scope);
             }
@@ -173,6 +177,18 @@ impl Sim {
             },
             Err(e) => Response::json(400, &ErrorResponse::new("InvalidResourceId", e.to_string())),
         }
+    }
+
+    /// `GET {scope}/providers/Microsoft.Authorization/permissions`: the simulated caller
+    /// owns what it can read (`*`) and holds nothing where it may not read. ARM answers this
+    /// even where the caller has no access, with what it has there.
+    fn permissions(&self, scope: &ResourceId) -> Response {
+        let value = if self.is_forbidden(scope) {
+            json!([])
+        } else {
+            json!([{"actions": ["*"], "notActions": [], "dataActions": ["*"], "notDataActions": []}])
+        };
+        Response::json(200, &json!({ "value": value }))
     }
 
     /// Resources strictly below `scope`, in id order, read from one contiguous range of the
@@ -394,6 +410,18 @@ mod tests {
         let r = sim.handle(&request::get(&reg).unwrap());
         assert_eq!(r.status, 403);
         assert!(r.body.contains("AuthorizationFailed") && r.body.contains("rg-shared-images"), "{}", r.body);
+    }
+
+    #[test]
+    fn caller_permissions_follow_readable_scopes() {
+        let mut sim = Sim::demo();
+        let rg = ResourceId::resource_group("11111111-1111-1111-1111-111111111111", "rg-shared-images").unwrap();
+        let other = ResourceId::resource_group("11111111-1111-1111-1111-111111111111", "rg-ml-prod").unwrap();
+        sim.forbidden.push(rg.clone());
+        let mine = body(&sim.handle(&request::list_permissions(&other)));
+        assert_eq!(mine["value"][0]["actions"][0], "*");
+        let none = sim.handle(&request::list_permissions(&rg));
+        assert_eq!((none.status, body(&none)["value"].as_array().map(Vec::len)), (200, Some(0)));
     }
 
     #[test]

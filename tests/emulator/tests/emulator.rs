@@ -345,6 +345,8 @@ async fn responses_match_the_official_specs() {
         requests.push(request::list_children(w, ResourceKind::Connection));
         requests.push(request::get(w).unwrap());
     }
+    let rg = r.with_sim(|s| s.resources().filter_map(|v| ResourceId::parse(v["id"].as_str()?).ok()).find(|id| id.resource_group_name().is_some()).and_then(|id| id.ancestors().find(|a| a.level() == pullpath_core::id::ScopeLevel::ResourceGroup)).unwrap());
+    requests.push(request::list_permissions(&rg));
     requests.push(request::resource_graph(&pullpath_core::arm::QueryRequest {
         subscriptions: vec![sub.name().into()],
         management_groups: vec![],
