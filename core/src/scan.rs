@@ -525,10 +525,8 @@ impl Scan {
         let resp = match outcome {
             Ok(r) => r,
             Err(TransportError::Network(e)) => return self.retry(pending, None, &format!("network error: {e}")),
-            Err(e) => {
-                let reason = format!("{e}; sign in again and rescan");
-                return self.skip(&pending.step, reason);
-            }
+            Err(e @ TransportError::Unauthenticated(_)) => return self.skip(&pending.step, format!("{e}; sign in again and rescan")),
+            Err(e) => return self.skip(&pending.step, format!("{e}; rescan to read it")),
         };
         self.observe_headers(&bucket, &resp);
         match resp.status {
