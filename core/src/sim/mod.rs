@@ -17,7 +17,9 @@ pub mod generate;
 mod resource_graph;
 mod writes;
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde_json::{json, Value};
 
@@ -64,6 +66,11 @@ pub struct Sim {
     pub graph: GraphAccess,
     /// The caller's object id, as authorization errors name it.
     pub caller: String,
+    /// Matching ids of recent list and Resource Graph queries, so paging through thousands
+    /// of items does not re-run the query for every page. Keyed with the tenant's size and
+    /// the forbidden scopes, so adding or removing a resource starts afresh; values are read
+    /// when a page is built, so changes in place always show.
+    cache: RefCell<HashMap<String, Arc<Vec<ResourceId>>>>,
 }
 
 impl Sim {
@@ -83,6 +90,7 @@ impl Sim {
             management_groups: BTreeMap::new(),
             graph: GraphAccess::Allowed,
             caller: DEFAULT_CALLER.into(),
+            cache: RefCell::new(HashMap::new()),
         }
     }
 
@@ -108,18 +116,22 @@ impl Sim {
 
     /// Subscriptions are implied by the resources they hold and the management groups.
     pub fn subscriptions(&self) -> Vec<String> {
-        let mut subs: Vec<String> = Vec::new();
-        for id in self.resources.keys() {
-            if let Some(s) = id.subscription_id() {
-                if !subs.last().is_some_and(|l: &String| l.eq_ignore_ascii_case(s)) {
-                    subs.push(s.to_string());
+        // Every Resource Graph query asks; walking a large tenant each time is most of its cost.
+        let ids = self.cached("subscriptions".into(), || {
+            let mut subs: Vec<String> = Vec::new();
+            for id in self.resources.keys() {
+                if let Some(s) = id.subscription_id() {
+                    if !subs.last().is_some_and(|l: &String| l.eq_ignore_ascii_case(s)) {
+                        subs.push(s.to_string());
+                    }
                 }
             }
-        }
-        subs.extend(self.management_groups.values().flatten().cloned());
-        subs.sort_by_key(|s| s.to_lowercase());
-        subs.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
-        subs
+            subs.extend(self.management_groups.values().flatten().cloned());
+            subs.sort_by_key(|s| s.to_lowercase());
+            subs.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+            subs.iter().filter_map(|s| ResourceId::subscription(s).ok()).collect()
+        });
+        ids.iter().map(|id| id.name().to_string()).collect()
     }
 
     /// Serves one request.
@@ -163,8 +175,11 @@ impl Sim {
                 let defs = self.list_role_definitions(&scope);
                 return self.page(req, defs.iter().collect());
             }
-            let items = self.list(&scope, &ty);
-            return self.page(req, items);
+            let key = format!("list|{}|{}", scope.key(), ty.to_ascii_lowercase());
+            let ids = self.cached(key, || self.list(&scope, &ty).into_iter().map(|(id, _)| id.clone()).collect());
+            let skip = skip_token(req);
+            let page: Vec<&Value> = ids.iter().skip(skip).take(self.page_size.max(1)).filter_map(|id| self.resources.get(id)).collect();
+            return self.page_of(req, page, skip, ids.len());
         }
         match ResourceId::parse(&req.path) {
             Ok(id) if self.is_forbidden(&id) => forbidden(&self.caller, &format!("{}/read", id.resource_type()), &id),
@@ -223,12 +238,28 @@ impl Sim {
     ///
     /// Items are borrowed: only the page sent is cloned (a subscription of a generated tenant
     /// holds a thousand assignments).
-    fn list(&self, scope: &ResourceId, ty: &str) -> Vec<&Value> {
+    fn list(&self, scope: &ResourceId, ty: &str) -> Vec<(&ResourceId, &Value)> {
         let visible = |id: &ResourceId| !self.is_forbidden(id);
         if ty.eq_ignore_ascii_case(ROLE_ASSIGNMENTS) {
-            return self.list_role_assignments(scope).into_iter().filter(|(id, _)| visible(id)).map(|(_, v)| v).collect();
+            return self.list_role_assignments(scope).into_iter().filter(|(id, _)| visible(id)).collect();
         }
-        self.under(scope).filter(|(id, _)| id.is_type(ty) && visible(id)).map(|(_, v)| v).collect()
+        self.under(scope).filter(|(id, _)| id.is_type(ty) && visible(id)).collect()
+    }
+
+    /// The ids `compute` finds, from the cache when the same query ran on the same tenant.
+    pub(crate) fn cached(&self, key: String, compute: impl FnOnce() -> Vec<ResourceId>) -> Arc<Vec<ResourceId>> {
+        let key = format!("{}|{}|{}|{key}", self.resources.len(), self.forbidden.len(), self.management_groups.len());
+        if let Some(hit) = self.cache.borrow().get(&key) {
+            return hit.clone();
+        }
+        let ids = Arc::new(compute());
+        let mut cache = self.cache.borrow_mut();
+        // A scan has a few dozen queries paging at once; old ones are not asked for again.
+        if cache.len() >= 256 {
+            cache.clear();
+        }
+        cache.insert(key, ids.clone());
+        ids
     }
 
     fn list_role_assignments(&self, scope: &ResourceId) -> Vec<(&ResourceId, &Value)> {
@@ -282,11 +313,18 @@ impl Sim {
     }
 
     fn page(&self, req: &Request, items: Vec<&Value>) -> Response {
-        let skip: usize = req.query.iter().find(|(k, _)| k == "$skiptoken").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
-        let end = (skip + self.page_size.max(1)).min(items.len());
-        let value: Vec<Value> = items.get(skip..end).map(|page| page.iter().map(|v| (*v).clone()).collect()).unwrap_or_default();
+        let skip = skip_token(req);
+        let total = items.len();
+        let page = items.into_iter().skip(skip).take(self.page_size.max(1)).collect();
+        self.page_of(req, page, skip, total)
+    }
+
+    /// One page of a list: `page` holds the items from `skip` on, of `total`.
+    fn page_of(&self, req: &Request, page: Vec<&Value>, skip: usize, total: usize) -> Response {
+        let end = skip + page.len();
+        let value: Vec<Value> = page.into_iter().cloned().collect();
         let mut body = json!({ "value": value });
-        if end < items.len() {
+        if end < total {
             let mut next = req.clone();
             next.query.retain(|(k, _)| k != "$skiptoken");
             next.query.push(("$skiptoken".into(), end.to_string()));
@@ -294,6 +332,10 @@ impl Sim {
         }
         Response::json(200, &body)
     }
+}
+
+fn skip_token(req: &Request) -> usize {
+    req.query.iter().find(|(k, _)| k == "$skiptoken").and_then(|(_, v)| v.parse().ok()).unwrap_or(0)
 }
 
 /// Tenant id the demo's subscriptions report.

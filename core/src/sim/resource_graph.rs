@@ -68,8 +68,6 @@ impl Sim {
             Ok(s) => s,
             Err(resp) => return resp,
         };
-        let rows = self.graph_rows(&query, &subs);
-        let rows_len = rows.len();
         let top = options.top.map(|t| t as usize).unwrap_or(DEFAULT_TOP).clamp(1, MAX_TOP);
         let start = match options.skip_token.as_deref() {
             Some(token) => match token.strip_prefix(TOKEN_PREFIX).and_then(|n| n.parse::<usize>().ok()) {
@@ -78,9 +76,18 @@ impl Sim {
             },
             None => options.skip.unwrap_or(0) as usize,
         };
+        // Only the page sent is built; the matching ids are computed once per query and kept
+        // while the client pages through them.
+        let (rows_len, data): (usize, Vec<Value>) = if query.table == Table::ResourceContainers {
+            let rows = self.graph_rows(&query, &subs);
+            (rows.len(), rows.into_iter().skip(start).take(top).map(|r| r.build(&query.project)).collect())
+        } else {
+            let key = format!("graph|{:?}|{:?}|{}", query.table, query.types, subs.join(",").to_ascii_lowercase());
+            let ids = self.cached(key, || self.graph_rows(&query, &subs).into_iter().filter_map(Row::into_id).collect());
+            let page = ids.iter().skip(start).take(top).filter_map(|id| self.resources.get_key_value(id));
+            (ids.len(), page.map(|(id, v)| Row::Resource(id, v, id.subscription_id().unwrap_or_default().to_string()).build(&query.project)).collect())
+        };
         let end = (start + top).min(rows_len);
-        // Rows are borrowed until here: only the page sent is built.
-        let data: Vec<Value> = rows.into_iter().skip(start).take(end.saturating_sub(start)).map(|r| r.build(&query.project)).collect();
         let mut out = json!({
             "totalRecords": rows_len,
             "count": data.len(),
@@ -168,12 +175,30 @@ enum Row<'a> {
 }
 
 impl Row<'_> {
+    fn into_id(self) -> Option<ResourceId> {
+        match self {
+            Row::Resource(id, _, _) => Some(id.clone()),
+            Row::Owned(_) => None,
+        }
+    }
+
     fn build(self, cols: &Option<Vec<String>>) -> Value {
-        let full = match self {
-            Row::Resource(id, v, sub) => graph_row(id, v, &sub),
-            Row::Owned(v) => v,
-        };
-        project(full, cols)
+        match (self, cols) {
+            (Row::Resource(id, v, sub), Some(cols)) => {
+                // Projected: copy only the columns asked for (a page has a thousand rows).
+                let mut out = Map::new();
+                for c in cols {
+                    let value = match c.as_str() {
+                        "type" | "subscriptionId" | "tenantId" | "resourceGroup" => computed_column(id, &sub, c),
+                        _ => v.get(c).cloned().unwrap_or(Value::Null),
+                    };
+                    out.insert(c.clone(), value);
+                }
+                Value::Object(out)
+            }
+            (Row::Resource(id, v, sub), None) => graph_row(id, v, &sub),
+            (Row::Owned(v), cols) => project(v, cols),
+        }
     }
 }
 
@@ -185,13 +210,21 @@ fn is_authorization(ty: &str) -> bool {
 fn graph_row(id: &ResourceId, v: &Value, sub: &str) -> Value {
     let mut row = v.clone();
     if let Some(obj) = row.as_object_mut() {
-        obj.insert("type".into(), json!(id.resource_type().to_lowercase()));
-        obj.insert("subscriptionId".into(), json!(sub));
-        obj.insert("tenantId".into(), json!(DEMO_TENANT_ID));
-        let rg = id.resource_group_name().map(str::to_lowercase).unwrap_or_default();
-        obj.insert("resourceGroup".into(), json!(rg));
+        for c in ["type", "subscriptionId", "tenantId", "resourceGroup"] {
+            obj.insert(c.into(), computed_column(id, sub, c));
+        }
     }
     row
+}
+
+/// The columns Resource Graph adds to (or normalises in) a resource.
+fn computed_column(id: &ResourceId, sub: &str, column: &str) -> Value {
+    match column {
+        "type" => json!(id.resource_type().to_lowercase()),
+        "subscriptionId" => json!(sub),
+        "tenantId" => json!(DEMO_TENANT_ID),
+        _ => json!(id.resource_group_name().map(str::to_lowercase).unwrap_or_default()),
+    }
 }
 
 fn project(row: Value, cols: &Option<Vec<String>>) -> Value {
