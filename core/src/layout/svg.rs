@@ -199,7 +199,8 @@ pub fn render(graph: &Graph, layout: &Layout, opts: &SvgOptions) -> String {
     let mut out = String::with_capacity(256 * (graph.nodes.len() + graph.edges.len()) + 4096);
     let labels: HashMap<&str, &str> = graph.nodes.iter().map(|n| (n.id.as_str(), n.label.as_str())).collect();
     let row_h = 22.0;
-    let cell_w = 330.0;
+    // Wide enough for the longest legend text at 12 px.
+    let cell_w = 400.0;
     let per_row = 3usize;
     let (legend_w, legend_h) = match opts.legend {
         Legend::Shown => (cell_w * per_row as f64 + 40.0, 40.0 + row_h * LEGEND.len().div_ceil(per_row) as f64),
@@ -217,7 +218,7 @@ pub fn render(graph: &Graph, layout: &Layout, opts: &SvgOptions) -> String {
     );
     let _ = writeln!(out, "<title id=\"pp-title\">{}</title>", escape(&opts.title));
     let _ = writeln!(out, "<desc id=\"pp-desc\">{} nodes and {} edges. Identities on the left, registries on the right; the legend explains the line styles.</desc>", graph.nodes.len(), graph.edges.len());
-    let _ = writeln!(out, "<defs><marker id=\"pp-arrow\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0 0L8 4L0 8z\" fill=\"context-stroke\"/></marker></defs>");
+    let _ = writeln!(out, "<defs><marker id=\"pp-arrow\" viewBox=\"0 0 8 8\" refX=\"8\" refY=\"4\" markerUnits=\"userSpaceOnUse\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto-start-reverse\"><path d=\"M0 0L8 4L0 8z\" fill=\"context-stroke\"/></marker></defs>");
     let _ = writeln!(out, "<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"#ffffff\"/>", num(width), num(height));
 
     let _ = writeln!(out, "<g id=\"pp-bands\">");
