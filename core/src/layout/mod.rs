@@ -275,9 +275,13 @@ pub fn layout(graph: &Graph, opts: &LayoutOptions) -> Layout {
     let columns = next.max(1);
 
     let node_rank = ranks(graph.nodes.len(), |a, b| graph.nodes[a].id.cmp(&graph.nodes[b].id));
+    // Edges rank by their ends' ranks first: integer compares, strings only on ties (the
+    // ids share long prefixes, and comparing them dominated the whole layout).
+    let end_rank = |id: &str| index.get(id).map(|&i| node_rank[i]).unwrap_or(usize::MAX);
+    let edge_ends: Vec<(usize, usize)> = graph.edges.iter().map(|e| (end_rank(&e.from), end_rank(&e.to))).collect();
     let edge_rank = ranks(graph.edges.len(), |a, b| {
         let (x, y) = (&graph.edges[a], &graph.edges[b]);
-        (&x.from, &x.to, x.kind as u8, &x.label, x.works).cmp(&(&y.from, &y.to, y.kind as u8, &y.label, y.works))
+        edge_ends[a].cmp(&edge_ends[b]).then_with(|| (x.kind as u8, &x.label, x.works, &x.from, &x.to).cmp(&(y.kind as u8, &y.label, y.works, &y.from, &y.to)))
     });
 
     let mut items: Vec<Item> = graph
@@ -333,9 +337,10 @@ pub fn layout(graph: &Graph, opts: &LayoutOptions) -> Layout {
     for (i, it) in items.iter().enumerate() {
         order[it.column].push(i);
     }
-    let label_key = |i: usize| items[i].node.map(|n| graph.nodes[n].label.as_str()).unwrap_or("");
+    let label_rank = ranks(graph.nodes.len(), |a, b| graph.nodes[a].label.cmp(&graph.nodes[b].label).then(node_rank[a].cmp(&node_rank[b])));
+    let label_key = |i: usize| items[i].node.map(|n| label_rank[n]).unwrap_or(0);
     for col in order.iter_mut() {
-        col.sort_by(|&a, &b| items[a].group.cmp(&items[b].group).then_with(|| label_key(a).cmp(label_key(b))).then(items[a].key.cmp(&items[b].key)).then(a.cmp(&b)));
+        col.sort_by_key(|&i| (items[i].group, label_key(i), items[i].key, i));
     }
     let mut pos = vec![0usize; items.len()];
     let set_pos = |order: &[Vec<usize>], pos: &mut [usize]| {
