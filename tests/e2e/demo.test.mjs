@@ -7,7 +7,7 @@ import { launch, collectErrors, screenshot } from './support/browser.mjs';
 import { Landing, Inventory } from './support/pages.mjs';
 
 let server, browser;
-before(async () => { server = await serveDist('dist'); browser = await launch(); });
+before(async () => { server = await serveDist(process.env.PULLPATH_TEST_DIST ?? 'dist-test'); browser = await launch(); });
 after(async () => { await browser?.close(); await server?.close(); });
 
 test('the demo tenant is one click from the landing page and lists its resources', async () => {

@@ -2,6 +2,7 @@
 export class Landing {
   constructor(page) { this.page = page; }
   async open(url) { await this.page.goto(url); await this.exploreDemo.waitFor(); }
+  get signIn() { return this.page.getByRole('button', { name: 'Sign in with Microsoft' }); }
   get exploreDemo() { return this.page.getByRole('button', { name: 'Explore the demo tenant' }); }
 }
 
@@ -10,4 +11,11 @@ export class Inventory {
   get heading() { return this.page.getByRole('heading', { name: 'Inventory', level: 1 }); }
   get table() { return this.page.getByRole('table', { name: 'Resources found' }); }
   row(name) { return this.table.getByRole('row').filter({ has: this.page.getByRole('cell', { name, exact: true }) }); }
+}
+
+export class Subscriptions {
+  constructor(page) { this.page = page; }
+  get heading() { return this.page.getByRole('heading', { name: 'Choose what to scan', level: 1 }); }
+  subscription(id) { return this.page.getByRole('checkbox', { name: new RegExp(id) }); }
+  get scan() { return this.page.getByRole('button', { name: /^Scan \d+ subscription/ }); }
 }

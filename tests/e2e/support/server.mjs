@@ -19,7 +19,8 @@ export async function serveDist(root, { overrides = {} } = {}) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
     if (overrides[url.pathname] !== undefined) {
-      const body = overrides[url.pathname];
+      const o = overrides[url.pathname];
+      const body = typeof o === 'function' ? o() : o;
       res.writeHead(body === null ? 404 : 200, { 'content-type': TYPES[path.extname(url.pathname)] ?? 'application/octet-stream' });
       res.end(body ?? 'not found');
       return;

@@ -1,13 +1,13 @@
-//! The inventory screen: every resource the scan found, by kind.
+//! The inventory screen: every resource found, what was skipped and why.
 
 use leptos::prelude::*;
 use pullpath_core::scan::ScanResult;
 
-#[component]
-pub fn InventoryPage(result: ScanResult) -> impl IntoView {
-    let inv = result.inventory;
-    let rows: Vec<(&'static str, String, String)> = inv
-        .registries
+use crate::state::{AppState, Source};
+
+fn rows(result: &ScanResult) -> Vec<(&'static str, String, String)> {
+    let inv = &result.inventory;
+    inv.registries
         .iter()
         .map(|r| ("Container registry", r.name.clone(), r.id.to_string()))
         .chain(inv.workspaces.iter().map(|w| ("ML workspace", w.name.clone(), w.id.to_string())))
@@ -15,26 +15,39 @@ pub fn InventoryPage(result: ScanResult) -> impl IntoView {
         .chain(inv.connections.iter().map(|c| ("Workspace connection", c.name.clone(), c.id.to_string())))
         .chain(inv.managed_clusters.iter().map(|c| ("AKS cluster", c.name.clone(), c.id.to_string())))
         .chain(inv.identities.iter().map(|i| ("User-assigned identity", i.name.clone(), i.id.to_string())))
-        .collect();
-    let assignments = inv.role_assignments.len();
-    let skipped = result.skipped;
+        .collect()
+}
+
+#[component]
+pub fn InventoryPage() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let result = move || state.result.get().unwrap_or_default();
+    let source = move || match state.source.get() {
+        Some(Source::Demo) => "the demo tenant".to_string(),
+        Some(Source::Snapshot(name)) => format!("snapshot {name}"),
+        Some(Source::Tenant) | None => "your tenant".to_string(),
+    };
     view! {
         <section aria-labelledby="inv-h">
             <h1 id="inv-h">"Inventory"</h1>
-            <p>{format!("{} subscription(s), {} resources, {} role assignments", result.subscriptions.len(), rows.len(), assignments)}</p>
+            <p class="summary">{move || { let r = result(); format!("From {}: {} subscription(s), {} resources, {} role assignments", source(), r.subscriptions.len(), rows(&r).len(), r.inventory.role_assignments.len()) }}</p>
             <table class="inventory">
                 <caption>"Resources found"</caption>
                 <thead><tr><th scope="col">"Kind"</th><th scope="col">"Name"</th><th scope="col">"Resource id"</th></tr></thead>
                 <tbody>
-                    {rows.into_iter().map(|(kind, name, id)| view! {
+                    {move || rows(&result()).into_iter().map(|(kind, name, id)| view! {
                         <tr><td>{kind}</td><td>{name}</td><td class="id">{id}</td></tr>
                     }).collect_view()}
                 </tbody>
             </table>
-            <Show when={let n = skipped.len(); move || n > 0}>
-                <h2>"Skipped scopes"</h2>
-                <ul>{skipped.iter().map(|s| view! { <li>{format!("{} ({}): {}", s.scope, s.what, s.reason)}</li> }).collect_view()}</ul>
-            </Show>
+            {move || { let skipped = result().skipped; (!skipped.is_empty()).then(|| view! {
+                <h2>"Skipped"</h2>
+                <ul class="skipped">{skipped.into_iter().map(|s| view! { <li><span class="id">{s.scope}</span>" — "{s.what}": "{s.reason}</li> }).collect_view()}</ul>
+            })}}
+            {move || { let diags = result().diagnostics; (!diags.is_empty()).then(|| view! {
+                <h2>"Could not read"</h2>
+                <ul class="skipped">{diags.into_iter().map(|d| view! { <li><span class="id">{d.at}</span>": "{d.message}</li> }).collect_view()}</ul>
+            })}}
         </section>
     }
 }

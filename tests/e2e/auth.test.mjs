@@ -1,0 +1,164 @@
+// Sign-in end to end: the built app, in real Chromium, signs in through a real OpenID provider
+// (oidc-provider, public client, PKCE enforced), scans the loopback ARM emulator, which checks
+// every token against the provider's JWKS, and shows the inventory. Then the ways it must fail.
+import { test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveDist } from './support/server.mjs';
+import { launch, collectErrors, screenshot } from './support/browser.mjs';
+import { startOidc, signInAsUser, CLIENT_ID, ARM_RESOURCE } from './support/oidc.mjs';
+import { startEmulator } from './support/emulator.mjs';
+import { Landing, Inventory, Subscriptions } from './support/pages.mjs';
+
+const DIST = process.env.PULLPATH_TEST_DIST ?? 'dist-test';
+let app, oidc, arm, browser;
+
+async function startAll({ accessTokenTTL = 3600, emulatorArgs = [] } = {}) {
+  // The app's URL must be known before the provider (it is the registered redirect URI).
+  const config = {};
+  app = await serveDist(DIST, { overrides: { '/config.json': () => JSON.stringify(config) } });
+  oidc = await startOidc({ redirectUri: `${app.url}/`, accessTokenTTL });
+  arm = await startEmulator(['--scenario', 'demo', '--jwks-url', oidc.jwksUrl, '--issuer', oidc.issuer, '--audience', ARM_RESOURCE, '--page-size', '2', ...emulatorArgs]);
+  Object.assign(config, { clientId: CLIENT_ID, authority: oidc.issuer, armOrigin: arm.url });
+}
+
+async function stopAll() {
+  await arm?.close(); await oidc?.close(); await app?.close();
+  arm = oidc = app = undefined;
+}
+
+/// Every request the page makes, with whether it carried a bearer token.
+function networkLog(page) {
+  const log = [];
+  page.on('request', (r) => log.push({ url: r.url(), method: r.method(), auth: r.headers()['authorization'] ?? null, body: r.postData() }));
+  return log;
+}
+
+async function signIn(page) {
+  const landing = new Landing(page);
+  await landing.open(app.url);
+  await landing.signIn.click();
+  await signInAsUser(page);
+}
+
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+beforeEach(async () => { await stopAll(); });
+
+test('sign in with PKCE, scan the emulator with the issued tokens, show the inventory', async () => {
+  await startAll();
+  const page = await browser.newPage();
+  const errors = collectErrors(page);
+  const log = networkLog(page);
+  await signIn(page);
+
+  const subs = new Subscriptions(page);
+  await subs.heading.waitFor();
+  await subs.subscription('11111111-1111-1111-1111-111111111111').waitFor();
+  assert.match(await page.getByText(/Signed in as Ada Lovelace/).textContent(), /72f988bf/);
+  await screenshot(page, 'auth-subscriptions');
+
+  // Nothing secret outside memory: not in storage, not in the address bar.
+  const stored = await page.evaluate(() => JSON.stringify({ l: { ...localStorage }, s: { ...sessionStorage }, url: location.href }));
+  const tokens = log.filter((r) => r.auth).map((r) => r.auth.replace(/^Bearer /, ''));
+  assert.ok(tokens.length > 0, 'ARM was called with a bearer token');
+  for (const t of tokens) assert.ok(!stored.includes(t), 'the access token is not stored or in the URL');
+  assert.ok(!/code=|state=/.test(await page.evaluate(() => location.href)), 'code and state left the address bar');
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0, 'the PKCE verifier and state were deleted');
+
+  await subs.scan.click();
+  const inventory = new Inventory(page);
+  await inventory.heading.waitFor();
+  for (const name of ['acrmlprod', 'mlw-prod', 'aks-inference']) assert.equal(await inventory.row(name).count(), 1, name);
+  await screenshot(page, 'auth-inventory');
+
+  // The authorize request used PKCE S256; the token request sent the verifier.
+  const authorize = log.find((r) => r.url.startsWith(`${oidc.issuer}/auth`));
+  assert.match(authorize.url, /code_challenge_method=S256/);
+  const tokenReq = log.find((r) => r.url === `${oidc.issuer}/token` && r.method === 'POST');
+  assert.match(tokenReq.body, /code_verifier=[A-Za-z0-9\-._~]{43,128}(&|$)/);
+  // Tokens went to the ARM origin only.
+  for (const r of log.filter((r) => r.auth)) assert.ok(r.url.startsWith(arm.url), `token sent only to ARM, not ${r.url}`);
+  assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
+  await page.close();
+});
+
+test('a redirect with the wrong state is refused and no token request is made', async () => {
+  await startAll();
+  const page = await browser.newPage();
+  const log = networkLog(page);
+  // A sign-in is under way (its state is in sessionStorage) when a response that was not
+  // issued for it arrives: a login-CSRF or code-injection attempt.
+  const landing = new Landing(page);
+  await landing.open(app.url);
+  await landing.signIn.click();
+  await page.locator('input[name="login"]').waitFor();
+  await page.goto(`${app.url}/?code=injected-code&state=forged-state`);
+  await page.getByRole('alert').filter({ hasText: /state mismatch/ }).waitFor();
+  await screenshot(page, 'auth-state-mismatch');
+  assert.equal(log.filter((r) => r.url.startsWith(`${oidc.issuer}/token`)).length, 0, 'no token request');
+  assert.ok(!page.url().includes('injected-code'), 'the injected code left the address bar');
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0, 'the pending sign-in was discarded');
+  await page.close();
+});
+
+test('a tampered code verifier is refused by the provider and the app says so', async () => {
+  await startAll();
+  const page = await browser.newPage();
+  await page.route(`${oidc.issuer}/token`, (route) => {
+    const body = route.request().postData().replace(/code_verifier=[^&]+/, 'code_verifier=' + 'x'.repeat(64));
+    return route.continue({ postData: body });
+  });
+  await signIn(page);
+  const alert = page.getByRole('alert').filter({ hasText: /refused sign-in/ });
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /invalid_grant/);
+  await screenshot(page, 'auth-bad-verifier');
+  await page.close();
+});
+
+test('an expiring access token is refreshed with the refresh token', async () => {
+  await startAll({ accessTokenTTL: 4 });
+  const page = await browser.newPage();
+  const log = networkLog(page);
+  await signIn(page);
+  const subs = new Subscriptions(page);
+  await subs.subscription('11111111-1111-1111-1111-111111111111').waitFor();
+  const first = log.find((r) => r.auth)?.auth;
+  await page.waitForTimeout(2500); // past half the token's life: the next ARM call must refresh first
+  await subs.scan.click();
+  await new Inventory(page).heading.waitFor();
+  const refresh = log.filter((r) => r.url === `${oidc.issuer}/token` && /grant_type=refresh_token/.test(r.body ?? ''));
+  assert.ok(refresh.length >= 1, 'a refresh_token grant was made');
+  const later = log.filter((r) => r.auth).at(-1).auth;
+  assert.notEqual(later, first, 'ARM saw the new access token');
+  assert.equal(await new Inventory(page).row('acrmlprod').count(), 1);
+  await page.close();
+});
+
+test('a nextLink to a foreign host is not followed and no token leaves the ARM origin', async () => {
+  // Without Resource Graph the scan lists each provider and follows nextLinks.
+  await startAll({ emulatorArgs: ['--graph-forbidden'] });
+  const foreign = await serveDist(DIST);
+  const page = await browser.newPage();
+  const log = networkLog(page);
+  // ARM answers a list with a nextLink that points elsewhere.
+  const registriesList = (u) => u.origin === arm.url && /\/providers\/Microsoft\.ContainerRegistry\/registries$/i.test(u.pathname);
+  await page.route(registriesList, async (route) => {
+    const resp = await route.fetch();
+    const body = await resp.json();
+    if (body.nextLink) body.nextLink = body.nextLink.replace(arm.url, foreign.url);
+    return route.fulfill({ response: resp, body: JSON.stringify(body) });
+  });
+  await signIn(page);
+  const subs = new Subscriptions(page);
+  await subs.subscription('11111111-1111-1111-1111-111111111111').waitFor();
+  await subs.scan.click();
+  const inventory = new Inventory(page);
+  await inventory.heading.waitFor();
+  assert.equal(log.filter((r) => r.url.startsWith(foreign.url)).length, 0, 'nothing was sent to the foreign host');
+  for (const r of log.filter((r) => r.auth)) assert.ok(r.url.startsWith(arm.url), `token only to ARM, not ${r.url}`);
+  await page.getByText(/not followed/).first().waitFor();
+  await screenshot(page, 'auth-foreign-nextlink');
+  await foreign.close();
+  await page.close();
+});

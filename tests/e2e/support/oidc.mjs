@@ -1,0 +1,91 @@
+// A real OpenID Connect provider (npm `oidc-provider`) on 127.0.0.1, set up the way Microsoft
+// Entra ID treats a "Single-page application" registration: a public client (no secret) that
+// must use PKCE with S256, CORS on the token endpoint, JWT access tokens for the ARM resource,
+// refresh tokens without a consent prompt, and a `tid` claim in the id token.
+import http from 'node:http';
+import crypto from 'node:crypto';
+import Provider from 'oidc-provider';
+
+export const TENANT_ID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+export const CLIENT_ID = '0f1c6e3a-5b7d-4f3e-9a7b-2c1d0e9f8a77';
+export const ARM_RESOURCE = 'https://management.azure.com';
+
+export async function startOidc({ redirectUri, accessTokenTTL = 3600 }) {
+  const server = http.createServer();
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const issuer = `http://127.0.0.1:${server.address().port}`;
+  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'test-key-1', use: 'sig', alg: 'RS256' };
+
+  const provider = new Provider(issuer, {
+    clients: [{
+      client_id: CLIENT_ID,
+      token_endpoint_auth_method: 'none',
+      application_type: 'web',
+      redirect_uris: [redirectUri],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+    }],
+    jwks: { keys: [jwk] },
+    pkce: { methods: ['S256'], required: () => true },
+    scopes: ['openid', 'profile', 'offline_access'],
+    claims: { openid: ['sub', 'tid'], profile: ['name', 'preferred_username'] },
+    conformIdTokenClaims: false,
+    findAccount: async (_ctx, sub) => ({
+      accountId: sub,
+      claims: async () => ({ sub, tid: TENANT_ID, name: 'Ada Lovelace', preferred_username: 'ada@contoso.example' }),
+    }),
+    // Entra issues refresh tokens to SPAs that ask for offline_access, without a consent prompt.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    clientBasedCORS: () => true,
+    ttl: { AccessToken: accessTokenTTL, IdToken: 3600, RefreshToken: 86400, AuthorizationCode: 60, Grant: 86400, Interaction: 3600, Session: 86400 },
+    features: {
+      devInteractions: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => ARM_RESOURCE,
+        useGrantedResource: () => true,
+        getResourceServerInfo: () => ({
+          scope: `${ARM_RESOURCE}/user_impersonation`,
+          audience: ARM_RESOURCE,
+          accessTokenFormat: 'jwt',
+          accessTokenTTL,
+          jwt: { sign: { alg: 'RS256' } },
+        }),
+      },
+    },
+    // Extra claims Entra puts in ARM access tokens and the emulator reads.
+    extraTokenClaims: async (_ctx, token) => ({ tid: TENANT_ID, oid: token.accountId }),
+  });
+  // Entra grants offline_access to a SPA without `prompt=consent`; oidc-provider follows OIDC
+  // Core strictly and drops it otherwise. Ask for consent on the app's behalf, so the test
+  // provider hands out refresh tokens the way Entra does while the app sends what it sends to
+  // Entra.
+  provider.use(async (ctx, next) => {
+    if (ctx.path === '/auth' && /offline_access/.test(ctx.query.scope ?? '') && !ctx.query.prompt) {
+      ctx.query = { ...ctx.query, prompt: 'consent' };
+    }
+    await next();
+  });
+  provider.on('server_error', (_ctx, err) => console.error('oidc-provider:', err));
+  const log = [];
+  server.on('request', (req, res) => {
+    log.push({ method: req.method, url: req.url });
+    provider.callback()(req, res);
+  });
+  return {
+    issuer,
+    jwksUrl: `${issuer}/jwks`,
+    log,
+    close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }),
+  };
+}
+
+/// Completes oidc-provider's development login and consent pages as a user would.
+export async function signInAsUser(page, login = 'ada') {
+  await page.getByRole('textbox', { name: /login|username/i }).or(page.locator('input[name="login"]')).first().fill(login);
+  await page.locator('input[name="password"]').fill('any password');
+  await page.getByRole('button', { name: /sign-?in/i }).click();
+  const consent = page.getByRole('button', { name: /continue/i });
+  await consent.waitFor({ timeout: 10_000 }).then(() => consent.click()).catch(() => {});
+}

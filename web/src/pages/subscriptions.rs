@@ -1,0 +1,51 @@
+//! After sign-in: which tenant, and which subscriptions to scan.
+
+use leptos::prelude::*;
+
+use crate::state::AppState;
+
+#[component]
+pub fn Subscriptions() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let (tenant, set_tenant) = signal(String::new());
+    let selected = move || state.subscriptions.with(|s| s.iter().filter(|s| s.selected).count());
+    view! {
+        <section aria-labelledby="subs-h">
+            <h1 id="subs-h">"Choose what to scan"</h1>
+            <p class="summary">{move || state.session.with(|s| s.as_ref().map(|s| format!("Signed in as {} in tenant {}", s.user(), s.tenant_id().unwrap_or_else(|| "(unknown)".into()))).unwrap_or_default())}</p>
+            <fieldset>
+                <legend>"Subscriptions"</legend>
+                {move || if state.subscriptions.with(Vec::is_empty) {
+                    view! { <p role="status">"Loading subscriptions…"</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="choices">
+                            <For each=move || state.subscriptions.get().into_iter().enumerate() key=|(_, s)| s.id.clone() let:((i, sub))>
+                                <li>
+                                    <label>
+                                        <input type="checkbox" prop:checked=sub.selected on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            state.subscriptions.update(|s| if let Some(x) = s.get_mut(i) { x.selected = on });
+                                        }/>
+                                        {sub.name.clone()}" "<span class="id">{sub.id.clone()}</span>
+                                    </label>
+                                </li>
+                            </For>
+                        </ul>
+                    }.into_any()
+                }}
+            </fieldset>
+            <div class="actions">
+                <button class="primary" disabled=move || selected() == 0 on:click=move |_| state.scan_tenant()>
+                    {move || format!("Scan {} subscription(s)", selected())}
+                </button>
+            </div>
+            <form class="inline" on:submit=move |ev| { ev.prevent_default(); state.sign_in(Some(tenant.get_untracked())); }>
+                <label>"Switch tenant (domain or tenant id) "
+                    <input type="text" prop:value=tenant on:input=move |ev| set_tenant.set(event_target_value(&ev)) placeholder="contoso.onmicrosoft.com"/>
+                </label>
+                <button type="submit" disabled=move || tenant.with(|t| t.trim().is_empty())>"Switch tenant"</button>
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,269 @@
+//! The app's state and the actions that change it (sign in, scan, open a snapshot, ...).
+//!
+//! Pages read the signals and call these actions; only this module starts async work.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use pullpath_core::arm::{ErrorResponse, ListPage};
+use pullpath_core::cloud::AppConfig;
+use pullpath_core::executor::Executor;
+use pullpath_core::request;
+use pullpath_core::scan::{Progress, Scan, ScanConfig, ScanResult, Start};
+use pullpath_core::sim::{Sim, SimExecutor, DEFAULT_ORIGIN};
+use pullpath_core::snapshot;
+
+use crate::auth::{self, Arrival, SignedIn};
+use crate::driver::run_scan;
+use crate::http::{ArmExecutor, Cancel};
+
+/// Which screen is showing.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Screen {
+    /// Start-up: reading config.json and finishing a sign-in redirect.
+    Starting,
+    Landing,
+    /// Signed in: choose subscriptions.
+    Subscriptions,
+    Scanning,
+    Inventory,
+}
+
+/// Where the inventory came from (shown to the user; decides what "rescan" means).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Demo,
+    Snapshot(String),
+    Tenant,
+}
+
+/// A subscription the user can pick.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubscriptionChoice {
+    pub id: String,
+    pub name: String,
+    pub selected: bool,
+}
+
+/// All app state; `Copy` so closures can capture it freely.
+#[derive(Clone, Copy)]
+pub struct AppState {
+    pub screen: RwSignal<Screen>,
+    /// `None` while loading; `Err` holds what is wrong with config.json.
+    pub config: RwSignal<Option<Result<AppConfig, String>>>,
+    pub session: RwSignal<Option<SignedIn>, LocalStorage>,
+    pub subscriptions: RwSignal<Vec<SubscriptionChoice>>,
+    pub progress: RwSignal<Progress>,
+    pub result: RwSignal<Option<ScanResult>>,
+    pub source: RwSignal<Option<Source>>,
+    /// A problem to show in an alert, verbatim.
+    pub error: RwSignal<Option<String>>,
+    /// Set when the session can no longer be refreshed: offer to sign in again.
+    pub needs_sign_in: RwSignal<bool>,
+    cancel: StoredValue<Option<Cancel>, LocalStorage>,
+}
+
+impl AppState {
+    pub fn new() -> AppState {
+        AppState {
+            screen: RwSignal::new(Screen::Starting),
+            config: RwSignal::new(None),
+            session: RwSignal::new_local(None),
+            subscriptions: RwSignal::new(Vec::new()),
+            progress: RwSignal::new(Progress::default()),
+            result: RwSignal::new(None),
+            source: RwSignal::new(None),
+            error: RwSignal::new(None),
+            needs_sign_in: RwSignal::new(false),
+            cancel: StoredValue::new_local(None),
+        }
+    }
+
+    /// Reads config.json and finishes a sign-in redirect if this load is one.
+    pub fn start(self) {
+        spawn_local(async move {
+            let config = load_config().await;
+            self.config.set(Some(config.clone()));
+            match auth::arrive(config.as_ref().ok()).await {
+                Arrival::Popup => {}
+                Arrival::Normal => self.screen.set(Screen::Landing),
+                Arrival::Redirect(Ok(signed_in)) => {
+                    self.session.set(Some(signed_in));
+                    self.load_subscriptions();
+                }
+                Arrival::Redirect(Err(e)) => {
+                    self.error.set(Some(e.to_string()));
+                    self.screen.set(Screen::Landing);
+                }
+            }
+        });
+    }
+
+    pub fn sign_in(self, tenant: Option<String>) {
+        let Some(Ok(config)) = self.config.get_untracked() else { return };
+        self.error.set(None);
+        spawn_local(async move {
+            let authority = match tenant.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                Some(t) => config.authority_for_tenant(t),
+                None => config.authority.clone(),
+            };
+            if let Err(e) = auth::start_sign_in(&config, &authority).await {
+                self.error.set(Some(e.to_string()));
+            }
+        });
+    }
+
+    /// Signs in again in a popup; the scan and pending plan stay.
+    pub fn sign_in_again(self) {
+        let Some(session) = self.session.get_untracked() else { return };
+        spawn_local(async move {
+            match session.sign_in_again().await {
+                Ok(()) => {
+                    self.needs_sign_in.set(false);
+                    self.error.set(None);
+                }
+                Err(e) => self.error.set(Some(e.to_string())),
+            }
+        });
+    }
+
+    pub fn sign_out(self) {
+        self.cancel_scan();
+        auth::sign_out();
+        self.session.set(None);
+        self.subscriptions.set(Vec::new());
+        self.result.set(None);
+        self.source.set(None);
+        self.needs_sign_in.set(false);
+        self.error.set(None);
+        self.screen.set(Screen::Landing);
+    }
+
+    fn executor(self) -> Option<ArmExecutor> {
+        let signed_in = self.session.get_untracked()?;
+        let cancel = Cancel::new();
+        self.cancel.set_value(Some(cancel.clone()));
+        let needs = self.needs_sign_in;
+        Some(ArmExecutor { signed_in, cancel, on_unauthenticated: std::rc::Rc::new(move || needs.set(true)) })
+    }
+
+    /// Lists the subscriptions the user can see, for the picker.
+    pub fn load_subscriptions(self) {
+        let Some(exec) = self.executor() else { return };
+        self.screen.set(Screen::Subscriptions);
+        spawn_local(async move {
+            let mut choices = Vec::new();
+            let mut req = Some(request::list_subscriptions());
+            let origin = exec.signed_in.config().arm_origin.clone();
+            while let Some(r) = req.take() {
+                match exec.execute(r).await {
+                    Ok(resp) if resp.is_success() => match serde_json::from_str::<ListPage<serde_json::Value>>(&resp.body) {
+                        Ok(page) => {
+                            for s in page.value {
+                                let id = s.get("subscriptionId").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+                                let name = s.get("displayName").and_then(|v| v.as_str()).unwrap_or(&id).to_string();
+                                if !id.is_empty() {
+                                    choices.push(SubscriptionChoice { id, name, selected: true });
+                                }
+                            }
+                            req = page.next_link.as_deref().and_then(|l| next_link(&origin, l));
+                        }
+                        Err(e) => self.error.set(Some(format!("The subscription list could not be read: {e}"))),
+                    },
+                    Ok(resp) => self.error.set(Some(arm_error(resp.status, &resp.body))),
+                    Err(e) => self.error.set(Some(e.to_string())),
+                }
+            }
+            self.subscriptions.set(choices);
+        });
+    }
+
+    /// Scans the selected subscriptions of the signed-in tenant.
+    pub fn scan_tenant(self) {
+        let Some(exec) = self.executor() else { return };
+        let subs: Vec<String> = self.subscriptions.get_untracked().into_iter().filter(|s| s.selected).map(|s| s.id).collect();
+        let config = ScanConfig::new(&exec.signed_in.config().arm_origin, Start::Subscriptions(subs));
+        let cancel = exec.cancel.clone();
+        self.begin_scan(Source::Tenant);
+        spawn_local(async move {
+            let result = run_scan(&exec, Scan::with_config(config), &cancel, move |p| self.progress.set(p)).await;
+            self.finish_scan(result);
+        });
+    }
+
+    /// The demo tenant, read through the same executor interface as ARM.
+    pub fn explore_demo(self) {
+        let cancel = Cancel::new();
+        self.cancel.set_value(Some(cancel.clone()));
+        self.begin_scan(Source::Demo);
+        spawn_local(async move {
+            let exec = SimExecutor::new(Sim::demo());
+            let result = run_scan(&exec, Scan::new(DEFAULT_ORIGIN, Start::AllSubscriptions), &cancel, move |p| self.progress.set(p)).await;
+            self.finish_scan(result);
+        });
+    }
+
+    /// Opens a snapshot file's text (the CLI's input format).
+    pub fn open_snapshot(self, name: String, text: String) {
+        match snapshot::parse(&text) {
+            Ok((inventory, diagnostics)) => {
+                self.error.set(None);
+                self.source.set(Some(Source::Snapshot(name)));
+                self.result.set(Some(ScanResult { inventory, diagnostics, ..Default::default() }));
+                self.screen.set(Screen::Inventory);
+            }
+            Err(e) => self.error.set(Some(format!("{name} could not be opened: {e}"))),
+        }
+    }
+
+    fn begin_scan(self, source: Source) {
+        self.error.set(None);
+        self.progress.set(Progress::default());
+        self.source.set(Some(source));
+        self.screen.set(Screen::Scanning);
+    }
+
+    fn finish_scan(self, result: ScanResult) {
+        self.cancel.set_value(None);
+        self.result.set(Some(result));
+        self.screen.set(Screen::Inventory);
+    }
+
+    pub fn cancel_scan(self) {
+        if let Some(c) = self.cancel.get_value() {
+            c.cancel();
+        }
+    }
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        AppState::new()
+    }
+}
+
+/// An ARM error, as ARM worded it.
+pub fn arm_error(status: u16, body: &str) -> String {
+    match serde_json::from_str::<ErrorResponse>(body) {
+        Ok(e) => format!("Azure Resource Manager answered {status} {}: {}", e.error.code, e.error.message),
+        Err(_) => format!("Azure Resource Manager answered HTTP {status}"),
+    }
+}
+
+async fn load_config() -> Result<AppConfig, String> {
+    let resp = crate::http::fetch_plain("GET", "config.json", None).await.map_err(|e| format!("config.json could not be loaded: {e}"))?;
+    if !resp.is_success() {
+        return Err(format!("config.json could not be loaded (HTTP {}): deploy a config.json next to index.html", resp.status));
+    }
+    AppConfig::parse(&resp.body).map_err(|e| e.to_string())
+}
+
+/// The request for a `nextLink`, only when it points at the ARM origin (a link elsewhere would
+/// carry the user's token to a foreign host).
+fn next_link(origin: &str, link: &str) -> Option<request::Request> {
+    let rest = link.strip_prefix(origin.trim_end_matches('/'))?;
+    if !rest.starts_with('/') {
+        return None;
+    }
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    Some(request::next_page(&crate::auth::flow::percent_decode(path), crate::auth::flow::parse_query(query)))
+}
