@@ -184,6 +184,15 @@ fn phases(inv: &Inventory) {
 
 fn bench(c: &mut Criterion) {
     let resources = generate(0x5eed_1234_abcd_0001);
+    // `PULLPATH_BENCH_ONCE=1`: one analysis and nothing else, for instruction counts under
+    // `valgrind --tool=callgrind --toggle-collect=*access*analyze*` (stable on a shared
+    // machine, where wall and even on-CPU times are not).
+    if std::env::var_os("PULLPATH_BENCH_ONCE").is_some() {
+        let (inv, _) = Inventory::from_resources(resources);
+        let (rows, findings) = once(&inv);
+        eprintln!("{rows} access rows, {findings} findings");
+        return;
+    }
     let document = json!({ "resources": resources }).to_string();
     let (inv, diags): (Inventory, _) = Inventory::from_resources(resources);
     assert!(diags.is_empty(), "{diags:?}");
@@ -206,6 +215,13 @@ fn bench(c: &mut Criterion) {
     group.bench_function("analyze", |b| b.iter(|| access::analyze(std::hint::black_box(&inv))));
     group.bench_function("snapshot::parse", |b| b.iter(|| snapshot::parse(std::hint::black_box(&document)).map(|(i, _)| i.len())));
     group.finish();
+}
+
+/// Kept out of line so callgrind can count exactly the analysis, drop included.
+#[inline(never)]
+fn once(inv: &Inventory) -> (usize, usize) {
+    let analysis = access::analyze(std::hint::black_box(inv));
+    (analysis.access.len(), analysis.findings.len())
 }
 
 criterion_group!(benches, bench);

@@ -25,6 +25,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -165,31 +166,35 @@ pub struct Path {
     pub pull: Level,
     pub push: Level,
     /// The role assignment's id. Paths are the bulk of an analysis (100,000 in a large
-    /// tenant), so ids are kept as text here rather than as parsed [`ResourceId`]s.
+    /// tenant), so ids are kept as text here rather than as parsed [`ResourceId`]s, and the
+    /// text is shared (`Arc`) by every path of the same assignment: allocating and freeing
+    /// one copy per path was most of the analysis' time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub assignment: Option<String>,
+    pub assignment: Option<Arc<str>>,
+    /// Shared by every path through the same role.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role: Option<RoleRef>,
+    pub role: Option<Arc<RoleRef>>,
     /// Where the assignment is made (the registry or one of its ancestors).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
+    pub scope: Option<Arc<str>>,
     /// The operation that decided it, e.g. `Microsoft.ContainerRegistry/registries/pull/read`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation: Option<Cow<'static, str>>,
     /// The role's pattern that matched the operation, e.g. `*/read`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pattern: Option<String>,
+    pub pattern: Option<Arc<str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub condition: Option<String>,
-    pub explanation: String,
+    pub condition: Option<Arc<str>>,
+    /// Shared by the paths one assignment opens to registries of the same mode.
+    pub explanation: Arc<str>,
 }
 
 /// Who can do what on one registry, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AccessRow {
-    /// Lowercase principal id, or `*` for anonymous pull.
-    pub principal_id: String,
+    /// Lowercase principal id, or `*` for anonymous pull (one shared copy per principal).
+    pub principal_id: Arc<str>,
     pub identity: String,
     pub identity_kind: IdentityKind,
     pub registry: ResourceId,
@@ -393,19 +398,19 @@ fn display_name(name: &str, id: &ResourceId) -> String {
 /// What one role can do to registries, decided once per role.
 #[derive(Debug, Clone)]
 struct Effect {
-    role: RoleRef,
-    pull: Option<String>,
-    push: Option<String>,
-    list_credentials: Option<String>,
-    content_read: Option<String>,
-    content_write: Option<String>,
+    role: Arc<RoleRef>,
+    pull: Option<Arc<str>>,
+    push: Option<Arc<str>>,
+    list_credentials: Option<Arc<str>>,
+    content_read: Option<Arc<str>>,
+    content_write: Option<Arc<str>>,
 }
 
 impl Effect {
     fn of(role: &rbac::Role) -> Option<Effect> {
-        let g = |plane, op| role.grants(plane, op).map(str::to_string);
+        let g = |plane, op| role.grants(plane, op).map(Arc::from);
         let e = Effect {
-            role: RoleRef { guid: role.guid.clone(), name: role.name.clone() },
+            role: Arc::new(RoleRef { guid: role.guid.clone(), name: role.name.clone() }),
             pull: g(Plane::Control, ops::PULL),
             push: g(Plane::Control, ops::PUSH),
             list_credentials: g(Plane::Control, ops::LIST_CREDENTIALS),
@@ -442,79 +447,96 @@ fn describe_scope_level(scope: &ResourceId) -> String {
     }
 }
 
-/// The paths one assignment opens to one registry.
-/// `at_scope` is [`describe_scope`] of the assignment's scope, computed once per assignment.
-fn paths_for(ctx: &Context<'_>, assignment: usize, at_scope: &str, effect: &Effect, reg: &RegistryInfo) -> Vec<Path> {
-    let ra = &ctx.index.assignments[assignment];
-    let scope: &ResourceId = &ctx.index.scopes[assignment];
-    let inherited = scope != &reg.id;
-    let at = if inherited { at_scope } else { "the registry" };
+/// The text one role assignment contributes to each of its paths, shared rather than copied.
+struct AssignmentText {
+    id: Arc<str>,
+    scope: Arc<str>,
+    /// `None` when absent or blank.
+    condition: Option<Arc<str>>,
+}
+
+/// What a path depends on besides the assignment: the paths one assignment opens are the same
+/// for every registry with the same mode and admin-user setting, assigned at it or above it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RegistryShape {
+    mode: RegistryMode,
+    admin_user_enabled: bool,
+    /// The assignment is made at an ancestor of the registry, not at the registry.
+    inherited: bool,
+}
+
+impl RegistryShape {
+    /// A small dense index, so a per-assignment cache is an array.
+    fn slot(self) -> usize {
+        let mode = match self.mode {
+            RegistryMode::Legacy => 0,
+            RegistryMode::Abac => 4,
+        };
+        mode + 2 * usize::from(self.admin_user_enabled) + usize::from(self.inherited)
+    }
+}
+
+/// The paths one assignment opens to a registry of the given shape, appended to `out`.
+/// `at_scope` is [`describe_scope_level`] of the assignment's scope (used when inherited).
+fn paths_for(text: &AssignmentText, at_scope: &str, effect: &Effect, shape: RegistryShape, out: &mut Vec<Path>) {
+    let at = if shape.inherited { at_scope } else { "the registry" };
     let role = &effect.role.name;
-    let condition = ra.properties.condition.clone().filter(|c| !c.trim().is_empty());
-    let base = |kind, works, pull, push, operation: Option<&'static str>, pattern: Option<&String>, explanation: String| Path {
+    let condition = text.condition.as_deref();
+    let base = |kind, works, pull, push, operation: Option<&'static str>, pattern: Option<&Arc<str>>, explanation: String| Path {
         kind,
         works,
         pull,
         push,
-        assignment: Some(ra.id.as_str().to_string()),
+        assignment: Some(text.id.clone()),
         role: Some(effect.role.clone()),
-        scope: Some(scope.as_str().to_string()),
+        scope: Some(text.scope.clone()),
         operation: operation.map(Cow::Borrowed),
         pattern: pattern.cloned(),
-        condition: condition.clone(),
-        explanation,
+        condition: text.condition.clone(),
+        explanation: Arc::from(explanation),
     };
-    let mut out = Vec::new();
     let full_or_partial = if condition.is_some() { Level::Partial } else { Level::Yes };
-    let condition_note = |what: &str| match &condition {
+    let condition_note = |what: &str| match condition {
         Some(c) => format!(" — only for the repositories its condition allows, so {what} is partial: {c}"),
         None => String::new(),
     };
-    match reg.mode {
+    let kind_of = |pattern: &str| {
+        if !is_registry_specific(pattern) {
+            PathKind::BroadRole
+        } else if shape.inherited {
+            PathKind::Inherited
+        } else {
+            PathKind::Direct
+        }
+    };
+    let what_of = |pull: Level, push: Level| match (pull != Level::No, push != Level::No) {
+        (true, true) => "pull and push",
+        (true, false) => "pull",
+        _ => "push",
+    };
+    match shape.mode {
         RegistryMode::Legacy => {
             if let Some((op, pattern)) = effect.pull.as_ref().map(|p| (ops::PULL, p)).or(effect.push.as_ref().map(|p| (ops::PUSH, p))) {
                 let pull = if effect.pull.is_some() { full_or_partial } else { Level::No };
                 let push = if effect.push.is_some() { full_or_partial } else { Level::No };
-                let kind = if !is_registry_specific(pattern) {
-                    PathKind::BroadRole
-                } else if inherited {
-                    PathKind::Inherited
-                } else {
-                    PathKind::Direct
-                };
-                let what = match (pull != Level::No, push != Level::No) {
-                    (true, true) => "pull and push",
-                    (true, false) => "pull",
-                    _ => "push",
-                };
+                let what = what_of(pull, push);
                 let push_note = match (&effect.push, op) {
                     (Some(p), o) if o != ops::PUSH => format!(", and {} through \"{p}\"", ops::PUSH),
                     _ => String::new(),
                 };
                 let mut explanation = String::with_capacity(160);
                 let _ = write!(explanation, "{role} at {at} grants {what}: {op} matches \"{pattern}\"{push_note}{}", condition_note(what));
-                out.push(base(kind, true, pull, push, Some(op), Some(pattern), explanation));
+                out.push(base(kind_of(pattern), true, pull, push, Some(op), Some(pattern), explanation));
             }
         }
         RegistryMode::Abac => {
             if let Some((op, pattern)) = effect.content_read.as_ref().map(|p| (ops::CONTENT_READ, p)).or(effect.content_write.as_ref().map(|p| (ops::CONTENT_WRITE, p))) {
                 let pull = if effect.content_read.is_some() { full_or_partial } else { Level::No };
                 let push = if effect.content_write.is_some() { full_or_partial } else { Level::No };
-                let kind = if !is_registry_specific(pattern) {
-                    PathKind::BroadRole
-                } else if inherited {
-                    PathKind::Inherited
-                } else {
-                    PathKind::Direct
-                };
-                let what = match (pull != Level::No, push != Level::No) {
-                    (true, true) => "pull and push",
-                    (true, false) => "pull",
-                    _ => "push",
-                };
+                let what = what_of(pull, push);
                 let mut explanation = String::with_capacity(200);
                 let _ = write!(explanation, "{role} at {at} grants {what} on this ABAC registry: data action {op} matches \"{pattern}\"{}", condition_note(what));
-                out.push(base(kind, true, pull, push, Some(op), Some(pattern), explanation));
+                out.push(base(kind_of(pattern), true, pull, push, Some(op), Some(pattern), explanation));
             } else if let Some((op, pattern)) = effect.pull.as_ref().map(|p| (ops::PULL, p)).or(effect.push.as_ref().map(|p| (ops::PUSH, p))) {
                 let why = if is_registry_specific(pattern) {
                     "which ignores AcrPull, AcrPush and AcrDelete"
@@ -528,7 +550,7 @@ fn paths_for(ctx: &Context<'_>, assignment: usize, at_scope: &str, effect: &Effe
         }
     }
     if let Some(pattern) = &effect.list_credentials {
-        if reg.admin_user_enabled {
+        if shape.admin_user_enabled {
             let explanation = format!(
                 "{role} at {at} can read the admin password ({} matches \"{pattern}\") and the admin user is enabled: the password pulls and pushes",
                 ops::LIST_CREDENTIALS
@@ -536,10 +558,9 @@ fn paths_for(ctx: &Context<'_>, assignment: usize, at_scope: &str, effect: &Effe
             out.push(base(PathKind::AdminKeys, true, Level::Yes, Level::Yes, Some(ops::LIST_CREDENTIALS), Some(pattern), explanation));
         }
     }
-    out
 }
 
-fn anonymous_path() -> Path {
+fn anonymous_path(explanation: &Arc<str>) -> Path {
     Path {
         kind: PathKind::Anonymous,
         works: true,
@@ -551,7 +572,7 @@ fn anonymous_path() -> Path {
         operation: None,
         pattern: None,
         condition: None,
-        explanation: "anonymous pull is enabled on the registry: anyone can pull without signing in".into(),
+        explanation: explanation.clone(),
     }
 }
 
@@ -625,13 +646,14 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
     let mut diags = Vec::new();
     // Keyed by the GUID as written: a differently-cased copy only costs one more evaluation.
     let mut effects: FastMap<&str, Option<Effect>> = FastMap::default();
-    // Principals are interned so the per-path map key is two integers.
+    // Principals are interned so the per-path map key is two integers, and each row shares
+    // its principal's one copy of the id.
     let mut principal_ids: FastMap<Cow<'a, str>, usize> = FastMap::default();
-    let mut principals: Vec<String> = Vec::new();
+    let mut principals: Vec<Arc<str>> = Vec::new();
     let mut intern = |p: Cow<'a, str>| -> usize {
         let next = principals.len();
         *principal_ids.entry(p).or_insert_with_key(|k| {
-            principals.push(k.to_string());
+            principals.push(Arc::from(k.as_ref()));
             next
         })
     };
@@ -647,11 +669,26 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
         }
         let Some(regs) = ctx.registries_under.get(scope.key()) else { continue };
         let principal = intern(rbac::lower(&ra.properties.principal_id));
-        let at_scope = describe_scope_level(scope);
+        let text = AssignmentText {
+            id: Arc::from(ra.id.as_str()),
+            scope: Arc::from(scope.as_str()),
+            condition: ra.properties.condition.as_deref().filter(|c| !c.trim().is_empty()).map(Arc::from),
+        };
+        // Described only when some registry inherits the assignment: most assignments are
+        // made at the registry itself.
+        let mut at_scope: Option<String> = None;
+        let mut by_shape: [Option<Vec<Path>>; 8] = Default::default();
         for &r in regs {
-            let paths = paths_for(ctx, i, &at_scope, effect, &ctx.registries[r]);
+            let reg = &ctx.registries[r];
+            let shape = RegistryShape { mode: reg.mode, admin_user_enabled: reg.admin_user_enabled, inherited: scope.key() != reg.id.key() };
+            let paths = by_shape[shape.slot()].get_or_insert_with(|| {
+                let at = if shape.inherited { at_scope.get_or_insert_with(|| describe_scope_level(scope)).as_str() } else { "" };
+                let mut out = Vec::new();
+                paths_for(&text, at, effect, shape, &mut out);
+                out
+            });
             if !paths.is_empty() {
-                pairs.entry((r, principal)).or_default().extend(paths);
+                pairs.entry((r, principal)).or_default().extend(paths.iter().cloned());
             }
         }
     }
@@ -673,35 +710,48 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
             pairs.entry((r, anyone)).or_default();
         }
     }
-    let mut rows: Vec<(usize, AccessRow)> = pairs
+    // Label, kind and sort rank per principal, once rather than once per row.
+    let who: Vec<(String, IdentityKind)> = principals
+        .iter()
+        .map(|principal| match ctx.identities.get(principal.as_ref()) {
+            Some(i) => (i.label.clone(), i.kind),
+            None if principal.as_ref() == "*" => ("anyone (anonymous pull)".to_string(), IdentityKind::Unknown),
+            None => (bare_identity(principal, IdentityKind::Unknown).label, IdentityKind::Unknown),
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..principals.len()).collect();
+    order.sort_unstable_by(|&a, &b| who[a].0.cmp(&who[b].0).then_with(|| principals[a].cmp(&principals[b])));
+    let mut rank = vec![0usize; principals.len()];
+    for (n, &p) in order.iter().enumerate() {
+        rank[p] = n;
+    }
+    let anonymous: Arc<str> = Arc::from("anonymous pull is enabled on the registry: anyone can pull without signing in");
+    let mut keyed: Vec<((usize, usize), Vec<Path>)> = pairs.into_iter().collect();
+    // Registries are already in id order and principals ranked by (label, id): sort by the
+    // two integers, not by comparing long strings.
+    keyed.sort_unstable_by_key(|&((r, p), _)| (r, rank[p]));
+    let rows = keyed
         .into_iter()
         .map(|((r, p), mut via)| {
-            let principal = principals[p].clone();
             let reg = &ctx.registries[r];
             if reg.anonymous_pull_enabled {
-                via.push(anonymous_path());
+                via.push(anonymous_path(&anonymous));
             }
-            let (label, kind) = match ctx.identities.get(&principal) {
-                Some(i) => (i.label.clone(), i.kind),
-                None if principal == "*" => ("anyone (anonymous pull)".to_string(), IdentityKind::Unknown),
-                None => (bare_identity(&principal, IdentityKind::Unknown).label, IdentityKind::Unknown),
-            };
+            let (label, kind) = &who[p];
             let level = |f: fn(&Path) -> Level| via.iter().filter(|p| p.works).map(f).max().unwrap_or(Level::No);
             let (pull, push) = (level(|p| p.pull), level(|p| p.push));
             let why_not = (pull == Level::No).then(|| why_not(&via, reg));
             let mut expected = expected_by.remove(&(r, p)).unwrap_or_default();
             expected.sort();
             expected.dedup();
-            (r, AccessRow { principal_id: principal, identity: label, identity_kind: kind, registry: reg.id.clone(), pull, push, expected_by: expected, via, why_not })
+            AccessRow { principal_id: principals[p].clone(), identity: label.clone(), identity_kind: *kind, registry: reg.id.clone(), pull, push, expected_by: expected, via, why_not }
         })
         .collect();
-    // Registries are already in id order: sort by their index, not by comparing long ids.
-    rows.sort_unstable_by(|(ra, a), (rb, b)| ra.cmp(rb).then_with(|| a.identity.cmp(&b.identity)).then_with(|| a.principal_id.cmp(&b.principal_id)));
-    (rows.into_iter().map(|(_, row)| row).collect(), diags)
+    (rows, diags)
 }
 
 fn why_not(via: &[Path], reg: &RegistryInfo) -> String {
-    let ignored: Vec<&str> = via.iter().filter(|p| !p.works).map(|p| p.explanation.as_str()).collect();
+    let ignored: Vec<&str> = via.iter().filter(|p| !p.works).map(|p| p.explanation.as_ref()).collect();
     if !ignored.is_empty() {
         return ignored.join("; ");
     }

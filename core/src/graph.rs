@@ -164,7 +164,7 @@ pub fn build(inv: &Inventory, analysis: &Analysis) -> Graph {
         }
     }
     for row in &analysis.access {
-        let from = if row.principal_id == "*" {
+        let from = if row.principal_id.as_ref() == "*" {
             node("anyone".into(), NodeKind::Anyone, "anyone".into());
             "anyone".to_string()
         } else {
