@@ -726,13 +726,20 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
         rank[p] = n;
     }
     let anonymous: Arc<str> = Arc::from("anonymous pull is enabled on the registry: anyone can pull without signing in");
-    let mut keyed: Vec<((usize, usize), Vec<Path>)> = pairs.into_iter().collect();
-    // Registries are already in id order and principals ranked by (label, id): sort by the
-    // two integers, not by comparing long strings.
-    keyed.sort_unstable_by_key(|&((r, p), _)| (r, rank[p]));
-    let rows = keyed
+    // Registries are already in id order and principals ranked by (label, id): bucket rows by
+    // registry index and sort each small bucket by rank, never comparing long strings.
+    let mut by_registry: Vec<Vec<(usize, Vec<Path>)>> = (0..ctx.registries.len()).map(|_| Vec::new()).collect();
+    for ((r, p), via) in pairs {
+        by_registry[r].push((p, via));
+    }
+    for bucket in &mut by_registry {
+        bucket.sort_unstable_by_key(|&(p, _)| rank[p]);
+    }
+    let rows = by_registry
         .into_iter()
-        .map(|((r, p), mut via)| {
+        .enumerate()
+        .flat_map(|(r, bucket)| bucket.into_iter().map(move |(p, via)| (r, p, via)))
+        .map(|(r, p, mut via)| {
             let reg = &ctx.registries[r];
             if reg.anonymous_pull_enabled {
                 via.push(anonymous_path(&anonymous));
