@@ -33,5 +33,6 @@ export async function serveDist(root, { overrides = {} } = {}) {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address();
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) };
+  return { url: `http://127.0.0.1:${port}`, // Keep-alive sockets from Chromium would hold close() open; cut them.
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) };
 }
