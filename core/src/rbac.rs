@@ -132,10 +132,16 @@ pub struct FastHasher(u64);
 
 impl std::hash::Hasher for FastHasher {
     fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut buf = [0u8; 8];
-            buf[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(buf));
+        // Whole words first, then the zero-padded tail. Copying every chunk into a buffer with
+        // a variable-length `copy_from_slice` compiled to a `memcpy` call per 8 bytes, which
+        // was a tenth of a large analysis; the hash values are the same.
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            self.write_u64(u64::from_le_bytes([word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7]]));
+        }
+        let tail = words.remainder();
+        if !tail.is_empty() {
+            self.write_u64(tail.iter().rev().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)));
         }
     }
     fn write_u64(&mut self, n: u64) {
@@ -237,6 +243,24 @@ pub fn unknown_role_diagnostics(inv: &Inventory, roles: &Roles) -> Vec<Diagnosti
 mod tests {
     use super::*;
     use crate::catalog::ops;
+
+    /// The word-at-a-time hasher hashes like the padded-chunk one it replaced, so map
+    /// iteration order (and anything derived from it) did not change.
+    #[test]
+    fn fast_hasher_pads_the_tail_with_zeros() {
+        use std::hash::Hasher;
+        for text in ["", "a", "abcdefg", "abcdefgh", "/subscriptions/0/resourceGroups/rg-1/providers/Microsoft.ContainerRegistry/registries/acr9"] {
+            let mut fast = FastHasher::default();
+            fast.write(text.as_bytes());
+            let mut padded = FastHasher::default();
+            for chunk in text.as_bytes().chunks(8) {
+                let mut buf = [0u8; 8];
+                buf[..chunk.len()].copy_from_slice(chunk);
+                padded.write_u64(u64::from_le_bytes(buf));
+            }
+            assert_eq!(fast.finish(), padded.finish(), "{text:?}");
+        }
+    }
 
     #[test]
     fn wildcards_follow_arm() {
