@@ -166,6 +166,11 @@ pub fn list_subscriptions() -> Request {
     request(Method::Get, "/subscriptions".into(), SUBSCRIPTIONS_API_VERSION)
 }
 
+/// `GET /tenants`: the directories the signed-in user belongs to (for tenant switching).
+pub fn list_tenants() -> Request {
+    request(Method::Get, "/tenants".into(), SUBSCRIPTIONS_API_VERSION)
+}
+
 /// List every resource of a top-level kind in a subscription
 /// (`/subscriptions/{s}/providers/{ns}/{type}`). Role assignments and definitions list at the
 /// subscription scope, which includes the assignments at resource groups and resources below.

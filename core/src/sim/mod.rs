@@ -164,6 +164,10 @@ impl Sim {
                 .collect();
             return self.page(req, items.iter().collect());
         }
+        if req.path.eq_ignore_ascii_case("/tenants") {
+            let items = [json!({"id": format!("/tenants/{DEMO_TENANT_ID}"), "tenantId": DEMO_TENANT_ID, "tenantCategory": "Home", "displayName": "Contoso", "defaultDomain": "contoso.onmicrosoft.com"})];
+            return self.page(req, items.iter().collect());
+        }
         if let Some((scope, ty)) = collection(&req.path) {
             if ty.eq_ignore_ascii_case(PERMISSIONS) {
                 return self.permissions(&scope);
@@ -429,6 +433,14 @@ mod tests {
         assert_eq!(page["value"].as_array().unwrap().len(), 2);
         let next = page["nextLink"].as_str().unwrap();
         assert!(next.starts_with("https://management.azure.com/subscriptions/"), "{next}");
+    }
+
+    #[test]
+    fn lists_the_callers_tenants() {
+        let mut sim = Sim::demo();
+        let r = sim.handle(&request::list_tenants());
+        let page: Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(page["value"][0]["tenantId"], DEMO_TENANT_ID);
     }
 
     #[test]

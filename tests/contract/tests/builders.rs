@@ -29,6 +29,7 @@ fn build(builder: &str, input: &Value) -> Result<Request, String> {
     let kind = || field::<ResourceKind>(input, "kind");
     Ok(match builder {
         "list_subscriptions" => request::list_subscriptions(),
+        "list_tenants" => request::list_tenants(),
         "list_in_subscription" => request::list_in_subscription(&field(input, "subscription")?, kind()?),
         "list_children" => request::list_children(&field(input, "parent")?, kind()?),
         "get" => request::get(&id()?).ok_or("get() returned None: the id's type has no api-version")?,
