@@ -12,11 +12,11 @@ import { Landing, Inventory, Subscriptions } from './support/pages.mjs';
 const DIST = process.env.PULLPATH_TEST_DIST ?? 'dist-test';
 let app, oidc, arm, browser;
 
-async function startAll({ accessTokenTTL = 3600, emulatorArgs = [] } = {}) {
+async function startAll({ accessTokenTTL = 3600, refreshTokenTTL = 86400, emulatorArgs = [] } = {}) {
   // The app's URL must be known before the provider (it is the registered redirect URI).
   const config = {};
   app = await serveDist(DIST, { overrides: { '/config.json': () => JSON.stringify(config) } });
-  oidc = await startOidc({ redirectUri: `${app.url}/`, accessTokenTTL });
+  oidc = await startOidc({ redirectUri: `${app.url}/`, accessTokenTTL, refreshTokenTTL });
   arm = await startEmulator(['--scenario', 'demo', '--jwks-url', oidc.jwksUrl, '--issuer', oidc.issuer, '--audience', ARM_RESOURCE, '--page-size', '2', ...emulatorArgs]);
   Object.assign(config, { clientId: CLIENT_ID, authority: oidc.issuer, armOrigin: arm.url });
 }
@@ -41,7 +41,8 @@ async function signIn(page) {
 }
 
 before(async () => { browser = await launch(); });
-after(async () => { await browser?.close(); });
+// The last test's servers must close too, or node keeps the file's process alive forever.
+after(async () => { await stopAll(); await browser?.close(); });
 beforeEach(async () => { await stopAll(); });
 
 test('sign in with PKCE, scan the emulator with the issued tokens, show the inventory', async () => {
@@ -160,5 +161,40 @@ test('a nextLink to a foreign host is not followed and no token leaves the ARM o
   await page.getByText(/not followed/).first().waitFor();
   await screenshot(page, 'auth-foreign-nextlink');
   await foreign.close();
+  await page.close();
+});
+
+test('when the session cannot be refreshed, signing in again in a popup keeps the scan', async () => {
+  // Access tokens live 2 s and refresh tokens 3 s: after that only a new sign-in helps.
+  await startAll({ accessTokenTTL: 2, refreshTokenTTL: 3 });
+  const page = await browser.newPage();
+  const log = networkLog(page);
+  await signIn(page);
+  const subs = new Subscriptions(page);
+  await subs.subscription('11111111-1111-1111-1111-111111111111').waitFor();
+  await subs.scan.click();
+  const inventory = new Inventory(page);
+  await inventory.heading.waitFor();
+  assert.equal(await inventory.row('acrmlprod').count(), 1);
+
+  await page.waitForTimeout(4000);
+  // Any ARM call now needs a token: going back to the subscription list makes one.
+  await page.getByRole('button', { name: 'Scan again' }).click();
+  const banner = page.getByRole('alert').filter({ hasText: /session has expired/ });
+  await banner.waitFor();
+  await screenshot(page, 'auth-session-expired');
+  assert.equal(await inventory.row('acrmlprod').count(), 1, 'the scan is still on screen');
+
+  const [popup] = await Promise.all([page.waitForEvent('popup'), banner.getByRole('button', { name: 'Sign in again' }).click()]);
+  await signInAsUser(popup);
+  if (!popup.isClosed()) await popup.waitForEvent('close', { timeout: 10_000 });
+  await banner.waitFor({ state: 'detached' });
+  assert.equal(await inventory.row('acrmlprod').count(), 1, 'the scan survived the new sign-in');
+  const before = log.filter((r) => r.auth).length;
+  await page.getByRole('button', { name: 'Scan again' }).click();
+  await inventory.heading.waitFor();
+  await page.waitForFunction(() => !document.querySelector('[role=progressbar]'));
+  assert.ok(log.filter((r) => r.auth).length > before, 'ARM calls resumed with the new token');
+  assert.equal(await inventory.row('acrmlprod').count(), 1);
   await page.close();
 });

@@ -36,6 +36,13 @@ pub enum Source {
     Tenant,
 }
 
+/// A directory the user belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TenantChoice {
+    pub id: String,
+    pub name: String,
+}
+
 /// A subscription the user can pick.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SubscriptionChoice {
@@ -52,6 +59,7 @@ pub struct AppState {
     pub config: RwSignal<Option<Result<AppConfig, String>>>,
     pub session: RwSignal<Option<SignedIn>, LocalStorage>,
     pub subscriptions: RwSignal<Vec<SubscriptionChoice>>,
+    pub tenants: RwSignal<Vec<TenantChoice>>,
     pub progress: RwSignal<Progress>,
     pub result: RwSignal<Option<ScanResult>>,
     pub source: RwSignal<Option<Source>>,
@@ -69,6 +77,7 @@ impl AppState {
             config: RwSignal::new(None),
             session: RwSignal::new_local(None),
             subscriptions: RwSignal::new(Vec::new()),
+            tenants: RwSignal::new(Vec::new()),
             progress: RwSignal::new(Progress::default()),
             result: RwSignal::new(None),
             source: RwSignal::new(None),
@@ -174,6 +183,21 @@ impl AppState {
                 }
             }
             self.subscriptions.set(choices);
+            // The directories the user can switch to; without them the picker takes a name.
+            if let Ok(resp) = exec.execute(request::list_tenants()).await {
+                if let Ok(page) = serde_json::from_str::<ListPage<serde_json::Value>>(&resp.body) {
+                    let tenants = page
+                        .value
+                        .iter()
+                        .filter_map(|t| {
+                            let id = t.get("tenantId")?.as_str()?.to_string();
+                            let name = t.get("displayName").and_then(|v| v.as_str()).or_else(|| t.get("defaultDomain").and_then(|v| v.as_str())).unwrap_or(&id).to_string();
+                            Some(TenantChoice { id, name })
+                        })
+                        .collect();
+                    self.tenants.set(tenants);
+                }
+            }
         });
     }
 
@@ -183,8 +207,14 @@ impl AppState {
         let subs: Vec<String> = self.subscriptions.get_untracked().into_iter().filter(|s| s.selected).map(|s| s.id).collect();
         let config = ScanConfig::new(&exec.signed_in.config().arm_origin, Start::Subscriptions(subs));
         let cancel = exec.cancel.clone();
-        self.begin_scan(Source::Tenant);
         spawn_local(async move {
+            // Without a usable token, keep what is on screen and ask for a new sign-in rather
+            // than replacing the last scan with a list of failures.
+            if exec.signed_in.access_token().await.is_err() {
+                self.needs_sign_in.set(true);
+                return;
+            }
+            self.begin_scan(Source::Tenant);
             let result = run_scan(&exec, Scan::with_config(config), &cancel, move |p| self.progress.set(p)).await;
             self.finish_scan(result);
         });
@@ -226,6 +256,15 @@ impl AppState {
         self.cancel.set_value(None);
         self.result.set(Some(result));
         self.screen.set(Screen::Inventory);
+    }
+
+    /// Reads the same source again (the tenant's chosen subscriptions, or the demo).
+    pub fn rescan(self) {
+        match self.source.get_untracked() {
+            Some(Source::Tenant) => self.scan_tenant(),
+            Some(Source::Demo) => self.explore_demo(),
+            Some(Source::Snapshot(_)) | None => {}
+        }
     }
 
     pub fn cancel_scan(self) {

@@ -10,7 +10,7 @@ export const TENANT_ID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 export const CLIENT_ID = '0f1c6e3a-5b7d-4f3e-9a7b-2c1d0e9f8a77';
 export const ARM_RESOURCE = 'https://management.azure.com';
 
-export async function startOidc({ redirectUri, accessTokenTTL = 3600 }) {
+export async function startOidc({ redirectUri, accessTokenTTL = 3600, refreshTokenTTL = 86400 }) {
   const server = http.createServer();
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const issuer = `http://127.0.0.1:${server.address().port}`;
@@ -38,7 +38,7 @@ export async function startOidc({ redirectUri, accessTokenTTL = 3600 }) {
     // Entra issues refresh tokens to SPAs that ask for offline_access, without a consent prompt.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     clientBasedCORS: () => true,
-    ttl: { AccessToken: accessTokenTTL, IdToken: 3600, RefreshToken: 86400, AuthorizationCode: 60, Grant: 86400, Interaction: 3600, Session: 86400 },
+    ttl: { AccessToken: accessTokenTTL, IdToken: 3600, RefreshToken: refreshTokenTTL, AuthorizationCode: 60, Grant: 86400, Interaction: 3600, Session: 86400 },
     features: {
       devInteractions: { enabled: true },
       resourceIndicators: {
@@ -81,11 +81,23 @@ export async function startOidc({ redirectUri, accessTokenTTL = 3600 }) {
   };
 }
 
-/// Completes oidc-provider's development login and consent pages as a user would.
+/// Completes oidc-provider's development login and consent pages as a user would. With a
+/// session at the provider already, the login page is skipped (and a popup may close by itself).
 export async function signInAsUser(page, login = 'ada') {
-  await page.getByRole('textbox', { name: /login|username/i }).or(page.locator('input[name="login"]')).first().fill(login);
-  await page.locator('input[name="password"]').fill('any password');
-  await page.getByRole('button', { name: /sign-?in/i }).click();
+  const loginField = page.locator('input[name="login"]');
   const consent = page.getByRole('button', { name: /continue/i });
-  await consent.waitFor({ timeout: 10_000 }).then(() => consent.click()).catch(() => {});
+  const closed = new Promise((r) => page.once('close', () => r('closed')));
+  const first = await Promise.race([
+    loginField.waitFor().then(() => 'login'),
+    consent.waitFor().then(() => 'consent'),
+    closed,
+  ]);
+  if (first === 'closed') return;
+  if (first === 'login') {
+    await loginField.fill(login);
+    await page.locator('input[name="password"]').fill('any password');
+    await page.getByRole('button', { name: /sign-?in/i }).click();
+  }
+  const next = await Promise.race([consent.waitFor({ timeout: 10_000 }).then(() => 'consent'), closed, page.waitForURL((u) => !u.pathname.startsWith('/interaction'), { timeout: 10_000 }).then(() => 'done')]).catch(() => 'done');
+  if (next === 'consent') await consent.click().catch(() => {});
 }

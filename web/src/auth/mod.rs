@@ -210,7 +210,10 @@ pub async fn arrive(config: Option<&AppConfig>) -> Arrival {
     // A popup started by `sign_in_again`: hand the response to the opener, same origin only.
     if let Ok(opener) = window.opener() {
         if !opener.is_null() && !opener.is_undefined() {
-            if let (Ok(opener), Ok(origin)) = (opener.dyn_into::<web_sys::Window>(), window.location().origin()) {
+            // The opener's Window comes from another realm, so `instanceof Window` (what
+            // `dyn_into` checks) is false for it; the method call itself works across realms.
+            if let Ok(origin) = window.location().origin() {
+                let opener = opener.unchecked_into::<web_sys::Window>();
                 let _ = opener.post_message(&wasm_bindgen::JsValue::from_str(&format!("pullpath-signin:{query}")), &origin);
                 let _ = window.close();
                 return Arrival::Popup;

@@ -31,6 +31,9 @@ pub fn InventoryPage() -> impl IntoView {
         <section aria-labelledby="inv-h">
             <h1 id="inv-h">"Inventory"</h1>
             <p class="summary">{move || { let r = result(); format!("From {}: {} subscription(s), {} resources, {} role assignments", source(), r.subscriptions.len(), rows(&r).len(), r.inventory.role_assignments.len()) }}</p>
+            <Show when=move || !matches!(state.source.get(), Some(Source::Snapshot(_)) | None)>
+                <div class="actions"><button on:click=move |_| state.rescan()>"Scan again"</button></div>
+            </Show>
             <table class="inventory">
                 <caption>"Resources found"</caption>
                 <thead><tr><th scope="col">"Kind"</th><th scope="col">"Name"</th><th scope="col">"Resource id"</th></tr></thead>

@@ -41,6 +41,14 @@ pub fn Subscriptions() -> impl IntoView {
                 </button>
             </div>
             <form class="inline" on:submit=move |ev| { ev.prevent_default(); state.sign_in(Some(tenant.get_untracked())); }>
+                <Show when=move || state.tenants.with(|t| t.len() > 1)>
+                    <label>"Your directories "
+                        <select on:change=move |ev| set_tenant.set(event_target_value(&ev))>
+                            <option value="">"Choose a directory…"</option>
+                            {move || state.tenants.get().into_iter().map(|t| view! { <option value=t.id.clone()>{format!("{} ({})", t.name, t.id)}</option> }).collect_view()}
+                        </select>
+                    </label>
+                </Show>
                 <label>"Switch tenant (domain or tenant id) "
                     <input type="text" prop:value=tenant on:input=move |ev| set_tenant.set(event_target_value(&ev)) placeholder="contoso.onmicrosoft.com"/>
                 </label>
