@@ -68,7 +68,7 @@ test('sign in with PKCE, scan the emulator with the issued tokens, show the inve
 
   await subs.scan.click();
   const inventory = new Inventory(page);
-  await inventory.heading.waitFor();
+  await inventory.show();
   for (const name of ['acrmlprod', 'mlw-prod', 'aks-inference']) assert.equal(await inventory.row(name).count(), 1, name);
   await screenshot(page, 'auth-inventory');
 
@@ -127,7 +127,7 @@ test('an expiring access token is refreshed with the refresh token', async () =>
   const first = log.find((r) => r.auth)?.auth;
   await page.waitForTimeout(2500); // past half the token's life: the next ARM call must refresh first
   await subs.scan.click();
-  await new Inventory(page).heading.waitFor();
+  await new Inventory(page).show();
   const refresh = log.filter((r) => r.url === `${oidc.issuer}/token` && /grant_type=refresh_token/.test(r.body ?? ''));
   assert.ok(refresh.length >= 1, 'a refresh_token grant was made');
   const later = log.filter((r) => r.auth).at(-1).auth;
@@ -155,7 +155,7 @@ test('a nextLink to a foreign host is not followed and no token leaves the ARM o
   await subs.subscription('11111111-1111-1111-1111-111111111111').waitFor();
   await subs.scan.click();
   const inventory = new Inventory(page);
-  await inventory.heading.waitFor();
+  await inventory.show();
   assert.equal(log.filter((r) => r.url.startsWith(foreign.url)).length, 0, 'nothing was sent to the foreign host');
   for (const r of log.filter((r) => r.auth)) assert.ok(r.url.startsWith(arm.url), `token only to ARM, not ${r.url}`);
   await page.getByText(/not followed/).first().waitFor();
@@ -174,7 +174,7 @@ test('when the session cannot be refreshed, signing in again in a popup keeps th
   await subs.subscription('11111111-1111-1111-1111-111111111111').waitFor();
   await subs.scan.click();
   const inventory = new Inventory(page);
-  await inventory.heading.waitFor();
+  await inventory.show();
   assert.equal(await inventory.row('acrmlprod').count(), 1);
 
   await page.waitForTimeout(4000);
@@ -192,7 +192,7 @@ test('when the session cannot be refreshed, signing in again in a popup keeps th
   assert.equal(await inventory.row('acrmlprod').count(), 1, 'the scan survived the new sign-in');
   const before = log.filter((r) => r.auth).length;
   await page.getByRole('button', { name: 'Scan again' }).click();
-  await inventory.heading.waitFor();
+  await inventory.show();
   await page.waitForFunction(() => !document.querySelector('[role=progressbar]'));
   assert.ok(log.filter((r) => r.auth).length > before, 'ARM calls resumed with the new token');
   assert.equal(await inventory.row('acrmlprod').count(), 1);

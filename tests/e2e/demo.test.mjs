@@ -19,7 +19,7 @@ test('the demo tenant is one click from the landing page and lists its resources
   await landing.exploreDemo.click();
 
   const inventory = new Inventory(page);
-  await inventory.heading.waitFor();
+  await inventory.show();
   for (const name of ['acrmlprod', 'acrbaseimages', 'acrteamabac', 'mlw-prod', 'cpu-cluster', 'aks-inference', 'id-image-build', 'base-images']) {
     assert.equal(await inventory.row(name).count(), 1, `${name} is listed once`);
   }

@@ -39,7 +39,7 @@ test('sign out returns to the landing page and forgets the scan and the session'
   await subs.subscription('11111111-1111-1111-1111-111111111111').waitFor();
   await subs.scan.click();
   const inventory = new Inventory(page);
-  await inventory.heading.waitFor();
+  await inventory.show();
   assert.equal(await inventory.row('acrmlprod').count(), 1);
 
   await page.getByRole('button', { name: 'Sign out' }).click();
@@ -65,7 +65,7 @@ for (const [name, body] of [['404', null], ['invalid JSON', '{ not json'], ['no 
     await screenshot(page, `session-setup-${name.replace(/\W+/g, '-')}`);
     await landing.exploreDemo.click();
     const inventory = new Inventory(page);
-    await inventory.heading.waitFor();
+    await inventory.show();
     assert.equal(await inventory.row('acrmlprod').count(), 1);
     await page.close();
   });

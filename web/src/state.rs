@@ -2,9 +2,15 @@
 //!
 //! Pages read the signals and call these actions; only this module starts async work.
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use pullpath_core::access::{self, Analysis};
 use pullpath_core::arm::{ErrorResponse, ListPage};
+use pullpath_core::graph::{self, Graph};
+use pullpath_core::id::ResourceId;
+use pullpath_core::intent::Intent;
 use pullpath_core::cloud::AppConfig;
 use pullpath_core::executor::Executor;
 use pullpath_core::request;
@@ -25,7 +31,53 @@ pub enum Screen {
     /// Signed in: choose subscriptions.
     Subscriptions,
     Scanning,
+    /// What was found: graph, matrix, findings and inventory, in tabs.
+    Results,
+    /// Reviewing (and applying) the pending changes.
+    Plan,
+}
+
+/// The tabs of the results screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Graph,
+    Matrix,
+    Findings,
     Inventory,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 4] = [Tab::Graph, Tab::Matrix, Tab::Findings, Tab::Inventory];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Tab::Graph => "Graph",
+            Tab::Matrix => "Matrix",
+            Tab::Findings => "Findings",
+            Tab::Inventory => "Inventory",
+        }
+    }
+}
+
+/// What the detail panel shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Selection {
+    /// A graph node: a lowercase resource id, `principal:{id}`, or `anyone`.
+    Node(String),
+    /// One identity × registry cell of the access matrix (also a principal → registry edge).
+    Access { principal_id: String, registry: ResourceId },
+    /// A wiring edge of the graph, by index into `Analysed::graph.edges`.
+    Edge(usize),
+    /// A finding, by index into `Analysis::findings`.
+    Finding(usize),
+}
+
+/// The analysis of the current inventory and the graph drawn from it; recomputed whenever the
+/// inventory changes, shared by every view.
+#[derive(Debug, Default, PartialEq)]
+pub struct Analysed {
+    pub analysis: Analysis,
+    pub graph: Graph,
 }
 
 /// Where the inventory came from (shown to the user; decides what "rescan" means).
@@ -65,9 +117,17 @@ pub struct AppState {
     pub source: RwSignal<Option<Source>>,
     /// A problem to show in an alert, verbatim.
     pub error: RwSignal<Option<String>>,
+    /// The analysis of `result`'s inventory (set with it).
+    pub analysed: RwSignal<Option<Arc<Analysed>>>,
+    pub tab: RwSignal<Tab>,
+    pub selection: RwSignal<Option<Selection>>,
+    /// Changes the user has asked for and not applied yet, in the order asked.
+    pub pending: RwSignal<Vec<Intent>>,
     /// Set when the session can no longer be refreshed: offer to sign in again.
     pub needs_sign_in: RwSignal<bool>,
     cancel: StoredValue<Option<Cancel>, LocalStorage>,
+    /// The demo tenant, kept for the whole visit so that applied changes stay applied.
+    demo: StoredValue<Option<SimExecutor>, LocalStorage>,
 }
 
 impl AppState {
@@ -82,8 +142,13 @@ impl AppState {
             result: RwSignal::new(None),
             source: RwSignal::new(None),
             error: RwSignal::new(None),
+            analysed: RwSignal::new(None),
+            tab: RwSignal::new(Tab::Graph),
+            selection: RwSignal::new(None),
+            pending: RwSignal::new(Vec::new()),
             needs_sign_in: RwSignal::new(false),
             cancel: StoredValue::new_local(None),
+            demo: StoredValue::new_local(None),
         }
     }
 
@@ -140,8 +205,9 @@ impl AppState {
         auth::sign_out();
         self.session.set(None);
         self.subscriptions.set(Vec::new());
-        self.result.set(None);
+        self.set_result(None);
         self.source.set(None);
+        self.pending.set(Vec::new());
         self.needs_sign_in.set(false);
         self.error.set(None);
         self.screen.set(Screen::Landing);
@@ -225,8 +291,8 @@ impl AppState {
         let cancel = Cancel::new();
         self.cancel.set_value(Some(cancel.clone()));
         self.begin_scan(Source::Demo);
+        let exec = self.demo_executor();
         spawn_local(async move {
-            let exec = SimExecutor::new(Sim::demo());
             let result = run_scan(&exec, Scan::new(DEFAULT_ORIGIN, Start::AllSubscriptions), &cancel, move |p| self.progress.set(p)).await;
             self.finish_scan(result);
         });
@@ -238,8 +304,9 @@ impl AppState {
             Ok((inventory, diagnostics)) => {
                 self.error.set(None);
                 self.source.set(Some(Source::Snapshot(name)));
-                self.result.set(Some(ScanResult { inventory, diagnostics, ..Default::default() }));
-                self.screen.set(Screen::Inventory);
+                self.pending.set(Vec::new());
+                self.set_result(Some(ScanResult { inventory, diagnostics, ..Default::default() }));
+                self.screen.set(Screen::Results);
             }
             Err(e) => self.error.set(Some(format!("{name} could not be opened: {e}"))),
         }
@@ -254,8 +321,48 @@ impl AppState {
 
     fn finish_scan(self, result: ScanResult) {
         self.cancel.set_value(None);
-        self.result.set(Some(result));
-        self.screen.set(Screen::Inventory);
+        self.set_result(Some(result));
+        self.screen.set(Screen::Results);
+    }
+
+    /// The demo tenant's executor: one simulator for the whole visit.
+    pub fn demo_executor(self) -> SimExecutor {
+        if let Some(exec) = self.demo.with_value(|d| d.as_ref().map(|e| SimExecutor { sim: e.sim.clone() })) {
+            return exec;
+        }
+        let exec = SimExecutor::new(Sim::demo());
+        self.demo.set_value(Some(SimExecutor { sim: exec.sim.clone() }));
+        exec
+    }
+
+    /// Replaces the scan result and recomputes the analysis every view reads. A selection
+    /// that no longer exists is dropped; pending changes stay (they are re-planned on review).
+    pub fn set_result(self, result: Option<ScanResult>) {
+        let analysed = result.as_ref().map(|r| {
+            let analysis = access::analyze(&r.inventory);
+            let graph = graph::build(&r.inventory, &analysis);
+            Arc::new(Analysed { analysis, graph })
+        });
+        if result.is_none() {
+            self.selection.set(None);
+        }
+        // Big tenants open on the matrix: a 10,000-node graph says less than a table.
+        if let Some(a) = &analysed {
+            if a.graph.nodes.len() > 2000 && self.tab.get_untracked() == Tab::Graph {
+                self.tab.set(Tab::Matrix);
+            }
+        }
+        self.analysed.set(analysed);
+        self.result.set(result);
+    }
+
+    /// Adds a change to the pending tray (once: asking twice for the same change is one).
+    pub fn add_pending(self, intent: Intent) {
+        self.pending.update(|p| {
+            if !p.contains(&intent) {
+                p.push(intent);
+            }
+        });
     }
 
     /// Reads the same source again (the tenant's chosen subscriptions, or the demo).

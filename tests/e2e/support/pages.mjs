@@ -8,9 +8,17 @@ export class Landing {
 
 export class Inventory {
   constructor(page) { this.page = page; }
-  get heading() { return this.page.getByRole('heading', { name: 'Inventory', level: 1 }); }
+  get heading() { return this.page.getByRole('heading', { name: 'Inventory', level: 2 }); }
+  // The results screen opens on another tab; this waits for it and switches to the inventory.
+  async show() { await new Results(this.page).tab('Inventory').click(); await this.heading.waitFor(); }
   get table() { return this.page.getByRole('table', { name: 'Resources found' }); }
   row(name) { return this.table.getByRole('row').filter({ has: this.page.getByRole('cell', { name, exact: true }) }); }
+}
+
+export class Results {
+  constructor(page) { this.page = page; }
+  get heading() { return this.page.getByRole('heading', { name: 'Who can pull from which registry', level: 1 }); }
+  tab(name) { return this.page.getByRole('tab', { name, exact: true }); }
 }
 
 export class Subscriptions {

@@ -1,9 +1,9 @@
-//! The inventory screen: every resource found, what was skipped and why.
+//! The inventory tab: every resource found, what was skipped and why.
 
 use leptos::prelude::*;
 use pullpath_core::scan::ScanResult;
 
-use crate::state::{AppState, Source};
+use crate::state::AppState;
 
 fn rows(result: &ScanResult) -> Vec<(&'static str, String, String)> {
     let inv = &result.inventory;
@@ -22,18 +22,10 @@ fn rows(result: &ScanResult) -> Vec<(&'static str, String, String)> {
 pub fn InventoryPage() -> impl IntoView {
     let state = expect_context::<AppState>();
     let result = move || state.result.get().unwrap_or_default();
-    let source = move || match state.source.get() {
-        Some(Source::Demo) => "the demo tenant".to_string(),
-        Some(Source::Snapshot(name)) => format!("snapshot {name}"),
-        Some(Source::Tenant) | None => "your tenant".to_string(),
-    };
     view! {
         <section aria-labelledby="inv-h">
-            <h1 id="inv-h">"Inventory"</h1>
-            <p class="summary">{move || { let r = result(); format!("From {}: {} subscription(s), {} resources, {} role assignments", source(), r.subscriptions.len(), rows(&r).len(), r.inventory.role_assignments.len()) }}</p>
-            <Show when=move || !matches!(state.source.get(), Some(Source::Snapshot(_)) | None)>
-                <div class="actions"><button on:click=move |_| state.rescan()>"Scan again"</button></div>
-            </Show>
+            <h2 id="inv-h">"Inventory"</h2>
+            <p class="summary">{move || { let r = result(); format!("{} subscription(s), {} resources, {} role assignments", r.subscriptions.len(), rows(&r).len(), r.inventory.role_assignments.len()) }}</p>
             <table class="inventory">
                 <caption>"Resources found"</caption>
                 <thead><tr><th scope="col">"Kind"</th><th scope="col">"Name"</th><th scope="col">"Resource id"</th></tr></thead>
@@ -44,11 +36,11 @@ pub fn InventoryPage() -> impl IntoView {
                 </tbody>
             </table>
             {move || { let skipped = result().skipped; (!skipped.is_empty()).then(|| view! {
-                <h2>"Skipped"</h2>
+                <h3>"Skipped"</h3>
                 <ul class="skipped">{skipped.into_iter().map(|s| view! { <li><span class="id">{s.scope}</span>" — "{s.what}": "{s.reason}</li> }).collect_view()}</ul>
             })}}
             {move || { let diags = result().diagnostics; (!diags.is_empty()).then(|| view! {
-                <h2>"Could not read"</h2>
+                <h3>"Could not read"</h3>
                 <ul class="skipped">{diags.into_iter().map(|d| view! { <li><span class="id">{d.at}</span>": "{d.message}</li> }).collect_view()}</ul>
             })}}
         </section>
