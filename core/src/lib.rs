@@ -36,3 +36,5 @@ pub mod plan;
 pub mod sim;
 
 pub use id::ResourceId;
+pub mod matrix;
+pub mod review;

@@ -1,0 +1,396 @@
+//! The access matrix as the UI shows it: one row per principal, one column per registry, each
+//! cell an access row; sorting, filtering and the words a cell is read out as; links to the
+//! Azure portal.
+//!
+//! Built once per analysis ([`Matrix::new`]), then queried cheaply on every keystroke
+//! ([`Matrix::view`]): tenants have thousands of identities and hundreds of registries. Not
+//! here: deciding access (`access`), rendering (the web app).
+
+use std::cmp::Ordering;
+
+use crate::access::{AccessRow, Analysis, IdentityKind, Level, PathKind};
+use crate::id::ResourceId;
+use crate::rbac::FastMap;
+
+/// One principal's row: the access rows it has, by registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// Lowercase principal id (`*` for anonymous pull), as in the access rows.
+    pub principal_id: String,
+    pub identity: String,
+    pub kind: IdentityKind,
+    /// `(registry index into Analysis::registries, access index into Analysis::access)`,
+    /// sorted by registry index.
+    pub cells: Vec<(u32, u32)>,
+    /// Registries it can pull from (fully or partly).
+    pub pulls: u32,
+    /// Cells that are problems (see [`is_problem`]).
+    pub problems: u32,
+}
+
+impl Row {
+    /// The access index of this row's cell for a registry, if it has one.
+    pub fn cell(&self, registry: u32) -> Option<u32> {
+        self.cells.binary_search_by_key(&registry, |c| c.0).ok().map(|i| self.cells[i].1)
+    }
+}
+
+/// Every row of an analysis, in access order of first appearance.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Matrix {
+    pub rows: Vec<Row>,
+    /// Registry count (the columns before filtering).
+    pub registries: usize,
+}
+
+/// How to order the rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    Name,
+    Kind,
+    /// Number of registries it can pull from.
+    Pulls,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Direction {
+    #[default]
+    Ascending,
+    Descending,
+}
+
+/// Which problems to keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Show {
+    #[default]
+    All,
+    /// Only cells that are problems, and the rows and registries that have one.
+    Problems,
+}
+
+/// What the user asked to see.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Query {
+    /// Matched case-insensitively against the identity's name and principal id.
+    pub identity: String,
+    /// Matched case-insensitively against the registry's name and login server.
+    pub registry: String,
+    pub kind: Option<IdentityKind>,
+    pub show: Show,
+    pub sort: Sort,
+    pub direction: Direction,
+}
+
+/// The rows and columns a query selects, in display order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct View {
+    /// Indexes into [`Matrix::rows`].
+    pub rows: Vec<u32>,
+    /// Indexes into `Analysis::registries`.
+    pub columns: Vec<u32>,
+}
+
+/// A cell that needs attention: an expected pull that does not work, or access through a
+/// path findings warn about (a role ABAC ignores, a broad role, admin keys, anonymous pull).
+pub fn is_problem(row: &AccessRow) -> bool {
+    (!row.expected_by.is_empty() && row.pull != Level::Yes)
+        || row.via.iter().any(|p| matches!(p.kind, PathKind::AbacIgnored | PathKind::BroadRole | PathKind::AdminKeys | PathKind::Anonymous))
+}
+
+impl Matrix {
+    pub fn new(analysis: &Analysis) -> Matrix {
+        let registry_index: FastMap<&str, u32> = analysis.registries.iter().enumerate().map(|(i, r)| (r.id.key(), i as u32)).collect();
+        let mut by_principal: FastMap<&str, usize> = FastMap::default();
+        let mut rows: Vec<Row> = Vec::new();
+        for (a, access) in analysis.access.iter().enumerate() {
+            let Some(&reg) = registry_index.get(access.registry.key()) else { continue };
+            let i = *by_principal.entry(&access.principal_id).or_insert_with(|| {
+                rows.push(Row {
+                    principal_id: access.principal_id.to_string(),
+                    identity: access.identity.clone(),
+                    kind: access.identity_kind,
+                    cells: Vec::new(),
+                    pulls: 0,
+                    problems: 0,
+                });
+                rows.len() - 1
+            });
+            let row = &mut rows[i];
+            row.cells.push((reg, a as u32));
+            row.pulls += u32::from(access.pull != Level::No);
+            row.problems += u32::from(is_problem(access));
+        }
+        for row in &mut rows {
+            row.cells.sort_unstable();
+            // One access row per principal and registry; keep the first if the data repeats.
+            row.cells.dedup_by_key(|c| c.0);
+        }
+        Matrix { rows, registries: analysis.registries.len() }
+    }
+
+    /// The rows and columns for a query. Without a row filter every registry that matches
+    /// the registry filter is a column; with one, only those where a kept row has a cell.
+    pub fn view(&self, analysis: &Analysis, q: &Query) -> View {
+        let identity = q.identity.trim().to_lowercase();
+        let registry = q.registry.trim().to_lowercase();
+        let reg_ok: Vec<bool> = analysis
+            .registries
+            .iter()
+            .map(|r| registry.is_empty() || r.name.to_lowercase().contains(&registry) || r.login_server.as_deref().is_some_and(|l| l.to_lowercase().contains(&registry)))
+            .collect();
+        let problems = q.show == Show::Problems;
+        let mut used = vec![false; self.registries];
+        let mut rows: Vec<u32> = Vec::new();
+        for (i, row) in self.rows.iter().enumerate() {
+            if q.kind.is_some_and(|k| k != row.kind) {
+                continue;
+            }
+            if !identity.is_empty() && !row.identity.to_lowercase().contains(&identity) && !row.principal_id.contains(&identity) {
+                continue;
+            }
+            let mut keep = false;
+            for &(reg, a) in &row.cells {
+                if reg_ok[reg as usize] && (!problems || is_problem(&analysis.access[a as usize])) {
+                    keep = true;
+                    used[reg as usize] = true;
+                }
+            }
+            // A row with no cell left says nothing once registries or problems are filtered.
+            if keep || (registry.is_empty() && !problems) {
+                rows.push(i as u32);
+            }
+        }
+        let row_filter = !identity.is_empty() || q.kind.is_some() || problems;
+        let columns = (0..self.registries as u32).filter(|&r| reg_ok[r as usize] && (!row_filter || used[r as usize])).collect();
+        let by_name = |a: &Row, b: &Row| a.identity.to_lowercase().cmp(&b.identity.to_lowercase()).then_with(|| a.principal_id.cmp(&b.principal_id));
+        rows.sort_by(|&a, &b| {
+            let (a, b) = (&self.rows[a as usize], &self.rows[b as usize]);
+            let primary = match q.sort {
+                Sort::Name => Ordering::Equal,
+                Sort::Kind => kind_name(a.kind).cmp(kind_name(b.kind)),
+                Sort::Pulls => a.pulls.cmp(&b.pulls),
+            };
+            let o = primary.then_with(|| by_name(a, b));
+            match q.direction {
+                Direction::Ascending => o,
+                Direction::Descending => o.reverse(),
+            }
+        });
+        View { rows, columns }
+    }
+}
+
+/// Every identity kind, in the order a kind filter lists them.
+pub const KINDS: [IdentityKind; 10] = [
+    IdentityKind::UserAssigned,
+    IdentityKind::WorkspaceSystem,
+    IdentityKind::ComputeSystem,
+    IdentityKind::RegistrySystem,
+    IdentityKind::AksCluster,
+    IdentityKind::AksKubelet,
+    IdentityKind::User,
+    IdentityKind::Group,
+    IdentityKind::ServicePrincipal,
+    IdentityKind::Unknown,
+];
+
+/// A kind, for humans.
+pub fn kind_name(kind: IdentityKind) -> &'static str {
+    match kind {
+        IdentityKind::UserAssigned => "user-assigned identity",
+        IdentityKind::WorkspaceSystem => "workspace system identity",
+        IdentityKind::ComputeSystem => "compute system identity",
+        IdentityKind::RegistrySystem => "registry system identity",
+        IdentityKind::AksCluster => "AKS cluster identity",
+        IdentityKind::AksKubelet => "AKS kubelet identity",
+        IdentityKind::User => "user",
+        IdentityKind::Group => "group",
+        IdentityKind::ServicePrincipal => "service principal",
+        IdentityKind::Unknown => "principal of unknown type",
+    }
+}
+
+/// A path kind, for humans.
+pub fn path_kind_name(kind: PathKind) -> &'static str {
+    match kind {
+        PathKind::Direct => "role on the registry",
+        PathKind::Inherited => "inherited role",
+        PathKind::BroadRole => "broad role",
+        PathKind::AdminKeys => "admin user keys",
+        PathKind::Anonymous => "anonymous pull",
+        PathKind::AbacIgnored => "ignored by ABAC mode",
+    }
+}
+
+/// How a cell reads: a symbol and words, never colour alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellTone {
+    /// Can pull (and maybe push).
+    Ok,
+    /// Some repositories only, or access that works but is a problem.
+    Warn,
+    /// Expected to pull and cannot.
+    Bad,
+    /// No access, and none expected.
+    None,
+}
+
+/// The short text of a cell, e.g. `pull ✓ push —`, `pull partial`, `✗ expected, cannot pull`.
+pub fn cell_text(row: &AccessRow) -> (String, CellTone) {
+    let expected = !row.expected_by.is_empty();
+    if row.pull == Level::No && expected {
+        return ("✗ expected, cannot pull".into(), CellTone::Bad);
+    }
+    let sym = |l: Level| match l {
+        Level::Yes => "✓",
+        Level::Partial => "partial",
+        Level::No => "—",
+    };
+    let text = if row.pull == Level::No && row.push == Level::No {
+        "no access".to_string()
+    } else if row.push == Level::No {
+        format!("pull {}", sym(row.pull))
+    } else {
+        format!("pull {} push {}", sym(row.pull), sym(row.push))
+    };
+    let tone = if is_problem(row) || row.pull == Level::Partial {
+        CellTone::Warn
+    } else if row.pull == Level::No {
+        CellTone::None
+    } else {
+        CellTone::Ok
+    };
+    (text, tone)
+}
+
+const PORTAL: &str = "https://portal.azure.com";
+
+/// Percent-encodes what is not safe in a URL fragment (ids are data; a name may hold anything).
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.' | b'~' | b'(' | b')') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The Azure portal page of a resource.
+pub fn portal_url(id: &ResourceId) -> String {
+    format!("{PORTAL}/#@/resource{}", encode(id.as_str()))
+}
+
+/// The Entra ID page of a principal, when its kind says which page that is and the id is a
+/// GUID. Managed identities are better shown through their resource ([`portal_url`]).
+pub fn principal_portal_url(principal_id: &str, kind: IdentityKind) -> Option<String> {
+    let guid = principal_id.len() == 36
+        && principal_id.bytes().enumerate().all(|(i, b)| if matches!(i, 8 | 13 | 18 | 23) { b == b'-' } else { b.is_ascii_hexdigit() });
+    if !guid {
+        return None;
+    }
+    let page = match kind {
+        IdentityKind::User => "Microsoft_AAD_UsersAndTenants/UserProfileMenuBlade/~/overview/userId",
+        IdentityKind::Group => "Microsoft_AAD_IAM/GroupDetailsMenuBlade/~/Overview/groupId",
+        IdentityKind::Unknown => return None,
+        _ => "Microsoft_AAD_IAM/ManagedAppMenuBlade/~/Overview/objectId",
+    };
+    Some(format!("{PORTAL}/#view/{page}/{principal_id}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access;
+    use crate::inventory::Inventory;
+    use crate::sim::Sim;
+
+    fn demo() -> Analysis {
+        access::analyze(&Inventory::from_resources(Sim::demo().tenant_resources().cloned()).0)
+    }
+
+    fn names(m: &Matrix, v: &View) -> Vec<String> {
+        v.rows.iter().map(|&r| m.rows[r as usize].identity.clone()).collect()
+    }
+
+    #[test]
+    fn every_access_row_is_one_cell() {
+        let a = demo();
+        let m = Matrix::new(&a);
+        assert_eq!(m.rows.iter().map(|r| r.cells.len()).sum::<usize>(), a.access.len());
+        for (i, row) in a.access.iter().enumerate() {
+            let r = m.rows.iter().find(|r| *r.principal_id == *row.principal_id).unwrap();
+            let reg = a.registries.iter().position(|x| x.id == row.registry).unwrap() as u32;
+            assert_eq!(r.cell(reg), Some(i as u32));
+        }
+    }
+
+    #[test]
+    fn sorts_by_name_kind_and_pulls() {
+        let a = demo();
+        let m = Matrix::new(&a);
+        let by_name = names(&m, &m.view(&a, &Query::default()));
+        let mut sorted = by_name.clone();
+        sorted.sort_by_key(|n| n.to_lowercase());
+        assert_eq!(by_name, sorted);
+        let desc = m.view(&a, &Query { direction: Direction::Descending, ..Default::default() });
+        assert_eq!(names(&m, &desc), by_name.iter().rev().cloned().collect::<Vec<_>>());
+        let pulls = m.view(&a, &Query { sort: Sort::Pulls, direction: Direction::Descending, ..Default::default() });
+        let counts: Vec<u32> = pulls.rows.iter().map(|&r| m.rows[r as usize].pulls).collect();
+        assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
+        assert!(counts[0] > counts[counts.len() - 1]);
+        let kinds = m.view(&a, &Query { sort: Sort::Kind, ..Default::default() });
+        let k: Vec<&str> = kinds.rows.iter().map(|&r| kind_name(m.rows[r as usize].kind)).collect();
+        assert!(k.windows(2).all(|w| w[0] <= w[1]), "{k:?}");
+    }
+
+    #[test]
+    fn filters_rows_and_columns() {
+        let a = demo();
+        let m = Matrix::new(&a);
+        let all = m.view(&a, &Query::default());
+        assert_eq!(all.columns.len(), a.registries.len());
+        let cpu = m.view(&a, &Query { identity: "CPU-cluster".into(), ..Default::default() });
+        assert!(!cpu.rows.is_empty() && cpu.rows.len() < all.rows.len());
+        assert!(names(&m, &cpu).iter().all(|n| n.contains("cpu-cluster")));
+        let abac = m.view(&a, &Query { registry: "abac".into(), ..Default::default() });
+        assert_eq!(abac.columns.iter().map(|&c| a.registries[c as usize].name.as_str()).collect::<Vec<_>>(), ["acrteamabac"]);
+        assert!(abac.rows.iter().all(|&r| m.rows[r as usize].cells.iter().any(|c| c.0 == abac.columns[0])));
+        let users = m.view(&a, &Query { kind: Some(IdentityKind::UserAssigned), ..Default::default() });
+        assert!(!users.rows.is_empty() && users.rows.iter().all(|&r| m.rows[r as usize].kind == IdentityKind::UserAssigned));
+        let problems = m.view(&a, &Query { show: Show::Problems, ..Default::default() });
+        assert!(!problems.rows.is_empty() && problems.rows.len() < all.rows.len());
+        assert!(problems.rows.iter().all(|&r| m.rows[r as usize].problems > 0));
+    }
+
+    #[test]
+    fn cells_read_without_colour() {
+        let a = demo();
+        let texts: Vec<String> = a.access.iter().map(|r| cell_text(r).0).collect();
+        assert!(texts.iter().any(|t| t == "✗ expected, cannot pull"), "{texts:?}");
+        assert!(texts.iter().any(|t| t.starts_with("pull ✓")), "{texts:?}");
+        for r in &a.access {
+            let (text, tone) = cell_text(r);
+            if r.pull == Level::No && !r.expected_by.is_empty() {
+                assert_eq!(tone, CellTone::Bad, "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn portal_links() {
+        let id = ResourceId::parse("/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr1").unwrap();
+        assert_eq!(portal_url(&id), "https://portal.azure.com/#@/resource/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr1");
+        let odd = ResourceId::parse("/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/<img src=x onerror=\"a\">").unwrap();
+        assert!(portal_url(&odd).ends_with("/registries/%3Cimg%20src%3Dx%20onerror%3D%22a%22%3E"));
+        let guid = "0b6e4c1e-8a7d-4f55-9a53-2f8e1a0c9d11";
+        assert_eq!(principal_portal_url(guid, IdentityKind::User).unwrap(), format!("https://portal.azure.com/#view/Microsoft_AAD_UsersAndTenants/UserProfileMenuBlade/~/overview/userId/{guid}"));
+        assert!(principal_portal_url(guid, IdentityKind::ServicePrincipal).unwrap().ends_with(&format!("/objectId/{guid}")));
+        assert_eq!(principal_portal_url(guid, IdentityKind::Unknown), None);
+        assert_eq!(principal_portal_url("javascript:alert(1)", IdentityKind::User), None);
+        assert_eq!(principal_portal_url("*", IdentityKind::User), None);
+    }
+}
