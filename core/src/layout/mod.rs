@@ -15,6 +15,7 @@
 
 pub mod svg;
 pub mod synthetic;
+pub mod viewport;
 mod view;
 
 use std::cmp::Ordering;
