@@ -11,8 +11,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::apply::{JournalEntry, OpStatus, Outcome};
 use crate::arm::{ErrorResponse, Permission, PermissionGetResult};
+use crate::access::Identity;
 use crate::id::ResourceId;
 use crate::intent::Intent;
+use crate::inventory::Inventory;
 use crate::plan::{Operation, Plan};
 use crate::rbac::action_matches;
 use crate::request::{Method, Response};
@@ -191,6 +193,33 @@ pub fn outcome_text(outcome: &Outcome, plan: &Plan) -> String {
     }
 }
 
+/// One line for humans naming what `intent` changes, with identity labels from the analysis
+/// (`cpu-cluster (compute system identity)`) rather than principal ids where it knows them.
+pub fn describe_intent(intent: &Intent, inventory: &Inventory, identities: &[Identity]) -> String {
+    let who = |principal_id: &str| {
+        if principal_id.trim().is_empty() {
+            return "an identity that does not exist yet".to_string();
+        }
+        identities.iter().find(|i| i.principal_id.eq_ignore_ascii_case(principal_id)).map(|i| i.label.clone()).unwrap_or_else(|| format!("principal {principal_id}"))
+    };
+    match intent {
+        Intent::GrantRole { principal_id, role, scope, .. } => format!("Grant {} on {} to {}", role.name, scope.name(), who(principal_id)),
+        Intent::RevokeRoleAssignment { assignment } => match inventory.role_assignments.iter().find(|ra| &ra.id == assignment) {
+            Some(ra) => {
+                let role = crate::catalog::builtin(ra.role_definition_guid()).map(|r| r.name.to_string()).unwrap_or_else(|| format!("role {}", ra.role_definition_guid()));
+                format!("Remove {role} on {} from {}", ra.scope().name(), who(&ra.properties.principal_id))
+            }
+            None => format!("Remove role assignment {}", assignment.name()),
+        },
+        Intent::SetAdminUser { registry, enabled } => format!("{} the admin user of {}", if *enabled { "Enable" } else { "Disable" }, registry.name()),
+        Intent::EnableComputeSystemIdentity { compute } => format!("Give compute {} a system-assigned identity", compute.name()),
+        Intent::AssignComputeUserIdentity { compute, identity } => format!("Attach identity {} to compute {}", identity.name(), compute.name()),
+        Intent::CreateRegistryConnection { workspace, name, target, identity, .. } => {
+            format!("Create connection {name} in workspace {} to {target} as {}", workspace.name(), identity.name())
+        }
+    }
+}
+
 /// The view a share link restores. It carries only what is on screen — which tab, what is
 /// selected, and whether it is the demo tenant — never tokens or resource data.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -296,7 +325,6 @@ mod tests {
     use crate::apply::{drive, Apply, ApplyConfig};
     use crate::arm::PrincipalType;
     use crate::intent::RoleRef;
-    use crate::inventory::Inventory;
     use crate::plan::plan;
     use crate::request;
     use crate::sim::Sim;
@@ -449,6 +477,20 @@ mod tests {
         assert_eq!(stage(0, &OpStatus::InProgress, &[entry(None, false)]).0, Stage::Running);
         assert_eq!(stage(0, &OpStatus::InProgress, &[entry(Some(201), true)]).0, Stage::Running);
         assert_eq!(stage(0, &OpStatus::Undone, &[]).0, Stage::RolledBack);
+    }
+
+    #[test]
+    fn intents_read_as_sentences_with_identity_labels() {
+        let inv = demo();
+        let analysis = crate::access::analyze(&inv);
+        let known = analysis.identities.iter().find(|i| i.label != i.principal_id).unwrap();
+        let g = Intent::GrantRole { principal_id: known.principal_id.to_uppercase(), principal_type: PrincipalType::ServicePrincipal, role: RoleRef::acr_pull(), scope: acr() };
+        assert_eq!(describe_intent(&g, &inv, &analysis.identities), format!("Grant AcrPull on acrmlprod to {}", known.label));
+        assert_eq!(describe_intent(&grant(), &inv, &analysis.identities), "Grant AcrPull on acrmlprod to principal 00000000-0000-0000-0000-0000000000aa");
+        let ra = inv.role_assignments.iter().find(|ra| ra.scope() == acr()).unwrap();
+        let text = describe_intent(&Intent::RevokeRoleAssignment { assignment: ra.id.clone() }, &inv, &analysis.identities);
+        assert!(text.starts_with("Remove ") && text.contains(" on acrmlprod from "), "{text}");
+        assert_eq!(describe_intent(&Intent::SetAdminUser { registry: acr(), enabled: false }, &inv, &[]), "Disable the admin user of acrmlprod");
     }
 
     #[test]
