@@ -5,19 +5,20 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveDist } from './support/server.mjs';
 import { launch, collectErrors, screenshot } from './support/browser.mjs';
-import { startOidc, signInAsUser, CLIENT_ID, ARM_RESOURCE } from './support/oidc.mjs';
+import { startOidc, signInAsUser, CLIENT_ID, ARM_RESOURCE, TENANT_ID } from './support/oidc.mjs';
 import { startEmulator } from './support/emulator.mjs';
 import { Landing, Inventory, Subscriptions } from './support/pages.mjs';
 
 const DIST = process.env.PULLPATH_TEST_DIST ?? 'dist-test';
 let app, oidc, arm, browser;
 
-async function startAll({ accessTokenTTL = 3600, refreshTokenTTL = 86400, emulatorArgs = [] } = {}) {
+async function startAll({ accessTokenTTL = 3600, refreshTokenTTL = 86400, emulatorArgs = [], tenants = null } = {}) {
   // The app's URL must be known before the provider (it is the registered redirect URI).
   const config = {};
   app = await serveDist(DIST, { overrides: { '/config.json': () => JSON.stringify(config) } });
-  oidc = await startOidc({ redirectUri: `${app.url}/`, accessTokenTTL, refreshTokenTTL });
-  arm = await startEmulator(['--scenario', 'demo', '--jwks-url', oidc.jwksUrl, '--issuer', oidc.issuer, '--audience', ARM_RESOURCE, '--page-size', '2', ...emulatorArgs]);
+  oidc = await startOidc({ redirectUri: `${app.url}/`, accessTokenTTL, refreshTokenTTL, tenants });
+  const issuers = oidc.issuers.flatMap((i) => ['--issuer', i]);
+  arm = await startEmulator(['--scenario', 'demo', '--jwks-url', oidc.jwksUrl, ...issuers, '--audience', ARM_RESOURCE, '--page-size', '2', ...emulatorArgs]);
   Object.assign(config, { clientId: CLIENT_ID, authority: oidc.issuer, armOrigin: arm.url });
 }
 
@@ -196,5 +197,37 @@ test('when the session cannot be refreshed, signing in again in a popup keeps th
   await page.waitForFunction(() => !document.querySelector('[role=progressbar]'));
   assert.ok(log.filter((r) => r.auth).length > before, 'ARM calls resumed with the new token');
   assert.equal(await inventory.row('acrmlprod').count(), 1);
+  await page.close();
+});
+
+test('switching tenant signs in again at that tenant and reads ARM with its token', async () => {
+  // Like Entra: one issuer per tenant at /{tenant}/v2.0; the configured authority names the
+  // home tenant, and ARM lists both directories.
+  const other = '3b1e0c4a-0000-4000-8000-000000000002';
+  await startAll({ tenants: [TENANT_ID, other], emulatorArgs: ['--directory', `${other}=Fabrikam`] });
+  const page = await browser.newPage();
+  const errors = collectErrors(page);
+  const log = networkLog(page);
+  await signIn(page);
+  const subs = new Subscriptions(page);
+  await subs.heading.waitFor();
+  await page.getByText(new RegExp(`in tenant ${TENANT_ID}`)).waitFor();
+
+  const picker = page.getByRole('combobox', { name: 'Your directories' });
+  await picker.selectOption({ label: `Fabrikam (${other})` });
+  await screenshot(page, 'auth-tenant-picker');
+  await page.getByRole('button', { name: 'Switch tenant' }).click();
+  await signInAsUser(page);
+  await page.getByText(new RegExp(`in tenant ${other}`)).waitFor();
+
+  // The second sign-in went to the other tenant's endpoints, found by its own discovery.
+  assert.ok(log.some((r) => r.url.startsWith(`${oidc.issuers[1]}/.well-known/openid-configuration`)), 'discovery of the other tenant');
+  assert.ok(log.some((r) => r.url.startsWith(`${oidc.issuers[1]}/auth?`)), 'authorize at the other tenant');
+  assert.ok(log.some((r) => r.url === `${oidc.issuers[1]}/token` && r.method === 'POST'), 'token from the other tenant');
+  // ARM accepted the other tenant's token: the subscriptions are listed again.
+  await subs.subscription('11111111-1111-1111-1111-111111111111').waitFor();
+  const switchedAt = log.findIndex((r) => r.url.startsWith(`${oidc.issuers[1]}/token`));
+  assert.ok(log.slice(switchedAt).some((r) => r.auth && r.url.startsWith(arm.url)), 'ARM called after the switch');
+  assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
   await page.close();
 });

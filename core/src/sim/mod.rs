@@ -66,6 +66,9 @@ pub struct Sim {
     pub graph: GraphAccess,
     /// The caller's object id, as authorization errors name it.
     pub caller: String,
+    /// Directories besides the demo's home tenant that `GET /tenants` lists (id, display
+    /// name), so tenant switching can be exercised.
+    pub other_tenants: Vec<(String, String)>,
     /// Matching ids of recent list and Resource Graph queries, so paging through thousands
     /// of items does not re-run the query for every page. Keyed with the tenant's size and
     /// the forbidden scopes, so adding or removing a resource starts afresh; values are read
@@ -90,6 +93,7 @@ impl Sim {
             management_groups: BTreeMap::new(),
             graph: GraphAccess::Allowed,
             caller: DEFAULT_CALLER.into(),
+            other_tenants: Vec::new(),
             cache: RefCell::new(HashMap::new()),
         }
     }
@@ -165,7 +169,8 @@ impl Sim {
             return self.page(req, items.iter().collect());
         }
         if req.path.eq_ignore_ascii_case("/tenants") {
-            let items = [json!({"id": format!("/tenants/{DEMO_TENANT_ID}"), "tenantId": DEMO_TENANT_ID, "tenantCategory": "Home", "displayName": "Contoso", "defaultDomain": "contoso.onmicrosoft.com"})];
+            let mut items = vec![json!({"id": format!("/tenants/{DEMO_TENANT_ID}"), "tenantId": DEMO_TENANT_ID, "tenantCategory": "Home", "displayName": "Contoso", "defaultDomain": "contoso.onmicrosoft.com"})];
+            items.extend(self.other_tenants.iter().map(|(id, name)| json!({"id": format!("/tenants/{id}"), "tenantId": id, "tenantCategory": "ProjectedBy", "displayName": name})));
             return self.page(req, items.iter().collect());
         }
         if let Some((scope, ty)) = collection(&req.path) {
@@ -441,6 +446,12 @@ mod tests {
         let r = sim.handle(&request::list_tenants());
         let page: Value = serde_json::from_str(&r.body).unwrap();
         assert_eq!(page["value"][0]["tenantId"], DEMO_TENANT_ID);
+        assert_eq!(page["value"].as_array().unwrap().len(), 1);
+
+        sim.other_tenants.push(("3b1e0c4a-0000-4000-8000-000000000002".into(), "Fabrikam".into()));
+        let page: Value = serde_json::from_str(&sim.handle(&request::list_tenants()).body).unwrap();
+        assert_eq!(page["value"][1]["tenantId"], "3b1e0c4a-0000-4000-8000-000000000002");
+        assert_eq!(page["value"][1]["displayName"], "Fabrikam");
     }
 
     #[test]

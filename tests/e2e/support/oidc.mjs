@@ -10,13 +10,42 @@ export const TENANT_ID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 export const CLIENT_ID = '0f1c6e3a-5b7d-4f3e-9a7b-2c1d0e9f8a77';
 export const ARM_RESOURCE = 'https://management.azure.com';
 
-export async function startOidc({ redirectUri, accessTokenTTL = 3600, refreshTokenTTL = 86400 }) {
+export async function startOidc({ redirectUri, accessTokenTTL = 3600, refreshTokenTTL = 86400, tenants = null }) {
   const server = http.createServer();
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const issuer = `http://127.0.0.1:${server.address().port}`;
+  const origin = `http://127.0.0.1:${server.address().port}`;
   const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'test-key-1', use: 'sig', alg: 'RS256' };
+  // One provider at the root (issuer = origin), or, like Entra, one per tenant at
+  // `/{tenant}/v2.0` (issuer = origin/{tenant}/v2.0), all signing with the same key.
+  const mounts = (tenants ?? [TENANT_ID]).map((tid) => {
+    const prefix = tenants ? `/${tid}/v2.0` : '';
+    return { prefix, issuer: origin + prefix, provider: makeProvider(origin + prefix, tid, jwk, redirectUri, accessTokenTTL, refreshTokenTTL) };
+  });
+  const log = [];
+  server.on('request', (req, res) => {
+    log.push({ method: req.method, url: req.url });
+    const m = mounts.find((m) => m.prefix && (req.url === m.prefix || req.url.startsWith(`${m.prefix}/`) || req.url.startsWith(`${m.prefix}?`))) ?? mounts.find((m) => !m.prefix);
+    if (!m) { res.statusCode = 404; res.end(); return; }
+    if (m.prefix) {
+      // What express does for `app.use(prefix, provider.callback())`: oidc-provider reads the
+      // mount path from originalUrl and builds its URLs under it.
+      req.originalUrl = req.url;
+      req.url = req.url.slice(m.prefix.length) || '/';
+    }
+    m.provider.callback()(req, res);
+  });
+  const issuer = mounts[0].issuer;
+  return {
+    issuer,
+    issuers: mounts.map((m) => m.issuer),
+    jwksUrl: `${issuer}/jwks`,
+    log,
+    close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }),
+  };
+}
 
+function makeProvider(issuer, tid, jwk, redirectUri, accessTokenTTL, refreshTokenTTL) {
   const provider = new Provider(issuer, {
     clients: [{
       client_id: CLIENT_ID,
@@ -33,7 +62,7 @@ export async function startOidc({ redirectUri, accessTokenTTL = 3600, refreshTok
     conformIdTokenClaims: false,
     findAccount: async (_ctx, sub) => ({
       accountId: sub,
-      claims: async () => ({ sub, tid: TENANT_ID, name: 'Ada Lovelace', preferred_username: 'ada@contoso.example' }),
+      claims: async () => ({ sub, tid, name: 'Ada Lovelace', preferred_username: 'ada@contoso.example' }),
     }),
     // Entra issues refresh tokens to SPAs that ask for offline_access, without a consent prompt.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
@@ -55,7 +84,7 @@ export async function startOidc({ redirectUri, accessTokenTTL = 3600, refreshTok
       },
     },
     // Extra claims Entra puts in ARM access tokens and the emulator reads.
-    extraTokenClaims: async (_ctx, token) => ({ tid: TENANT_ID, oid: token.accountId }),
+    extraTokenClaims: async (_ctx, token) => ({ tid, oid: token.accountId }),
   });
   // Entra grants offline_access to a SPA without `prompt=consent`; oidc-provider follows OIDC
   // Core strictly and drops it otherwise. Ask for consent on the app's behalf, so the test
@@ -68,17 +97,7 @@ export async function startOidc({ redirectUri, accessTokenTTL = 3600, refreshTok
     await next();
   });
   provider.on('server_error', (_ctx, err) => console.error('oidc-provider:', err));
-  const log = [];
-  server.on('request', (req, res) => {
-    log.push({ method: req.method, url: req.url });
-    provider.callback()(req, res);
-  });
-  return {
-    issuer,
-    jwksUrl: `${issuer}/jwks`,
-    log,
-    close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }),
-  };
+  return provider;
 }
 
 /// Completes oidc-provider's development login and consent pages as a user would. With a
@@ -98,6 +117,6 @@ export async function signInAsUser(page, login = 'ada') {
     await page.locator('input[name="password"]').fill('any password');
     await page.getByRole('button', { name: /sign-?in/i }).click();
   }
-  const next = await Promise.race([consent.waitFor({ timeout: 10_000 }).then(() => 'consent'), closed, page.waitForURL((u) => !u.pathname.startsWith('/interaction'), { timeout: 10_000 }).then(() => 'done')]).catch(() => 'done');
+  const next = await Promise.race([consent.waitFor({ timeout: 10_000 }).then(() => 'consent'), closed, page.waitForURL((u) => !u.pathname.includes('/interaction/'), { timeout: 10_000 }).then(() => 'done')]).catch(() => 'done');
   if (next === 'consent') await consent.click().catch(() => {});
 }

@@ -35,17 +35,17 @@ struct Claims {
 pub enum Verifier {
     /// `--insecure-accept-any-token`: any bearer token is the same demo principal.
     AcceptAny,
-    Jwks { keys: JwkSet, issuer: String, audience: String },
+    Jwks { keys: JwkSet, issuers: Vec<String>, audience: String },
 }
 
 impl Verifier {
     /// Parses a JWKS document.
-    pub fn from_jwks(text: &str, source_name: &str, issuer: String, audience: String) -> Result<Verifier, EmulatorError> {
+    pub fn from_jwks(text: &str, source_name: &str, issuers: Vec<String>, audience: String) -> Result<Verifier, EmulatorError> {
         let keys: JwkSet = serde_json::from_str(text).map_err(|e| EmulatorError::JwksInvalid { source_name: source_name.into(), reason: e.to_string() })?;
         if keys.keys.is_empty() {
             return Err(EmulatorError::JwksInvalid { source_name: source_name.into(), reason: "it has no keys".into() });
         }
-        Ok(Verifier::Jwks { keys, issuer, audience })
+        Ok(Verifier::Jwks { keys, issuers, audience })
     }
 
     /// Checks the `Authorization` header value.
@@ -62,9 +62,9 @@ impl Verifier {
                 })
             }
         };
-        let (keys, issuer, audience) = match self {
+        let (keys, issuers, audience) = match self {
             Verifier::AcceptAny => return Ok(Principal("00000000-0000-0000-0000-00000000demo".into())),
-            Verifier::Jwks { keys, issuer, audience } => (keys, issuer, audience),
+            Verifier::Jwks { keys, issuers, audience } => (keys, issuers, audience),
         };
         let invalid = || Rejection { code: "InvalidAuthenticationToken", message: "The access token is invalid.".into() };
         let head = decode_header(token).map_err(|_| invalid())?;
@@ -97,8 +97,8 @@ impl Verifier {
             });
         }
         let iss = data.claims.get("iss").and_then(|i| i.as_str()).unwrap_or_default();
-        if iss.trim_end_matches('/') != issuer.trim_end_matches('/') {
-            return Err(Rejection { code: "InvalidAuthenticationTokenTenant", message: format!("The access token is from the wrong issuer '{iss}'. It must match the tenant's issuer '{issuer}'.") });
+        if !issuers.iter().any(|issuer| iss.trim_end_matches('/') == issuer.trim_end_matches('/')) {
+            return Err(Rejection { code: "InvalidAuthenticationTokenTenant", message: format!("The access token is from the wrong issuer '{iss}'. It must match the tenant's issuer '{}'.", issuers.join("' or '")) });
         }
         match claims.exp {
             Some(exp) if exp + 60 >= now_unix => {}

@@ -32,9 +32,12 @@ pub struct Config {
     /// Same, from a file.
     #[arg(long)]
     pub jwks_file: Option<String>,
-    /// Required `iss` claim.
-    #[arg(long)]
-    pub issuer: Option<String>,
+    /// Accepted `iss` claim (repeatable: one per tenant the user may switch to).
+    #[arg(long = "issuer")]
+    pub issuers: Vec<String>,
+    /// Another directory `GET /tenants` lists, as `ID=NAME` (repeatable).
+    #[arg(long = "directory", value_parser = parse_directory)]
+    pub directories: Vec<(String, String)>,
     /// Required `aud` claim (ARM's is `https://management.azure.com/`).
     #[arg(long, default_value = "https://management.azure.com/")]
     pub audience: String,
@@ -79,5 +82,12 @@ impl Config {
         let mut c = Config::parse_from(["pullpath-emulator", "--port", "0", "--quiet"]);
         c.insecure_accept_any_token = false;
         c
+    }
+}
+
+fn parse_directory(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((id, name)) if !id.trim().is_empty() => Ok((id.trim().to_string(), name.trim().to_string())),
+        _ => Err(format!("'{s}' is not ID=NAME (e.g. 3b1e0c4a-0000-4000-8000-000000000002=Fabrikam)")),
     }
 }

@@ -108,7 +108,10 @@ async fn verifier(config: &Config) -> Result<Verifier, EmulatorError> {
     if config.insecure_accept_any_token {
         return Ok(Verifier::AcceptAny);
     }
-    let issuer = config.issuer.clone().ok_or(EmulatorError::NoTokenCheck)?;
+    if config.issuers.is_empty() {
+        return Err(EmulatorError::NoTokenCheck);
+    }
+    let issuers = config.issuers.clone();
     let (text, source) = match (&config.jwks_file, &config.jwks_url) {
         (Some(path), _) => (read_arg(&format!("@{path}"))?, path.clone()),
         (None, Some(url)) => {
@@ -118,7 +121,7 @@ async fn verifier(config: &Config) -> Result<Verifier, EmulatorError> {
         }
         (None, None) => return Err(EmulatorError::NoTokenCheck),
     };
-    Verifier::from_jwks(&text, &source, issuer, config.audience.clone())
+    Verifier::from_jwks(&text, &source, issuers, config.audience.clone())
 }
 
 fn build_sim(config: &Config) -> Result<Sim, EmulatorError> {
@@ -130,6 +133,7 @@ fn build_sim(config: &Config) -> Result<Sim, EmulatorError> {
     for f in &config.forbidden {
         sim.forbidden.push(ResourceId::parse(f).map_err(|e| EmulatorError::Forbid(f.clone(), e.to_string()))?);
     }
+    sim.other_tenants = config.directories.clone();
     if config.graph_forbidden {
         sim.graph = GraphAccess::Forbidden;
     }

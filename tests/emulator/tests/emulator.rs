@@ -40,7 +40,7 @@ fn token() -> String {
 fn config() -> Config {
     let mut c = Config::for_tests();
     c.jwks_file = Some(format!("{KEYS}/jwks.json"));
-    c.issuer = Some(ISSUER.into());
+    c.issuers = vec![ISSUER.into()];
     c
 }
 
@@ -118,6 +118,30 @@ impl JsonText for reqwest::Response {
 }
 
 #[tokio::test]
+async fn every_configured_tenant_issuer_is_accepted_and_its_directory_listed() {
+    // Tenant switching: the user's token for the other tenant has that tenant's issuer.
+    let other = "http://127.0.0.1/pullpath-test-issuer-2";
+    let mut c = config();
+    c.issuers.push(other.into());
+    c.directories.push(("3b1e0c4a-0000-4000-8000-000000000002".into(), "Fabrikam".into()));
+    let r = server(c).await;
+    let mut claims = good_claims();
+    claims["iss"] = json!(other);
+    let t = sign("test-rsa.pem", "pullpath-test-1", claims);
+    let resp = send(&reqwest::Client::new(), &r.base_url, &t, &request::list_tenants()).await.unwrap();
+    assert_eq!(resp.status, 200, "{}", resp.body);
+    let names: Vec<String> = body(&resp)["value"].as_array().unwrap().iter().map(|t| t["displayName"].as_str().unwrap().to_string()).collect();
+    assert_eq!(names, ["Contoso", "Fabrikam"]);
+    // A third issuer is still refused.
+    let mut claims = good_claims();
+    claims["iss"] = json!("http://127.0.0.1/someone-else");
+    let t = sign("test-rsa.pem", "pullpath-test-1", claims);
+    let resp = send(&reqwest::Client::new(), &r.base_url, &t, &registries()).await.unwrap();
+    assert_eq!(resp.status, 401);
+    assert_eq!(body(&resp)["error"]["code"], "InvalidAuthenticationTokenTenant");
+}
+
+#[tokio::test]
 async fn jwks_is_fetched_from_a_url() {
     // A stand-in OIDC server serving the JWKS on 127.0.0.1.
     let jwks = std::fs::read_to_string(format!("{KEYS}/jwks.json")).unwrap();
@@ -138,7 +162,7 @@ async fn jwks_is_fetched_from_a_url() {
     let err = start(c).await.err().expect("no OIDC server any more").to_string();
     assert!(err.contains("could not fetch the JWKS"), "{err}");
     let mut c = Config::for_tests();
-    c.issuer = None;
+    c.issuers = Vec::new();
     assert!(start(c).await.err().unwrap().to_string().contains("--insecure-accept-any-token"), "no token check is never the default");
 }
 
