@@ -1,13 +1,556 @@
-//! The pending-changes tray and the plan review screen. (Being built: see issue 8.)
+//! The pending-changes tray and the plan review screen: what the pending changes become
+//! (skipped intents, access before → after, every operation with its exact request and
+//! inverse, the exports), whether the signed-in user may make them, and applying them.
+//!
+//! Planning, the permission decision, progress wording and exports are core functions
+//! (`plan`, `review`, `export`); the apply loop is `crate::apply`. This module renders them.
+
+use std::sync::Arc;
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use pullpath_core::access::Level;
+use pullpath_core::apply::{Apply, ApplyConfig, Outcome, Report};
+use pullpath_core::export::{self, Format};
+use pullpath_core::intent::Intent;
+use pullpath_core::plan::{self, Plan, RowChange, Skipped};
+use pullpath_core::request::Request;
+use pullpath_core::review::{self, Gate, Stage, Verdict};
+use pullpath_core::scan::{Scan, ScanConfig, Start};
+use pullpath_core::sim::DEFAULT_ORIGIN;
+use wasm_bindgen::JsCast;
+
+use super::share::{copy, download, today};
+use crate::apply::{now_ms, read_permissions, run_apply, AnyExecutor, Stop};
+use crate::http::{ArmExecutor, Cancel};
+use crate::state::{AppState, Screen, Source};
+
+/// One line per pending change, in words.
+fn pending_lines(state: AppState) -> Vec<String> {
+    let pending = state.pending.get();
+    state.result.with(|r| {
+        state.analysed.with(|a| {
+            let empty = Default::default();
+            let inv = r.as_ref().map(|r| &r.inventory).unwrap_or(&empty);
+            let ids = a.as_ref().map(|a| a.analysis.identities.as_slice()).unwrap_or(&[]);
+            pending.iter().map(|i| review::describe_intent(i, inv, ids)).collect()
+        })
+    })
+}
 
 #[component]
 pub fn Tray() -> impl IntoView {
-    view! { <span></span> }
+    let state = expect_context::<AppState>();
+    let count = move || state.pending.with(Vec::len);
+    view! {
+        <Show when=move || { count() > 0 }>
+            <section class="tray" aria-label="Pending changes">
+                <h2 class="tray-title">{move || format!("Pending changes ({})", count())}</h2>
+                <ul class="tray-list">
+                    {move || pending_lines(state).into_iter().enumerate().map(|(i, line)| {
+                        let label = format!("Remove: {line}");
+                        view! {
+                            <li>
+                                <span>{line}</span>
+                                <button class="remove" aria-label=label title="Remove"
+                                    on:click=move |_| state.pending.update(|p| { if i < p.len() { p.remove(i); } })>"×"</button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+                <div class="tray-actions">
+                    <button on:click=move |_| state.pending.set(Vec::new())>"Clear"</button>
+                    <button class="primary" on:click=move |_| state.screen.set(Screen::Plan)>
+                        {move || { let n = count(); format!("Review {n} change{}", if n == 1 { "" } else { "s" }) }}
+                    </button>
+                </div>
+            </section>
+        </Show>
+    }
+}
+
+/// A plan and everything shown about it, computed once per inventory × pending list.
+struct Reviewed {
+    intents: Vec<Intent>,
+    plan: Plan,
+    skipped: Vec<(String, String)>,
+    changes: Vec<RowChange>,
+    identities: Vec<(String, String)>,
+}
+
+fn review_of(state: AppState) -> Option<Arc<Reviewed>> {
+    let intents = state.pending.get();
+    state.result.with(|r| {
+        let inv = &r.as_ref()?.inventory;
+        let (plan, skipped) = plan::plan(inv, &intents);
+        let changes = plan::access_changes(inv, &plan);
+        let idents = state.analysed.with(|a| a.as_ref().map(|a| a.analysis.identities.clone()).unwrap_or_default());
+        let skipped = skipped.into_iter().map(|Skipped { intent, reason }| (review::describe_intent(&intent, inv, &idents), reason)).collect();
+        let identities = idents.iter().map(|i| (i.principal_id.to_ascii_lowercase(), i.label.clone())).collect();
+        Some(Arc::new(Reviewed { intents, plan, skipped, changes, identities }))
+    })
+}
+
+fn arm_origin(state: AppState) -> String {
+    match state.source.get_untracked() {
+        Some(Source::Tenant) => state.session.with_untracked(|s| s.as_ref().map(|s| s.config().arm_origin.clone())).unwrap_or_else(|| DEFAULT_ORIGIN.into()),
+        _ => DEFAULT_ORIGIN.into(),
+    }
+}
+
+/// The executor that can write to where the inventory came from, or why there is none.
+fn executor(state: AppState) -> Result<AnyExecutor, String> {
+    match state.source.get_untracked() {
+        Some(Source::Demo) => Ok(AnyExecutor::Demo(state.demo_executor())),
+        Some(Source::Tenant) => {
+            let signed_in = state.session.get_untracked().ok_or("You are signed out: sign in again to apply.")?;
+            let needs = state.needs_sign_in;
+            Ok(AnyExecutor::Arm(ArmExecutor { signed_in, cancel: Cancel::new(), on_unauthenticated: std::rc::Rc::new(move || needs.set(true)) }))
+        }
+        Some(Source::Snapshot(name)) => Err(format!(
+            "This plan comes from the snapshot file {name}, which is not connected to a tenant: nothing can be applied from here. Export it below (az CLI, Bicep, ARM template or Terraform) and run it, or sign in and scan to apply."
+        )),
+        None => Err("There is no tenant to apply to.".into()),
+    }
+}
+
+fn level(l: Option<Level>) -> &'static str {
+    match l {
+        None => "—",
+        Some(Level::No) => "No",
+        Some(Level::Partial) => "Partial",
+        Some(Level::Yes) => "Yes",
+    }
+}
+
+fn request_text(req: &Request, origin: &str) -> String {
+    let mut out = format!("{} {}", req.method.as_str(), req.url(origin));
+    if let Some(b) = &req.body {
+        out.push('\n');
+        out.push_str(&serde_json::to_string_pretty(b).unwrap_or_default());
+    }
+    out
+}
+
+fn format_label(f: Format) -> &'static str {
+    match f {
+        Format::Arm => "ARM requests",
+        Format::Az => "az CLI",
+        Format::Bicep => "Bicep",
+        Format::ArmTemplate => "ARM template",
+        Format::Terraform => "Terraform",
+    }
+}
+
+/// Where the permission check stands.
+#[derive(Clone, PartialEq)]
+enum Check {
+    Checking,
+    Done(Vec<Verdict>),
+    NotPossible(String),
+}
+
+/// An apply in progress or finished.
+#[derive(Clone, PartialEq)]
+struct Run {
+    stages: Vec<(Stage, Option<String>)>,
+    done: bool,
+    outcome: Option<Outcome>,
 }
 
 #[component]
 pub fn PlanReview() -> impl IntoView {
-    view! { <h1>"Review changes"</h1> }
+    let state = expect_context::<AppState>();
+    let live = Memo::new(move |_| review_of(state).map(ReviewKey));
+    // Frozen once an apply starts: refreshing the results afterwards must not change what
+    // the apply screen shows.
+    let frozen: RwSignal<Option<Arc<Reviewed>>, LocalStorage> = RwSignal::new_local(None);
+    let reviewed = move || frozen.get().or_else(|| live.get().map(|k| k.0));
+    let check = RwSignal::new(Check::Checking);
+    let run: RwSignal<Option<Run>> = RwSignal::new(None);
+    let report: RwSignal<Option<Report>> = RwSignal::new(None);
+    let refreshing = RwSignal::new(false);
+    let stop: StoredValue<Option<Stop>, LocalStorage> = StoredValue::new_local(None);
+    let accept_risk = RwSignal::new(false);
+    let origin = arm_origin(state);
+
+    // The permission check: again whenever the plan changes (until an apply starts).
+    let generation = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        let Some(r) = live.get().map(|k| k.0) else { return };
+        if frozen.with_untracked(Option::is_some) {
+            return;
+        }
+        generation.update_value(|g| *g += 1);
+        let mine = generation.get_value();
+        if r.plan.operations.is_empty() {
+            check.set(Check::Done(Vec::new()));
+            return;
+        }
+        match executor(state) {
+            Err(why) => check.set(Check::NotPossible(why)),
+            Ok(exec) => {
+                check.set(Check::Checking);
+                spawn_local(async move {
+                    let answers = read_permissions(&exec, &r.plan).await;
+                    if generation.get_value() == mine {
+                        check.set(Check::Done(review::check(&r.plan, &answers)));
+                    }
+                });
+            }
+        }
+    });
+
+    let verdict = move |i: usize| check.with(|c| match c {
+        Check::Done(v) => v.get(i).cloned(),
+        _ => None,
+    });
+    let gate = move || check.with(|c| match c {
+        Check::Done(v) => Some(review::gate(v)),
+        _ => None,
+    });
+
+    let start_apply = move || {
+        let Some(r) = reviewed() else { return };
+        let exec = match executor(state) {
+            Ok(e) => e,
+            Err(why) => {
+                state.error.set(Some(why));
+                return;
+            }
+        };
+        frozen.set(Some(r.clone()));
+        let s = Stop::default();
+        stop.set_value(Some(s.clone()));
+        let config = ApplyConfig { origin: arm_origin(state), seed: now_ms() | 1, ..Default::default() };
+        let mut apply = Apply::new(r.plan.clone(), config);
+        let n = r.plan.operations.len();
+        run.set(Some(Run { stages: vec![(Stage::Pending, None); n], done: false, outcome: None }));
+        spawn_local(async move {
+            let on_progress = move |a: &Apply| {
+                let stages: Vec<_> = a.statuses().iter().enumerate().map(|(i, st)| review::stage(i, st, a.journal())).collect();
+                let next = Run { stages, done: a.is_done(), outcome: a.outcome().cloned() };
+                if run.with_untracked(|r| r.as_ref() != Some(&next)) {
+                    run.set(Some(next));
+                }
+            };
+            run_apply(&exec, &mut apply, &s, on_progress).await;
+            let rep = apply.report();
+            let applied = matches!(rep.outcome, Some(Outcome::Applied));
+            // A loop that stopped without an outcome still shows as finished.
+            run.update(|x| {
+                if let Some(x) = x {
+                    x.done = true;
+                }
+            });
+            report.set(Some(rep));
+            stop.set_value(None);
+            if applied {
+                // The reviewed changes are made; read the tenant again so every view shows them.
+                state.pending.update(|p| p.retain(|i| !r.intents.contains(i)));
+                refreshing.set(true);
+                refresh(state, &exec).await;
+                refreshing.set(false);
+            }
+        });
+    };
+
+    let running = move || run.with(|r| r.as_ref().is_some_and(|r| !r.done));
+    let finished = move || run.with(|r| r.as_ref().is_some_and(|r| r.done));
+    let stage_of = move |i: usize| run.with(|r| r.as_ref().and_then(|r| r.stages.get(i).cloned()));
+
+    let back = move |_| {
+        if !running() {
+            state.screen.set(Screen::Results);
+        }
+    };
+
+    let download_journal = move |_| {
+        let Some(text) = report.with_untracked(|r| r.as_ref().and_then(|r| serde_json::to_string_pretty(r).ok())) else { return };
+        if let Err(e) = download(&format!("pullpath-journal-{}.json", today()), "application/json", &text) {
+            state.error.set(Some(e));
+        }
+    };
+
+    let origin_for_ops = origin.clone();
+    let origin_for_export = origin.clone();
+    view! {
+        <section class="plan" aria-labelledby="plan-h">
+            <div class="plan-head">
+                <div>
+                    <h1 id="plan-h">"Review changes"</h1>
+                    <p class="summary">{move || reviewed().map(|r| {
+                        let n = r.plan.operations.len();
+                        format!("{} pending change{} → {} operation{} on {}", r.intents.len(), if r.intents.len() == 1 { "" } else { "s" }, n, if n == 1 { "" } else { "s" }, origin_label(state))
+                    })}</p>
+                </div>
+                <div class="actions">
+                    <button on:click=back disabled=running>"Back to results"</button>
+                </div>
+            </div>
+
+            {move || reviewed().filter(|r| !r.skipped.is_empty()).map(|r| view! {
+                <section aria-labelledby="skipped-h" class="plan-section">
+                    <h2 id="skipped-h">"Not planned"</h2>
+                    <ul class="skipped-list">
+                        {r.skipped.iter().map(|(what, why)| view! { <li><strong>{what.clone()}</strong>": "{why.clone()}</li> }).collect_view()}
+                    </ul>
+                </section>
+            })}
+
+            {move || reviewed().map(|r| {
+                let rows = r.changes.iter().map(|c| {
+                    let who = r.identities.iter().find(|(p, _)| *p == c.principal_id.to_ascii_lowercase()).map(|(_, l)| l.clone()).unwrap_or_else(|| c.identity.clone());
+                    let pull = (level(c.before.map(|a| a.pull)), level(c.after.map(|a| a.pull)));
+                    let push = (level(c.before.map(|a| a.push)), level(c.after.map(|a| a.push)));
+                    view! {
+                        <tr>
+                            <td>{who}</td>
+                            <td>{c.registry.name().to_string()}</td>
+                            <td><Change before=pull.0 after=pull.1/></td>
+                            <td><Change before=push.0 after=push.1/></td>
+                        </tr>
+                    }
+                }).collect_view();
+                view! {
+                    <section aria-labelledby="access-h" class="plan-section">
+                        <h2 id="access-h">"Access before → after"</h2>
+                        {if r.changes.is_empty() {
+                            view! { <p class="summary">"No identity's pull or push access changes (the changes tidy configuration only)."</p> }.into_any()
+                        } else {
+                            view! {
+                                <table class="access-changes">
+                                    <thead><tr><th scope="col">"Identity"</th><th scope="col">"Registry"</th><th scope="col">"Pull"</th><th scope="col">"Push"</th></tr></thead>
+                                    <tbody>{rows}</tbody>
+                                </table>
+                            }.into_any()
+                        }}
+                    </section>
+                }
+            })}
+
+            <section aria-labelledby="ops-h" class="plan-section">
+                <h2 id="ops-h">"Operations"</h2>
+                {move || {
+                    let origin = origin_for_ops.clone();
+                    reviewed().map(|r| {
+                        if r.plan.operations.is_empty() {
+                            return view! { <p class="summary">"Nothing to do: every pending change is already true or could not be planned."</p> }.into_any();
+                        }
+                        view! {
+                            <ol class="ops">
+                                {r.plan.operations.iter().enumerate().map(|(i, op)| {
+                                    let deps = (!op.depends_on.is_empty()).then(|| format!("After operation {}", op.depends_on.iter().map(|d| (d + 1).to_string()).collect::<Vec<_>>().join(", ")));
+                                    view! {
+                                        <li class="op" aria-label=format!("Operation {}: {}", i + 1, op.summary)>
+                                            <div class="op-head">
+                                                <span class="op-n" aria-hidden="true">{i + 1}</span>
+                                                <h3>{op.summary.clone()}</h3>
+                                                {move || stage_of(i).map(|(s, _)| view! { <span class=format!("stage stage-{}", stage_class(s))>{s.label()}</span> })}
+                                            </div>
+                                            {move || stage_of(i).and_then(|(_, d)| d).map(|d| view! { <p class="stage-detail">{d}</p> })}
+                                            {move || verdict(i).and_then(|v| match v {
+                                                Verdict::Allowed => None,
+                                                Verdict::Denied { missing } => Some(view! {
+                                                    <p class="perm denied">{format!("You cannot perform: {}", missing.iter().map(|m| format!("{} at {}", m.action, m.scope.name())).collect::<Vec<_>>().join("; "))}</p>
+                                                }.into_any()),
+                                                Verdict::Unknown { reason } => Some(view! { <p class="perm unknown">{format!("Permission not confirmed: {reason}")}</p> }.into_any()),
+                                            })}
+                                            <dl class="op-facts">
+                                                <dt>"Before"</dt><dd>{op.precondition.describe()}</dd>
+                                                <dt>"After"</dt><dd>{op.effect.describe()}</dd>
+                                                {deps.map(|d| view! { <dt>"Order"</dt><dd>{d}</dd> })}
+                                            </dl>
+                                            <p class="req-label">"Request"</p>
+                                            <pre class="req" aria-label=format!("Request of operation {}", i + 1)><code>{request_text(&op.request, &origin)}</code></pre>
+                                            <p class="req-label">"Undo (inverse)"</p>
+                                            <pre class="req inverse" aria-label=format!("Inverse of operation {}", i + 1)><code>{request_text(&op.inverse, &origin)}</code></pre>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ol>
+                        }.into_any()
+                    })
+                }}
+            </section>
+
+            <section aria-labelledby="apply-h" class="plan-section apply-box">
+                <h2 id="apply-h">"Apply"</h2>
+                {move || check.get().eq(&Check::Checking).then(|| view! { <p role="status">"Checking your permissions…"</p> })}
+                {move || match check.get() {
+                    Check::NotPossible(why) => Some(view! { <p class="perm unknown">{why}</p> }.into_any()),
+                    Check::Done(_) => match gate() {
+                        Some(Gate::Closed) => Some(view! { <p class="perm denied">"You lack permission for some operations (listed above): ARM would refuse them, so applying is disabled. Ask an owner of those scopes to apply the exported plan."</p> }.into_any()),
+                        Some(Gate::Uncertain) => Some(view! {
+                            <div class="perm unknown">
+                                <p>"Some permissions could not be read, so pullpath cannot tell whether ARM will accept every write. If one is refused, everything written before it is undone."</p>
+                                <label><input type="checkbox" prop:checked=move || accept_risk.get() on:change=move |_| accept_risk.update(|v| *v = !*v)/>" Apply anyway"</label>
+                            </div>
+                        }.into_any()),
+                        Some(Gate::Open) => (!run.with(Option::is_some)).then(|| view! { <p class="perm ok">"Your permissions allow every operation."</p> }.into_any()),
+                        None => None,
+                    },
+                    Check::Checking => None,
+                }}
+                <div class="actions">
+                    {move || (!running() && !finished()).then(|| {
+                        let n = reviewed().map(|r| r.plan.operations.len()).unwrap_or(0);
+                        let enabled = move || n > 0 && match gate() { Some(Gate::Open) => true, Some(Gate::Uncertain) => accept_risk.get(), _ => false };
+                        view! {
+                            <button class="primary" disabled=move || !enabled() on:click=move |_| start_apply()>
+                                {format!("Apply {n} operation{}", if n == 1 { "" } else { "s" })}
+                            </button>
+                        }
+                    })}
+                    {move || running().then(|| view! {
+                        <button on:click=move |_| { if let Some(s) = stop.get_value() { s.stop() } }>"Cancel and roll back"</button>
+                    })}
+                    {move || report.with(Option::is_some).then(|| view! { <button on:click=download_journal>"Download journal"</button> })}
+                    {move || finished().then(|| view! { <button on:click=move |_| state.screen.set(Screen::Results)>"Back to results"</button> })}
+                </div>
+                {move || running().then(|| view! { <p role="status">"Applying…"</p> })}
+                {move || run.get().and_then(|r| r.done.then_some(r.outcome)).map(|o| {
+                    let text = match (&o, reviewed()) {
+                        (Some(o), Some(r)) => review::outcome_text(o, &r.plan),
+                        _ => "The apply stopped before it finished: see each operation's status.".into(),
+                    };
+                    let ok = matches!(o, Some(Outcome::Applied));
+                    view! { <p role="alert" class=if ok { "outcome ok" } else { "outcome bad" }>{text}</p> }
+                })}
+                {move || refreshing.get().then(|| view! { <p role="status">"Reading the tenant again…"</p> })}
+                {move || (finished() && !refreshing.get() && report.with(|r| r.as_ref().is_some_and(|r| matches!(r.outcome, Some(Outcome::Applied))))).then(|| view! {
+                    <p role="status" class="summary">"The results now show the tenant after these changes."</p>
+                })}
+            </section>
+
+            <Exports reviewed=Signal::derive(move || reviewed().map(ReviewKey)) origin=origin_for_export/>
+        </section>
+    }
+}
+
+fn origin_label(state: AppState) -> String {
+    match state.source.get() {
+        Some(Source::Demo) => "the demo tenant".into(),
+        Some(Source::Snapshot(name)) => format!("snapshot {name}"),
+        Some(Source::Tenant) | None => "your tenant".into(),
+    }
+}
+
+fn stage_class(s: Stage) -> &'static str {
+    match s {
+        Stage::Pending => "pending",
+        Stage::Running => "running",
+        Stage::Retrying => "retrying",
+        Stage::Done => "done",
+        Stage::Failed => "failed",
+        Stage::RolledBack => "rolled-back",
+    }
+}
+
+/// Reads the tenant again after an apply, through the executor that applied.
+async fn refresh(state: AppState, exec: &AnyExecutor) {
+    let scan = match exec {
+        AnyExecutor::Demo(_) => Scan::new(DEFAULT_ORIGIN, Start::AllSubscriptions),
+        AnyExecutor::Arm(a) => {
+            let subs: Vec<String> = state.subscriptions.get_untracked().into_iter().filter(|s| s.selected).map(|s| s.id).collect();
+            Scan::with_config(ScanConfig::new(&a.signed_in.config().arm_origin, Start::Subscriptions(subs)))
+        }
+    };
+    let result = crate::driver::run_scan(exec, scan, &Cancel::new(), |_| {}).await;
+    state.set_result(Some(result));
+}
+
+/// `Arc<Reviewed>` compared by identity, so memos and signals can hold it.
+#[derive(Clone)]
+struct ReviewKey(Arc<Reviewed>);
+
+impl PartialEq for ReviewKey {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || (self.0.intents == other.0.intents && self.0.plan == other.0.plan)
+    }
+}
+
+#[component]
+fn Change(before: &'static str, after: &'static str) -> impl IntoView {
+    let changed = before != after;
+    view! {
+        <span class="change">
+            <span class=format!("lv lv-{}", before.to_ascii_lowercase())>{before}</span>
+            {changed.then(|| view! { <span aria-label="becomes">" → "</span><span class=format!("lv lv-{}", after.to_ascii_lowercase())>{after}</span> })}
+        </span>
+    }
+}
+
+#[component]
+fn Exports(reviewed: Signal<Option<ReviewKey>>, origin: String) -> impl IntoView {
+    let format = RwSignal::new(Format::Arm);
+    let status = RwSignal::new(String::new());
+    let files = move || reviewed.get().map(|r| export::export(&r.0.plan, format.get(), &origin)).unwrap_or_default();
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let all = Format::ALL;
+        let i = all.iter().position(|f| *f == format.get_untracked()).unwrap_or(0);
+        let next = match ev.key().as_str() {
+            "ArrowRight" => (i + 1) % all.len(),
+            "ArrowLeft" => (i + all.len() - 1) % all.len(),
+            "Home" => 0,
+            "End" => all.len() - 1,
+            _ => return,
+        };
+        ev.prevent_default();
+        format.set(all[next]);
+        if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(&format!("export-tab-{}", all[next].as_str()))) {
+            if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+                let _ = el.focus();
+            }
+        }
+    };
+    view! {
+        <section aria-labelledby="export-h" class="plan-section">
+            <h2 id="export-h">"Export"</h2>
+            <p class="summary">"The same plan in other formats: review it, or run it from a pipeline. Every format uses the same role assignment names, so running more than one is harmless."</p>
+            <div role="tablist" aria-label="Export formats" class="tabs" on:keydown=on_key>
+                {Format::ALL.into_iter().map(|f| {
+                    let selected = move || format.get() == f;
+                    view! {
+                        <button role="tab" id=format!("export-tab-{}", f.as_str()) aria-controls="export-panel"
+                            aria-selected=move || selected().to_string()
+                            tabindex=move || if selected() { "0" } else { "-1" }
+                            on:click=move |_| { format.set(f); status.set(String::new()); }>{format_label(f)}</button>
+                    }
+                }).collect_view()}
+            </div>
+            <div role="tabpanel" id="export-panel" class="export-panel" aria-labelledby=move || format!("export-tab-{}", format.get().as_str())>
+                {move || files().into_iter().map(|file| {
+                    let text = file.text.clone();
+                    let name = file.path.clone();
+                    let name2 = name.clone();
+                    let text2 = text.clone();
+                    let mime = if name.ends_with(".json") { "application/json" } else { "text/plain" };
+                    view! {
+                        <div class="export-file">
+                            <div class="export-head">
+                                <span class="file-name">{name.clone()}</span>
+                                <button on:click=move |_| {
+                                    let t = text.clone();
+                                    let n = name.clone();
+                                    spawn_local(async move {
+                                        match copy(&t).await {
+                                            Ok(()) => status.set(format!("Copied {n}")),
+                                            Err(e) => status.set(format!("{n} could not be copied: {e}")),
+                                        }
+                                    });
+                                }>"Copy"</button>
+                                <button on:click=move |_| match download(&name2, mime, &text2) {
+                                    Ok(()) => status.set(format!("Downloaded {name2}")),
+                                    Err(e) => status.set(e),
+                                }>"Download"</button>
+                            </div>
+                            <pre class="export-text"><code>{file.text}</code></pre>
+                        </div>
+                    }
+                }).collect_view()}
+            </div>
+            <p role="status" class="copy-status">{move || status.get()}</p>
+        </section>
+    }
 }

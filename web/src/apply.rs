@@ -1,0 +1,120 @@
+//! Drives the core apply engine with an executor and browser timers, and the permission
+//! check before it: requests out, responses in, `performance.now()` as the clock.
+//!
+//! The engine decides everything (order, retries, verification, rollback); this loop only
+//! performs. Stopping is the engine's own rollback: once asked to stop, no new check or write
+//! is sent (each is answered "cancelled" instead), writes already sent finish, and whatever
+//! was written is undone.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use futures::future::{select, Either};
+use futures::stream::{FuturesUnordered, StreamExt};
+use gloo_timers::future::TimeoutFuture;
+use pullpath_core::apply::{Apply, Purpose};
+use pullpath_core::arm::Permission;
+use pullpath_core::executor::{Executor, TransportError};
+use pullpath_core::id::ResourceId;
+use pullpath_core::plan::Plan;
+use pullpath_core::request::{self, Request, Response};
+use pullpath_core::review;
+use pullpath_core::sim::SimExecutor;
+
+use crate::http::ArmExecutor;
+
+/// The demo's in-memory tenant or ARM as the signed-in user.
+#[derive(Clone)]
+pub enum AnyExecutor {
+    Demo(SimExecutor),
+    Arm(ArmExecutor),
+}
+
+impl Executor for AnyExecutor {
+    async fn execute(&self, request: Request) -> Result<Response, TransportError> {
+        match self {
+            AnyExecutor::Demo(e) => e.execute(request).await,
+            AnyExecutor::Arm(e) => e.execute(request).await,
+        }
+    }
+}
+
+/// Asks a running apply to stop and roll back.
+#[derive(Clone, Default)]
+pub struct Stop(Rc<Cell<bool>>);
+
+impl Stop {
+    pub fn stop(&self) {
+        self.0.set(true);
+    }
+    pub fn is_stopped(&self) -> bool {
+        self.0.get()
+    }
+}
+
+/// Milliseconds on the page's monotonic clock.
+pub fn now_ms() -> u64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0) as u64
+}
+
+fn sleep_ms(ms: u64) -> TimeoutFuture {
+    TimeoutFuture::new(ms.clamp(1, u32::MAX as u64) as u32)
+}
+
+/// Longest sleep between looks at the stop flag.
+const TICK_MS: u64 = 250;
+
+/// Reads the caller's permissions at every scope the plan writes to.
+pub async fn read_permissions<E: Executor>(exec: &E, plan: &Plan) -> Vec<(ResourceId, Result<Vec<Permission>, String>)> {
+    let mut out = Vec::new();
+    for scope in review::scopes(plan) {
+        let answer = match exec.execute(request::list_permissions(&scope)).await {
+            Ok(resp) => review::parse_permissions(&resp),
+            Err(e) => Err(e.to_string()),
+        };
+        out.push((scope, answer));
+    }
+    out
+}
+
+/// Runs `apply` to the end, calling `on_progress` after every step.
+pub async fn run_apply<E: Executor>(exec: &E, apply: &mut Apply, stop: &Stop, on_progress: impl Fn(&Apply)) {
+    let mut in_flight = FuturesUnordered::new();
+    let mut stop_seen = false;
+    loop {
+        let now = now_ms();
+        if stop.is_stopped() && !stop_seen {
+            // Bring waiting retries forward so a stop does not sit out a backoff.
+            stop_seen = true;
+            apply.handle_timeout(u64::MAX);
+        }
+        apply.handle_timeout(now);
+        while let Some((id, req)) = apply.poll_request(now) {
+            let purpose = apply.journal().last().map(|e| e.purpose);
+            if stop.is_stopped() && matches!(purpose, Some(Purpose::Precheck | Purpose::Write)) {
+                apply.handle_response(now, id, Err(TransportError::Aborted));
+                continue;
+            }
+            let fut = exec.execute(req);
+            in_flight.push(async move { (id, fut.await) });
+        }
+        on_progress(apply);
+        if apply.is_done() && in_flight.is_empty() {
+            break;
+        }
+        let wait = apply.poll_timeout().map(|at| at.saturating_sub(now).min(TICK_MS)).unwrap_or(TICK_MS);
+        if in_flight.is_empty() {
+            if apply.poll_timeout().is_none() && !apply.is_done() && !stop.is_stopped() {
+                // Nothing in flight, nothing scheduled, not done: the engine cannot progress.
+                break;
+            }
+            sleep_ms(wait).await;
+            continue;
+        }
+        match select(in_flight.next(), sleep_ms(wait)).await {
+            Either::Left((Some((id, outcome)), _)) => apply.handle_response(now_ms(), id, outcome),
+            Either::Left((None, _)) | Either::Right(_) => {}
+        }
+    }
+    on_progress(apply);
+}
