@@ -11,3 +11,4 @@ mod pages;
 mod state;
 
 pub use pages::App;
+mod apply;
