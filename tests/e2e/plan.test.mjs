@@ -1,0 +1,176 @@
+// Changing the demo tenant end to end: findings' fixes gather in the pending tray, the plan
+// review shows access before → after, every exact ARM request and its inverse, and the
+// exports; the permission check passes; apply runs every operation to Done (verified by
+// re-reading), the results are read again and the fixed findings are gone; the journal
+// downloads as JSON without any token.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { serveDist } from './support/server.mjs';
+import { launch, collectErrors, screenshot } from './support/browser.mjs';
+import { Landing, Results } from './support/pages.mjs';
+
+let server, browser;
+before(async () => { server = await serveDist(process.env.PULLPATH_TEST_DIST ?? 'dist-test'); browser = await launch(); });
+after(async () => { await browser?.close(); await server?.close(); });
+
+class Tray {
+  constructor(page) { this.page = page; }
+  get region() { return this.page.getByRole('region', { name: 'Pending changes' }); }
+  get items() { return this.region.getByRole('listitem'); }
+  get review() { return this.region.getByRole('button', { name: /^Review \d+ changes?$/ }); }
+  get clear() { return this.region.getByRole('button', { name: 'Clear' }); }
+}
+
+class PlanReview {
+  constructor(page) { this.page = page; }
+  get heading() { return this.page.getByRole('heading', { name: 'Review changes', level: 1 }); }
+  get accessTable() { return this.page.locator('table.access-changes'); }
+  get operations() { return this.page.locator('ol.ops > li.op'); }
+  request(n) { return this.page.getByLabel(`Request of operation ${n}`, { exact: true }); }
+  exportTab(name) { return this.page.getByRole('tablist', { name: 'Export formats' }).getByRole('tab', { name, exact: true }); }
+  get exportPanel() { return this.page.locator('#export-panel'); }
+  get copyStatus() { return this.page.locator('.copy-status'); }
+  get apply() { return this.page.getByRole('button', { name: /^Apply \d+ operations?$/ }); }
+  get permissionsOk() { return this.page.getByText('Your permissions allow every operation.'); }
+  get outcome() { return this.page.locator('.apply-box [role=alert]'); }
+  get journal() { return this.page.getByRole('button', { name: 'Download journal' }); }
+  get back() { return this.page.getByRole('button', { name: 'Back to results' }).last(); }
+  async stages() { return this.page.locator('ol.ops .stage').allInnerTexts(); }
+}
+
+async function openDemo(page) {
+  const landing = new Landing(page);
+  await landing.open(server.url);
+  await landing.exploreDemo.click();
+  await new Results(page).heading.waitFor();
+}
+
+async function findingCount(page) {
+  const text = await page.locator('.results .summary').first().innerText();
+  const m = text.match(/(\d+) findings?/);
+  assert.ok(m, `summary names the findings: ${text}`);
+  return Number(m[1]);
+}
+
+test('fix all → review → apply on the demo tenant, then the findings are gone', async () => {
+  const context = await browser.newContext({ viewport: { width: 1300, height: 1000 }, permissions: ['clipboard-read', 'clipboard-write'], acceptDownloads: true });
+  const page = await context.newPage();
+  const errors = collectErrors(page);
+  await openDemo(page);
+  const before = await findingCount(page);
+  assert.ok(before > 0, 'the demo has findings');
+
+  // Findings → Fix all: the tray lists each change in words.
+  const results = new Results(page);
+  await results.tab('Findings').click();
+  await page.getByRole('button', { name: 'Fix all' }).click();
+  const tray = new Tray(page);
+  await tray.region.waitFor();
+  const n = await tray.items.count();
+  assert.ok(n >= 2, `several pending changes: ${n}`);
+  assert.match(await tray.region.getByRole('heading').innerText(), new RegExp(`Pending changes \\(${n}\\)`));
+  const lines = await tray.items.allInnerTexts();
+  assert.ok(lines.some((l) => /^Grant (AcrPull|Container Registry Repository Reader) on \S+ to /.test(l)), `a grant in words: ${lines}`);
+  await screenshot(page, 'tray');
+
+  // Removing one and the count follows.
+  await tray.items.first().getByRole('button', { name: /^Remove: / }).click();
+  await page.getByRole('heading', { name: `Pending changes (${n - 1})` }).waitFor();
+  await page.getByRole('button', { name: 'Fix all' }).click();
+  await page.getByRole('heading', { name: `Pending changes (${n})` }).waitFor();
+
+  await tray.review.click();
+  const plan = new PlanReview(page);
+  await plan.heading.waitFor();
+
+  // Before → after rows, from the same analysis as the matrix.
+  await plan.accessTable.waitFor();
+  const rows = await plan.accessTable.locator('tbody tr').allInnerTexts();
+  assert.ok(rows.length >= 1 && rows.some((r) => /No\s*→\s*Yes/.test(r)), `a row gains access: ${rows}`);
+
+  // Every operation shows its exact request; the grant is a PUT with its api-version.
+  const ops = await plan.operations.count();
+  assert.ok(ops >= 2, `operations: ${ops}`);
+  const requests = [];
+  for (let i = 1; i <= ops; i++) requests.push(await plan.request(i).innerText());
+  const put = requests.find((r) => r.startsWith('PUT https://management.azure.com/') && r.includes('/providers/Microsoft.Authorization/roleAssignments/'));
+  assert.ok(put, `a role assignment PUT: ${requests.join('\n---\n')}`);
+  assert.match(put.split('\n')[0], /\?api-version=2022-04-01$/);
+  assert.match(put, /"roleDefinitionId":/);
+  const inverse = await page.getByLabel('Inverse of operation 1', { exact: true }).innerText();
+  assert.match(inverse, /^(PUT|PATCH|DELETE) https:\/\/management\.azure\.com\//);
+  await plan.permissionsOk.waitFor();
+  await screenshot(page, 'plan-review');
+
+  // Exports: ARIA tabs, the az script has the grant, Copy and Download work.
+  await plan.exportTab('az CLI').click();
+  assert.equal(await plan.exportTab('az CLI').getAttribute('aria-selected'), 'true');
+  await plan.exportPanel.getByText('az role assignment create', { exact: false }).first().waitFor();
+  await plan.exportPanel.getByRole('button', { name: 'Copy' }).first().click();
+  await plan.copyStatus.filter({ hasText: 'Copied plan.sh' }).waitFor();
+  const clip = await page.evaluate(() => navigator.clipboard.readText());
+  assert.match(clip, /az role assignment create/);
+  await plan.exportTab('az CLI').focus();
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await plan.exportTab('Bicep').getAttribute('aria-selected'), 'true', 'arrow keys move between export tabs');
+  await plan.exportTab('az CLI').click();
+  await screenshot(page, 'plan-export-az');
+
+  await plan.exportTab('Terraform').click();
+  const [download] = await Promise.all([page.waitForEvent('download'), plan.exportPanel.getByRole('button', { name: 'Download' }).first().click()]);
+  assert.equal(download.suggestedFilename(), 'plan.tf');
+  const tf = fs.readFileSync(await download.path(), 'utf8');
+  assert.match(tf, /resource "azurerm_role_assignment"/);
+
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await screenshot(page, 'plan-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+
+  // Apply: every operation Done (verified), then the results are read again.
+  await plan.apply.click();
+  await plan.outcome.filter({ hasText: 'Every change was applied and verified.' }).waitFor({ timeout: 60000 });
+  const stages = await plan.stages();
+  assert.equal(stages.length, ops);
+  assert.ok(stages.every((s) => s === 'Done'), `every operation done: ${stages}`);
+  await page.getByText('The results now show the tenant after these changes.').waitFor({ timeout: 60000 });
+  await screenshot(page, 'apply-done');
+
+  const [journal] = await Promise.all([page.waitForEvent('download'), plan.journal.click()]);
+  assert.match(journal.suggestedFilename(), /^pullpath-journal-\d{4}-\d\d-\d\d\.json$/);
+  const text = fs.readFileSync(await journal.path(), 'utf8');
+  const report = JSON.parse(text);
+  assert.equal(report.outcome.outcome, 'applied');
+  assert.ok(report.journal.length >= ops * 2, 'prechecks, writes and verifications are journalled');
+  assert.ok(report.journal.some((e) => e.purpose === 'verify'), 'writes were verified by a re-read');
+  assert.doesNotMatch(text, /Bearer|access_token|authorization/i);
+
+  // Back on the results, the fixed findings are gone and the applied changes left the tray.
+  await plan.back.click();
+  await results.heading.waitFor();
+  const afterCount = await findingCount(page);
+  assert.ok(afterCount < before, `findings dropped: ${before} → ${afterCount}`);
+  assert.equal(await tray.region.count(), 0, 'nothing left pending');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('clearing the tray empties it, and Back keeps the pending list', async () => {
+  const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+  const errors = collectErrors(page);
+  await openDemo(page);
+  await new Results(page).tab('Findings').click();
+  await page.getByRole('button', { name: 'Fix all' }).click();
+  const tray = new Tray(page);
+  const n = await tray.items.count();
+  await tray.review.click();
+  const plan = new PlanReview(page);
+  await plan.heading.waitFor();
+  await page.getByRole('button', { name: 'Back to results' }).click();
+  await new Results(page).heading.waitFor();
+  assert.equal(await tray.items.count(), n, 'Back keeps the pending changes');
+  await tray.clear.click();
+  await tray.region.waitFor({ state: 'detached' });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
