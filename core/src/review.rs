@@ -458,6 +458,32 @@ mod tests {
     }
 
     #[test]
+    fn fixing_every_demo_finding_applies_cleanly_and_removes_findings() {
+        let inv = demo();
+        let before = crate::access::analyze(&inv);
+        let mut intents: Vec<Intent> = Vec::new();
+        for i in before.findings.iter().flat_map(|f| f.fixes.iter()) {
+            if !intents.contains(i) {
+                intents.push(i.clone());
+            }
+        }
+        let (p, _) = plan(&inv, &intents);
+        assert!(p.operations.len() >= 2, "{:?}", p.operations);
+        let mut sim = Sim::demo();
+        let answers: Vec<_> = scopes(&p).into_iter().map(|s| {
+            let r = sim.handle(&request::list_permissions(&s));
+            (s, parse_permissions(&r))
+        }).collect();
+        assert_eq!(gate(&check(&p, &answers)), Gate::Open);
+        let mut a = Apply::new(p.clone(), ApplyConfig { origin: crate::sim::DEFAULT_ORIGIN.into(), ..Default::default() });
+        drive(&mut a, 0, 10_000, |r| Ok(sim.handle(r))).unwrap();
+        assert_eq!(a.outcome(), Some(&Outcome::Applied), "{:?}", a.report().operations);
+        let after_inv = Inventory::from_resources(sim.tenant_resources().cloned()).0;
+        let after = crate::access::analyze(&after_inv);
+        assert!(after.findings.len() < before.findings.len(), "{} → {}", before.findings.len(), after.findings.len());
+    }
+
+    #[test]
     fn a_waiting_operation_after_a_throttle_is_retrying() {
         let entry = |status: Option<u16>, answered: bool| JournalEntry {
             request_id: 1,
