@@ -28,9 +28,10 @@ export async function startOidc({ redirectUri, accessTokenTTL = 3600, refreshTok
     const m = mounts.find((m) => m.prefix && (req.url === m.prefix || req.url.startsWith(`${m.prefix}/`) || req.url.startsWith(`${m.prefix}?`))) ?? mounts.find((m) => !m.prefix);
     if (!m) { res.statusCode = 404; res.end(); return; }
     if (m.prefix) {
-      // What express does for `app.use(prefix, provider.callback())`: oidc-provider reads the
-      // mount path from originalUrl and builds its URLs under it.
-      req.originalUrl = req.url;
+      // What express does for `app.use(prefix, provider.callback())`: oidc-provider builds its
+      // URLs under req.baseUrl. (Not originalUrl: the consent middleware above rewrites the
+      // query, and the mount path derived from originalUrl would then be lost.)
+      req.baseUrl = m.prefix;
       req.url = req.url.slice(m.prefix.length) || '/';
     }
     m.provider.callback()(req, res);
