@@ -17,6 +17,7 @@ use crate::rbac::FastMap;
 pub struct Row {
     /// Lowercase principal id (`*` for anonymous pull), as in the access rows.
     pub principal_id: String,
+    /// The identity's name (`cpu-cluster`), or the access row's label when it has none.
     pub identity: String,
     pub kind: IdentityKind,
     /// `(registry index into Analysis::registries, access index into Analysis::access)`,
@@ -101,6 +102,7 @@ pub fn is_problem(row: &AccessRow) -> bool {
 impl Matrix {
     pub fn new(analysis: &Analysis) -> Matrix {
         let registry_index: FastMap<&str, u32> = analysis.registries.iter().enumerate().map(|(i, r)| (r.id.key(), i as u32)).collect();
+        let names: FastMap<String, &str> = analysis.identities.iter().map(|i| (i.principal_id.to_ascii_lowercase(), i.name.as_str())).collect();
         let mut by_principal: FastMap<&str, usize> = FastMap::default();
         let mut rows: Vec<Row> = Vec::new();
         for (a, access) in analysis.access.iter().enumerate() {
@@ -108,7 +110,8 @@ impl Matrix {
             let i = *by_principal.entry(&access.principal_id).or_insert_with(|| {
                 rows.push(Row {
                     principal_id: access.principal_id.to_string(),
-                    identity: access.identity.clone(),
+                    // The access row's label names the kind too; the matrix shows it apart.
+                    identity: names.get(&*access.principal_id).map_or_else(|| access.identity.clone(), |n| n.to_string()),
                     kind: access.identity_kind,
                     cells: Vec::new(),
                     pulls: 0,

@@ -310,34 +310,33 @@ pub fn MatrixView() -> impl IntoView {
         <section class="matrix-view" aria-labelledby="matrix-h">
             <h2 id="matrix-h">"Access matrix"</h2>
             <div class="matrix-tools">
-                <label>"Identity" <input type="search" placeholder="name or principal id"
+                <span class="field"><label for="mx-f-identity">"Identity"</label> <input id="mx-f-identity" type="search" placeholder="name or principal id"
                     prop:value=move || query.with(|q| q.identity.clone())
-                    on:input=move |ev| { let t = event_target_value(&ev); query.update(|q| q.identity = t) }/></label>
-                <label>"Registry" <input type="search" placeholder="name or login server"
+                    on:input=move |ev| { let t = event_target_value(&ev); query.update(|q| q.identity = t) }/></span>
+                <span class="field"><label for="mx-f-registry">"Registry"</label> <input id="mx-f-registry" type="search" placeholder="name or login server"
                     prop:value=move || query.with(|q| q.registry.clone())
-                    on:input=move |ev| { let t = event_target_value(&ev); query.update(|q| q.registry = t) }/></label>
-                <label>"Kind" <select on:change=move |ev| {
+                    on:input=move |ev| { let t = event_target_value(&ev); query.update(|q| q.registry = t) }/></span>
+                <span class="field"><label for="mx-f-kind">"Kind"</label> <select id="mx-f-kind" on:change=move |ev| {
                         let t = event_target_value(&ev);
                         query.update(|q| q.kind = KINDS.into_iter().find(|k| kind_name(*k) == t));
                     }>
                     <option value="">"All kinds"</option>
                     {move || kinds_present().into_iter().map(|k: IdentityKind| view! { <option value=kind_name(k)>{kind_name(k)}</option> }).collect_view()}
-                </select></label>
+                </select></span>
                 <label class="check"><input type="checkbox"
                     prop:checked=move || query.with(|q| q.show == Show::Problems)
                     on:change=move |ev| { let on = event_target_checked(&ev); query.update(|q| q.show = if on { Show::Problems } else { Show::All }) }/>
                     "Only problems"</label>
-                <label>"Sort by" <select prop:value=sort_value on:change=move |ev| {
+                <span class="field"><label for="mx-f-sort">"Sort by"</label> <select id="mx-f-sort" prop:value=sort_value on:change=move |ev| {
                         let t = event_target_value(&ev);
                         query.update(|q| q.sort = match t.as_str() { "kind" => Sort::Kind, "pulls" => Sort::Pulls, _ => Sort::Name });
                     }>
                     <option value="name">"Name"</option>
                     <option value="kind">"Kind"</option>
                     <option value="pulls">"Registries it can pull from"</option>
-                </select></label>
-                <button aria-pressed=move || (query.with(|q| q.direction) == Direction::Descending).to_string()
-                    on:click=move |_| query.update(|q| q.direction = match q.direction { Direction::Ascending => Direction::Descending, Direction::Descending => Direction::Ascending })>
-                    {move || if query.with(|q| q.direction) == Direction::Descending { "↓ Descending" } else { "↑ Ascending" }}
+                </select></span>
+                <button class="order" on:click=move |_| query.update(|q| q.direction = match q.direction { Direction::Ascending => Direction::Descending, Direction::Descending => Direction::Ascending })>
+                    {move || if query.with(|q| q.direction) == Direction::Descending { "Order: ↓ descending" } else { "Order: ↑ ascending" }}
                 </button>
             </div>
             <p class="summary" role="status">{summary}</p>

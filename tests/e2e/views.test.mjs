@@ -1,0 +1,297 @@
+// The matrix, findings and detail views end to end on the demo tenant: sorting and filtering,
+// the explanation chain of a cell, every change that can be asked for from them (fix, grant
+// pull by keyboard only, revoke, admin user), portal links; and a snapshot whose names are
+// HTML and script, which must show as text and never run.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { serveDist } from './support/server.mjs';
+import { launch, collectErrors, screenshot } from './support/browser.mjs';
+import { Landing, Results } from './support/pages.mjs';
+
+let server, browser;
+before(async () => { server = await serveDist(process.env.PULLPATH_TEST_DIST ?? 'dist-test'); browser = await launch(); });
+after(async () => { await browser?.close(); await server?.close(); });
+
+// Page objects for the views of this file.
+class Matrix {
+  constructor(page) { this.page = page; }
+  async show() { await new Results(this.page).tab('Matrix').click(); await this.grid.waitFor(); }
+  get grid() { return this.page.getByRole('grid', { name: 'Access by identity and registry' }); }
+  get identityFilter() { return this.page.getByLabel('Identity', { exact: true }); }
+  get registryFilter() { return this.page.getByLabel('Registry', { exact: true }); }
+  get kind() { return this.page.getByLabel('Kind', { exact: true }); }
+  get onlyProblems() { return this.page.getByLabel('Only problems'); }
+  get sortBy() { return this.page.getByLabel('Sort by', { exact: true }); }
+  get direction() { return this.page.getByRole('button', { name: /^Order: / }); }
+  get summary() { return this.page.locator('.matrix-view [role=status]'); }
+  async identities() { return this.grid.getByRole('rowheader').locator('button').allInnerTexts(); }
+  cell(row, col) { return this.page.locator(`#mx-${row}-${col}`); }
+  registryHeader(name) { return this.grid.getByRole('columnheader').getByRole('button', { name, exact: true }); }
+}
+
+class Findings {
+  constructor(page) { this.page = page; }
+  async show() { await new Results(this.page).tab('Findings').click(); await this.heading.waitFor(); }
+  get heading() { return this.page.getByRole('heading', { name: 'Findings', level: 2 }); }
+  group(sev) { return this.page.getByRole('region', { name: new RegExp(`^${sev} \\d+ finding`) }); }
+  get status() { return this.page.locator('.findings-view [role=status]'); }
+  get fixAll() { return this.page.getByRole('button', { name: 'Fix all' }); }
+}
+
+class Detail {
+  constructor(page) { this.page = page; }
+  get panel() { return this.page.getByRole('complementary', { name: 'Details' }); }
+  get status() { return this.panel.locator('[role=status]'); }
+  get close() { return this.panel.getByRole('button', { name: 'Close details' }); }
+}
+
+async function openDemo(page) {
+  const landing = new Landing(page);
+  await landing.open(server.url);
+  await landing.exploreDemo.click();
+  await new Results(page).heading.waitFor();
+}
+
+test('findings are grouped by severity and Fix adds their changes to the pending list', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors = collectErrors(page);
+  await openDemo(page);
+  const findings = new Findings(page);
+  await findings.show();
+  const groups = await page.locator('.sev-group h3').allInnerTexts();
+  assert.ok(groups.length >= 2, `several severities: ${groups}`);
+  const order = ['HIGH', 'MEDIUM', 'LOW', 'INFO'];
+  const seen = groups.map((g) => order.findIndex((o) => g.toUpperCase().startsWith(o)));
+  assert.ok(seen.every((i) => i >= 0), `every group is a severity: ${groups}`);
+  assert.deepEqual(seen, [...seen].sort(), 'most severe first');
+  const high = findings.group('High');
+  assert.ok(await high.getByRole('listitem').count() >= 1);
+
+  // A finding links to the Azure portal page of its resource.
+  const link = page.locator('li.finding a[target=_blank]').first();
+  assert.match(await link.getAttribute('href'), /^https:\/\/portal\.azure\.com\/#@\/resource\/subscriptions\/[^/]+\/resourceGroups\//);
+  assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
+
+  await screenshot(page, 'findings');
+  const ready = await page.locator('li.finding').evaluateAll((lis) => lis.findIndex((li) => [...li.querySelectorAll('button')].some((b) => b.textContent === 'Fix' && !b.disabled)));
+  assert.ok(ready >= 0, 'a finding has a fix');
+  const fix = page.locator('li.finding').nth(ready);
+  await fix.getByRole('button', { name: 'Fix', exact: true }).click();
+  await assert.doesNotReject(findings.status.filter({ hasText: /Added \d+ changes? to the pending changes/ }).waitFor());
+  await fix.getByRole('button', { name: 'Pending' }).waitFor();
+  assert.equal(await fix.getByRole('button', { name: 'Pending' }).isDisabled(), true);
+
+  // A finding's related node opens in the detail panel.
+  await page.locator('li.finding .related button').first().click();
+  const detail = new Detail(page);
+  await detail.panel.getByRole('heading', { level: 2 }).waitFor();
+  await detail.close.click();
+  assert.equal(await page.locator('aside.detail').evaluate((e) => e.children.length), 0, 'closing empties the panel');
+  assert.equal(await page.locator('aside.detail').isVisible(), false, 'an empty panel is hidden');
+
+  await findings.fixAll.click();
+  await findings.status.filter({ hasText: /Added \d+ changes? to the pending changes/ }).waitFor();
+  assert.equal(await findings.fixAll.isDisabled(), true, 'nothing left to fix');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the matrix sorts and filters, and a cell explains itself', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors = collectErrors(page);
+  await openDemo(page);
+  const matrix = new Matrix(page);
+  await matrix.show();
+  const byName = await matrix.identities();
+  assert.ok(byName.length >= 5, `rows: ${byName}`);
+  assert.deepEqual(byName, [...byName].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())), 'sorted by name');
+  await screenshot(page, 'matrix');
+
+  await matrix.direction.click();
+  assert.deepEqual(await matrix.identities(), [...byName].reverse(), 'descending reverses');
+  await matrix.direction.click();
+  await matrix.sortBy.selectOption('kind');
+  const byKind = await matrix.identities();
+  assert.notDeepEqual(byKind, byName, 'sorting by kind changes the order');
+  const kinds = await matrix.grid.locator('th.who .kind').allInnerTexts();
+  assert.deepEqual(kinds, [...kinds].sort(), 'grouped by kind');
+  await matrix.sortBy.selectOption('name');
+
+  await matrix.identityFilter.fill('cluster');
+  await matrix.summary.filter({ hasText: new RegExp(`^\\d+ of ${byName.length} identities`) }).waitFor();
+  const filtered = await matrix.identities();
+  assert.ok(filtered.length > 0 && filtered.length < byName.length, `filtered: ${filtered}`);
+  assert.ok(filtered.every((n) => n.includes('cluster')), `only matches: ${filtered}`);
+  await matrix.identityFilter.fill('');
+
+  await matrix.onlyProblems.check();
+  const problems = await matrix.identities();
+  assert.ok(problems.length > 0 && problems.length < byName.length, `problems: ${problems}`);
+  await matrix.onlyProblems.uncheck();
+
+  // The ABAC registry: the user's AcrPull there is shown, and shown as ignored.
+  await matrix.registryFilter.fill('acrteamabac');
+  await matrix.kind.selectOption('user');
+  assert.deepEqual(await matrix.grid.getByRole('columnheader').locator('button').allInnerTexts(), ['acrteamabac']);
+  await matrix.cell(0, 0).click();
+  const detail = new Detail(page);
+  await detail.panel.getByRole('heading', { name: /^Can .* pull from acrteamabac\?$/ }).waitFor();
+  const chain = await detail.panel.locator('ol.paths').innerText();
+  assert.match(chain, /ignored by ABAC mode/);
+  assert.match(chain, /AcrPull/);
+  assert.match(chain, /✗ ignored/);
+  assert.match(await detail.panel.innerText(), /Pull\s*✗ no/);
+  await screenshot(page, 'detail-access');
+
+  // Revoke that assignment: it goes to the pending changes.
+  await detail.panel.getByRole('button', { name: 'Revoke AcrPull' }).click();
+  await detail.status.filter({ hasText: /^Added to the pending changes: Delete role assignment / }).waitFor();
+
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await screenshot(page, 'matrix-dark');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('pull can be granted with the keyboard alone', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors = collectErrors(page);
+  await openDemo(page);
+  const matrix = new Matrix(page);
+  await matrix.show();
+  const focused = () => page.evaluate(() => {
+    const e = document.activeElement;
+    return { tag: e.tagName, role: e.getAttribute('role'), id: e.id, text: e.textContent, label: e.labels?.[0]?.textContent ?? '' };
+  });
+  const tabTo = async (pred, what) => {
+    for (let i = 0; i < 60; i++) {
+      await page.keyboard.press('Tab');
+      if (pred(await focused())) return;
+    }
+    assert.fail(`Tab never reached ${what}`);
+  };
+  await page.getByRole('tab', { name: 'Matrix' }).focus();
+  await tabTo((f) => f.tag === 'INPUT' && f.label === 'Registry', 'the registry filter');
+  await page.keyboard.type('acrteamabac');
+  await tabTo((f) => f.role === 'gridcell', 'the grid');
+  // Walk down to the user whose AcrPull the ABAC registry ignores.
+  const kinds = await matrix.grid.locator('th.who .kind').allInnerTexts();
+  const target = kinds.indexOf('user');
+  assert.ok(target >= 0, `the user is a row: ${kinds}`);
+  for (let i = 0; i < target; i++) await page.keyboard.press('ArrowDown');
+  assert.equal((await focused()).id, `mx-${target}-0`);
+  await page.keyboard.press('Enter');
+  const detail = new Detail(page);
+  await detail.panel.getByRole('heading', { name: /pull from acrteamabac\?$/ }).waitFor();
+  await tabTo((f) => f.tag === 'BUTTON' && f.text === 'Grant pull', 'Grant pull');
+  await page.keyboard.press('Enter');
+  await detail.status.filter({ hasText: 'Added to the pending changes: Grant Container Registry Repository Reader' }).waitFor();
+  // Arrow keys move by cells, and the tab stop follows.
+  await page.getByRole('tab', { name: 'Matrix' }).focus();
+  await matrix.registryFilter.fill('');
+  await tabTo((f) => f.role === 'gridcell', 'the grid');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowDown');
+  assert.equal((await focused()).id, 'mx-1-1');
+  assert.equal(await matrix.cell(1, 1).getAttribute('tabindex'), '0');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a registry shows its settings, portal link and admin-user toggle', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors = collectErrors(page);
+  await openDemo(page);
+  const matrix = new Matrix(page);
+  await matrix.show();
+  await matrix.registryHeader('acrmlprod').click();
+  const detail = new Detail(page);
+  await detail.panel.getByRole('heading', { name: 'acrmlprod', level: 2 }).waitFor();
+  const text = await detail.panel.innerText();
+  assert.match(text, /Login server\s*acrmlprod\.azurecr\.io/);
+  assert.match(text, /Permissions mode\s*Legacy registry permissions/);
+  assert.match(text, /Who can pull from it/);
+  const id = await detail.panel.locator('dd.id').first().innerText();
+  assert.match(id, /^\/subscriptions\/.*\/providers\/Microsoft\.ContainerRegistry\/registries\/acrmlprod$/);
+  const portal = detail.panel.getByRole('link', { name: 'Open in the Azure portal' });
+  assert.equal(await portal.getAttribute('href'), `https://portal.azure.com/#@/resource${id}`);
+  assert.equal(await portal.getAttribute('target'), '_blank');
+  assert.equal(await portal.getAttribute('rel'), 'noopener noreferrer');
+  const toggle = detail.panel.getByRole('button', { name: /^(Disable|Enable) admin user$/ });
+  const label = await toggle.innerText();
+  await toggle.click();
+  const verb = label.startsWith('Disable') ? 'Disable' : 'Enable';
+  await detail.status.filter({ hasText: `Added to the pending changes: ${verb} the admin user of acrmlprod.` }).waitFor();
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+// A snapshot whose names and tags are markup. Nothing of it may run, and it shows as text.
+const IMG = '<img src=x onerror=window.__pwned=1>';
+const SCRIPT = '<script>window.__pwned=1</script>';
+const RG = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-evil';
+const REG_ID = `${RG}/providers/Microsoft.ContainerRegistry/registries/${IMG}`;
+const UAI_ID = `${RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uai-evil`;
+const PRINCIPAL = 'cccccccc-0000-4000-8000-00000000000c';
+const hostile = {
+  resources: [
+    { id: REG_ID, name: IMG, type: 'Microsoft.ContainerRegistry/registries', location: 'westeurope', tags: { [IMG]: SCRIPT },
+      sku: { name: SCRIPT }, properties: { loginServer: 'evil.azurecr.io', adminUserEnabled: true, anonymousPullEnabled: false } },
+    { id: UAI_ID, name: SCRIPT, type: 'Microsoft.ManagedIdentity/userAssignedIdentities', location: 'westeurope', tags: { [SCRIPT]: IMG },
+      properties: { principalId: PRINCIPAL, clientId: 'dddddddd-0000-4000-8000-00000000000d', tenantId: '00000000-0000-0000-0000-0000000000aa' } },
+    { id: `${REG_ID}/providers/Microsoft.Authorization/roleAssignments/eeeeeeee-0000-4000-8000-00000000000e`, name: 'eeeeeeee-0000-4000-8000-00000000000e',
+      type: 'Microsoft.Authorization/roleAssignments',
+      properties: { roleDefinitionId: '/subscriptions/00000000-0000-0000-0000-000000000001/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d',
+        principalId: PRINCIPAL, principalType: 'ServicePrincipal', scope: REG_ID, description: SCRIPT } },
+  ],
+};
+
+test('names that are HTML or script show as text and never run', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors = collectErrors(page);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pullpath-')), 'hostile.json');
+  fs.writeFileSync(file, JSON.stringify(hostile));
+  const landing = new Landing(page);
+  await landing.open(server.url);
+  await page.locator('input[type=file]').setInputFiles(file);
+  const results = new Results(page);
+  await results.heading.waitFor();
+  const pwned = () => page.evaluate(() => window.__pwned);
+
+  for (const tab of ['Graph', 'Matrix', 'Findings', 'Inventory']) {
+    await results.tab(tab).click();
+    await page.waitForTimeout(100);
+    assert.equal(await pwned(), undefined, `nothing ran on the ${tab} tab`);
+    assert.equal(await page.locator('main img, main script').count(), 0, `no markup from data on the ${tab} tab`);
+  }
+
+  const matrix = new Matrix(page);
+  await matrix.show();
+  assert.deepEqual(await matrix.identities(), [SCRIPT]);
+  await matrix.registryHeader(IMG).waitFor();
+  await matrix.cell(0, 0).click();
+  const detail = new Detail(page);
+  await detail.panel.getByRole('heading', { name: `Can ${SCRIPT} pull from ${IMG}?` }).waitFor();
+  await matrix.registryHeader(IMG).click();
+  await detail.panel.getByRole('heading', { name: IMG, level: 2 }).waitFor();
+  assert.match(await detail.panel.innerText(), new RegExp(`SKU\\s*${SCRIPT.replace(/[/()]/g, '\\$&')}`));
+  const href = await detail.panel.getByRole('link', { name: 'Open in the Azure portal' }).getAttribute('href');
+  assert.ok(href.startsWith('https://portal.azure.com/#@/resource/subscriptions/') && !/[<> ]/.test(href), href);
+  await matrix.grid.getByRole('rowheader').getByRole('button').click();
+  await detail.panel.getByRole('heading', { name: SCRIPT, level: 2 }).waitFor();
+
+  const findings = new Findings(page);
+  await findings.show();
+  await page.getByText(IMG, { exact: true }).first().waitFor();
+  await page.locator('li.finding .meta button').first().click();
+  await detail.panel.getByRole('heading', { name: IMG, level: 2 }).waitFor();
+
+  assert.equal(await pwned(), undefined);
+  assert.equal(await page.locator('main img, main script, aside img, aside script').count(), 0);
+  await screenshot(page, 'hostile-names');
+  assert.deepEqual(errors.filter((e) => !/Content Security Policy/.test(e)), []);
+  await page.close();
+});
