@@ -250,14 +250,18 @@ pub fn cell_text(row: &AccessRow) -> (String, CellTone) {
         Level::Partial => "partial",
         Level::No => "—",
     };
-    let text = if row.pull == Level::No && row.push == Level::No {
-        "no access".to_string()
+    let problem = is_problem(row);
+    let mut text = if row.pull == Level::No && row.push == Level::No {
+        if problem { "⚠ role ignored".to_string() } else { "no access".to_string() }
     } else if row.push == Level::No {
         format!("pull {}", sym(row.pull))
     } else {
         format!("pull {} push {}", sym(row.pull), sym(row.push))
     };
-    let tone = if is_problem(row) || row.pull == Level::Partial {
+    if problem && row.pull != Level::No {
+        text.push_str(" ⚠");
+    }
+    let tone = if problem || row.pull == Level::Partial {
         CellTone::Warn
     } else if row.pull == Level::No {
         CellTone::None

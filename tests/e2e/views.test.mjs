@@ -181,8 +181,10 @@ test('pull can be granted with the keyboard alone', async () => {
   const kinds = await matrix.grid.locator('th.who .kind').allInnerTexts();
   const target = kinds.indexOf('user');
   assert.ok(target >= 0, `the user is a row: ${kinds}`);
-  for (let i = 0; i < target; i++) await page.keyboard.press('ArrowDown');
-  assert.equal((await focused()).id, `mx-${target}-0`);
+  for (let i = 0; i < target; i++) {
+    await page.keyboard.press('ArrowDown');
+    await page.waitForFunction((id) => document.activeElement?.id === id, `mx-${i + 1}-0`);
+  }
   await page.keyboard.press('Enter');
   const detail = new Detail(page);
   await detail.panel.getByRole('heading', { name: /pull from acrteamabac\?$/ }).waitFor();
@@ -194,8 +196,9 @@ test('pull can be granted with the keyboard alone', async () => {
   await matrix.registryFilter.fill('');
   await tabTo((f) => f.role === 'gridcell', 'the grid');
   await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => document.activeElement?.id === 'mx-0-1');
   await page.keyboard.press('ArrowDown');
-  assert.equal((await focused()).id, 'mx-1-1');
+  await page.waitForFunction(() => document.activeElement?.id === 'mx-1-1');
   assert.equal(await matrix.cell(1, 1).getAttribute('tabindex'), '0');
   assert.deepEqual(errors, []);
   await page.close();

@@ -127,9 +127,9 @@ fn access_view(state: AppState, a: &Arc<Analysed>, principal_id: &str, registry:
     let an = &a.analysis;
     let row: Option<&AccessRow> = an.access.iter().find(|r| &*r.principal_id == principal_id && &r.registry == registry);
     let ident = an.identities.iter().find(|i| i.principal_id.eq_ignore_ascii_case(principal_id));
-    let (who, kind) = match (row, ident) {
-        (Some(r), _) => (r.identity.clone(), r.identity_kind),
-        (None, Some(i)) => (i.name.clone(), i.kind),
+    let (who, kind) = match (ident, row) {
+        (Some(i), _) => (i.name.clone(), i.kind),
+        (None, Some(r)) => (r.identity.clone(), r.identity_kind),
         (None, None) => (principal_id.to_string(), IdentityKind::Unknown),
     };
     let reg_name = registry_name(an, registry);

@@ -198,14 +198,27 @@ pub fn MatrixView() -> impl IntoView {
         Sort::Pulls => "pulls",
     };
 
+    // As tall as its rows (CSS caps it): short tables leave no empty box, and the window is
+    // measured again once the height has changed.
+    let content_height = move || {
+        let rows = view_rows.with(|v| v.as_ref().map(|v| v.rows.len()).unwrap_or(0));
+        px(HEAD_H + rows.max(1) as f64 * ROW_H + 20.0)
+    };
+    Effect::new(move |_| {
+        view_rows.track();
+        request_animation_frame(measure);
+    });
+
     let grid = move || {
         let Some(Model(a, m)) = model.get() else { return view! { <p>"Nothing scanned yet."</p> }.into_any() };
         let Some(v) = view_rows.get() else { return ().into_any() };
         let w = win.get();
-        let (ar, ac) = active.get();
-        // Keep one tab stop in the drawn window even when the active cell scrolled away.
-        let (tr, tc) = if (w.r0..w.r1).contains(&ar) && (w.c0..w.c1).contains(&ac) { (ar, ac) } else { (w.r0, w.c0) };
-        let selection = state.selection.get();
+        // The tab stop: the active cell, or the window's first while the active one is away.
+        let tab_stop = move || {
+            let (ar, ac) = active.get();
+            let w = win.get();
+            if (w.r0..w.r1).contains(&ar) && (w.c0..w.c1).contains(&ac) { (ar, ac) } else { (w.r0, w.c0) }
+        };
         let ncols = v.columns.len();
         let visible_cols = w.c1 - w.c0;
         let head_cells = (w.c0..w.c1)
@@ -245,22 +258,25 @@ pub fn MatrixView() -> impl IntoView {
                             CellTone::Bad => "cell bad",
                             CellTone::None => "cell none",
                         };
-                        let selected = matches!(&selection, Some(Selection::Access { principal_id, registry }) if *principal_id == row.principal_id && registry == &reg.id);
+                        let (pid, rid) = (row.principal_id.clone(), reg.id.clone());
+                        let selected = move || state.selection.with(|s| matches!(s, Some(Selection::Access { principal_id, registry }) if *principal_id == pid && *registry == rid)).to_string();
+                        let title = format!("{} → {}", row.identity, reg.name);
                         view! {
                             <td role="gridcell" id=format!("mx-{r}-{c}") class=class aria-colindex=c + 2
-                                aria-selected=selected.to_string()
-                                tabindex=if (r, c) == (tr, tc) { "0" } else { "-1" }
+                                aria-selected=selected title=title
+                                tabindex=move || if tab_stop() == (r, c) { "0" } else { "-1" }
                                 on:click=move |_| select(r, c)
                                 on:focus=move |_| active.set((r, c))>{text}</td>
                         }
                     })
                     .collect_view();
                 let name = row.identity.clone();
+                let full_name = name.clone();
                 let kind = kind_name(row.kind);
                 view! {
                     <tr aria-rowindex=r + 2>
                         <th scope="row" class="who">
-                            <button class="link" on:click=move |_| state.selection.set(Some(Selection::Node(node.clone())))>{name}</button>
+                            <button class="link" title=full_name on:click=move |_| state.selection.set(Some(Selection::Node(node.clone())))>{name}</button>
                             <span class="kind">{kind}</span>
                         </th>
                         <td class="sp" aria-hidden="true"></td>
@@ -341,7 +357,7 @@ pub fn MatrixView() -> impl IntoView {
             </div>
             <p class="summary" role="status">{summary}</p>
             <p class="hint">"Arrow keys move between cells; Enter shows why, with actions to grant or revoke."</p>
-            <div class="matrix-scroll" node_ref=scroller on:scroll=on_scroll>
+            <div class="matrix-scroll" node_ref=scroller on:scroll=on_scroll style:height=content_height>
                 {grid}
             </div>
         </section>
