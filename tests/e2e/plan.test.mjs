@@ -103,14 +103,16 @@ test('fix all → review → apply on the demo tenant, then the findings are gon
   await plan.permissionsOk.waitFor();
   await screenshot(page, 'plan-review');
 
-  // Exports: ARIA tabs, the az script has the grant, Copy and Download work.
+  // Exports: ARIA tabs, the az script has the guarded grant, Copy and Download work.
   await plan.exportTab('az CLI').click();
   assert.equal(await plan.exportTab('az CLI').getAttribute('aria-selected'), 'true');
-  await plan.exportPanel.getByText('az role assignment create', { exact: false }).first().waitFor();
+  // The grant is an idempotent `az rest --method put`, guarded by `az role assignment list`.
+  await plan.exportPanel.getByText('az role assignment list', { exact: false }).first().waitFor();
+  assert.match(await plan.exportPanel.innerText(), /az rest --method put --url 'https:\/\/management\.azure\.com\/[^']*roleAssignments\/[^']*api-version=2022-04-01'/);
   await plan.exportPanel.getByRole('button', { name: 'Copy' }).first().click();
   await plan.copyStatus.filter({ hasText: 'Copied plan.sh' }).waitFor();
   const clip = await page.evaluate(() => navigator.clipboard.readText());
-  assert.match(clip, /az role assignment create/);
+  assert.match(clip, /az role assignment list/);
   await plan.exportTab('az CLI').focus();
   await page.keyboard.press('ArrowRight');
   assert.equal(await plan.exportTab('Bicep').getAttribute('aria-selected'), 'true', 'arrow keys move between export tabs');
@@ -143,7 +145,7 @@ test('fix all → review → apply on the demo tenant, then the findings are gon
   assert.equal(report.outcome.outcome, 'applied');
   assert.ok(report.journal.length >= ops * 2, 'prechecks, writes and verifications are journalled');
   assert.ok(report.journal.some((e) => e.purpose === 'verify'), 'writes were verified by a re-read');
-  assert.doesNotMatch(text, /Bearer|access_token|authorization/i);
+  assert.doesNotMatch(text, /Bearer|access_token|refresh_token|id_token|"authorization"\s*:/i);
 
   // Back on the results, the fixed findings are gone and the applied changes left the tray.
   await plan.back.click();
