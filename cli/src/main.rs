@@ -6,6 +6,10 @@ mod plan;
 
 use std::process::ExitCode;
 
+// Same allocator as the analysis benchmark measures (docs/benchmarks.md).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "usage:
   pullpath analyze SNAPSHOT [--format json|text] [--fail-on high|medium|low]
   pullpath plan SNAPSHOT --fix FINDING_ID|all [--format arm|az|bicep|arm-template|terraform]";

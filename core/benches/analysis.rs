@@ -5,6 +5,10 @@
 //! figure in docs/benchmarks.md is reproducible: `cargo bench -p pullpath-core --bench analysis`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
+
+// The CLI's allocator (see cli/src/main.rs): the analysis is dominated by small allocations.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use pullpath_core::access;
 use pullpath_core::inventory::Inventory;
 use pullpath_core::snapshot;
