@@ -57,6 +57,16 @@ test('a saved snapshot opens again with the same registries and findings', async
   await new Results(fresh).heading.waitFor();
   await fresh.getByText(`From snapshot ${name}`).waitFor();
   assert.deepEqual(await counts(fresh), demo);
+
+  // A snapshot has no tenant behind it: the plan can be reviewed and exported, not applied.
+  await new Results(fresh).tab('Findings').click();
+  await fresh.getByRole('button', { name: 'Fix all' }).click();
+  await fresh.getByRole('region', { name: 'Pending changes' }).getByRole('button', { name: /^Review \d+ changes?$/ }).click();
+  await fresh.getByRole('heading', { name: 'Review changes', level: 1 }).waitFor();
+  await fresh.getByText(`This plan comes from the snapshot file ${name}, which is not connected to a tenant`, { exact: false }).waitFor();
+  assert.equal(await fresh.getByRole('button', { name: /^Apply \d+ operations?$/ }).isDisabled(), true, 'Apply is disabled for a snapshot');
+  await fresh.getByRole('tab', { name: 'Bicep' }).click();
+  assert.ok(await fresh.locator('#export-panel pre').count() >= 1, 'exports still work');
   assert.deepEqual(errors, []);
   assert.deepEqual(freshErrors, []);
   await context.close();

@@ -76,6 +76,8 @@ struct Reviewed {
     skipped: Vec<(String, String)>,
     changes: Vec<RowChange>,
     identities: Vec<(String, String)>,
+    /// Each operation's intent in words, with identity names.
+    titles: Vec<String>,
 }
 
 fn review_of(state: AppState) -> Option<Arc<Reviewed>> {
@@ -87,7 +89,8 @@ fn review_of(state: AppState) -> Option<Arc<Reviewed>> {
         let idents = state.analysed.with(|a| a.as_ref().map(|a| a.analysis.identities.clone()).unwrap_or_default());
         let skipped = skipped.into_iter().map(|Skipped { intent, reason }| (review::describe_intent(&intent, inv, &idents), reason)).collect();
         let identities = idents.iter().map(|i| (i.principal_id.to_ascii_lowercase(), i.label.clone())).collect();
-        Some(Arc::new(Reviewed { intents, plan, skipped, changes, identities }))
+        let titles = plan.operations.iter().map(|op| review::describe_intent(&op.intent, inv, &idents)).collect();
+        Some(Arc::new(Reviewed { intents, plan, skipped, changes, identities, titles }))
     })
 }
 
@@ -340,12 +343,13 @@ pub fn PlanReview() -> impl IntoView {
                         view! {
                             <ol class="ops">
                                 {r.plan.operations.iter().enumerate().map(|(i, op)| {
+                                    let title = r.titles.get(i).cloned().unwrap_or_else(|| op.summary.clone());
                                     let deps = (!op.depends_on.is_empty()).then(|| format!("After operation {}", op.depends_on.iter().map(|d| (d + 1).to_string()).collect::<Vec<_>>().join(", ")));
                                     view! {
                                         <li class="op" aria-label=format!("Operation {}: {}", i + 1, op.summary)>
                                             <div class="op-head">
                                                 <span class="op-n" aria-hidden="true">{i + 1}</span>
-                                                <h3>{op.summary.clone()}</h3>
+                                                <h3>{title}</h3>
                                                 {move || stage_of(i).map(|(s, _)| view! { <span class=format!("stage stage-{}", stage_class(s))>{s.label()}</span> })}
                                             </div>
                                             {move || stage_of(i).and_then(|(_, d)| d).map(|d| view! { <p class="stage-detail">{d}</p> })}
@@ -361,10 +365,16 @@ pub fn PlanReview() -> impl IntoView {
                                                 <dt>"After"</dt><dd>{op.effect.describe()}</dd>
                                                 {deps.map(|d| view! { <dt>"Order"</dt><dd>{d}</dd> })}
                                             </dl>
-                                            <p class="req-label">"Request"</p>
-                                            <pre class="req" aria-label=format!("Request of operation {}", i + 1)><code>{request_text(&op.request, &origin)}</code></pre>
-                                            <p class="req-label">"Undo (inverse)"</p>
-                                            <pre class="req inverse" aria-label=format!("Inverse of operation {}", i + 1)><code>{request_text(&op.inverse, &origin)}</code></pre>
+                                            <div class="op-reqs">
+                                                <div>
+                                                    <p class="req-label">"Request"</p>
+                                                    <pre class="req" aria-label=format!("Request of operation {}", i + 1)><code>{request_text(&op.request, &origin)}</code></pre>
+                                                </div>
+                                                <div>
+                                                    <p class="req-label">"Undo (inverse)"</p>
+                                                    <pre class="req inverse" aria-label=format!("Inverse of operation {}", i + 1)><code>{request_text(&op.inverse, &origin)}</code></pre>
+                                                </div>
+                                            </div>
                                         </li>
                                     }
                                 }).collect_view()}
