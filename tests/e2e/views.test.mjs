@@ -298,3 +298,65 @@ test('names that are HTML or script show as text and never run', async () => {
   assert.deepEqual(errors.filter((e) => !/Content Security Policy/.test(e)), []);
   await page.close();
 });
+
+// A tenant of 2,000 identities and 300 registries: the matrix draws only the rows and
+// columns in view, and scrolling redraws the window quickly.
+function bigSnapshot(identities, registries) {
+  const sub = '00000000-0000-0000-0000-0000000000b1';
+  const rg = `/subscriptions/${sub}/resourceGroups/rg-big`;
+  const hex = (n, w = 12) => n.toString(16).padStart(w, '0');
+  const resources = [];
+  for (let r = 0; r < registries; r++) {
+    resources.push({ id: `${rg}/providers/Microsoft.ContainerRegistry/registries/acr${hex(r, 4)}`, name: `acr${hex(r, 4)}`, type: 'Microsoft.ContainerRegistry/registries',
+      location: 'westeurope', properties: { loginServer: `acr${hex(r, 4)}.azurecr.io`, adminUserEnabled: false } });
+  }
+  for (let i = 0; i < identities; i++) {
+    const principal = `aaaaaaaa-0000-4000-8000-${hex(i)}`;
+    resources.push({ id: `${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-${hex(i, 5)}`, name: `id-${hex(i, 5)}`,
+      type: 'Microsoft.ManagedIdentity/userAssignedIdentities', location: 'westeurope', properties: { principalId: principal, clientId: `bbbbbbbb-0000-4000-8000-${hex(i)}` } });
+    for (const r of [i % registries, (i * 7 + 3) % registries, (i * 13 + 5) % registries]) {
+      const scope = `${rg}/providers/Microsoft.ContainerRegistry/registries/acr${hex(r, 4)}`;
+      const name = `cccccccc-${hex(r, 4)}-4000-8000-${hex(i)}`;
+      resources.push({ id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`, name, type: 'Microsoft.Authorization/roleAssignments',
+        properties: { roleDefinitionId: `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d`,
+          principalId: principal, principalType: 'ServicePrincipal', scope } });
+    }
+  }
+  return { resources };
+}
+
+test('a large tenant: the matrix draws a window and scrolls smoothly', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors = collectErrors(page);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pullpath-')), 'big.json');
+  fs.writeFileSync(file, JSON.stringify(bigSnapshot(2000, 300)));
+  const landing = new Landing(page);
+  await landing.open(server.url);
+  await page.locator('input[type=file]').setInputFiles(file);
+  await new Results(page).heading.waitFor({ timeout: 60000 });
+  const matrix = new Matrix(page);
+  await matrix.show();
+  assert.equal(await matrix.grid.getAttribute('aria-rowcount'), '2001');
+  assert.equal(await matrix.grid.getAttribute('aria-colcount'), '301');
+  const drawn = async () => page.evaluate(() => ({ rows: document.querySelectorAll('table.matrix tbody tr[aria-rowindex]').length, cells: document.querySelectorAll('table.matrix td[role=gridcell]').length }));
+  const first = await drawn();
+  assert.ok(first.rows > 5 && first.rows < 60, `rows drawn: ${first.rows}`);
+  assert.ok(first.cells < 60 * 20, `cells drawn: ${first.cells}`);
+  // Scroll to the far end: the last identity and the last registry are drawn, with no more cells.
+  const ms = await page.evaluate(async () => {
+    const el = document.querySelector('.matrix-scroll');
+    const t0 = performance.now();
+    el.scrollTop = el.scrollHeight; el.scrollLeft = el.scrollWidth;
+    el.dispatchEvent(new Event('scroll'));
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    return performance.now() - t0;
+  });
+  assert.ok(ms < 500, `redraw took ${ms} ms`);
+  await matrix.grid.locator('tr[aria-rowindex="2001"]').waitFor();
+  await matrix.grid.locator('th[aria-colindex="301"]').waitFor();
+  const last = await drawn();
+  assert.ok(last.rows < 60 && last.cells < 60 * 20, JSON.stringify(last));
+  await screenshot(page, 'matrix-large');
+  assert.deepEqual(errors, []);
+  await page.close();
+});

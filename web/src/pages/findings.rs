@@ -99,9 +99,14 @@ pub fn FindingsView() -> impl IntoView {
         let findings = &a.analysis.findings;
         let name_of = |related: &str| -> String {
             if related.starts_with('/') {
-                pullpath_core::ResourceId::parse(related).map(|id| id.name().to_string()).unwrap_or_else(|_| related.to_string())
+                match pullpath_core::ResourceId::parse(related) {
+                    Ok(id) if id.is_type("Microsoft.Authorization/roleAssignments") => format!("role assignment {}", id.name()),
+                    Ok(id) => id.name().to_string(),
+                    Err(_) => related.to_string(),
+                }
             } else {
-                a.analysis.identities.iter().find(|i| i.principal_id.eq_ignore_ascii_case(related)).map(|i| i.name.clone()).unwrap_or_else(|| related.to_string())
+                let name = a.analysis.identities.iter().find(|i| i.principal_id.eq_ignore_ascii_case(related)).map(|i| i.name.clone()).unwrap_or_else(|| related.to_string());
+                format!("{name} (identity)")
             }
         };
         SEVERITIES
