@@ -125,6 +125,7 @@ fn registry_name(a: &Analysis, id: &ResourceId) -> String {
 
 fn access_view(state: AppState, a: &Arc<Analysed>, principal_id: &str, registry: &ResourceId, status: RwSignal<String>) -> impl IntoView {
     let an = &a.analysis;
+    let principal_id = &principal_id.to_ascii_lowercase();
     let row: Option<&AccessRow> = an.access.iter().find(|r| &*r.principal_id == principal_id && &r.registry == registry);
     let ident = an.identities.iter().find(|i| i.principal_id.eq_ignore_ascii_case(principal_id));
     let (who, kind) = match (ident, row) {
