@@ -217,6 +217,9 @@ pub fn GraphView() -> impl IntoView {
     let vp = RwSignal::new(Viewport::default());
     let band = RwSignal::new(None::<(f64, f64, f64, f64)>);
     let drag = StoredValue::new(Drag::Idle);
+    // True until the user pans or zooms: then a resized canvas (the detail panel opening,
+    // the window) fits the graph again.
+    let auto_fit = StoredValue::new(true);
 
     let view_memo = Memo::new(move |_| {
         let a = state.analysed.get()?;
@@ -252,6 +255,7 @@ pub fn GraphView() -> impl IntoView {
     let matches = Memo::new(move |_| view_memo.with(|v| v.as_ref().map(|v| viewport::search(&v.0.graph, &query.get())).unwrap_or_default()));
 
     let fit = move || {
+        auto_fit.set_value(true);
         let Some((w, h)) = canvas_size() else { return };
         view_memo.with_untracked(|v| {
             if let Some(v) = v {
@@ -260,11 +264,13 @@ pub fn GraphView() -> impl IntoView {
         });
     };
     let zoom = move |factor: f64| {
+        auto_fit.set_value(false);
         let Some((w, h)) = canvas_size() else { return };
         vp.update(|v| *v = v.zoom_at(factor, w / 2.0, h / 2.0));
     };
     let centre = move |i: usize| {
         let Some((w, h)) = canvas_size() else { return };
+        auto_fit.set_value(false);
         view_memo.with_untracked(|v| {
             let Some(p) = v.as_ref().and_then(|v| v.0.layout.nodes.get(i)) else { return };
             let cur = vp.get_untracked();
@@ -277,6 +283,18 @@ pub fn GraphView() -> impl IntoView {
         view_memo.track();
         request_animation_frame(fit);
     });
+    // The detail panel comes and goes with the selection and narrows the canvas.
+    let refit = move || {
+        if auto_fit.get_value() {
+            fit();
+        }
+    };
+    Effect::new(move |_| {
+        state.selection.with(Option::is_some);
+        request_animation_frame(refit);
+    });
+    let resize = window_event_listener(leptos::ev::resize, move |_| refit());
+    on_cleanup(move || resize.remove());
 
     let select_node = move |i: usize| {
         let id = view_memo.with_untracked(|v| v.as_ref().and_then(|v| v.0.graph.nodes.get(i).map(|n| n.id.clone())));
@@ -342,7 +360,10 @@ pub fn GraphView() -> impl IntoView {
         let (x, y) = local(ev.client_x(), ev.client_y());
         match drag.get_value() {
             Drag::Idle => {}
-            Drag::Pan { px, py, start } => vp.set(start.pan(x - px, y - py)),
+            Drag::Pan { px, py, start } => {
+                auto_fit.set_value(false);
+                vp.set(start.pan(x - px, y - py));
+            }
             Drag::Press { node, edge, px, py, moved, connect } => {
                 let far = (x - px).hypot(y - py) > CLICK_SLOP;
                 if connect {
@@ -400,6 +421,7 @@ pub fn GraphView() -> impl IntoView {
         };
         let (x, y) = local(ev.client_x(), ev.client_y());
         let factor = (-ev.delta_y() * unit * 0.0015).exp();
+        auto_fit.set_value(false);
         vp.update(|v| *v = v.zoom_at(factor, x, y));
     };
     let on_key = move |ev: web_sys::KeyboardEvent| {
@@ -415,6 +437,9 @@ pub fn GraphView() -> impl IntoView {
             }
         }
         let step = 80.0;
+        if key.starts_with("Arrow") {
+            auto_fit.set_value(false);
+        }
         match key.as_str() {
             "ArrowLeft" => vp.update(|v| *v = v.pan(step, 0.0)),
             "ArrowRight" => vp.update(|v| *v = v.pan(-step, 0.0)),
@@ -485,7 +510,7 @@ pub fn GraphView() -> impl IntoView {
         let doc = view_memo.with_untracked(|v| v.as_ref().map(|v| svg::render(&v.0.graph, &v.0.layout, &svg::SvgOptions::default())));
         if let Some(doc) = doc {
             let (w, h) = svg_size(&doc);
-            match export::download_png("pullpath-graph.png", &doc, w, h, move |e| status.set(e)) {
+            match export::download_png("pullpath-graph.png", &doc, w, h, move |r| status.set(r.unwrap_or_else(|e| e))) {
                 Ok(()) => status.set("Saving pullpath-graph.png".into()),
                 Err(e) => status.set(format!("The PNG could not be saved: {e}")),
             }
@@ -531,7 +556,7 @@ pub fn GraphView() -> impl IntoView {
                     view! {
                         <g class="band">
                             <rect class="band-box" x=b.x y=b.y width=b.width height=b.height rx="8"></rect>
-                            <text class="band-caption" x=b.x + 8.0 y=b.y + 15.0>{b.caption.clone()}</text>
+                            <text class="band-caption" x=b.x + 8.0 y=b.y + 13.0>{b.caption.clone()}</text>
                         </g>
                     }
                 })

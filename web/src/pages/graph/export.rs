@@ -38,8 +38,9 @@ fn click_link(href: &str, name: &str) -> Result<(), String> {
 const MAX_SIDE: f64 = 8192.0;
 
 /// Draws the SVG document (`width` × `height` CSS pixels) into a PNG at up to 2× and offers it
-/// as a download named `name`. Errors (also those after the image loads) go to `on_error`.
-pub fn download_png(name: &str, svg: &str, width: f64, height: f64, on_error: impl Fn(String) + 'static) -> Result<(), String> {
+/// as a download named `name`. What happens once the image has loaded goes to `on_done`: what
+/// to tell the user, or what went wrong.
+pub fn download_png(name: &str, svg: &str, width: f64, height: f64, on_done: impl FnOnce(Result<String, String>) + 'static) -> Result<(), String> {
     let url = object_url("image/svg+xml", svg)?;
     let img = web_sys::HtmlImageElement::new().map_err(|_| "no image")?;
     let scale = (MAX_SIDE / width.max(height).max(1.0)).min(2.0);
@@ -56,12 +57,11 @@ pub fn download_png(name: &str, svg: &str, width: f64, height: f64, on_error: im
             let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").ok().flatten().ok_or("no 2d canvas")?.dyn_into().map_err(|_| "no 2d canvas")?;
             ctx.draw_image_with_html_image_element_and_dw_and_dh(&img2, 0.0, 0.0, w, h).map_err(|_| "the picture could not be drawn")?;
             let data = canvas.to_data_url_with_type("image/png").map_err(|_| "the PNG could not be made")?;
-            click_link(&data, &name)
+            click_link(&data, &name)?;
+            Ok(())
         })();
         let _ = web_sys::Url::revoke_object_url(&url2);
-        if let Err(e) = r {
-            on_error(format!("The PNG could not be saved: {e}"));
-        }
+        on_done(r.map(|()| format!("Saved {name}")).map_err(|e| format!("The PNG could not be saved: {e}")));
     });
     img.set_onload(Some(onload.unchecked_ref()));
     img.set_src(&url);
