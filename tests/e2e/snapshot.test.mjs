@@ -34,7 +34,7 @@ async function counts(page) {
 }
 
 test('a saved snapshot opens again with the same registries and findings', async () => {
-  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1300, height: 900 } });
+  const context = await browser.newContext({ acceptDownloads: true, permissions: ['clipboard-read', 'clipboard-write'], viewport: { width: 1300, height: 900 } });
   const page = await context.newPage();
   const errors = collectErrors(page);
   await openDemo(page);
@@ -57,6 +57,14 @@ test('a saved snapshot opens again with the same registries and findings', async
   await new Results(fresh).heading.waitFor();
   await fresh.getByText(`From snapshot ${name}`).waitFor();
   assert.deepEqual(await counts(fresh), demo);
+
+  // A link to a snapshot's view names the tab only: ids of a real tenant stay out of URLs.
+  await new Results(fresh).tab('Matrix').click();
+  await fresh.locator('#mx-0-0').click();
+  await fresh.getByRole('complementary', { name: 'Details' }).getByRole('heading', { name: /^Can .* pull from .*\?$/ }).waitFor();
+  await new Share(fresh).copyLink.click();
+  await new Share(fresh).status.filter({ hasText: 'Link copied' }).waitFor();
+  assert.match(await fresh.evaluate(() => navigator.clipboard.readText()), /\/#view=matrix$/);
 
   // A snapshot has no tenant behind it: the plan can be reviewed and exported, not applied.
   await new Results(fresh).tab('Findings').click();

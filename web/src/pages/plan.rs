@@ -389,6 +389,7 @@ pub fn PlanReview() -> impl IntoView {
                 {move || check.get().eq(&Check::Checking).then(|| view! { <p role="status">"Checking your permissions…"</p> })}
                 {move || match check.get() {
                     Check::NotPossible(why) => Some(view! { <p class="perm unknown">{why}</p> }.into_any()),
+                    Check::Done(v) if v.is_empty() => None,
                     Check::Done(_) => match gate() {
                         Some(Gate::Closed) => Some(view! { <p class="perm denied">"You lack permission for some operations (listed above): ARM would refuse them, so applying is disabled. Ask an owner of those scopes to apply the exported plan."</p> }.into_any()),
                         Some(Gate::Uncertain) => Some(view! {

@@ -2,8 +2,8 @@
 //! other screens share: copying text to the clipboard and downloading text as a file.
 //!
 //! A view link carries only the view state (tab, selection, "demo") in its fragment — never
-//! tokens or resource data beyond the selected id; `pullpath_core::review::ViewState` encodes
-//! and decodes it. Not here: what a snapshot contains (`pullpath_core::snapshot`).
+//! tokens or resource data, and a selection only for the demo tenant (ids of a real tenant
+//! stay out of URLs); `pullpath_core::review::ViewState` encodes and decodes it. Not here: what a snapshot contains (`pullpath_core::snapshot`).
 
 use std::cell::Cell;
 
@@ -65,13 +65,16 @@ fn tab_of(name: &str) -> Option<Tab> {
 
 /// The view state of what is on screen.
 fn current_view(state: AppState) -> ViewState {
-    let selection = state.selection.get_untracked().map(|s| match s {
+    let demo = state.source.get_untracked() == Some(Source::Demo);
+    // Ids from a real tenant stay out of URLs (they end up in chats and histories): only the
+    // demo's selection, which is the same for everyone, travels in a link.
+    let selection = state.selection.get_untracked().filter(|_| demo).map(|s| match s {
         Selection::Node(n) => ViewSelection::Node(n),
         Selection::Access { principal_id, registry } => ViewSelection::Access { principal_id, registry: registry.to_string() },
         Selection::Edge(i) => ViewSelection::Edge(i),
         Selection::Finding(i) => ViewSelection::Finding(i),
     });
-    ViewState { tab: state.tab.get_untracked().name().to_ascii_lowercase(), demo: state.source.get_untracked() == Some(Source::Demo), selection }
+    ViewState { tab: state.tab.get_untracked().name().to_ascii_lowercase(), demo, selection }
 }
 
 /// The link to the current view: this page's address with the view in the fragment.
@@ -123,7 +126,7 @@ fn restore_link_view(state: AppState) {
     }
     // Selections name things in the tenant the link was made from: only the demo is the same
     // tenant for everyone.
-    if view.demo != (state.source.get_untracked() == Some(Source::Demo)) {
+    if !view.demo || state.source.get_untracked() != Some(Source::Demo) {
         return;
     }
     let valid = state.analysed.with_untracked(|a| {
