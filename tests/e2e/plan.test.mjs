@@ -185,13 +185,20 @@ test('clearing the tray empties it, and Back keeps the pending list', async () =
   await page.close();
 });
 
-test('signed in (ARM emulator): the permission check and the apply go over HTTP with the token', async () => {
+async function closeTenant() {
+  await tenant.arm?.close(); await tenant.oidc?.close(); await tenant.app?.close();
+  tenant = {};
+}
+
+/// Serves the app with a config.json pointing at a fresh ARM emulator (extra arguments:
+/// `emulatorArgs`), signs in, scans the demo subscription and returns the page on the results.
+async function signedIn(emulatorArgs = []) {
+  await closeTenant();
   const config = {};
   tenant.app = await serveDist(DIST, { overrides: { '/config.json': () => JSON.stringify(config) } });
   tenant.oidc = await startOidc({ redirectUri: `${tenant.app.url}/` });
-  tenant.arm = await startEmulator(['--scenario', 'demo', '--jwks-url', tenant.oidc.jwksUrl, '--issuer', tenant.oidc.issuer, '--audience', ARM_RESOURCE]);
+  tenant.arm = await startEmulator(['--scenario', 'demo', '--jwks-url', tenant.oidc.jwksUrl, '--issuer', tenant.oidc.issuer, '--audience', ARM_RESOURCE, ...emulatorArgs]);
   Object.assign(config, { clientId: CLIENT_ID, authority: tenant.oidc.issuer, armOrigin: tenant.arm.url });
-
   const context = await browser.newContext({ viewport: { width: 1300, height: 1000 }, acceptDownloads: true });
   const page = await context.newPage();
   const errors = collectErrors(page);
@@ -202,8 +209,17 @@ test('signed in (ARM emulator): the permission check and the apply go over HTTP 
   const subs = new Subscriptions(page);
   await subs.subscription('11111111-1111-1111-1111-111111111111').waitFor();
   await subs.scan.click();
+  await new Results(page).heading.waitFor();
+  return { context, page, errors };
+}
+
+// Prechecks of role assignments that do not exist yet are answered 404 (as planned), which
+// Chromium logs as failed loads, as it does the 403 of a refused write. Nothing else.
+const unexpected = (errors) => errors.filter((e) => !e.startsWith('console: Failed to load resource:'));
+
+test('signed in (ARM emulator): the permission check and the apply go over HTTP with the token', async () => {
+  const { context, page, errors } = await signedIn();
   const results = new Results(page);
-  await results.heading.waitFor();
   const before = await findingCount(page);
 
   await results.tab('Findings').click();
@@ -225,8 +241,43 @@ test('signed in (ARM emulator): the permission check and the apply go over HTTP 
   await plan.back.click();
   await results.heading.waitFor();
   assert.ok(await findingCount(page) < before, 'the re-read tenant has fewer findings');
-  // Prechecks of role assignments that do not exist yet are answered 404 (as planned), which
-  // Chromium logs as failed loads; the sign-in pages load outside resources. Nothing else.
-  assert.deepEqual(errors.filter((e) => !e.startsWith('console: Failed to load resource:')), []);
+  assert.deepEqual(unexpected(errors), []);
   await context.close();
+  await closeTenant();
+});
+
+test('signed in (ARM emulator): a refused write rolls back everything already written', async () => {
+  // ARM refuses the admin-user PATCH of acrmlprod with 403 AuthorizationFailed.
+  const faults = JSON.stringify([{ method: 'PATCH', pathContains: 'registries/acrmlprod', fault: { kind: 'forbidden' }, times: 100 }]);
+  const { context, page, errors } = await signedIn(['--faults', faults]);
+  const results = new Results(page);
+  const before = await findingCount(page);
+  await results.tab('Findings').click();
+  await page.getByRole('button', { name: 'Fix all' }).click();
+  const tray = new Tray(page);
+  const pending = await tray.items.count();
+  await tray.review.click();
+  const plan = new PlanReview(page);
+  await plan.heading.waitFor();
+  await plan.permissionsOk.waitFor();
+  await plan.apply.click();
+  await plan.outcome.filter({ hasText: 'Everything already written was undone.' }).waitFor({ timeout: 90000 });
+  const outcome = await plan.outcome.innerText();
+  assert.match(outcome, /AuthorizationFailed/, `the error verbatim: ${outcome}`);
+  const stages = await plan.stages();
+  assert.ok(stages.includes('Failed'), `the refused operation failed: ${stages}`);
+  assert.ok(stages.includes('Rolled back'), `written operations were undone: ${stages}`);
+  assert.ok(!stages.includes('Done'), `nothing stays applied: ${stages}`);
+  await screenshot(page, 'apply-rolled-back');
+  const [journal] = await Promise.all([page.waitForEvent('download'), plan.journal.click()]);
+  const report = JSON.parse(fs.readFileSync(await journal.path(), 'utf8'));
+  assert.equal(report.outcome.outcome, 'rolledBack');
+  assert.ok(report.journal.some((e) => e.purpose === 'undo'), 'undo requests are journalled');
+  await plan.back.click();
+  await results.heading.waitFor();
+  assert.equal(await findingCount(page), before, 'the tenant is as it was');
+  assert.equal(await tray.items.count(), pending, 'the changes stay pending');
+  assert.deepEqual(unexpected(errors), []);
+  await context.close();
+  await closeTenant();
 });
