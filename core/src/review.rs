@@ -183,12 +183,14 @@ pub fn stage(op: usize, status: &OpStatus, journal: &[JournalEntry]) -> (Stage, 
 /// The outcome in one sentence, naming the operation that failed.
 pub fn outcome_text(outcome: &Outcome, plan: &Plan) -> String {
     let name = |i: &usize| plan.operations.get(*i).map(|o| o.summary.clone()).unwrap_or_else(|| format!("operation {}", i + 1));
+    // ARM's messages end with a full stop; ours follow them.
+    let trim = |r: &str| r.trim_end().trim_end_matches('.').to_string();
     match outcome {
         Outcome::Applied => "Every change was applied and verified.".into(),
-        Outcome::Refused { operation, reason } => format!("Nothing was changed: \"{}\" no longer matches the plan: {reason}", name(operation)),
-        Outcome::RolledBack { operation, reason } => format!("\"{}\" failed: {reason}. Everything already written was undone.", name(operation)),
+        Outcome::Refused { operation, reason } => format!("Nothing was changed: \"{}\" no longer matches the plan: {}.", name(operation), trim(reason)),
+        Outcome::RolledBack { operation, reason } => format!("\"{}\" failed: {}. Everything already written was undone.", name(operation), trim(reason)),
         Outcome::RollbackIncomplete { operation, reason } => {
-            format!("\"{}\" failed: {reason}. Undoing did not fully succeed: check the operations marked Failed.", name(operation))
+            format!("\"{}\" failed: {}. Undoing did not fully succeed: check the operations marked Failed.", name(operation), trim(reason))
         }
     }
 }
@@ -454,6 +456,9 @@ mod tests {
         assert!(stages.contains(&Stage::Failed), "{stages:?}");
         let text = outcome_text(a.outcome().unwrap(), &p);
         assert!(text.contains("failed") && text.contains("undone"), "{text}");
+        assert!(!text.contains(".."), "{text}");
+        let dotted = Outcome::RolledBack { operation: 0, reason: "ARM said no.".into() };
+        assert!(outcome_text(&dotted, &p).ends_with("failed: ARM said no. Everything already written was undone."), "{}", outcome_text(&dotted, &p));
         assert!(a.statuses().iter().all(|s| !matches!(s, OpStatus::Done)), "{:?}", a.statuses());
     }
 
