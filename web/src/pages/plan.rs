@@ -352,7 +352,7 @@ pub fn PlanReview() -> impl IntoView {
                                                 <h3>{title}</h3>
                                                 {move || stage_of(i).map(|(s, _)| view! { <span class=format!("stage stage-{}", stage_class(s))>{s.label()}</span> })}
                                             </div>
-                                            {move || stage_of(i).and_then(|(_, d)| d).map(|d| view! { <p class="stage-detail">{d}</p> })}
+                                            {move || stage_of(i).and_then(|(s, d)| d.map(|d| (s, d))).map(|(s, d)| view! { <p class=format!("stage-detail detail-{}", stage_class(s))>{d}</p> })}
                                             {move || verdict(i).and_then(|v| match v {
                                                 Verdict::Allowed => None,
                                                 Verdict::Denied { missing } => Some(view! {
@@ -426,7 +426,14 @@ pub fn PlanReview() -> impl IntoView {
                         _ => "The apply stopped before it finished: see each operation's status.".into(),
                     };
                     let ok = matches!(o, Some(Outcome::Applied));
-                    view! { <p role="alert" class=if ok { "outcome ok" } else { "outcome bad" }>{text}</p> }
+                    let headline = match &o {
+                        Some(Outcome::Applied) => "Applied",
+                        Some(Outcome::Refused { .. }) => "Not applied",
+                        Some(Outcome::RolledBack { .. }) => "Rolled back",
+                        Some(Outcome::RollbackIncomplete { .. }) => "Rollback incomplete",
+                        None => "Stopped",
+                    };
+                    view! { <p role="alert" class=if ok { "outcome ok" } else { "outcome bad" }><strong>{headline}</strong>" — "{text}</p> }
                 })}
                 {move || refreshing.get().then(|| view! { <p role="status">"Reading the tenant again…"</p> })}
                 {move || (finished() && !refreshing.get() && report.with(|r| r.as_ref().is_some_and(|r| matches!(r.outcome, Some(Outcome::Applied))))).then(|| view! {
