@@ -165,7 +165,7 @@ test('fix all → review → apply on the demo tenant, then the findings are gon
   await context.close();
 });
 
-test('clearing the tray empties it, and Back keeps the pending list', async () => {
+test('review takes the focus to its heading; Back keeps the pending list; Clear empties it', async () => {
   const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
   const errors = collectErrors(page);
   await openDemo(page);
@@ -176,6 +176,7 @@ test('clearing the tray empties it, and Back keeps the pending list', async () =
   await tray.review.click();
   const plan = new PlanReview(page);
   await plan.heading.waitFor();
+  await page.waitForFunction(() => document.activeElement?.id === 'plan-h');
   await page.getByRole('button', { name: 'Back to results' }).click();
   await new Results(page).heading.waitFor();
   assert.equal(await tray.items.count(), n, 'Back keeps the pending changes');

@@ -275,13 +275,21 @@ pub fn PlanReview() -> impl IntoView {
         }
     };
 
+    // Moving to this screen moves focus to its heading, so screen readers announce it.
+    let heading: NodeRef<leptos::html::H1> = NodeRef::new();
+    Effect::new(move |_| {
+        if let Some(h) = heading.get() {
+            let _ = h.focus();
+        }
+    });
+
     let origin_for_ops = origin.clone();
     let origin_for_export = origin.clone();
     view! {
         <section class="plan" aria-labelledby="plan-h">
             <div class="plan-head">
                 <div>
-                    <h1 id="plan-h">"Review changes"</h1>
+                    <h1 id="plan-h" tabindex="-1" node_ref=heading>"Review changes"</h1>
                     <p class="summary">{move || reviewed().map(|r| {
                         let n = r.plan.operations.len();
                         format!("{} pending change{} → {} operation{} on {}", r.intents.len(), if r.intents.len() == 1 { "" } else { "s" }, n, if n == 1 { "" } else { "s" }, origin_label(state))
