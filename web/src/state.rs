@@ -159,7 +159,11 @@ impl AppState {
             self.config.set(Some(config.clone()));
             match auth::arrive(config.as_ref().ok()).await {
                 Arrival::Popup => {}
-                Arrival::Normal => self.screen.set(Screen::Landing),
+                Arrival::Normal => {
+                    self.screen.set(Screen::Landing);
+                    // A demo view link opens the demo straight away.
+                    crate::pages::apply_view_from_url(self);
+                }
                 Arrival::Redirect(Ok(signed_in)) => {
                     self.session.set(Some(signed_in));
                     self.load_subscriptions();

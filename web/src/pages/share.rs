@@ -107,7 +107,6 @@ thread_local! {
 /// Opens the demo tenant when the page was opened with a demo view link (call once the app
 /// has started, on the landing screen); the results screen then restores the tab and
 /// selection.
-#[allow(dead_code)] // for `AppState::start` to call on the landing screen
 pub fn apply_view_from_url(state: AppState) {
     if view_from_url().is_some_and(|v| v.demo) && state.source.get_untracked().is_none() {
         state.explore_demo();
