@@ -1,5 +1,5 @@
 // Accessibility: axe-core on every screen (landing, setup help, each results tab, the detail
-// panel), in the light and the dark theme. Serious and critical violations fail the test and
+// panel, the pending-changes tray, plan review with each export tab, apply done), in the light and the dark theme. Serious and critical violations fail the test and
 // are printed one per line with the elements they concern.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -90,6 +90,29 @@ for (const scheme of ['light', 'dark']) {
     await page.getByRole('button', { name: 'Details' }).first().click();
     await detail.getByRole('heading', { name: 'Finding', level: 2 }).waitFor();
     await audit(page, `detail panel (finding), ${scheme}`);
+    await close();
+  });
+
+  test(`pending changes, plan review and apply (${scheme})`, async () => {
+    const { page, close } = await newPage(scheme);
+    await openDemo(page);
+    await new Results(page).tab('Findings').click();
+    await page.getByRole('button', { name: 'Fix all' }).click();
+    const tray = page.getByRole('region', { name: 'Pending changes' });
+    await tray.waitFor();
+    await audit(page, `pending-changes tray, ${scheme}`);
+    await tray.getByRole('button', { name: /^Review \d+ changes?$/ }).click();
+    await page.getByRole('heading', { name: 'Review changes', level: 1 }).waitFor();
+    await page.getByText('Your permissions allow every operation.').waitFor();
+    await audit(page, `plan review, ${scheme}`);
+    const formats = page.getByRole('tablist', { name: 'Export formats' });
+    for (const name of await formats.getByRole('tab').allInnerTexts()) {
+      await formats.getByRole('tab', { name: name.trim(), exact: true }).click();
+      await audit(page, `plan review, ${name.trim()} export, ${scheme}`);
+    }
+    await page.getByRole('button', { name: /^Apply \d+ operations?$/ }).click();
+    await page.getByRole('button', { name: 'Download journal' }).waitFor();
+    await audit(page, `apply done, ${scheme}`);
     await close();
   });
 }

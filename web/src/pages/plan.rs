@@ -571,7 +571,9 @@ fn Exports(reviewed: Signal<Option<ReviewKey>>, origin: String) -> impl IntoView
                                     Err(e) => status.set(e),
                                 }>"Download"</button>
                             </div>
-                            <pre class="export-text"><code>{file.text}</code></pre>
+                            // Focusable, so the keyboard can scroll a long export (it is a region
+                            // named after its file).
+                            <pre class="export-text" tabindex="0" role="region" aria-label=file.path.clone()><code>{file.text}</code></pre>
                         </div>
                     }
                 }).collect_view()}
