@@ -750,6 +750,9 @@ pub fn GraphView() -> impl IntoView {
                 </g>
             </svg>
             <p class="graph-status" role="status">{move || status.get()}</p>
+            <Show when=move || !rich()>
+                <p class="graph-note">"So many edges are drawn without dash patterns or arrowheads (inherited and missing paths are lighter instead), which keeps panning smooth. Focus on a node or filter the view to see every line style."</p>
+            </Show>
             <Legend/>
         </div>
     }
