@@ -14,7 +14,7 @@ use crate::graph::Graph;
 use super::Point;
 
 /// Zoom limits: far enough out to see a 10,000-edge graph whole, near enough to read.
-pub const MIN_SCALE: f64 = 0.02;
+pub const MIN_SCALE: f64 = 0.005;
 pub const MAX_SCALE: f64 = 4.0;
 /// Below this scale labels are too small to read and are not drawn.
 pub const LABEL_SCALE: f64 = 0.4;
@@ -49,6 +49,18 @@ impl Viewport {
         let room_h = (view_h - 2.0 * margin).max(1.0);
         let k = if width <= 0.0 || height <= 0.0 { 1.0 } else { clamp_scale((room_w / width).min(room_h / height).min(1.0)) };
         Viewport { x: (view_w - width * k) / 2.0, y: (view_h - height * k) / 2.0, k }
+    }
+
+    /// Where a new view starts: [`Viewport::fit`] when the whole graph is readable that way;
+    /// otherwise (thousands of stacked identities) fitted to the width and starting at the top,
+    /// readable, with the rest a pan away.
+    pub fn initial(width: f64, height: f64, view_w: f64, view_h: f64, margin: f64) -> Viewport {
+        let whole = Viewport::fit(width, height, view_w, view_h, margin);
+        if whole.labels_readable() || width <= 0.0 {
+            return whole;
+        }
+        let k = clamp_scale(((view_w - 2.0 * margin).max(1.0) / width).min(1.0));
+        Viewport { x: (view_w - width * k) / 2.0, y: margin, k }
     }
 
     /// Zoomed by `factor` keeping the content under screen point (`px`, `py`) where it is.
@@ -268,6 +280,15 @@ mod tests {
         // Huge content stops at the minimum scale; empty content stays 1:1.
         assert!(close(Viewport::fit(1e9, 1e9, 800.0, 600.0, 0.0).k, MIN_SCALE));
         assert!(close(Viewport::fit(0.0, 0.0, 800.0, 600.0, 0.0).k, 1.0));
+    }
+
+    #[test]
+    fn initial_view_of_a_tall_graph_is_readable_from_the_top() {
+        // Small enough to read whole: the same as fit.
+        assert_eq!(Viewport::initial(1000.0, 500.0, 520.0, 400.0, 10.0), Viewport::fit(1000.0, 500.0, 520.0, 400.0, 10.0));
+        let v = Viewport::initial(1200.0, 50_000.0, 1220.0, 800.0, 10.0);
+        assert!(close(v.k, 1.0) && close(v.x, 10.0) && close(v.y, 10.0));
+        assert!(v.labels_readable());
     }
 
     #[test]

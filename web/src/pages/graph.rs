@@ -278,15 +278,25 @@ pub fn GraphView() -> impl IntoView {
             vp.set(cur.centre_on(p.x + p.width / 2.0, p.y + p.height / 2.0, w, h));
         });
     };
-    // A new view (other filter, focus or scan) starts fitted.
+    // Where a view starts: whole when readable, else the top of it at a readable scale.
+    let start = move || {
+        auto_fit.set_value(true);
+        let Some((w, h)) = canvas_size() else { return };
+        view_memo.with_untracked(|v| {
+            if let Some(v) = v {
+                vp.set(Viewport::initial(v.0.layout.width, v.0.layout.height, w, h, 16.0));
+            }
+        });
+    };
+    // A new view (other filter, focus or scan) starts over.
     Effect::new(move |_| {
         view_memo.track();
-        request_animation_frame(fit);
+        request_animation_frame(start);
     });
     // The detail panel comes and goes with the selection and narrows the canvas.
     let refit = move || {
         if auto_fit.get_value() {
-            fit();
+            start();
         }
     };
     Effect::new(move |_| {
