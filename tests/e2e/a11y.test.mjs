@@ -58,12 +58,7 @@ for (const scheme of ['light', 'dark']) {
   });
 
   for (const tab of ['Graph', 'Matrix', 'Findings', 'Inventory']) {
-    // TODO(lead): the graph's node buttons (web/src/pages/graph.rs, `<g role="button"
-    // aria-label=...>`) show a truncated label ("mlw-prod (workspace system identi…") that is
-    // not part of their accessible name (axe label-content-name-mismatch, serious). Drop the
-    // `todo` once graph.rs is fixed; the audit runs and reports either way.
-    const todo = tab === 'Graph' ? 'graph node labels are truncated differently from their accessible names' : undefined;
-    test(`results, ${tab} tab (${scheme})`, { todo }, async () => {
+    test(`results, ${tab} tab (${scheme})`, async () => {
       const { page, close } = await newPage(scheme);
       await openDemo(page);
       const results = new Results(page);

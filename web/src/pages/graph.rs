@@ -636,12 +636,27 @@ pub fn GraphView() -> impl IntoView {
                     };
                     let tabindex = move || if small || hit.get() || selected.get() { "0" } else { "-1" };
                     let label = viewport::fit_label(&n.label, p.width, opts.char_width, opts.node_padding);
+                    // The visible text must be a prefix of the accessible name (WCAG 2.5.3,
+                    // "label in name"), so a cut label shows its "…" as three dots drawn as
+                    // shapes rather than as a character the name does not contain.
+                    let (shown, cut) = match label.strip_suffix('…') {
+                        Some(head) => (head.to_string(), true),
+                        None => (label, false),
+                    };
+                    let (dx, dy) = (p.x + p.width - opts.node_padding / 2.0 - 6.0, p.y + p.height / 2.0 + 2.0);
                     view! {
                         <g class=class data-node=i role="button" tabindex=tabindex aria-label=n.label.clone()
                             aria-pressed=move || if selected.get() { "true" } else { "false" }>
                             <title>{format!("{} ({kind_words})", n.label)}</title>
                             <rect x=p.x y=p.y width=p.width height=p.height rx="5"></rect>
-                            <text x=p.x + opts.node_padding / 2.0 y=p.y + p.height / 2.0 + 4.0>{label}</text>
+                            <text x=p.x + opts.node_padding / 2.0 y=p.y + p.height / 2.0 + 4.0>{shown}</text>
+                            {cut.then(|| view! {
+                                <g class="ellipsis" aria-hidden="true">
+                                    <circle cx=dx - 4.0 cy=dy r="1.1"></circle>
+                                    <circle cx=dx cy=dy r="1.1"></circle>
+                                    <circle cx=dx + 4.0 cy=dy r="1.1"></circle>
+                                </g>
+                            })}
                         </g>
                     }
                 })
