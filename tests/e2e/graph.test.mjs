@@ -137,7 +137,7 @@ test('connecting an identity to a registry plans a pull grant', async () => {
   assert.equal(await page.locator('#graph-canvas line.rubber-band').count(), 0);
   const text = await graph.status.textContent();
   assert.match(text, /^Pending: grant (AcrPull|Container Registry Repository Reader) on acrteamabac to /, text);
-  assert.ok(text.endsWith(name.split(' (')[0]), `${text} names ${name}`);
+  assert.ok(text.endsWith(name.split(', ')[0]), `${text} names ${name}`);
   // Dropping on something that is not a registry plans nothing and says why.
   const back = await graph.centre(graph.node('mlw-prod'));
   await page.mouse.move(from.x, from.y);

@@ -640,12 +640,12 @@ pub fn GraphView() -> impl IntoView {
                     // "label in name"), so a cut label shows its "…" as three dots drawn as
                     // shapes rather than as a character the name does not contain.
                     let (shown, cut) = match label.strip_suffix('…') {
-                        Some(head) => (head.to_string(), true),
+                        Some(head) => (word_cut(head), true),
                         None => (label, false),
                     };
                     let (dx, dy) = (p.x + p.width - opts.node_padding / 2.0 - 6.0, p.y + p.height / 2.0 + 2.0);
                     view! {
-                        <g class=class data-node=i role="button" tabindex=tabindex aria-label=n.label.clone()
+                        <g class=class data-node=i role="button" tabindex=tabindex aria-label=spoken(&n.label)
                             aria-pressed=move || if selected.get() { "true" } else { "false" }>
                             <title>{format!("{} ({kind_words})", n.label)}</title>
                             <rect x=p.x y=p.y width=p.width height=p.height rx="5"></rect>
@@ -820,5 +820,20 @@ mod tests {
     fn svg_size_reads_the_root_element() {
         assert_eq!(svg_size("<?xml?>\n<svg xmlns=\"x\" width=\"1240\" height=\"380.5\" viewBox=\"0 0 1 1\">"), (1240.0, 380.5));
         assert_eq!(svg_size("nothing"), (800.0, 800.0));
+    }
+}
+
+/// A node's accessible name: its label with the parenthesis turned into a pause. Checkers of
+/// "label in name" (WCAG 2.5.3) drop parenthesised words from the name but not from a cut
+/// visible label ("mlw-prod (workspace system…"), so the name must carry them as plain words.
+fn spoken(label: &str) -> String {
+    label.replace(" (", ", ").replace('(', ", ").replace(')', "")
+}
+
+/// A cut label ends at a whole word, so every word shown is a word of the name.
+fn word_cut(head: &str) -> String {
+    match head.trim_end().rfind(char::is_whitespace) {
+        Some(i) if i > 0 => head[..i].trim_end().to_string(),
+        _ => head.to_string(),
     }
 }
