@@ -81,7 +81,9 @@ async function drive(page, kind) {
         canvas.dispatchEvent(new WheelEvent('wheel', { bubbles: true, cancelable: true, clientX: cx, clientY: cy, deltaY: i < steps / 2 ? -100 : 100, deltaMode: 0 }));
       }
       const done = await afterRender();
-      moved ||= world.getAttribute('transform') !== initial;
+      // The view moves either by the drawing's transform or, during a gesture, by the painted
+      // canvas moving as a layer (graph.rs, show_preview).
+      moved ||= world.getAttribute('transform') !== initial || canvas.style.transform !== '';
       stamps.push(ts);
       work.push(done - t0);
     }

@@ -113,8 +113,18 @@ test('search highlights, focus narrows, filters drop edges, zoom and fit move th
   await page.mouse.move(box.x + 6, box.y + box.height - 6);
   await page.mouse.down();
   await page.mouse.move(box.x + 60, box.y + box.height - 40, { steps: 4 });
+  // While dragging, the painted canvas moves as a layer; the drawing is not redone.
+  assert.match(await graph.canvas.evaluate((e) => e.style.transform), /^translate\(/, 'the canvas moves during the drag');
+  assert.equal(await graph.transform(), t0, 'the drawing itself waits for the drag to end');
   await page.mouse.up();
   assert.notEqual(await graph.transform(), t0, 'dragging the background pans');
+  assert.equal(await graph.canvas.evaluate((e) => e.style.transform), '', 'the layer is back in place once drawn');
+  // The wheel zooms the same way, and the drawing follows once the wheel rests.
+  const t1 = await graph.transform();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.wheel(0, -240);
+  await page.waitForFunction((t) => document.querySelector('#graph-canvas g.graph-world').getAttribute('transform') !== t, t1);
+  assert.equal(await graph.canvas.evaluate((e) => e.style.transform), '');
   await graph.button('Fit').click();
   assert.equal(await graph.transform(), before, 'fit returns to the fitted view');
   assert.deepEqual(errors, []);

@@ -24,6 +24,7 @@ use wasm_bindgen::JsCast;
 use crate::state::{Analysed, AppState, Selection};
 
 const CANVAS_ID: &str = "graph-canvas";
+const FRAME_ID: &str = "graph-frame";
 /// Above this many nodes, only search matches and the selection are in the Tab order.
 const KEYBOARD_ALL: usize = 800;
 /// Above this many edges, edges get no wide hit area and no arrowheads (drawing cost).
@@ -149,14 +150,40 @@ fn canvas() -> Option<web_sys::Element> {
     web_sys::window()?.document()?.get_element_by_id(CANVAS_ID)
 }
 
+/// The frame around the canvas: measured instead of the canvas, which moves during a gesture.
+fn frame() -> Option<web_sys::Element> {
+    web_sys::window()?.document()?.get_element_by_id(FRAME_ID)
+}
+
+/// Shows `to` while a pan or wheel zoom is under way by moving the already-painted canvas as
+/// a compositor layer (a CSS transform relative to the committed viewport `from`), instead of
+/// re-rasterising thousands of SVG curves on every frame. `None` puts it back.
+fn show_preview(from: Viewport, to: Option<Viewport>) {
+    if let Some(svg) = canvas().and_then(|c| c.dyn_into::<web_sys::SvgElement>().ok()) {
+        set_transform(&svg.style(), from, to);
+    }
+}
+
+fn set_transform(style: &web_sys::CssStyleDeclaration, from: Viewport, to: Option<Viewport>) {
+    match to {
+        Some(t) => {
+            let r = t.k / from.k;
+            let _ = style.set_property("transform", &format!("translate({:.2}px, {:.2}px) scale({:.5})", t.x - r * from.x, t.y - r * from.y, r));
+        }
+        None => {
+            let _ = style.remove_property("transform");
+        }
+    }
+}
+
 fn canvas_size() -> Option<(f64, f64)> {
-    let r = canvas()?.get_bounding_client_rect();
+    let r = frame()?.get_bounding_client_rect();
     Some((r.width(), r.height()))
 }
 
 /// A client point in canvas pixels.
 fn local(cx: i32, cy: i32) -> (f64, f64) {
-    match canvas() {
+    match frame() {
         Some(c) => {
             let r = c.get_bounding_client_rect();
             (cx as f64 - r.left(), cy as f64 - r.top())
@@ -217,6 +244,22 @@ pub fn GraphView() -> impl IntoView {
     let vp = RwSignal::new(Viewport::default());
     let band = RwSignal::new(None::<(f64, f64, f64, f64)>);
     let drag = StoredValue::new(Drag::Idle);
+    // The viewport a gesture shows before it is committed to `vp` (see `show_preview`), and
+    // the timer that commits a wheel zoom once the wheel rests.
+    let preview = StoredValue::new(None::<Viewport>);
+    let wheel_rest = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
+    let commit = move || {
+        wheel_rest.set_value(None);
+        if let Some(t) = preview.get_value() {
+            preview.set_value(None);
+            show_preview(vp.get_untracked(), None);
+            vp.set(t);
+        }
+    };
+    let preview_to = move |t: Viewport| {
+        preview.set_value(Some(t));
+        show_preview(vp.get_untracked(), Some(t));
+    };
     // True until the user pans or zooms: then a resized canvas (the detail panel opening,
     // the window) fits the graph again.
     let auto_fit = StoredValue::new(true);
@@ -255,6 +298,7 @@ pub fn GraphView() -> impl IntoView {
     let matches = Memo::new(move |_| view_memo.with(|v| v.as_ref().map(|v| viewport::search(&v.0.graph, &query.get())).unwrap_or_default()));
 
     let fit = move || {
+        commit();
         auto_fit.set_value(true);
         let Some((w, h)) = canvas_size() else { return };
         view_memo.with_untracked(|v| {
@@ -264,6 +308,7 @@ pub fn GraphView() -> impl IntoView {
         });
     };
     let zoom = move |factor: f64| {
+        commit();
         auto_fit.set_value(false);
         let Some((w, h)) = canvas_size() else { return };
         vp.update(|v| *v = v.zoom_at(factor, w / 2.0, h / 2.0));
@@ -360,6 +405,7 @@ pub fn GraphView() -> impl IntoView {
             if let Some(c) = canvas() {
                 let _ = c.set_pointer_capture(ev.pointer_id());
             }
+            commit();
             drag.set_value(Drag::Pan { px, py, start: vp.get_untracked() });
             return;
         }
@@ -372,7 +418,7 @@ pub fn GraphView() -> impl IntoView {
             Drag::Idle => {}
             Drag::Pan { px, py, start } => {
                 auto_fit.set_value(false);
-                vp.set(start.pan(x - px, y - py));
+                preview_to(start.pan(x - px, y - py));
             }
             Drag::Press { node, edge, px, py, moved, connect } => {
                 let far = (x - px).hypot(y - py) > CLICK_SLOP;
@@ -390,7 +436,7 @@ pub fn GraphView() -> impl IntoView {
                     // Dragging from a node or an edge that cannot connect moves the view.
                     let start = vp.get_untracked();
                     drag.set_value(Drag::Pan { px, py, start });
-                    vp.set(start.pan(x - px, y - py));
+                    preview_to(start.pan(x - px, y - py));
                 }
             }
         }
@@ -398,6 +444,7 @@ pub fn GraphView() -> impl IntoView {
     let on_up = move |ev: web_sys::PointerEvent| {
         let state_before = drag.get_value();
         drag.set_value(Drag::Idle);
+        commit();
         if let Drag::Press { node, edge, moved, connect, .. } = state_before {
             if !moved {
                 if let Some(i) = node {
@@ -420,6 +467,7 @@ pub fn GraphView() -> impl IntoView {
     };
     let on_cancel = move |_: web_sys::PointerEvent| {
         drag.set_value(Drag::Idle);
+        commit();
         band.set(None);
     };
     let on_wheel = move |ev: web_sys::WheelEvent| {
@@ -432,7 +480,9 @@ pub fn GraphView() -> impl IntoView {
         let (x, y) = local(ev.client_x(), ev.client_y());
         let factor = (-ev.delta_y() * unit * 0.0015).exp();
         auto_fit.set_value(false);
-        vp.update(|v| *v = v.zoom_at(factor, x, y));
+        let base = preview.get_value().unwrap_or_else(|| vp.get_untracked());
+        preview_to(base.zoom_at(factor, x, y));
+        wheel_rest.set_value(Some(gloo_timers::callback::Timeout::new(150, commit)));
     };
     let on_key = move |ev: web_sys::KeyboardEvent| {
         if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
@@ -447,6 +497,7 @@ pub fn GraphView() -> impl IntoView {
             }
         }
         let step = 80.0;
+        commit();
         if key.starts_with("Arrow") {
             auto_fit.set_value(false);
         }
@@ -758,7 +809,8 @@ pub fn GraphView() -> impl IntoView {
             <Show when=big>
                 <p class="graph-note">"This graph is large: Tab reaches only search matches and the selection. Search by name to reach a node, or use the Matrix tab for a table of the same access."</p>
             </Show>
-            <svg id=CANVAS_ID class=canvas_class tabindex="0" role="group" aria-label=canvas_label data-layout-ms=layout_ms
+<div id=FRAME_ID class="graph-frame">
+                        <svg id=CANVAS_ID class=canvas_class tabindex="0" role="group" aria-label=canvas_label data-layout-ms=layout_ms
                 on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up on:pointercancel=on_cancel
                 on:wheel=on_wheel on:keydown=on_key>
                 <defs>
@@ -774,6 +826,7 @@ pub fn GraphView() -> impl IntoView {
                     {move || band.get().map(|(x1, y1, x2, y2)| view! { <line class="rubber-band" x1=x1 y1=y1 x2=x2 y2=y2></line> })}
                 </g>
             </svg>
+            </div>
             <p class="graph-status" role="status">{move || status.get()}</p>
             <Show when=move || !rich()>
                 <p class="graph-note">"So many edges are drawn without dash patterns or arrowheads (inherited and missing paths are lighter instead), which keeps panning smooth. Focus on a node or filter the view to see every line style."</p>
