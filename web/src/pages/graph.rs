@@ -870,6 +870,13 @@ mod tests {
     use super::svg_size;
 
     #[test]
+    fn cut_labels_end_at_a_whole_token() {
+        assert_eq!(super::word_cut("mlw-prod (workspace system identi"), "mlw-prod (workspace system");
+        assert_eq!(super::word_cut("user bbbbbbbb-0000-0000-00"), "user bbbbbbbb-0000-0000");
+        assert_eq!(super::word_cut("averyveryverylongname"), "averyveryverylongname");
+    }
+
+    #[test]
     fn svg_size_reads_the_root_element() {
         assert_eq!(svg_size("<?xml?>\n<svg xmlns=\"x\" width=\"1240\" height=\"380.5\" viewBox=\"0 0 1 1\">"), (1240.0, 380.5));
         assert_eq!(svg_size("nothing"), (800.0, 800.0));
@@ -883,10 +890,12 @@ fn spoken(label: &str) -> String {
     label.replace(" (", ", ").replace('(', ", ").replace(')', "")
 }
 
-/// A cut label ends at a whole word, so every word shown is a word of the name.
+/// A cut label ends at a whole token (letters and digits), so every word shown is a word of
+/// the name; only the token the cut fell in is dropped ("user bbbbbbbb-0000-00" → "user
+/// bbbbbbbb-0000"), never everything after the first space.
 fn word_cut(head: &str) -> String {
-    match head.trim_end().rfind(char::is_whitespace) {
-        Some(i) if i > 0 => head[..i].trim_end().to_string(),
+    match head.rfind(|c: char| !c.is_alphanumeric()) {
+        Some(i) if i > 0 => head[..i].trim_end_matches(|c: char| !c.is_alphanumeric()).to_string(),
         _ => head.to_string(),
     }
 }
