@@ -12,6 +12,7 @@ use std::fmt::Write;
 
 use crate::graph::{Edge, EdgeKind, Graph, NodeKind};
 
+use super::viewport::{edge_path, fit_label, num};
 use super::{Layout, Point};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +69,8 @@ pub fn edge_style(kind: EdgeKind) -> EdgeStyle {
     }
 }
 
-const LEGEND: [EdgeKind; 9] = [
+/// One legend entry per distinct style (the wiring kinds share one); the app's legend too.
+pub const LEGEND: [EdgeKind; 9] = [
     EdgeKind::Direct,
     EdgeKind::Inherited,
     EdgeKind::BroadRole,
@@ -140,40 +142,6 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// Coordinates to one decimal: enough for a screen, and stable text for diffs.
-fn num(v: f64) -> String {
-    let v = if v.is_finite() { (v * 10.0).round() / 10.0 } else { 0.0 };
-    let v = if v == 0.0 { 0.0 } else { v };
-    format!("{v}")
-}
-
-/// The label, cut with "…" to fit `width`.
-fn fit(label: &str, width: f64, opts: &SvgOptions) -> String {
-    let room = ((width - opts.node_padding) / opts.char_width).floor().max(1.0) as usize;
-    if label.chars().count() <= room {
-        return label.to_string();
-    }
-    let mut s: String = label.chars().take(room.saturating_sub(1)).collect();
-    s.push('…');
-    s
-}
-
-fn path_d(points: &[Point]) -> String {
-    let mut d = String::new();
-    let Some(first) = points.first() else { return d };
-    let _ = write!(d, "M{} {}", num(first.x), num(first.y));
-    for w in points.windows(2) {
-        let (p, q) = (w[0], w[1]);
-        if (p.y - q.y).abs() < 0.05 {
-            let _ = write!(d, " L{} {}", num(q.x), num(q.y));
-        } else {
-            // Horizontal tangents at both ends: edges leave and enter nodes sideways.
-            let h = (q.x - p.x) / 2.0;
-            let _ = write!(d, " C{} {} {} {} {} {}", num(p.x + h), num(p.y), num(q.x - h), num(q.y), num(q.x), num(q.y));
-        }
-    }
-    d
-}
 
 /// Halfway along the route (by point count), where the × of a crossed edge goes.
 fn middle(points: &[Point]) -> Option<Point> {
@@ -246,7 +214,7 @@ pub fn render(graph: &Graph, layout: &Layout, opts: &SvgOptions) -> String {
         let stroke = if e.works { st.stroke } else { RED };
         let dash = if st.dash.is_empty() { String::new() } else { format!(" stroke-dasharray=\"{}\"", st.dash) };
         let _ = write!(out, "<g data-kind=\"{}\"><title>{}</title>", kind_name(e.kind), escape(&edge_title(&labels, e)));
-        let _ = write!(out, "<path d=\"{}\" stroke=\"{stroke}\" stroke-width=\"{}\"{dash} marker-end=\"url(#pp-arrow)\"/>", path_d(&r.points), num(st.width));
+        let _ = write!(out, "<path d=\"{}\" stroke=\"{stroke}\" stroke-width=\"{}\"{dash} marker-end=\"url(#pp-arrow)\"/>", edge_path(&r.points), num(st.width));
         if st.crossed {
             if let Some(m) = middle(&r.points) {
                 let _ = write!(
@@ -283,7 +251,7 @@ pub fn render(graph: &Graph, layout: &Layout, opts: &SvgOptions) -> String {
             node_fill(n.kind),
             num(p.x + opts.node_padding / 2.0),
             num(p.y + p.height / 2.0 + opts.font_size * 0.35),
-            escape(&fit(&n.label, p.width, opts))
+            escape(&fit_label(&n.label, p.width, opts.char_width, opts.node_padding))
         );
     }
     let _ = writeln!(out, "</g>");

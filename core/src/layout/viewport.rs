@@ -95,7 +95,9 @@ impl Viewport {
     }
 }
 
-fn num(v: f64) -> String {
+/// Coordinates to one decimal: enough for a screen, and stable text for diffs (shared with
+/// the SVG export, so the app draws exactly what the export writes).
+pub(crate) fn num(v: f64) -> String {
     let v = if v.is_finite() { (v * 10.0).round() / 10.0 } else { 0.0 };
     let v = if v == 0.0 { 0.0 } else { v };
     format!("{v}")

@@ -48,18 +48,6 @@ const KINDS: [EdgeKind; 12] = [
     EdgeKind::Attached,
     EdgeKind::Targets,
 ];
-/// One legend entry per distinct style (the wiring kinds share one).
-const LEGEND: [EdgeKind; 9] = [
-    EdgeKind::Direct,
-    EdgeKind::Inherited,
-    EdgeKind::BroadRole,
-    EdgeKind::AdminKeys,
-    EdgeKind::Anonymous,
-    EdgeKind::AbacIgnored,
-    EdgeKind::Missing,
-    EdgeKind::ActsAs,
-    EdgeKind::Targets,
-];
 
 fn kind_name(kind: EdgeKind) -> &'static str {
     match kind {
@@ -841,7 +829,7 @@ pub fn GraphView() -> impl IntoView {
 fn Legend() -> impl IntoView {
     view! {
         <ul class="graph-legend" aria-label="Legend: line styles">
-            {LEGEND.into_iter().map(|k| {
+            {svg::LEGEND.into_iter().map(|k| {
                 let st = svg::edge_style(k);
                 let dash = (!st.dash.is_empty()).then_some(st.dash);
                 view! {
