@@ -82,7 +82,8 @@ pub enum IdentityKind {
 }
 
 impl IdentityKind {
-    fn describe(self) -> &'static str {
+    /// The kind, for humans: "compute system identity".
+    pub fn describe(self) -> &'static str {
         match self {
             IdentityKind::UserAssigned => "user-assigned identity",
             IdentityKind::WorkspaceSystem => "workspace system identity",

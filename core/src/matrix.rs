@@ -198,20 +198,9 @@ pub const KINDS: [IdentityKind; 10] = [
     IdentityKind::Unknown,
 ];
 
-/// A kind, for humans.
+/// A kind, for humans (the analysis' own wording).
 pub fn kind_name(kind: IdentityKind) -> &'static str {
-    match kind {
-        IdentityKind::UserAssigned => "user-assigned identity",
-        IdentityKind::WorkspaceSystem => "workspace system identity",
-        IdentityKind::ComputeSystem => "compute system identity",
-        IdentityKind::RegistrySystem => "registry system identity",
-        IdentityKind::AksCluster => "AKS cluster identity",
-        IdentityKind::AksKubelet => "AKS kubelet identity",
-        IdentityKind::User => "user",
-        IdentityKind::Group => "group",
-        IdentityKind::ServicePrincipal => "service principal",
-        IdentityKind::Unknown => "principal of unknown type",
-    }
+    kind.describe()
 }
 
 /// A path kind, for humans.
