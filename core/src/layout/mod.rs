@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::graph::{EdgeKind, Graph, Node, NodeKind};
 
-pub use view::{filter, neighbourhood, Filter};
+pub use view::{around, filter, neighbourhood, Filter};
 
 /// Sizes and spacing, in CSS pixels. The defaults suit the dashboard's 13 px sans-serif labels.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -13,7 +13,12 @@ use crate::graph::{EdgeKind, Graph};
 /// The node `id` and everything within `depth` edges of it, in either direction, with the
 /// edges among them. An unknown id gives an empty graph.
 pub fn neighbourhood(graph: &Graph, id: &str, depth: usize) -> Graph {
-    let Some(start) = graph.nodes.iter().position(|n| n.id == id) else { return Graph::default() };
+    around(graph, &[id.to_string()], depth)
+}
+
+/// The nodes `ids` and everything within `depth` edges of any of them, with the edges among
+/// them, in the input's order (a finding's neighbourhood). Unknown ids are ignored.
+pub fn around(graph: &Graph, ids: &[String], depth: usize) -> Graph {
     let index: HashMap<&str, usize> = graph.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
     let mut adj: Vec<Vec<usize>> = vec![Vec::new(); graph.nodes.len()];
     for e in &graph.edges {
@@ -23,11 +28,18 @@ pub fn neighbourhood(graph: &Graph, id: &str, depth: usize) -> Graph {
         }
     }
     let mut dist: Vec<Option<usize>> = vec![None; graph.nodes.len()];
-    dist[start] = Some(0);
-    let mut queue = VecDeque::from([start]);
+    let mut queue = VecDeque::new();
+    for id in ids {
+        if let Some(&i) = index.get(id.as_str()) {
+            if dist[i].is_none() {
+                dist[i] = Some(0);
+                queue.push_back(i);
+            }
+        }
+    }
     while let Some(n) = queue.pop_front() {
         let d = dist[n].unwrap_or(0);
-        if d == depth {
+        if d >= depth {
             continue;
         }
         for &m in &adj[n] {

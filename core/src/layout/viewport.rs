@@ -6,7 +6,9 @@
 //! Plain numbers and strings, tested natively. Not here: layout (`layout`), the DOM (the web
 //! app), choosing by filter or focus ([`super::filter`], [`super::neighbourhood`]).
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::HashSet;
+
+pub use super::around;
 use std::fmt::Write;
 
 use crate::graph::Graph;
@@ -166,48 +168,8 @@ pub fn finding_nodes(graph: &Graph, related: &[String]) -> Vec<String> {
     out
 }
 
-/// The nodes `ids` and everything within `depth` edges of any of them, with the edges among
-/// them, in the input's order (like [`super::neighbourhood`], from several nodes).
-pub fn around(graph: &Graph, ids: &[String], depth: usize) -> Graph {
-    let index: HashMap<&str, usize> = graph.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
-    let mut adj: Vec<Vec<usize>> = vec![Vec::new(); graph.nodes.len()];
-    for e in &graph.edges {
-        if let (Some(&a), Some(&b)) = (index.get(e.from.as_str()), index.get(e.to.as_str())) {
-            adj[a].push(b);
-            adj[b].push(a);
-        }
-    }
-    let mut dist: Vec<Option<usize>> = vec![None; graph.nodes.len()];
-    let mut queue = VecDeque::new();
-    for id in ids {
-        if let Some(&i) = index.get(id.as_str()) {
-            if dist[i].is_none() {
-                dist[i] = Some(0);
-                queue.push_back(i);
-            }
-        }
-    }
-    while let Some(n) = queue.pop_front() {
-        let d = dist[n].unwrap_or(0);
-        if d >= depth {
-            continue;
-        }
-        for &m in &adj[n] {
-            if dist[m].is_none() {
-                dist[m] = Some(d + 1);
-                queue.push_back(m);
-            }
-        }
-    }
-    let keep: HashSet<&str> = graph.nodes.iter().zip(&dist).filter(|(_, d)| d.is_some()).map(|(n, _)| n.id.as_str()).collect();
-    Graph {
-        nodes: graph.nodes.iter().filter(|n| keep.contains(n.id.as_str())).cloned().collect(),
-        edges: graph.edges.iter().filter(|e| keep.contains(e.from.as_str()) && keep.contains(e.to.as_str())).cloned().collect(),
-    }
-}
-
 /// For each edge of `part` (a view of `full` that kept its order, as [`super::filter`],
-/// [`super::neighbourhood`] and [`around`] do), its index in `full.edges`.
+/// [`super::neighbourhood`] and [`super::around`] do), its index in `full.edges`.
 pub fn edge_origins(full: &Graph, part: &Graph) -> Vec<usize> {
     let mut out = Vec::with_capacity(part.edges.len());
     let mut j = 0;
