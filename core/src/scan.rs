@@ -143,6 +143,12 @@ pub enum Refresh {
 const GRAPH_RESOURCE_TYPES: [ResourceKind; 5] =
     [ResourceKind::Registry, ResourceKind::Workspace, ResourceKind::Compute, ResourceKind::ManagedCluster, ResourceKind::UserAssignedIdentity];
 
+/// The columns the scan reads of a resource row and of a role assignment or definition row.
+const RESOURCE_COLUMNS: [&str; 9] = ["id", "name", "type", "location", "kind", "tags", "sku", "identity", "properties"];
+const AUTHORIZATION_COLUMNS: [&str; 4] = ["id", "name", "type", "properties"];
+/// The column of a grouped Resource Graph row that holds the group's resources.
+const PACKED_COLUMN: &str = "items";
+
 /// Resource types listed once per subscription by the per-provider strategies.
 const PER_SUBSCRIPTION: [ResourceKind; 4] = [ResourceKind::Registry, ResourceKind::Workspace, ResourceKind::ManagedCluster, ResourceKind::UserAssignedIdentity];
 
@@ -159,7 +165,9 @@ enum Table {
 #[derive(Debug, Clone)]
 enum Step {
     Subscriptions,
-    Graph { table: Table, subscriptions: Vec<String>, management_group: Option<String> },
+    /// `packed`: rows grouped per resource group with `summarize make_list(pack(...))`, so a
+    /// thousand-row page carries a whole resource group's rows instead of a thousand of them.
+    Graph { table: Table, subscriptions: Vec<String>, management_group: Option<String>, packed: bool },
     List { kind: ResourceKind, scope: ResourceId },
     Get { id: ResourceId },
     /// A role-assignment list that replaces what the inventory holds at and below `scope`
@@ -171,7 +179,7 @@ impl Step {
     fn describe(&self) -> (String, String) {
         match self {
             Step::Subscriptions => ("/".into(), "subscriptions".into()),
-            Step::Graph { table, subscriptions, management_group } => {
+            Step::Graph { table, subscriptions, management_group, .. } => {
                 let scope = match management_group {
                     Some(mg) => format!("management group {mg}"),
                     None => format!("{} subscription(s) starting {}", subscriptions.len(), subscriptions.first().map(String::as_str).unwrap_or("-")),
@@ -250,6 +258,7 @@ pub struct Scan {
     /// Resources whose role assignments were requested (per-resource strategy).
     assignments_for: HashSet<String>,
     graph_fallback_noted: bool,
+    graph_unpacked_noted: bool,
 }
 
 impl Scan {
@@ -282,12 +291,13 @@ impl Scan {
             children_for: HashSet::new(),
             assignments_for: HashSet::new(),
             graph_fallback_noted: false,
+            graph_unpacked_noted: false,
         };
         match start {
             Start::AllSubscriptions => scan.enqueue(Step::Subscriptions, request::list_subscriptions()),
             Start::Subscriptions(subs) => scan.plan_subscriptions(subs),
             Start::ManagementGroup(mg) => {
-                let step = Step::Graph { table: Table::Subscriptions, subscriptions: Vec::new(), management_group: Some(mg) };
+                let step = Step::Graph { table: Table::Subscriptions, subscriptions: Vec::new(), management_group: Some(mg), packed: false };
                 let req = scan.graph_request(&step, None);
                 scan.enqueue(step, req);
             }
@@ -334,7 +344,7 @@ impl Scan {
                 let size = fresh.len().div_ceil(chains).min(self.config.graph_batch);
                 for chunk in fresh.chunks(size) {
                     for table in [Table::Resources, Table::Authorization] {
-                        let step = Step::Graph { table, subscriptions: chunk.to_vec(), management_group: None };
+                        let step = Step::Graph { table, subscriptions: chunk.to_vec(), management_group: None, packed: true };
                         let req = self.graph_request(&step, None);
                         self.enqueue(step, req);
                     }
@@ -378,16 +388,25 @@ impl Scan {
     }
 
     fn graph_request(&self, step: &Step, skip_token: Option<String>) -> Request {
-        let Step::Graph { table, subscriptions, management_group } = step else { unreachable!("graph_request is only called for graph steps") };
+        let Step::Graph { table, subscriptions, management_group, packed } = step else { unreachable!("graph_request is only called for graph steps") };
         let types = |kinds: &[ResourceKind]| kinds.iter().map(|k| format!("'{}'", k.type_name().to_ascii_lowercase())).collect::<Vec<_>>().join(", ");
-        let query = match table {
-            Table::Resources => {
-                format!("resources | where type in~ ({}) | order by id asc | project id, name, type, location, kind, tags, sku, identity, properties", types(&GRAPH_RESOURCE_TYPES))
+        let rows = |from: &str, types: String, columns: &[&str]| {
+            if *packed {
+                // Resource Graph counts every page against the caller's quota (15 queries per
+                // 5 s by default) and pages hold at most 1,000 rows: 50,000 role assignments
+                // row by row are 50 queries and three quota windows; grouped per resource
+                // group they are one page. `subscriptionId` and `resourceGroup` are strings,
+                // so the grouped answer can still page (Resource Graph cannot page a result
+                // whose columns are all dynamic).
+                let pairs = columns.iter().map(|c| format!("'{c}', {c}")).collect::<Vec<_>>().join(", ");
+                format!("{from} | where type in~ ({types}) | summarize {PACKED_COLUMN} = make_list(pack({pairs})) by subscriptionId, resourceGroup | order by subscriptionId asc, resourceGroup asc")
+            } else {
+                format!("{from} | where type in~ ({types}) | order by id asc | project {}", columns.join(", "))
             }
-            Table::Authorization => format!(
-                "authorizationresources | where type in~ ({}) | order by id asc | project id, name, type, properties",
-                types(&[ResourceKind::RoleAssignment, ResourceKind::RoleDefinition])
-            ),
+        };
+        let query = match table {
+            Table::Resources => rows("resources", types(&GRAPH_RESOURCE_TYPES), &RESOURCE_COLUMNS),
+            Table::Authorization => rows("authorizationresources", types(&[ResourceKind::RoleAssignment, ResourceKind::RoleDefinition]), &AUTHORIZATION_COLUMNS),
             Table::Subscriptions => "resourcecontainers | where type =~ 'microsoft.resources/subscriptions' | order by id asc | project id, subscriptionId".to_string(),
         };
         let body = QueryRequest {
@@ -499,9 +518,17 @@ impl Scan {
         match bucket {
             Bucket::Graph => {
                 if let Some(r) = header("x-ms-user-quota-remaining") {
-                    state.remaining = Some(r);
+                    // Answers overtake each other: within one quota window the count only
+                    // falls, so a larger figure arriving late is stale, not a refill.
+                    let same_window = state.resets_at.is_some_and(|at| now < at);
+                    state.remaining = Some(match state.remaining {
+                        Some(old) if same_window => old.min(r),
+                        _ => r,
+                    });
                     state.seen_at = now;
-                    state.resets_at = resp.header("x-ms-user-quota-resets-after").and_then(parse_hms).map(|d| now + d);
+                    if !same_window || state.resets_at.is_none() {
+                        state.resets_at = resp.header("x-ms-user-quota-resets-after").and_then(parse_hms).map(|d| now + d);
+                    }
                 }
             }
             Bucket::Tenant | Bucket::Subscription(_) => {
@@ -541,6 +568,9 @@ impl Scan {
             }
             408 | 500..=599 => self.retry(pending, None, &error_text(&resp)),
             401 => self.skip(&pending.step, format!("{}; the sign-in has expired or is for another tenant: sign in again and rescan", error_text(&resp))),
+            // A Resource Graph that cannot run the grouped query (an older or restricted KQL
+            // dialect) can still page the plain rows.
+            400 if matches!(pending.step, Step::Graph { packed: true, .. }) => self.unpack(&pending.step, &error_text(&resp)),
             // Resource Graph refused (forbidden by policy, not registered, a query it cannot
             // run): the same data is there per provider.
             _ if matches!(pending.step, Step::Graph { table: Table::Resources | Table::Authorization, .. }) => self.fall_back(&pending.step, &error_text(&resp)),
@@ -568,6 +598,21 @@ impl Scan {
         self.delayed.push(pending);
     }
 
+    /// Resource Graph refused the grouped query of a batch: ask for the same rows one by one.
+    fn unpack(&mut self, step: &Step, reason: &str) {
+        let Step::Graph { table, subscriptions, management_group, .. } = step else { return };
+        if !self.graph_unpacked_noted {
+            self.graph_unpacked_noted = true;
+            self.result.diagnostics.push(Diagnostic {
+                at: "/providers/Microsoft.ResourceGraph/resources".into(),
+                message: format!("Resource Graph did not run the grouped query ({reason}); reading its rows one by one instead, which takes more queries"),
+            });
+        }
+        let step = Step::Graph { table: *table, subscriptions: subscriptions.clone(), management_group: management_group.clone(), packed: false };
+        let req = self.graph_request(&step, None);
+        self.enqueue(step, req);
+    }
+
     /// Resource Graph refused a batch: read those subscriptions per provider instead.
     fn fall_back(&mut self, step: &Step, reason: &str) {
         let Step::Graph { table, subscriptions, .. } = step else { return };
@@ -586,19 +631,29 @@ impl Scan {
     fn handle_success(&mut self, pending: Pending, resp: &Response) {
         let Pending { step, req, .. } = pending;
         match &step {
-            Step::Graph { table, .. } => {
+            Step::Graph { table, packed, .. } => {
                 let page: QueryResponse = match serde_json::from_str(&resp.body) {
                     Ok(p) => p,
                     Err(e) => return self.fall_back(&step, &format!("the answer is not a Resource Graph response: {e}")),
+                };
+                let rows = match page.data {
+                    Value::Array(rows) => rows,
+                    _ => Vec::new(),
+                };
+                let rows = if *packed {
+                    match unpack_rows(rows) {
+                        Ok(rows) => rows,
+                        // Checked before following the page's $skipToken: the plain query
+                        // starts over from its first page.
+                        Err(e) => return self.unpack(&step, &e),
+                    }
+                } else {
+                    rows
                 };
                 if let Some(token) = page.skip_token.clone().filter(|t| !t.is_empty()) {
                     let next = self.graph_request(&step, Some(token));
                     self.enqueue(step.clone(), next);
                 }
-                let rows = match page.data {
-                    Value::Array(rows) => rows,
-                    _ => Vec::new(),
-                };
                 if *table == Table::Subscriptions {
                     let subs = rows.iter().filter_map(|r| r.get("subscriptionId").and_then(Value::as_str)).map(str::to_string).collect();
                     return self.plan_subscriptions(subs);
@@ -797,6 +852,25 @@ enum Merge {
 }
 
 /// Exponential backoff from `base`, capped at a minute.
+/// The resources inside grouped Resource Graph rows (`{subscriptionId, resourceGroup, items}`).
+/// A group's list may come back as JSON text; anything else means the query was not run as
+/// sent.
+fn unpack_rows(rows: Vec<Value>) -> Result<Vec<Value>, String> {
+    let mut out = Vec::new();
+    for mut row in rows {
+        let items = match row.get_mut(PACKED_COLUMN).map(Value::take) {
+            Some(Value::Array(items)) => items,
+            Some(Value::String(text)) => match serde_json::from_str(&text) {
+                Ok(Value::Array(items)) => items,
+                _ => return Err(format!("a grouped row's '{PACKED_COLUMN}' is text that is not a JSON list")),
+            },
+            _ => return Err(format!("a grouped row has no '{PACKED_COLUMN}' list")),
+        };
+        out.extend(items);
+    }
+    Ok(out)
+}
+
 fn backoff(attempt: u32, base: Duration) -> Duration {
     (base * 2u32.saturating_pow(attempt.saturating_sub(1).min(16))).min(Duration::from_secs(60))
 }
@@ -809,12 +883,16 @@ fn parse_hms(s: &str) -> Option<Duration> {
     Some(Duration::from_secs(secs) + Duration::from_secs_f64(sec.parse::<f64>().ok().filter(|f| f.is_finite() && *f >= 0.0)?))
 }
 
-/// `code: message` from an ARM error body, or the status.
+/// `code: message` from an ARM error body, or the status. Resource Graph puts the reason in
+/// the first detail (`InvalidQuery: …`) under a generic `BadRequest`; that detail is shown.
 fn error_text(resp: &Response) -> String {
     serde_json::from_str::<ErrorResponse>(&resp.body)
         .ok()
         .filter(|e| !e.error.code.is_empty())
-        .map(|e| format!("{}: {}", e.error.code, e.error.message))
+        .map(|e| {
+            let shown = e.error.details.first().filter(|d| !d.code.is_empty()).unwrap_or(&e.error);
+            format!("{}: {}", shown.code, shown.message)
+        })
         .unwrap_or_else(|| format!("HTTP {}", resp.status))
 }
 
@@ -871,6 +949,81 @@ mod tests {
             assert_eq!(r.inventory.role_assignments.len(), 8);
             assert!(r.skipped.is_empty(), "{:?}", r.skipped);
         }
+    }
+
+    /// Grouped Resource Graph rows give exactly the inventory plain rows give; a Resource
+    /// Graph that cannot group is asked for plain rows, once per batch and table, and the
+    /// user is told once.
+    #[test]
+    fn grouped_rows_read_the_same_inventory_as_plain_rows() {
+        use crate::sim::generate::TenantSpec;
+        use crate::sim::GraphAccess;
+        let canonical = |r: &ScanResult| {
+            let inv = &r.inventory;
+            let mut all: Vec<String> = Vec::new();
+            macro_rules! each {
+                ($($field:ident),*) => { $( all.extend(inv.$field.iter().map(|x| format!("{}:{}", stringify!($field), serde_json::to_string(x).unwrap()))); )* };
+            }
+            each!(registries, workspaces, computes, connections, managed_clusters, identities, role_assignments, role_definitions);
+            all.sort();
+            all
+        };
+        let run = |access: GraphAccess| {
+            let mut sim = Sim::generated(&TenantSpec::small(4));
+            sim.graph = access;
+            let mut config = ScanConfig::new(DEFAULT_ORIGIN, Start::AllSubscriptions);
+            config.graph_page_size = 3;
+            let mut scan = Scan::with_config(config);
+            let mut graph_queries = Vec::new();
+            while let Some((id, req)) = scan.poll_request() {
+                if req.method == Method::Post {
+                    graph_queries.push(req.body.as_ref().and_then(|b| b["query"].as_str()).unwrap_or_default().to_string());
+                }
+                let resp = sim.handle(&req);
+                scan.handle_response(id, Ok(resp));
+            }
+            assert!(scan.is_done());
+            (scan.into_result(), graph_queries)
+        };
+        let (grouped, grouped_queries) = run(GraphAccess::Allowed);
+        let (plain, plain_queries) = run(GraphAccess::RowsOnly);
+        assert!(grouped.diagnostics.is_empty(), "{:?}", grouped.diagnostics);
+        assert!(grouped_queries.iter().all(|q| q.contains("summarize items = make_list(pack(")), "{grouped_queries:?}");
+        assert!(grouped.inventory.role_assignments.len() > 30 && !grouped.inventory.identities.is_empty());
+        assert_eq!(canonical(&grouped), canonical(&plain));
+        assert_eq!(plain.diagnostics.len(), 1, "{:?}", plain.diagnostics);
+        assert!(plain.diagnostics[0].message.contains("reading its rows one by one"), "{}", plain.diagnostics[0].message);
+        // Plain rows need more pages than groups: 3 rows a page.
+        assert!(plain_queries.len() > 2 * grouped_queries.len(), "{} vs {}", plain_queries.len(), grouped_queries.len());
+        assert!(plain.skipped.is_empty() && grouped.skipped.is_empty());
+    }
+
+    #[test]
+    fn grouped_rows_are_unpacked_and_odd_ones_refused() {
+        let rows = vec![serde_json::json!({"subscriptionId": "s", "resourceGroup": "rg", "items": "[{\"id\": \"x\"}]"})];
+        assert_eq!(unpack_rows(rows).unwrap(), vec![serde_json::json!({"id": "x"})]);
+        assert!(unpack_rows(vec![serde_json::json!({"id": "/subscriptions/s"})]).unwrap_err().contains("no 'items' list"));
+        assert!(unpack_rows(vec![serde_json::json!({"items": "{}"})]).is_err());
+    }
+
+    /// Quota figures that arrive out of order: the lower one stands until the window resets.
+    #[test]
+    fn a_late_larger_quota_figure_is_stale() {
+        let mut scan = Scan::new(DEFAULT_ORIGIN, Start::Subscriptions(vec![]));
+        let answer = |remaining: &str, resets: &str| {
+            let mut r = Response::json(200, &serde_json::json!({}));
+            r.headers.push(("x-ms-user-quota-remaining".into(), remaining.into()));
+            r.headers.push(("x-ms-user-quota-resets-after".into(), resets.into()));
+            r
+        };
+        scan.handle_timeout(Duration::from_millis(100));
+        scan.observe_headers(&Bucket::Graph, &answer("0", "00:00:04"));
+        scan.observe_headers(&Bucket::Graph, &answer("3", "00:00:04"));
+        assert_eq!(scan.bucket_ready_at(&Bucket::Graph), Some(Duration::from_millis(4_100)), "still empty until the window resets");
+        scan.handle_timeout(Duration::from_millis(4_200));
+        assert_eq!(scan.bucket_ready_at(&Bucket::Graph), Some(Duration::from_millis(4_200)));
+        scan.observe_headers(&Bucket::Graph, &answer("14", "00:00:05"));
+        assert_eq!(scan.buckets[&Bucket::Graph].remaining, Some(14), "a new window's figure is taken");
     }
 
     #[test]

@@ -58,6 +58,9 @@ struct SimKnobs {
     forbidden: Vec<String>,
     #[serde(default)]
     graph_forbidden: bool,
+    /// Resource Graph runs queries but not `summarize` (the scanner's grouped queries).
+    #[serde(default)]
+    graph_rows_only: bool,
     origin: Option<String>,
 }
 
@@ -147,6 +150,9 @@ fn run(case: &Case) -> Outcome {
     }
     if case.sim.graph_forbidden {
         sim.graph = GraphAccess::Forbidden;
+    }
+    if case.sim.graph_rows_only {
+        sim.graph = GraphAccess::RowsOnly;
     }
     if let Some(o) = &case.sim.origin {
         sim.origin = o.clone();

@@ -49,6 +49,9 @@ pub enum GraphAccess {
     Allowed,
     /// Every query gets 403 `AuthorizationFailed`.
     Forbidden,
+    /// Queries run, but grouping (`summarize`) gets 400 `InvalidQuery`: a Resource Graph whose
+    /// KQL dialect lacks what the scanner's grouped queries use.
+    RowsOnly,
 }
 
 #[derive(Debug, Clone)]

@@ -2,8 +2,10 @@
 //! for the subset of KQL the scanner sends.
 //!
 //! Supported: the tables `resources`, `authorizationresources` and `resourcecontainers`;
-//! `where type =~ '...'`, `where type in~ ('...', ...)`, `project col, ...` and
-//! `order by id asc`; `$top`, `$skip` and `$skipToken` paging with `resultFormat: objectArray`.
+//! `where type =~ '...'`, `where type in~ ('...', ...)`, `project col, ...`,
+//! `order by id asc`, and grouping rows as
+//! `summarize name = make_list(pack('key', col, ...)) by col, ... | order by col asc, ...`;
+//! `$top`, `$skip` and `$skipToken` paging with `resultFormat: objectArray`.
 //! Anything else gets Resource Graph's own `BadRequest`/`InvalidQuery` error, never a guess.
 //! Rows follow Resource Graph's shape: lowercase `type`, plus `subscriptionId`,
 //! `resourceGroup` and `tenantId` columns; scopes the caller may not read are left out, as
@@ -37,6 +39,16 @@ struct Query {
     /// Lowercase types to keep; `None` keeps every type of the table.
     types: Option<Vec<String>>,
     project: Option<Vec<String>>,
+    summarize: Option<Summarize>,
+}
+
+/// `summarize {name} = make_list(pack('key', column, ...)) by {by}`: one row per distinct
+/// value of the `by` columns, in ascending order of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Summarize {
+    name: String,
+    pack: Vec<(String, String)>,
+    by: Vec<String>,
 }
 
 impl Sim {
@@ -60,6 +72,9 @@ impl Sim {
             Ok(q) => q,
             Err(msg) => return invalid_query(&msg),
         };
+        if query.summarize.is_some() && self.graph == GraphAccess::RowsOnly {
+            return invalid_query("The operator 'summarize' is not supported here.");
+        }
         let options = body.options.clone().unwrap_or_default();
         if options.result_format.as_deref().is_some_and(|f| !f.eq_ignore_ascii_case("objectArray")) {
             return invalid_query("The simulator answers only resultFormat 'objectArray'.");
@@ -84,8 +99,17 @@ impl Sim {
         } else {
             let key = format!("graph|{:?}|{:?}|{}", query.table, query.types, subs.join(",").to_ascii_lowercase());
             let ids = self.cached(key, || self.graph_rows(&query, &subs).into_iter().filter_map(Row::into_id).collect());
-            let page = ids.iter().skip(start).take(top).filter_map(|id| self.resources.get_key_value(id));
-            (ids.len(), page.map(|(id, v)| Row::Resource(id, v, id.subscription_id().unwrap_or_default().to_string()).build(&query.project)).collect())
+            let rows = ids.iter().filter_map(|id| self.resources.get_key_value(id)).map(|(id, v)| Row::Resource(id, v, id.subscription_id().unwrap_or_default().to_string()));
+            match &query.summarize {
+                Some(summarize) => {
+                    let groups = summarize.group(rows);
+                    (groups.len(), groups.into_iter().skip(start).take(top).collect())
+                }
+                None => {
+                    let page = rows.skip(start).take(top);
+                    (ids.len(), page.map(|r| r.build(&query.project)).collect())
+                }
+            }
         };
         let end = (start + top).min(rows_len);
         let mut out = json!({
@@ -182,23 +206,47 @@ impl Row<'_> {
         }
     }
 
+    /// One column of the row, as Resource Graph computes or normalises it.
+    fn column(&self, c: &str) -> Value {
+        match self {
+            Row::Resource(id, v, sub) => match c {
+                "type" | "subscriptionId" | "tenantId" | "resourceGroup" => computed_column(id, sub, c),
+                _ => v.get(c).cloned().unwrap_or(Value::Null),
+            },
+            Row::Owned(v) => v.get(c).cloned().unwrap_or(Value::Null),
+        }
+    }
+
     fn build(self, cols: &Option<Vec<String>>) -> Value {
         match (self, cols) {
-            (Row::Resource(id, v, sub), Some(cols)) => {
+            (row @ Row::Resource(..), Some(cols)) => {
                 // Projected: copy only the columns asked for (a page has a thousand rows).
-                let mut out = Map::new();
-                for c in cols {
-                    let value = match c.as_str() {
-                        "type" | "subscriptionId" | "tenantId" | "resourceGroup" => computed_column(id, &sub, c),
-                        _ => v.get(c).cloned().unwrap_or(Value::Null),
-                    };
-                    out.insert(c.clone(), value);
-                }
-                Value::Object(out)
+                Value::Object(cols.iter().map(|c| (c.clone(), row.column(c))).collect())
             }
             (Row::Resource(id, v, sub), None) => graph_row(id, v, &sub),
             (Row::Owned(v), cols) => project(v, cols),
         }
+    }
+}
+
+impl Summarize {
+    /// The grouped rows, ordered by the `by` columns (as text, ascending).
+    fn group<'a>(&self, rows: impl Iterator<Item = Row<'a>>) -> Vec<Value> {
+        let mut groups: std::collections::BTreeMap<Vec<String>, (Vec<Value>, Vec<Value>)> = Default::default();
+        for row in rows {
+            let keys: Vec<Value> = self.by.iter().map(|c| row.column(c)).collect();
+            let text = keys.iter().map(|k| k.as_str().map(str::to_string).unwrap_or_else(|| k.to_string())).collect();
+            let packed: Map<String, Value> = self.pack.iter().map(|(k, c)| (k.clone(), row.column(c))).collect();
+            groups.entry(text).or_insert_with(|| (keys, Vec::new())).1.push(Value::Object(packed));
+        }
+        groups
+            .into_values()
+            .map(|(keys, items)| {
+                let mut out: Map<String, Value> = self.by.iter().cloned().zip(keys).collect();
+                out.insert(self.name.clone(), Value::Array(items));
+                Value::Object(out)
+            })
+            .collect()
     }
 }
 
@@ -259,9 +307,18 @@ fn parse(text: &str) -> Result<Query, String> {
         "resourcecontainers" => Table::ResourceContainers,
         other => return Err(format!("The simulator knows the tables resources, authorizationresources and resourcecontainers, not {other:?}.")),
     };
-    let mut q = Query { table, types: None, project: None };
+    let mut q = Query { table, types: None, project: None, summarize: None };
     for op in parts {
         let lower = op.to_ascii_lowercase();
+        if q.summarize.is_some() {
+            // After grouping only an ordering by the group columns is understood (the rows
+            // come in that order anyway).
+            let wanted = q.summarize.as_ref().map(|s| s.by.iter().map(|c| format!("{c} asc").to_ascii_lowercase()).collect::<Vec<_>>().join(",")).unwrap_or_default();
+            match lower.strip_prefix("order by") {
+                Some(rest) if rest.split(',').map(str::trim).collect::<Vec<_>>().join(",") == wanted => continue,
+                _ => return Err(format!("After 'summarize' the simulator supports only 'order by' the grouping columns ascending, not {op:?}.")),
+            }
+        }
         if let Some(rest) = lower.strip_prefix("where type in~") {
             let list = rest.trim().strip_prefix('(').and_then(|r| r.strip_suffix(')')).ok_or_else(|| format!("Expected a parenthesised list in {op:?}."))?;
             let types = list.split(',').map(|t| unquote(t.trim())).collect::<Result<Vec<_>, _>>()?;
@@ -272,11 +329,38 @@ fn parse(text: &str) -> Result<Query, String> {
             q.project = Some(rest.split(',').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect());
         } else if lower.replace(' ', "") == "orderbyidasc" {
             // Rows are always in id order.
+        } else if lower.starts_with("summarize ") {
+            q.summarize = Some(parse_summarize(&op["summarize ".len()..])?);
         } else {
             return Err(format!("The simulator does not support the operator {op:?}."));
         }
     }
     Ok(q)
+}
+
+/// `name = make_list(pack('key', column, ...)) by column, ...` (`bag_pack` is `pack`'s newer
+/// name).
+fn parse_summarize(text: &str) -> Result<Summarize, String> {
+    let unsupported = || format!("The simulator supports only 'summarize name = make_list(pack(...)) by columns', not {text:?}.");
+    let (aggregate, by) = text.rsplit_once(" by ").ok_or_else(unsupported)?;
+    let (name, call) = aggregate.split_once('=').ok_or_else(unsupported)?;
+    let inner = call.trim().strip_prefix("make_list(").and_then(|c| c.strip_suffix(')')).ok_or_else(unsupported)?.trim();
+    let args = inner.strip_prefix("pack(").or_else(|| inner.strip_prefix("bag_pack(")).and_then(|c| c.strip_suffix(')')).ok_or_else(unsupported)?;
+    let args: Vec<&str> = args.split(',').map(str::trim).collect();
+    if args.len() % 2 != 0 {
+        return Err(format!("pack() takes key and value pairs, got {} arguments.", args.len()));
+    }
+    let pack = args.chunks(2).map(|kv| Ok((unquote(kv[0])?, column_name(kv[1])?))).collect::<Result<Vec<_>, String>>()?;
+    let by = by.split(',').map(|c| column_name(c.trim())).collect::<Result<Vec<_>, _>>()?;
+    Ok(Summarize { name: column_name(name.trim())?, pack, by })
+}
+
+fn column_name(s: &str) -> Result<String, String> {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        Ok(s.to_string())
+    } else {
+        Err(format!("Expected a column name, found {s:?}."))
+    }
 }
 
 fn unquote(s: &str) -> Result<String, String> {
@@ -293,8 +377,26 @@ mod tests {
         assert_eq!(q.table, Table::Resources);
         assert_eq!(q.types.unwrap().len(), 2);
         assert_eq!(q.project.unwrap(), ["id", "name"]);
-        for bad in ["securityresources", "resources | summarize count()", "resources | where type == 'x'", "resources | where type in~ 'x'"] {
+        for bad in [
+            "securityresources",
+            "resources | summarize count()",
+            "resources | summarize n = make_list(id) by subscriptionId",
+            "resources | summarize n = make_list(pack('id')) by subscriptionId",
+            "resources | summarize n = make_list(pack('id', id)) by subscriptionId | order by id asc",
+            "resources | summarize n = make_list(pack('id', tostring(id))) by subscriptionId",
+            "resources | where type == 'x'",
+            "resources | where type in~ 'x'",
+        ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn parses_grouping() {
+        let q = parse("authorizationresources | where type in~ ('microsoft.authorization/roleassignments') | summarize items = make_list(pack('id', id, 'properties', properties)) by subscriptionId, resourceGroup | order by subscriptionId asc, resourceGroup asc").unwrap();
+        let s = q.summarize.unwrap();
+        assert_eq!(s.name, "items");
+        assert_eq!(s.pack, [("id".to_string(), "id".to_string()), ("properties".to_string(), "properties".to_string())]);
+        assert_eq!(s.by, ["subscriptionId", "resourceGroup"]);
     }
 }

@@ -71,6 +71,10 @@ pub struct Config {
     /// Answer every Resource Graph query with 403 (as tenants that block it by policy do).
     #[arg(long)]
     pub graph_forbidden: bool,
+    /// Run Resource Graph queries but refuse `summarize` with 400 InvalidQuery, as a Resource
+    /// Graph without the grouping the scanner asks for would (it then reads plain rows).
+    #[arg(long)]
+    pub graph_rows_only: bool,
     /// Print one line per request to stderr.
     #[arg(long)]
     pub quiet: bool,

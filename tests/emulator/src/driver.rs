@@ -28,6 +28,8 @@ pub struct DriveReport {
     pub wall: Duration,
     /// The most requests in flight at once.
     pub max_in_flight: usize,
+    /// Response body bytes received.
+    pub bytes_received: usize,
 }
 
 /// Sends one core request to `origin` with the bearer token.
@@ -56,7 +58,7 @@ pub async fn run_scan(origin: &str, token: &str, config: ScanConfig) -> Result<D
     let start = Instant::now();
     let mut scan = Scan::with_config(config);
     let mut tasks: JoinSet<(RequestId, Result<Response, TransportError>)> = JoinSet::new();
-    let mut report = DriveReport { result: ScanResult::default(), progress: Progress::default(), requests: 0, by_status: BTreeMap::new(), wall: Duration::ZERO, max_in_flight: 0 };
+    let mut report = DriveReport { result: ScanResult::default(), progress: Progress::default(), requests: 0, by_status: BTreeMap::new(), wall: Duration::ZERO, max_in_flight: 0, bytes_received: 0 };
     loop {
         scan.handle_timeout(start.elapsed());
         while let Some((id, req)) = scan.poll_request() {
@@ -76,6 +78,7 @@ pub async fn run_scan(origin: &str, token: &str, config: ScanConfig) -> Result<D
             Some(joined) = tasks.join_next() => {
                 let (id, outcome) = joined.map_err(|e| EmulatorError::Driver(e.to_string()))?;
                 *report.by_status.entry(outcome.as_ref().map(|r| r.status).unwrap_or(0)).or_default() += 1;
+                report.bytes_received += outcome.as_ref().map(|r| r.body.len()).unwrap_or(0);
                 scan.handle_timeout(start.elapsed());
                 scan.handle_response(id, outcome);
             }

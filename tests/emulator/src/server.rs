@@ -134,6 +134,9 @@ fn build_sim(config: &Config) -> Result<Sim, EmulatorError> {
         sim.forbidden.push(ResourceId::parse(f).map_err(|e| EmulatorError::Forbid(f.clone(), e.to_string()))?);
     }
     sim.other_tenants = config.directories.clone();
+    if config.graph_rows_only {
+        sim.graph = GraphAccess::RowsOnly;
+    }
     if config.graph_forbidden {
         sim.graph = GraphAccess::Forbidden;
     }

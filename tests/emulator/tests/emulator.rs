@@ -299,11 +299,13 @@ async fn long_running_operation_is_polled_through_azure_async_operation() {
 
 #[tokio::test]
 async fn scan_over_http_matches_the_in_memory_scan() {
-    for strategy in [Strategy::ResourceGraph, Strategy::PerProvider] {
+    // (strategy, Resource Graph refuses the grouped query)
+    for (strategy, rows_only) in [(Strategy::ResourceGraph, false), (Strategy::ResourceGraph, true), (Strategy::PerProvider, false)] {
         let mut c = config();
         c.scenario = "small".into();
         c.seed = 4;
         c.page_size = 5;
+        c.graph_rows_only = rows_only;
         let r = server(c).await;
         let mut sc = ScanConfig::new(&r.base_url, Start::AllSubscriptions);
         sc.strategy = strategy;
@@ -321,6 +323,12 @@ async fn scan_over_http_matches_the_in_memory_scan() {
         assert_eq!(report.by_status.get(&429), None, "no throttling under ARM's limits");
         assert!(report.max_in_flight <= 8);
         assert_eq!(r.log().len(), report.requests);
+        let refused = r.log().iter().filter(|e| e.status == 400 && e.target.contains("ResourceGraph")).count();
+        let notes = report.result.diagnostics.iter().filter(|d| d.message.contains("reading its rows one by one")).count();
+        match (strategy, rows_only) {
+            (Strategy::ResourceGraph, true) => assert!(refused > 0 && notes == 1, "{refused} refused, {notes} notes"),
+            _ => assert!(refused == 0 && report.result.diagnostics.is_empty(), "{:?}", report.result.diagnostics),
+        }
     }
 }
 

@@ -3,8 +3,12 @@
 //! docs/benchmarks.md.
 //!
 //! `cargo run -p pullpath-emulator --profile bench --bin discovery-bench -- [--scenario large]
-//! [--latency-ms 50] [--graph-quota 15] [--strategies all|graph|provider|resource]
+//! [--latency-ms 50] [--graph-quota 15] [--strategies all|graph|graph-rows|provider|resource]
 //! [--count-per-resource]`
+//!
+//! `graph` is the scan as shipped (Resource Graph rows grouped per resource group);
+//! `graph-rows` is the same scan against a Resource Graph that refuses `summarize`, so it
+//! pages through plain rows.
 
 use pullpath_core::scan::{ScanConfig, Start, Strategy};
 use pullpath_emulator::driver::run_scan;
@@ -17,20 +21,26 @@ async fn main() {
     let scenario = arg("--scenario", "large");
     let latency: u64 = arg("--latency-ms", "50").parse().unwrap_or(50);
     let graph_quota: u32 = arg("--graph-quota", "15").parse().unwrap_or(15);
-    let strategies: Vec<Strategy> = match arg("--strategies", "all").as_str() {
-        "graph" => vec![Strategy::ResourceGraph],
-        "provider" => vec![Strategy::PerProvider],
-        "resource" => vec![Strategy::PerResource],
-        _ => vec![Strategy::ResourceGraph, Strategy::PerProvider],
+    // (label, strategy, Resource Graph refuses `summarize`)
+    let graph = ("Resource Graph (grouped rows)", Strategy::ResourceGraph, false);
+    let rows = ("Resource Graph (plain rows)", Strategy::ResourceGraph, true);
+    let provider = ("Per provider (fallback)", Strategy::PerProvider, false);
+    let strategies = match arg("--strategies", "all").as_str() {
+        "graph" => vec![graph],
+        "graph-rows" => vec![rows],
+        "provider" => vec![provider],
+        "resource" => vec![("Per resource (other tools)", Strategy::PerResource, false)],
+        _ => vec![graph, rows, provider],
     };
-    println!("| strategy | requests | wall time | 429s | retries | registries | identities | role assignments | role definitions | skipped |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for strategy in strategies {
+    println!("| strategy | requests | received | wall time | 429s | retries | registries | identities | role assignments | role definitions | skipped |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (label, strategy, rows_only) in strategies {
         // A fresh emulator per run: fresh buckets, nothing cached.
         let mut config = Config::for_tests();
         config.scenario = scenario.clone();
         config.latency_ms = latency;
         config.graph_quota = graph_quota;
+        config.graph_rows_only = rows_only;
         // Token checks are the same for every strategy and not what is measured here.
         config.insecure_accept_any_token = true;
         let running = match start(config).await {
@@ -46,8 +56,9 @@ async fn main() {
             Ok(r) => {
                 let inv = &r.result.inventory;
                 println!(
-                    "| {strategy:?} | {} | {:.2} s | {} | {} | {} | {} | {} | {} | {} |",
+                    "| {label} | {} | {:.1} MB | {:.2} s | {} | {} | {} | {} | {} | {} | {} |",
                     r.requests,
+                    r.bytes_received as f64 / 1e6,
                     r.wall.as_secs_f64(),
                     r.by_status.get(&429).copied().unwrap_or(0),
                     r.progress.retries,
@@ -58,7 +69,7 @@ async fn main() {
                     r.result.skipped.len()
                 );
             }
-            Err(e) => println!("| {strategy:?} | failed: {e} |"),
+            Err(e) => println!("| {label} | failed: {e} |"),
         }
     }
     if args.iter().any(|a| a == "--count-per-resource") {
@@ -87,7 +98,7 @@ fn count_per_resource(scenario: &str) {
     }
     let r = scan.into_result();
     println!(
-        "| PerResource (in memory, request count only) | {requests} | - | - | - | {} | {} | {} | {} | {} |",
+        "| Per resource (in memory, request count only) | {requests} | - | - | - | - | {} | {} | {} | {} | {} |",
         r.inventory.registries.len(),
         r.inventory.identities.len(),
         r.inventory.role_assignments.len(),
