@@ -385,6 +385,14 @@ async fn responses_match_the_official_specs() {
         query: "resources | where type =~ 'microsoft.containerregistry/registries'".into(),
         options: Some(pullpath_core::arm::QueryRequestOptions { top: Some(5), skip: None, skip_token: None, result_format: Some("objectArray".into()) }),
     }));
+    // The scan's own Resource Graph queries (grouped rows), as it sends them.
+    let mut scan = pullpath_core::scan::Scan::new(&r.base_url, Start::Subscriptions(vec![sub.name().into()]));
+    while let Some((_, req)) = scan.poll_request() {
+        if req.method == Method::Post {
+            requests.push(req);
+        }
+    }
+    assert_eq!(requests.iter().filter(|q| q.method == Method::Post).count(), 3, "the plain query and the scan's two grouped ones");
     let mut problems = Vec::new();
     for req in &requests {
         let resp = call(&r, req).await;
