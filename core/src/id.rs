@@ -99,6 +99,11 @@ impl ResourceId {
         while text.len() > 1 && text.ends_with('/') {
             text.pop();
         }
+        // "…/name /" would otherwise keep the space once the slash is gone, and the id would
+        // not read back.
+        if text.trim_end() != text {
+            return Err(err("it has white space before its trailing \"/\"".into()));
+        }
         if text.contains("//") {
             return Err(err("it has an empty segment (\"//\")".into()));
         }
@@ -463,6 +468,16 @@ mod tests {
         let mut set = std::collections::HashSet::new();
         set.insert(a);
         assert!(set.contains(&b));
+    }
+
+    /// Found by proptest: a space before a trailing slash survived the slash's removal.
+    #[test]
+    fn space_before_a_trailing_slash_is_refused() {
+        for bad in [format!("{REG} /"), format!("{REG}\t//"), "/subscriptions/s1 /".to_string()] {
+            let e = ResourceId::parse(&bad).unwrap_err();
+            assert!(e.to_string().contains("white space"), "{bad:?}: {e}");
+        }
+        assert!(ResourceId::parse(&format!("{REG}/")).is_ok());
     }
 
     #[test]
