@@ -3,19 +3,20 @@
 // frame time while panning and zooming. Run by hand (not part of ./dev test):
 //
 //   node tests/bench/graph.mjs                 # sigma.js and cytoscape.js
-//   node tests/bench/graph.mjs --dist dist --page pullpath=/pullpath.html?graph=/data/graph.json
+//   node tests/bench/graph.mjs --page name=/page.html?query --dist DIR
 //
 // The graph comes from core/tests/layout_bench_graph.rs (PULLPATH_BENCH_GRAPH=<file>), so
 // every contestant, and the native and wasm layout benchmarks, use identical data.
 //
 // Adding a contestant: a page under tests/bench/pages/ (or in the --dist directory) that
 // follows the protocol in tests/bench/pages/common.js, listed in CONTESTANTS or passed as
-// --page name=/path?query. pullpath's own graph page is meant to join as
-//   --dist dist --page pullpath=/pullpath.html?graph=/data/graph.json
+// --page name=/path?query. pullpath's own Graph tab is measured against these pages, on the
+// graph of a generated tenant snapshot, by tests/bench/compare.mjs (which uses `serve`).
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { launch } from '../e2e/support/browser.mjs';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -23,8 +24,7 @@ const PAGES = path.join(ROOT, 'tests/bench/pages');
 const OUT = path.join(ROOT, 'target/bench');
 const DATA = path.join(OUT, 'graph-2000x10000.json');
 
-/// name → page URL (path and query) on the bench server. The lead adds pullpath here (or
-/// passes it with --page) once /pullpath.html exists.
+/// name → page URL (path and query) on the bench server.
 export const CONTESTANTS = [
   { name: 'sigma.js 3.0.3 (WebGL, preset positions)', page: '/sigma.html' },
   { name: 'cytoscape.js 3.34.4 (canvas, breadthfirst)', page: '/cytoscape.html?layout=breadthfirst' },
@@ -61,14 +61,14 @@ function ensureData(regenerate) {
 }
 
 /// Static files on 127.0.0.1: the bench pages, the three libraries from node_modules, the
-/// graph at /data/graph.json, then (with --dist) the built app for pullpath's page.
-async function serve(dist) {
+/// graph file `data` at /data/graph.json, then (with `dist`) files of that directory.
+export async function serve({ data = DATA, dist = null } = {}) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
     let file = null;
     // Chromium asks for a favicon on every page; answering keeps the console free of 404s.
     if (url.pathname === '/favicon.ico') { res.writeHead(204); res.end(); return; }
-    if (url.pathname === '/data/graph.json') file = DATA;
+    if (url.pathname === '/data/graph.json') file = data;
     else if (VENDOR[url.pathname]) file = path.join(ROOT, VENDOR[url.pathname]);
     else {
       for (const base of [PAGES, dist].filter(Boolean)) {
@@ -134,7 +134,7 @@ async function measure(browser, base, c) {
 async function main() {
   const opts = args();
   ensureData(opts.regenerate);
-  const server = await serve(opts.dist);
+  const server = await serve({ dist: opts.dist });
   const browser = await launch();
   const version = browser.version();
   const contestants = [...CONTESTANTS, ...opts.pages].filter((c) => !opts.only || c.name.includes(opts.only));
@@ -171,4 +171,5 @@ async function main() {
   console.error(`\nfull results: ${path.relative(ROOT, path.join(OUT, 'graph-results.json'))}`);
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+// Imported by compare.mjs for `serve`; run as a script, it measures the pages above.
+if (import.meta.url === pathToFileURL(process.argv[1]).href) main().catch((e) => { console.error(e); process.exit(1); });

@@ -1,10 +1,13 @@
 // What every benchmark page shares: loading the graph, reporting when the first picture is on
 // screen, and recording frame times while the harness pans and zooms. A contestant page
-// (sigma, cytoscape, pullpath's own) must:
+// (sigma, cytoscape) must:
 //   1. render the graph into the full-window element #stage,
-//   2. call report({ firstRenderMs, layout }) once the first frame is painted,
-//   3. answer pan (mouse drag) and zoom (mouse wheel) on #stage.
-// The harness reads window.benchResult and drives window.benchFrames.
+//   2. call report({ firstRenderMs, layoutMs, layout, nodes, edges }) once the first frame is
+//      painted (layoutMs: the layout algorithm alone, null when none runs),
+//   3. answer pan (mouse drag) and zoom (mouse wheel) on #stage,
+//   4. define window.benchView() → { k: scale, key: text that changes when the view moves }.
+// graph.mjs reads window.benchResult and drives window.benchFrames; compare.mjs reads
+// window.benchResult and window.benchView.
 
 export const EDGE_COLOR = {
   direct: '#2b6cb0', inherited: '#2b6cb0', broadRole: '#dd6b20', adminKeys: '#805ad5',
@@ -17,7 +20,8 @@ export const NODE_COLOR = {
 };
 
 /// The benchmark graph: `{ graph: { nodes, edges }, layout: { nodes, edges, ... } }` as written
-/// by core/tests/layout_bench_graph.rs. `?graph=` picks another file.
+/// by core/tests/layout_bench_graph.rs or core/examples/bench_snapshot.rs --graph; the harness
+/// serves one of them at /data/graph.json. `?graph=` picks another file.
 export async function loadGraph() {
   const url = new URLSearchParams(location.search).get('graph') ?? '/data/graph.json';
   const res = await fetch(url);
