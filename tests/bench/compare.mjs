@@ -21,7 +21,7 @@ import path from 'node:path';
 import { launch } from '../e2e/support/browser.mjs';
 import { serveDist } from '../e2e/support/server.mjs';
 import { serve } from './graph.mjs';
-import { SNAPSHOT_GRAPH, drive, ensureSnapshot, openGraph, panZoomApp, stats } from './pan-zoom.mjs';
+import { SNAPSHOT_GRAPH, args, drive, ensureSnapshot, openGraph, panZoomApp, stats } from './pan-zoom.mjs';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const OUT = path.join(ROOT, 'target/bench');
@@ -33,18 +33,6 @@ const CONTESTANTS = [
   { name: `cytoscape.js ${version('cytoscape')} (canvas 2D), pullpath's positions`, page: '/cytoscape.html?layout=preset' },
   { name: `cytoscape.js ${version('cytoscape')} (canvas 2D), breadthfirst layout`, page: '/cytoscape.html?layout=breadthfirst' },
 ];
-
-function args() {
-  const a = process.argv.slice(2);
-  const out = { dist: process.env.PULLPATH_TEST_DIST ?? 'dist', runs: 3, regenerate: false };
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] === '--dist') out.dist = a[++i];
-    else if (a[i] === '--runs') out.runs = Number(a[++i]);
-    else if (a[i] === '--regenerate') out.regenerate = true;
-    else throw new Error(`unknown argument ${a[i]} (see the header of tests/bench/compare.mjs)`);
-  }
-  return out;
-}
 
 function collectErrors(page) {
   const errors = [];
@@ -102,7 +90,7 @@ function summary(runs) {
 }
 
 async function main() {
-  const opts = args();
+  const opts = args('compare.mjs');
   const expected = ensureSnapshot(opts.regenerate);
   const app = await serveDist(path.resolve(ROOT, opts.dist));
   const pages = await serve({ data: SNAPSHOT_GRAPH });

@@ -29,14 +29,16 @@ const SNAPSHOT = path.join(OUT, 'pan-zoom-snapshot.json');
 export const SNAPSHOT_GRAPH = path.join(OUT, 'pan-zoom-snapshot.graph.json');
 const STEPS = 60;
 
-function args() {
+/// `--dist DIR --runs N --regenerate`, shared with compare.mjs; `script` names the file whose
+/// header documents them.
+export function args(script = 'pan-zoom.mjs') {
   const a = process.argv.slice(2);
   const out = { dist: process.env.PULLPATH_TEST_DIST ?? 'dist', runs: 3, regenerate: false };
   for (let i = 0; i < a.length; i++) {
     if (a[i] === '--dist') out.dist = a[++i];
     else if (a[i] === '--runs') out.runs = Number(a[++i]);
     else if (a[i] === '--regenerate') out.regenerate = true;
-    else throw new Error(`unknown argument ${a[i]} (see the header of tests/bench/pan-zoom.mjs)`);
+    else throw new Error(`unknown argument ${a[i]} (see the header of tests/bench/${script})`);
   }
   return out;
 }

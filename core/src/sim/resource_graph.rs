@@ -347,7 +347,7 @@ fn parse_summarize(text: &str) -> Result<Summarize, String> {
     let inner = call.trim().strip_prefix("make_list(").and_then(|c| c.strip_suffix(')')).ok_or_else(unsupported)?.trim();
     let args = inner.strip_prefix("pack(").or_else(|| inner.strip_prefix("bag_pack(")).and_then(|c| c.strip_suffix(')')).ok_or_else(unsupported)?;
     let args: Vec<&str> = args.split(',').map(str::trim).collect();
-    if args.len() % 2 != 0 {
+    if !args.len().is_multiple_of(2) {
         return Err(format!("pack() takes key and value pairs, got {} arguments.", args.len()));
     }
     let pack = args.chunks(2).map(|kv| Ok((unquote(kv[0])?, column_name(kv[1])?))).collect::<Result<Vec<_>, String>>()?;
