@@ -526,7 +526,7 @@ impl Scan {
                         _ => r,
                     });
                     state.seen_at = now;
-                    if !same_window || state.resets_at.is_none() {
+                    if !same_window {
                         state.resets_at = resp.header("x-ms-user-quota-resets-after").and_then(parse_hms).map(|d| now + d);
                     }
                 }

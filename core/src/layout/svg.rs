@@ -142,7 +142,6 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-
 /// Halfway along the route (by point count), where the × of a crossed edge goes.
 fn middle(points: &[Point]) -> Option<Point> {
     let n = points.len();

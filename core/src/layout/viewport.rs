@@ -7,8 +7,6 @@
 //! app), choosing by filter or focus ([`super::filter`], [`super::neighbourhood`]).
 
 use std::collections::HashSet;
-
-pub use super::around;
 use std::fmt::Write;
 
 use crate::graph::Graph;
@@ -208,6 +206,7 @@ pub fn search(graph: &Graph, text: &str) -> Vec<usize> {
 mod tests {
     use super::*;
     use crate::graph::{Edge, EdgeKind, Node, NodeKind};
+    use crate::layout::around;
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-9

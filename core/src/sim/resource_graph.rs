@@ -310,14 +310,14 @@ fn parse(text: &str) -> Result<Query, String> {
     let mut q = Query { table, types: None, project: None, summarize: None };
     for op in parts {
         let lower = op.to_ascii_lowercase();
-        if q.summarize.is_some() {
+        if let Some(s) = &q.summarize {
             // After grouping only an ordering by the group columns is understood (the rows
             // come in that order anyway).
-            let wanted = q.summarize.as_ref().map(|s| s.by.iter().map(|c| format!("{c} asc").to_ascii_lowercase()).collect::<Vec<_>>().join(",")).unwrap_or_default();
-            match lower.strip_prefix("order by") {
-                Some(rest) if rest.split(',').map(str::trim).collect::<Vec<_>>().join(",") == wanted => continue,
-                _ => return Err(format!("After 'summarize' the simulator supports only 'order by' the grouping columns ascending, not {op:?}.")),
+            let wanted: Vec<String> = s.by.iter().map(|c| format!("{c} asc").to_ascii_lowercase()).collect();
+            if lower.strip_prefix("order by").is_some_and(|rest| rest.split(',').map(str::trim).eq(wanted.iter().map(String::as_str))) {
+                continue;
             }
+            return Err(format!("After 'summarize' the simulator supports only 'order by' the grouping columns ascending, not {op:?}."));
         }
         if let Some(rest) = lower.strip_prefix("where type in~") {
             let list = rest.trim().strip_prefix('(').and_then(|r| r.strip_suffix(')')).ok_or_else(|| format!("Expected a parenthesised list in {op:?}."))?;

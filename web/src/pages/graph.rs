@@ -147,12 +147,8 @@ fn frame() -> Option<web_sys::Element> {
 /// a compositor layer (a CSS transform relative to the committed viewport `from`), instead of
 /// re-rasterising thousands of SVG curves on every frame. `None` puts it back.
 fn show_preview(from: Viewport, to: Option<Viewport>) {
-    if let Some(svg) = canvas().and_then(|c| c.dyn_into::<web_sys::SvgElement>().ok()) {
-        set_transform(&svg.style(), from, to);
-    }
-}
-
-fn set_transform(style: &web_sys::CssStyleDeclaration, from: Viewport, to: Option<Viewport>) {
+    let Some(svg) = canvas().and_then(|c| c.dyn_into::<web_sys::SvgElement>().ok()) else { return };
+    let style = svg.style();
     match to {
         Some(t) => {
             let r = t.k / from.k;
@@ -258,7 +254,7 @@ pub fn GraphView() -> impl IntoView {
         let full = &a.graph;
         let mut part: Option<Graph> = None;
         if let Some(f) = finding.and_then(|i| a.analysis.findings.get(i)) {
-            part = Some(viewport::around(full, &viewport::finding_nodes(full, &f.nodes), 1));
+            part = Some(layout::around(full, &viewport::finding_nodes(full, &f.nodes), 1));
         }
         let keep_subs: Vec<String> = viewport::subscriptions(full).into_iter().filter(|s| !hidden_subs.contains(s)).collect();
         let keep_kinds: Vec<EdgeKind> = KINDS.into_iter().filter(|k| !hidden_kinds.contains(k)).collect();
@@ -797,8 +793,8 @@ pub fn GraphView() -> impl IntoView {
             <Show when=big>
                 <p class="graph-note">"This graph is large: Tab reaches only search matches and the selection. Search by name to reach a node, or use the Matrix tab for a table of the same access."</p>
             </Show>
-<div id=FRAME_ID class="graph-frame">
-                        <svg id=CANVAS_ID class=canvas_class tabindex="0" role="group" aria-label=canvas_label data-layout-ms=layout_ms
+            <div id=FRAME_ID class="graph-frame">
+            <svg id=CANVAS_ID class=canvas_class tabindex="0" role="group" aria-label=canvas_label data-layout-ms=layout_ms
                 on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up on:pointercancel=on_cancel
                 on:wheel=on_wheel on:keydown=on_key>
                 <defs>
@@ -853,6 +849,23 @@ fn Legend() -> impl IntoView {
     }
 }
 
+/// A node's accessible name: its label with the parenthesis turned into a pause. Checkers of
+/// "label in name" (WCAG 2.5.3) drop parenthesised words from the name but not from a cut
+/// visible label ("mlw-prod (workspace system…"), so the name must carry them as plain words.
+fn spoken(label: &str) -> String {
+    label.replace(" (", ", ").replace('(', ", ").replace(')', "")
+}
+
+/// A cut label ends at a whole token (letters and digits), so every word shown is a word of
+/// the name; only the token the cut fell in is dropped ("user bbbbbbbb-0000-00" → "user
+/// bbbbbbbb-0000"), never everything after the first space.
+fn word_cut(head: &str) -> String {
+    match head.rfind(|c: char| !c.is_alphanumeric()) {
+        Some(i) if i > 0 => head[..i].trim_end_matches(|c: char| !c.is_alphanumeric()).to_string(),
+        _ => head.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::svg_size;
@@ -871,19 +884,3 @@ mod tests {
     }
 }
 
-/// A node's accessible name: its label with the parenthesis turned into a pause. Checkers of
-/// "label in name" (WCAG 2.5.3) drop parenthesised words from the name but not from a cut
-/// visible label ("mlw-prod (workspace system…"), so the name must carry them as plain words.
-fn spoken(label: &str) -> String {
-    label.replace(" (", ", ").replace('(', ", ").replace(')', "")
-}
-
-/// A cut label ends at a whole token (letters and digits), so every word shown is a word of
-/// the name; only the token the cut fell in is dropped ("user bbbbbbbb-0000-00" → "user
-/// bbbbbbbb-0000"), never everything after the first space.
-fn word_cut(head: &str) -> String {
-    match head.rfind(|c: char| !c.is_alphanumeric()) {
-        Some(i) if i > 0 => head[..i].trim_end_matches(|c: char| !c.is_alphanumeric()).to_string(),
-        _ => head.to_string(),
-    }
-}
