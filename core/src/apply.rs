@@ -5,11 +5,21 @@
 //!
 //! What it guarantees: every target is re-read before anything is written, and nothing is
 //! written unless every precondition still holds; each write is verified by a re-read; if an
-//! operation fails for good, no new operation starts, and every completed operation is
-//! undone (in reverse order) with its inverse, so the tenant ends fully applied or fully
-//! rolled back. Retries: 409 `RoleAssignmentExists` is success, 400 `PrincipalNotFound` is
-//! retried for a bounded time (replication delay), 429 waits for `Retry-After`, 5xx and
-//! network errors back off exponentially with jitter, long-running operations are polled via
+//! operation fails for good, or the host calls [`Apply::stop`], no new operation starts, and
+//! every completed operation is undone (in reverse order) with its inverse, so the tenant ends
+//! fully applied or fully rolled back. Every undo is preceded by a re-read: an undo is sent
+//! only while the target still shows what this apply wrote.
+//!
+//! Whole-resource writes (a compute's identity change is a PUT of the whole compute) are
+//! never sent as they were planned: the target is re-read immediately before the write and
+//! before its undo, and the request is rebuilt from that fresh body with only the identity
+//! changed, so edits made since the scan (VM size, scale settings, description, tags,
+//! subnet) are kept instead of reverted.
+//!
+//! Retries: 409 `RoleAssignmentExists` is success; any other 409 (another operation in
+//! progress on the resource) is retried like a 5xx; 400 `PrincipalNotFound` is retried for a
+//! bounded time (replication delay), 429 waits for `Retry-After`, 5xx and network errors back
+//! off exponentially with jitter, long-running operations are polled via
 //! `Azure-AsyncOperation` or `Location` until they end.
 //!
 //! Not here: building the plan (`plan`), sending requests or tokens (the host's executor).
@@ -113,6 +123,10 @@ pub enum Outcome {
     /// An operation failed and undoing did not fully succeed: see each operation's status.
     #[serde(rename_all = "camelCase")]
     RollbackIncomplete { operation: usize, reason: String },
+    /// The host stopped the apply ([`Apply::stop`]): nothing more was written and everything
+    /// written was undone. (A stop whose undo does not fully succeed ends
+    /// `RollbackIncomplete`.)
+    Stopped,
 }
 
 /// One request and what came back, for the exported journal. Requests carry no token (the
@@ -145,6 +159,8 @@ pub struct JournalEntry {
 #[serde(rename_all = "camelCase")]
 pub enum Purpose {
     Precheck,
+    /// The re-read immediately before a whole-resource write, whose body it becomes.
+    WriteCheck,
     Write,
     Poll,
     Verify,
@@ -227,9 +243,14 @@ pub struct Apply {
     /// Operations to undo (or check), in order; the head is being undone.
     undo_queue: VecDeque<usize>,
     failure: Option<(usize, String)>,
+    /// Set by [`Apply::stop`]: the failure that rolls back is the host's stop.
+    stopped: bool,
     outcome: Option<Outcome>,
     journal: Vec<JournalEntry>,
 }
+
+/// The reason recorded for operations a stop kept from running.
+const STOPPED: &str = "stopped before it was sent";
 
 impl Apply {
     pub fn new(plan: Plan, config: ApplyConfig) -> Apply {
@@ -247,6 +268,7 @@ impl Apply {
             completed: Vec::new(),
             undo_queue: VecDeque::new(),
             failure: None,
+            stopped: false,
             outcome: None,
             journal: Vec::new(),
         };
@@ -318,6 +340,50 @@ impl Apply {
 
     pub fn is_done(&self) -> bool {
         self.phase == Phase::Finished
+    }
+
+    /// Stops the apply: nothing not yet sent is sent (queued prechecks and writes are
+    /// dropped), requests already sent are still taken and finished (a write in progress is
+    /// polled and verified, so the engine knows whether it landed), and then everything
+    /// written is undone. The apply ends [`Outcome::Stopped`], or `RollbackIncomplete` if an
+    /// undo fails. Stopping during a rollback, or after the end, changes nothing.
+    pub fn stop(&mut self, now: u64) {
+        if self.stopped || matches!(self.phase, Phase::RollingBack | Phase::Finished) {
+            return;
+        }
+        self.stopped = true;
+        let dropped: Vec<Task> = self.ready.drain(..).chain(std::mem::take(&mut self.waiting).into_iter().map(|(_, t)| t)).collect();
+        for task in dropped {
+            match task.purpose {
+                Purpose::Precheck | Purpose::WriteCheck => self.status[task.op] = OpStatus::Pending,
+                // A write waiting for its retry was sent at least once: it may have landed,
+                // so it is checked and undone like a failed one.
+                Purpose::Write if task.attempts > 0 => {
+                    self.status[task.op] = OpStatus::Failed { reason: "stopped while retrying; checked and undone".into() };
+                    self.undo_queue.push_back(task.op);
+                }
+                Purpose::Write => self.status[task.op] = OpStatus::Pending,
+                // Polls and verifications of writes already sent go on: they tell whether the
+                // write landed, which the undo needs to know.
+                _ => self.waiting.push((now, task)),
+            }
+        }
+        if self.failure.is_none() {
+            let first = self.status.iter().position(|s| matches!(s, OpStatus::Pending | OpStatus::Checked | OpStatus::InProgress)).unwrap_or(0);
+            self.failure = Some((first, STOPPED.into()));
+        }
+        if self.phase == Phase::Writing {
+            self.phase = Phase::Draining;
+        }
+        for s in self.status.iter_mut().filter(|s| **s == OpStatus::Checked) {
+            *s = OpStatus::Pending;
+        }
+        self.advance();
+    }
+
+    /// Whether [`Apply::stop`] was called.
+    pub fn is_stopped(&self) -> bool {
+        self.stopped
     }
 
     pub fn outcome(&self) -> Option<&Outcome> {
@@ -409,6 +475,8 @@ impl Apply {
         let op = task.op;
         match task.purpose {
             Purpose::Precheck | Purpose::Write | Purpose::Poll | Purpose::Verify => self.fail(op, reason),
+            // Nothing was written for this operation: it is refused, and the rest rolls back.
+            Purpose::WriteCheck => self.refuse_write(op, reason),
             Purpose::UndoCheck | Purpose::Undo | Purpose::UndoPoll | Purpose::UndoVerify => {
                 self.status[op] = OpStatus::UndoFailed { reason };
                 self.next_undo();
@@ -431,6 +499,18 @@ impl Apply {
         }
     }
 
+    /// The re-read before a whole-resource write showed the target changed (or could not be
+    /// read): nothing of this operation is written, and what others wrote is undone.
+    fn refuse_write(&mut self, op: usize, reason: String) {
+        self.status[op] = OpStatus::Refused { reason: reason.clone() };
+        if self.failure.is_none() {
+            self.failure = Some((op, reason));
+        }
+        if self.phase == Phase::Writing {
+            self.phase = Phase::Draining;
+        }
+    }
+
     fn on_answer(&mut self, now: u64, task: Task, resp: Response) {
         let op = task.op;
         let current = || -> Option<Value> { if resp.status == 404 { None } else { serde_json::from_str(&resp.body).ok() } };
@@ -447,6 +527,22 @@ impl Apply {
                     self.status[op] = OpStatus::Checked;
                 } else {
                     self.fail(op, format!("{} changed since the plan was made: expected {}", self.plan.operations[op].target, pre.describe()));
+                }
+            }
+            Purpose::WriteCheck => {
+                let cur = current();
+                if eff.holds(cur.as_ref()) {
+                    // Someone else made the change meanwhile: nothing to write or undo.
+                    self.status[op] = OpStatus::AlreadyTrue;
+                } else if !pre.holds(cur.as_ref()) {
+                    self.refuse_write(op, format!("{} changed since it was checked: expected {}", self.plan.operations[op].target, pre.describe()));
+                } else {
+                    match cur.as_ref().map(|fresh| rebase(&self.plan.operations[op].request, fresh)) {
+                        Some(Ok(req)) if !self.stopped => self.ready.push_back(Task::new(op, Purpose::Write, req)),
+                        Some(Ok(_)) => self.status[op] = OpStatus::Pending,
+                        Some(Err(reason)) => self.refuse_write(op, reason),
+                        None => self.refuse_write(op, format!("{} no longer exists", self.plan.operations[op].target)),
+                    }
                 }
             }
             Purpose::Write | Purpose::Undo => {
@@ -538,8 +634,15 @@ impl Apply {
                     }
                     self.next_undo();
                 } else if eff.holds(cur.as_ref()) {
-                    let inverse = self.plan.operations[op].inverse.clone();
-                    self.ready.push_back(Task::new(op, Purpose::Undo, inverse));
+                    let planned = &self.plan.operations[op].inverse;
+                    let inverse = if whole_body(&self.plan.operations[op]) { cur.as_ref().ok_or_else(|| "the target vanished".to_string()).and_then(|fresh| rebase(planned, fresh)) } else { Ok(planned.clone()) };
+                    match inverse {
+                        Ok(inverse) => self.ready.push_back(Task::new(op, Purpose::Undo, inverse)),
+                        Err(reason) => {
+                            self.status[op] = OpStatus::UndoFailed { reason };
+                            self.next_undo();
+                        }
+                    }
                 } else {
                     let reason = format!("{} is neither as before ({}) nor as planned; left as found", self.plan.operations[op].target, pre.describe());
                     self.status[op] = OpStatus::UndoFailed { reason };
@@ -557,14 +660,10 @@ impl Apply {
 
     fn start_undo(&mut self) {
         match self.undo_queue.front().copied() {
-            Some(op) => {
-                if matches!(self.status[op], OpStatus::Failed { .. }) {
-                    self.queue_read(op, Purpose::UndoCheck);
-                } else {
-                    let inverse = self.plan.operations[op].inverse.clone();
-                    self.ready.push_back(Task::new(op, Purpose::Undo, inverse));
-                }
-            }
+            // Every undo starts with a re-read: the inverse is sent only while the target
+            // still shows what this apply wrote, so a change someone made since is never
+            // reverted, and a whole-resource undo is rebuilt from the fresh body.
+            Some(op) => self.queue_read(op, Purpose::UndoCheck),
             None => self.finish_rollback(),
         }
     }
@@ -572,8 +671,17 @@ impl Apply {
     fn finish_rollback(&mut self) {
         let (op, reason) = self.failure.clone().unwrap_or((0, String::new()));
         let clean = !self.status.iter().any(|s| matches!(s, OpStatus::UndoFailed { .. }));
-        self.outcome = Some(if clean { Outcome::RolledBack { operation: op, reason } } else { Outcome::RollbackIncomplete { operation: op, reason } });
+        self.outcome = Some(match (clean, self.stopped_first()) {
+            (true, true) => Outcome::Stopped,
+            (true, false) => Outcome::RolledBack { operation: op, reason },
+            (false, _) => Outcome::RollbackIncomplete { operation: op, reason },
+        });
         self.phase = Phase::Finished;
+    }
+
+    /// Whether the rollback is the host's stop rather than a failure that came first.
+    fn stopped_first(&self) -> bool {
+        self.stopped && self.failure.as_ref().is_some_and(|(_, r)| r == STOPPED)
     }
 
     fn busy(&self) -> bool {
@@ -592,7 +700,7 @@ impl Apply {
                         for s in self.status.iter_mut().filter(|s| **s == OpStatus::Checked) {
                             *s = OpStatus::Pending;
                         }
-                        self.outcome = Some(Outcome::Refused { operation: op, reason });
+                        self.outcome = Some(if self.stopped_first() { Outcome::Stopped } else { Outcome::Refused { operation: op, reason } });
                         self.phase = Phase::Finished;
                         return;
                     }
@@ -608,8 +716,12 @@ impl Apply {
                         let deps_done = self.plan.operations[i].depends_on.iter().all(|&j| matches!(self.status[j], OpStatus::Done | OpStatus::DoneExisting | OpStatus::AlreadyTrue));
                         if self.status[i] == OpStatus::Checked && deps_done {
                             self.status[i] = OpStatus::InProgress;
-                            let req = self.plan.operations[i].request.clone();
-                            self.ready.push_back(Task::new(i, Purpose::Write, req));
+                            if whole_body(&self.plan.operations[i]) {
+                                self.queue_read(i, Purpose::WriteCheck);
+                            } else {
+                                let req = self.plan.operations[i].request.clone();
+                                self.ready.push_back(Task::new(i, Purpose::Write, req));
+                            }
                             room -= 1;
                         }
                     }
@@ -636,6 +748,22 @@ impl Apply {
             }
         }
     }
+}
+
+/// Whether the operation's write replaces the whole resource, so that it must be rebuilt
+/// from a fresh read (see the module comment).
+fn whole_body(op: &crate::plan::Operation) -> bool {
+    matches!(op.effect, crate::plan::State::ComputeIdentity { .. })
+}
+
+/// `planned` (a whole-resource PUT) rebuilt on `fresh`, the target as just read: everything
+/// as it is now, with only the planned `identity`.
+fn rebase(planned: &Request, fresh: &Value) -> Result<Request, String> {
+    let identity = planned.body.as_ref().and_then(|b| b.get("identity")).ok_or_else(|| "the planned write carries no identity".to_string())?;
+    let body = request::compute_body_with_identity(fresh, identity)?;
+    let mut out = planned.clone();
+    out.body = Some(body);
+    Ok(out)
 }
 
 enum LroState {
@@ -668,6 +796,9 @@ fn classify(task: &Task, result: &Result<Response, TransportError>) -> Class {
         400 if code.as_deref() == Some("PrincipalNotFound") => Class::Retry { after: RetryAfter::PrincipalNotFound },
         404 if matches!(task.purpose, Purpose::Precheck | Purpose::Verify | Purpose::UndoCheck | Purpose::UndoVerify) => Class::Answer(resp.clone()),
         409 if code.as_deref() == Some("RoleAssignmentExists") => Class::Answer(resp.clone()),
+        // Any other conflict (another operation in progress on the resource, a concurrent
+        // update) says "not now", not "never": retried within the attempt budget.
+        409 => Class::Retry { after: RetryAfter::Transient { server: retry_after(resp), why: format!("HTTP 409: {}", error_text(resp)) } },
         // A DELETE of something already gone is what undo wanted.
         200..=299 => Class::Answer(resp.clone()),
         s if task.poll.is_some_and(|(k, _)| k == PollKind::Location) && (400..500).contains(&s) => Class::Answer(resp.clone()),
@@ -860,6 +991,47 @@ mod tests {
             let polls: Vec<u16> = a.journal().iter().filter(|e| e.purpose == Purpose::Poll).map(|e| e.status.unwrap()).collect();
             assert!(polls.len() == 3 && polls[..2] == [202, 202], "{polls:?}");
             assert!(a.journal().iter().filter(|e| e.purpose == Purpose::Poll).all(|e| e.path_and_query.contains("computeOperationResults")));
+        }
+    }
+
+    #[test]
+    fn a_stop_sends_nothing_new_and_undoes_what_was_written() {
+        let intents = [grant("aaaaaaaa-0000-0000-0000-000000000005"), Intent::SetAdminUser { registry: ResourceId::parse(ACR).unwrap(), enabled: false }];
+        // Before anything is sent.
+        let mut sim = Sim::demo();
+        let mut a = Apply::new(demo_plan(&intents), ApplyConfig::default());
+        a.stop(0);
+        assert!(a.is_done() && a.is_stopped());
+        assert_eq!(a.outcome(), Some(&Outcome::Stopped));
+        assert!(a.poll_request(0).is_none());
+        // After the writes went out: they finish, then both are undone.
+        let mut a = Apply::new(demo_plan(&intents), ApplyConfig { max_parallel: 1, ..ApplyConfig::default() });
+        let mut now = 0;
+        while writes(&a).is_empty() {
+            let (id, req) = a.poll_request(now).expect("a request");
+            a.handle_response(now, id, Ok(sim.handle(&req)));
+            now += 1;
+        }
+        let sent = a.journal().len();
+        a.stop(now);
+        drive(&mut a, now, 1000, |r| Ok(sim.handle(r))).unwrap();
+        assert_eq!(a.outcome(), Some(&Outcome::Stopped), "{:?}", a.report().operations);
+        assert_eq!(writes(&a).len(), 1, "no write starts after the stop");
+        let after: Vec<Purpose> = a.journal()[sent..].iter().map(|e| e.purpose).collect();
+        assert_eq!(after, [Purpose::Verify, Purpose::UndoCheck, Purpose::Undo, Purpose::UndoVerify]);
+        assert!(a.statuses().iter().all(|s| matches!(s, OpStatus::Undone | OpStatus::Pending)), "{:?}", a.statuses());
+    }
+
+    #[test]
+    fn a_conflict_is_retried_and_a_lasting_one_rolls_back() {
+        for (times, want) in [(2, "applied"), (1000, "rolledBack")] {
+            let mut sim = Sim::demo();
+            let mut faults = Faults::new(vec![FaultRule::new(Some(Method::Patch), None, Fault::Conflict { code: "AnotherOperationInProgress".into() }, times)]);
+            let intent = Intent::SetAdminUser { registry: ResourceId::parse(ACR).unwrap(), enabled: false };
+            let mut a = Apply::new(demo_plan(&[intent]), ApplyConfig::default());
+            drive(&mut a, 0, 1000, |r| faults.serve(&mut sim, r)).unwrap();
+            let got = serde_json::to_value(a.outcome()).unwrap()["outcome"].as_str().unwrap().to_string();
+            assert_eq!(got, want, "{:?}", a.report().operations);
         }
     }
 

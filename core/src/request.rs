@@ -240,39 +240,59 @@ pub fn patch_registry(id: &ResourceId, body: &crate::arm::RegistryUpdate) -> Req
 }
 
 /// Changes a compute's managed identity: `PUT {compute}` (Compute_CreateOrUpdate) with the
-/// whole current compute and the new `identity`.
+/// whole current compute and the new `identity` (see [`compute_body_with_identity`]).
 ///
 /// Why PUT: in machineLearningServices.json 2024-10-01 the body of Compute_Update (PATCH) is
 /// ClusterUpdateParameters, which holds only scale settings — it has no `identity`. The PUT
-/// *replaces* the compute, so `current` must be the compute exactly as a fresh GET returned
-/// it: [`crate::arm::Compute`] keeps unknown fields for this reason. Read-only fields that
-/// describe the resource rather than configure it (`id`, `name`, `type`, `systemData`,
-/// provisioning state, timestamps, errors) are left out of the body; ARM ignores the nested
-/// read-only ones (node counts, allocation state) that remain.
+/// *replaces* the compute, so the body must be the compute exactly as a fresh GET returned
+/// it. `current` is the compute as pullpath last read it (what a review and an export show);
+/// the apply engine rebuilds the body from a read made just before sending it, so edits made
+/// since are kept.
 ///
 /// In the identity, read-only `principalId`/`tenantId` are dropped and each user-assigned
 /// identity is sent as `{}`, as the ManagedServiceIdentity schema requires in requests.
 pub fn update_compute_identity(current: &crate::arm::Compute, identity: &crate::arm::ManagedServiceIdentity) -> Request {
-    let mut compute = current.clone();
-    for key in ["id", "name", "type", "systemData"] {
-        compute.extra.remove(key);
-    }
-    compute.properties.provisioning_state = None;
-    compute.properties.created_on = None;
-    for key in ["modifiedOn", "provisioningErrors", "isAttachedCompute"] {
-        compute.properties.extra.remove(key);
-    }
-    compute.identity = Some(request_identity(identity));
-    let mut body = serde_json::to_value(&compute).unwrap_or(serde_json::Value::Null);
-    if let Some(obj) = body.as_object_mut() {
-        // `id` and `name` are typed fields of `Compute` (always serialised); the PUT names
-        // the compute by its path.
-        obj.remove("id");
-        obj.remove("name");
-    }
+    let read = serde_json::to_value(current).unwrap_or(serde_json::Value::Null);
+    let identity = serde_json::to_value(request_identity(identity)).unwrap_or(serde_json::Value::Null);
     let mut r = request(Method::Put, current.id.as_str().into(), ResourceKind::Compute.api_version());
-    r.body = Some(body);
+    r.body = compute_body_with_identity(&read, &identity).ok();
     r
+}
+
+/// Properties the 2024-10-01 compute spec (`machineLearningServices.json`) marks
+/// `readOnly`: ARM computes them, so a PUT does not send them back.
+const COMPUTE_READ_ONLY: [&str; 4] = ["id", "name", "type", "systemData"];
+/// `Compute.properties` (all compute types).
+const COMPUTE_PROPERTIES_READ_ONLY: [&str; 5] = ["provisioningState", "createdOn", "modifiedOn", "provisioningErrors", "isAttachedCompute"];
+/// `AmlComputeProperties` and `ComputeInstanceProperties` (`properties.properties`).
+const COMPUTE_INNER_READ_ONLY: [&str; 16] = [
+    "allocationState", "allocationStateTransitionTime", "errors", "currentNodeCount", "targetNodeCount", "nodeStateCounts",
+    "osImageMetadata", "connectivityEndpoints", "applications", "createdBy", "state", "lastOperation", "containers", "dataDisks", "dataMounts", "versions",
+];
+
+/// The body of a PUT that changes only a compute's `identity`: `current` (the compute as
+/// ARM returned it) without what ARM computes itself, and with `identity`. It works on the
+/// JSON as read, so every property pullpath does not model is sent back exactly as it was,
+/// and nothing the resource did not have is added: a top-level `null` (`"kind": null`,
+/// `"sku": null`) is left out rather than sent.
+pub fn compute_body_with_identity(current: &serde_json::Value, identity: &serde_json::Value) -> Result<serde_json::Value, String> {
+    let mut body = current.as_object().cloned().ok_or_else(|| "the compute as read is not a JSON object".to_string())?;
+    for key in COMPUTE_READ_ONLY {
+        body.remove(key);
+    }
+    body.retain(|_, v| !v.is_null());
+    if let Some(props) = body.get_mut("properties").and_then(serde_json::Value::as_object_mut) {
+        for key in COMPUTE_PROPERTIES_READ_ONLY {
+            props.remove(key);
+        }
+        if let Some(inner) = props.get_mut("properties").and_then(serde_json::Value::as_object_mut) {
+            for key in COMPUTE_INNER_READ_ONLY {
+                inner.remove(key);
+            }
+        }
+    }
+    body.insert("identity".into(), identity.clone());
+    Ok(serde_json::Value::Object(body))
 }
 
 /// An `identity` block as a request may carry it.
@@ -399,6 +419,31 @@ mod tests {
                 "properties": {"computeType": "AmlCompute", "properties": {"vmSize": "STANDARD_NC6", "scaleSettings": {"maxNodeCount": 4}}}
             })
         );
+    }
+
+    #[test]
+    fn a_compute_body_keeps_what_it_does_not_model_and_adds_no_nulls() {
+        let read = serde_json::json!({
+            "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w/computes/c",
+            "name": "c", "type": "Microsoft.MachineLearningServices/workspaces/computes", "systemData": {"createdBy": "x"},
+            "location": "eastus", "kind": null, "sku": null, "tags": {"team": "vision"},
+            "identity": {"type": "None"},
+            "properties": {
+                "computeType": "AmlCompute", "description": "d", "provisioningState": "Succeeded", "createdOn": "2024-01-01T00:00:00Z",
+                "modifiedOn": "2024-01-02T00:00:00Z", "provisioningErrors": null, "isAttachedCompute": false, "disableLocalAuth": true,
+                "properties": {"vmSize": "STANDARD_NC6", "currentNodeCount": 2, "allocationState": "Steady", "subnet": {"id": "/subnets/x"}, "futureField": [1]}
+            }
+        });
+        let body = compute_body_with_identity(&read, &serde_json::json!({"type": "SystemAssigned"})).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "location": "eastus", "tags": {"team": "vision"}, "identity": {"type": "SystemAssigned"},
+                "properties": {"computeType": "AmlCompute", "description": "d", "disableLocalAuth": true,
+                    "properties": {"vmSize": "STANDARD_NC6", "subnet": {"id": "/subnets/x"}, "futureField": [1]}}
+            })
+        );
+        assert!(compute_body_with_identity(&serde_json::json!([1]), &serde_json::json!({})).is_err());
     }
 
     #[test]

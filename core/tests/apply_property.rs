@@ -8,7 +8,7 @@ mod apply_support;
 
 use std::path::Path;
 
-use apply_support::{check_invariants, no_duplicate_assignments, run_with, PatchResource, Scenario};
+use apply_support::{check_invariants, no_duplicate_assignments, run_events, Events, Pause, PatchResource, Scenario, TimedPatch};
 use proptest::prelude::*;
 use pullpath_core::apply::{Outcome, Purpose};
 use pullpath_core::request::Method;
@@ -66,6 +66,21 @@ fn concurrent() -> impl Strategy<Value = Vec<PatchResource>> {
     ]
 }
 
+/// What else happens while the apply runs: someone edits a compute between its precheck and
+/// its write or before its undo, the user stops (or signs out), the session is lost and
+/// regained after a popup sign-in.
+fn events() -> impl Strategy<Value = Events> {
+    let edit = json!({"properties": {"description": "edited during the apply", "properties": {"vmSize": "STANDARD_NC12"}}, "tags": {"owner": "someone-else"}});
+    let during = prop_oneof![
+        3 => Just(vec![]),
+        1 => Just(vec![TimedPatch { at: Purpose::WriteCheck, pointer: format!("{WS}/computes/legacy-cluster"), set: edit.clone() }]),
+        1 => Just(vec![TimedPatch { at: Purpose::UndoCheck, pointer: format!("{WS}/computes/legacy-cluster"), set: edit }]),
+    ];
+    let stop = prop_oneof![3 => Just(None), 1 => (0usize..12).prop_map(Some)];
+    let pause = prop_oneof![3 => Just(None), 1 => (0usize..12, 1_000u64..3_600_000).prop_map(|(round, ms)| Some(Pause { round, ms }))];
+    (during, stop, pause).prop_map(|(during, stop_at_round, pause)| Events { during, stop_at_round, pause })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -76,10 +91,11 @@ proptest! {
         rules in proptest::collection::vec(rule(), 0..4),
         lro in lro(),
         patches in concurrent(),
+        events in events(),
         seed in any::<u64>(),
     ) {
         let intents: Vec<_> = order.into_iter().zip(keep).filter(|(_, k)| *k).map(|(i, _)| i).collect();
-        let run = run_with(Sim::demo(), &intents, rules, lro, &patches, &[], seed);
+        let run = run_events(Sim::demo(), &intents, rules, lro, &patches, &[], &events, seed);
         prop_assert!(no_duplicate_assignments(&run.sim).is_ok(), "{:?}", no_duplicate_assignments(&run.sim));
         match run.apply.outcome() {
             Some(Outcome::RollbackIncomplete { .. }) => {

@@ -44,6 +44,12 @@ pub enum Fault {
     /// 400 `PrincipalNotFound`, as ARM answers a role assignment PUT for a principal that
     /// has not replicated to the directory yet.
     PrincipalNotFound,
+    /// 409 with this error code, as a resource provider answers a write while another
+    /// operation on the same resource is in progress. Which code a provider uses is not
+    /// documented in the specs pullpath reads (Network uses `AnotherOperationInProgress`);
+    /// the engine treats every 409 but `RoleAssignmentExists` alike, so the code is free.
+    #[serde(rename_all = "camelCase")]
+    Conflict { code: String },
 }
 
 /// When to inject a fault: which requests match, how many to let through, how many to fault.
@@ -189,6 +195,7 @@ fn answer(fault: &Fault, req: &Request) -> Result<Response, TransportError> {
                 ),
             ),
         )),
+        Fault::Conflict { code } => Ok(Response::json(409, &ErrorResponse::new(code, format!("Another operation is in progress on {}. Retry later.", req.path)))),
         Fault::PrincipalNotFound => {
             let principal = req
                 .body
