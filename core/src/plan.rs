@@ -196,7 +196,8 @@ pub fn plan(inventory: &Inventory, intents: &[Intent]) -> (Plan, Vec<Skipped>) {
                 // Two findings often share a fix (an enabled admin user is two findings): say
                 // the second is covered, not that it is already true.
                 let reason = match operation(inventory, intent) {
-                    Ok(op) => format!("already planned: {}", op.summary),
+                    Ok(op) if ops.iter().any(|o: &Operation| o.effect == op.effect) => format!("already planned: {}", op.summary),
+                    Ok(_) => format!("not possible after the changes planned before it: {reason}"),
                     Err(_) => reason,
                 };
                 skipped.push(Skipped { intent: intent.clone(), reason })
@@ -239,6 +240,13 @@ fn order(ops: Vec<Operation>, inventory: &Inventory) -> Plan {
     }
     Plan { operations: ops }
 }
+
+/// Why no plan gives a compute both kinds of identity. Source: Microsoft Learn, "Set up
+/// authentication between Azure Machine Learning and other services"
+/// (https://learn.microsoft.com/azure/machine-learning/how-to-identity-based-service-authentication):
+/// "Azure Machine Learning compute clusters support only one system-assigned identity or
+/// multiple user-assigned identities, not both concurrently."
+const ONE_KIND: &str = "Azure Machine Learning compute clusters support only one system-assigned identity or multiple user-assigned identities, not both concurrently.";
 
 fn operation(inv: &Inventory, intent: &Intent) -> Result<Operation, String> {
     match intent {
@@ -349,7 +357,10 @@ fn operation(inv: &Inventory, intent: &Intent) -> Result<Operation, String> {
                     if users.contains(identity) {
                         return Err(format!("{} already has identity {}", c.name, identity.name()));
                     }
-                    new.kind = IdentityType { system_assigned: old.kind.system_assigned, user_assigned: true };
+                    if old.kind.system_assigned {
+                        return Err(format!("{} has a system-assigned identity; {ONE_KIND} Grant the system-assigned identity instead, or replace it deliberately in the portal.", c.name));
+                    }
+                    new.kind = IdentityType { system_assigned: false, user_assigned: true };
                     if !old.kind.user_assigned {
                         new.user_assigned_identities.clear();
                     }
@@ -360,7 +371,10 @@ fn operation(inv: &Inventory, intent: &Intent) -> Result<Operation, String> {
                     if old.kind.system_assigned {
                         return Err(format!("{} already has a system-assigned identity", c.name));
                     }
-                    new.kind = IdentityType { system_assigned: true, user_assigned: old.kind.user_assigned };
+                    if old.kind.user_assigned {
+                        return Err(format!("{} has user-assigned identities; {ONE_KIND} Grant its user-assigned identity instead.", c.name));
+                    }
+                    new.kind = IdentityType { system_assigned: true, user_assigned: false };
                     format!("Enable the system-assigned identity of compute {}", c.name)
                 }
             };
@@ -599,7 +613,7 @@ mod tests {
     fn identity_changes_come_first_and_grants_to_them_wait() {
         let uai = id("/resourceGroups/rg-ml-prod/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-image-build");
         let compute = id("/resourceGroups/rg-ml-prod/providers/Microsoft.MachineLearningServices/workspaces/mlw-prod/computes/legacy-cluster");
-        let (plan, _) = plan(
+        let (plan, skipped) = plan(
             &demo(),
             &[
                 grant("aaaaaaaa-0000-0000-0000-000000000003", acr()),
@@ -608,13 +622,28 @@ mod tests {
             ],
         );
         let kinds: Vec<&str> = plan.operations.iter().map(|o| o.summary.split(' ').next().unwrap()).collect();
-        assert_eq!(kinds, ["Attach", "Enable", "Grant"]);
-        assert_eq!(plan.operations[1].depends_on, [0], "same compute: in order");
-        assert_eq!(plan.operations[2].depends_on, [0], "grant to the attached identity waits for it");
-        // The second compute change builds on the first.
-        assert_eq!(plan.operations[1].precondition, plan.operations[0].effect);
-        let body = plan.operations[1].request.body.as_ref().unwrap();
-        assert_eq!(body["identity"]["type"], "SystemAssigned,UserAssigned");
+        assert_eq!(kinds, ["Attach", "Grant"]);
+        assert_eq!(plan.operations[1].depends_on, [0], "grant to the attached identity waits for it");
+        assert_eq!(plan.operations[0].request.body.as_ref().unwrap()["identity"]["type"], "UserAssigned");
+        // A compute takes one kind of identity: the system one is not added on top.
+        assert_eq!(skipped.len(), 1, "{skipped:?}");
+        assert!(skipped[0].reason.contains("not both concurrently"), "{skipped:?}");
+    }
+
+    #[test]
+    fn no_plan_gives_a_compute_both_kinds_of_identity() {
+        let uai = id("/resourceGroups/rg-ml-prod/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-image-build");
+        let inv = demo();
+        for c in inv.computes.iter().filter(|c| c.properties.compute_type.has_own_identity()) {
+            let (plan, _) = plan(&inv, &[Intent::EnableComputeSystemIdentity { compute: c.id.clone() }, Intent::AssignComputeUserIdentity { compute: c.id.clone(), identity: uai.clone() }]);
+            for op in &plan.operations {
+                let ty = op.request.body.as_ref().and_then(|b| b["identity"]["type"].as_str()).unwrap_or_default().to_string();
+                assert!(!(ty.contains("SystemAssigned") && ty.contains("UserAssigned")), "{}: {ty}", c.name);
+                if let State::ComputeIdentity { system_assigned, user_assigned, .. } = &op.effect {
+                    assert!(!(*system_assigned && !user_assigned.is_empty()), "{}", c.name);
+                }
+            }
+        }
     }
 
     #[test]
