@@ -159,7 +159,7 @@ pub fn stage(op: usize, status: &OpStatus, journal: &[JournalEntry]) -> (Stage, 
             // Waiting after a throttled, failing or not-yet-replicated answer is a retry.
             let last = journal.iter().rev().find(|e| e.operation == op);
             match last {
-                Some(e) if e.answered_at.is_some() && (e.error.is_some() || e.status.is_some_and(|s| s == 429 || s >= 500 || s == 400)) => {
+                Some(e) if e.answered_at.is_some() && (e.error.is_some() || e.status.is_some_and(|s| s == 429 || s >= 500 || s == 400 || s == 409)) => {
                     let why = match (e.status, &e.error) {
                         (_, Some(err)) => err.clone(),
                         (Some(s), None) => format!("HTTP {s}"),
@@ -192,6 +192,7 @@ pub fn outcome_text(outcome: &Outcome, plan: &Plan) -> String {
         Outcome::RollbackIncomplete { operation, reason } => {
             format!("\"{}\" failed: {}. Undoing did not fully succeed: check the operations marked Failed.", name(operation), trim(reason))
         }
+        Outcome::Stopped => "Stopped: nothing more was written, and everything already written was undone.".into(),
     }
 }
 

@@ -439,6 +439,7 @@ pub fn PlanReview() -> impl IntoView {
                         Some(Outcome::Refused { .. }) => "Not applied",
                         Some(Outcome::RolledBack { .. }) => "Rolled back",
                         Some(Outcome::RollbackIncomplete { .. }) => "Rollback incomplete",
+                        Some(Outcome::Stopped) => "Stopped",
                         None => "Stopped",
                     };
                     view! { <p role="alert" class=if ok { "outcome ok" } else { "outcome bad" }><strong>{headline}</strong>" — "{text}</p> }
