@@ -580,7 +580,7 @@ impl Condition {
                 match decide(&f, &atoms) {
                     Decision::Always => Verdict::Unrestricted,
                     Decision::Never => Verdict::Never,
-                    Decision::Sometimes => Verdict::Only(describe(&f, &atoms)),
+                    Decision::Sometimes { .. } => Verdict::Only(describe(&f, &atoms)),
                     Decision::TooComplex => Verdict::Undecided("the repository-name test is too complex to decide".into()),
                 }
             }
@@ -589,6 +589,22 @@ impl Condition {
 }
 
 impl Condition {
+    /// For a condition that allows `action` for some repositories only: one repository name it
+    /// allows and one it refuses (names the condition's tests cannot tell from real ones).
+    pub fn examples(&self, action: &str) -> Option<(String, String)> {
+        let mut atoms = Vec::new();
+        let f = fold(&self.expr, action, &mut atoms);
+        let mut unknown = Vec::new();
+        f.unknowns(&mut unknown);
+        if !unknown.is_empty() || matches!(f, F::True | F::False) {
+            return None;
+        }
+        match decide(&f, &atoms) {
+            Decision::Sometimes { allowed, refused } => Some((allowed, refused)),
+            _ => None,
+        }
+    }
+
     /// Whether the condition lets `action` through for one repository, or `None` when that
     /// depends on something pullpath cannot evaluate.
     pub fn allows(&self, action: &str, repository: &str) -> Option<bool> {
@@ -907,11 +923,12 @@ impl Glob {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Decision {
     Always,
     Never,
-    Sometimes,
+    /// With a name the test allows and one it refuses.
+    Sometimes { allowed: String, refused: String },
     TooComplex,
 }
 
@@ -949,40 +966,43 @@ fn decide(f: &F, atoms: &[Atom]) -> Decision {
             }
         }
     }
+    // The stand-in for "any other character", spelled as a character no test names.
+    let other = "x0-_.zq".chars().chain(('\u{E000}'..='\u{F8FF}').take(4096)).find(|c| !seen_chars.contains(c)).unwrap_or('\u{FFFD}');
     let start: Vec<Vec<bool>> = globs.iter().map(Glob::start).collect();
     let mut seen: HashSet<Vec<Vec<bool>>> = HashSet::new();
     let mut queue = VecDeque::new();
     seen.insert(start.clone());
-    queue.push_back(start);
-    let (mut sometimes_true, mut sometimes_false) = (false, false);
+    queue.push_back((start, String::new()));
+    let (mut allowed, mut refused): (Option<String>, Option<String>) = (None, None);
     let per_step: usize = globs.iter().map(|g| g.items.len() + 1).sum();
     let mut work = 0usize;
-    while let Some(state) = queue.pop_front() {
+    while let Some((state, name)) = queue.pop_front() {
         for &c in &alphabet {
             work += per_step;
             if work > MAX_WORK {
                 return Decision::TooComplex;
             }
             let next: Vec<Vec<bool>> = globs.iter().zip(&state).map(|(g, s)| g.step(s, c)).collect();
+            let mut longer = name.clone();
+            longer.push(c.unwrap_or(other));
             // Only names of at least one character are tested: a repository always has a name.
-            if f.eval(&|i| globs[i].accepts(&next[i])) {
-                sometimes_true = true;
-            } else {
-                sometimes_false = true;
+            let slot = if f.eval(&|i| globs[i].accepts(&next[i])) { &mut allowed } else { &mut refused };
+            if slot.is_none() {
+                *slot = Some(longer.clone());
             }
-            if sometimes_true && sometimes_false {
-                return Decision::Sometimes;
+            if let (Some(a), Some(r)) = (&allowed, &refused) {
+                return Decision::Sometimes { allowed: a.clone(), refused: r.clone() };
             }
             if !seen.contains(&next) {
                 if seen.len() >= MAX_STATES {
                     return Decision::TooComplex;
                 }
                 seen.insert(next.clone());
-                queue.push_back(next);
+                queue.push_back((next, longer));
             }
         }
     }
-    if sometimes_true {
+    if allowed.is_some() {
         Decision::Always
     } else {
         Decision::Never
