@@ -911,6 +911,49 @@ mod tests {
         assert_eq!(back, a);
     }
 
+    /// ABAC conditions: levels per action, and a diagnostic naming the assignment whenever the
+    /// condition cannot be read.
+    #[test]
+    fn abac_conditions_by_action() {
+        const READ_ONLY: &str = "(!(ActionMatches{'Microsoft.ContainerRegistry/registries/repositories/content/read'}) OR @Request[Microsoft.ContainerRegistry/registries/repositories:name] StringEquals 'app')";
+        const WRITE_ONLY: &str = "(!(ActionMatches{'Microsoft.ContainerRegistry/registries/repositories/content/write'}) OR @Request[Microsoft.ContainerRegistry/registries/repositories:name] StringStartsWithIgnoreCase 'ci/')";
+        const DENY_BOTH: &str = "!(ActionMatches{'Microsoft.ContainerRegistry/registries/repositories/content/*'})";
+        let cases: [(&str, Option<&str>, Level, Level, Option<&str>); 7] = [
+            (READ_ONLY, Some("2.0"), Level::Partial, Level::Yes, None),
+            (WRITE_ONLY, None, Level::Yes, Level::Partial, None),
+            (DENY_BOTH, Some("2.0"), Level::No, Level::No, None),
+            (READ_ONLY, Some("1.0"), Level::Partial, Level::Partial, Some("conditionVersion \"1.0\" is not \"2.0\"")),
+            ("ActionMatches{'x'", Some("2.0"), Level::Partial, Level::Partial, Some("at character 18")),
+            ("a AND b", Some("2.0"), Level::Partial, Level::Partial, Some("expected a value")),
+            ("   ", Some("2.0"), Level::Yes, Level::Yes, None),
+        ];
+        for (condition, version, pull, push, diagnostic) in cases {
+            let assignment = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr/providers/Microsoft.Authorization/roleAssignments/a1";
+            let mut props = serde_json::json!({
+                "roleDefinitionId": "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/2a1e307c-b015-4ebd-883e-5b7698a07328",
+                "principalId": "p1", "principalType": "ServicePrincipal", "condition": condition,
+            });
+            if let Some(v) = version {
+                props["conditionVersion"] = serde_json::json!(v);
+            }
+            let snapshot = serde_json::json!({"resources": [
+                {"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr", "name": "acr", "type": "Microsoft.ContainerRegistry/registries",
+                 "properties": {"roleAssignmentMode": "AbacRepositoryPermissions"}},
+                {"id": assignment, "name": "a1", "type": "Microsoft.Authorization/roleAssignments", "properties": props},
+            ]});
+            let (inv, _) = crate::snapshot::parse(&snapshot.to_string()).unwrap();
+            let a = analyze(&inv);
+            let row = a.access.iter().find(|r| r.principal_id.as_ref() == "p1").unwrap();
+            assert_eq!((row.pull, row.push), (pull, push), "{condition}: {:?}", row.via);
+            assert_eq!(row.via[0].works, pull != Level::No || push != Level::No, "{condition}");
+            let diags: Vec<&Diagnostic> = a.diagnostics.iter().filter(|d| d.at == assignment).collect();
+            match diagnostic {
+                Some(d) => assert!(diags.len() == 1 && diags[0].message.contains(d), "{condition}: {diags:?}"),
+                None => assert!(diags.is_empty(), "{condition}: {diags:?}"),
+            }
+        }
+    }
+
     #[test]
     fn login_servers_compare_loosely() {
         assert_eq!(normalise_login("https://AcrBase.azurecr.io/"), "acrbase.azurecr.io");
