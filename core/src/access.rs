@@ -918,7 +918,9 @@ mod tests {
         const READ_ONLY: &str = "(!(ActionMatches{'Microsoft.ContainerRegistry/registries/repositories/content/read'}) OR @Request[Microsoft.ContainerRegistry/registries/repositories:name] StringEquals 'app')";
         const WRITE_ONLY: &str = "(!(ActionMatches{'Microsoft.ContainerRegistry/registries/repositories/content/write'}) OR @Request[Microsoft.ContainerRegistry/registries/repositories:name] StringStartsWithIgnoreCase 'ci/')";
         const DENY_BOTH: &str = "!(ActionMatches{'Microsoft.ContainerRegistry/registries/repositories/content/*'})";
-        let cases: [(&str, Option<&str>, Level, Level, Option<&str>); 7] = [
+        // (condition, conditionVersion, pull, push, diagnostic the assignment gets)
+        type Case<'a> = (&'a str, Option<&'a str>, Level, Level, Option<&'a str>);
+        let cases: [Case; 7] = [
             (READ_ONLY, Some("2.0"), Level::Partial, Level::Yes, None),
             (WRITE_ONLY, None, Level::Yes, Level::Partial, None),
             (DENY_BOTH, Some("2.0"), Level::No, Level::No, None),

@@ -498,10 +498,16 @@ impl Parser<'_> {
     }
 
     fn operand(&mut self) -> Result<Operand, ParseError> {
-        let t = self.next("a value or attribute")?;
-        match t.tok {
-            Tok::Attr(source, name) => Ok(Operand::Attribute(Attribute { source, name })),
-            Tok::LBrace => {
+        match self.peek().map(|t| &t.tok) {
+            Some(Tok::Attr(..)) => {
+                let t = self.next("an attribute")?;
+                let Tok::Attr(source, name) = t.tok else {
+                    return Err(self.error(t.at, "expected an attribute".into()));
+                };
+                Ok(Operand::Attribute(Attribute { source, name }))
+            }
+            Some(Tok::LBrace) => {
+                self.pos += 1;
                 let mut values = vec![self.literal()?];
                 loop {
                     let t = self.next("',' or '}'")?;
@@ -513,12 +519,7 @@ impl Parser<'_> {
                 }
                 Ok(Operand::Set(values))
             }
-            tok => {
-                self.pos -= 1;
-                // Put the token back for `literal` to read.
-                self.tokens[self.pos].tok = tok;
-                Ok(Operand::Value(self.literal()?))
-            }
+            _ => Ok(Operand::Value(self.literal()?)),
         }
     }
 
