@@ -12,7 +12,17 @@
 //! - ABAC registries (`AbacRepositoryPermissions`) authorise with the data actions
 //!   `repositories/content/read` and `.../content/write`: "AcrPull, AcrPush and AcrDelete are not
 //!   honored", and Owner/Contributor/Reader "only grant control plane permissions"; a condition
-//!   on the assignment scopes it to some repositories (reported as `partial`);
+//!   on the assignment is read with `condition` and decided for pull (`content/read`) and push
+//!   (`content/write`) separately, since a condition restricts only the actions its
+//!   `ActionMatches` name: unrestricted is `yes`, some repositories `partial` (the explanation
+//!   names them), never true `no`; a condition pullpath cannot read or decide stays `partial`
+//!   with its text (and a diagnostic when unreadable). `conditionVersion` must be "2.0":
+//!   "Currently the only accepted value is '2.0'" (Microsoft.Authorization 2022-04-01
+//!   `RoleAssignmentProperties.conditionVersion`), and absent means 2.0 ("If condition is
+//!   specified without conditionVersion, the version is set to the default value of 2.0",
+//!   https://learn.microsoft.com/azure/role-based-access-control/conditions-role-assignments-rest);
+//! - in legacy mode a condition still shows as `partial`: the registry "Supports only standard
+//!   RBAC assignments without ABAC conditions", and what Azure does with one is unverified;
 //! - with the admin user enabled, whoever may run `listCredentials/action` can log in with the
 //!   admin password and pull and push; with anonymous pull enabled, anyone can pull.
 //!
@@ -31,6 +41,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::arm::{PrincipalType, Registry, RoleAssignmentMode};
 use crate::catalog::{ops, Plane};
+use crate::condition::{self, Verdict};
 use crate::findings::{self, Finding};
 use crate::id::{ResourceId, ScopeLevel};
 use crate::intent::RoleRef;
@@ -454,6 +465,79 @@ struct AssignmentText {
     scope: Arc<str>,
     /// `None` when absent or blank.
     condition: Option<Arc<str>>,
+    /// The condition as read for ABAC registries (`Some` exactly when `condition` is).
+    reading: Option<Arc<ConditionReading>>,
+}
+
+/// A condition read once per distinct text and version, shared by every assignment carrying it.
+#[derive(Debug)]
+enum ConditionReading {
+    /// What it allows for pull (`content/read`) and push (`content/write`).
+    Read { pull: Verdict, push: Verdict },
+    /// Why it could not be read.
+    Unreadable(String),
+}
+
+fn read_condition(text: &str, version: Option<&str>) -> ConditionReading {
+    if let Some(v) = version.filter(|v| v.trim() != "2.0") {
+        let v: String = v.chars().take(20).collect();
+        return ConditionReading::Unreadable(format!("conditionVersion {v:?} is not \"2.0\", the only version Azure accepts"));
+    }
+    match condition::parse(text) {
+        Ok(c) => ConditionReading::Read { pull: c.evaluate(ops::CONTENT_READ), push: c.evaluate(ops::CONTENT_WRITE) },
+        Err(e) => ConditionReading::Unreadable(e.to_string()),
+    }
+}
+
+/// Pull and push through an ABAC-enabled role that grants `read` and/or `write`, and the words
+/// its condition adds to the explanation. `what` is "pull", "push" or "pull and push".
+fn abac_levels(text: &AssignmentText, read: bool, write: bool, what: &str) -> (Level, Level, String) {
+    let granted = |g: bool, level: Level| if g { level } else { Level::No };
+    let (Some(condition), Some(reading)) = (text.condition.as_deref(), text.reading.as_deref()) else {
+        return (granted(read, Level::Yes), granted(write, Level::Yes), String::new());
+    };
+    let (pull, push) = match reading {
+        ConditionReading::Unreadable(why) => {
+            let note = format!(" — only for the repositories its condition allows, which pullpath cannot read ({why}), so {what} is partial: {condition}");
+            return (granted(read, Level::Partial), granted(write, Level::Partial), note);
+        }
+        ConditionReading::Read { pull, push } => (pull, push),
+    };
+    let mut parts: Vec<String> = Vec::new();
+    let mut undecided = false;
+    let mut level = |op: &str, verdict: &Verdict| match verdict {
+        Verdict::Unrestricted => {
+            parts.push(format!("{op}: any repository"));
+            Level::Yes
+        }
+        Verdict::Only(which) => {
+            parts.push(format!("{op}: {which}"));
+            Level::Partial
+        }
+        Verdict::Never => {
+            parts.push(format!("{op}: no repository (the condition is never true for it)"));
+            Level::No
+        }
+        Verdict::Undecided(why) => {
+            undecided = true;
+            parts.push(format!("{op}: only where the condition holds, which pullpath cannot decide ({why})"));
+            Level::Partial
+        }
+    };
+    let (pull, push) = match (read, write) {
+        // One phrase when the condition treats both alike.
+        (true, true) if pull == push => {
+            let both = level("pull and push", pull);
+            (both, both)
+        }
+        _ => (if read { level("pull", pull) } else { Level::No }, if write { level("push", push) } else { Level::No }),
+    };
+    let mut note = format!(" — under its condition, {}", parts.join("; "));
+    if undecided {
+        note.push_str(": ");
+        note.push_str(condition);
+    }
+    (pull, push, note)
 }
 
 /// What a path depends on besides the assignment: the paths one assignment opens are the same
@@ -531,11 +615,13 @@ fn paths_for(text: &AssignmentText, at_scope: &str, effect: &Effect, shape: Regi
         }
         RegistryMode::Abac => {
             if let Some((op, pattern)) = effect.content_read.as_ref().map(|p| (ops::CONTENT_READ, p)).or(effect.content_write.as_ref().map(|p| (ops::CONTENT_WRITE, p))) {
-                let pull = if effect.content_read.is_some() { full_or_partial } else { Level::No };
-                let push = if effect.content_write.is_some() { full_or_partial } else { Level::No };
-                let what = what_of(pull, push);
-                let explanation = concat(&[role, " at ", at, " grants ", what, " on this ABAC registry: data action ", op, " matches \"", pattern, "\"", &condition_note(what)]);
-                out.push(base(kind_of(pattern), true, pull, push, Some(op), Some(pattern), explanation));
+                let (read, write) = (effect.content_read.is_some(), effect.content_write.is_some());
+                let what = what_of(if read { Level::Yes } else { Level::No }, if write { Level::Yes } else { Level::No });
+                let (pull, push, note) = abac_levels(text, read, write, what);
+                // A condition never true for either action leaves a path that does not work.
+                let works = pull != Level::No || push != Level::No;
+                let explanation = concat(&[role, " at ", at, " grants ", what, " on this ABAC registry: data action ", op, " matches \"", pattern, "\"", &note]);
+                out.push(base(kind_of(pattern), works, pull, push, Some(op), Some(pattern), explanation));
             } else if let Some((op, pattern)) = effect.pull.as_ref().map(|p| (ops::PULL, p)).or(effect.push.as_ref().map(|p| (ops::PUSH, p))) {
                 let why = if is_registry_specific(pattern) {
                     "which ignores AcrPull, AcrPush and AcrDelete"
@@ -670,6 +756,9 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
     // sizing up front saves rehashing a map of ~100,000 entries several times.
     let mut pairs: FastMap<(usize, usize), Vec<Path>> = FastMap::with_capacity_and_hasher(ctx.index.assignments.len() + expected.len(), Default::default());
     let mut unplaced = 0usize;
+    // Conditions repeat across assignments (a tenant's template writes the same one many
+    // times): each distinct text is parsed and decided once.
+    let mut readings: FastMap<(&str, Option<&str>), Arc<ConditionReading>> = FastMap::default();
     for (i, ra) in ctx.index.assignments.iter().enumerate() {
         let effect = effects.entry(ra.role_definition_guid()).or_insert_with_key(|g| ctx.roles.get(g).and_then(Effect::of));
         let Some(effect) = effect.as_ref() else { continue };
@@ -680,11 +769,16 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
         }
         let Some(regs) = ctx.registries_under.get(scope.key()) else { continue };
         let principal = intern(rbac::lower(&ra.properties.principal_id));
-        let text = AssignmentText {
-            id: Arc::from(ra.id.as_str()),
-            scope: Arc::from(scope.as_str()),
-            condition: ra.properties.condition.as_deref().filter(|c| !c.trim().is_empty()).map(Arc::from),
-        };
+        let condition = ra.properties.condition.as_deref().filter(|c| !c.trim().is_empty());
+        let reading = condition.map(|c| {
+            let version = ra.properties.condition_version.as_deref();
+            let reading = readings.entry((c, version)).or_insert_with(|| Arc::new(read_condition(c, version))).clone();
+            if let ConditionReading::Unreadable(why) = reading.as_ref() {
+                diags.push(Diagnostic { at: ra.id.as_str().to_string(), message: format!("the condition of this role assignment cannot be read ({why}), so the access it grants is shown as partial") });
+            }
+            reading
+        });
+        let text = AssignmentText { id: Arc::from(ra.id.as_str()), scope: Arc::from(scope.as_str()), condition: condition.map(Arc::from), reading };
         // Described only when some registry inherits the assignment: most assignments are
         // made at the registry itself.
         let mut at_scope: Option<String> = None;
@@ -815,6 +909,51 @@ mod tests {
         assert!(!a.access.is_empty() && !a.findings.is_empty());
         let back: Analysis = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
         assert_eq!(back, a);
+    }
+
+    /// ABAC conditions: levels per action, and a diagnostic naming the assignment whenever the
+    /// condition cannot be read.
+    #[test]
+    fn abac_conditions_by_action() {
+        const READ_ONLY: &str = "(!(ActionMatches{'Microsoft.ContainerRegistry/registries/repositories/content/read'}) OR @Request[Microsoft.ContainerRegistry/registries/repositories:name] StringEquals 'app')";
+        const WRITE_ONLY: &str = "(!(ActionMatches{'Microsoft.ContainerRegistry/registries/repositories/content/write'}) OR @Request[Microsoft.ContainerRegistry/registries/repositories:name] StringStartsWithIgnoreCase 'ci/')";
+        const DENY_BOTH: &str = "!(ActionMatches{'Microsoft.ContainerRegistry/registries/repositories/content/*'})";
+        // (condition, conditionVersion, pull, push, diagnostic the assignment gets)
+        type Case<'a> = (&'a str, Option<&'a str>, Level, Level, Option<&'a str>);
+        let cases: [Case; 7] = [
+            (READ_ONLY, Some("2.0"), Level::Partial, Level::Yes, None),
+            (WRITE_ONLY, None, Level::Yes, Level::Partial, None),
+            (DENY_BOTH, Some("2.0"), Level::No, Level::No, None),
+            (READ_ONLY, Some("1.0"), Level::Partial, Level::Partial, Some("conditionVersion \"1.0\" is not \"2.0\"")),
+            ("ActionMatches{'x'", Some("2.0"), Level::Partial, Level::Partial, Some("at character 18")),
+            ("a AND b", Some("2.0"), Level::Partial, Level::Partial, Some("expected a value")),
+            ("   ", Some("2.0"), Level::Yes, Level::Yes, None),
+        ];
+        for (condition, version, pull, push, diagnostic) in cases {
+            let assignment = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr/providers/Microsoft.Authorization/roleAssignments/a1";
+            let mut props = serde_json::json!({
+                "roleDefinitionId": "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/2a1e307c-b015-4ebd-883e-5b7698a07328",
+                "principalId": "p1", "principalType": "ServicePrincipal", "condition": condition,
+            });
+            if let Some(v) = version {
+                props["conditionVersion"] = serde_json::json!(v);
+            }
+            let snapshot = serde_json::json!({"resources": [
+                {"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr", "name": "acr", "type": "Microsoft.ContainerRegistry/registries",
+                 "properties": {"roleAssignmentMode": "AbacRepositoryPermissions"}},
+                {"id": assignment, "name": "a1", "type": "Microsoft.Authorization/roleAssignments", "properties": props},
+            ]});
+            let (inv, _) = crate::snapshot::parse(&snapshot.to_string()).unwrap();
+            let a = analyze(&inv);
+            let row = a.access.iter().find(|r| r.principal_id.as_ref() == "p1").unwrap();
+            assert_eq!((row.pull, row.push), (pull, push), "{condition}: {:?}", row.via);
+            assert_eq!(row.via[0].works, pull != Level::No || push != Level::No, "{condition}");
+            let diags: Vec<&Diagnostic> = a.diagnostics.iter().filter(|d| d.at == assignment).collect();
+            match diagnostic {
+                Some(d) => assert!(diags.len() == 1 && diags[0].message.contains(d), "{condition}: {diags:?}"),
+                None => assert!(diags.is_empty(), "{condition}: {diags:?}"),
+            }
+        }
     }
 
     #[test]

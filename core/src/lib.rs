@@ -21,6 +21,7 @@ pub mod snapshot;
 // Understanding it
 pub mod access;
 pub mod catalog;
+pub mod condition;
 pub mod findings;
 pub mod graph;
 pub mod layout;

@@ -353,7 +353,7 @@ pub fn generate(spec: &TenantSpec) -> GeneratedTenant {
         };
         let mut props = json!({"roleDefinitionId": role_id, "principalId": principal, "principalType": kind, "scope": scope});
         if role == REPOSITORY_READER && rng.percent(30) {
-            props["condition"] = json!("((!(ActionMatches{'Microsoft.ContainerRegistry/registries/repositories/content/read'})) OR (@Request[Microsoft.ContainerRegistry/registries/repositories:name] StringStartsIgnoreCase 'base/'))");
+            props["condition"] = json!("((!(ActionMatches{'Microsoft.ContainerRegistry/registries/repositories/content/read'})) OR (@Request[Microsoft.ContainerRegistry/registries/repositories:name] StringStartsWithIgnoreCase 'base/'))");
             props["conditionVersion"] = json!("2.0");
         }
         out.push(json!({
