@@ -59,6 +59,9 @@ pub mod ids {
     pub const CONNECTION_IDENTITY_CANNOT_PULL: &str = "connection-identity-cannot-pull";
     pub const IMAGE_BUILD_MISSING_IDENTITY_OPERATOR: &str = "image-build-missing-identity-operator";
     pub const WORKSPACE_IDENTITY_MISSING_DEPENDENCY_ROLE: &str = "workspace-identity-missing-dependency-role";
+    /// The workspace identity has Contributor but not Key Vault Administrator on its key vault:
+    /// right only if the vault uses access policies and grants one, which pullpath cannot see.
+    pub const WORKSPACE_KEY_VAULT_ACCESS_POLICY_UNCHECKED: &str = "workspace-key-vault-access-policy-unchecked";
     pub const ABAC_REGISTRY_LEGACY_ROLE: &str = "abac-registry-legacy-role";
     pub const BROAD_ROLE_FOR_PULL: &str = "broad-role-for-pull";
 }
@@ -273,37 +276,149 @@ fn image_build_identity_operator(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     }
 }
 
+/// One role a workspace's primary user-assigned identity needs on a dependency, stood for by
+/// an operation the role grants.
+struct NeededRole {
+    role: &'static str,
+    plane: Plane,
+    operation: &'static str,
+    /// Microsoft's table calls it optional (it enables a studio feature, not the workspace).
+    optional: bool,
+}
+
+const fn needed(role: &'static str, plane: Plane, operation: &'static str, optional: bool) -> NeededRole {
+    NeededRole { role, plane, operation, optional }
+}
+
+/// The roles a workspace with a primary user-assigned identity needs, exactly as Microsoft
+/// lists them. "Set up authentication between Azure Machine Learning and other services"
+/// (https://learn.microsoft.com/azure/machine-learning/how-to-identity-based-service-authentication,
+/// "User-assigned managed identity" → "Workspace"): "The following Azure RBAC role
+/// assignments are required on your user-assigned managed identity for your Azure Machine
+/// Learning workspace to access data on the workspace-associated resources." — Azure Machine
+/// Learning workspace: Contributor; Azure Storage: "Contributor (control plane) + Storage
+/// Blob Data Contributor (data plane, optional, to enable data preview in the Azure Machine
+/// Learning studio)"; Azure Key Vault: "Contributor (control plane) + Key Vault Administrator
+/// (data plane)" with the RBAC permission model, "Contributor + any access policy permissions
+/// besides purge operations" with access policies; Azure Container Registry: Contributor;
+/// Azure Application Insights: Contributor. The template that page points to for creating
+/// them (azure-quickstart-templates `machine-learning-dependencies-role-assignment`) grants
+/// the key vault Key Vault Administrator plus an access policy.
+///
+/// So a key vault is satisfied by Key Vault Administrator (its data actions) or by
+/// Contributor, which with the access-policy model comes with an access policy. Access
+/// policies and a vault's permission model live on the vault, which pullpath does not read,
+/// so "Contributor plus an access policy" is taken on trust (unverified).
+/// Contributor is stood for by the resource type's `write` action, Key Vault Administrator by
+/// its data actions (`ops::KEY_VAULT_ALL_DATA`), Storage Blob Data Contributor by writing
+/// blobs.
+fn dependency_needs(what: Dependency) -> &'static [&'static [NeededRole]] {
+    // Each inner list is one way to satisfy one requirement (any of its roles will do).
+    const WORKSPACE: &[&[NeededRole]] = &[&[needed("Contributor", Plane::Control, ops::WORKSPACE_WRITE, false)]];
+    const REGISTRY: &[&[NeededRole]] = &[&[needed("Contributor", Plane::Control, ops::REGISTRY_WRITE, false)]];
+    const KEY_VAULT: &[&[NeededRole]] =
+        &[&[needed("Key Vault Administrator", Plane::Data, ops::KEY_VAULT_ALL_DATA, false), needed("Contributor", Plane::Control, ops::KEY_VAULT_WRITE, false)]];
+    const STORAGE: &[&[NeededRole]] = &[
+        &[needed("Contributor", Plane::Control, ops::STORAGE_WRITE, false)],
+        &[needed("Storage Blob Data Contributor", Plane::Data, ops::BLOB_WRITE, true)],
+    ];
+    const APP_INSIGHTS: &[&[NeededRole]] = &[&[needed("Contributor", Plane::Control, ops::APP_INSIGHTS_WRITE, false)]];
+    match what {
+        Dependency::Workspace => WORKSPACE,
+        Dependency::Registry => REGISTRY,
+        Dependency::KeyVault => KEY_VAULT,
+        Dependency::Storage => STORAGE,
+        Dependency::AppInsights => APP_INSIGHTS,
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Dependency {
+    Workspace,
+    Registry,
+    KeyVault,
+    Storage,
+    AppInsights,
+}
+
+impl Dependency {
+    fn describe(self) -> &'static str {
+        match self {
+            Dependency::Workspace => "workspace",
+            Dependency::Registry => "registry",
+            Dependency::KeyVault => "key vault",
+            Dependency::Storage => "storage account",
+            Dependency::AppInsights => "Application Insights",
+        }
+    }
+}
+
 fn workspace_dependency_roles(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(contributor) = catalog::role_ref("Contributor") else { return };
     for ws in &ctx.inv.workspaces {
         let Some(primary) = &ws.properties.primary_user_assigned_identity else { continue };
         let Some(principal) = uai_principal(ctx, ws, primary) else { continue };
-        // The dependency role-assignment template (azure-quickstart-templates,
-        // machine-learning-dependencies-role-assignment) grants Contributor on each of these;
-        // their provider's `write` action stands for it.
+        let p = &ws.properties;
         let deps = [
-            ("registry", ws.properties.container_registry.as_ref(), ops::REGISTRY_WRITE),
-            ("key vault", ws.properties.key_vault.as_ref(), ops::KEY_VAULT_WRITE),
-            ("storage account", ws.properties.storage_account.as_ref(), ops::STORAGE_WRITE),
+            (Dependency::Workspace, Some(&ws.id)),
+            (Dependency::Registry, p.container_registry.as_ref()),
+            (Dependency::KeyVault, p.key_vault.as_ref()),
+            (Dependency::Storage, p.storage_account.as_ref()),
+            (Dependency::AppInsights, p.application_insights.as_ref()),
         ];
-        for (what, dep, op) in deps {
+        for (what, dep) in deps {
             let Some(dep) = dep else { continue };
-            if ctx.index.grant(&ctx.roles, &principal, dep, Plane::Control, op).is_some() {
+            let holds = |n: &NeededRole| ctx.index.grant(&ctx.roles, &principal, dep, n.plane, n.operation).is_some();
+            if matches!(what, Dependency::KeyVault) && !holds(&dependency_needs(what)[0][0]) && holds(&dependency_needs(what)[0][1]) {
+                out.push(Finding {
+                    id: ids::WORKSPACE_KEY_VAULT_ACCESS_POLICY_UNCHECKED.into(),
+                    severity: Severity::Info,
+                    resource: dep.clone(),
+                    message: format!(
+                        "Workspace {} acts as {}, which has Contributor on its key vault {} but not Key Vault Administrator: enough only if the vault uses the access-policy permission model and gives it an access policy, which pullpath does not read{}. Grant Key Vault Administrator on {} to be sure.",
+                        display(&ws.name, &ws.id),
+                        primary.name(),
+                        dep.name(),
+                        crate::truth::note(crate::truth::KEY_VAULT_CONTRIBUTOR_ON_TRUST),
+                        dep.name()
+                    ),
+                    nodes: vec![ws.id.to_string(), principal.clone(), dep.to_string()],
+                    fixes: catalog::role_ref("Key Vault Administrator").map(|role| grant(&principal, PrincipalType::ServicePrincipal, role, dep)).into_iter().collect(),
+                });
+            }
+            let missing: Vec<&[NeededRole]> = dependency_needs(what)
+                .iter()
+                .copied()
+                .filter(|ways| !ways.iter().any(holds))
+                .collect();
+            if missing.is_empty() {
                 continue;
             }
+            let required = missing.iter().any(|ways| ways.iter().any(|n| !n.optional));
+            let wanted: Vec<String> = missing
+                .iter()
+                .map(|ways| {
+                    let names: Vec<String> = ways.iter().map(|n| format!("{} ({})", n.role, n.operation)).collect();
+                    let optional = if ways.iter().all(|n| n.optional) { ", optional: it enables data preview in the studio" } else { "" };
+                    format!("{}{optional}", names.join(" or "))
+                })
+                .collect();
+            let fixes: Vec<Intent> =
+                missing.iter().filter_map(|ways| catalog::role_ref(ways[0].role)).map(|role| grant(&principal, PrincipalType::ServicePrincipal, role, dep)).collect();
             out.push(Finding {
                 id: ids::WORKSPACE_IDENTITY_MISSING_DEPENDENCY_ROLE.into(),
-                severity: Severity::High,
+                severity: if required { Severity::High } else { Severity::Low },
                 resource: dep.clone(),
                 message: format!(
-                    "Workspace {} acts as its primary user-assigned identity {}, which has no role on its {what} {} granting {op}; the dependency role-assignment template grants Contributor there, and without it the workspace cannot use the {what}. Grant Contributor on {}.",
+                    "Workspace {} acts as its primary user-assigned identity {}, which lacks on its {} {} what Azure Machine Learning requires there: {}. Grant the missing role(s) on {}.",
                     display(&ws.name, &ws.id),
                     primary.name(),
+                    what.describe(),
                     dep.name(),
+                    wanted.join("; "),
                     dep.name()
                 ),
                 nodes: vec![ws.id.to_string(), principal.clone(), dep.to_string()],
-                fixes: vec![grant(&principal, PrincipalType::ServicePrincipal, contributor.clone(), dep)],
+                fixes,
             });
         }
     }

@@ -26,6 +26,7 @@ pub mod findings;
 pub mod graph;
 pub mod layout;
 pub mod rbac;
+pub mod truth;
 
 // Changing it
 pub mod apply;

@@ -67,7 +67,7 @@ impl Role {
             .iter()
             .map(|b| Permission { actions: own(b.actions), not_actions: own(b.not_actions), data_actions: own(b.data_actions), not_data_actions: own(b.not_data_actions) })
             .collect();
-        Role { guid: role.guid.to_string(), name: role.name.to_string(), blocks, source: RoleSource::Catalogue }
+        Role { guid: role.guid(), name: role.name().to_string(), blocks, source: RoleSource::Catalogue }
     }
 
     /// The pattern through which this role grants `operation`, if it does. Each permission
@@ -99,14 +99,15 @@ impl Roles {
     pub fn new(definitions: &[RoleDefinition]) -> Roles {
         let mut by_guid: FastMap<String, Role> = definitions.iter().map(Role::from_definition).map(|r| (r.guid.clone(), r)).collect();
         for b in catalog::builtin_roles() {
-            by_guid.entry(b.guid.to_string()).or_insert_with(|| Role::from_builtin(b));
+            by_guid.entry(b.guid()).or_insert_with(|| Role::from_builtin(b));
         }
         Roles { by_guid }
     }
 
     /// The role with this GUID (any case), or `None` when neither the snapshot nor the
-    /// catalogue knows it (a custom role whose definition was not exported, or a built-in
-    /// role that grants nothing pullpath evaluates).
+    /// catalogue has its permissions (a custom role whose definition was not exported, or a
+    /// built-in role that grants nothing pullpath evaluates: [`catalog::builtin_name`] tells
+    /// the two apart).
     pub fn get(&self, guid: &str) -> Option<&Role> {
         self.by_guid.get(lower(guid).as_ref())
     }
@@ -217,12 +218,14 @@ pub struct Grant {
 }
 
 /// Assignments whose role neither the snapshot nor the catalogue defines: they are left out of
-/// the analysis, and the user is told which ones.
+/// the analysis, and the user is told which ones. Built-in roles are all known by name, and
+/// the catalogue carries the permissions of every one that grants an operation analysis
+/// evaluates, so a built-in role missing here grants none of them and is not reported.
 pub fn unknown_role_diagnostics(inv: &Inventory, roles: &Roles) -> Vec<Diagnostic> {
     let mut missing: FastMap<String, usize> = FastMap::default();
     for ra in &inv.role_assignments {
         let guid = ra.role_definition_guid();
-        if roles.get(guid).is_none() {
+        if roles.get(guid).is_none() && catalog::builtin_name(guid).is_none() {
             *missing.entry(guid.to_ascii_lowercase()).or_default() += 1;
         }
     }
@@ -231,7 +234,7 @@ pub fn unknown_role_diagnostics(inv: &Inventory, roles: &Roles) -> Vec<Diagnosti
         .map(|(guid, n)| Diagnostic {
             at: format!("/providers/Microsoft.Authorization/roleDefinitions/{guid}"),
             message: format!(
-                "{n} role assignment(s) use role definition {guid}, which is not in the snapshot and is not a built-in role that bears on registry access; add its definition (az role definition list --custom-role-only true) if it is a custom role"
+                "{n} role assignment(s) use role definition {guid}, which is not in the snapshot and is not a built-in role, so it is a custom role whose definition was not exported: add it (az role definition list --custom-role-only true)"
             ),
         })
         .collect();
@@ -318,5 +321,31 @@ mod tests {
         assert_eq!(role.source, RoleSource::Snapshot);
         assert_eq!(role.grants(Plane::Control, ops::PULL), None);
         assert!(roles.get("00000000-0000-0000-0000-000000000000").is_none());
+    }
+
+    /// A built-in role is never reported as a possibly custom role, whether or not it bears on
+    /// registry access; a GUID no built-in role has is.
+    #[test]
+    fn only_unknown_custom_roles_are_reported() {
+        let assignment = |guid: &str| -> RoleAssignment {
+            serde_json::from_value(serde_json::json!({
+                "id": format!("/subscriptions/s/providers/Microsoft.Authorization/roleAssignments/{guid}"),
+                "properties": {"roleDefinitionId": format!("/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/{guid}"), "principalId": "p", "scope": "/subscriptions/s"}
+            }))
+            .unwrap()
+        };
+        let custom = "11111111-2222-3333-4444-555555555555";
+        let inv = Inventory {
+            role_assignments: vec![
+                // Key Vault Administrator, Private DNS Zone Contributor (grants nothing analysis evaluates), a custom role.
+                assignment("00482a5a-887f-4fb3-b363-3b7fe8e74483"),
+                assignment("B12AA53E-6015-4669-85D0-8515EBB3AE7F"),
+                assignment(custom),
+            ],
+            ..Inventory::default()
+        };
+        let diags = unknown_role_diagnostics(&inv, &Roles::new(&[]));
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert!(diags[0].at.ends_with(custom) && diags[0].message.contains("custom role"), "{diags:?}");
     }
 }

@@ -138,10 +138,13 @@ impl ResourceKind {
         ResourceKind::ALL.into_iter().find(|k| k.type_name().eq_ignore_ascii_case(ty))
     }
 
-    /// The api-version table (see `shared/azure/README.md`).
+    /// The api-version table (see `shared/azure/README.md`). Registries are read and patched
+    /// at 2025-11-01, the first stable version whose `RegistryProperties` defines
+    /// `roleAssignmentMode` and `anonymousPullEnabled`: read at 2025-04-01, an ABAC registry
+    /// looks legacy.
     pub fn api_version(self) -> &'static str {
         match self {
-            ResourceKind::Registry => "2025-04-01",
+            ResourceKind::Registry => "2025-11-01",
             ResourceKind::Workspace | ResourceKind::Compute | ResourceKind::Connection => "2024-10-01",
             ResourceKind::ManagedCluster => "2025-05-01",
             ResourceKind::UserAssignedIdentity => "2024-11-30",
@@ -369,7 +372,19 @@ mod tests {
     fn list_registries_in_subscription() {
         let sub = ResourceId::subscription("00000000-0000-0000-0000-000000000001").unwrap();
         let r = list_in_subscription(&sub, ResourceKind::Registry);
-        assert_eq!(r.url("https://management.azure.com/"), "https://management.azure.com/subscriptions/00000000-0000-0000-0000-000000000001/providers/Microsoft.ContainerRegistry/registries?api-version=2025-04-01");
+        assert_eq!(r.url("https://management.azure.com/"), "https://management.azure.com/subscriptions/00000000-0000-0000-0000-000000000001/providers/Microsoft.ContainerRegistry/registries?api-version=2025-11-01");
+    }
+
+    /// Every read and the admin-user PATCH of a registry use the version that defines its
+    /// access settings.
+    #[test]
+    fn registries_use_the_version_that_defines_role_assignment_mode() {
+        let acr = ResourceId::resource_group("s", "rg").unwrap().provider("Microsoft.ContainerRegistry", "registries", "acr").unwrap();
+        let sub = ResourceId::subscription("s").unwrap();
+        let patch = patch_registry(&acr, &crate::arm::RegistryUpdate::default());
+        for r in [get(&acr).unwrap(), list_in_subscription(&sub, ResourceKind::Registry), patch] {
+            assert_eq!(r.api_version(), Some("2025-11-01"), "{} {}", r.method.as_str(), r.path);
+        }
     }
 
     #[test]

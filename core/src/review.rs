@@ -209,7 +209,7 @@ pub fn describe_intent(intent: &Intent, inventory: &Inventory, identities: &[Ide
         Intent::GrantRole { principal_id, role, scope, .. } => format!("Grant {} on {} to {}", role.name, scope.name(), who(principal_id)),
         Intent::RevokeRoleAssignment { assignment } => match inventory.role_assignments.iter().find(|ra| &ra.id == assignment) {
             Some(ra) => {
-                let role = crate::catalog::builtin(ra.role_definition_guid()).map(|r| r.name.to_string()).unwrap_or_else(|| format!("role {}", ra.role_definition_guid()));
+                let role = crate::catalog::builtin_name(ra.role_definition_guid()).map(str::to_string).unwrap_or_else(|| format!("role {}", ra.role_definition_guid()));
                 format!("Remove {role} on {} from {}", ra.scope().name(), who(&ra.properties.principal_id))
             }
             None => format!("Remove role assignment {}", assignment.name()),

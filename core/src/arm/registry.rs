@@ -1,4 +1,6 @@
-//! `Microsoft.ContainerRegistry/registries`.
+//! `Microsoft.ContainerRegistry/registries`, as the 2025-11-01 spec
+//! (`containerregistry/resource-manager/Microsoft.ContainerRegistry/Registry/stable/2025-11-01/
+//! containerregistry.json`) defines it.
 
 use std::collections::BTreeMap;
 
@@ -33,12 +35,17 @@ pub struct RegistryProperties {
     pub login_server: Option<String>,
     #[serde(default)]
     pub admin_user_enabled: bool,
+    /// `RegistryProperties.anonymousPullEnabled`: "Enables registry-wide pull from
+    /// unauthenticated clients.", default `false` (2025-11-01).
     #[serde(default)]
     pub anonymous_pull_enabled: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_network_access: Option<String>,
-    /// Absent on registries created before ABAC existed; not in the 2025-04-01 stable spec
-    /// but returned by ARM for registries that have it, so it is read when present.
+    /// `RegistryProperties.roleAssignmentMode`: "Determines registry role assignment mode.",
+    /// an extensible enum (`modelAsString: true`) of `AbacRepositoryPermissions` and
+    /// `LegacyRegistryPermissions` with default `LegacyRegistryPermissions` (2025-11-01), so
+    /// absent means legacy and a value this model does not know is kept as
+    /// [`RoleAssignmentMode::Other`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_assignment_mode: Option<RoleAssignmentMode>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -86,7 +93,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn role_assignment_mode_is_read_although_the_stable_spec_lacks_it() {
+    fn role_assignment_mode_is_read_as_the_spec_defines_it() {
         let read = |mode: serde_json::Value| -> Registry {
             serde_json::from_value(serde_json::json!({
                 "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/r",
@@ -100,5 +107,30 @@ mod tests {
         assert_eq!(future.properties.role_assignment_mode, Some(RoleAssignmentMode::Other("SomethingElse".into())));
         assert!(!future.is_abac());
         assert_eq!(read(serde_json::Value::Null).properties.role_assignment_mode, None);
+        // The spec's default: a registry without the property is legacy.
+        let absent: Registry = serde_json::from_value(serde_json::json!({
+            "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/r", "properties": {}
+        }))
+        .unwrap();
+        assert!(!absent.is_abac());
+        assert!(!absent.properties.anonymous_pull_enabled, "anonymousPullEnabled defaults to false");
+    }
+
+    /// The spec's own examples: `RegistryCreateAbac.json` answers with an ABAC registry whose
+    /// anonymous pull is off; `RegistryGet.json` with a legacy one.
+    #[test]
+    fn spec_examples_read_as_their_settings_say() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/azure/specification/containerregistry/resource-manager/Microsoft.ContainerRegistry/Registry/stable/2025-11-01/examples/");
+        let body = |file: &str, status: &str| -> Registry {
+            let text = std::fs::read_to_string(format!("{dir}{file}")).unwrap_or_else(|e| panic!("{file}: {e} (the reference data lives beside the clone)"));
+            let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+            serde_json::from_value(doc["responses"][status]["body"].clone()).unwrap()
+        };
+        let abac = body("RegistryCreateAbac.json", "200");
+        assert!(abac.is_abac());
+        assert_eq!(abac.properties.role_assignment_mode, Some(RoleAssignmentMode::AbacRepositoryPermissions));
+        let get = body("RegistryGet.json", "200");
+        assert_eq!(get.properties.role_assignment_mode, Some(RoleAssignmentMode::LegacyRegistryPermissions));
+        assert!(!get.is_abac() && !get.properties.anonymous_pull_enabled);
     }
 }

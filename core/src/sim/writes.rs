@@ -390,7 +390,7 @@ mod tests {
         for (outcome, final_status, admin) in [(LroOutcome::Succeeded, "Succeeded", false), (LroOutcome::Failed, "Failed", true), (LroOutcome::FailedAfterApplying, "Failed", false)] {
             let mut sim = Sim::demo();
             sim.set_lro_behaviour(LroBehaviour { polls: 2, outcome });
-            let r = sim.handle(&req(Method::Patch, REG, "2025-04-01", Some(json!({"properties": {"adminUserEnabled": false}}))));
+            let r = sim.handle(&req(Method::Patch, REG, crate::request::ResourceKind::Registry.api_version(), Some(json!({"properties": {"adminUserEnabled": false}}))));
             assert_eq!(r.status, 201);
             let url = r.header("azure-asyncoperation").unwrap().to_string();
             let statuses: Vec<String> = (0..4).map(|_| serde_json::from_str::<Value>(&follow(&mut sim, &url).body).unwrap()["status"].as_str().unwrap().to_string()).collect();

@@ -67,7 +67,7 @@ fn value_outside_a_closed_request_enum_is_reported() {
 #[test]
 fn wrong_type_is_reported() {
     let body = json!({"properties": {"adminUserEnabled": "no"}});
-    let r = Request { method: Method::Patch, path: registry().to_string(), query: vec![("api-version".into(), "2025-04-01".into())], body: Some(body) };
+    let r = Request { method: Method::Patch, path: registry().to_string(), query: vec![("api-version".into(), request::ResourceKind::Registry.api_version().into())], body: Some(body) };
     assert_rejected(spec().validate_request(&r), "adminUserEnabled");
 }
 

@@ -61,6 +61,15 @@ fn response_model(operation: &str) -> Option<Reader> {
     Some(f)
 }
 
+/// Operations of the loaded specs that pullpath never calls, so it has no model for them:
+/// their examples are still checked against the spec, but not read. Container Registry
+/// 2025-11-01 ships examples for scope maps, tokens, private endpoint connections and
+/// `listCredentials`; pullpath reads registries only (it decides who may list credentials
+/// from roles, never by calling the operation).
+fn not_read_by_pullpath(operation: &str) -> bool {
+    matches!(operation, "ScopeMaps_Get" | "ScopeMaps_List" | "Tokens_Get" | "Tokens_List" | "PrivateEndpointConnections_List" | "Registries_ListCredentials")
+}
+
 /// The typed model of the request body pullpath sends for an operation, when it sends one.
 fn request_model(operation: &str) -> Option<Reader> {
     let f: Reader = match operation {
@@ -97,6 +106,7 @@ fn check_example(spec: &Spec, example: &Example, update: bool) -> Result<(), Vec
         }
         let reader = if (200..300).contains(&code) { response_model(&op_id) } else { Some(read::<ErrorResponse> as Reader) };
         match reader {
+            None if not_read_by_pullpath(&op_id) => {}
             None => problems.push(format!("no typed model for {op_id}: add one to response_model()")),
             Some(f) => match f(body) {
                 Ok(v) => {

@@ -377,6 +377,13 @@ async fn responses_match_the_official_specs() {
         requests.push(request::list_children(w, ResourceKind::Connection));
         requests.push(request::get(w).unwrap());
     }
+    // Each registry as GET returns it, checked against the 2025-11-01 Registry schema
+    // (roleAssignmentMode, anonymousPullEnabled).
+    let registries: Vec<ResourceId> = r.with_sim(|s| s.resources().filter(|v| v["type"] == "Microsoft.ContainerRegistry/registries").filter_map(|v| ResourceId::parse(v["id"].as_str()?).ok()).collect());
+    assert!(!registries.is_empty());
+    for reg in &registries {
+        requests.push(request::get(reg).unwrap());
+    }
     let rg = r.with_sim(|s| s.resources().filter_map(|v| ResourceId::parse(v["id"].as_str()?).ok()).find(|id| id.resource_group_name().is_some()).and_then(|id| id.ancestors().find(|a| a.level() == pullpath_core::id::ScopeLevel::ResourceGroup)).unwrap());
     requests.push(request::list_permissions(&rg));
     requests.push(request::resource_graph(&pullpath_core::arm::QueryRequest {
@@ -402,7 +409,7 @@ async fn responses_match_the_official_specs() {
         }
     }
     // Error bodies: ARM's CloudError shape, as every operation's `default` response declares.
-    let missing = Request { method: Method::Get, path: format!("{}/resourceGroups/nope/providers/Microsoft.ContainerRegistry/registries/nope", sub), query: vec![("api-version".into(), "2025-04-01".into())], body: None };
+    let missing = Request { method: Method::Get, path: format!("{}/resourceGroups/nope/providers/Microsoft.ContainerRegistry/registries/nope", sub), query: vec![("api-version".into(), ResourceKind::Registry.api_version().into())], body: None };
     let resp = call(&r, &missing).await;
     assert_eq!(resp.status, 404);
     if let Err(p) = spec.validate_response(&missing, resp.status, Some(&body(&resp))) {

@@ -40,9 +40,9 @@ fi
 # 3/7: Disable the admin user of registry acrmlprod
 #   before: admin user of acrmlprod is enabled
 #   after:  admin user of acrmlprod is disabled
-az rest --method patch --url 'https://management.azure.com/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-ml-prod/providers/Microsoft.ContainerRegistry/registries/acrmlprod?api-version=2025-04-01' \
+az rest --method patch --url 'https://management.azure.com/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-ml-prod/providers/Microsoft.ContainerRegistry/registries/acrmlprod?api-version=2025-11-01' \
   --body '{"properties":{"adminUserEnabled":false}}' --output none
-wait_for_provisioning 'https://management.azure.com/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-ml-prod/providers/Microsoft.ContainerRegistry/registries/acrmlprod?api-version=2025-04-01'
+wait_for_provisioning 'https://management.azure.com/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-ml-prod/providers/Microsoft.ContainerRegistry/registries/acrmlprod?api-version=2025-11-01'
 
 # 4/7: Grant AcrPull on acrmlprod to principal aaaaaaaa-0000-0000-0000-000000000003
 #   before: role assignment cfbed1c8-34a3-5df8-8b8e-f619c22861cd does not exist

@@ -44,7 +44,7 @@ resource "azurerm_role_assignment" "op1_7f951dda_acrmlprod" {
 
 # Disable the admin user of registry acrmlprod
 resource "azapi_update_resource" "op2_acrmlprod" {
-  type = "Microsoft.ContainerRegistry/registries@2025-04-01"
+  type = "Microsoft.ContainerRegistry/registries@2025-11-01"
   resource_id = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-ml-prod/providers/Microsoft.ContainerRegistry/registries/acrmlprod"
   body = {
     properties = {

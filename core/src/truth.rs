@@ -1,0 +1,62 @@
+//! Which Azure behaviours pullpath's answers rest on, and whether a source settles each: the
+//! product's side of the truth corpus (`core/tests/truth/**`).
+//!
+//! Each entry is keyed by its truth case's id (the case's path under `core/tests/truth`
+//! without `.json`) and carries the case's source URL (or spec file), or `None` when no
+//! source settles it. Code that shows an answer resting on such a behaviour appends
+//! [`note`] for it, so the user reads "unverified" rather than a guess presented as fact. The
+//! truth harness checks that this table and the corpus agree (same ids, same sources, every
+//! unverified case listed here).
+//!
+//! Not here: the behaviours themselves (`access`, `rbac`, `findings`), or the corpus.
+
+/// One behaviour an answer relies on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Behaviour {
+    /// The truth case's id, e.g. `findings/workspace-key-vault-contributor-taken-on-trust`.
+    pub id: &'static str,
+    /// The case's source URL or spec file; `None`: unverified.
+    pub source: Option<&'static str>,
+}
+
+/// The behaviours answers consult. Only those whose text must change with their status are
+/// listed; the corpus itself holds many more.
+pub static BEHAVIOURS: &[Behaviour] = &[Behaviour { id: KEY_VAULT_CONTRIBUTOR_ON_TRUST, source: None }];
+
+/// A workspace identity with Contributor on its key vault is taken to have the access policy
+/// Azure ML also needs there with the access-policy model: pullpath does not read vaults.
+pub const KEY_VAULT_CONTRIBUTOR_ON_TRUST: &str = "findings/workspace-key-vault-contributor-taken-on-trust";
+
+/// The entry for a behaviour id.
+pub fn behaviour(id: &str) -> Option<&'static Behaviour> {
+    BEHAVIOURS.iter().find(|b| b.id == id)
+}
+
+/// Whether a source settles the behaviour (unknown ids count as unverified).
+pub fn is_verified(id: &str) -> bool {
+    behaviour(id).is_some_and(|b| b.source.is_some())
+}
+
+/// Text to append to an answer that rests on `id`: empty when a source settles it,
+/// ` (unverified: …)` otherwise.
+pub fn note(id: &str) -> &'static str {
+    if is_verified(id) {
+        ""
+    } else {
+        " (unverified: no Microsoft source or data in the snapshot settles this)"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unverified_answers_say_so() {
+        assert!(!is_verified(KEY_VAULT_CONTRIBUTOR_ON_TRUST));
+        assert!(note(KEY_VAULT_CONTRIBUTOR_ON_TRUST).contains("unverified"));
+        assert!(note("no/such/case").contains("unverified"));
+        let ids: std::collections::HashSet<&str> = BEHAVIOURS.iter().map(|b| b.id).collect();
+        assert_eq!(ids.len(), BEHAVIOURS.len(), "ids are unique");
+    }
+}
