@@ -23,6 +23,7 @@ pub mod access;
 pub mod catalog;
 pub mod findings;
 pub mod graph;
+pub mod hierarchy;
 pub mod layout;
 pub mod rbac;
 

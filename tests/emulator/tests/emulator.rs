@@ -247,7 +247,7 @@ async fn resource_graph_answers_with_quota_headers() {
         subscriptions: vec![SUB.into()],
         management_groups: vec![],
         query: "resources | where type =~ 'microsoft.containerregistry/registries' | project id, type".into(),
-        options: Some(pullpath_core::arm::QueryRequestOptions { top: Some(2), skip: None, skip_token: None, result_format: Some("objectArray".into()) }),
+        options: Some(pullpath_core::arm::QueryRequestOptions { top: Some(2), skip: None, skip_token: None, result_format: Some("objectArray".into()), ..Default::default() }),
     };
     let resp = call(&r, &request::resource_graph(&q)).await;
     assert_eq!(resp.status, 200, "{}", resp.body);
@@ -383,7 +383,7 @@ async fn responses_match_the_official_specs() {
         subscriptions: vec![sub.name().into()],
         management_groups: vec![],
         query: "resources | where type =~ 'microsoft.containerregistry/registries'".into(),
-        options: Some(pullpath_core::arm::QueryRequestOptions { top: Some(5), skip: None, skip_token: None, result_format: Some("objectArray".into()) }),
+        options: Some(pullpath_core::arm::QueryRequestOptions { top: Some(5), skip: None, skip_token: None, result_format: Some("objectArray".into()), ..Default::default() }),
     }));
     // The scan's own Resource Graph queries (grouped rows), as it sends them.
     let mut scan = pullpath_core::scan::Scan::new(&r.base_url, Start::Subscriptions(vec![sub.name().into()]));
