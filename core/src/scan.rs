@@ -1132,6 +1132,39 @@ mod tests {
         assert!(plain.skipped.is_empty() && grouped.skipped.is_empty());
     }
 
+    /// The generated tenant's AcrPull at management group mg-platform reaches the same
+    /// registries — exactly those in the platform subscriptions — whether the scan learned the
+    /// hierarchy from Resource Graph's chains or from the subscriptions' role-assignment lists.
+    #[test]
+    fn management_group_assignments_reach_the_same_registries_either_way() {
+        use crate::sim::generate::{TenantSpec, GENERATED_PLATFORM_GROUP};
+        let spec = TenantSpec::small(11);
+        let platform: Vec<String> = Sim::generated(&spec).management_groups[GENERATED_PLATFORM_GROUP].subscriptions.clone();
+        let reach = |strategy: Strategy| {
+            let mut sim = Sim::generated(&spec);
+            let mut config = ScanConfig::new(DEFAULT_ORIGIN, Start::AllSubscriptions);
+            config.strategy = strategy;
+            let mut scan = Scan::with_config(config);
+            drive(&mut scan, &mut sim);
+            let inv = scan.into_result().inventory;
+            let mg_assignment = inv.role_assignments.iter().find(|ra| ra.scope().level() == ScopeLevel::ManagementGroup && ra.scope().name() == GENERATED_PLATFORM_GROUP).expect("the MG-level AcrPull is read").clone();
+            let analysis = crate::access::analyze(&inv);
+            assert!(!analysis.diagnostics.iter().any(|d| d.message.contains("unknown hierarchy")), "{:?}", analysis.diagnostics);
+            let mut regs: Vec<String> = analysis
+                .access
+                .iter()
+                .filter(|r| r.via.iter().any(|p| p.assignment.as_deref() == Some(mg_assignment.id.as_str())))
+                .map(|r| r.registry.to_string())
+                .collect();
+            regs.sort();
+            regs
+        };
+        let by_graph = reach(Strategy::ResourceGraph);
+        assert!(!by_graph.is_empty());
+        assert!(by_graph.iter().all(|r| platform.iter().any(|s| r.starts_with(&format!("/subscriptions/{s}/")))), "{by_graph:?} outside {platform:?}");
+        assert_eq!(by_graph, reach(Strategy::PerProvider));
+    }
+
     #[test]
     fn grouped_rows_are_unpacked_and_odd_ones_refused() {
         let rows = vec![serde_json::json!({"subscriptionId": "s", "resourceGroup": "rg", "items": "[{\"id\": \"x\"}]"})];

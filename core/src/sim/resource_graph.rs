@@ -466,6 +466,44 @@ mod tests {
         }
     }
 
+    fn query(sim: &Sim, query: &str, filter: Option<&str>) -> Value {
+        let body = QueryRequest {
+            subscriptions: vec![],
+            management_groups: vec![],
+            query: query.into(),
+            options: Some(crate::arm::QueryRequestOptions { top: Some(1000), authorization_scope_filter: filter.map(str::to_string), ..Default::default() }),
+        };
+        let resp = sim.resource_graph(&crate::request::resource_graph(&body));
+        assert_eq!(resp.status, 200, "{}", resp.body);
+        serde_json::from_str(&resp.body).unwrap()
+    }
+
+    /// Management-group and tenant-root assignments only when the filter asks for what is
+    /// above the subscriptions; subscription rows carry the ancestors chain.
+    #[test]
+    fn authorization_scope_filter_decides_what_is_above() {
+        let sim = Sim::generated(&crate::sim::generate::TenantSpec::small(11));
+        let above = |v: &Value| v["data"].as_array().unwrap().iter().filter(|r| r["id"].as_str().unwrap().starts_with("/providers/")).count();
+        let q = "authorizationresources | where type =~ 'microsoft.authorization/roleassignments' | project id, properties";
+        let (default, below, both, up, exact) = (query(&sim, q, None), query(&sim, q, Some("AtScopeAndBelow")), query(&sim, q, Some("AtScopeAboveAndBelow")), query(&sim, q, Some("AtScopeAndAbove")), query(&sim, q, Some("AtScopeExact")));
+        assert_eq!((above(&default), above(&below), above(&both), above(&up), above(&exact)), (0, 0, 1, 1, 0));
+        assert_eq!(default["totalRecords"], below["totalRecords"]);
+        assert_eq!(both["totalRecords"].as_u64().unwrap(), below["totalRecords"].as_u64().unwrap() + 1);
+        assert!(up["totalRecords"].as_u64().unwrap() < both["totalRecords"].as_u64().unwrap(), "AtScopeAndAbove leaves out what is below the subscriptions");
+        let bad = QueryRequest { options: Some(crate::arm::QueryRequestOptions { authorization_scope_filter: Some("Everything".into()), ..Default::default() }), ..serde_json::from_value(serde_json::json!({"query": q})).unwrap() };
+        assert_eq!(sim.resource_graph(&crate::request::resource_graph(&bad)).status, 400);
+        let rows = query(&sim, "resourcecontainers | where type =~ 'microsoft.resources/subscriptions' | project id, properties", None);
+        for row in rows["data"].as_array().unwrap() {
+            let chain: Vec<&str> = row["properties"]["managementGroupAncestorsChain"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+            assert_eq!(chain.len(), 3, "{chain:?}");
+            assert_eq!(chain[2], DEMO_TENANT_ID, "the tenant root group comes last");
+            assert!(chain[0] == "mg-platform" || chain[0] == "mg-workloads", "{chain:?}");
+        }
+        // Resource Graph does not index AML computes.
+        let computes = query(&sim, "resources | where type =~ 'microsoft.machinelearningservices/workspaces/computes' | project id", None);
+        assert_eq!(computes["totalRecords"], 0);
+    }
+
     #[test]
     fn parses_grouping() {
         let q = parse("authorizationresources | where type in~ ('microsoft.authorization/roleassignments') | summarize items = make_list(pack('id', id, 'properties', properties)) by subscriptionId, resourceGroup | order by subscriptionId asc, resourceGroup asc").unwrap();
