@@ -6,6 +6,8 @@
 //! and "Azure Container Registry built-in roles directory reference",
 //! https://learn.microsoft.com/azure/container-registry/container-registry-rbac-built-in-roles-directory-reference):
 //! - a role assignment applies at its scope and every descendant, never at ancestors or siblings;
+//!   one at a management group (the tenant root group included) applies in exactly the
+//!   subscriptions below it, as `hierarchy` knows them, and nowhere when that is unknown;
 //! - legacy registries (`roleAssignmentMode` absent or `LegacyRegistryPermissions`) authorise
 //!   pull with the action `registries/pull/read` and push with `registries/push/write`, so
 //!   Reader (`*/read`) pulls and Contributor/Owner (`*`) push;
@@ -147,7 +149,8 @@ pub enum Level {
 pub enum PathKind {
     /// A registry-specific role assigned at the registry.
     Direct,
-    /// A registry-specific role assigned at a resource group, subscription or the tenant root.
+    /// A registry-specific role assigned at a resource group, subscription, management group or
+    /// the tenant root.
     Inherited,
     /// A generic role (Owner, Contributor, Reader, ...) whose wildcard happens to cover pull.
     BroadRole,
