@@ -142,6 +142,24 @@ mod tests {
         serde_json::from_value(v).unwrap()
     }
 
+    /// Snapshots take `resourcecontainers` rows as Resource Graph returns them (inside its
+    /// answer, lowercase type, null columns) and write them back so they read the same.
+    #[test]
+    fn snapshots_keep_subscription_rows() {
+        let answer = serde_json::json!({"totalRecords": 1, "count": 1, "resultTruncated": "false", "data": [
+            {"id": "/subscriptions/s1", "name": "Prod", "type": "microsoft.resources/subscriptions", "subscriptionId": "s1", "tenantId": "t1",
+             "kind": "", "location": "", "resourceGroup": "", "tags": null, "sku": null, "identity": null,
+             "properties": {"state": "Enabled", "managementGroupAncestorsChain": [{"name": "mg-a", "displayName": "A"}, {"name": "t1", "displayName": "Tenant Root Group"}]}}
+        ]});
+        let (inv, diags) = crate::snapshot::parse(&serde_json::json!({"resources": [answer]}).to_string()).unwrap();
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(inv.subscriptions.len(), 1);
+        assert_eq!(Hierarchy::new(&inv.subscriptions).0.below("MG-A", "S1"), Applies::Yes);
+        let (again, diags) = crate::snapshot::parse(&crate::snapshot::to_json(&inv)).unwrap();
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(again, inv);
+    }
+
     #[test]
     fn a_chain_places_a_subscription_below_each_group_in_it() {
         let (h, diags) = Hierarchy::new(&[

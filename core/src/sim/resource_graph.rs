@@ -61,28 +61,32 @@ struct Query {
 /// subscriptions queried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum ScopeFilter {
-    AtScopeAndBelow,
-    AtScopeAndAbove,
-    AtScopeExact,
-    AtScopeAboveAndBelow,
+    /// `AtScopeAndBelow`, the default.
+    AndBelow,
+    /// `AtScopeAndAbove`.
+    AndAbove,
+    /// `AtScopeExact`.
+    Exact,
+    /// `AtScopeAboveAndBelow`.
+    AboveAndBelow,
 }
 
 impl ScopeFilter {
     fn parse(value: Option<&str>) -> Result<ScopeFilter, String> {
         Ok(match value {
-            None => ScopeFilter::AtScopeAndBelow,
-            Some(v) if v.eq_ignore_ascii_case("AtScopeAndBelow") => ScopeFilter::AtScopeAndBelow,
-            Some(v) if v.eq_ignore_ascii_case("AtScopeAndAbove") => ScopeFilter::AtScopeAndAbove,
-            Some(v) if v.eq_ignore_ascii_case("AtScopeExact") => ScopeFilter::AtScopeExact,
-            Some(v) if v.eq_ignore_ascii_case("AtScopeAboveAndBelow") => ScopeFilter::AtScopeAboveAndBelow,
+            None => ScopeFilter::AndBelow,
+            Some(v) if v.eq_ignore_ascii_case("AtScopeAndBelow") => ScopeFilter::AndBelow,
+            Some(v) if v.eq_ignore_ascii_case("AtScopeAndAbove") => ScopeFilter::AndAbove,
+            Some(v) if v.eq_ignore_ascii_case("AtScopeExact") => ScopeFilter::Exact,
+            Some(v) if v.eq_ignore_ascii_case("AtScopeAboveAndBelow") => ScopeFilter::AboveAndBelow,
             Some(v) => return Err(format!("authorizationScopeFilter {v:?} is not one of AtScopeAndBelow, AtScopeAndAbove, AtScopeExact, AtScopeAboveAndBelow.")),
         })
     }
     fn above(self) -> bool {
-        matches!(self, ScopeFilter::AtScopeAndAbove | ScopeFilter::AtScopeAboveAndBelow)
+        matches!(self, ScopeFilter::AndAbove | ScopeFilter::AboveAndBelow)
     }
     fn below(self) -> bool {
-        matches!(self, ScopeFilter::AtScopeAndBelow | ScopeFilter::AtScopeAboveAndBelow)
+        matches!(self, ScopeFilter::AndBelow | ScopeFilter::AboveAndBelow)
     }
 }
 
@@ -131,7 +135,7 @@ impl Sim {
             Err(resp) => return resp,
         };
         let filter = match ScopeFilter::parse(options.authorization_scope_filter.as_deref()) {
-            Ok(_) if self.graph_ignores_scope_filter => ScopeFilter::AtScopeAndBelow,
+            Ok(_) if self.graph_ignores_scope_filter => ScopeFilter::AndBelow,
             Ok(f) => f,
             Err(msg) => return invalid_query(&msg),
         };
