@@ -6,6 +6,8 @@
 //! and "Azure Container Registry built-in roles directory reference",
 //! https://learn.microsoft.com/azure/container-registry/container-registry-rbac-built-in-roles-directory-reference):
 //! - a role assignment applies at its scope and every descendant, never at ancestors or siblings;
+//!   one at a management group (the tenant root group included) applies in exactly the
+//!   subscriptions below it, as `hierarchy` knows them, and nowhere when that is unknown;
 //! - legacy registries (`roleAssignmentMode` absent or `LegacyRegistryPermissions`) authorise
 //!   pull with the action `registries/pull/read` and push with `registries/push/write`, so
 //!   Reader (`*/read`) pulls and Contributor/Owner (`*`) push;
@@ -43,6 +45,7 @@ use crate::arm::{PrincipalType, Registry, RoleAssignmentMode};
 use crate::catalog::{ops, Plane};
 use crate::condition::{self, Verdict};
 use crate::findings::{self, Finding};
+use crate::hierarchy::{Applies, Hierarchy};
 use crate::id::{ResourceId, ScopeLevel};
 use crate::intent::RoleRef;
 use crate::inventory::{Diagnostic, Inventory};
@@ -157,7 +160,8 @@ pub enum Level {
 pub enum PathKind {
     /// A registry-specific role assigned at the registry.
     Direct,
-    /// A registry-specific role assigned at a resource group, subscription or the tenant root.
+    /// A registry-specific role assigned at a resource group, subscription, management group or
+    /// the tenant root.
     Inherited,
     /// A generic role (Owner, Contributor, Reader, ...) whose wildcard happens to cover pull.
     BroadRole,
@@ -260,8 +264,10 @@ pub struct Context<'a> {
 impl<'a> Context<'a> {
     pub fn new(inv: &'a Inventory) -> Context<'a> {
         let roles = Roles::new(&inv.role_definitions);
-        let index = AssignmentIndex::new(&inv.role_assignments);
+        let (hierarchy, hierarchy_diags) = Hierarchy::new(&inv.subscriptions);
+        let index = AssignmentIndex::with_hierarchy(&inv.role_assignments, hierarchy);
         let mut diagnostics = rbac::unknown_role_diagnostics(inv, &roles);
+        diagnostics.extend(hierarchy_diags);
         let mut registries: Vec<RegistryInfo> = inv.registries.iter().map(|r| registry_info(r, &mut diagnostics)).collect();
         registries.sort_by(|a, b| a.id.cmp(&b.id));
         registries.dedup_by(|a, b| a.id == b.id);
@@ -456,6 +462,17 @@ fn describe_scope_level(scope: &ResourceId) -> String {
         ScopeLevel::Subscription => format!("subscription {}", scope.name()),
         ScopeLevel::ResourceGroup => format!("resource group {}", scope.name()),
         ScopeLevel::Resource => format!("{} {}", scope.resource_type(), scope.name()),
+    }
+}
+
+/// What an explanation adds for an assignment made at a management group: which group the
+/// registry inherits it from.
+fn inherited_from_group(scope: &ResourceId, hierarchy: &Hierarchy) -> String {
+    let name = scope.name();
+    if hierarchy.is_tenant_root_group(name) {
+        format!(" (inherited from management group {name}, the tenant root group, which every subscription sits below)")
+    } else {
+        format!(" (inherited from management group {name}, which the registry's subscription sits below)")
     }
 }
 
@@ -755,19 +772,42 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
     // About one (registry, principal) pair per assignment in real and generated tenants:
     // sizing up front saves rehashing a map of ~100,000 entries several times.
     let mut pairs: FastMap<(usize, usize), Vec<Path>> = FastMap::with_capacity_and_hasher(ctx.index.assignments.len() + expected.len(), Default::default());
-    let mut unplaced = 0usize;
     // Conditions repeat across assignments (a tenant's template writes the same one many
     // times): each distinct text is parsed and decided once.
     let mut readings: FastMap<(&str, Option<&str>), Arc<ConditionReading>> = FastMap::default();
+    // Management groups: the registries in subscriptions below each group, and those whose
+    // subscription's place is unknown, worked out once per group.
+    let mut below_group: FastMap<String, (Vec<usize>, Vec<usize>)> = FastMap::default();
+    // Per group with unknown placements: assignments left out, and the subscriptions.
+    let mut unplaced: std::collections::BTreeMap<String, (usize, std::collections::BTreeSet<String>)> = Default::default();
     for (i, ra) in ctx.index.assignments.iter().enumerate() {
         let effect = effects.entry(ra.role_definition_guid()).or_insert_with_key(|g| ctx.roles.get(g).and_then(Effect::of));
         let Some(effect) = effect.as_ref() else { continue };
         let scope: &ResourceId = &ctx.index.scopes[i];
-        if scope.level() == ScopeLevel::ManagementGroup {
-            unplaced += 1;
-            continue;
-        }
-        let Some(regs) = ctx.registries_under.get(scope.key()) else { continue };
+        let regs: &[usize] = if scope.level() == ScopeLevel::ManagementGroup {
+            let (known, unknown) = below_group.entry(scope.key().to_string()).or_insert_with(|| {
+                let (mut known, mut unknown) = (Vec::new(), Vec::new());
+                for (r, reg) in ctx.registries.iter().enumerate() {
+                    match ctx.index.hierarchy.applies(scope, &reg.id) {
+                        Applies::Yes => known.push(r),
+                        Applies::Unknown => unknown.push(r),
+                        Applies::No => {}
+                    }
+                }
+                (known, unknown)
+            });
+            if !unknown.is_empty() {
+                let entry = unplaced.entry(scope.as_str().to_string()).or_default();
+                entry.0 += 1;
+                entry.1.extend(unknown.iter().filter_map(|&r| ctx.registries[r].id.subscription_id().map(str::to_string)));
+            }
+            known
+        } else {
+            match ctx.registries_under.get(scope.key()) {
+                Some(regs) => regs,
+                None => continue,
+            }
+        };
         let principal = intern(rbac::lower(&ra.properties.principal_id));
         let condition = ra.properties.condition.as_deref().filter(|c| !c.trim().is_empty());
         let reading = condition.map(|c| {
@@ -790,6 +830,12 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
                 let at = if shape.inherited { at_scope.get_or_insert_with(|| describe_scope_level(scope)).as_str() } else { "" };
                 let mut out = Vec::new();
                 paths_for(&text, at, effect, shape, &mut out);
+                if scope.level() == ScopeLevel::ManagementGroup {
+                    let note = inherited_from_group(scope, &ctx.index.hierarchy);
+                    for p in &mut out {
+                        p.explanation = Arc::from(concat(&[&p.explanation, &note]));
+                    }
+                }
                 out
             });
             if !paths.is_empty() {
@@ -797,10 +843,14 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
             }
         }
     }
-    if unplaced > 0 {
+    for (group, (n, subs)) in unplaced {
+        let subs: Vec<String> = subs.into_iter().collect();
         diags.push(Diagnostic {
-            at: "/providers/Microsoft.Management/managementGroups".into(),
-            message: format!("{unplaced} role assignment(s) relevant to registries are at management-group scope; the snapshot does not say which subscriptions each group holds, so they are left out"),
+            at: group,
+            message: format!(
+                "{n} role assignment(s) relevant to registries are at this management group, but where subscription(s) {} sit under management groups is not known (unknown hierarchy), so they are not counted for the registries there; scan with Resource Graph, or add the subscriptions' resourcecontainers rows (properties.managementGroupAncestorsChain) to the snapshot",
+                subs.join(", ")
+            ),
         });
     }
     let mut expected_by: FastMap<(usize, usize), Vec<ResourceId>> = FastMap::default();

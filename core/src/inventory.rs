@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::arm::{Compute, Connection, ManagedCluster, Registry, RoleAssignment, RoleDefinition, UserAssignedIdentity, Workspace};
+use crate::arm::{Compute, Connection, ManagedCluster, Registry, RoleAssignment, RoleDefinition, SubscriptionContainer, UserAssignedIdentity, Workspace, SUBSCRIPTION_TYPE};
 use crate::request::ResourceKind;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -19,6 +19,10 @@ pub struct Inventory {
     pub identities: Vec<UserAssignedIdentity>,
     pub role_assignments: Vec<RoleAssignment>,
     pub role_definitions: Vec<RoleDefinition>,
+    /// Where subscriptions sit under management groups (Resource Graph `resourcecontainers`
+    /// rows, or what a per-provider scan learned); see `hierarchy`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subscriptions: Vec<SubscriptionContainer>,
 }
 
 /// Something in the input that pullpath could not use, and where.
@@ -34,12 +38,15 @@ impl Inventory {
     pub fn add(&mut self, value: serde_json::Value) -> Result<bool, Diagnostic> {
         let ty = value.get("type").and_then(|t| t.as_str()).unwrap_or_default().to_string();
         let at = value.get("id").and_then(|t| t.as_str()).unwrap_or("(resource without id)").to_string();
-        let Some(kind) = ResourceKind::from_type(&ty) else { return Ok(false) };
         fn parse<T: serde::de::DeserializeOwned>(v: serde_json::Value, at: &str, into: &mut Vec<T>) -> Result<bool, Diagnostic> {
             let item = serde_json::from_value(v).map_err(|e| Diagnostic { at: at.to_string(), message: format!("could not read this resource: {e}") })?;
             into.push(item);
             Ok(true)
         }
+        if ty.eq_ignore_ascii_case(SUBSCRIPTION_TYPE) {
+            return parse(value, &at, &mut self.subscriptions);
+        }
+        let Some(kind) = ResourceKind::from_type(&ty) else { return Ok(false) };
         match kind {
             ResourceKind::Registry => parse(value, &at, &mut self.registries),
             ResourceKind::Workspace => parse(value, &at, &mut self.workspaces),
@@ -65,6 +72,11 @@ impl Inventory {
         (inv, diags)
     }
 
+    /// True for the resource types [`Inventory::add`] keeps.
+    pub fn reads_type(ty: &str) -> bool {
+        ty.eq_ignore_ascii_case(SUBSCRIPTION_TYPE) || ResourceKind::from_type(ty).is_some()
+    }
+
     pub fn len(&self) -> usize {
         self.registries.len()
             + self.workspaces.len()
@@ -74,6 +86,7 @@ impl Inventory {
             + self.identities.len()
             + self.role_assignments.len()
             + self.role_definitions.len()
+            + self.subscriptions.len()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -24,6 +24,7 @@ pub mod catalog;
 pub mod condition;
 pub mod findings;
 pub mod graph;
+pub mod hierarchy;
 pub mod layout;
 pub mod rbac;
 pub mod truth;

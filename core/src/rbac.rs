@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use crate::arm::{Permission, RoleAssignment, RoleDefinition};
 use crate::catalog::{self, BuiltinRole, Plane};
+use crate::hierarchy::{Applies, Hierarchy};
 use crate::id::ResourceId;
 use crate::inventory::{Diagnostic, Inventory};
 
@@ -123,6 +124,9 @@ pub struct AssignmentIndex<'a> {
     /// assignment carries it, which it almost always does (cloning 50,000 ids is measurable).
     pub scopes: Vec<Cow<'a, ResourceId>>,
     by_principal: FastMap<Cow<'a, str>, Vec<usize>>,
+    /// Which subscriptions each management group holds, so management-group assignments
+    /// apply where they should (empty: they apply nowhere pullpath can tell).
+    pub hierarchy: Hierarchy,
 }
 
 /// A small, fast, deterministic hasher for the analysis' internal maps (keys are ids and
@@ -183,15 +187,21 @@ impl<'a> AssignmentIndex<'a> {
         for (i, ra) in assignments.iter().enumerate() {
             by_principal.entry(lower(&ra.properties.principal_id)).or_default().push(i);
         }
-        AssignmentIndex { assignments, scopes, by_principal }
+        AssignmentIndex { assignments, scopes, by_principal, hierarchy: Hierarchy::default() }
+    }
+
+    /// The index, with management-group assignments placed by `hierarchy`.
+    pub fn with_hierarchy(assignments: &'a [RoleAssignment], hierarchy: Hierarchy) -> AssignmentIndex<'a> {
+        AssignmentIndex { hierarchy, ..AssignmentIndex::new(assignments) }
     }
 
     /// Indexes of the principal's assignments that apply at `resource` (assigned at it or at
-    /// an ancestor; never at a sibling or a descendant).
+    /// an ancestor, a management group above its subscription included; never at a sibling or
+    /// a descendant, nor at a group whose subscriptions are unknown).
     pub fn applying_to(&self, principal_id: &str, resource: &ResourceId) -> Vec<usize> {
         self.by_principal
             .get(lower(principal_id).as_ref())
-            .map(|v| v.iter().copied().filter(|&i| self.scopes[i].contains(resource)).collect())
+            .map(|v| v.iter().copied().filter(|&i| self.hierarchy.applies(&self.scopes[i], resource) == Applies::Yes).collect())
             .unwrap_or_default()
     }
 

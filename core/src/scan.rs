@@ -7,9 +7,13 @@
 //! ([`Scan::poll_timeout`]).
 //!
 //! Strategies: Azure Resource Graph first (one paged query for the resource types and one
-//! for role assignments and custom roles, per batch of < 300 subscriptions), falling back to
-//! per-provider lists for a batch when Resource Graph refuses; per-provider lists alone
-//! (one list per type per subscription, computes and connections per workspace); and, for
+//! for role assignments and custom roles — at, above and below the subscriptions, so those at
+//! management groups come too — per batch of < 300 subscriptions, and one for where the
+//! subscriptions sit under management groups), falling back to per-provider lists for a batch
+//! when Resource Graph refuses or cuts an answer short (`resultTruncated` without a
+//! `$skipToken`); per-provider lists alone (one list per type per subscription, computes and
+//! connections per workspace; a subscription's role-assignment list also tells which
+//! management groups above it hold assignments); and, for
 //! comparison only, the per-resource strategy other tools use (one role-assignment list per
 //! resource). `nextLink`s are followed only on the configured ARM origin. Requests are
 //! limited in number in flight and per throttling bucket: the scan reads ARM's
@@ -26,7 +30,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::arm::{ErrorResponse, ListPage, QueryRequest, QueryRequestOptions, QueryResponse};
+use crate::arm::{ErrorResponse, ListPage, QueryRequest, QueryRequestOptions, QueryResponse, SubscriptionContainer, SubscriptionContainerProperties, AT_SCOPE_ABOVE_AND_BELOW, SUBSCRIPTION_TYPE};
 use crate::executor::TransportError;
 use crate::id::{ResourceId, ScopeLevel};
 use crate::inventory::{Diagnostic, Inventory};
@@ -140,8 +144,13 @@ pub enum Refresh {
     Scope(ResourceId),
 }
 
-const GRAPH_RESOURCE_TYPES: [ResourceKind; 5] =
-    [ResourceKind::Registry, ResourceKind::Workspace, ResourceKind::Compute, ResourceKind::ManagedCluster, ResourceKind::UserAssignedIdentity];
+/// Resource Graph's "table and resource type reference"
+/// (https://learn.microsoft.com/azure/governance/resource-graph/reference/supported-tables-resources)
+/// lists `microsoft.machinelearningservices/workspaces` but neither `workspaces/computes` nor
+/// `workspaces/connections`: those are listed per workspace.
+const GRAPH_RESOURCE_TYPES: [ResourceKind; 4] = [ResourceKind::Registry, ResourceKind::Workspace, ResourceKind::ManagedCluster, ResourceKind::UserAssignedIdentity];
+/// The columns the scan reads of a `resourcecontainers` subscription row.
+const CONTAINER_COLUMNS: [&str; 6] = ["id", "name", "type", "subscriptionId", "tenantId", "properties"];
 
 /// The columns the scan reads of a resource row and of a role assignment or definition row.
 const RESOURCE_COLUMNS: [&str; 9] = ["id", "name", "type", "location", "kind", "tags", "sku", "identity", "properties"];
@@ -158,8 +167,10 @@ enum Table {
     Resources,
     /// Role assignments and custom role definitions.
     Authorization,
-    /// The subscriptions below a management group.
+    /// The subscriptions below a management group (with where each sits).
     Subscriptions,
+    /// Where the subscriptions sit under management groups (`resourcecontainers`).
+    Containers,
 }
 
 #[derive(Debug, Clone)]
@@ -257,6 +268,8 @@ pub struct Scan {
     children_for: HashSet<String>,
     /// Resources whose role assignments were requested (per-resource strategy).
     assignments_for: HashSet<String>,
+    /// Subscriptions whose `resourcecontainers` row was requested.
+    containers_for: HashSet<String>,
     graph_fallback_noted: bool,
     graph_unpacked_noted: bool,
 }
@@ -290,6 +303,7 @@ impl Scan {
             role_definitions_for: HashSet::new(),
             children_for: HashSet::new(),
             assignments_for: HashSet::new(),
+            containers_for: HashSet::new(),
             graph_fallback_noted: false,
             graph_unpacked_noted: false,
         };
@@ -316,6 +330,10 @@ impl Scan {
     }
 
     fn skip(&mut self, step: &Step, reason: String) {
+        if let Step::List { kind: ResourceKind::RoleAssignment, scope } = step {
+            // Part of the list is missing: which groups above hold assignments is not known.
+            self.result.inventory.subscriptions.retain(|c| !(c.id == *scope && c.properties.management_group_ancestors_chain.is_none()));
+        }
         let (scope, what) = step.describe();
         self.result.skipped.push(Skipped { scope, what, reason });
     }
@@ -339,6 +357,14 @@ impl Scan {
                 // Custom roles of every subscription come with the role assignments.
                 if self.role_definitions_for.is_empty() {
                     self.plan_role_definitions(&fresh[0]);
+                }
+                // Where the subscriptions sit, for management-group assignments: one query per
+                // batch of < 300 (a management-group start already brought the rows).
+                let unplaced: Vec<String> = fresh.iter().filter(|s| self.containers_for.insert(s.to_ascii_lowercase())).cloned().collect();
+                for chunk in unplaced.chunks(self.config.graph_batch) {
+                    let step = Step::Graph { table: Table::Containers, subscriptions: chunk.to_vec(), management_group: None, packed: false };
+                    let req = self.graph_request(&step, None);
+                    self.enqueue(step, req);
                 }
                 let chains = self.config.graph_chains.max(1).min(fresh.len());
                 let size = fresh.len().div_ceil(chains).min(self.config.graph_batch);
@@ -376,7 +402,7 @@ impl Scan {
                 }
                 self.plan_role_definitions(sub);
             }
-            Table::Subscriptions => {}
+            Table::Subscriptions | Table::Containers => {}
         }
     }
 
@@ -407,13 +433,22 @@ impl Scan {
         let query = match table {
             Table::Resources => rows("resources", types(&GRAPH_RESOURCE_TYPES), &RESOURCE_COLUMNS),
             Table::Authorization => rows("authorizationresources", types(&[ResourceKind::RoleAssignment, ResourceKind::RoleDefinition]), &AUTHORIZATION_COLUMNS),
-            Table::Subscriptions => "resourcecontainers | where type =~ 'microsoft.resources/subscriptions' | order by id asc | project id, subscriptionId".to_string(),
+            Table::Subscriptions | Table::Containers => format!("resourcecontainers | where type =~ '{SUBSCRIPTION_TYPE}' | order by id asc | project {}", CONTAINER_COLUMNS.join(", ")),
         };
+        // Without it `authorizationresources` holds only what is at or below the subscriptions:
+        // assignments at management groups and the tenant root group would be missing.
+        let authorization_scope_filter = (*table == Table::Authorization).then(|| AT_SCOPE_ABOVE_AND_BELOW.to_string());
         let body = QueryRequest {
             subscriptions: subscriptions.clone(),
             management_groups: management_group.iter().cloned().collect(),
             query,
-            options: Some(QueryRequestOptions { top: Some(self.config.graph_page_size), skip: None, skip_token, result_format: Some("objectArray".into()) }),
+            options: Some(QueryRequestOptions {
+                top: Some(self.config.graph_page_size),
+                skip: None,
+                skip_token,
+                result_format: Some("objectArray".into()),
+                authorization_scope_filter,
+            }),
         };
         request::resource_graph(&body)
     }
@@ -574,6 +609,9 @@ impl Scan {
             // Resource Graph refused (forbidden by policy, not registered, a query it cannot
             // run): the same data is there per provider.
             _ if matches!(pending.step, Step::Graph { table: Table::Resources | Table::Authorization, .. }) => self.fall_back(&pending.step, &error_text(&resp)),
+            // No per-provider list says where a subscription sits; the role-assignment lists
+            // of a fallback do, in part.
+            _ if matches!(pending.step, Step::Graph { table: Table::Containers, .. }) => self.containers_unknown(&pending.step, &error_text(&resp)),
             403 => self.skip(&pending.step, format!("not readable: {}", error_text(&resp))),
             404 if matches!(pending.step, Step::Get { .. }) => {
                 if let Step::Get { id } = &pending.step {
@@ -589,6 +627,7 @@ impl Scan {
             let tries = pending.attempt;
             return match pending.step {
                 Step::Graph { table: Table::Resources | Table::Authorization, .. } => self.fall_back(&pending.step, reason),
+                Step::Graph { table: Table::Containers, .. } => self.containers_unknown(&pending.step, &format!("{reason}, gave up after {tries} tries")),
                 _ => self.skip(&pending.step, format!("{reason} (gave up after {tries} tries)")),
             };
         }
@@ -605,12 +644,30 @@ impl Scan {
             self.graph_unpacked_noted = true;
             self.result.diagnostics.push(Diagnostic {
                 at: "/providers/Microsoft.ResourceGraph/resources".into(),
-                message: format!("Resource Graph did not run the grouped query ({reason}); reading its rows one by one instead, which takes more queries"),
+                message: format!("Resource Graph could not give the grouped rows ({reason}); reading its rows one by one instead, which takes more queries"),
             });
         }
         let step = Step::Graph { table: *table, subscriptions: subscriptions.clone(), management_group: management_group.clone(), packed: false };
         let req = self.graph_request(&step, None);
         self.enqueue(step, req);
+    }
+
+    /// Resource Graph did not say where some subscriptions sit under management groups.
+    fn containers_unknown(&mut self, step: &Step, reason: &str) {
+        let (scope, _) = step.describe();
+        self.result.diagnostics.push(Diagnostic {
+            at: "/providers/Microsoft.ResourceGraph/resources".into(),
+            message: format!("Resource Graph did not say where {scope} sit under management groups ({reason}); where their role-assignment lists are read per provider they tell, otherwise assignments at management groups are of unknown reach there"),
+        });
+    }
+
+    /// Resource Graph's answer was cut short and nothing can page on: say what may be missing.
+    fn cut_short(&mut self, step: &Step, what: &str) {
+        let (scope, query) = step.describe();
+        self.result.diagnostics.push(Diagnostic {
+            at: "/providers/Microsoft.ResourceGraph/resources".into(),
+            message: format!("{query} for {scope} came back cut short (resultTruncated: true, no $skipToken), so the inventory is incomplete: {what}"),
+        });
     }
 
     /// Resource Graph refused a batch: read those subscriptions per provider instead.
@@ -636,6 +693,7 @@ impl Scan {
                     Ok(p) => p,
                     Err(e) => return self.fall_back(&step, &format!("the answer is not a Resource Graph response: {e}")),
                 };
+                let truncated = page.is_truncated();
                 let rows = match page.data {
                     Value::Array(rows) => rows,
                     _ => Vec::new(),
@@ -650,16 +708,38 @@ impl Scan {
                 } else {
                     rows
                 };
-                if let Some(token) = page.skip_token.clone().filter(|t| !t.is_empty()) {
+                let token = page.skip_token.clone().filter(|t| !t.is_empty());
+                // Cut short with no way to page on: never taken as complete.
+                let cut_short = truncated && token.is_none();
+                if cut_short && *packed {
+                    // The plain rows project `id`, so they page.
+                    return self.unpack(&step, "Resource Graph cut the grouped answer short (resultTruncated) without a $skipToken");
+                }
+                if let Some(token) = token {
                     let next = self.graph_request(&step, Some(token));
                     self.enqueue(step.clone(), next);
                 }
                 if *table == Table::Subscriptions {
-                    let subs = rows.iter().filter_map(|r| r.get("subscriptionId").and_then(Value::as_str)).map(str::to_string).collect();
+                    let subs: Vec<String> = rows.iter().filter_map(|r| r.get("subscriptionId").and_then(Value::as_str)).map(str::to_string).collect();
+                    for s in &subs {
+                        self.containers_for.insert(s.to_ascii_lowercase());
+                    }
+                    if cut_short {
+                        self.cut_short(&step, "some subscriptions of the management group may be missing");
+                    }
+                    for row in rows {
+                        self.add_item(row, Merge::KeepFirst);
+                    }
                     return self.plan_subscriptions(subs);
                 }
                 for row in rows {
                     self.add_item(row, Merge::KeepFirst);
+                }
+                if cut_short {
+                    match table {
+                        Table::Containers => self.cut_short(&step, "where some subscriptions sit under management groups is unknown, so assignments at management groups are not counted there"),
+                        _ => self.fall_back(&step, "Resource Graph cut its answer short (resultTruncated) without a $skipToken"),
+                    }
                 }
             }
             Step::Get { .. } => {
@@ -696,6 +776,11 @@ impl Scan {
                         }
                     }
                     _ => {
+                        if let Step::List { kind: ResourceKind::RoleAssignment, scope } = &step {
+                            if scope.level() == ScopeLevel::Subscription {
+                                self.learn_groups_above(scope, &page.value);
+                            }
+                        }
                         for v in page.value {
                             self.add_item(v, Merge::KeepFirst);
                         }
@@ -703,6 +788,40 @@ impl Scan {
                 }
             }
         }
+    }
+
+    /// A page of subscription `sub`'s role-assignment list: the assignments at management groups
+    /// in it are there because the groups are above `sub` (the list returns "all role
+    /// assignments that apply to a subscription"), which is what pullpath records where
+    /// Resource Graph's chain is not known.
+    fn learn_groups_above(&mut self, sub: &ResourceId, items: &[Value]) {
+        let groups: Vec<String> = items.iter().filter_map(assignment_scope).filter(|s| s.level() == ScopeLevel::ManagementGroup).map(|s| s.name().to_string()).collect();
+        let rows = &mut self.result.inventory.subscriptions;
+        let row = match rows.iter().position(|c| c.id == *sub) {
+            Some(i) => &mut rows[i],
+            None => {
+                rows.push(SubscriptionContainer {
+                    id: sub.clone(),
+                    name: sub.name().to_string(),
+                    ty: SUBSCRIPTION_TYPE.to_string(),
+                    subscription_id: Some(sub.name().to_string()),
+                    tenant_id: None,
+                    properties: SubscriptionContainerProperties::default(),
+                });
+                let last = rows.len() - 1;
+                &mut rows[last]
+            }
+        };
+        if row.properties.management_group_ancestors_chain.is_some() {
+            return;
+        }
+        let above = row.properties.assigned_above.get_or_insert_with(Vec::new);
+        for g in groups {
+            if !above.iter().any(|a| a.eq_ignore_ascii_case(&g)) {
+                above.push(g);
+            }
+        }
+        above.sort_by_key(|a| a.to_ascii_lowercase());
     }
 
     /// Adds one resource object to the inventory, once, and plans what it leads to.
@@ -725,6 +844,10 @@ impl Scan {
             }
             self.remove_from_inventory(&id);
         }
+        if id.is_type("Microsoft.Resources/subscriptions") {
+            // Resource Graph's chain replaces what a role-assignment list implied.
+            self.result.inventory.subscriptions.retain(|c| c.id != id);
+        }
         match self.result.inventory.add(v) {
             Ok(true) => {
                 if self.seen.insert(key) {
@@ -739,13 +862,9 @@ impl Scan {
 
     fn plan_follow_ups(&mut self, id: &ResourceId, kind: Option<ResourceKind>) {
         if kind == Some(ResourceKind::Workspace) && self.children_for.insert(id.key().to_string()) {
-            // Resource Graph has computes but not connections.
-            let children: &[ResourceKind] = match self.config.strategy {
-                Strategy::ResourceGraph if !self.graph_fallback_noted => &[ResourceKind::Connection],
-                _ => &[ResourceKind::Compute, ResourceKind::Connection],
-            };
-            for child in children {
-                self.enqueue(Step::List { kind: *child, scope: id.clone() }, request::list_children(id, *child));
+            // Resource Graph indexes neither computes nor connections (see GRAPH_RESOURCE_TYPES).
+            for child in [ResourceKind::Compute, ResourceKind::Connection] {
+                self.enqueue(Step::List { kind: child, scope: id.clone() }, request::list_children(id, child));
             }
         }
         let per_resource = matches!(kind, Some(ResourceKind::Registry | ResourceKind::Workspace | ResourceKind::Compute | ResourceKind::ManagedCluster | ResourceKind::UserAssignedIdentity));
@@ -780,6 +899,7 @@ impl Scan {
         inv.managed_clusters.retain(|x| &x.id != id);
         inv.identities.retain(|x| &x.id != id);
         inv.role_assignments.retain(|x| &x.id != id);
+        inv.subscriptions.retain(|x| &x.id != id);
         inv.role_definitions.retain(|x| x.id.name() != id.name() || !x.id.is_type(&id.resource_type()));
         inv.len() != before
     }
@@ -849,6 +969,15 @@ enum Merge {
     KeepFirst,
     /// A refresh: the new copy replaces the old.
     Replace,
+}
+
+/// Where a role assignment object (as a list returns it) applies: `properties.scope`, or its
+/// id's scope.
+fn assignment_scope(v: &Value) -> Option<ResourceId> {
+    match v.pointer("/properties/scope").and_then(Value::as_str) {
+        Some(s) => ResourceId::parse(s).ok(),
+        None => ResourceId::parse(v.get("id")?.as_str()?).ok()?.scope(),
+    }
 }
 
 /// Exponential backoff from `base`, capped at a minute.
@@ -953,7 +1082,8 @@ mod tests {
 
     /// Grouped Resource Graph rows give exactly the inventory plain rows give; a Resource
     /// Graph that cannot group is asked for plain rows, once per batch and table, and the
-    /// user is told once.
+    /// user is told once. So is one whose grouped answer is cut short: grouped rows have no
+    /// `id` column, so Resource Graph cannot page them (`resultTruncated`, no `$skipToken`).
     #[test]
     fn grouped_rows_read_the_same_inventory_as_plain_rows() {
         use crate::sim::generate::TenantSpec;
@@ -964,15 +1094,15 @@ mod tests {
             macro_rules! each {
                 ($($field:ident),*) => { $( all.extend(inv.$field.iter().map(|x| format!("{}:{}", stringify!($field), serde_json::to_string(x).unwrap()))); )* };
             }
-            each!(registries, workspaces, computes, connections, managed_clusters, identities, role_assignments, role_definitions);
+            each!(registries, workspaces, computes, connections, managed_clusters, identities, role_assignments, role_definitions, subscriptions);
             all.sort();
             all
         };
-        let run = |access: GraphAccess| {
+        let run = |access: GraphAccess, page_size: u32| {
             let mut sim = Sim::generated(&TenantSpec::small(4));
             sim.graph = access;
             let mut config = ScanConfig::new(DEFAULT_ORIGIN, Start::AllSubscriptions);
-            config.graph_page_size = 3;
+            config.graph_page_size = page_size;
             let mut scan = Scan::with_config(config);
             let mut graph_queries = Vec::new();
             while let Some((id, req)) = scan.poll_request() {
@@ -985,10 +1115,14 @@ mod tests {
             assert!(scan.is_done());
             (scan.into_result(), graph_queries)
         };
-        let (grouped, grouped_queries) = run(GraphAccess::Allowed);
-        let (plain, plain_queries) = run(GraphAccess::RowsOnly);
+        let (grouped, grouped_queries) = run(GraphAccess::Allowed, 1000);
+        let (plain, plain_queries) = run(GraphAccess::RowsOnly, 3);
+        let (cut, _) = run(GraphAccess::Allowed, 3);
         assert!(grouped.diagnostics.is_empty(), "{:?}", grouped.diagnostics);
-        assert!(grouped_queries.iter().all(|q| q.contains("summarize items = make_list(pack(")), "{grouped_queries:?}");
+        assert!(grouped_queries.iter().filter(|q| !q.starts_with("resourcecontainers")).all(|q| q.contains("summarize items = make_list(pack(")), "{grouped_queries:?}");
+        assert_eq!(canonical(&cut), canonical(&grouped));
+        assert_eq!(cut.diagnostics.len(), 1, "{:?}", cut.diagnostics);
+        assert!(cut.diagnostics[0].message.contains("resultTruncated") && cut.diagnostics[0].message.contains("one by one"), "{}", cut.diagnostics[0].message);
         assert!(grouped.inventory.role_assignments.len() > 30 && !grouped.inventory.identities.is_empty());
         assert_eq!(canonical(&grouped), canonical(&plain));
         assert_eq!(plain.diagnostics.len(), 1, "{:?}", plain.diagnostics);
@@ -996,6 +1130,39 @@ mod tests {
         // Plain rows need more pages than groups: 3 rows a page.
         assert!(plain_queries.len() > 2 * grouped_queries.len(), "{} vs {}", plain_queries.len(), grouped_queries.len());
         assert!(plain.skipped.is_empty() && grouped.skipped.is_empty());
+    }
+
+    /// The generated tenant's AcrPull at management group mg-platform reaches the same
+    /// registries — exactly those in the platform subscriptions — whether the scan learned the
+    /// hierarchy from Resource Graph's chains or from the subscriptions' role-assignment lists.
+    #[test]
+    fn management_group_assignments_reach_the_same_registries_either_way() {
+        use crate::sim::generate::{TenantSpec, GENERATED_PLATFORM_GROUP};
+        let spec = TenantSpec::small(11);
+        let platform: Vec<String> = Sim::generated(&spec).management_groups[GENERATED_PLATFORM_GROUP].subscriptions.clone();
+        let reach = |strategy: Strategy| {
+            let mut sim = Sim::generated(&spec);
+            let mut config = ScanConfig::new(DEFAULT_ORIGIN, Start::AllSubscriptions);
+            config.strategy = strategy;
+            let mut scan = Scan::with_config(config);
+            drive(&mut scan, &mut sim);
+            let inv = scan.into_result().inventory;
+            let mg_assignment = inv.role_assignments.iter().find(|ra| ra.scope().level() == ScopeLevel::ManagementGroup && ra.scope().name() == GENERATED_PLATFORM_GROUP).expect("the MG-level AcrPull is read").clone();
+            let analysis = crate::access::analyze(&inv);
+            assert!(!analysis.diagnostics.iter().any(|d| d.message.contains("unknown hierarchy")), "{:?}", analysis.diagnostics);
+            let mut regs: Vec<String> = analysis
+                .access
+                .iter()
+                .filter(|r| r.via.iter().any(|p| p.assignment.as_deref() == Some(mg_assignment.id.as_str())))
+                .map(|r| r.registry.to_string())
+                .collect();
+            regs.sort();
+            regs
+        };
+        let by_graph = reach(Strategy::ResourceGraph);
+        assert!(!by_graph.is_empty());
+        assert!(by_graph.iter().all(|r| platform.iter().any(|s| r.starts_with(&format!("/subscriptions/{s}/")))), "{by_graph:?} outside {platform:?}");
+        assert_eq!(by_graph, reach(Strategy::PerProvider));
     }
 
     #[test]

@@ -43,7 +43,7 @@ pub fn parse(text: &str) -> Result<(Inventory, Vec<Diagnostic>), SnapshotError> 
     let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
     for (at, mut value) in resources {
         let ty = value.get("type").and_then(Value::as_str).unwrap_or_default().to_string();
-        if ResourceKind::from_type(&ty).is_none() {
+        if !Inventory::reads_type(&ty) {
             *skipped.entry(ty.to_ascii_lowercase()).or_default() += 1;
             continue;
         }
@@ -166,6 +166,8 @@ pub fn to_json(inv: &Inventory) -> String {
     push(&inv.identities, ResourceKind::UserAssignedIdentity, &mut resources);
     push(&inv.role_assignments, ResourceKind::RoleAssignment, &mut resources);
     push(&inv.role_definitions, ResourceKind::RoleDefinition, &mut resources);
+    // Subscription rows carry their own `type` (`microsoft.resources/subscriptions`).
+    resources.extend(inv.subscriptions.iter().filter_map(|s| serde_json::to_value(s).ok()));
     let doc = serde_json::json!({ "resources": resources });
     serde_json::to_string_pretty(&doc).unwrap_or_default()
 }

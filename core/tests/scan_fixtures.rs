@@ -61,6 +61,12 @@ struct SimKnobs {
     /// Resource Graph runs queries but not `summarize` (the scanner's grouped queries).
     #[serde(default)]
     graph_rows_only: bool,
+    /// Resource Graph answers as if `authorizationScopeFilter` were not set.
+    #[serde(default)]
+    graph_ignores_scope_filter: bool,
+    /// Resource Graph cuts answers longer than a page short, with no `$skipToken`.
+    #[serde(default)]
+    graph_cannot_page: bool,
     origin: Option<String>,
 }
 
@@ -154,6 +160,8 @@ fn run(case: &Case) -> Outcome {
     if case.sim.graph_rows_only {
         sim.graph = GraphAccess::RowsOnly;
     }
+    sim.graph_ignores_scope_filter = case.sim.graph_ignores_scope_filter;
+    sim.graph_cannot_page = case.sim.graph_cannot_page;
     if let Some(o) = &case.sim.origin {
         sim.origin = o.clone();
     }
@@ -254,6 +262,10 @@ fn summary(o: &Outcome) -> Value {
             "identities": inv.identities.len(),
             "roleAssignments": inv.role_assignments.len(),
             "roleDefinitions": inv.role_definitions.len(),
+            "managementGroupAssignments": inv.role_assignments.iter().filter(|ra| ra.scope().level() == pullpath_core::id::ScopeLevel::ManagementGroup).count(),
+            // Where subscriptions sit: Resource Graph chains, and what role-assignment lists showed.
+            "subscriptionChains": inv.subscriptions.iter().filter(|c| c.properties.management_group_ancestors_chain.is_some()).count(),
+            "subscriptionsAssignedAbove": inv.subscriptions.iter().filter_map(|c| c.properties.assigned_above.as_ref()).map(|a| if a.is_empty() { "(none)".to_string() } else { a.join("+") }).collect::<Vec<_>>(),
         },
         "skipped": o.result.skipped.iter().map(|s| json!({"scope": s.scope, "what": s.what, "reason": s.reason})).collect::<Vec<_>>(),
         "diagnostics": o.result.diagnostics.iter().map(|d| d.message.clone()).collect::<Vec<_>>(),

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
-use super::DEMO_TENANT_ID;
+use super::{ManagementGroup, DEMO_TENANT_ID};
 
 /// How big a tenant to generate, and from which seed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,15 +77,20 @@ impl TenantSpec {
     }
 }
 
-/// What [`generate`] makes: resources, and which subscriptions each management group holds.
+/// What [`generate`] makes: resources, and the management groups with their subscriptions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GeneratedTenant {
     pub resources: Vec<Value>,
-    pub management_groups: BTreeMap<String, Vec<String>>,
+    pub management_groups: BTreeMap<String, ManagementGroup>,
 }
 
-/// The management group every generated subscription sits under.
+/// The management group every generated subscription sits under (directly below the tenant
+/// root group, which is named after the tenant id).
 pub const GENERATED_ROOT_GROUP: &str = "mg-pullpath-root";
+/// Below [`GENERATED_ROOT_GROUP`]: the first third of the subscriptions (at least one).
+pub const GENERATED_PLATFORM_GROUP: &str = "mg-platform";
+/// Below [`GENERATED_ROOT_GROUP`]: the other subscriptions.
+pub const GENERATED_WORKLOADS_GROUP: &str = "mg-workloads";
 
 /// SplitMix64: tiny, fast, and good enough to spread names and picks; not for secrets.
 struct Rng(u64);
@@ -306,8 +311,13 @@ pub fn generate(spec: &TenantSpec) -> GeneratedTenant {
         customs.push((si, guid));
     }
 
-    // Filler assignments at every scope level.
-    let mg_scope = format!("/providers/Microsoft.Management/managementGroups/{GENERATED_ROOT_GROUP}");
+    // Filler assignments at every scope level; those at management groups go round the four
+    // groups (tenant root group included) without drawing from the generator, so the rest of
+    // the tenant is what it was before there was a hierarchy.
+    let mg_scope = |n: usize| {
+        let group = [DEMO_TENANT_ID, GENERATED_ROOT_GROUP, GENERATED_PLATFORM_GROUP, GENERATED_WORKLOADS_GROUP][n % 4];
+        format!("/providers/Microsoft.Management/managementGroups/{group}")
+    };
     let mut principals: Vec<Principal> = identities.iter().map(|i| Principal { id: i.1.clone(), kind: "ServicePrincipal" }).collect();
     principals.extend(users.iter().cloned());
     principals.extend(system_principals);
@@ -338,9 +348,15 @@ pub fn generate(spec: &TenantSpec) -> GeneratedTenant {
         } else if roll < 99 && !identities.is_empty() {
             (identities[rng.below(identities.len())].0.clone(), MANAGED_IDENTITY_OPERATOR)
         } else {
-            (mg_scope.clone(), READER)
+            (mg_scope(assignments.len()), READER)
         };
         assign(&mut assignments, scope, role, p.kind, &p.id);
+    }
+    // One group of people pulls from every legacy registry of the platform subscriptions
+    // through a management-group assignment (it takes the last filler assignment's place).
+    if let Some(group) = users.iter().find(|u| u.kind == "Group") {
+        let scope = format!("/providers/Microsoft.Management/managementGroups/{GENERATED_PLATFORM_GROUP}");
+        assignments.insert(0, (scope, ACR_PULL.to_string(), group.kind, group.id.clone()));
     }
     assignments.truncate(spec.role_assignments);
     for (scope, role, kind, principal) in assignments {
@@ -361,9 +377,19 @@ pub fn generate(spec: &TenantSpec) -> GeneratedTenant {
             "name": guid, "type": "Microsoft.Authorization/roleAssignments", "properties": props
         }));
     }
-    let mut management_groups = BTreeMap::new();
-    management_groups.insert(GENERATED_ROOT_GROUP.to_string(), subs);
-    GeneratedTenant { resources: out, management_groups }
+    GeneratedTenant { resources: out, management_groups: hierarchy(&subs) }
+}
+
+/// Tenant root group → [`GENERATED_ROOT_GROUP`] → platform (first third) and workloads.
+fn hierarchy(subs: &[String]) -> BTreeMap<String, ManagementGroup> {
+    let platform = subs.len().div_ceil(3).max(1).min(subs.len());
+    let group = |display: &str, parent: Option<&str>, subscriptions: &[String]| ManagementGroup { display_name: display.into(), parent: parent.map(str::to_string), subscriptions: subscriptions.to_vec() };
+    BTreeMap::from([
+        (DEMO_TENANT_ID.to_string(), group("Tenant Root Group", None, &[])),
+        (GENERATED_ROOT_GROUP.to_string(), group("pullpath", Some(DEMO_TENANT_ID), &[])),
+        (GENERATED_PLATFORM_GROUP.to_string(), group("Platform", Some(GENERATED_ROOT_GROUP), &subs[..platform])),
+        (GENERATED_WORKLOADS_GROUP.to_string(), group("Workloads", Some(GENERATED_ROOT_GROUP), &subs[platform..])),
+    ])
 }
 
 #[cfg(test)]
@@ -384,7 +410,13 @@ mod tests {
     #[test]
     fn large_tenant_has_the_issue_sizes() {
         let t = generate(&TenantSpec::large(1));
-        assert_eq!(t.management_groups[GENERATED_ROOT_GROUP].len(), 50);
+        let sim = crate::sim::Sim::generated(&TenantSpec::large(1));
+        assert_eq!(sim.subscriptions_below(GENERATED_ROOT_GROUP).unwrap().len(), 50);
+        assert_eq!(sim.subscriptions_below(DEMO_TENANT_ID).unwrap().len(), 50, "the tenant root group holds every subscription");
+        assert_eq!(t.management_groups[GENERATED_PLATFORM_GROUP].subscriptions.len(), 17);
+        let first = &t.management_groups[GENERATED_PLATFORM_GROUP].subscriptions[0];
+        let chain: Vec<String> = sim.ancestors_of(first).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(chain, [GENERATED_PLATFORM_GROUP, GENERATED_ROOT_GROUP, DEMO_TENANT_ID], "immediate parent first, root last");
         assert_eq!(count(&t, "Microsoft.ManagedIdentity/userAssignedIdentities"), 5_000);
         assert_eq!(count(&t, "Microsoft.ContainerRegistry/registries"), 1_000);
         assert_eq!(count(&t, "Microsoft.Authorization/roleAssignments"), 50_000);

@@ -54,6 +54,21 @@ pub enum GraphAccess {
     RowsOnly,
 }
 
+/// A management group of the simulated tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ManagementGroup {
+    pub display_name: String,
+    /// `None` for the tenant root group (which Azure names after the tenant id).
+    pub parent: Option<String>,
+    /// Subscriptions directly below it.
+    pub subscriptions: Vec<String>,
+}
+
+/// Groups nest at most six levels below the root ("A management group tree can support up to
+/// six levels of depth", https://learn.microsoft.com/azure/governance/management-groups/overview);
+/// walks stop after this many steps, so a cyclic test tenant cannot hang the simulator.
+const MAX_GROUP_DEPTH: usize = 16;
+
 #[derive(Debug, Clone)]
 pub struct Sim {
     resources: BTreeMap<ResourceId, Value>,
@@ -64,9 +79,17 @@ pub struct Sim {
     /// Scopes the caller may not read: reads at or below them get 403, lists and Resource
     /// Graph above them leave their resources out.
     pub forbidden: Vec<ResourceId>,
-    /// Management group name → the subscriptions below it (at any depth).
-    pub management_groups: BTreeMap<String, Vec<String>>,
+    /// The management groups by name, each with its parent and the subscriptions directly
+    /// below it. Empty: the tenant has no hierarchy the simulator knows (Resource Graph's
+    /// subscription rows then carry no ancestors chain).
+    pub management_groups: BTreeMap<String, ManagementGroup>,
     pub graph: GraphAccess,
+    /// Resource Graph answers as if `options.authorizationScopeFilter` were not set (its
+    /// default, `AtScopeAndBelow`): what a client that forgets the option gets.
+    pub graph_ignores_scope_filter: bool,
+    /// Resource Graph cuts every answer longer than `$top` short (`resultTruncated: "true"`, no
+    /// `$skipToken`), as it does for any query it cannot page.
+    pub graph_cannot_page: bool,
     /// The caller's object id, as authorization errors name it.
     pub caller: String,
     /// Directories besides the demo's home tenant that `GET /tenants` lists (id, display
@@ -83,8 +106,14 @@ impl Sim {
     /// A simulator holding the resources of a snapshot document (`{"resources": [...]}`).
     pub fn from_resources(resources: impl IntoIterator<Item = Value>) -> Sim {
         let mut map = BTreeMap::new();
+        let mut management_groups = BTreeMap::new();
         for r in resources {
             if let Some(id) = r.get("id").and_then(Value::as_str).and_then(|s| ResourceId::parse(s).ok()) {
+                // A snapshot's Resource Graph subscription rows say where each subscription
+                // sits: the simulator serves the same hierarchy.
+                if id.level() == ScopeLevel::Subscription {
+                    place_subscription(&mut management_groups, id.name(), &r);
+                }
                 map.insert(id, r);
             }
         }
@@ -93,8 +122,10 @@ impl Sim {
             origin: DEFAULT_ORIGIN.into(),
             page_size: 100,
             forbidden: Vec::new(),
-            management_groups: BTreeMap::new(),
+            management_groups,
             graph: GraphAccess::Allowed,
+            graph_ignores_scope_filter: false,
+            graph_cannot_page: false,
             caller: DEFAULT_CALLER.into(),
             other_tenants: Vec::new(),
             cache: RefCell::new(HashMap::new()),
@@ -133,7 +164,7 @@ impl Sim {
                     }
                 }
             }
-            subs.extend(self.management_groups.values().flatten().cloned());
+            subs.extend(self.management_groups.values().flat_map(|g| g.subscriptions.iter().cloned()));
             subs.sort_by_key(|s| s.to_lowercase());
             subs.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
             subs.iter().filter_map(|s| ResourceId::subscription(s).ok()).collect()
@@ -274,12 +305,53 @@ impl Sim {
         ids
     }
 
+    /// The group named `name` (any case), with its name as stored.
+    fn group(&self, name: &str) -> Option<(&String, &ManagementGroup)> {
+        self.management_groups.iter().find(|(k, _)| k.eq_ignore_ascii_case(name))
+    }
+
+    /// Every subscription below group `name`, at any depth; `None` for an unknown group.
+    pub fn subscriptions_below(&self, name: &str) -> Option<Vec<String>> {
+        let (root, _) = self.group(name)?;
+        let mut out = Vec::new();
+        let mut level = vec![root.clone()];
+        for _ in 0..MAX_GROUP_DEPTH {
+            if level.is_empty() {
+                break;
+            }
+            let mut next = Vec::new();
+            for g in &level {
+                if let Some((_, group)) = self.group(g) {
+                    out.extend(group.subscriptions.iter().cloned());
+                }
+                next.extend(self.management_groups.iter().filter(|(_, c)| c.parent.as_deref().is_some_and(|p| p.eq_ignore_ascii_case(g))).map(|(k, _)| k.clone()));
+            }
+            level = next;
+        }
+        out.sort_by_key(|s| s.to_ascii_lowercase());
+        out.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        Some(out)
+    }
+
+    /// The groups above subscription `sub`, immediate parent first and the root last, as
+    /// Resource Graph's `managementGroupAncestorsChain` lists them: `(name, displayName)`.
+    pub fn ancestors_of(&self, sub: &str) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        let mut at = self.management_groups.iter().find(|(_, g)| g.subscriptions.iter().any(|s| s.eq_ignore_ascii_case(sub)));
+        while let Some((name, group)) = at {
+            if out.len() >= MAX_GROUP_DEPTH || out.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                break;
+            }
+            out.push((name.clone(), group.display_name.clone()));
+            at = group.parent.as_deref().and_then(|p| self.group(p));
+        }
+        out
+    }
+
     fn list_role_assignments(&self, scope: &ResourceId) -> Vec<(&ResourceId, &Value)> {
-        let sub = scope.subscription_id().map(str::to_ascii_lowercase);
-        let in_group = |mg: &str| {
-            let members = self.management_groups.iter().find(|(k, _)| k.eq_ignore_ascii_case(mg)).map(|(_, v)| v);
-            members.is_some_and(|m| sub.as_deref().is_some_and(|s| m.iter().any(|x| x.eq_ignore_ascii_case(s))))
-        };
+        let sub = scope.subscription_id();
+        let above: Vec<String> = sub.map(|s| self.ancestors_of(s).into_iter().map(|(n, _)| n).collect()).unwrap_or_default();
+        let in_group = |mg: &str| above.iter().any(|a| a.eq_ignore_ascii_case(mg));
         // Above the scope: the tenant root and the management groups holding its subscription.
         let mut out: Vec<(&ResourceId, &Value)> = self
             .tenant_level()
@@ -348,6 +420,26 @@ impl Sim {
 
 fn skip_token(req: &Request) -> usize {
     req.query.iter().find(|(k, _)| k == "$skiptoken").and_then(|(_, v)| v.parse().ok()).unwrap_or(0)
+}
+
+/// Builds the groups a Resource Graph subscription row's `managementGroupAncestorsChain`
+/// names (immediate parent first), linking each to the next as its parent.
+fn place_subscription(groups: &mut BTreeMap<String, ManagementGroup>, sub: &str, row: &Value) {
+    let Some(chain) = row.pointer("/properties/managementGroupAncestorsChain").and_then(Value::as_array) else { return };
+    let names: Vec<(String, String)> = chain
+        .iter()
+        .filter_map(|a| Some((a.get("name")?.as_str()?.to_string(), a.get("displayName").and_then(Value::as_str).unwrap_or_default().to_string())))
+        .filter(|(n, _)| !n.is_empty())
+        .collect();
+    for (i, (name, display)) in names.iter().enumerate() {
+        let g = groups.entry(name.clone()).or_insert_with(|| ManagementGroup { display_name: display.clone(), ..Default::default() });
+        if i == 0 && !g.subscriptions.iter().any(|s| s.eq_ignore_ascii_case(sub)) {
+            g.subscriptions.push(sub.to_string());
+        }
+        if g.parent.is_none() {
+            g.parent = names.get(i + 1).map(|(n, _)| n.clone());
+        }
+    }
 }
 
 /// Tenant id the demo's subscriptions report.

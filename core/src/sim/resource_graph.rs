@@ -11,11 +11,26 @@
 //! `resourceGroup` and `tenantId` columns; scopes the caller may not read are left out, as
 //! Resource Graph does.
 //!
+//! Documented behaviours it follows:
+//! - `authorizationresources` holds assignments at management groups and the tenant root only
+//!   when `options.authorizationScopeFilter` asks for what is above the subscriptions
+//!   (`AtScopeAndAbove`, `AtScopeAboveAndBelow`); the default, `AtScopeAndBelow`, has only what
+//!   is at or below them (2024-04-01 spec, `QueryRequestOptions.authorizationScopeFilter`);
+//! - subscription rows of `resourcecontainers` carry `properties.managementGroupAncestorsChain`,
+//!   immediate parent first, the tenant root group last;
+//! - AML computes and workspace connections are not in `resources` (the "table and resource
+//!   type reference" lists neither);
+//! - a result without an `id` column cannot page: more rows than `$top` come back cut short,
+//!   `resultTruncated: "true"` and no `$skipToken` ("Working with large data sets": "The query
+//!   must project the id field in order for pagination to work. If it's missing from the
+//!   query, the response won't include the $skipToken").
+//!
 //! Not here: quota headers and throttling (the emulator adds them).
 
 use serde_json::{json, Map, Value};
 
 use super::{GraphAccess, Sim, DEMO_TENANT_ID};
+use crate::arm::SUBSCRIPTION_TYPE;
 use crate::arm::{ErrorDetail, ErrorResponse, QueryRequest};
 use crate::id::{ResourceId, ScopeLevel};
 use crate::request::{Request, Response};
@@ -41,6 +56,42 @@ struct Query {
     project: Option<Vec<String>>,
     summarize: Option<Summarize>,
 }
+
+/// `options.authorizationScopeFilter`: which authorization resources relative to the
+/// subscriptions queried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum ScopeFilter {
+    /// `AtScopeAndBelow`, the default.
+    AndBelow,
+    /// `AtScopeAndAbove`.
+    AndAbove,
+    /// `AtScopeExact`.
+    Exact,
+    /// `AtScopeAboveAndBelow`.
+    AboveAndBelow,
+}
+
+impl ScopeFilter {
+    fn parse(value: Option<&str>) -> Result<ScopeFilter, String> {
+        Ok(match value {
+            None => ScopeFilter::AndBelow,
+            Some(v) if v.eq_ignore_ascii_case("AtScopeAndBelow") => ScopeFilter::AndBelow,
+            Some(v) if v.eq_ignore_ascii_case("AtScopeAndAbove") => ScopeFilter::AndAbove,
+            Some(v) if v.eq_ignore_ascii_case("AtScopeExact") => ScopeFilter::Exact,
+            Some(v) if v.eq_ignore_ascii_case("AtScopeAboveAndBelow") => ScopeFilter::AboveAndBelow,
+            Some(v) => return Err(format!("authorizationScopeFilter {v:?} is not one of AtScopeAndBelow, AtScopeAndAbove, AtScopeExact, AtScopeAboveAndBelow.")),
+        })
+    }
+    fn above(self) -> bool {
+        matches!(self, ScopeFilter::AndAbove | ScopeFilter::AboveAndBelow)
+    }
+    fn below(self) -> bool {
+        matches!(self, ScopeFilter::AndBelow | ScopeFilter::AboveAndBelow)
+    }
+}
+
+/// Types Resource Graph does not index (see the module comment), lowercase.
+const NOT_INDEXED: [&str; 2] = ["microsoft.machinelearningservices/workspaces/computes", "microsoft.machinelearningservices/workspaces/connections"];
 
 /// `summarize {name} = make_list(pack('key', column, ...)) by {by}`: one row per distinct
 /// value of the `by` columns, in ascending order of them.
@@ -83,6 +134,11 @@ impl Sim {
             Ok(s) => s,
             Err(resp) => return resp,
         };
+        let filter = match ScopeFilter::parse(options.authorization_scope_filter.as_deref()) {
+            Ok(_) if self.graph_ignores_scope_filter => ScopeFilter::AndBelow,
+            Ok(f) => f,
+            Err(msg) => return invalid_query(&msg),
+        };
         let top = options.top.map(|t| t as usize).unwrap_or(DEFAULT_TOP).clamp(1, MAX_TOP);
         let start = match options.skip_token.as_deref() {
             Some(token) => match token.strip_prefix(TOKEN_PREFIX).and_then(|n| n.parse::<usize>().ok()) {
@@ -94,11 +150,11 @@ impl Sim {
         // Only the page sent is built; the matching ids are computed once per query and kept
         // while the client pages through them.
         let (rows_len, data): (usize, Vec<Value>) = if query.table == Table::ResourceContainers {
-            let rows = self.graph_rows(&query, &subs);
+            let rows = self.graph_rows(&query, &subs, filter);
             (rows.len(), rows.into_iter().skip(start).take(top).map(|r| r.build(&query.project)).collect())
         } else {
-            let key = format!("graph|{:?}|{:?}|{}", query.table, query.types, subs.join(",").to_ascii_lowercase());
-            let ids = self.cached(key, || self.graph_rows(&query, &subs).into_iter().filter_map(Row::into_id).collect());
+            let key = format!("graph|{:?}|{:?}|{filter:?}|{}", query.table, query.types, subs.join(",").to_ascii_lowercase());
+            let ids = self.cached(key, || self.graph_rows(&query, &subs, filter).into_iter().filter_map(Row::into_id).collect());
             let rows = ids.iter().filter_map(|id| self.resources.get_key_value(id)).map(|(id, v)| Row::Resource(id, v, id.subscription_id().unwrap_or_default().to_string()));
             match &query.summarize {
                 Some(summarize) => {
@@ -112,14 +168,16 @@ impl Sim {
             }
         };
         let end = (start + top).min(rows_len);
+        let more = end < rows_len;
+        let pages = query.has_id_column() && !self.graph_cannot_page;
         let mut out = json!({
             "totalRecords": rows_len,
             "count": data.len(),
-            "resultTruncated": "false",
+            "resultTruncated": if more && !pages { "true" } else { "false" },
             "facets": [],
             "data": data,
         });
-        if end < rows_len {
+        if more && pages {
             out["$skipToken"] = json!(format!("{TOKEN_PREFIX}{end}"));
         }
         Response::json(200, &out)
@@ -132,13 +190,13 @@ impl Sim {
         if !body.management_groups.is_empty() {
             let mut subs = Vec::new();
             for mg in &body.management_groups {
-                let Some(members) = self.management_groups.iter().find(|(k, _)| k.eq_ignore_ascii_case(mg)).map(|(_, v)| v) else {
+                let Some(members) = self.subscriptions_below(mg) else {
                     return Err(Response::json(
                         404,
                         &ErrorResponse::new("ManagementGroupNotFound", format!("The management group '{mg}' was not found or the caller has no access to it.")),
                     ));
                 };
-                subs.extend(members.iter().cloned());
+                subs.extend(members);
             }
             return Ok(subs);
         }
@@ -148,13 +206,18 @@ impl Sim {
         Ok(body.subscriptions.iter().filter(|s| all.iter().any(|a| a.eq_ignore_ascii_case(s))).cloned().collect())
     }
 
-    fn graph_rows<'a>(&'a self, query: &Query, subs: &[String]) -> Vec<Row<'a>> {
+    fn graph_rows<'a>(&'a self, query: &Query, subs: &[String], filter: ScopeFilter) -> Vec<Row<'a>> {
         let keep_type = |ty: &str| query.types.as_ref().is_none_or(|ts| ts.iter().any(|t| t.eq_ignore_ascii_case(ty)));
         let mut rows = Vec::new();
         if query.table == Table::ResourceContainers {
             for s in subs {
-                if keep_type("microsoft.resources/subscriptions") {
-                    rows.push(Row::Owned(json!({"id": format!("/subscriptions/{s}"), "name": s, "type": "microsoft.resources/subscriptions", "subscriptionId": s, "tenantId": DEMO_TENANT_ID, "properties": {"state": "Enabled"}})));
+                if keep_type(SUBSCRIPTION_TYPE) {
+                    let mut properties = json!({"state": "Enabled"});
+                    let chain: Vec<Value> = self.ancestors_of(s).into_iter().map(|(name, display)| json!({"name": name, "displayName": display})).collect();
+                    if !chain.is_empty() {
+                        properties["managementGroupAncestorsChain"] = Value::Array(chain);
+                    }
+                    rows.push(Row::Owned(json!({"id": format!("/subscriptions/{s}"), "name": format!("Subscription {s}"), "type": SUBSCRIPTION_TYPE, "subscriptionId": s, "tenantId": DEMO_TENANT_ID, "properties": properties})));
                 }
             }
             return rows;
@@ -168,18 +231,23 @@ impl Sim {
                 let ty = id.resource_type();
                 let in_table = match query.table {
                     Table::AuthorizationResources => is_authorization(&ty),
-                    _ => !is_authorization(&ty),
+                    _ => !is_authorization(&ty) && !NOT_INDEXED.iter().any(|t| t.eq_ignore_ascii_case(&ty)),
                 };
                 if !in_table || !keep_type(&ty) || self.is_forbidden(id) {
+                    continue;
+                }
+                // Authorization resources below the subscription itself only when asked for.
+                if query.table == Table::AuthorizationResources && !filter.below() && id.scope().is_none_or(|at| at != scope) {
                     continue;
                 }
                 rows.push(Row::Resource(id, v, s.clone()));
             }
         }
-        if query.table == Table::AuthorizationResources && keep_type("microsoft.authorization/roleassignments") {
+        if query.table == Table::AuthorizationResources && filter.above() && keep_type("microsoft.authorization/roleassignments") {
             // Assignments at the tenant root and at management groups over the queried
             // subscriptions have no subscription of their own.
-            let covers = |mg: &str| self.management_groups.iter().any(|(k, m)| k.eq_ignore_ascii_case(mg) && m.iter().any(|x| subs.iter().any(|s| s.eq_ignore_ascii_case(x))));
+            let above: Vec<String> = subs.iter().flat_map(|s| self.ancestors_of(s)).map(|(n, _)| n).collect();
+            let covers = |mg: &str| above.iter().any(|a| a.eq_ignore_ascii_case(mg));
             for (id, v) in self.tenant_level() {
                 let above = id.is_type("Microsoft.Authorization/roleAssignments")
                     && id.scope().is_some_and(|at| at.level() == ScopeLevel::Tenant || (at.level() == ScopeLevel::ManagementGroup && covers(at.name())));
@@ -225,6 +293,17 @@ impl Row<'_> {
             }
             (Row::Resource(id, v, sub), None) => graph_row(id, v, &sub),
             (Row::Owned(v), cols) => project(v, cols),
+        }
+    }
+}
+
+impl Query {
+    /// Whether the result has an `id` column, which Resource Graph needs to page.
+    fn has_id_column(&self) -> bool {
+        match (&self.summarize, &self.project) {
+            (Some(s), _) => s.by.iter().any(|c| c == "id"),
+            (None, Some(cols)) => cols.iter().any(|c| c == "id"),
+            (None, None) => true,
         }
     }
 }
@@ -389,6 +468,44 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
+    }
+
+    fn query(sim: &Sim, query: &str, filter: Option<&str>) -> Value {
+        let body = QueryRequest {
+            subscriptions: vec![],
+            management_groups: vec![],
+            query: query.into(),
+            options: Some(crate::arm::QueryRequestOptions { top: Some(1000), authorization_scope_filter: filter.map(str::to_string), ..Default::default() }),
+        };
+        let resp = sim.resource_graph(&crate::request::resource_graph(&body));
+        assert_eq!(resp.status, 200, "{}", resp.body);
+        serde_json::from_str(&resp.body).unwrap()
+    }
+
+    /// Management-group and tenant-root assignments only when the filter asks for what is
+    /// above the subscriptions; subscription rows carry the ancestors chain.
+    #[test]
+    fn authorization_scope_filter_decides_what_is_above() {
+        let sim = Sim::generated(&crate::sim::generate::TenantSpec::small(11));
+        let above = |v: &Value| v["data"].as_array().unwrap().iter().filter(|r| r["id"].as_str().unwrap().starts_with("/providers/")).count();
+        let q = "authorizationresources | where type =~ 'microsoft.authorization/roleassignments' | project id, properties";
+        let (default, below, both, up, exact) = (query(&sim, q, None), query(&sim, q, Some("AtScopeAndBelow")), query(&sim, q, Some("AtScopeAboveAndBelow")), query(&sim, q, Some("AtScopeAndAbove")), query(&sim, q, Some("AtScopeExact")));
+        assert_eq!((above(&default), above(&below), above(&both), above(&up), above(&exact)), (0, 0, 1, 1, 0));
+        assert_eq!(default["totalRecords"], below["totalRecords"]);
+        assert_eq!(both["totalRecords"].as_u64().unwrap(), below["totalRecords"].as_u64().unwrap() + 1);
+        assert!(up["totalRecords"].as_u64().unwrap() < both["totalRecords"].as_u64().unwrap(), "AtScopeAndAbove leaves out what is below the subscriptions");
+        let bad = QueryRequest { options: Some(crate::arm::QueryRequestOptions { authorization_scope_filter: Some("Everything".into()), ..Default::default() }), ..serde_json::from_value(serde_json::json!({"query": q})).unwrap() };
+        assert_eq!(sim.resource_graph(&crate::request::resource_graph(&bad)).status, 400);
+        let rows = query(&sim, "resourcecontainers | where type =~ 'microsoft.resources/subscriptions' | project id, properties", None);
+        for row in rows["data"].as_array().unwrap() {
+            let chain: Vec<&str> = row["properties"]["managementGroupAncestorsChain"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+            assert_eq!(chain.len(), 3, "{chain:?}");
+            assert_eq!(chain[2], DEMO_TENANT_ID, "the tenant root group comes last");
+            assert!(chain[0] == "mg-platform" || chain[0] == "mg-workloads", "{chain:?}");
+        }
+        // Resource Graph does not index AML computes.
+        let computes = query(&sim, "resources | where type =~ 'microsoft.machinelearningservices/workspaces/computes' | project id", None);
+        assert_eq!(computes["totalRecords"], 0);
     }
 
     #[test]

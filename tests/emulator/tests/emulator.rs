@@ -247,7 +247,7 @@ async fn resource_graph_answers_with_quota_headers() {
         subscriptions: vec![SUB.into()],
         management_groups: vec![],
         query: "resources | where type =~ 'microsoft.containerregistry/registries' | project id, type".into(),
-        options: Some(pullpath_core::arm::QueryRequestOptions { top: Some(2), skip: None, skip_token: None, result_format: Some("objectArray".into()) }),
+        options: Some(pullpath_core::arm::QueryRequestOptions { top: Some(2), skip: None, skip_token: None, result_format: Some("objectArray".into()), ..Default::default() }),
     };
     let resp = call(&r, &request::resource_graph(&q)).await;
     assert_eq!(resp.status, 200, "{}", resp.body);
@@ -390,7 +390,7 @@ async fn responses_match_the_official_specs() {
         subscriptions: vec![sub.name().into()],
         management_groups: vec![],
         query: "resources | where type =~ 'microsoft.containerregistry/registries'".into(),
-        options: Some(pullpath_core::arm::QueryRequestOptions { top: Some(5), skip: None, skip_token: None, result_format: Some("objectArray".into()) }),
+        options: Some(pullpath_core::arm::QueryRequestOptions { top: Some(5), skip: None, skip_token: None, result_format: Some("objectArray".into()), ..Default::default() }),
     }));
     // The scan's own Resource Graph queries (grouped rows), as it sends them.
     let mut scan = pullpath_core::scan::Scan::new(&r.base_url, Start::Subscriptions(vec![sub.name().into()]));
@@ -399,7 +399,7 @@ async fn responses_match_the_official_specs() {
             requests.push(req);
         }
     }
-    assert_eq!(requests.iter().filter(|q| q.method == Method::Post).count(), 3, "the plain query and the scan's two grouped ones");
+    assert_eq!(requests.iter().filter(|q| q.method == Method::Post).count(), 4, "the plain query, the scan's two grouped ones and its resourcecontainers query");
     let mut problems = Vec::new();
     for req in &requests {
         let resp = call(&r, req).await;
@@ -431,6 +431,32 @@ async fn scan_falls_back_when_resource_graph_is_forbidden_over_http() {
     assert_eq!(report.result.inventory.registries.len(), 6);
     assert!(report.result.diagnostics.iter().any(|d| d.message.contains("Resource Graph is not available")), "{:?}", report.result.diagnostics);
     assert!(r.log().iter().any(|e| e.status == 403 && e.target.contains("ResourceGraph")));
+}
+
+/// Over HTTP too: assignments at management groups come from `authorizationresources` only
+/// when `authorizationScopeFilter` asks for what is above the subscriptions, subscription rows
+/// carry their ancestors chain, and the scan gets both.
+#[tokio::test]
+async fn resource_graph_returns_management_group_assignments_only_when_asked() {
+    let mut c = config();
+    c.scenario = "small".into();
+    let r = server(c).await;
+    let query = |filter: Option<&str>| pullpath_core::arm::QueryRequest {
+        subscriptions: vec![],
+        management_groups: vec![],
+        query: "authorizationresources | where type =~ 'microsoft.authorization/roleassignments' | project id".into(),
+        options: Some(pullpath_core::arm::QueryRequestOptions { top: Some(1000), authorization_scope_filter: filter.map(str::to_string), ..Default::default() }),
+    };
+    let at_groups = |b: &Value| b["data"].as_array().unwrap().iter().filter(|row| row["id"].as_str().unwrap().starts_with("/providers/Microsoft.Management/")).count();
+    let plain = body(&call(&r, &request::resource_graph(&query(None))).await);
+    let above = body(&call(&r, &request::resource_graph(&query(Some("AtScopeAboveAndBelow")))).await);
+    assert_eq!(at_groups(&plain), 0, "the default, AtScopeAndBelow, has nothing above the subscriptions");
+    assert!(at_groups(&above) > 0, "{above}");
+    let report = run_scan(&r.base_url, &token(), ScanConfig::new(&r.base_url, Start::AllSubscriptions)).await.unwrap();
+    let inv = &report.result.inventory;
+    assert_eq!(inv.role_assignments.iter().filter(|ra| ra.scope().level() == pullpath_core::id::ScopeLevel::ManagementGroup).count(), at_groups(&above));
+    assert_eq!(inv.subscriptions.len(), 3);
+    assert!(inv.subscriptions.iter().all(|s| s.properties.management_group_ancestors_chain.as_ref().is_some_and(|c| c.len() == 3)), "{:?}", inv.subscriptions);
 }
 
 /// The one documented command starts the binary; it prints where it listens.
