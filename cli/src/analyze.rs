@@ -145,7 +145,7 @@ fn text_report(a: &Analysis) -> String {
             let expected = if row.expected_by.is_empty() { String::new() } else { format!("  [needed by {}]", row.expected_by.iter().map(|e| shown(e.name()).to_string()).collect::<Vec<_>>().join(", ")) };
             let _ = writeln!(s, "  {:<8}{:<8}{}{expected}", level(row.pull), level(row.push), shown(&row.identity.to_string()));
             for p in &row.via {
-                let _ = writeln!(s, "                  {} {}", if p.works { "+" } else { "x" }, shown(&p.explanation.to_string()));
+                let _ = writeln!(s, "                  {} {}", if p.works { "+" } else { "x" }, shown(&p.explanation));
             }
             if let (Some(w), true) = (&row.why_not, row.via.is_empty()) {
                 let _ = writeln!(s, "                  x {}", shown(&w.to_string()));
