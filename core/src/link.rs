@@ -200,8 +200,8 @@ pub fn follow(origin: &str, link: &str) -> Result<Request, LinkError> {
 }
 
 /// Pages after the first that one list may have: a list that pages on beyond this is cut off
-/// and reported, not followed forever. ARM pages hold up to 1,000 items (unverified for every
-/// provider), so this is a million or more items in one list.
+/// and reported, not followed forever. A guard of ours, not an ARM limit (ARM's page sizes
+/// are unverified here): the simulator's pages of 100 make it 100,000 items in one list.
 pub const MAX_PAGES: usize = 1000;
 
 /// The pages of one paged list read so far: refuses a link that leads back to a page already
