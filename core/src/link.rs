@@ -26,6 +26,16 @@ pub fn encode_component(s: &str) -> String {
     utf8_percent_encode(s, COMPONENT).to_string()
 }
 
+/// [`COMPONENT`] less the path separator and RFC 3986 sub-delimiters that ids contain.
+const PATH_IN_FRAGMENT: &AsciiSet = &COMPONENT.remove(b'/').remove(b'(').remove(b')');
+
+/// Percent-encodes a resource id to stand as a path inside a URL fragment (the Azure portal's
+/// `#@/resource/subscriptions/...`): `/`, `(` and `)` stay, everything else but unreserved
+/// characters is encoded, so a name can end neither the fragment nor the id.
+pub fn encode_path_in_fragment(s: &str) -> String {
+    utf8_percent_encode(s, PATH_IN_FRAGMENT).to_string()
+}
+
 /// What a `+` means in the text being decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Plus {
@@ -254,6 +264,7 @@ mod tests {
         assert_eq!(encode_component("$skiptoken"), "%24skiptoken");
         assert_eq!(encode_component("a b+c/d?e&f=g%"), "a%20b%2Bc%2Fd%3Fe%26f%3Dg%25");
         assert_eq!(encode_component("é"), "%C3%A9");
+        assert_eq!(encode_path_in_fragment("/subscriptions/s/resourceGroups/rg(1)/x y#z?"), "/subscriptions/s/resourceGroups/rg(1)/x%20y%23z%3F");
     }
 
     #[test]
