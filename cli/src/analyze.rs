@@ -13,6 +13,8 @@ use pullpath_core::findings::Severity;
 use pullpath_core::intent::Intent;
 use pullpath_core::snapshot::{self, SnapshotError};
 
+use crate::terminal::{self, shown};
+
 /// Why `analyze` could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum AnalyzeError {
@@ -84,7 +86,7 @@ pub fn run(args: &[String]) -> u8 {
     match run_inner(args) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("pullpath analyze: {e}");
+            eprintln!("pullpath analyze: {}", terminal::message(&e.to_string()));
             2
         }
     }
@@ -137,32 +139,32 @@ fn text_report(a: &Analysis) -> String {
         if reg.anonymous_pull_enabled {
             flags.push("anonymous pull ON");
         }
-        let _ = writeln!(s, "registry {} ({})", reg.name, flags.join(", "));
+        let _ = writeln!(s, "registry {} ({})", shown(&reg.name), flags.join(", "));
         let _ = writeln!(s, "  {:<8}{:<8}identity", "pull", "push");
         for row in a.access.iter().filter(|r| r.registry == reg.id) {
-            let expected = if row.expected_by.is_empty() { String::new() } else { format!("  [needed by {}]", row.expected_by.iter().map(|e| e.name()).collect::<Vec<_>>().join(", ")) };
-            let _ = writeln!(s, "  {:<8}{:<8}{}{expected}", level(row.pull), level(row.push), row.identity);
+            let expected = if row.expected_by.is_empty() { String::new() } else { format!("  [needed by {}]", row.expected_by.iter().map(|e| shown(e.name()).to_string()).collect::<Vec<_>>().join(", ")) };
+            let _ = writeln!(s, "  {:<8}{:<8}{}{expected}", level(row.pull), level(row.push), shown(&row.identity.to_string()));
             for p in &row.via {
-                let _ = writeln!(s, "                  {} {}", if p.works { "+" } else { "x" }, p.explanation);
+                let _ = writeln!(s, "                  {} {}", if p.works { "+" } else { "x" }, shown(&p.explanation));
             }
             if let (Some(w), true) = (&row.why_not, row.via.is_empty()) {
-                let _ = writeln!(s, "                  x {w}");
+                let _ = writeln!(s, "                  x {}", shown(&w.to_string()));
             }
         }
         s.push('\n');
     }
     let _ = writeln!(s, "{} finding(s)", a.findings.len());
     for f in &a.findings {
-        let _ = writeln!(s, "  {:<7}{}  {}", f.severity.as_str().to_uppercase(), f.id, f.resource);
-        let _ = writeln!(s, "         {}", f.message);
+        let _ = writeln!(s, "  {:<7}{}  {}", f.severity.as_str().to_uppercase(), shown(&f.id), shown(&f.resource.to_string()));
+        let _ = writeln!(s, "         {}", shown(&f.message));
         for fix in &f.fixes {
-            let _ = writeln!(s, "         fix: {}", describe_fix(fix));
+            let _ = writeln!(s, "         fix: {}", shown(&describe_fix(fix)));
         }
     }
     if !a.diagnostics.is_empty() {
         let _ = writeln!(s, "\n{} diagnostic(s)", a.diagnostics.len());
         for d in &a.diagnostics {
-            let _ = writeln!(s, "  {}: {}", d.at, d.message);
+            let _ = writeln!(s, "  {}: {}", shown(&d.at), shown(&d.message));
         }
     }
     s

@@ -3,6 +3,7 @@
 
 mod analyze;
 mod plan;
+mod terminal;
 
 use std::process::ExitCode;
 

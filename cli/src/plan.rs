@@ -17,6 +17,8 @@ use pullpath_core::plan::{self, Access, Plan, RowChange, Skipped};
 use pullpath_core::sim::DEFAULT_ORIGIN;
 use pullpath_core::snapshot::{self, SnapshotError};
 
+use crate::terminal::{self, shown};
+
 const USAGE: &str = "usage: pullpath plan SNAPSHOT --fix FINDING_ID|all [--format text|arm|az|bicep|arm-template|terraform] [--out DIR]";
 
 /// Why `plan` could not run.
@@ -94,7 +96,7 @@ pub fn run(args: &[String]) -> u8 {
             0
         }
         Err(e) => {
-            eprintln!("pullpath plan: {e}");
+            eprintln!("pullpath plan: {}", terminal::message(&e.to_string()));
             2
         }
     }
@@ -149,7 +151,7 @@ fn write_files(dir: &std::path::Path, files: &[ExportFile]) -> Result<String, Pl
     for f in files {
         let path = dir.join(&f.path);
         std::fs::write(&path, &f.text).map_err(err(&path))?;
-        let _ = writeln!(out, "wrote {}", path.display());
+        let _ = writeln!(out, "wrote {}", shown(&path.display().to_string()));
     }
     Ok(out)
 }
@@ -174,13 +176,13 @@ fn text_report(plan: &Plan, skipped: &[Skipped], changes: &[RowChange]) -> Strin
     let n = plan.operations.len();
     let _ = writeln!(out, "Plan: {n} operation(s). Nothing has been sent.");
     for (i, op) in plan.operations.iter().enumerate() {
-        let _ = writeln!(out, "\n{}. {}", i + 1, op.summary);
+        let _ = writeln!(out, "\n{}. {}", i + 1, shown(&op.summary));
         let _ = writeln!(out, "   {} {}", op.request.method.as_str(), op.request.url(DEFAULT_ORIGIN));
         if let Some(body) = &op.request.body {
-            let _ = writeln!(out, "   body: {}", serde_json::to_string(body).unwrap_or_default());
+            let _ = writeln!(out, "   body: {}", shown(&serde_json::to_string(body).unwrap_or_default()));
         }
-        let _ = writeln!(out, "   requires: {}", op.precondition.describe());
-        let _ = writeln!(out, "   result:   {}", op.effect.describe());
+        let _ = writeln!(out, "   requires: {}", shown(&op.precondition.describe()));
+        let _ = writeln!(out, "   result:   {}", shown(&op.effect.describe()));
         let _ = writeln!(out, "   undo:     {} {}", op.inverse.method.as_str(), op.inverse.url(DEFAULT_ORIGIN));
         if !op.depends_on.is_empty() {
             let deps: Vec<String> = op.depends_on.iter().map(|d| (d + 1).to_string()).collect();
@@ -190,7 +192,7 @@ fn text_report(plan: &Plan, skipped: &[Skipped], changes: &[RowChange]) -> Strin
     if !skipped.is_empty() {
         let _ = writeln!(out, "\nNot planned:");
         for s in skipped {
-            let _ = writeln!(out, "  - {}", s.reason);
+            let _ = writeln!(out, "  - {}", shown(&s.reason));
         }
     }
     let _ = writeln!(out, "\nAccess changes:");
@@ -198,7 +200,7 @@ fn text_report(plan: &Plan, skipped: &[Skipped], changes: &[RowChange]) -> Strin
         let _ = writeln!(out, "  none");
     }
     for c in changes {
-        let _ = writeln!(out, "  {} on {}: {} -> {}", c.identity, c.registry.name(), access(c.before), access(c.after));
+        let _ = writeln!(out, "  {} on {}: {} -> {}", shown(&c.identity.to_string()), shown(c.registry.name()), access(c.before), access(c.after));
     }
     out
 }

@@ -836,39 +836,11 @@ fn monitor(resp: &Response, origin: &str) -> Result<Option<(PollKind, Request)>,
     } else {
         return Ok(None);
     };
-    let origin = origin.trim_end_matches('/');
-    let rest = url
-        .strip_prefix(origin)
-        .filter(|r| r.starts_with('/'))
-        .ok_or_else(|| format!("ARM sent a status URL outside {origin} ({url}); not followed, so the change may or may not have completed"))?;
-    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    let query = query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
-        .collect();
-    Ok(Some((kind, request::next_page(&decode(path), query))))
-}
-
-fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 3 <= bytes.len() {
-            if let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    let req = crate::link::follow(origin, url).map_err(|e| match e {
+        crate::link::LinkError::OtherOrigin { origin, .. } => format!("ARM sent a status URL outside {origin} ({url}); not followed, so the change may or may not have completed"),
+        e => format!("ARM sent a status URL pullpath does not follow ({e}), so the change may or may not have completed"),
+    })?;
+    Ok(Some((kind, req)))
 }
 
 /// Runs `apply` to the end against a synchronous `serve` function with simulated time

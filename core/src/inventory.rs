@@ -33,30 +33,68 @@ pub struct Diagnostic {
     pub message: String,
 }
 
+/// Where one resource sits in an [`Inventory`]: its kind (`None`: a subscription row of
+/// Resource Graph's `resourcecontainers`) and its position in that kind's list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot {
+    pub kind: Option<ResourceKind>,
+    pub index: usize,
+}
+
 impl Inventory {
     /// Adds one ARM resource object. Unknown types are ignored (returns `Ok(false)`).
     pub fn add(&mut self, value: serde_json::Value) -> Result<bool, Diagnostic> {
-        let ty = value.get("type").and_then(|t| t.as_str()).unwrap_or_default().to_string();
+        self.add_at(value).map(|slot| slot.is_some())
+    }
+
+    /// Adds one ARM resource object and says where it went; unknown types are ignored
+    /// (`Ok(None)`).
+    pub fn add_at(&mut self, value: serde_json::Value) -> Result<Option<Slot>, Diagnostic> {
+        let ty = value.get("type").and_then(|t| t.as_str()).unwrap_or_default();
+        let subscription = ty.eq_ignore_ascii_case(SUBSCRIPTION_TYPE);
+        let kind = ResourceKind::from_type(ty);
+        if kind.is_none() && !subscription {
+            return Ok(None);
+        }
         let at = value.get("id").and_then(|t| t.as_str()).unwrap_or("(resource without id)").to_string();
-        fn parse<T: serde::de::DeserializeOwned>(v: serde_json::Value, at: &str, into: &mut Vec<T>) -> Result<bool, Diagnostic> {
-            let item = serde_json::from_value(v).map_err(|e| Diagnostic { at: at.to_string(), message: format!("could not read this resource: {e}") })?;
+        fn parse<T: serde::de::DeserializeOwned>(v: serde_json::Value, at: String, into: &mut Vec<T>) -> Result<usize, Diagnostic> {
+            let item = serde_json::from_value(v).map_err(|e| Diagnostic { at, message: format!("could not read this resource: {e}") })?;
             into.push(item);
-            Ok(true)
+            Ok(into.len() - 1)
         }
-        if ty.eq_ignore_ascii_case(SUBSCRIPTION_TYPE) {
-            return parse(value, &at, &mut self.subscriptions);
+        let index = match kind {
+            None => parse(value, at, &mut self.subscriptions),
+            Some(ResourceKind::Registry) => parse(value, at, &mut self.registries),
+            Some(ResourceKind::Workspace) => parse(value, at, &mut self.workspaces),
+            Some(ResourceKind::Compute) => parse(value, at, &mut self.computes),
+            Some(ResourceKind::Connection) => parse(value, at, &mut self.connections),
+            Some(ResourceKind::ManagedCluster) => parse(value, at, &mut self.managed_clusters),
+            Some(ResourceKind::UserAssignedIdentity) => parse(value, at, &mut self.identities),
+            Some(ResourceKind::RoleAssignment) => parse(value, at, &mut self.role_assignments),
+            Some(ResourceKind::RoleDefinition) => parse(value, at, &mut self.role_definitions),
+        }?;
+        Ok(Some(Slot { kind, index }))
+    }
+
+    /// True when the resource at `mine` reads the same as the one at `theirs` in `other`: the
+    /// same in every field pullpath reads (ids compare as ARM compares them).
+    pub fn same_resource(&self, mine: Slot, other: &Inventory, theirs: Slot) -> bool {
+        fn same<T: PartialEq>(a: &[T], i: usize, b: &[T], j: usize) -> bool {
+            matches!((a.get(i), b.get(j)), (Some(x), Some(y)) if x == y)
         }
-        let Some(kind) = ResourceKind::from_type(&ty) else { return Ok(false) };
-        match kind {
-            ResourceKind::Registry => parse(value, &at, &mut self.registries),
-            ResourceKind::Workspace => parse(value, &at, &mut self.workspaces),
-            ResourceKind::Compute => parse(value, &at, &mut self.computes),
-            ResourceKind::Connection => parse(value, &at, &mut self.connections),
-            ResourceKind::ManagedCluster => parse(value, &at, &mut self.managed_clusters),
-            ResourceKind::UserAssignedIdentity => parse(value, &at, &mut self.identities),
-            ResourceKind::RoleAssignment => parse(value, &at, &mut self.role_assignments),
-            ResourceKind::RoleDefinition => parse(value, &at, &mut self.role_definitions),
-        }
+        let (i, j) = (mine.index, theirs.index);
+        mine.kind == theirs.kind
+            && match mine.kind {
+                None => same(&self.subscriptions, i, &other.subscriptions, j),
+                Some(ResourceKind::Registry) => same(&self.registries, i, &other.registries, j),
+                Some(ResourceKind::Workspace) => same(&self.workspaces, i, &other.workspaces, j),
+                Some(ResourceKind::Compute) => same(&self.computes, i, &other.computes, j),
+                Some(ResourceKind::Connection) => same(&self.connections, i, &other.connections, j),
+                Some(ResourceKind::ManagedCluster) => same(&self.managed_clusters, i, &other.managed_clusters, j),
+                Some(ResourceKind::UserAssignedIdentity) => same(&self.identities, i, &other.identities, j),
+                Some(ResourceKind::RoleAssignment) => same(&self.role_assignments, i, &other.role_assignments, j),
+                Some(ResourceKind::RoleDefinition) => same(&self.role_definitions, i, &other.role_definitions, j),
+            }
     }
 
     /// Builds an inventory from resource objects, collecting diagnostics for the ones it could

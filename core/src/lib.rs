@@ -7,6 +7,7 @@
 // ARM contract
 pub mod arm;
 pub mod id;
+pub mod link;
 pub mod request;
 
 // Where the app runs

@@ -262,22 +262,9 @@ pub fn cell_text(row: &AccessRow) -> (String, CellTone) {
 
 const PORTAL: &str = "https://portal.azure.com";
 
-/// Percent-encodes what is not safe in a URL fragment (ids are data; a name may hold anything).
-fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.' | b'~' | b'(' | b')') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// The Azure portal page of a resource.
 pub fn portal_url(id: &ResourceId) -> String {
-    format!("{PORTAL}/#@/resource{}", encode(id.as_str()))
+    format!("{PORTAL}/#@/resource{}", crate::link::encode_path_in_fragment(id.as_str()))
 }
 
 /// The Entra ID page of a principal, when its kind says which page that is and the id is a

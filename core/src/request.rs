@@ -351,18 +351,8 @@ fn encode_path(path: &str) -> String {
     path.split('/').map(encode_component).collect::<Vec<_>>().join("/")
 }
 
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-pub fn encode_component(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+/// Percent-encodes everything but RFC 3986 unreserved characters (the codec in `link`).
+pub use crate::link::encode_component;
 
 #[cfg(test)]
 mod tests {

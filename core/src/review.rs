@@ -305,21 +305,10 @@ fn encode(s: &str) -> String {
     crate::request::encode_component(s)
 }
 
+/// A fragment part as [`encode`] wrote it; `None` for a malformed escape or bytes that are not
+/// text. `+` is itself: the encoder never writes one for a space.
 fn decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
+    crate::link::decode_component(s, crate::link::Plus::Literal).ok()
 }
 
 #[cfg(test)]

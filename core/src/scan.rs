@@ -15,7 +15,9 @@
 //! connections per workspace; a subscription's role-assignment list also tells which
 //! management groups above it hold assignments); and, for
 //! comparison only, the per-resource strategy other tools use (one role-assignment list per
-//! resource). `nextLink`s are followed only on the configured ARM origin. Requests are
+//! resource). `nextLink`s are followed only on the configured ARM origin ([`link::follow`]),
+//! at most [`ScanConfig::max_pages_per_list`] pages a list and never back to a page already
+//! read: a list cut off is reported as skipped, with a diagnostic. Requests are
 //! limited in number in flight and per throttling bucket: the scan reads ARM's
 //! `x-ms-ratelimit-remaining-*` and Resource Graph's `x-ms-user-quota-*` headers and holds
 //! requests back before a bucket runs dry, and honours `Retry-After` on 429. A 403 marks the
@@ -24,7 +26,7 @@
 //!
 //! Not here: sending requests, tokens, the clock (the host's executor and driver).
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -34,6 +36,7 @@ use crate::arm::{ErrorResponse, ListPage, QueryRequest, QueryRequestOptions, Que
 use crate::executor::TransportError;
 use crate::id::{ResourceId, ScopeLevel};
 use crate::inventory::{Diagnostic, Inventory};
+use crate::link::{self, LinkError, Pages};
 use crate::request::{self, Method, Request, ResourceKind, Response};
 
 /// Identifies one request handed out by the scan.
@@ -116,6 +119,9 @@ pub struct ScanConfig {
     pub read_reserve: u32,
     /// Tokens per second an ARM read bucket refills (ARM: 25 per subscription and principal).
     pub read_refill_per_sec: u32,
+    /// `nextLink` pages after the first that one list may have before the scan stops paging
+    /// it and reports it incomplete.
+    pub max_pages_per_list: usize,
 }
 
 impl ScanConfig {
@@ -131,6 +137,7 @@ impl ScanConfig {
             graph_page_size: 1000,
             read_reserve: 10,
             read_refill_per_sec: 25,
+            max_pages_per_list: link::MAX_PAGES,
         }
     }
 }
@@ -245,6 +252,8 @@ struct Pending {
     /// Sends so far.
     attempt: u32,
     not_before: Duration,
+    /// The paged list this request is a later page of (a key of `Scan::lists`).
+    list: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -272,6 +281,10 @@ pub struct Scan {
     containers_for: HashSet<String>,
     graph_fallback_noted: bool,
     graph_unpacked_noted: bool,
+    /// The pages read of each list being paged through `nextLink`s. An entry goes when its
+    /// list ends; one whose page failed stays until the scan ends (a few strings).
+    lists: HashMap<u64, Pages>,
+    next_list: u64,
 }
 
 impl Scan {
@@ -306,6 +319,8 @@ impl Scan {
             containers_for: HashSet::new(),
             graph_fallback_noted: false,
             graph_unpacked_noted: false,
+            lists: HashMap::new(),
+            next_list: 0,
         };
         match start {
             Start::AllSubscriptions => scan.enqueue(Step::Subscriptions, request::list_subscriptions()),
@@ -324,9 +339,13 @@ impl Scan {
     }
 
     fn enqueue(&mut self, step: Step, req: Request) {
+        self.enqueue_page(step, req, None);
+    }
+
+    fn enqueue_page(&mut self, step: Step, req: Request, list: Option<u64>) {
         self.progress.requests_planned += 1;
         let bucket = Bucket::of(&req);
-        self.ready.push_back(Pending { step, req, bucket, attempt: 0, not_before: Duration::ZERO });
+        self.ready.push_back(Pending { step, req, bucket, attempt: 0, not_before: Duration::ZERO, list });
     }
 
     fn skip(&mut self, step: &Step, reason: String) {
@@ -686,7 +705,7 @@ impl Scan {
     }
 
     fn handle_success(&mut self, pending: Pending, resp: &Response) {
-        let Pending { step, req, .. } = pending;
+        let Pending { step, req, list, .. } = pending;
         match &step {
             Step::Graph { table, packed, .. } => {
                 let page: QueryResponse = match serde_json::from_str(&resp.body) {
@@ -755,12 +774,19 @@ impl Scan {
                         return;
                     }
                 };
-                if let Some(next) = page.next_link.as_deref() {
-                    let next_step = match &step {
-                        Step::RefreshAssignments { scope, .. } => Step::RefreshAssignments { scope: scope.clone(), first_page: false },
-                        other => other.clone(),
-                    };
-                    self.follow(next_step, next, &req);
+                match page.next_link.as_deref().filter(|l| !l.is_empty()) {
+                    Some(next) => {
+                        let next_step = match &step {
+                            Step::RefreshAssignments { scope, .. } => Step::RefreshAssignments { scope: scope.clone(), first_page: false },
+                            other => other.clone(),
+                        };
+                        self.follow(next_step, next, &req, list);
+                    }
+                    None => {
+                        if let Some(list) = list {
+                            self.lists.remove(&list);
+                        }
+                    }
                 }
                 match &step {
                     Step::Subscriptions => {
@@ -904,27 +930,30 @@ impl Scan {
         inv.len() != before
     }
 
-    /// Queues the next page, but only on the ARM origin: a `nextLink` elsewhere would carry the
-    /// user's token to a foreign host.
-    fn follow(&mut self, step: Step, next: &str, req: &Request) {
-        let Some(rest) = next.strip_prefix(&self.config.origin).filter(|r| r.starts_with('/')) else {
-            self.result.skipped.push(Skipped {
-                scope: req.path.clone(),
-                what: "next page".into(),
-                reason: format!("nextLink {next:?} does not point at {}; not followed", self.config.origin),
-            });
-            return;
-        };
-        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-        let query = query
-            .split('&')
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                (decode(k), decode(v))
-            })
-            .collect();
-        self.enqueue(step, request::next_page(&decode(path), query));
+    /// Queues the next page of the list `req` is a page of, but only on the ARM origin (a
+    /// `nextLink` elsewhere would carry the user's token to a foreign host), within the page
+    /// cap and never back to a page already read. Otherwise the list stops where it is: what
+    /// was read stays, and the list is reported skipped, so the inventory never looks
+    /// complete when it is not.
+    fn follow(&mut self, step: Step, next: &str, req: &Request, list: Option<u64>) {
+        let key = list.unwrap_or_else(|| {
+            self.next_list += 1;
+            self.next_list
+        });
+        let cap = self.config.max_pages_per_list;
+        let pages = self.lists.entry(key).or_insert_with(|| Pages::new(req, cap));
+        let read = pages.len();
+        match pages.next(&self.config.origin, next) {
+            Ok(next_req) => self.enqueue_page(step, next_req, Some(key)),
+            Err(e) => {
+                self.lists.remove(&key);
+                if matches!(e, LinkError::Repeated { .. } | LinkError::TooManyPages { .. }) {
+                    let (scope, what) = step.describe();
+                    self.result.diagnostics.push(Diagnostic { at: req.path.clone(), message: format!("{e}; kept the {read} page(s) read, so the list of {what} at {scope} may be incomplete") });
+                }
+                self.result.skipped.push(Skipped { scope: req.path.clone(), what: "next page".into(), reason: e.to_string() });
+            }
+        }
     }
 
     /// Re-reads one resource or one scope after an apply, without a full rescan. Role
@@ -1023,25 +1052,6 @@ fn error_text(resp: &Response) -> String {
             format!("{}: {}", shown.code, shown.message)
         })
         .unwrap_or_else(|| format!("HTTP {}", resp.status))
-}
-
-/// Percent-decoding for nextLink parts.
-fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -1209,6 +1219,80 @@ mod tests {
         }
         assert!(sent.iter().all(|u| u.starts_with(DEFAULT_ORIGIN)));
         assert!(scan.result().skipped.iter().any(|s| s.reason.contains("evil.example")));
+    }
+
+    /// Answers every request with `respond`, up to `limit` requests.
+    fn drive_with(scan: &mut Scan, limit: usize, mut respond: impl FnMut(&Request) -> Response) -> Vec<Request> {
+        let mut sent = Vec::new();
+        while let Some((id, req)) = scan.poll_request() {
+            assert!(sent.len() < limit, "the scan kept paging: {sent:?}");
+            let resp = respond(&req);
+            sent.push(req);
+            scan.handle_response(id, Ok(resp));
+        }
+        sent
+    }
+
+    fn registries_only() -> Scan {
+        let mut config = ScanConfig::new(DEFAULT_ORIGIN, Start::Subscriptions(vec![]));
+        config.strategy = Strategy::PerProvider;
+        config.max_pages_per_list = 3;
+        let mut scan = Scan::with_config(config);
+        let sub = ResourceId::subscription("11111111-1111-1111-1111-111111111111").unwrap();
+        scan.enqueue(Step::List { kind: ResourceKind::Registry, scope: sub.clone() }, request::list_in_subscription(&sub, ResourceKind::Registry));
+        scan
+    }
+
+    fn registry_page(n: usize, next: Option<String>) -> Response {
+        let id = format!("/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/r{n}");
+        Response::json(200, &serde_json::json!({"value": [{"id": id, "name": format!("r{n}"), "type": "Microsoft.ContainerRegistry/registries", "location": "eastus", "properties": {}}], "nextLink": next}))
+    }
+
+    /// A nextLink that leads back to a page already read (here: page 2 links to page 1,
+    /// spelled differently) stops that list: what was read stays, and the user is told.
+    #[test]
+    fn a_next_link_that_loops_stops_the_list_and_says_so() {
+        let mut scan = registries_only();
+        let page1 = request::list_in_subscription(&ResourceId::subscription("11111111-1111-1111-1111-111111111111").unwrap(), ResourceKind::Registry);
+        let sent = drive_with(&mut scan, 10, |req| {
+            let n = req.query.iter().find(|(k, _)| k == "$skiptoken").map_or(1, |(_, v)| v.parse().unwrap());
+            let next = if n == 1 { format!("{}&%24skiptoken=2", page1.url(DEFAULT_ORIGIN)) } else { page1.url(&DEFAULT_ORIGIN.to_uppercase()) };
+            registry_page(n, Some(next))
+        });
+        assert_eq!(sent.len(), 2);
+        let r = scan.into_result();
+        assert_eq!(r.inventory.registries.len(), 2, "the pages read are kept");
+        assert_eq!(r.skipped.len(), 1, "{:?}", r.skipped);
+        assert!(r.skipped[0].reason.contains("leads back to a page already read"), "{:?}", r.skipped);
+        assert_eq!(r.diagnostics.len(), 1, "{:?}", r.diagnostics);
+        assert!(r.diagnostics[0].message.contains("kept the 2 page(s) read") && r.diagnostics[0].message.contains("may be incomplete"), "{}", r.diagnostics[0].message);
+    }
+
+    /// A list that never ends is cut at the page cap, reported, and the rest kept.
+    #[test]
+    fn a_list_past_the_page_cap_stops_and_says_so() {
+        let mut scan = registries_only();
+        let page1 = request::list_in_subscription(&ResourceId::subscription("11111111-1111-1111-1111-111111111111").unwrap(), ResourceKind::Registry);
+        let sent = drive_with(&mut scan, 10, |req| {
+            let n: usize = req.query.iter().find(|(k, _)| k == "$skiptoken").map_or(1, |(_, v)| v.parse().unwrap());
+            registry_page(n, Some(format!("{}&%24skiptoken={}", page1.url(DEFAULT_ORIGIN), n + 1)))
+        });
+        assert_eq!(sent.len(), 4, "the first page and 3 more");
+        let r = scan.into_result();
+        assert_eq!(r.inventory.registries.len(), 4);
+        assert!(r.skipped.len() == 1 && r.skipped[0].reason.contains("more than 3 pages"), "{:?}", r.skipped);
+        assert!(r.diagnostics.len() == 1 && r.diagnostics[0].message.contains("kept the 4 page(s) read"), "{:?}", r.diagnostics);
+    }
+
+    /// A hostile nextLink (a `%` before a multi-byte character crashed the old decoder) is
+    /// refused with a reason, not followed and not a panic.
+    #[test]
+    fn a_malformed_next_link_is_refused_without_a_panic() {
+        let mut scan = registries_only();
+        let sent = drive_with(&mut scan, 10, |_| registry_page(1, Some(format!("{DEFAULT_ORIGIN}/subscriptions/%\u{e9}x?a=%"))));
+        assert_eq!(sent.len(), 1);
+        let r = scan.into_result();
+        assert!(r.skipped.len() == 1 && r.skipped[0].reason.contains("is not a URL pullpath follows"), "{:?}", r.skipped);
     }
 
     #[test]

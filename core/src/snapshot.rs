@@ -4,15 +4,38 @@
 //! Accepts `{"resources": [...]}`, an ARM list page `{"value": [...]}`, a Resource Graph
 //! response `{"data": [...]}` (object rows, or the `{columns, rows}` table form), a bare array,
 //! and any of those nested inside the list, so the outputs of several `az` commands can be
-//! concatenated. Resources pullpath cannot read become diagnostics; only a document that is not
-//! JSON, or not a list at all, is an error. Not here: what the resources mean (`access`).
+//! concatenated; a UTF-8 byte-order mark in front is ignored. Resources pullpath cannot read
+//! become diagnostics; only a document that is not JSON, not a list at all, or larger than
+//! [`Limits`] allow is an error. A file someone was sent costs at most what [`Limits`] say: lists
+//! are flattened by moving their items, never by copying them, nesting is bounded, and so is
+//! the number of resources. Not here: what the resources mean (`access`).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value};
 
-use crate::inventory::{Diagnostic, Inventory};
+use crate::inventory::{Diagnostic, Inventory, Slot};
 use crate::request::ResourceKind;
+
+/// What one snapshot document may cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes of text; a larger document is refused before it is parsed.
+    pub max_bytes: usize,
+    /// Lists inside lists (`{"resources": [{"value": [...]}]}` is two deep); deeper lists are
+    /// skipped with a diagnostic.
+    pub max_depth: usize,
+    /// Resources read; the rest are skipped with a diagnostic.
+    pub max_resources: usize,
+}
+
+impl Default for Limits {
+    /// Far beyond any tenant pullpath is meant for (the generated "large" tenant is a few tens
+    /// of megabytes), far below what would exhaust a browser tab.
+    fn default() -> Limits {
+        Limits { max_bytes: 512 << 20, max_depth: 16, max_resources: 2_000_000 }
+    }
+}
 
 /// Why a snapshot could not be read at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,45 +46,107 @@ pub enum SnapshotError {
         "the snapshot is {found}; expected {{\"resources\": [...]}}, an ARM list {{\"value\": [...]}}, a Resource Graph response {{\"data\": [...]}} or an array of ARM resources"
     )]
     Shape { found: String },
+    #[error("the snapshot is {bytes} bytes; pullpath reads snapshots of at most {max} bytes: split it into several files, one per subscription")]
+    TooLarge { bytes: usize, max: usize },
 }
 
 /// Reads a snapshot document into an inventory, with diagnostics for what it skipped.
 pub fn parse(text: &str) -> Result<(Inventory, Vec<Diagnostic>), SnapshotError> {
+    parse_with(text, Limits::default())
+}
+
+/// [`parse`] within other limits.
+pub fn parse_with(text: &str, limits: Limits) -> Result<(Inventory, Vec<Diagnostic>), SnapshotError> {
+    // Windows tools (PowerShell's `Out-File`, Notepad) write a byte-order mark; JSON has none.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.len() > limits.max_bytes {
+        return Err(SnapshotError::TooLarge { bytes: text.len(), max: limits.max_bytes });
+    }
+    // serde_json refuses documents nested deeper than 128 levels, so neither parsing nor
+    // dropping the document recurses without bound.
     let doc: Value = serde_json::from_str(text).map_err(|e| SnapshotError::Json {
         line: e.line(),
         column: e.column(),
         message: e.to_string().split(" at line ").next().unwrap_or_default().to_string(),
     })?;
-    let Some(items) = list_in(&doc) else { return Err(SnapshotError::Shape { found: describe(&doc) }) };
-    let mut resources = Vec::new();
-    let mut diags = Vec::new();
+    let items = into_list(doc).map_err(|found| SnapshotError::Shape { found })?;
+    let mut walk = Walk { limits, resources: Vec::new(), diags: Vec::new(), too_deep: 0, too_many: 0 };
     for (i, item) in items.into_iter().enumerate() {
-        collect(item, format!("$[{i}]"), &mut resources, &mut diags);
+        walk.collect(item, format!("$[{i}]"), 1);
+    }
+    let Walk { resources, mut diags, too_deep, too_many, .. } = walk;
+    if too_deep > 0 {
+        diags.push(Diagnostic { at: "$".into(), message: format!("skipped {too_deep} list(s) nested more than {} deep: flatten the file to read them", limits.max_depth) });
+    }
+    if too_many > 0 {
+        diags.push(Diagnostic { at: "$".into(), message: format!("read the first {} resources and skipped {too_many} more: the analysis is incomplete; split the file to read all of it", limits.max_resources) });
     }
     let mut inv = Inventory::default();
-    let mut seen = HashSet::new();
+    // The same resource often arrives twice (role assignments listed at a subscription and
+    // again at a resource group). By lowercase id: where the first copy went and where it was.
+    let mut first: HashMap<String, (Option<Slot>, String)> = HashMap::new();
+    let mut conflicts: BTreeMap<String, Conflict> = BTreeMap::new();
     let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
     for (at, mut value) in resources {
-        let ty = value.get("type").and_then(Value::as_str).unwrap_or_default().to_string();
-        if !Inventory::reads_type(&ty) {
+        let ty = value.get("type").and_then(Value::as_str).unwrap_or_default();
+        if !Inventory::reads_type(ty) {
             *skipped.entry(ty.to_ascii_lowercase()).or_default() += 1;
             continue;
         }
-        // The same resource often arrives twice (role assignments listed at a subscription and
-        // again at a resource group); the first copy wins.
-        let id_key = value.get("id").and_then(Value::as_str).map(|s| s.trim_end_matches('/').to_ascii_lowercase());
-        if let Some(key) = &id_key {
-            if !seen.insert(key.clone()) {
-                continue;
-            }
-        }
         tidy_resource_graph_row(&mut value);
-        if let Err(mut d) = inv.add(value) {
-            if id_key.is_none() {
+        let id = value.get("id").and_then(Value::as_str).map(|s| s.trim_end_matches('/').to_string());
+        let Some(id) = id else {
+            if let Err(mut d) = inv.add(value) {
                 d.at = at;
+                diags.push(d);
             }
-            diags.push(d);
+            continue;
+        };
+        let key = id.to_ascii_lowercase();
+        if let Some((slot, first_at)) = first.get(&key) {
+            // A later copy: the first one read stays. Identical copies are no news; a copy
+            // that reads differently means the file mixes exports of different moments, and
+            // the user must know which one the answers rest on.
+            let Some(mine) = *slot else {
+                // The first copy could not be read (a diagnostic says why): this one is used.
+                if let Ok(Some(theirs)) = inv.add_at(value) {
+                    first.insert(key, (Some(theirs), at));
+                }
+                continue;
+            };
+            let mut other = Inventory::default();
+            let same = match other.add_at(value) {
+                Ok(Some(theirs)) => inv.same_resource(mine, &other, theirs),
+                _ => false,
+            };
+            if !same {
+                let c = conflicts.entry(key).or_insert_with(|| Conflict { id: id.clone(), first_at: first_at.clone(), later: Vec::new(), count: 0 });
+                c.count += 1;
+                if c.later.len() < 3 {
+                    c.later.push(at);
+                }
+            }
+            continue;
         }
+        let slot = match inv.add_at(value) {
+            Ok(slot) => slot,
+            Err(d) => {
+                diags.push(d);
+                None
+            }
+        };
+        first.insert(key, (slot, at));
+    }
+    for c in conflicts.into_values() {
+        let more = if c.count > c.later.len() { format!(" and {} more", c.count - c.later.len()) } else { String::new() };
+        diags.push(Diagnostic {
+            at: c.id,
+            message: format!(
+                "this id appears again with different content at {}{more}; using the first copy, at {} (the first copy in the file that can be read is the one used: put the newest export first)",
+                c.later.join(", "),
+                c.first_at
+            ),
+        });
     }
     if !skipped.is_empty() {
         let list: Vec<String> = skipped.iter().map(|(t, n)| format!("{t} ({n})")).collect();
@@ -70,51 +155,91 @@ pub fn parse(text: &str) -> Result<(Inventory, Vec<Diagnostic>), SnapshotError> 
     Ok((inv, diags))
 }
 
-/// The items of a document or nested list, or `None` when `v` is not a list.
-fn list_in(v: &Value) -> Option<Vec<Value>> {
-    match v {
-        Value::Array(items) => Some(items.clone()),
-        Value::Object(o) if !o.contains_key("type") => {
-            for key in ["resources", "value", "data"] {
-                match o.get(key) {
-                    Some(Value::Array(items)) => return Some(items.clone()),
-                    Some(Value::Object(table)) if key == "data" => return table_rows(table),
-                    _ => {}
+/// Later copies of one id that read differently from the first.
+struct Conflict {
+    id: String,
+    first_at: String,
+    /// Where the first few later copies are.
+    later: Vec<String>,
+    count: usize,
+}
+
+/// Flattening nested lists into resources, within the limits.
+struct Walk {
+    limits: Limits,
+    resources: Vec<(String, Value)>,
+    diags: Vec<Diagnostic>,
+    too_deep: usize,
+    too_many: usize,
+}
+
+impl Walk {
+    /// Takes `item` (a resource or a nested list, `depth` lists deep) apart by moving its
+    /// parts: nothing is copied, so a document costs what its text parsed into, whatever its
+    /// nesting. Recursion is bounded by `max_depth`.
+    fn collect(&mut self, item: Value, at: String, depth: usize) {
+        if item.get("type").is_some_and(Value::is_string) {
+            if self.resources.len() < self.limits.max_resources {
+                self.resources.push((at, item));
+            } else {
+                self.too_many += 1;
+            }
+            return;
+        }
+        match into_list(item) {
+            Ok(_) if depth >= self.limits.max_depth => self.too_deep += 1,
+            Ok(items) => {
+                for (i, inner) in items.into_iter().enumerate() {
+                    self.collect(inner, format!("{at}[{i}]"), depth + 1);
                 }
             }
-            None
+            Err(found) => self.diags.push(Diagnostic { at, message: format!("this item is {found}, not an ARM resource (it has no \"type\") or a list of them") }),
         }
-        _ => None,
     }
 }
 
-/// Resource Graph's `resultFormat: table`: `{"columns": [{"name"}], "rows": [[...]]}`.
-fn table_rows(table: &Map<String, Value>) -> Option<Vec<Value>> {
-    let columns: Vec<&str> = table.get("columns")?.as_array()?.iter().map(|c| c.get("name").and_then(Value::as_str).unwrap_or_default()).collect();
-    let rows = table.get("rows")?.as_array()?;
+/// The items of a document or nested list, moved out of it; otherwise what `v` is instead.
+fn into_list(v: Value) -> Result<Vec<Value>, String> {
+    match v {
+        Value::Array(items) => Ok(items),
+        Value::Object(mut o) if !o.contains_key("type") => {
+            let key = ["resources", "value", "data"].into_iter().find(|k| match o.get(*k) {
+                Some(Value::Array(_)) => true,
+                Some(Value::Object(_)) => *k == "data",
+                _ => false,
+            });
+            match key {
+                Some(key) => {
+                    let what = describe_object(&o);
+                    match o.remove(key) {
+                        Some(Value::Array(items)) => Ok(items),
+                        Some(Value::Object(table)) => table_rows(table).ok_or(what),
+                        _ => Err(what),
+                    }
+                }
+                None => Err(describe_object(&o)),
+            }
+        }
+        other => Err(describe(&other)),
+    }
+}
+
+/// Resource Graph's `resultFormat: table`: `{"columns": [{"name"}], "rows": [[...]]}`, with the
+/// cells moved into one object per row.
+fn table_rows(mut table: Map<String, Value>) -> Option<Vec<Value>> {
+    let columns: Vec<String> = table.get("columns")?.as_array()?.iter().map(|c| c.get("name").and_then(Value::as_str).unwrap_or_default().to_string()).collect();
+    let Value::Array(rows) = table.remove("rows")? else { return None };
     Some(
-        rows.iter()
+        rows.into_iter()
             .map(|row| {
-                let cells = row.as_array().cloned().unwrap_or_default();
-                Value::Object(columns.iter().zip(cells).map(|(c, v)| (c.to_string(), v)).collect())
+                let cells = match row {
+                    Value::Array(cells) => cells,
+                    _ => Vec::new(),
+                };
+                Value::Object(columns.iter().cloned().zip(cells).collect())
             })
             .collect(),
     )
-}
-
-fn collect(item: Value, at: String, out: &mut Vec<(String, Value)>, diags: &mut Vec<Diagnostic>) {
-    if item.get("type").is_some_and(Value::is_string) {
-        out.push((at, item));
-        return;
-    }
-    match list_in(&item) {
-        Some(items) => {
-            for (i, inner) in items.into_iter().enumerate() {
-                collect(inner, format!("{at}[{i}]"), out, diags);
-            }
-        }
-        None => diags.push(Diagnostic { at, message: format!("this item is {}, not an ARM resource (it has no \"type\") or a list of them", describe(&item)) }),
-    }
 }
 
 /// Resource Graph writes "no identity" as `""` and absent maps as `""`/`null`; ARM's shapes do
@@ -136,12 +261,16 @@ fn describe(v: &Value) -> String {
         Value::Number(_) => "a number".into(),
         Value::String(_) => "a string".into(),
         Value::Array(_) => "an array".into(),
-        Value::Object(o) if o.is_empty() => "an empty object".into(),
-        Value::Object(o) => {
-            let keys: Vec<&str> = o.keys().take(5).map(String::as_str).collect();
-            format!("an object with keys {}", keys.join(", "))
-        }
+        Value::Object(o) => describe_object(o),
     }
+}
+
+fn describe_object(o: &Map<String, Value>) -> String {
+    if o.is_empty() {
+        return "an empty object".into();
+    }
+    let keys: Vec<&str> = o.keys().take(5).map(String::as_str).collect();
+    format!("an object with keys {}", keys.join(", "))
 }
 
 /// Writes an inventory as a snapshot document that [`parse`] reads back to the same inventory.
@@ -199,6 +328,66 @@ mod tests {
         assert!(diags[0].message.contains("microsoft.keyvault/vaults (1)"), "{diags:?}");
         let table = serde_json::json!({"totalRecords": 1, "data": {"columns": [{"name": "id", "type": "string"}, {"name": "type", "type": "string"}, {"name": "properties", "type": "object"}], "rows": [[reg["id"], "microsoft.containerregistry/registries", {}]]}});
         assert_eq!(parse(&table.to_string()).unwrap().0.registries.len(), 1);
+    }
+
+    fn registry(name: &str, admin: bool) -> Value {
+        serde_json::json!({
+            "id": format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/{name}"),
+            "name": name, "type": "Microsoft.ContainerRegistry/registries", "properties": {"adminUserEnabled": admin},
+        })
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_accepted() {
+        let doc = serde_json::json!({"resources": [registry("a", false)]}).to_string();
+        let (inv, diags) = parse(&format!("\u{feff}{doc}")).unwrap();
+        assert_eq!(inv.registries.len(), 1);
+        assert!(diags.is_empty(), "{diags:?}");
+    }
+
+    /// Identical copies collapse without a word; copies that differ in what pullpath reads get
+    /// one diagnostic per id that names it, where the copies are, and which one is used.
+    #[test]
+    fn conflicting_duplicates_are_reported_and_the_first_is_used() {
+        let mut extra_field = registry("a", false);
+        extra_field["tenantId"] = Value::String("t".into());
+        let doc = serde_json::json!({"resources": [registry("a", false), extra_field, registry("a", true), registry("a", true), registry("b", false), registry("b", false)]});
+        let (inv, diags) = parse(&doc.to_string()).unwrap();
+        assert_eq!(inv.registries.len(), 2);
+        assert!(!inv.registries[0].properties.admin_user_enabled, "the first copy is used");
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert!(diags[0].at.ends_with("/registries/a"), "{diags:?}");
+        assert!(diags[0].message.contains("different content at $[2], $[3]") && diags[0].message.contains("using the first copy, at $[0]"), "{}", diags[0].message);
+        // A first copy that cannot be read gives way to a later one that can.
+        let mut broken = registry("c", false);
+        broken["properties"] = Value::String("not an object".into());
+        let (inv, diags) = parse(&serde_json::json!([broken, registry("c", true)]).to_string()).unwrap();
+        assert!(inv.registries.len() == 1 && inv.registries[0].properties.admin_user_enabled);
+        assert_eq!(diags.len(), 1, "only the unreadable copy is reported: {diags:?}");
+    }
+
+    /// Limits hold by construction: deeper lists, more resources and larger texts than
+    /// allowed are reported, never read at any cost.
+    #[test]
+    fn limits_are_reported() {
+        let limits = Limits { max_bytes: 10_000, max_depth: 3, max_resources: 2 };
+        let mut nested = serde_json::json!([registry("deep", false)]);
+        for _ in 0..5 {
+            nested = serde_json::json!([nested]);
+        }
+        let doc = serde_json::json!({"resources": [[[registry("two-deep", false)]], nested]});
+        let (inv, diags) = parse_with(&doc.to_string(), limits).unwrap();
+        assert_eq!(inv.registries.len(), 1);
+        assert!(diags.len() == 1 && diags[0].message.contains("skipped 1 list(s) nested more than 3 deep"), "{diags:?}");
+        let doc = serde_json::json!([registry("a", false), registry("b", false), registry("c", false), registry("d", false)]);
+        let (inv, diags) = parse_with(&doc.to_string(), limits).unwrap();
+        assert_eq!(inv.registries.len(), 2);
+        assert!(diags.len() == 1 && diags[0].message.contains("read the first 2 resources and skipped 2 more"), "{diags:?}");
+        let e = parse_with(&" ".repeat(10_001), limits).unwrap_err();
+        assert_eq!(e, SnapshotError::TooLarge { bytes: 10_001, max: 10_000 });
+        // JSON nested past serde_json's own limit is an error, not a stack overflow.
+        let e = parse(&format!("{}{}", "[".repeat(100_000), "]".repeat(100_000))).unwrap_err();
+        assert!(matches!(e, SnapshotError::Json { .. }), "{e:?}");
     }
 
     #[test]

@@ -1,10 +1,13 @@
 //! Property tests for the ARM JSON models: no input makes a parser panic, and whatever a
-//! model reads it writes back in a form it reads again to the same value.
+//! model reads it writes back in a form it reads again to the same value. Inputs include
+//! hostile text: ids and names with `%`, multi-byte and control characters, bidi overrides,
+//! a byte-order mark, and JSON text cut or mangled at any byte.
 
 use proptest::prelude::*;
 use pullpath_core::arm::{
-    Compute, Connection, ErrorResponse, ListPage, ManagedCluster, ManagedServiceIdentity, PermissionGetResult, QueryResponse, Registry, RoleAssignment,
-    RoleDefinition, UserAssignedIdentity, Workspace,
+    Compute, ComputeType, Connection, ConnectionCreate, ErrorDetail, ErrorResponse, IdentityType, ListPage, ManagedCluster, ManagedServiceIdentity, Permission,
+    PermissionGetResult, PrincipalType, QueryRequest, QueryResponse, Registry, RegistryUpdate, RoleAssignment, RoleAssignmentCreate, RoleAssignmentMode,
+    RoleDefinition, Sku, UserAssignedIdentity, UserAssignedIdentityRef, Workspace,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -42,6 +45,7 @@ fn arb_json() -> impl Strategy<Value = Value> {
         Just(json!("AmlCompute")),
         Just(json!("")),
         "\\PC{0,12}".prop_map(Value::String),
+        hostile_text().prop_map(Value::String),
     ];
     leaf.prop_recursive(4, 48, 6, move |inner| {
         prop_oneof![
@@ -49,6 +53,28 @@ fn arb_json() -> impl Strategy<Value = Value> {
             proptest::collection::btree_map(keys.clone(), inner, 0..6).prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
+}
+
+/// Text an attacker could put in a name, tag or id: escapes, multi-byte characters right after
+/// `%`, terminal controls, bidi overrides, a byte-order mark, NUL, lone path pieces.
+fn hostile_text() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("%".to_string()),
+        Just("%é".to_string()),
+        Just("%2F".to_string()),
+        Just("%zz".to_string()),
+        Just("\u{1b}[2J".to_string()),
+        Just("\r".to_string()),
+        Just("\u{202e}".to_string()),
+        Just("\u{feff}".to_string()),
+        Just("\u{0}".to_string()),
+        Just("/subscriptions/".to_string()),
+        Just("/providers/".to_string()),
+        Just("..".to_string()),
+        Just("[listKeys()]".to_string()),
+        "\\PC{0,4}",
+    ];
+    proptest::collection::vec(piece, 0..6).prop_map(|p| p.concat())
 }
 
 /// Parses `v` as `T`; if that works, the written form must parse back to an equal `T`.
@@ -75,7 +101,38 @@ fn all_models(v: &Value) -> Result<(), TestCaseError> {
     stable::<ErrorResponse>(v)?;
     stable::<ManagedServiceIdentity>(v)?;
     stable::<ListPage<RoleAssignment>>(v)?;
+    stable::<ListPage<Registry>>(v)?;
+    stable::<ListPage<Compute>>(v)?;
+    stable::<ListPage<Value>>(v)?;
+    stable::<ErrorDetail>(v)?;
+    stable::<Permission>(v)?;
+    stable::<QueryRequest>(v)?;
+    stable::<Sku>(v)?;
+    stable::<UserAssignedIdentityRef>(v)?;
+    stable::<RoleAssignmentCreate>(v)?;
+    stable::<ConnectionCreate>(v)?;
+    stable::<RegistryUpdate>(v)?;
+    // Enums and flag types read from strings: any string, no panic.
+    let _ = serde_json::from_value::<IdentityType>(v.clone());
+    let _ = serde_json::from_value::<PrincipalType>(v.clone());
+    let _ = serde_json::from_value::<ComputeType>(v.clone());
+    let _ = serde_json::from_value::<RoleAssignmentMode>(v.clone());
     Ok(())
+}
+
+/// Reads `text` with every model straight from text (the path the executor's answers take).
+fn all_models_from_text(text: &str) {
+    let _ = serde_json::from_str::<Registry>(text);
+    let _ = serde_json::from_str::<Workspace>(text);
+    let _ = serde_json::from_str::<Compute>(text);
+    let _ = serde_json::from_str::<Connection>(text);
+    let _ = serde_json::from_str::<ManagedCluster>(text);
+    let _ = serde_json::from_str::<UserAssignedIdentity>(text);
+    let _ = serde_json::from_str::<ListPage<RoleAssignment>>(text);
+    let _ = serde_json::from_str::<ListPage<RoleDefinition>>(text);
+    let _ = serde_json::from_str::<PermissionGetResult>(text);
+    let _ = serde_json::from_str::<QueryResponse>(text);
+    let _ = serde_json::from_str::<ErrorResponse>(text);
 }
 
 proptest! {
@@ -109,5 +166,38 @@ proptest! {
         let c: Compute = serde_json::from_value(v.clone()).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert!(c.properties.extra.contains_key("extra"), "unknown properties are kept for the PUT");
         all_models(&v)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// Valid JSON text, then the same text cut short or with one byte changed.
+    #[test]
+    fn models_never_panic_on_mangled_text(v in arb_json(), cut in any::<prop::sample::Index>(), byte in any::<u8>()) {
+        let text = v.to_string();
+        all_models_from_text(&text);
+        let at = cut.index(text.len().max(1));
+        let mut bytes = text.clone().into_bytes();
+        bytes.truncate(at);
+        if let Ok(t) = std::str::from_utf8(&bytes) {
+            all_models_from_text(t);
+        }
+        let mut bytes = text.into_bytes();
+        if let Some(b) = bytes.get_mut(at) {
+            *b = byte;
+        }
+        if let Ok(t) = std::str::from_utf8(&bytes) {
+            all_models_from_text(t);
+        }
+    }
+
+    /// Resources whose ids, names and types are hostile text.
+    #[test]
+    fn hostile_ids_and_names_never_panic(id in hostile_text(), name in hostile_text(), ty in hostile_text(), tail in hostile_text()) {
+        for id in [id.clone(), format!("/subscriptions/{id}/resourceGroups/{name}/providers/Microsoft.ContainerRegistry/registries/{tail}")] {
+            let v = json!({"id": id, "name": name, "type": ty, "properties": {"principalId": tail, "roleDefinitionId": id, "scope": id}, "tags": {name.clone(): tail}});
+            all_models(&v)?;
+        }
     }
 }

@@ -13,6 +13,7 @@ use pullpath_core::id::ResourceId;
 use pullpath_core::intent::Intent;
 use pullpath_core::cloud::AppConfig;
 use pullpath_core::executor::Executor;
+use pullpath_core::link;
 use pullpath_core::request;
 use pullpath_core::scan::{Progress, Scan, ScanConfig, ScanResult, Start};
 use pullpath_core::sim::{Sim, SimExecutor, DEFAULT_ORIGIN};
@@ -231,7 +232,11 @@ impl AppState {
         self.screen.set(Screen::Subscriptions);
         spawn_local(async move {
             let mut choices = Vec::new();
-            let mut req = Some(request::list_subscriptions());
+            let first = request::list_subscriptions();
+            // nextLinks go through core's one check: on the ARM origin, within the page cap,
+            // never back to a page already read.
+            let mut pages = link::Pages::new(&first, link::MAX_PAGES);
+            let mut req = Some(first);
             let origin = exec.signed_in.config().arm_origin.clone();
             while let Some(r) = req.take() {
                 match exec.execute(r).await {
@@ -244,7 +249,14 @@ impl AppState {
                                     choices.push(SubscriptionChoice { id, name, selected: true });
                                 }
                             }
-                            req = page.next_link.as_deref().and_then(|l| next_link(&origin, l));
+                            req = match page.next_link.as_deref().filter(|l| !l.is_empty()).map(|l| pages.next(&origin, l)) {
+                                Some(Ok(next)) => Some(next),
+                                Some(Err(e)) => {
+                                    self.error.set(Some(format!("The subscription list may be incomplete: {e}")));
+                                    None
+                                }
+                                None => None,
+                            };
                         }
                         Err(e) => self.error.set(Some(format!("The subscription list could not be read: {e}"))),
                     },
@@ -407,13 +419,3 @@ async fn load_config() -> Result<AppConfig, String> {
     AppConfig::parse(&resp.body).map_err(|e| e.to_string())
 }
 
-/// The request for a `nextLink`, only when it points at the ARM origin (a link elsewhere would
-/// carry the user's token to a foreign host).
-fn next_link(origin: &str, link: &str) -> Option<request::Request> {
-    let rest = link.strip_prefix(origin.trim_end_matches('/'))?;
-    if !rest.starts_with('/') {
-        return None;
-    }
-    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    Some(request::next_page(&crate::auth::flow::percent_decode(path), crate::auth::flow::parse_query(query)))
-}

@@ -18,6 +18,7 @@ use axum::Router;
 use pullpath_core::arm::ErrorResponse;
 use pullpath_core::executor::TransportError;
 use pullpath_core::id::ResourceId;
+use pullpath_core::link;
 use pullpath_core::request::{Method, Request, Response};
 use pullpath_core::sim::faults::Faults;
 use pullpath_core::sim::generate::TenantSpec;
@@ -257,18 +258,12 @@ async fn serve(state: &AppState, request: axum::extract::Request) -> (Answer, Op
             return (Answer::Http(arm_error(401, rej.code, &rej.message), vec![("www-authenticate".into(), challenge)]), None, rej.code.into());
         }
     };
-    let path = decode(request.uri().path());
-    let query: Vec<(String, String)> = request
-        .uri()
-        .query()
-        .unwrap_or_default()
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
-        .collect();
+    // Core's one codec: the path as RFC 3986 (`+` is itself), the query as form data.
+    let decoded = link::decode_component(request.uri().path(), link::Plus::Literal).and_then(|p| Ok((p, link::parse_query(request.uri().query().unwrap_or_default())?)));
+    let (path, query) = match decoded {
+        Ok(pq) => pq,
+        Err(e) => return (Answer::Http(arm_error(400, "InvalidRequestUri", &format!("The request URI could not be decoded: {e}")), vec![]), Some(principal), "InvalidRequestUri".into()),
+    };
     let bytes = match to_bytes(request.into_body(), MAX_BODY).await {
         Ok(b) => b,
         Err(e) => return (Answer::Http(arm_error(400, "InvalidRequestContent", &format!("The request content could not be read: {e}")), vec![]), Some(principal), String::new()),
@@ -362,21 +357,3 @@ fn preflight(origin: Option<&HeaderValue>, requested: Option<HeaderValue>) -> ax
     out
 }
 
-/// Percent-decoding of a path or query part (`+` stays `+`: the core encodes spaces as `%20`).
-fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}

@@ -207,6 +207,10 @@ async fn paging_links_point_at_the_emulator_and_errors_are_arm_shaped() {
     let resp = call(&r, &no_version).await;
     assert_eq!((resp.status, body(&resp)["error"]["code"].as_str()), (400, Some("MissingApiVersionParameter")));
     assert!(resp.header("x-ms-request-id").is_some());
+    // A path that does not decode to text is refused, not guessed at.
+    let odd = reqwest::Client::new().get(format!("{}/subscriptions/%E9%zz?api-version=2022-12-01", r.base_url)).header("authorization", format!("Bearer {}", token())).send().await.unwrap();
+    assert_eq!(odd.status().as_u16(), 400);
+    assert_eq!(odd.json_text().await["error"]["code"], "InvalidRequestUri");
 }
 
 #[tokio::test]

@@ -147,40 +147,10 @@ pub fn authorize_url(discovery: &Discovery, client_id: &str, redirect_uri: &str,
     format!("{}{sep}{query}", discovery.authorization_endpoint)
 }
 
-/// Parses a query string into pairs (percent-decoding, `+` as space).
+/// Parses a query string into pairs (percent-decoding, `+` as space), with core's one codec.
+/// A query with a malformed escape yields no pairs: it is not a redirect pullpath can read.
 pub fn parse_query(query: &str) -> Vec<(String, String)> {
-    query
-        .trim_start_matches('?')
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect()
-}
-
-/// Percent-decoding (`+` as space, as in form data).
-pub fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' if i + 2 < b.len() => match u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                Ok(v) => {
-                    out.push(v);
-                    i += 3;
-                    continue;
-                }
-                Err(_) => out.push(b'%'),
-            },
-            b'+' => out.push(b' '),
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    pullpath_core::link::parse_query(query.trim_start_matches('?')).unwrap_or_default()
 }
 
 /// True when a page load is the return from the identity provider.

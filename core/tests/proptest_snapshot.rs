@@ -1,0 +1,121 @@
+//! Property tests for snapshot documents: any JSON shape, any nesting, a byte-order mark,
+//! repeated and conflicting copies — reading never panics, costs no more resources than the
+//! document holds, keeps one copy per id, and what it reads writes back to the same inventory.
+
+use std::collections::HashSet;
+
+use proptest::prelude::*;
+use pullpath_core::snapshot::{self, Limits};
+use serde_json::{json, Value};
+
+const TYPES: [&str; 6] = [
+    "Microsoft.ContainerRegistry/registries",
+    "microsoft.containerregistry/registries",
+    "Microsoft.ManagedIdentity/userAssignedIdentities",
+    "Microsoft.Authorization/roleAssignments",
+    "Microsoft.KeyVault/vaults",
+    "Microsoft.MachineLearningServices/workspaces",
+];
+
+/// A resource-shaped object: often readable, sometimes not (odd properties, odd ids).
+fn arb_resource() -> impl Strategy<Value = Value> {
+    let name = prop_oneof![Just("a".to_string()), Just("b".to_string()), Just("A".to_string()), "[a-z]{1,3}", "\\PC{0,4}"];
+    let id_style = 0..4usize;
+    let props = prop_oneof![
+        Just(json!({})),
+        any::<bool>().prop_map(|b| json!({"adminUserEnabled": b})),
+        Just(json!({"principalId": "p", "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d", "scope": "/subscriptions/s"})),
+        Just(json!("not an object")),
+        Just(Value::Null),
+    ];
+    (prop::sample::select(TYPES.to_vec()), name, id_style, props).prop_map(|(ty, name, id_style, props)| {
+        let provider_path = ty.split_once('/').map(|(ns, t)| format!("{ns}/{t}")).unwrap_or_default();
+        let id = match id_style {
+            0 => Value::String(format!("/subscriptions/s/resourceGroups/rg/providers/{provider_path}/{name}")),
+            1 => Value::String(format!("/SUBSCRIPTIONS/s/resourceGroups/RG/providers/{provider_path}/{name}/")),
+            2 => Value::String(name.clone()),
+            _ => Value::Null,
+        };
+        json!({"id": id, "name": name, "type": ty, "properties": props})
+    })
+}
+
+/// A document: resources and junk in lists nested through every envelope the format knows.
+fn arb_document() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        4 => arb_resource(),
+        1 => Just(Value::Null),
+        1 => any::<i64>().prop_map(|n| json!(n)),
+        1 => "\\PC{0,6}".prop_map(Value::String),
+        1 => Just(json!({"type": 42})),
+        1 => Just(json!({})),
+    ];
+    leaf.prop_recursive(6, 64, 6, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            proptest::collection::vec(inner.clone(), 0..6).prop_map(|v| json!({"value": v, "nextLink": null})),
+            proptest::collection::vec(inner.clone(), 0..6).prop_map(|v| json!({"resources": v})),
+            proptest::collection::vec(inner.clone(), 0..6).prop_map(|v| json!({"data": v, "totalRecords": 1})),
+            (proptest::collection::vec(inner, 0..4)).prop_map(|v| json!({"data": {"columns": [{"name": "id"}, {"name": "type"}], "rows": v}})),
+        ]
+    })
+}
+
+/// Objects with a string `type` anywhere in `v`: an upper bound on what can be read.
+fn typed_objects(v: &Value) -> usize {
+    match v {
+        Value::Object(o) => usize::from(o.get("type").is_some_and(Value::is_string)) + o.values().map(typed_objects).sum::<usize>(),
+        Value::Array(a) => a.iter().map(typed_objects).sum::<usize>() + a.len(),
+        _ => 0,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn documents_never_panic_and_read_within_bounds(doc in arb_document(), bom in any::<bool>(), repeat in 0..3usize) {
+        // Repeating the whole document makes every resource a duplicate of itself.
+        let doc = if repeat > 0 { Value::Array(std::iter::repeat_n(doc, repeat + 1).collect()) } else { doc };
+        let text = format!("{}{}", if bom { "\u{feff}" } else { "" }, doc);
+        let Ok((inv, diags)) = snapshot::parse(&text) else { return Ok(()) };
+        prop_assert!(inv.len() <= typed_objects(&doc), "{} read from {doc}", inv.len());
+        prop_assert!(diags.len() <= typed_objects(&doc) + 4, "{} diagnostics: {diags:?}", diags.len());
+        // One copy per id.
+        let mut ids = HashSet::new();
+        for id in inv.registries.iter().map(|r| &r.id).chain(inv.identities.iter().map(|r| &r.id)).chain(inv.role_assignments.iter().map(|r| &r.id)) {
+            prop_assert!(ids.insert(id.key().to_string()), "{id} read twice");
+        }
+        // Identical copies are silent: repeating the document adds no conflict, unless a copy
+        // that cannot be read now follows a readable one of the same id (that one differs).
+        if repeat > 0 {
+            let once = snapshot::parse(&doc[0].to_string());
+            if let Some((inv_once, diags_once)) = once.ok().filter(|(_, d)| !d.iter().any(|d| d.message.contains("could not read"))) {
+                prop_assert_eq!(&inv_once, &inv);
+                let conflicts = |d: &[pullpath_core::inventory::Diagnostic]| d.iter().filter(|d| d.message.contains("different content")).count();
+                prop_assert_eq!(conflicts(&diags_once), conflicts(&diags));
+            }
+        }
+        // What was read writes back to the same inventory, with nothing to say about it.
+        let (again, again_diags) = snapshot::parse(&snapshot::to_json(&inv)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(again, inv);
+        prop_assert!(again_diags.is_empty(), "{again_diags:?}");
+    }
+
+    /// Small limits hold whatever the document: never more resources than allowed.
+    #[test]
+    fn limits_hold(doc in arb_document(), max_depth in 1..4usize, max_resources in 0..5usize) {
+        let limits = Limits { max_depth, max_resources, ..Limits::default() };
+        if let Ok((inv, _)) = snapshot::parse_with(&doc.to_string(), limits) {
+            prop_assert!(inv.len() <= max_resources);
+        }
+    }
+
+    /// Any text at all, with or without a byte-order mark: an answer, never a panic.
+    #[test]
+    fn any_text_never_panics(text in "\\PC{0,64}", bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+        let _ = snapshot::parse(&text);
+        let _ = snapshot::parse(&format!("\u{feff}{text}"));
+        let _ = snapshot::parse(&String::from_utf8_lossy(&bytes));
+    }
+}
