@@ -303,23 +303,27 @@ fn check_arm_template(plan: &Plan) {
     let doc: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("JSON: {e}\n{text}"));
     let puts = puts(plan);
     let mut declared = Vec::new();
-    // The outer template's own resources are nested deployments (or subscription-level
-    // declarations); each nested template's are declarations.
-    let mut stack: Vec<(&Value, Option<(String, String)>)> = vec![(&doc["resources"], None)];
-    while let Some((resources, group)) = stack.pop() {
+    // The outer template's resources are nested deployments, each pinned to a subscription
+    // (and a resource group, or a location for a subscription's); theirs are declarations.
+    let mut nested = Vec::new();
+    for r in doc["resources"].as_array().unwrap() {
+        let obj = r.as_object().unwrap();
+        assert_eq!(obj["type"], "Microsoft.Resources/deployments", "{r}");
+        let keys: BTreeSet<&str> = obj.keys().map(String::as_str).collect();
+        let sub = arm_expr::literal_value(obj["subscriptionId"].as_str().unwrap());
+        let rg = obj.get("resourceGroup").map(|v| arm_expr::literal_value(v.as_str().unwrap()));
+        let allowed: BTreeSet<&str> = ["type", "apiVersion", "name", "subscriptionId", if rg.is_some() { "resourceGroup" } else { "location" }, "properties", "dependsOn"].into();
+        assert!(keys.is_subset(&allowed), "deployment keys {keys:?}");
+        if rg.is_none() {
+            assert_eq!(obj["location"], "[deployment().location]");
+        }
+        assert_eq!(obj["properties"]["expressionEvaluationOptions"]["scope"], "inner");
+        nested.push((&obj["properties"]["template"]["resources"], (sub, rg)));
+    }
+    for (resources, (sub, rg)) in nested {
         for r in resources.as_array().unwrap() {
             let obj = r.as_object().unwrap();
             let ty = obj["type"].as_str().unwrap();
-            if ty == "Microsoft.Resources/deployments" && group.is_none() {
-                let keys: BTreeSet<&str> = obj.keys().map(String::as_str).collect();
-                let allowed: BTreeSet<&str> = ["type", "apiVersion", "name", "subscriptionId", "resourceGroup", "properties", "dependsOn"].into();
-                assert!(keys.is_subset(&allowed), "deployment keys {keys:?}");
-                let sub = arm_expr::literal_value(obj["subscriptionId"].as_str().unwrap());
-                let rg = arm_expr::literal_value(obj["resourceGroup"].as_str().unwrap());
-                assert_eq!(obj["properties"]["expressionEvaluationOptions"]["scope"], "inner");
-                stack.push((&obj["properties"]["template"]["resources"], Some((sub, rg))));
-                continue;
-            }
             // A declaration: one of the planned PUTs, with the planned body, in its group.
             let mut body = obj.clone();
             for k in ["type", "apiVersion", "name", "scope", "dependsOn"] {
@@ -337,10 +341,8 @@ fn check_arm_template(plan: &Plan) {
                 State::RoleAssignment { present: Some(a), .. } => a.scope.clone(),
                 _ => p.id.clone(),
             };
-            if let Some((sub, rg)) = &group {
-                assert_eq!(Some(sub.as_str()), target_group.subscription_id(), "{name}: deployed to the wrong subscription");
-                assert_eq!(Some(rg.as_str()), target_group.resource_group_name(), "{name}: deployed to the wrong resource group");
-            }
+            assert_eq!(Some(sub.as_str()), target_group.subscription_id(), "{name}: deployed to the wrong subscription");
+            assert_eq!(rg.as_deref(), target_group.resource_group_name(), "{name}: deployed to the wrong resource group");
             if let State::RoleAssignment { present: Some(a), .. } = &p.op.effect {
                 if a.scope.level() == ScopeLevel::Resource {
                     let rel = a.scope.as_str().rsplit_once("/providers/").unwrap().1;
@@ -359,10 +361,13 @@ fn check_arm_template(plan: &Plan) {
     let not_expressed = doc["metadata"]["notExpressed"].as_array().unwrap().len();
     check_accounting(plan, &declared, not_expressed, "ARM template");
     // No string that came from data is an expression: the only ones allowed are the
-    // exporter's dependsOn calls, checked above.
+    // exporter's dependsOn calls, checked above, and a subscription deployment's location.
     fn walk(v: &Value, path: &str, text: &str) {
         match v {
-            Value::String(s) => assert!(!arm_expr::is_expression(s) || path.ends_with("dependsOn[]"), "{path}: {s:?} would be evaluated\n{text}"),
+            Value::String(s) => assert!(
+                !arm_expr::is_expression(s) || path.ends_with("dependsOn[]") || (path == ".resources[].location" && s == "[deployment().location]"),
+                "{path}: {s:?} would be evaluated\n{text}"
+            ),
             Value::Array(a) => a.iter().for_each(|i| walk(i, &format!("{path}[]"), text)),
             Value::Object(m) => m.iter().for_each(|(k, v)| {
                 assert!(!arm_expr::is_expression(k), "{path}: key {k:?} would be evaluated");
@@ -396,7 +401,7 @@ fn check_bicep(plan: &Plan) {
     let puts = puts(plan);
     let mut declared = Vec::new();
     let mut not_expressed = 0;
-    let mut modules: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut modules: BTreeMap<String, (String, Option<String>)> = BTreeMap::new();
     let mut parsed = Vec::new();
     for f in &files {
         let (decls, comments) = bicep::parse(&f.text).unwrap_or_else(|e| panic!("{}: {e}\n{all}", f.path));
@@ -406,14 +411,18 @@ fn check_bicep(plan: &Plan) {
         parsed.push((f.path.clone(), decls));
     }
     for (path, decls) in &parsed {
-        let want_scope = if path == "main.bicep" { "subscription" } else { "resourceGroup" };
+        let want_scope = if path == "main.bicep" || modules_scope_is_subscription(path) { "subscription" } else { "resourceGroup" };
         assert_eq!(decls.first(), Some(&Decl::TargetScope(want_scope.into())), "{path}\n{all}");
         for d in decls {
             if let Decl::Module { symbol, path: module_path, body } = d {
                 assert_eq!(path, "main.bicep", "modules only in main.bicep");
                 let file = module_path.strip_prefix("./").unwrap_or_else(|| panic!("module path {module_path:?}"));
-                let rg = body["scope"]["$resourceGroup"].as_array().unwrap_or_else(|| panic!("module {symbol} scope"));
-                assert!(modules.insert(file.to_string(), (rg[0].as_str().unwrap().to_string(), rg[1].as_str().unwrap().to_string())).is_none(), "{file} used twice");
+                let scope = match (body["scope"]["$resourceGroup"].as_array(), body["scope"]["$subscription"].as_array()) {
+                    (Some(rg), None) => (rg[0].as_str().unwrap().to_string(), Some(rg[1].as_str().unwrap().to_string())),
+                    (None, Some(sub)) => (sub[0].as_str().unwrap().to_string(), None),
+                    _ => panic!("module {symbol} scope {}", body["scope"]),
+                };
+                assert!(modules.insert(file.to_string(), scope).is_none(), "{file} used twice");
             }
         }
     }
@@ -421,6 +430,9 @@ fn check_bicep(plan: &Plan) {
     let modules_named: BTreeSet<&str> = modules.keys().map(String::as_str).collect();
     assert_eq!(files_named, modules_named, "one module per file\n{all}");
     for (path, decls) in &parsed {
+        if path != "main.bicep" {
+            assert_eq!(modules[path.as_str()].1.is_none(), modules_scope_is_subscription(path), "{path}: its targetScope is not its module's scope");
+        }
         let existing: BTreeMap<&str, (&str, &Map<String, Value>)> = decls
             .iter()
             .filter_map(|d| match d {
@@ -468,11 +480,10 @@ fn check_bicep(plan: &Plan) {
                 assert!(aty.split('@').next().unwrap().eq_ignore_ascii_case(&want_ty), "{symbol}: anchored to a {aty}");
                 assert_eq!(abody["name"].as_str(), Some(names.join("/").as_str()), "{symbol}: anchored to the wrong resource\n{all}");
             }
-            if path != "main.bicep" {
-                let (sub, rg) = &modules[path.as_str()];
-                assert_eq!(Some(sub.as_str()), anchor.subscription_id(), "{symbol} in the wrong subscription's module");
-                assert_eq!(Some(rg.as_str()), anchor.resource_group_name(), "{symbol} in the wrong resource group's module");
-            }
+            assert_ne!(path, "main.bicep", "{symbol}: declarations go into modules pinned to their scope");
+            let (sub, rg) = &modules[path.as_str()];
+            assert_eq!(Some(sub.as_str()), anchor.subscription_id(), "{symbol} in the wrong subscription's module");
+            assert_eq!(rg.as_deref(), anchor.resource_group_name(), "{symbol} in the wrong resource group's module");
             for dep in body.get("dependsOn").and_then(Value::as_array).into_iter().flatten() {
                 let s = dep["$symbol"].as_str().unwrap_or_else(|| panic!("dependsOn {dep}"));
                 assert!(decls.iter().any(|d| matches!(d, Decl::Resource { symbol, existing: false, .. } if symbol == s)), "dependsOn {s} is not declared");
@@ -481,6 +492,12 @@ fn check_bicep(plan: &Plan) {
         }
     }
     check_accounting(plan, &declared, not_expressed, "Bicep");
+}
+
+/// Subscription modules are named `sub-…` (resource groups' `rg-…`); their scope is checked
+/// against the module declaration anyway.
+fn modules_scope_is_subscription(path: &str) -> bool {
+    path.starts_with("sub-")
 }
 
 fn check_arm_operations(plan: &Plan) {
@@ -505,7 +522,7 @@ fn check_all(plan: &Plan) {
 #[test]
 fn the_worst_names_are_only_ever_data() {
     let plan = hostile_plan(&Names::worst());
-    assert_eq!(plan.operations.len(), 6, "{:#?}", plan.operations.iter().map(|o| &o.summary).collect::<Vec<_>>());
+    assert_eq!(plan.operations.len(), 7, "{:#?}", plan.operations.iter().map(|o| &o.summary).collect::<Vec<_>>());
     check_all(&plan);
 }
 
@@ -550,7 +567,7 @@ fn bicep_modules_of_same_named_groups_never_collide_nor_replace_main() {
         let plan = hostile_plan(&names);
         let files = export(&plan, Format::Bicep, DEFAULT_ORIGIN);
         let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-        assert_eq!(paths.len(), 3, "main.bicep and one module per subscription's group: {paths:?}");
+        assert_eq!(paths.len(), 4, "main.bicep, one module per subscription's group and one for the subscription-level grant: {paths:?}");
         assert_eq!(paths.iter().filter(|p| p.eq_ignore_ascii_case("main.bicep")).count(), 1, "{paths:?}");
         let again: Vec<String> = export(&plan, Format::Bicep, DEFAULT_ORIGIN).into_iter().map(|f| f.path).collect();
         assert_eq!(paths, again, "deterministic");

@@ -1,6 +1,11 @@
 //! The plan as declarative deployments: an ARM template (subscription scope, with one nested
-//! deployment per resource group) and the same as Bicep (a `main.bicep` with one module file
-//! per resource group, since a Bicep file deploys only to its own scope).
+//! deployment per resource group and per subscription) and the same as Bicep (a `main.bicep`
+//! with one module file per resource group and per subscription, since a Bicep file deploys
+//! only to its own scope). Every group is pinned to its subscription, so a subscription-level
+//! grant lands in its own subscription whichever one the deployment is started in: "To
+//! deploy resources to a subscription that is different than the subscription from the
+//! operation, add a module. Use the subscription function to set the scope property."
+//! (https://learn.microsoft.com/azure/azure-resource-manager/bicep/deploy-to-subscription).
 //!
 //! Deployments can only create or replace resources with PUT, so two kinds of operation are
 //! listed as not expressed instead of approximated: role assignment removals (a template
@@ -137,7 +142,7 @@ fn collect(plan: &Plan) -> Decls {
 /// groups of the same name in two subscriptions, or names that reduce alike, never share it;
 /// and never `main`. Deterministic: the same group always gets the same stem.
 fn stem(g: &Group) -> String {
-    let rg = g.resource_group.as_deref().unwrap_or("subscription");
+    let rg = g.resource_group.as_deref().unwrap_or(&g.subscription);
     let mut readable: String = rg.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
     while readable.contains("--") {
         readable = readable.replace("--", "-");
@@ -244,26 +249,31 @@ pub fn arm_template(plan: &Plan) -> String {
     let mut resources = Vec::new();
     for (g, members) in &groups {
         let inner: Vec<Value> = members.iter().map(|d| template_resource(d, &decls, plan)).collect();
-        if g.resource_group.is_none() {
-            resources.extend(inner);
-            continue;
-        }
+        let schema = match g.resource_group {
+            Some(_) => "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+            None => "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#",
+        };
         let mut dep = json!({
             "type": "Microsoft.Resources/deployments",
             "apiVersion": "2022-09-01",
             "name": deployment_name(&stems, g),
             "subscriptionId": arm_literal(&g.subscription),
-            "resourceGroup": g.resource_group.as_deref().map(arm_literal),
             "properties": {
                 "mode": "Incremental",
                 "expressionEvaluationOptions": {"scope": "inner"},
                 "template": {
-                    "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+                    "$schema": schema,
                     "contentVersion": "1.0.0.0",
                     "resources": inner,
                 },
             },
         });
+        match &g.resource_group {
+            Some(rg) => dep["resourceGroup"] = json!(arm_literal(rg)),
+            // A deployment to a subscription needs a location for its own record (as in the
+            // spec's example of a nested subscription deployment); the outer one's will do.
+            None => dep["location"] = json!("[deployment().location]"),
+        }
         let deps: Vec<String> = group_deps(g, &decls, plan).iter().map(|o| deployment_name(&stems, o)).collect();
         if !deps.is_empty() {
             dep["dependsOn"] = json!(deps);
@@ -284,8 +294,8 @@ fn decl_symbol(d: &Decl) -> String {
     symbol(&[&format!("op{}", d.op), kind, if d.extends.is_some() || d.id.is_extension() { "" } else { d.id.name() }])
 }
 
-/// Declarations of one Bicep file (a resource group's module, or main.bicep's
-/// subscription-level part). `symbols` holds the names the file already uses.
+/// Declarations of one Bicep module file (a resource group's or a subscription's). `symbols`
+/// holds the names the file already uses.
 fn bicep_resources(out: &mut String, members: &[&Decl], plan: &Plan, symbols: &mut Symbols, not_expressed: &mut Vec<String>) {
     // Symbols first, so `dependsOn` can name any member.
     let syms: BTreeMap<usize, String> = members.iter().map(|d| (d.op, symbols.claim(decl_symbol(d)))).collect();
@@ -312,7 +322,8 @@ fn bicep_resources(out: &mut String, members: &[&Decl], plan: &Plan, symbols: &m
                 Some((asym, _)) => asym.clone(),
                 None => {
                     let asym = symbols.claim(symbol(&[ty.rsplit('/').next().unwrap_or("r"), &names.join("_")]));
-                    let decl = format!("resource {asym} '{ty}@{}' existing = {{\n  name: {}\n}}\n", kind.api_version(), bicep_str(&names.join("/")));
+                    // The type as pullpath spells it (the id's spelling matched it ignoring case).
+                    let decl = format!("resource {asym} '{}@{}' existing = {{\n  name: {}\n}}\n", kind.type_name(), kind.api_version(), bicep_str(&names.join("/")));
                     existing.insert(anchor_id.clone(), (asym.clone(), decl));
                     asym
                 }
@@ -339,8 +350,9 @@ fn bicep_resources(out: &mut String, members: &[&Decl], plan: &Plan, symbols: &m
     out.push_str(&body_out);
 }
 
-/// The plan as Bicep: `main.bicep` (subscription scope) and one module per resource group,
-/// named `rg-<name>-<hash>.bicep` (see `stem`).
+/// The plan as Bicep: `main.bicep` (subscription scope) with one module per resource group,
+/// `rg-<name>-<hash>.bicep`, and per subscription with subscription-level declarations,
+/// `sub-<id>-<hash>.bicep` (see `stem`).
 /// Deploy with `az deployment sub create --template-file main.bicep --location <any>`.
 pub fn bicep(plan: &Plan) -> Vec<ExportFile> {
     let Decls { decls, mut not_expressed } = collect(plan);
@@ -353,25 +365,22 @@ pub fn bicep(plan: &Plan) -> Vec<ExportFile> {
     let mut files = Vec::new();
     let mut main_body = String::new();
     let mut main_symbols = Symbols::default();
-    let module_symbols: BTreeMap<Group, String> =
-        groups.keys().filter(|g| g.resource_group.is_some()).map(|g| (g.clone(), main_symbols.claim(symbol(&[stems.get(g).map(String::as_str).unwrap_or("group")])))).collect();
+    let module_symbols: BTreeMap<Group, String> = groups.keys().map(|g| (g.clone(), main_symbols.claim(symbol(&[stems.get(g).map(String::as_str).unwrap_or("group")])))).collect();
     for (g, members) in &groups {
-        if g.resource_group.is_none() {
-            bicep_resources(&mut main_body, members, plan, &mut main_symbols, &mut not_expressed);
-            continue;
-        }
-        let mut text = String::from("// Generated by pullpath: one resource group's part of the plan.\ntargetScope = 'resourceGroup'\n\n");
+        let (header, scope) = match &g.resource_group {
+            Some(rg) => ("one resource group's part of the plan.\ntargetScope = 'resourceGroup'", format!("resourceGroup({}, {})", bicep_str(&g.subscription), bicep_str(rg))),
+            None => ("one subscription's part of the plan.\ntargetScope = 'subscription'", format!("subscription({})", bicep_str(&g.subscription))),
+        };
+        let mut text = format!("// Generated by pullpath: {header}\n\n");
         bicep_resources(&mut text, members, plan, &mut Symbols::default(), &mut not_expressed);
         files.push(ExportFile { path: module_file(g), text: text.trim_end().to_string() + "\n" });
         let deps: Vec<String> = group_deps(g, &decls, plan).iter().filter_map(|o| module_symbols.get(o).cloned()).collect();
         let _ = write!(
             main_body,
-            "module {} {} = {{\n  name: {}\n  scope: resourceGroup({}, {})\n",
+            "module {} {} = {{\n  name: {}\n  scope: {scope}\n",
             module_symbols.get(g).map(String::as_str).unwrap_or_default(),
             bicep_str(&format!("./{}", module_file(g))),
             bicep_str(&deployment_name(&stems, g)),
-            bicep_str(&g.subscription),
-            bicep_str(g.resource_group.as_deref().unwrap_or_default())
         );
         if !deps.is_empty() {
             let _ = write!(main_body, "  dependsOn: [\n{}  ]\n", deps.iter().map(|s| format!("    {s}\n")).collect::<String>());

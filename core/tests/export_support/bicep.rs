@@ -163,7 +163,8 @@ pub enum Decl {
 
 /// Parses a file into its declarations. Values: strings, integers, `json('n')`, booleans,
 /// null, objects, arrays, a symbol (as `{"$symbol": name}`) and `resourceGroup('s', 'r')`
-/// (as `{"$resourceGroup": [s, r]}`). Anything else is an error.
+/// (as `{"$resourceGroup": [s, r]}`), `subscription('s')` (as `{"$subscription": [s]}`).
+/// Anything else is an error.
 pub fn parse(src: &str) -> Result<(Vec<Decl>, Vec<String>), String> {
     let (toks, comments) = tokenize(src)?;
     let mut p = Parser { toks, i: 0 };
@@ -312,6 +313,7 @@ impl Parser {
                 match (f.as_str(), args.as_slice()) {
                     ("json", [n]) => serde_json::from_str::<serde_json::Number>(n).map(Value::Number).map_err(|e| format!("json({n:?}): {e}")),
                     ("resourceGroup", [_, _]) => Ok(serde_json::json!({ "$resourceGroup": args })),
+                    ("subscription", [_]) => Ok(serde_json::json!({ "$subscription": args })),
                     _ => Err(format!("unexpected function call {f}({args:?})")),
                 }
             }

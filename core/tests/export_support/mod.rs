@@ -201,6 +201,12 @@ pub fn hostile_plan(n: &Names) -> Plan {
     let intents = vec![
         Intent::GrantRole { principal_id: n.principal.clone(), principal_type: PrincipalType::ServicePrincipal, role: role.clone(), scope: ids.registry.clone() },
         Intent::GrantRole { principal_id: n.principal.clone(), principal_type: PrincipalType::ServicePrincipal, role, scope: ids.identity.clone() },
+        Intent::GrantRole {
+            principal_id: n.principal.clone(),
+            principal_type: PrincipalType::ServicePrincipal,
+            role: acr_pull(&n.role_name, &n.role_guid),
+            scope: ResourceId::subscription(&n.other_subscription).unwrap(),
+        },
         Intent::SetAdminUser { registry: ids.registry.clone(), enabled: true },
         Intent::AssignComputeUserIdentity { compute: ids.compute.clone(), identity: ids.identity.clone() },
         Intent::CreateRegistryConnection { workspace: ids.workspace.clone(), name: n.connection.clone(), target: n.target.clone(), identity: ids.identity.clone(), client_id: n.client_id.clone() },
