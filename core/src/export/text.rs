@@ -217,13 +217,15 @@ pub(super) fn arm_expr_str(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-/// A name usable as a Bicep symbol or Terraform resource label.
+/// A name usable as a Bicep symbol or Terraform resource label: `[a-z0-9_]`, at most 64
+/// characters (callers keep names unique: an operation index first, or a claimed suffix).
 pub(super) fn symbol(parts: &[&str]) -> String {
     let mut s: String = parts.join("_").chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
     while s.contains("__") {
         s = s.replace("__", "_");
     }
-    let s = s.trim_matches('_').to_string();
+    let s: String = s.trim_matches('_').chars().take(64).collect();
+    let s = s.trim_end_matches('_').to_string();
     if s.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
         s
     } else {
