@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 use serde_json::{json, Value};
 
-use super::text::{hcl_str, hcl_value, symbol};
+use super::text::{comment, hcl_str, hcl_value, symbol};
 use crate::plan::{Operation, Plan, State};
 use crate::request::ResourceKind;
 
@@ -42,9 +42,9 @@ pub(super) fn config(plan: &Plan) -> String {
          provider \"azurerm\" {\n  features {}\n}\n\nprovider \"azapi\" {}\n\n",
     );
     for (i, op) in plan.operations.iter().enumerate() {
-        let _ = writeln!(out, "# {}", op.summary);
+        let _ = writeln!(out, "# {}", comment(&op.summary));
         let Some(addr) = address(i, op) else {
-            let _ = writeln!(out, "# Not expressed: Terraform deletes only what it manages. Import the assignment and remove it, or run the az script:\n#   DELETE {}\n", op.target);
+            let _ = writeln!(out, "# Not expressed: Terraform deletes only what it manages. Import the assignment and remove it, or run the az script:\n#   DELETE {}\n", comment(op.target.as_str()));
             continue;
         };
         let (ty, name) = addr.split_once('.').unwrap_or_default();

@@ -3,7 +3,7 @@
 // Not expressed here: Remove role assignment 0d3c6b1e-1f9a-4c62-9d3e-000000000008 (role acdd72a7-3385-48ef-bd42-f606fba81ae7 for principal bbbbbbbb-0000-0000-0000-000000000001 on 11111111-1111-1111-1111-111111111111): a deployment cannot delete; run the az script or delete it in the portal
 targetScope = 'subscription'
 
-module rg_rg_ml_prod './rg-ml-prod.bicep' = {
-  name: 'pullpath-rg-ml-prod'
+module rg_rg_ml_prod_8d6ea939 './rg-rg-ml-prod-8d6ea939.bicep' = {
+  name: 'pullpath-rg-rg-ml-prod-8d6ea939'
   scope: resourceGroup('11111111-1111-1111-1111-111111111111', 'rg-ml-prod')
 }
