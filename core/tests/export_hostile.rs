@@ -211,7 +211,7 @@ fn planned_block(op: &Operation) -> Option<(&'static str, Map<String, Value>)> {
             ("azurerm_role_assignment", m)
         }
         State::RoleAssignment { present: None, .. } => return None,
-        State::AdminUser { registry, .. } => ("azapi_update_resource", json!({"type": "Microsoft.ContainerRegistry/registries@2025-04-01", "resource_id": registry.as_str(), "body": body})),
+        State::AdminUser { registry, .. } => ("azapi_update_resource", json!({"type": format!("Microsoft.ContainerRegistry/registries@{}", pullpath_core::request::ResourceKind::Registry.api_version()), "resource_id": registry.as_str(), "body": body})),
         State::ComputeIdentity { compute, .. } => (
             "azapi_update_resource",
             json!({"type": "Microsoft.MachineLearningServices/workspaces/computes@2024-10-01", "resource_id": compute.as_str(), "body": {"identity": body["identity"]}}),
