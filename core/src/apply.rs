@@ -275,7 +275,9 @@ impl Apply {
         // Operations whose target an earlier operation changes are checked when their turn
         // comes: their precondition is that earlier operation's effect.
         for i in 0..n {
-            if a.first_on_target(i) {
+            // A grant to an identity an earlier operation creates is checked just before its
+            // write, once that identity's principal id is known.
+            if a.first_on_target(i) && a.plan.operations[i].principal_from.is_none() {
                 a.queue_read(i, Purpose::Precheck);
             } else {
                 a.status[i] = OpStatus::Checked;
@@ -499,6 +501,19 @@ impl Apply {
         }
     }
 
+    /// After operation `op` gave a compute its system-assigned identity (or found it had one),
+    /// hands the identity's principal id, as ARM reports it in `body`, to the operations that
+    /// grant to it. An answer without a well-formed one leaves them waiting, and they fail
+    /// when their turn comes rather than send a placeholder.
+    fn learn_principal(&mut self, op: usize, body: Option<&Value>) {
+        let crate::plan::State::ComputeIdentity { compute, system_assigned: true, .. } = &self.plan.operations[op].effect else { return };
+        let compute = compute.clone();
+        let Some(principal) = body.and_then(|b| b.pointer("/identity/principalId")).and_then(Value::as_str).map(str::to_string) else { return };
+        for o in self.plan.operations.iter_mut().filter(|o| o.principal_from.as_ref() == Some(&compute)) {
+            crate::plan::fill_principal(o, &principal);
+        }
+    }
+
     /// The re-read before a whole-resource write showed the target changed (or could not be
     /// read): nothing of this operation is written, and what others wrote is undone.
     fn refuse_write(&mut self, op: usize, reason: String) {
@@ -523,6 +538,7 @@ impl Apply {
                 let cur = current();
                 if eff.holds(cur.as_ref()) {
                     self.status[op] = OpStatus::AlreadyTrue;
+                    self.learn_principal(op, cur.as_ref());
                 } else if pre.holds(cur.as_ref()) {
                     self.status[op] = OpStatus::Checked;
                 } else {
@@ -534,14 +550,20 @@ impl Apply {
                 if eff.holds(cur.as_ref()) {
                     // Someone else made the change meanwhile: nothing to write or undo.
                     self.status[op] = OpStatus::AlreadyTrue;
+                    self.learn_principal(op, cur.as_ref());
                 } else if !pre.holds(cur.as_ref()) {
                     self.refuse_write(op, format!("{} changed since it was checked: expected {}", self.plan.operations[op].target, pre.describe()));
                 } else {
-                    match cur.as_ref().map(|fresh| rebase(&self.plan.operations[op].request, fresh)) {
-                        Some(Ok(req)) if !self.stopped => self.ready.push_back(Task::new(op, Purpose::Write, req)),
-                        Some(Ok(_)) => self.status[op] = OpStatus::Pending,
-                        Some(Err(reason)) => self.refuse_write(op, reason),
-                        None => self.refuse_write(op, format!("{} no longer exists", self.plan.operations[op].target)),
+                    let planned = &self.plan.operations[op];
+                    let write = if whole_body(planned) {
+                        cur.as_ref().ok_or_else(|| format!("{} no longer exists", planned.target)).and_then(|fresh| rebase(&planned.request, fresh))
+                    } else {
+                        Ok(planned.request.clone())
+                    };
+                    match write {
+                        Ok(req) if !self.stopped => self.ready.push_back(Task::new(op, Purpose::Write, req)),
+                        Ok(_) => self.status[op] = OpStatus::Pending,
+                        Err(reason) => self.refuse_write(op, reason),
                     }
                 }
             }
@@ -608,11 +630,13 @@ impl Apply {
             Purpose::Verify | Purpose::UndoVerify => {
                 let undo = task.purpose == Purpose::UndoVerify;
                 let want = if undo { &pre } else { &eff };
-                if want.holds(current().as_ref()) {
+                let cur = current();
+                if want.holds(cur.as_ref()) {
                     self.status[op] = if undo { OpStatus::Undone } else { OpStatus::Done };
                     if undo {
                         self.next_undo();
                     } else {
+                        self.learn_principal(op, cur.as_ref());
                         self.completed.push(op);
                     }
                 } else if task.attempts + 1 < self.config.verify_attempts {
@@ -716,7 +740,11 @@ impl Apply {
                         let deps_done = self.plan.operations[i].depends_on.iter().all(|&j| matches!(self.status[j], OpStatus::Done | OpStatus::DoneExisting | OpStatus::AlreadyTrue));
                         if self.status[i] == OpStatus::Checked && deps_done {
                             self.status[i] = OpStatus::InProgress;
-                            if whole_body(&self.plan.operations[i]) {
+                            if self.plan.operations[i].effect_principal().is_some_and(crate::plan::is_pending) {
+                                let compute = self.plan.operations[i].principal_from.as_ref().map(|c| c.name().to_string()).unwrap_or_default();
+                                self.fail(i, format!("ARM did not report the principal id of the new system-assigned identity of {compute}, so the grant to it cannot be made; rescan and plan again"));
+                                return;
+                            } else if whole_body(&self.plan.operations[i]) || self.plan.operations[i].principal_from.is_some() {
                                 self.queue_read(i, Purpose::WriteCheck);
                             } else {
                                 let req = self.plan.operations[i].request.clone();
@@ -794,7 +822,7 @@ fn classify(task: &Task, result: &Result<Response, TransportError>) -> Class {
         429 => Class::Retry { after: RetryAfter::Transient { server: retry_after(resp), why: "ARM kept throttling (429)".into() } },
         408 | 500..=599 => Class::Retry { after: RetryAfter::Transient { server: retry_after(resp), why: format!("HTTP {}: {}", resp.status, error_text(resp)) } },
         400 if code.as_deref() == Some("PrincipalNotFound") => Class::Retry { after: RetryAfter::PrincipalNotFound },
-        404 if matches!(task.purpose, Purpose::Precheck | Purpose::Verify | Purpose::UndoCheck | Purpose::UndoVerify) => Class::Answer(resp.clone()),
+        404 if matches!(task.purpose, Purpose::Precheck | Purpose::WriteCheck | Purpose::Verify | Purpose::UndoCheck | Purpose::UndoVerify) => Class::Answer(resp.clone()),
         409 if code.as_deref() == Some("RoleAssignmentExists") => Class::Answer(resp.clone()),
         // Any other conflict (another operation in progress on the resource, a concurrent
         // update) says "not now", not "never": retried within the attempt budget.

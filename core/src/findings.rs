@@ -177,9 +177,15 @@ fn computes_without_identity(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 display(&c.name, &c.id)
             ),
             nodes,
-            // The grant needs the new identity's principal id, which exists only after the
-            // first fix is applied; the plan re-analyses and then offers the grant.
-            fixes: vec![Intent::EnableComputeSystemIdentity { compute: c.id.clone() }],
+            // One fix: the grant takes the new identity's principal id from the answer to the
+            // step that creates it (`plan::Operation::principal_from`).
+            fixes: std::iter::once(Intent::EnableComputeSystemIdentity { compute: c.id.clone() })
+                .chain(registry.as_ref().and_then(|r| ctx.registry(r)).map(|i| Intent::GrantRoleToComputeIdentity {
+                    compute: c.id.clone(),
+                    role: pull_role(&ctx.registries[i]),
+                    scope: ctx.registries[i].id.clone(),
+                }))
+                .collect(),
         });
     }
 }

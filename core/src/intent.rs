@@ -48,6 +48,12 @@ pub enum Intent {
     /// Attach a user-assigned identity to a compute cluster.
     #[serde(rename_all = "camelCase")]
     AssignComputeUserIdentity { compute: ResourceId, identity: ResourceId },
+    /// Grant `role` at `scope` to the system-assigned identity of `compute`, including one an
+    /// earlier step of the same plan creates: its principal id does not exist until then,
+    /// so the apply engine takes it from that step's answer. Enabling an identity and
+    /// granting it pull is thereby one fix.
+    #[serde(rename_all = "camelCase")]
+    GrantRoleToComputeIdentity { compute: ResourceId, role: RoleRef, scope: ResourceId },
     /// Create a workspace connection (category ContainerRegistry, authType ManagedIdentity)
     /// naming a user-assigned identity, for image builds from a private registry.
     #[serde(rename_all = "camelCase")]

@@ -48,6 +48,47 @@ pub struct Operation {
     /// Indices of earlier operations that must finish first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<usize>,
+    /// The grantee is the system-assigned identity of this compute, which an earlier
+    /// operation creates: until the apply engine learns its principal id from that
+    /// operation's answer ([`fill_principal`]), the request and effect carry
+    /// [`pending_principal`] in its place, and nothing carrying it is ever sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal_from: Option<ResourceId>,
+}
+
+impl Operation {
+    /// The principal a grant gives its role to (`None` for other operations).
+    pub fn effect_principal(&self) -> Option<&str> {
+        match &self.effect {
+            State::RoleAssignment { present: Some(a), .. } => Some(&a.principal_id),
+            _ => None,
+        }
+    }
+}
+
+/// What stands for the principal id of `compute`'s system-assigned identity before Azure has
+/// created it. Not a GUID, so it can never be mistaken for (or sent as) a real principal.
+pub fn pending_principal(compute: &ResourceId) -> String {
+    format!("pending:{}", compute.key())
+}
+
+/// Whether `principal_id` is a [`pending_principal`].
+pub fn is_pending(principal_id: &str) -> bool {
+    principal_id.starts_with("pending:")
+}
+
+/// Puts the principal id Azure gave the identity into an operation that was waiting for it.
+/// `principal_id` comes from an ARM answer, so only a GUID is taken: `false` otherwise.
+pub fn fill_principal(op: &mut Operation, principal_id: &str) -> bool {
+    let Ok(guid) = uuid::Uuid::parse_str(principal_id) else { return false };
+    let principal_id = guid.hyphenated().to_string();
+    if let Some(p) = op.request.body.as_mut().and_then(|b| b.get_mut("properties")).and_then(Value::as_object_mut) {
+        p.insert("principalId".into(), Value::String(principal_id.clone()));
+    }
+    if let State::RoleAssignment { present: Some(a), .. } = &mut op.effect {
+        a.principal_id = principal_id;
+    }
+    true
 }
 
 /// The part of one resource's state a plan cares about, observable by re-reading it.
@@ -232,7 +273,8 @@ fn order(ops: Vec<Operation>, inventory: &Inventory) -> Plan {
                 State::RoleAssignment { present: Some(a), .. } => attaches(&ops[j]).contains(&a.principal_id.to_ascii_lowercase()),
                 _ => false,
             };
-            if same_target || grant_after_attach {
+            let grant_to_new_identity = ops[i].principal_from.as_ref().is_some_and(|c| c == &ops[j].target);
+            if same_target || grant_after_attach || grant_to_new_identity {
                 deps.push(j);
             }
         }
@@ -291,7 +333,24 @@ fn operation(inv: &Inventory, intent: &Intent) -> Result<Operation, String> {
                 precondition: State::RoleAssignment { id: id.clone(), present: None },
                 effect: State::RoleAssignment { id, present: Some(assignment) },
                 depends_on: Vec::new(),
+                principal_from: None,
             })
+        }
+        Intent::GrantRoleToComputeIdentity { compute, role, scope } => {
+            let c = inv.computes.iter().find(|c| &c.id == compute).ok_or_else(|| format!("compute {compute} is not in the inventory"))?;
+            let msi = c.identity.clone().unwrap_or_default();
+            if !msi.kind.system_assigned {
+                return Err(format!("{} has no system-assigned identity to grant {} to", c.name, role.name));
+            }
+            let principal = msi.principal_id.clone().unwrap_or_else(|| pending_principal(&c.id));
+            let grant = Intent::GrantRole { principal_id: principal.clone(), principal_type: PrincipalType::ServicePrincipal, role: role.clone(), scope: scope.clone() };
+            let mut op = operation(inv, &grant)?;
+            op.intent = intent.clone();
+            if is_pending(&principal) {
+                op.summary = format!("Grant {} on {} to the new system-assigned identity of compute {}", role.name, scope.name(), c.name);
+                op.principal_from = Some(c.id.clone());
+            }
+            Ok(op)
         }
         Intent::RevokeRoleAssignment { assignment } => {
             let ra = inv.role_assignments.iter().find(|ra| &ra.id == assignment).ok_or_else(|| format!("role assignment {assignment} is not in the inventory (already removed?)"))?;
@@ -325,6 +384,7 @@ fn operation(inv: &Inventory, intent: &Intent) -> Result<Operation, String> {
                 precondition: State::RoleAssignment { id: ra.id.clone(), present: Some(current) },
                 effect: State::RoleAssignment { id: ra.id.clone(), present: None },
                 depends_on: Vec::new(),
+                principal_from: None,
             })
         }
         Intent::SetAdminUser { registry, enabled } => {
@@ -342,6 +402,7 @@ fn operation(inv: &Inventory, intent: &Intent) -> Result<Operation, String> {
                 precondition: State::AdminUser { registry: reg.id.clone(), enabled: !*enabled },
                 effect: State::AdminUser { registry: reg.id.clone(), enabled: *enabled },
                 depends_on: Vec::new(),
+                principal_from: None,
             })
         }
         Intent::EnableComputeSystemIdentity { compute } | Intent::AssignComputeUserIdentity { compute, .. } => {
@@ -392,6 +453,7 @@ fn operation(inv: &Inventory, intent: &Intent) -> Result<Operation, String> {
                 precondition: State::ComputeIdentity { compute: c.id.clone(), system_assigned: old_sys, user_assigned: old_users },
                 effect: State::ComputeIdentity { compute: c.id.clone(), system_assigned: new_sys, user_assigned: new_users },
                 depends_on: Vec::new(),
+                principal_from: None,
             })
         }
         Intent::CreateRegistryConnection { workspace, name, target, identity, client_id } => {
@@ -412,6 +474,7 @@ fn operation(inv: &Inventory, intent: &Intent) -> Result<Operation, String> {
                 precondition: State::Connection { id: id.clone(), present: None },
                 effect: State::Connection { id, present: Some(ConnectionTarget { target: target.clone(), identity: identity.clone(), client_id: client_id.clone() }) },
                 depends_on: Vec::new(),
+                principal_from: None,
             })
         }
     }
@@ -421,7 +484,7 @@ fn operation(inv: &Inventory, intent: &Intent) -> Result<Operation, String> {
 /// analysis on both to show the access matrix before and after.
 ///
 /// A newly enabled system-assigned identity has no principal id until Azure creates it, so
-/// the copy shows the identity without one.
+/// the copy names it by its [`pending_principal`].
 pub fn apply_to_inventory(inventory: &Inventory, plan: &Plan) -> Inventory {
     let mut out = inventory.clone();
     for op in &plan.operations {
@@ -472,7 +535,9 @@ pub fn apply_state(inv: &mut Inventory, state: &State) {
                 let kind = IdentityType { system_assigned: *system_assigned, user_assigned: !user_assigned.is_empty() };
                 c.identity = Some(ManagedServiceIdentity {
                     kind,
-                    principal_id: if *system_assigned { old.principal_id.clone() } else { None },
+                    // A new system identity has no principal id until Azure creates it; later
+                    // grants to it (and the before/after rows) name it by the placeholder.
+                    principal_id: if *system_assigned { old.principal_id.clone().or_else(|| Some(pending_principal(compute))) } else { None },
                     tenant_id: if *system_assigned { old.tenant_id.clone() } else { None },
                     user_assigned_identities: users,
                 });

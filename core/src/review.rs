@@ -207,6 +207,7 @@ pub fn describe_intent(intent: &Intent, inventory: &Inventory, identities: &[Ide
     };
     match intent {
         Intent::GrantRole { principal_id, role, scope, .. } => format!("Grant {} on {} to {}", role.name, scope.name(), who(principal_id)),
+        Intent::GrantRoleToComputeIdentity { compute, role, scope } => format!("Grant {} on {} to the system-assigned identity of {}", role.name, scope.name(), compute.name()),
         Intent::RevokeRoleAssignment { assignment } => match inventory.role_assignments.iter().find(|ra| &ra.id == assignment) {
             Some(ra) => {
                 let role = crate::catalog::builtin_name(ra.role_definition_guid()).map(str::to_string).unwrap_or_else(|| format!("role {}", ra.role_definition_guid()));

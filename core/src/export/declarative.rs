@@ -89,6 +89,10 @@ fn collect(plan: &Plan) -> Decls {
     let mut decls = Vec::new();
     let mut not_expressed = Vec::new();
     for (i, op) in plan.operations.iter().enumerate() {
+        if op.principal_from.is_some() {
+            not_expressed.push(format!("{}: the new identity's principal id exists only once an earlier step has created it; apply this plan with pullpath or the az script", op.summary));
+            continue;
+        }
         let body = op.request.body.clone().and_then(|b| b.as_object().cloned()).unwrap_or_default();
         let declarable = !matches!(op.effect, State::RoleAssignment { present: None, .. } | State::AdminUser { .. });
         if declarable && op.request.method != Method::Put {

@@ -43,6 +43,10 @@ pub(super) fn config(plan: &Plan) -> String {
     );
     for (i, op) in plan.operations.iter().enumerate() {
         let _ = writeln!(out, "# {}", comment(&op.summary));
+        if op.principal_from.is_some() {
+            let _ = writeln!(out, "# Not expressed: the new identity's principal id exists only once an earlier step has created it. Apply this plan with pullpath or the az script.\n");
+            continue;
+        }
         let Some(addr) = address(i, op) else {
             let _ = writeln!(out, "# Not expressed: Terraform deletes only what it manages. Import the assignment and remove it, or run the az script:\n#   DELETE {}\n", comment(op.target.as_str()));
             continue;

@@ -87,6 +87,7 @@ pub(crate) fn describe_intent(i: &Intent) -> String {
         Intent::RevokeRoleAssignment { assignment } => format!("Delete role assignment {}", assignment.name()),
         Intent::SetAdminUser { registry, enabled } => format!("{} the admin user of {}", if *enabled { "Enable" } else { "Disable" }, registry.name()),
         Intent::EnableComputeSystemIdentity { compute } => format!("Give {} a system-assigned identity", compute.name()),
+        Intent::GrantRoleToComputeIdentity { compute, role, scope } => format!("Grant {} on {} to {}'s system-assigned identity", role.name, scope.name(), compute.name()),
         Intent::AssignComputeUserIdentity { compute, identity } => format!("Attach identity {} to {}", identity.name(), compute.name()),
         Intent::CreateRegistryConnection { workspace, name, target, .. } => format!("Create connection {name} in {} to {target}", workspace.name()),
     }
