@@ -31,7 +31,7 @@ pub fn App() -> impl IntoView {
             <ThemeToggle/>
             <Show when=move || state.session.with(Option::is_some)>
                 <span class="user">{move || state.session.with(|s| s.as_ref().map(|s| s.user()).unwrap_or_default())}</span>
-                <button on:click=move |_| state.sign_out()>"Sign out"</button>
+                <button on:click=move |_| state.sign_out() disabled=move || state.signing_out.get()>"Sign out"</button>
             </Show>
         </header>
         <main id="main">
@@ -41,6 +41,12 @@ pub fn App() -> impl IntoView {
                     <button class="primary" on:click=move |_| state.sign_in_again()>"Sign in again"</button>
                 </div>
             </Show>
+            {move || state.notice.get().map(|n| view! {
+                <div role="status" class="banner info">
+                    <span>{n}</span>
+                    <button aria-label="Dismiss the note" on:click=move |_| state.notice.set(None)>"×"</button>
+                </div>
+            })}
             {move || state.error.get().map(|e| view! {
                 <div role="alert" class="banner error">
                     <span>{e}</span>
