@@ -108,6 +108,13 @@ test('when the session is gone mid-apply, the apply pauses, and signing in again
   assert.ok(!stages.some((s) => s === 'Failed' || s === 'Rolled back'), `nothing failed: ${stages}`);
   assert.equal(await plan.outcome.count(), 0, 'the apply has not ended');
 
+  // Closing the sign-in window is noticed: the apply stays paused and the user is told.
+  const [closed] = await Promise.all([page.waitForEvent('popup'), plan.paused.getByRole('button', { name: 'Sign in again and continue' }).click()]);
+  await closed.close();
+  await page.getByRole('alert').filter({ hasText: 'the sign-in window was closed before sign-in finished' }).waitFor({ timeout: 10_000 });
+  assert.equal(await plan.paused.count(), 1, 'still paused');
+  assert.equal(requests.length, sent, 'still nothing sent');
+
   await page.unroute(`${oidc.issuer}/token`);
   const [popup] = await Promise.all([page.waitForEvent('popup'), plan.paused.getByRole('button', { name: 'Sign in again and continue' }).click()]);
   await signInAsUser(popup);
