@@ -108,12 +108,16 @@ test('when the session is gone mid-apply, the apply pauses, and signing in again
   assert.ok(!stages.some((s) => s === 'Failed' || s === 'Rolled back'), `nothing failed: ${stages}`);
   assert.equal(await plan.outcome.count(), 0, 'the apply has not ended');
 
-  // Closing the sign-in window is noticed: the apply stays paused and the user is told.
+  // Closing the sign-in window is noticed: the apply stays paused and the user is told. (The
+  // provider is held up meanwhile, or its live session would finish the sign-in at once.)
+  const stall = (u) => u.href.startsWith(`${oidc.issuer}/auth`);
+  await context.route(stall, () => {});
   const [closed] = await Promise.all([page.waitForEvent('popup'), plan.paused.getByRole('button', { name: 'Sign in again and continue' }).click()]);
   await closed.close();
   await page.getByRole('alert').filter({ hasText: 'the sign-in window was closed before sign-in finished' }).waitFor({ timeout: 10_000 });
   assert.equal(await plan.paused.count(), 1, 'still paused');
   assert.equal(requests.length, sent, 'still nothing sent');
+  await context.unroute(stall);
 
   await page.unroute(`${oidc.issuer}/token`);
   const [popup] = await Promise.all([page.waitForEvent('popup'), plan.paused.getByRole('button', { name: 'Sign in again and continue' }).click()]);
