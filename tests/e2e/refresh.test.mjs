@@ -108,11 +108,13 @@ test('when the session is gone mid-apply, the apply pauses, and signing in again
   assert.ok(!stages.some((s) => s === 'Failed' || s === 'Rolled back'), `nothing failed: ${stages}`);
   assert.equal(await plan.outcome.count(), 0, 'the apply has not ended');
 
+  // The banner above offers the new sign-in.
+  const signInAgain = page.getByRole('alert').filter({ hasText: /session has expired/ }).getByRole('button', { name: 'Sign in again' });
   // Closing the sign-in window is noticed: the apply stays paused and the user is told. (The
-  // provider is held up meanwhile, or its live session would finish the sign-in at once.)
+  // provider's page is replaced meanwhile, or its live session would finish the sign-in at once.)
   const stall = (u) => u.href.startsWith(`${oidc.issuer}/auth`);
-  await context.route(stall, () => {});
-  const [closed] = await Promise.all([page.waitForEvent('popup'), plan.paused.getByRole('button', { name: 'Sign in again and continue' }).click()]);
+  await context.route(stall, (route) => route.fulfill({ contentType: 'text/html', body: '<!DOCTYPE html><title>Sign in</title><p>Sign in to your account</p>' }));
+  const [closed] = await Promise.all([page.waitForEvent('popup'), signInAgain.click()]);
   await closed.close();
   await page.getByRole('alert').filter({ hasText: 'the sign-in window was closed before sign-in finished' }).waitFor({ timeout: 10_000 });
   assert.equal(await plan.paused.count(), 1, 'still paused');
@@ -120,7 +122,7 @@ test('when the session is gone mid-apply, the apply pauses, and signing in again
   await context.unroute(stall);
 
   await page.unroute(`${oidc.issuer}/token`);
-  const [popup] = await Promise.all([page.waitForEvent('popup'), plan.paused.getByRole('button', { name: 'Sign in again and continue' }).click()]);
+  const [popup] = await Promise.all([page.waitForEvent('popup'), signInAgain.click()]);
   await signInAsUser(popup);
   if (!popup.isClosed()) await popup.waitForEvent('close', { timeout: 10_000 });
   await plan.outcome.filter({ hasText: 'Every change was applied and verified.' }).waitFor({ timeout: 120_000 });

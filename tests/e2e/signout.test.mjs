@@ -135,7 +135,7 @@ test('signing out during an apply stops it, undoes what it wrote, then ends the 
   await landing.signIn.waitFor();
   const note = page.getByRole('status').filter({ hasText: /The apply that was running was stopped/ });
   await note.waitFor();
-  assert.match(await note.innerText(), /undone .*the tenant is as it was before the apply|before it wrote anything/);
+  assert.match(await note.innerText(), /undone: the tenant is as it was before the apply|before it wrote anything/);
   await assertNothingOfTheTenant(page);
   await screenshot(page, 'signout-during-apply-done');
   const count = log.length;

@@ -258,14 +258,10 @@ impl AppState {
         self.error.set(None);
         self.tab.set(Tab::Graph);
         self.screen.set(Screen::Landing);
-        match end_url.and_then(|u| web_sys::window().map(|w| (w, u))) {
-            Some((w, url)) => {
-                self.notice.set(Some("Signed out of pullpath; ending the session at the identity provider…".into()));
-                if w.location().assign(&url).is_err() {
-                    self.notice.set(Some(note.unwrap_or_else(|| "Signed out of pullpath.".into())));
-                }
-            }
-            None => self.notice.set(Some(note.unwrap_or_else(|| "Signed out of pullpath.".into()))),
+        // Going to the provider leaves this page; without an end-session endpoint, stay here.
+        let left = end_url.is_some_and(|u| web_sys::window().is_some_and(|w| w.location().assign(&u).is_ok()));
+        if !left {
+            self.notice.set(Some(note.unwrap_or_else(|| "Signed out of pullpath.".into())));
         }
     }
 

@@ -148,7 +148,7 @@ impl SignedIn {
         let Some(refresh_token) = self.0.tokens.borrow().as_ref().and_then(|t| t.refresh_token.clone()) else { return };
         let body = flow::refresh_body(&self.0.config.client_id, &refresh_token, &self.0.config.scopes());
         let outcome = match fetch_plain("POST", &self.0.discovery.token_endpoint, Some(body), &self.0.cancel).await {
-            Err(e) => Err(RefreshFailure::Transient(e.to_string())),
+            Err(_) => Err(RefreshFailure::Transient),
             Ok(resp) => flow::read_refresh(resp.status, &resp.body, now_ms()),
         };
         // Signed out meanwhile: take nothing.
@@ -163,13 +163,13 @@ impl SignedIn {
                 *self.0.tokens.borrow_mut() = Some(tokens);
                 *self.0.refresh.borrow_mut() = RefreshState::default();
             }
-            Err(RefreshFailure::Transient(_)) => {
+            Err(RefreshFailure::Transient) => {
                 let tokens = self.0.tokens.borrow();
                 if let Some(t) = tokens.as_ref() {
                     flow::refresh_failed(&mut self.0.refresh.borrow_mut(), t, now_ms());
                 }
             }
-            Err(RefreshFailure::Refused(_)) => self.0.refresh.borrow_mut().refused = true,
+            Err(RefreshFailure::Refused) => self.0.refresh.borrow_mut().refused = true,
         }
     }
 
@@ -421,7 +421,7 @@ async fn popup(url: &str) -> Result<String, AuthError> {
                         }
                         if now_ms() >= deadline {
                             let _ = popup.close();
-                            break Err(AuthError::PopupTimeout(POPUP_TIMEOUT_MIN));
+                            break Err(AuthError::PopupTimeout);
                         }
                     }
                 }

@@ -46,11 +46,13 @@ pub fn Landing() -> impl IntoView {
             {framed.then(|| {
                 let own = crate::auth::redirect_uri();
                 view! {
-                    <p role="note" class="banner warn framed">
-                        "pullpath is shown inside another page (a frame), so signing in is turned off here: a page around it could trick you into approving something you cannot see. "
-                        <a href=own target="_blank" rel="noopener noreferrer">"Open pullpath in its own tab"</a>
-                        " to sign in. The demo tenant and snapshot files work here."
-                    </p>
+                    <div role="note" class="banner warn">
+                        <span>
+                            "pullpath is inside another page (a frame), which could trick you into approving what you cannot see, so sign-in is off here. "
+                            <a href=own target="_blank" rel="noopener noreferrer">"Open pullpath in its own tab"</a>
+                            " to sign in."
+                        </span>
+                    </div>
                 }
             })}
             {move || config_problem().map(|problem| view! {

@@ -441,9 +441,8 @@ pub fn PlanReview() -> impl IntoView {
                 }}
                 {move || (paused.get() && running()).then(|| view! {
                     <div role="alert" class="perm unknown paused">
-                        <p><strong>"Paused: your sign-in has ended."</strong>" Nothing more is sent to Azure until you decide. Sign in again (as the same user) to go on where the apply stopped, or stop without signing in: pullpath then tries to undo what was written with the token it still has, and says what it could not undo."</p>
+                        <p><strong>"Paused: your sign-in has ended."</strong>" Nothing is sent until you sign in again (same user, above) to continue, or stop: then pullpath undoes what it wrote with the token it has left and says what it could not undo."</p>
                         <div class="actions">
-                            <button class="primary" on:click=move |_| state.sign_in_again()>"Sign in again and continue"</button>
                             <button on:click=move |_| {
                                 if let Some(s) = stop.get_value() { s.stop() }
                                 if let Some(h) = hold.get_value() { h.release() }
@@ -451,7 +450,6 @@ pub fn PlanReview() -> impl IntoView {
                         </div>
                     </div>
                 })}
-                {move || state.signing_out.get().then(|| view! { <p role="status">"Signing out after the apply has stopped and undone its changes…"</p> })}
                 <div class="actions">
                     {move || (!running() && !finished()).then(|| {
                         let n = reviewed().map(|r| r.plan.operations.len()).unwrap_or(0);
@@ -496,24 +494,16 @@ pub fn PlanReview() -> impl IntoView {
 }
 
 /// What the landing page says after a sign-out that stopped an apply: how the tenant was left,
-/// in counts only (the names are tenant data, which sign-out clears).
+/// without names (they are tenant data, which sign-out clears).
 fn signed_out_note(rep: &Report) -> String {
-    use pullpath_core::apply::OpStatus;
-    let count = |f: fn(&OpStatus) -> bool| rep.operations.iter().filter(|o| f(&o.status)).count();
-    let plural = |n: usize| if n == 1 { "change" } else { "changes" };
     match &rep.outcome {
-        Some(Outcome::Applied) => "Signed out. The apply that was running had already finished: every change was applied and verified.".into(),
-        Some(Outcome::Refused { .. }) => "Signed out. The apply that was running was stopped before it wrote anything: the tenant is as it was.".into(),
-        Some(Outcome::RolledBack { .. }) => {
-            let n = count(|s| matches!(s, OpStatus::Undone));
-            format!("Signed out. The apply that was running was stopped first and undone ({n} {} rolled back): the tenant is as it was before the apply.", plural(n))
-        }
-        Some(Outcome::RollbackIncomplete { .. }) => {
-            let n = count(|s| matches!(s, OpStatus::UndoFailed { .. }));
-            format!("Signed out, but the apply that was running could not be fully undone: {n} {} may remain in the tenant. The journal was downloaded; it names them. Sign in and scan to check.", plural(n))
-        }
-        None => "Signed out. The apply that was running stopped without an outcome: the journal was downloaded; sign in and scan to check the tenant.".into(),
+        Some(Outcome::Applied) => "Signed out. The running apply had already finished: every change was applied.",
+        Some(Outcome::Refused { .. }) => "Signed out. The apply that was running was stopped before it wrote anything.",
+        Some(Outcome::RolledBack { .. }) => "Signed out. The apply that was running was stopped first and everything it wrote was undone: the tenant is as it was before the apply.",
+        Some(Outcome::RollbackIncomplete { .. }) => "Signed out, but the apply could not be fully undone: some changes may remain; the downloaded journal names them.",
+        None => "Signed out. The apply stopped without an outcome: see the downloaded journal.",
     }
+    .into()
 }
 
 fn origin_label(state: AppState) -> String {
