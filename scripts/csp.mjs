@@ -1,5 +1,8 @@
 // Trunk post-build hook: writes the Content Security Policy into index.html as a <meta>, so the
-// app is protected on a static host that cannot send headers (Azure Storage static websites).
+// app is protected on a static host that cannot send headers (Azure Storage static websites),
+// and the same policy plus `frame-ancestors 'none'` — which a <meta> cannot carry — as a
+// response header for Azure Static Web Apps (`staticwebapp.config.json`, `globalHeaders`).
+// docs/hosting.md says how to send it from other hosts.
 //
 // - scripts: only our own files, WebAssembly compilation ('wasm-unsafe-eval'), and the exact
 //   inline bootstrap script Trunk emits (by its SHA-256 hash, computed here) — no
@@ -47,6 +50,18 @@ export function policy(html, config, extra = []) {
   ].join('; ');
 }
 
+/// The policy as a response header: the <meta> policy plus what only a header can say. Both
+/// are enforced when both are present, so they must agree; the header adds framing.
+export function headerPolicy(csp) {
+  return `${csp}; frame-ancestors 'none'`;
+}
+
+/// Azure Static Web Apps' configuration: "The globalHeaders section provides a set of HTTP
+/// headers applied to each response" (https://learn.microsoft.com/azure/static-web-apps/configuration#global-headers).
+export function staticWebAppConfig(csp) {
+  return { globalHeaders: { 'Content-Security-Policy': headerPolicy(csp) } };
+}
+
 export function apply(html, csp) {
   const meta = `<meta http-equiv="Content-Security-Policy" content="${csp}">`;
   const without = html.replace(/<meta http-equiv="Content-Security-Policy"[^>]*>\s*/g, '');
@@ -67,5 +82,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const csp = policy(html, config, extra);
   if (!/<script(?![^>]*\bsrc=)[^>]*>[\s\S]*?<\/script>/.test(html)) { console.error('csp.mjs: no inline bootstrap script found; Trunk output changed?'); process.exit(1); }
   fs.writeFileSync(file, apply(html, csp));
+  fs.writeFileSync(path.join(dir, 'staticwebapp.config.json'), `${JSON.stringify(staticWebAppConfig(csp), null, 2)}\n`);
   console.log(`csp.mjs: ${csp}`);
 }

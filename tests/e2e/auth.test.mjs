@@ -231,3 +231,52 @@ test('switching tenant signs in again at that tenant and reads ARM with its toke
   assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
   await page.close();
 });
+
+test('inside a frame the app offers no sign-in and refuses to redeem a code', async () => {
+  await startAll();
+  const framer = await serveDist(DIST, { overrides: {
+    '/frame.html': `<!DOCTYPE html><title>someone else's page</title><iframe title="framed app" src="${app.url}/" width="1000" height="700"></iframe>`,
+    '/frame-code.html': `<!DOCTYPE html><title>someone else's page</title><iframe title="framed app" src="${app.url}/?code=stolen-code&state=guessed" width="1000" height="700"></iframe>`,
+  } });
+  const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+  const log = networkLog(page);
+  await page.goto(`${framer.url}/frame.html`);
+  const frame = page.frameLocator('iframe[title="framed app"]');
+  await frame.getByRole('button', { name: 'Explore the demo tenant' }).waitFor();
+  const note = frame.getByRole('note').filter({ hasText: /inside another page \(a frame\)/ });
+  await note.waitFor();
+  assert.equal(await frame.getByRole('button', { name: 'Sign in with Microsoft' }).count(), 0, 'no sign-in button in a frame');
+  assert.equal(await note.getByRole('link', { name: 'Open pullpath in its own tab' }).getAttribute('target'), '_blank');
+  await screenshot(page, 'auth-framed');
+  // A sign-in response delivered into a frame is refused before any token request.
+  await page.goto(`${framer.url}/frame-code.html`);
+  await frame.getByRole('alert').filter({ hasText: /inside another page/ }).waitFor();
+  assert.equal(log.filter((r) => r.url.startsWith(oidc.issuer)).length, 0, 'the identity provider was not contacted');
+  // The same app in its own tab signs in as usual.
+  await page.goto(app.url);
+  await new Landing(page).signIn.waitFor();
+  await framer.close();
+  await page.close();
+});
+
+for (const [name, breakIt] of [
+  ['throws', () => { Crypto.prototype.getRandomValues = () => { throw new Error('no entropy'); }; }],
+  ['is missing', () => { delete Crypto.prototype.getRandomValues; }],
+  ['returns zeros', () => { Crypto.prototype.getRandomValues = (a) => a; }],
+]) {
+  test(`a random source that ${name} refuses to sign in and contacts no provider`, async () => {
+    await startAll();
+    const page = await browser.newPage();
+    await page.addInitScript(breakIt);
+    const log = networkLog(page);
+    const landing = new Landing(page);
+    await landing.open(app.url);
+    await landing.signIn.click();
+    const alert = page.getByRole('alert').filter({ hasText: /secure random source/ });
+    await alert.waitFor();
+    assert.equal(log.filter((r) => r.url.startsWith(oidc.issuer)).length, 0, 'nothing was sent to the identity provider');
+    assert.equal(await page.evaluate(() => sessionStorage.length), 0, 'no sign-in state was stored');
+    assert.ok(page.url().startsWith(app.url), 'still on the app');
+    await page.close();
+  });
+}

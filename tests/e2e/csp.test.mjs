@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import crypto from 'node:crypto';
-import { policy, apply } from '../../scripts/csp.mjs';
+import { policy, apply, headerPolicy } from '../../scripts/csp.mjs';
 
 const HTML = `<!DOCTYPE html><html><head><meta charset="utf-8">
 <script type="module">import init from '/app.js'; await init();</script>
@@ -34,4 +34,15 @@ test('the built app carries the policy with the hash of its real bootstrap scrip
   const inline = html.match(/<script type="module">([\s\S]*?)<\/script>/)[1];
   const hash = crypto.createHash('sha256').update(inline, 'utf8').digest('base64');
   assert.ok(meta[1].includes(`'sha256-${hash}'`), 'the hash matches the inline script as shipped');
+});
+
+test('the build ships the same policy plus frame-ancestors as an Azure Static Web Apps header', () => {
+  const dist = process.env.PULLPATH_TEST_DIST ?? 'dist-test';
+  const html = fs.readFileSync(`${dist}/index.html`, 'utf8');
+  const meta = html.match(/<meta http-equiv="Content-Security-Policy" content="([^"]+)">/)[1];
+  assert.doesNotMatch(meta, /frame-ancestors/, 'a <meta> policy cannot carry frame-ancestors (browsers ignore it there)');
+  const swa = JSON.parse(fs.readFileSync(`${dist}/staticwebapp.config.json`, 'utf8'));
+  assert.deepEqual(Object.keys(swa), ['globalHeaders']);
+  assert.equal(swa.globalHeaders['Content-Security-Policy'], headerPolicy(meta));
+  assert.match(swa.globalHeaders['Content-Security-Policy'], /; frame-ancestors 'none'$/);
 });

@@ -4,7 +4,7 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveDist } from './support/server.mjs';
 import { launch, screenshot } from './support/browser.mjs';
-import { startOidc, signInAsUser, CLIENT_ID, ARM_RESOURCE } from './support/oidc.mjs';
+import { startOidc, signInAsUser, confirmSignOut, CLIENT_ID, ARM_RESOURCE } from './support/oidc.mjs';
 import { startEmulator } from './support/emulator.mjs';
 import { Landing, Inventory, Subscriptions } from './support/pages.mjs';
 
@@ -28,7 +28,7 @@ before(async () => { browser = await launch(); });
 after(async () => { await stopAll(); await browser?.close(); });
 beforeEach(async () => { await stopAll(); });
 
-test('sign out returns to the landing page and forgets the scan and the session', async () => {
+test('sign out ends the session at the provider, returns to the landing page and forgets the scan', async () => {
   await startAll();
   const page = await browser.newPage();
   const landing = new Landing(page);
@@ -42,7 +42,15 @@ test('sign out returns to the landing page and forgets the scan and the session'
   await inventory.show();
   assert.equal(await inventory.row('acrmlprod').count(), 1);
 
+  const requests = [];
+  page.on('request', (r) => requests.push(r.url()));
   await page.getByRole('button', { name: 'Sign out' }).click();
+  // RP-Initiated Logout at the provider, back to the app's registered address.
+  await confirmSignOut(page, app.url);
+  const end = requests.find((u) => u.startsWith(`${oidc.issuer}/session/end`));
+  assert.ok(end, 'the browser went to the end_session_endpoint');
+  assert.equal(new URL(end).searchParams.get('post_logout_redirect_uri'), `${app.url}/`);
+  assert.doesNotMatch(end, /id_token_hint|eyJ/, 'no token in the sign-out URL');
   await landing.signIn.waitFor();
   assert.equal(await inventory.heading.count(), 0, 'no inventory after sign-out');
   assert.equal(await page.getByText(/Signed in as/).count(), 0, 'no session shown');

@@ -2,9 +2,12 @@
 //! check before it: requests out, responses in, `performance.now()` as the clock.
 //!
 //! The engine decides everything (order, retries, verification, rollback); this loop only
-//! performs. Stopping is the engine's own rollback: once asked to stop, no new check or write
-//! is sent (each is answered "cancelled" instead), writes already sent finish, and whatever
-//! was written is undone.
+//! performs. Stopping is the engine's own ([`Apply::stop`]): no new check or write is sent,
+//! checks in flight are aborted, writes and
+//! their polls already sent finish (aborting them could leave a change landing after its
+//! undo), and whatever was written is undone. When the session is gone the executor holds
+//! requests (see `http::Hold`), so the engine waits instead of failing: sign-in never leaves a
+//! plan half applied.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -21,13 +24,30 @@ use pullpath_core::request::{self, Request, Response};
 use pullpath_core::review;
 use pullpath_core::sim::SimExecutor;
 
-use crate::http::ArmExecutor;
+use crate::http::{ArmExecutor, Cancel};
 
 /// The demo's in-memory tenant or ARM as the signed-in user.
 #[derive(Clone)]
 pub enum AnyExecutor {
     Demo(SimExecutor),
     Arm(ArmExecutor),
+}
+
+impl AnyExecutor {
+    /// The same executor in its own cancellable group (the demo's never waits on anything).
+    fn in_group(&self, group: &Option<Cancel>) -> AnyExecutor {
+        match (self, group) {
+            (AnyExecutor::Arm(a), Some(g)) => AnyExecutor::Arm(a.with_cancel(g.clone())),
+            _ => self.clone(),
+        }
+    }
+
+    fn child_group(&self) -> Option<Cancel> {
+        match self {
+            AnyExecutor::Arm(a) => Some(a.cancel.child()),
+            AnyExecutor::Demo(_) => None,
+        }
+    }
 }
 
 impl Executor for AnyExecutor {
@@ -78,25 +98,28 @@ pub async fn read_permissions<E: Executor>(exec: &E, plan: &Plan) -> Vec<(Resour
 }
 
 /// Runs `apply` to the end, calling `on_progress` after every step.
-pub async fn run_apply<E: Executor>(exec: &E, apply: &mut Apply, stop: &Stop, on_progress: impl Fn(&Apply)) {
+pub async fn run_apply(exec: &AnyExecutor, apply: &mut Apply, stop: &Stop, on_progress: impl Fn(&Apply)) {
     let mut in_flight = FuturesUnordered::new();
     let mut stop_seen = false;
+    // Prechecks are reads of targets nothing has been written to yet: safe to abort on stop.
+    let prechecks = exec.child_group();
     loop {
         let now = now_ms();
         if stop.is_stopped() && !stop_seen {
-            // Bring waiting retries forward so a stop does not sit out a backoff.
+            // The engine's own stop: nothing new is sent, writes already sent finish, and what
+            // was written is undone. Prechecks in flight are reads of untouched targets: safe
+            // to abort.
             stop_seen = true;
-            apply.handle_timeout(u64::MAX);
+            if let Some(p) = &prechecks {
+                p.cancel();
+            }
+            apply.stop(now);
         }
         apply.handle_timeout(now);
         while let Some((id, req)) = apply.poll_request(now) {
             let purpose = apply.journal().last().map(|e| e.purpose);
-            if stop.is_stopped() && matches!(purpose, Some(Purpose::Precheck | Purpose::Write)) {
-                apply.handle_response(now, id, Err(TransportError::Aborted));
-                continue;
-            }
-            let fut = exec.execute(req);
-            in_flight.push(async move { (id, fut.await) });
+            let e = if purpose == Some(Purpose::Precheck) { exec.in_group(&prechecks) } else { exec.clone() };
+            in_flight.push(async move { (id, e.execute(req).await) });
         }
         on_progress(apply);
         if apply.is_done() && in_flight.is_empty() {

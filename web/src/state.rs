@@ -1,6 +1,9 @@
 //! The app's state and the actions that change it (sign in, scan, open a snapshot, ...).
 //!
-//! Pages read the signals and call these actions; only this module starts async work.
+//! Pages read the signals and call these actions; only this module starts async work (and the
+//! plan screen its apply). Signing out stops and undoes a running apply first, then aborts
+//! every read of the session, drops results that arrive late, clears every signal holding
+//! tenant data, wipes the tokens and ends the session at the provider.
 
 use std::sync::Arc;
 
@@ -12,16 +15,17 @@ use pullpath_core::graph::{self, Graph};
 use pullpath_core::id::ResourceId;
 use pullpath_core::intent::Intent;
 use pullpath_core::cloud::AppConfig;
-use pullpath_core::executor::Executor;
+use pullpath_core::executor::{Executor, TransportError};
 use pullpath_core::link;
 use pullpath_core::request;
 use pullpath_core::scan::{Progress, Scan, ScanConfig, ScanResult, Start};
 use pullpath_core::sim::{Sim, SimExecutor, DEFAULT_ORIGIN};
 use pullpath_core::snapshot;
 
+use crate::apply::Stop;
 use crate::auth::{self, Arrival, SignedIn};
 use crate::driver::run_scan;
-use crate::http::{ArmExecutor, Cancel};
+use crate::http::{ArmExecutor, Cancel, Hold, SessionEvent, WhenSignedOut};
 
 /// Which screen is showing.
 #[derive(Clone, Debug, PartialEq)]
@@ -126,6 +130,14 @@ pub struct AppState {
     pub pending: RwSignal<Vec<Intent>>,
     /// Set when the session can no longer be refreshed: offer to sign in again.
     pub needs_sign_in: RwSignal<bool>,
+    /// Something to tell the user that is not a problem (shown as a status line).
+    pub notice: RwSignal<Option<String>>,
+    /// Sign-out is waiting for a running apply to stop and undo its changes.
+    pub signing_out: RwSignal<bool>,
+    /// The running apply's stop and hold, so that sign-out can stop it first.
+    pub apply: StoredValue<Option<(Stop, Hold)>, LocalStorage>,
+    /// Bumped on sign-out: work started before drops its results instead of showing them.
+    epoch: StoredValue<u64>,
     cancel: StoredValue<Option<Cancel>, LocalStorage>,
     /// The demo tenant, kept for the whole visit so that applied changes stay applied.
     demo: StoredValue<Option<SimExecutor>, LocalStorage>,
@@ -148,6 +160,10 @@ impl AppState {
             selection: RwSignal::new(None),
             pending: RwSignal::new(Vec::new()),
             needs_sign_in: RwSignal::new(false),
+            notice: RwSignal::new(None),
+            signing_out: RwSignal::new(false),
+            apply: StoredValue::new_local(None),
+            epoch: StoredValue::new(0),
             cancel: StoredValue::new_local(None),
             demo: StoredValue::new_local(None),
         }
@@ -160,7 +176,8 @@ impl AppState {
             self.config.set(Some(config.clone()));
             match auth::arrive(config.as_ref().ok()).await {
                 Arrival::Popup => {}
-                Arrival::Normal => {
+                Arrival::Normal { signed_out } => {
+                    self.notice.set(signed_out);
                     self.screen.set(Screen::Landing);
                     // A demo view link opens the demo straight away.
                     crate::pages::apply_view_from_url(self);
@@ -205,31 +222,78 @@ impl AppState {
         });
     }
 
+    /// Signs out. A running apply is stopped first and undoes what it wrote (with this
+    /// session's token, or whatever token is left); sign-out finishes when it has
+    /// ([`AppState::finish_sign_out`], called by the plan screen).
     pub fn sign_out(self) {
+        self.epoch.update_value(|e| *e += 1);
         self.cancel_scan();
-        auth::sign_out();
+        if let Some((stop, hold)) = self.apply.get_value() {
+            self.signing_out.set(true);
+            self.notice.set(Some("Signing out: the running apply is stopping and undoing what it wrote first…".into()));
+            stop.stop();
+            hold.release();
+            return;
+        }
+        self.finish_sign_out(None);
+    }
+
+    /// Ends the session: aborts everything it started, clears every signal that holds tenant
+    /// data, forgets the tokens and sends the browser to the provider's end-session endpoint
+    /// (with `note`, which holds no tenant data, for the page it returns to).
+    pub fn finish_sign_out(self, note: Option<String>) {
+        self.epoch.update_value(|e| *e += 1);
+        self.cancel_scan();
+        self.apply.set_value(None);
+        self.signing_out.set(false);
+        let end_url = self.session.get_untracked().and_then(|s| s.end());
+        auth::sign_out(end_url.as_ref().and(note.as_deref()));
         self.session.set(None);
         self.subscriptions.set(Vec::new());
+        self.tenants.set(Vec::new());
+        self.progress.set(Progress::default());
         self.set_result(None);
         self.source.set(None);
         self.pending.set(Vec::new());
         self.needs_sign_in.set(false);
         self.error.set(None);
+        self.tab.set(Tab::Graph);
         self.screen.set(Screen::Landing);
+        // Going to the provider leaves this page; without an end-session endpoint, stay here.
+        let left = end_url.is_some_and(|u| web_sys::window().is_some_and(|w| w.location().assign(&u).is_ok()));
+        if !left {
+            self.notice.set(Some(note.unwrap_or_else(|| "Signed out of pullpath.".into())));
+        }
+    }
+
+    /// The current epoch (see [`AppState::is_current`]).
+    pub fn epoch(self) -> u64 {
+        self.epoch.get_value()
+    }
+
+    /// False once the user signed out after `epoch` was taken: results must be dropped.
+    pub fn is_current(self, epoch: u64) -> bool {
+        self.epoch.get_value() == epoch
+    }
+
+    /// What an ARM executor of this page tells it about the session.
+    pub fn on_session(self) -> std::rc::Rc<dyn Fn(SessionEvent)> {
+        let needs = self.needs_sign_in;
+        std::rc::Rc::new(move |e| needs.set(e == SessionEvent::Lost))
     }
 
     fn executor(self) -> Option<ArmExecutor> {
         let signed_in = self.session.get_untracked()?;
-        let cancel = Cancel::new();
-        self.cancel.set_value(Some(cancel.clone()));
-        let needs = self.needs_sign_in;
-        Some(ArmExecutor { signed_in, cancel, on_unauthenticated: std::rc::Rc::new(move || needs.set(true)) })
+        let exec = ArmExecutor::new(signed_in, WhenSignedOut::Fail, self.on_session());
+        self.cancel.set_value(Some(exec.cancel.clone()));
+        Some(exec)
     }
 
     /// Lists the subscriptions the user can see, for the picker.
     pub fn load_subscriptions(self) {
         let Some(exec) = self.executor() else { return };
         self.screen.set(Screen::Subscriptions);
+        let epoch = self.epoch();
         spawn_local(async move {
             let mut choices = Vec::new();
             let first = request::list_subscriptions();
@@ -261,8 +325,12 @@ impl AppState {
                         Err(e) => self.error.set(Some(format!("The subscription list could not be read: {e}"))),
                     },
                     Ok(resp) => self.error.set(Some(arm_error(resp.status, &resp.body))),
+                    Err(TransportError::Aborted) => return,
                     Err(e) => self.error.set(Some(e.to_string())),
                 }
+            }
+            if !self.is_current(epoch) {
+                return;
             }
             self.subscriptions.set(choices);
             // The directories the user can switch to; without them the picker takes a name.
@@ -277,7 +345,9 @@ impl AppState {
                             Some(TenantChoice { id, name })
                         })
                         .collect();
-                    self.tenants.set(tenants);
+                    if self.is_current(epoch) {
+                        self.tenants.set(tenants);
+                    }
                 }
             }
         });
@@ -289,6 +359,7 @@ impl AppState {
         let subs: Vec<String> = self.subscriptions.get_untracked().into_iter().filter(|s| s.selected).map(|s| s.id).collect();
         let config = ScanConfig::new(&exec.signed_in.config().arm_origin, Start::Subscriptions(subs));
         let cancel = exec.cancel.clone();
+        let epoch = self.epoch();
         spawn_local(async move {
             // Without a usable token, keep what is on screen and ask for a new sign-in rather
             // than replacing the last scan with a list of failures.
@@ -296,9 +367,12 @@ impl AppState {
                 self.needs_sign_in.set(true);
                 return;
             }
+            if !self.is_current(epoch) {
+                return;
+            }
             self.begin_scan(Source::Tenant);
-            let result = run_scan(&exec, Scan::with_config(config), &cancel, move |p| self.progress.set(p)).await;
-            self.finish_scan(result);
+            let result = run_scan(&exec, Scan::with_config(config), &cancel, move |p| if self.is_current(epoch) { self.progress.set(p) }).await;
+            self.finish_scan(epoch, result);
         });
     }
 
@@ -308,9 +382,10 @@ impl AppState {
         self.cancel.set_value(Some(cancel.clone()));
         self.begin_scan(Source::Demo);
         let exec = self.demo_executor();
+        let epoch = self.epoch();
         spawn_local(async move {
             let result = run_scan(&exec, Scan::new(DEFAULT_ORIGIN, Start::AllSubscriptions), &cancel, move |p| self.progress.set(p)).await;
-            self.finish_scan(result);
+            self.finish_scan(epoch, result);
         });
     }
 
@@ -335,7 +410,11 @@ impl AppState {
         self.screen.set(Screen::Scanning);
     }
 
-    fn finish_scan(self, result: ScanResult) {
+    /// Shows a finished (or cancelled) scan, unless the user signed out since it started.
+    fn finish_scan(self, epoch: u64, result: ScanResult) {
+        if !self.is_current(epoch) {
+            return;
+        }
         self.cancel.set_value(None);
         self.set_result(Some(result));
         self.screen.set(Screen::Results);
@@ -412,7 +491,7 @@ pub fn arm_error(status: u16, body: &str) -> String {
 }
 
 async fn load_config() -> Result<AppConfig, String> {
-    let resp = crate::http::fetch_plain("GET", "config.json", None).await.map_err(|e| format!("config.json could not be loaded: {e}"))?;
+    let resp = crate::http::fetch_plain("GET", "config.json", None, &Cancel::new()).await.map_err(|e| format!("config.json could not be loaded: {e}"))?;
     if !resp.is_success() {
         return Err(format!("config.json could not be loaded (HTTP {}): deploy a config.json next to index.html", resp.status));
     }

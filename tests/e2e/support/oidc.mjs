@@ -53,6 +53,9 @@ function makeProvider(issuer, tid, jwk, redirectUri, accessTokenTTL, refreshToke
       token_endpoint_auth_method: 'none',
       application_type: 'web',
       redirect_uris: [redirectUri],
+      // Where RP-Initiated Logout may send the browser back to (the app's own URL, as Entra
+      // requires post_logout_redirect_uri to be a registered redirect URI).
+      post_logout_redirect_uris: [redirectUri],
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
     }],
@@ -120,4 +123,12 @@ export async function signInAsUser(page, login = 'ada') {
   }
   const next = await Promise.race([consent.waitFor({ timeout: 10_000 }).then(() => 'consent'), closed, page.waitForURL((u) => !u.pathname.includes('/interaction/'), { timeout: 10_000 }).then(() => 'done')]).catch(() => 'done');
   if (next === 'consent') await consent.click().catch(() => {});
+}
+
+/// Confirms oidc-provider's RP-Initiated Logout page ("Do you want to sign-out …?") as a user
+/// would, and waits until the provider has sent the browser back to the app.
+export async function confirmSignOut(page, appUrl) {
+  await page.waitForURL((u) => u.pathname.startsWith('/session/end'), { timeout: 60_000 });
+  await page.getByRole('button', { name: /yes, sign me out/i }).click();
+  await page.waitForURL((u) => u.href.startsWith(appUrl) && !u.pathname.startsWith('/session/end'), { timeout: 20_000 });
 }

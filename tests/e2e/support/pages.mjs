@@ -27,3 +27,33 @@ export class Subscriptions {
   subscription(id) { return this.page.getByRole('checkbox', { name: new RegExp(id) }); }
   get scan() { return this.page.getByRole('button', { name: /^Scan \d+ subscription/ }); }
 }
+
+export class Tray {
+  constructor(page) { this.page = page; }
+  get region() { return this.page.getByRole('region', { name: 'Pending changes' }); }
+  get review() { return this.region.getByRole('button', { name: /^Review \d+ changes?$/ }); }
+}
+
+export class PlanReview {
+  constructor(page) { this.page = page; }
+  get heading() { return this.page.getByRole('heading', { name: 'Review changes', level: 1 }); }
+  get apply() { return this.page.getByRole('button', { name: /^Apply \d+ operations?$/ }); }
+  get permissionsOk() { return this.page.getByText('Your permissions allow every operation.'); }
+  get outcome() { return this.page.locator('.apply-box [role=alert].outcome'); }
+  get paused() { return this.page.getByRole('alert').filter({ hasText: 'Paused: your sign-in has ended.' }); }
+  async stages() { return this.page.locator('ol.ops .stage').allInnerTexts(); }
+}
+
+/// Findings → Fix all → Review: the plan screen with its permission check passed.
+export async function reviewAllFixes(page) {
+  await new Results(page).tab('Findings').click();
+  await page.getByRole('button', { name: 'Fix all' }).click();
+  await new Tray(page).review.click();
+  const plan = new PlanReview(page);
+  await plan.heading.waitFor();
+  await plan.permissionsOk.waitFor();
+  return plan;
+}
+
+/// Names of the demo tenant that must not be on screen once signed out.
+export const DEMO_TENANT_TEXT = ['acrmlprod', 'mlw-prod', 'aks-inference', '11111111-1111-1111-1111-111111111111', 'Ada Lovelace'];

@@ -11,6 +11,9 @@ use crate::state::AppState;
 pub fn Landing() -> impl IntoView {
     let state = expect_context::<AppState>();
     let config_ok = move || state.config.with(|c| matches!(c, Some(Ok(_))));
+    // Inside another page's frame, sign-in could be clickjacked: it is not offered there.
+    let framed = crate::auth::framed();
+    let can_sign_in = move || config_ok() && !framed;
     let config_problem = move || state.config.with(|c| match c {
         Some(Err(e)) => Some(e.clone()),
         _ => None,
@@ -31,15 +34,27 @@ pub fn Landing() -> impl IntoView {
             <h1 id="landing-h">"Which identity can pull images from which registry?"</h1>
             <p>"pullpath reads your Azure tenant from the browser, draws the identity → registry permission graph, explains every edge and turns fixes into reviewed ARM changes."</p>
             <div class="actions">
-                <Show when=config_ok>
+                <Show when=can_sign_in>
                     <button class="primary" on:click=move |_| state.sign_in(None)>"Sign in with Microsoft"</button>
                 </Show>
-                <button class=move || if config_ok() { "" } else { "primary" } on:click=move |_| state.explore_demo()>"Explore the demo tenant"</button>
+                <button class=move || if can_sign_in() { "" } else { "primary" } on:click=move |_| state.explore_demo()>"Explore the demo tenant"</button>
                 <label class="button file">
                     "Open a snapshot file"
                     <input type="file" accept=".json,application/json" on:change=on_file/>
                 </label>
             </div>
+            {framed.then(|| {
+                let own = crate::auth::redirect_uri();
+                view! {
+                    <div role="note" class="banner warn">
+                        <span>
+                            "pullpath is inside another page (a frame), which could trick you into approving what you cannot see, so sign-in is off here. "
+                            <a href=own target="_blank" rel="noopener noreferrer">"Open pullpath in its own tab"</a>
+                            " to sign in."
+                        </span>
+                    </div>
+                }
+            })}
             {move || config_problem().map(|problem| view! {
                 <section class="setup" aria-labelledby="setup-h">
                     <h2 id="setup-h">"Set up sign-in"</h2>

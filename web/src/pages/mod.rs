@@ -31,7 +31,7 @@ pub fn App() -> impl IntoView {
             <ThemeToggle/>
             <Show when=move || state.session.with(Option::is_some)>
                 <span class="user">{move || state.session.with(|s| s.as_ref().map(|s| s.user()).unwrap_or_default())}</span>
-                <button on:click=move |_| state.sign_out()>"Sign out"</button>
+                <button on:click=move |_| state.sign_out() disabled=move || state.signing_out.get()>"Sign out"</button>
             </Show>
         </header>
         <main id="main">
@@ -41,12 +41,8 @@ pub fn App() -> impl IntoView {
                     <button class="primary" on:click=move |_| state.sign_in_again()>"Sign in again"</button>
                 </div>
             </Show>
-            {move || state.error.get().map(|e| view! {
-                <div role="alert" class="banner error">
-                    <span>{e}</span>
-                    <button aria-label="Dismiss the message" on:click=move |_| state.error.set(None)>"×"</button>
-                </div>
-            })}
+            {dismissable(state.notice, "status", "banner info", "Dismiss the note")}
+            {dismissable(state.error, "alert", "banner error", "Dismiss the message")}
             {move || match state.screen.get() {
                 Screen::Starting => view! { <p role="status">"Loading…"</p> }.into_any(),
                 Screen::Landing => view! { <landing::Landing/> }.into_any(),
@@ -57,6 +53,17 @@ pub fn App() -> impl IntoView {
             }}
         </main>
     }
+}
+
+/// A message line with a dismiss button, shown while `text` holds one (one view for notes and
+/// problems alike).
+fn dismissable(text: RwSignal<Option<String>>, role: &'static str, class: &'static str, dismiss: &'static str) -> impl IntoView {
+    move || text.get().map(|t| view! {
+        <div role=role class=class>
+            <span>{t}</span>
+            <button aria-label=dismiss on:click=move |_| text.set(None)>"×"</button>
+        </div>
+    })
 }
 
 /// Light or dark, overriding the system's choice for this visit (and the next: the choice is

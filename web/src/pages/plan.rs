@@ -22,7 +22,7 @@ use wasm_bindgen::JsCast;
 
 use super::share::{copy, download, today};
 use crate::apply::{now_ms, read_permissions, run_apply, AnyExecutor, Stop};
-use crate::http::{ArmExecutor, Cancel};
+use crate::http::{ArmExecutor, Cancel, Hold, SessionEvent, WhenSignedOut};
 use crate::state::{AppState, Screen, Source};
 
 /// One line per pending change, in words.
@@ -101,14 +101,15 @@ fn arm_origin(state: AppState) -> String {
     }
 }
 
-/// The executor that can write to where the inventory came from, or why there is none.
-fn executor(state: AppState) -> Result<AnyExecutor, String> {
+/// The executor that can write to where the inventory came from, or why there is none. When
+/// the session is gone, `when_signed_out` says whether its requests fail (the permission
+/// check) or wait (an apply).
+fn executor(state: AppState, when_signed_out: WhenSignedOut, on_session: std::rc::Rc<dyn Fn(SessionEvent)>) -> Result<AnyExecutor, String> {
     match state.source.get_untracked() {
         Some(Source::Demo) => Ok(AnyExecutor::Demo(state.demo_executor())),
         Some(Source::Tenant) => {
             let signed_in = state.session.get_untracked().ok_or("You are signed out: sign in again to apply.")?;
-            let needs = state.needs_sign_in;
-            Ok(AnyExecutor::Arm(ArmExecutor { signed_in, cancel: Cancel::new(), on_unauthenticated: std::rc::Rc::new(move || needs.set(true)) }))
+            Ok(AnyExecutor::Arm(ArmExecutor::new(signed_in, when_signed_out, on_session)))
         }
         Some(Source::Snapshot(name)) => Err(format!(
             "This plan comes from the snapshot file {name}, which is not connected to a tenant: nothing can be applied from here. Export it below (az CLI, Bicep, ARM template or Terraform) and run it, or sign in and scan to apply."
@@ -174,6 +175,9 @@ pub fn PlanReview() -> impl IntoView {
     let report: RwSignal<Option<Report>> = RwSignal::new(None);
     let refreshing = RwSignal::new(false);
     let stop: StoredValue<Option<Stop>, LocalStorage> = StoredValue::new_local(None);
+    // The session ended mid-apply: requests are held until the user signs in again or lets go.
+    let paused = RwSignal::new(false);
+    let hold: StoredValue<Option<Hold>, LocalStorage> = StoredValue::new_local(None);
     let accept_risk = RwSignal::new(false);
     let origin = arm_origin(state);
 
@@ -190,13 +194,14 @@ pub fn PlanReview() -> impl IntoView {
             check.set(Check::Done(Vec::new()));
             return;
         }
-        match executor(state) {
+        match executor(state, WhenSignedOut::Fail, state.on_session()) {
             Err(why) => check.set(Check::NotPossible(why)),
             Ok(exec) => {
                 check.set(Check::Checking);
+                let epoch = state.epoch();
                 spawn_local(async move {
                     let answers = read_permissions(&exec, &r.plan).await;
-                    if generation.get_value() == mine {
+                    if generation.get_value() == mine && state.is_current(epoch) {
                         check.set(Check::Done(review::check(&r.plan, &answers)));
                     }
                 });
@@ -215,7 +220,13 @@ pub fn PlanReview() -> impl IntoView {
 
     let start_apply = move || {
         let Some(r) = reviewed() else { return };
-        let exec = match executor(state) {
+        let h = Hold::default();
+        let needs = state.needs_sign_in;
+        let on_session = std::rc::Rc::new(move |e: SessionEvent| {
+            paused.set(e == SessionEvent::Lost);
+            needs.set(e == SessionEvent::Lost);
+        });
+        let exec = match executor(state, WhenSignedOut::Hold(h.clone()), on_session) {
             Ok(e) => e,
             Err(why) => {
                 state.error.set(Some(why));
@@ -225,6 +236,8 @@ pub fn PlanReview() -> impl IntoView {
         frozen.set(Some(r.clone()));
         let s = Stop::default();
         stop.set_value(Some(s.clone()));
+        hold.set_value(Some(h.clone()));
+        state.apply.set_value(Some((s.clone(), h)));
         let config = ApplyConfig { origin: arm_origin(state), seed: now_ms() | 1, ..Default::default() };
         let mut apply = Apply::new(r.plan.clone(), config);
         let n = r.plan.operations.len();
@@ -246,8 +259,23 @@ pub fn PlanReview() -> impl IntoView {
                     x.done = true;
                 }
             });
-            report.set(Some(rep));
+            paused.set(false);
             stop.set_value(None);
+            hold.set_value(None);
+            state.apply.set_value(None);
+            if state.signing_out.get_untracked() {
+                // Sign-out waited for this: say how the tenant was left (in words without its
+                // data), keep the journal when something could not be undone, then sign out.
+                let note = signed_out_note(&rep);
+                if matches!(rep.outcome, Some(Outcome::RollbackIncomplete { .. }) | None) {
+                    if let Ok(text) = serde_json::to_string_pretty(&rep) {
+                        let _ = download(&format!("pullpath-journal-{}.json", today()), "application/json", &text);
+                    }
+                }
+                state.finish_sign_out(Some(note));
+                return;
+            }
+            report.set(Some(rep));
             if applied {
                 // The reviewed changes are made; read the tenant again so every view shows them.
                 state.pending.update(|p| p.retain(|i| !r.intents.contains(i)));
@@ -411,6 +439,17 @@ pub fn PlanReview() -> impl IntoView {
                     },
                     Check::Checking => None,
                 }}
+                {move || (paused.get() && running()).then(|| view! {
+                    <div role="alert" class="perm unknown paused">
+                        <p><strong>"Paused: your sign-in has ended."</strong>" Nothing is sent until you sign in again (same user, above) to continue, or stop: then pullpath undoes what it wrote with the token it has left and says what it could not undo."</p>
+                        <div class="actions">
+                            <button on:click=move |_| {
+                                if let Some(s) = stop.get_value() { s.stop() }
+                                if let Some(h) = hold.get_value() { h.release() }
+                            }>"Stop without signing in"</button>
+                        </div>
+                    </div>
+                })}
                 <div class="actions">
                     {move || (!running() && !finished()).then(|| {
                         let n = reviewed().map(|r| r.plan.operations.len()).unwrap_or(0);
@@ -455,6 +494,20 @@ pub fn PlanReview() -> impl IntoView {
     }
 }
 
+/// What the landing page says after a sign-out that stopped an apply: how the tenant was left,
+/// without names (they are tenant data, which sign-out clears).
+fn signed_out_note(rep: &Report) -> String {
+    match &rep.outcome {
+        Some(Outcome::Applied) => "Signed out. The running apply had already finished: every change was applied.",
+        Some(Outcome::Refused { .. }) => "Signed out. The apply that was running was stopped before it wrote anything.",
+        Some(Outcome::RolledBack { .. }) => "Signed out. The apply that was running was stopped first and everything it wrote was undone: the tenant is as it was before the apply.",
+        Some(Outcome::RollbackIncomplete { .. }) => "Signed out, but the apply could not be fully undone: some changes may remain; the downloaded journal names them.",
+        Some(Outcome::Stopped) => "Signed out. The apply that was running was stopped first and everything it wrote was undone: the tenant is as it was before the apply.",
+        None => "Signed out. The apply stopped without an outcome: see the downloaded journal.",
+    }
+    .into()
+}
+
 fn origin_label(state: AppState) -> String {
     match state.source.get() {
         Some(Source::Demo) => "the demo tenant".into(),
@@ -483,8 +536,12 @@ async fn refresh(state: AppState, exec: &AnyExecutor) {
             Scan::with_config(ScanConfig::new(&a.signed_in.config().arm_origin, Start::Subscriptions(subs)))
         }
     };
+    let epoch = state.epoch();
     let result = crate::driver::run_scan(exec, scan, &Cancel::new(), |_| {}).await;
-    state.set_result(Some(result));
+    // Signed out meanwhile: the tenant must not come back on screen.
+    if state.is_current(epoch) {
+        state.set_result(Some(result));
+    }
 }
 
 /// `Arc<Reviewed>` compared by identity, so memos and signals can hold it.
