@@ -48,7 +48,7 @@ pub enum Mode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Variant {
     /// The definition as written; closed (`unevaluatedProperties: false`) when it or any
-    /// of its `allOf` bases says `additionalProperties: false`.
+    /// of its `allOf` bases says `additionalProperties: false` (as any schema with `allOf` is).
     Plain,
     /// The definition as the base of an `allOf`: never closed itself, since the type that
     /// names it is closed over the whole union (see the module doc).
@@ -140,12 +140,7 @@ impl Converter {
         self.defs.insert(key.clone(), Value::Bool(true));
         let converted = match variant {
             Variant::Plain => {
-                let mut target = self.lookup(&def)?;
-                if let Value::Object(m) = &mut target {
-                    if self.closes(&def, 0) {
-                        m.insert("additionalProperties".into(), Value::Bool(false));
-                    }
-                }
+                let target = self.lookup(&def)?;
                 self.convert(&target, &def.0, false)?
             }
             Variant::Open => {
@@ -157,7 +152,7 @@ impl Converter {
                         m.insert("additionalProperties".into(), Value::Bool(true));
                     }
                 }
-                self.convert(&target, &def.0, false)?
+                self.convert_with(&target, &def.0, false, false)?
             }
             Variant::Dispatch => {
                 let target = self.lookup(&def)?;
@@ -221,6 +216,12 @@ impl Converter {
     }
 
     fn convert(&mut self, node: &Value, file: &Path, in_all_of: bool) -> Result<Value, String> {
+        self.convert_with(node, file, in_all_of, true)
+    }
+
+    /// `close_inherited`: a schema whose `allOf` names a closed base is closed itself (the
+    /// base is used open, see the module doc); false only for the [`Variant::Open`] use.
+    fn convert_with(&mut self, node: &Value, file: &Path, in_all_of: bool, close_inherited: bool) -> Result<Value, String> {
         let Some(obj) = node.as_object() else { return Ok(node.clone()) };
         let nullable = obj.get("x-nullable").and_then(Value::as_bool) == Some(true);
         if let Some(r) = obj.get("$ref").and_then(Value::as_str) {
@@ -298,6 +299,12 @@ impl Converter {
                 _ => {
                     out.insert(k.clone(), v.clone());
                 }
+            }
+        }
+        if close_inherited && !out.contains_key("unevaluatedProperties") {
+            let bases = obj.get("allOf").and_then(Value::as_array).into_iter().flatten().filter_map(|b| b.get("$ref").and_then(Value::as_str));
+            if bases.map(|r| split_ref(file, r)).any(|def| self.closes(&def, 0)) {
+                out.insert("unevaluatedProperties".into(), Value::Bool(false));
             }
         }
         let out = Value::Object(out);

@@ -194,6 +194,8 @@ fn a_closed_base_closes_the_derived_type_not_just_its_own_part() {
             "Inherits": {"type": "object", "allOf": [{"$ref": "#/definitions/Base"}], "properties": {"extra": {"type": "string"}}},
             "Grandchild": {"type": "object", "allOf": [{"$ref": "#/definitions/Inherits"}], "properties": {"more": {"type": "integer"}}},
             "Wrapper": {"type": "object", "properties": {
+                // Written inline, not as a definition: closed by its base all the same.
+                "inline": {"type": "object", "allOf": [{"$ref": "#/definitions/Base"}], "properties": {"y": {"type": "string"}}},
                 "endpoint": {"$ref": "#/definitions/Endpoint"},
                 "inherits": {"$ref": "#/definitions/Inherits"},
                 "grandchild": {"$ref": "#/definitions/Grandchild"}
@@ -210,6 +212,8 @@ fn a_closed_base_closes_the_derived_type_not_just_its_own_part() {
     assert!(v.is_valid(&json!({"grandchild": {"authMode": "Key", "extra": "x", "more": 1}})), "{:?}", errors(&v, &json!({"grandchild": {"authMode": "Key", "extra": "x", "more": 1}})));
     assert!(!v.is_valid(&json!({"grandchild": {"authMode": "Key", "more": "one"}})));
     assert!(!v.is_valid(&json!({"grandchild": {"authMode": "Key", "notInSpec": 1}})));
+    assert!(v.is_valid(&json!({"inline": {"authMode": "Key", "y": "s"}})), "{:?}", errors(&v, &json!({"inline": {"authMode": "Key", "y": "s"}})));
+    assert!(!v.is_valid(&json!({"inline": {"authMode": "Key", "notInSpec": 1}})));
 }
 
 #[test]
