@@ -5,11 +5,18 @@
 //!   is copied into one `$defs` map, keyed by file and name, so each compiled schema is
 //!   self-contained (the validator never touches the file system).
 //! - `discriminator`: a reference to a polymorphic base (`Compute`, connection properties by
-//!   `authType`) accepts the base and, when the discriminator value names a subtype (its
-//!   `x-ms-discriminator-value`, or its definition name), that subtype too. References inside
-//!   `allOf` (a subtype naming its base) mean the base alone, or it would recurse.
+//!   `authType`, online deployments by `endpointComputeType`) is checked against the subtype
+//!   its discriminator value names (its `x-ms-discriminator-value`, or its definition name),
+//!   which includes the base through its `allOf`; a value that names no subtype is checked
+//!   against the base alone. References inside `allOf` (a subtype naming its base) mean the
+//!   base alone, or it would recurse.
 //! - `additionalProperties: false` next to `allOf` means "nothing beyond the base and these";
-//!   in 2020-12 that is `unevaluatedProperties: false`.
+//!   in 2020-12 that is `unevaluatedProperties: false`. A swagger `allOf` is inheritance, so
+//!   a base's own `additionalProperties: false` closes the *derived* type (base plus derived
+//!   properties), not the base's part of it: inside an `allOf` the base is used open, and a
+//!   type is closed when it or any base is. (Taken literally as JSON Schema, a closed base
+//!   would reject every property its subtypes add: `OnlineEndpoint.compute` under the closed
+//!   `EndpointPropertiesBase`, for one.)
 //! - `readOnly` properties are never required in a request: ARM fills them in.
 //! - `x-nullable: true` allows `null`; in responses every property may be `null`, because
 //!   ARM returns `null` for unset optional properties whatever the spec says.
@@ -40,7 +47,13 @@ pub enum Mode {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Variant {
+    /// The definition as written; closed (`unevaluatedProperties: false`) when it or any
+    /// of its `allOf` bases says `additionalProperties: false` (as any schema with `allOf` is).
     Plain,
+    /// The definition as the base of an `allOf`: never closed itself, since the type that
+    /// names it is closed over the whole union (see the module doc).
+    Open,
+    /// A polymorphic base: the subtype its discriminator value names, else the base.
     Dispatch,
 }
 
@@ -106,7 +119,12 @@ impl Converter {
         }
         let stem = def.0.file_stem().and_then(|s| s.to_str()).unwrap_or("spec");
         let name = def.1.rsplit('/').next().unwrap_or("def");
-        let base: String = format!("{stem}.{name}{}", if variant == Variant::Dispatch { ".any" } else { "" })
+        let suffix = match variant {
+            Variant::Plain => "",
+            Variant::Open => ".open",
+            Variant::Dispatch => ".any",
+        };
+        let base: String = format!("{stem}.{name}{suffix}")
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' })
             .collect();
@@ -125,19 +143,34 @@ impl Converter {
                 let target = self.lookup(&def)?;
                 self.convert(&target, &def.0, false)?
             }
+            Variant::Open => {
+                let mut target = self.lookup(&def)?;
+                if let Value::Object(m) = &mut target {
+                    if m.get("additionalProperties") == Some(&Value::Bool(false)) {
+                        // `true`, not removed: a bare `type: object` would otherwise read as
+                        // "any JSON" (see `convert`).
+                        m.insert("additionalProperties".into(), Value::Bool(true));
+                    }
+                }
+                self.convert_with(&target, &def.0, false, false)?
+            }
             Variant::Dispatch => {
                 let target = self.lookup(&def)?;
                 let property = target.get("discriminator").and_then(Value::as_str).unwrap_or_default().to_string();
                 let plain = self.ensure(def.clone(), Variant::Plain)?;
-                let mut all = vec![json!({ "$ref": format!("#/$defs/{plain}") })];
-                for (value, sub) in self.subtypes.get(&def).cloned().unwrap_or_default() {
+                // if value = a then A else if value = b then B ... else the base: each
+                // subtype is checked alone (it holds the base open through its `allOf`), so
+                // a closed base does not reject what the subtype adds.
+                let mut chain = json!({ "$ref": format!("#/$defs/{plain}") });
+                for (value, sub) in self.subtypes.get(&def).cloned().unwrap_or_default().into_iter().rev() {
                     let sub_key = self.ensure(sub, Variant::Plain)?;
-                    all.push(json!({
+                    chain = json!({
                         "if": { "properties": { property.clone(): { "const": value } }, "required": [property.clone()] },
-                        "then": { "$ref": format!("#/$defs/{sub_key}") }
-                    }));
+                        "then": { "$ref": format!("#/$defs/{sub_key}") },
+                        "else": chain
+                    });
                 }
-                json!({ "allOf": all })
+                chain
             }
         };
         self.defs.insert(key.clone(), converted);
@@ -152,6 +185,26 @@ impl Converter {
             .ok_or_else(|| format!("reference {}#{} does not resolve to a loaded spec", def.0.display(), def.1))
     }
 
+    /// Whether `def` or any base it names in `allOf` says `additionalProperties: false`.
+    fn closes(&self, def: &DefRef, depth: usize) -> bool {
+        // Inheritance chains in the specs are a few levels deep; the bound only stops a
+        // cyclic `allOf` from recursing forever.
+        if depth > 32 {
+            return false;
+        }
+        let Ok(target) = self.lookup(def) else { return false };
+        if target.get("additionalProperties") == Some(&Value::Bool(false)) {
+            return true;
+        }
+        target
+            .get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|b| b.get("$ref").and_then(Value::as_str))
+            .any(|r| self.closes(&split_ref(&def.0, r), depth + 1))
+    }
+
     fn is_read_only(&self, prop: &Value, file: &Path) -> bool {
         if prop.get("readOnly").and_then(Value::as_bool) == Some(true) {
             return true;
@@ -163,13 +216,26 @@ impl Converter {
     }
 
     fn convert(&mut self, node: &Value, file: &Path, in_all_of: bool) -> Result<Value, String> {
+        self.convert_with(node, file, in_all_of, true)
+    }
+
+    /// `close_inherited`: a schema whose `allOf` names a closed base is closed itself (the
+    /// base is used open, see the module doc); false only for the [`Variant::Open`] use.
+    fn convert_with(&mut self, node: &Value, file: &Path, in_all_of: bool, close_inherited: bool) -> Result<Value, String> {
         let Some(obj) = node.as_object() else { return Ok(node.clone()) };
         let nullable = obj.get("x-nullable").and_then(Value::as_bool) == Some(true);
         if let Some(r) = obj.get("$ref").and_then(Value::as_str) {
             let def = split_ref(file, r);
             let target = self.lookup(&def)?;
             let polymorphic = target.get("discriminator").is_some() && self.subtypes.get(&def).is_some_and(|s| !s.is_empty());
-            let variant = if polymorphic && !in_all_of { Variant::Dispatch } else { Variant::Plain };
+            // A base that is (or inherits being) closed is used open here; a closed base
+            // would reject every property of the type naming it.
+            let open = in_all_of && self.closes(&def, 0);
+            let variant = match (polymorphic, in_all_of) {
+                (true, false) => Variant::Dispatch,
+                _ if open => Variant::Open,
+                _ => Variant::Plain,
+            };
             let key = self.ensure(def, variant)?;
             let out = json!({ "$ref": format!("#/$defs/{key}") });
             return Ok(if nullable { json!({ "anyOf": [out, { "type": "null" }] }) } else { out });
@@ -233,6 +299,12 @@ impl Converter {
                 _ => {
                     out.insert(k.clone(), v.clone());
                 }
+            }
+        }
+        if close_inherited && !out.contains_key("unevaluatedProperties") {
+            let bases = obj.get("allOf").and_then(Value::as_array).into_iter().flatten().filter_map(|b| b.get("$ref").and_then(Value::as_str));
+            if bases.map(|r| split_ref(file, r)).any(|def| self.closes(&def, 0)) {
+                out.insert("unevaluatedProperties".into(), Value::Bool(false));
             }
         }
         let out = Value::Object(out);

@@ -172,3 +172,88 @@ fn compute_bodies_are_checked_against_the_subtype_their_compute_type_names() {
     bad_identity.body.as_mut().unwrap()["identity"]["type"] = json!("SystemAssigned, UserAssigned");
     assert_rejected(spec().validate_request(&bad_identity), "identity");
 }
+
+/// Compiles `definition` of a made-up spec file exactly as the harness compiles real ones.
+fn synthetic(definitions: serde_json::Value, definition: &str) -> jsonschema::Validator {
+    let file = PathBuf::from("/synthetic/spec.json");
+    let docs = BTreeMap::from([(file.clone(), json!({"swagger": "2.0", "definitions": definitions}))]);
+    let mut converter = Converter::new(Arc::new(docs), Mode::Response);
+    let bundled = converter.bundle(&json!({"$ref": format!("#/definitions/{definition}")}), &file).unwrap();
+    jsonschema::options().with_draft(jsonschema::Draft::Draft202012).build(&bundled).unwrap()
+}
+
+#[test]
+fn a_closed_base_closes_the_derived_type_not_just_its_own_part() {
+    // The shape of ML's OnlineEndpoint: a closed base (EndpointPropertiesBase) extended by a
+    // closed type with properties of its own (`compute`).
+    let v = synthetic(
+        json!({
+            "Base": {"type": "object", "required": ["authMode"], "properties": {"authMode": {"type": "string"}}, "additionalProperties": false},
+            "Endpoint": {"type": "object", "allOf": [{"$ref": "#/definitions/Base"}], "properties": {"compute": {"type": "string"}}, "additionalProperties": false},
+            // Not closed itself: closed by its base, over its own properties too.
+            "Inherits": {"type": "object", "allOf": [{"$ref": "#/definitions/Base"}], "properties": {"extra": {"type": "string"}}},
+            "Grandchild": {"type": "object", "allOf": [{"$ref": "#/definitions/Inherits"}], "properties": {"more": {"type": "integer"}}},
+            "Wrapper": {"type": "object", "properties": {
+                // Written inline, not as a definition: closed by its base all the same.
+                "inline": {"type": "object", "allOf": [{"$ref": "#/definitions/Base"}], "properties": {"y": {"type": "string"}}},
+                "endpoint": {"$ref": "#/definitions/Endpoint"},
+                "inherits": {"$ref": "#/definitions/Inherits"},
+                "grandchild": {"$ref": "#/definitions/Grandchild"}
+            }}
+        }),
+        "Wrapper",
+    );
+    assert!(v.is_valid(&json!({"endpoint": {"authMode": "Key", "compute": "c"}})), "{:?}", errors(&v, &json!({"endpoint": {"authMode": "Key", "compute": "c"}})));
+    assert!(!v.is_valid(&json!({"endpoint": {"authMode": "Key", "compute": "c", "notInSpec": 1}})));
+    assert!(!v.is_valid(&json!({"endpoint": {"compute": "c"}})), "the base's required property is still required");
+    assert!(!v.is_valid(&json!({"endpoint": {"authMode": 1}})), "the base's property types still apply");
+    assert!(v.is_valid(&json!({"inherits": {"authMode": "Key", "extra": "x"}})));
+    assert!(!v.is_valid(&json!({"inherits": {"authMode": "Key", "notInSpec": "x"}})), "closedness is inherited");
+    assert!(v.is_valid(&json!({"grandchild": {"authMode": "Key", "extra": "x", "more": 1}})), "{:?}", errors(&v, &json!({"grandchild": {"authMode": "Key", "extra": "x", "more": 1}})));
+    assert!(!v.is_valid(&json!({"grandchild": {"authMode": "Key", "more": "one"}})));
+    assert!(!v.is_valid(&json!({"grandchild": {"authMode": "Key", "notInSpec": 1}})));
+    assert!(v.is_valid(&json!({"inline": {"authMode": "Key", "y": "s"}})), "{:?}", errors(&v, &json!({"inline": {"authMode": "Key", "y": "s"}})));
+    assert!(!v.is_valid(&json!({"inline": {"authMode": "Key", "notInSpec": 1}})));
+}
+
+#[test]
+fn a_discriminated_subtype_may_add_properties_to_a_closed_base() {
+    // The shape of ML's OnlineDeployment: closed base, closed subtypes by endpointComputeType.
+    let v = synthetic(
+        json!({
+            "Deployment": {"type": "object", "discriminator": "kind", "required": ["kind"], "properties": {"kind": {"type": "string"}, "env": {"type": "string"}}, "additionalProperties": false},
+            "Kubernetes": {"type": "object", "allOf": [{"$ref": "#/definitions/Deployment"}], "x-ms-discriminator-value": "Kubernetes", "properties": {"resources": {"type": "object", "properties": {"cpu": {"type": "string"}}}}, "additionalProperties": false},
+            "Managed": {"type": "object", "allOf": [{"$ref": "#/definitions/Deployment"}], "x-ms-discriminator-value": "Managed", "additionalProperties": false},
+            "Holder": {"type": "object", "properties": {"properties": {"$ref": "#/definitions/Deployment"}}}
+        }),
+        "Holder",
+    );
+    let ok = |p: serde_json::Value| assert!(v.is_valid(&json!({"properties": p})), "{p}: {:?}", errors(&v, &json!({"properties": p})));
+    let bad = |p: serde_json::Value| assert!(!v.is_valid(&json!({"properties": p})), "{p} was accepted");
+    ok(json!({"kind": "Kubernetes", "env": "e", "resources": {"cpu": "1"}}));
+    ok(json!({"kind": "Managed", "env": "e"}));
+    bad(json!({"kind": "Kubernetes", "resources": {"cpu": 1}}));
+    bad(json!({"kind": "Kubernetes", "notInSpec": 1}));
+    bad(json!({"kind": "Managed", "resources": {"cpu": "1"}}));
+    bad(json!({"kind": "Managed", "env": 1}));
+    // A value naming no subtype is held to the base, closed.
+    ok(json!({"kind": "Serverless", "env": "e"}));
+    bad(json!({"kind": "Serverless", "resources": {}}));
+    bad(json!({"env": "e"}));
+}
+
+#[test]
+fn online_deployments_are_checked_against_their_compute_type() {
+    let deployment = |compute_type: &str, extra: serde_json::Value| {
+        let mut properties = json!({"endpointComputeType": compute_type, "model": "azureml:m:1"});
+        properties.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        json!({"location": "eastus", "properties": properties})
+    };
+    let check = |body: &serde_json::Value| spec().validate_definition("mfe.json", "OnlineDeploymentTrackedResource", Mode::Response, body);
+    let requirements = json!({"containerResourceRequirements": {"containerResourceRequests": {"cpu": "1"}}});
+    assert!(check(&deployment("Kubernetes", requirements.clone())).is_ok(), "{:?}", check(&deployment("Kubernetes", requirements.clone())));
+    assert!(check(&deployment("Managed", json!({}))).is_ok(), "{:?}", check(&deployment("Managed", json!({}))));
+    // Kubernetes-only, so not allowed on a managed deployment.
+    assert!(check(&deployment("Managed", requirements)).is_err());
+    assert!(check(&deployment("Kubernetes", json!({"notInSpec": true}))).is_err());
+}
