@@ -50,7 +50,8 @@ enum Place {
 pub struct Hierarchy {
     /// By lowercase subscription id.
     places: FastMap<String, Place>,
-    /// Lowercase names of the groups that end a chain: the tenant root groups.
+    /// Lowercase names of the tenant root groups: those that end a chain, and the tenant ids
+    /// of the subscription rows (the root group's "ID is the Azure Active Directory ID").
     roots: FastSet<String>,
 }
 
@@ -65,6 +66,10 @@ impl Hierarchy {
             if sub.is_empty() || sub.contains('/') {
                 diags.push(Diagnostic { at: s.id.to_string(), message: "this subscription row names no subscription id; it is ignored".into() });
                 continue;
+            }
+            // A per-provider scan has no chain to end at the root, but knows the directory.
+            if let Some(tenant) = s.tenant_id.as_deref().map(str::trim).filter(|t| !t.is_empty() && !t.contains('/')) {
+                h.roots.insert(tenant.to_ascii_lowercase());
             }
             let place = match (&s.properties.management_group_ancestors_chain, &s.properties.assigned_above) {
                 (Some(chain), _) => {
@@ -124,7 +129,8 @@ impl Hierarchy {
         }
     }
 
-    /// True for a group that ends some subscription's chain: the tenant root group.
+    /// True for the tenant root group: a group that ends some subscription's chain, or whose
+    /// name is the tenant id of a subscription row.
     pub fn is_tenant_root_group(&self, group: &str) -> bool {
         self.roots.contains(&group.to_ascii_lowercase())
     }

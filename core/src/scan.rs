@@ -279,6 +279,11 @@ pub struct Scan {
     assignments_for: HashSet<String>,
     /// Subscriptions whose `resourcecontainers` row was requested.
     containers_for: HashSet<String>,
+    /// Each listed subscription's directory, by lowercase subscription id, from `GET
+    /// /subscriptions` ("tenantId": "The subscription tenant ID.", 2022-12-01
+    /// subscriptions.json `Subscription`): the tenant root group is the management group of that
+    /// id, which a per-provider scan has no ancestors chain to tell.
+    tenants: HashMap<String, String>,
     graph_fallback_noted: bool,
     graph_unpacked_noted: bool,
     /// The pages read of each list being paged through `nextLink`s. An entry goes when its
@@ -317,6 +322,7 @@ impl Scan {
             children_for: HashSet::new(),
             assignments_for: HashSet::new(),
             containers_for: HashSet::new(),
+            tenants: HashMap::new(),
             graph_fallback_noted: false,
             graph_unpacked_noted: false,
             lists: HashMap::new(),
@@ -790,6 +796,13 @@ impl Scan {
                 }
                 match &step {
                     Step::Subscriptions => {
+                        for v in &page.value {
+                            if let (Some(sub), Some(tenant)) = (v.get("subscriptionId").and_then(Value::as_str), v.get("tenantId").and_then(Value::as_str)) {
+                                if !tenant.is_empty() && !tenant.contains('/') {
+                                    self.tenants.insert(sub.to_ascii_lowercase(), tenant.to_string());
+                                }
+                            }
+                        }
                         let subs = page.value.iter().filter_map(|v| v.get("subscriptionId").and_then(Value::as_str)).map(str::to_string).collect();
                         self.plan_subscriptions(subs);
                     }
@@ -822,6 +835,7 @@ impl Scan {
     /// Resource Graph's chain is not known.
     fn learn_groups_above(&mut self, sub: &ResourceId, items: &[Value]) {
         let groups: Vec<String> = items.iter().filter_map(assignment_scope).filter(|s| s.level() == ScopeLevel::ManagementGroup).map(|s| s.name().to_string()).collect();
+        let tenant = self.tenants.get(&sub.name().to_ascii_lowercase()).cloned();
         let rows = &mut self.result.inventory.subscriptions;
         let row = match rows.iter().position(|c| c.id == *sub) {
             Some(i) => &mut rows[i],
@@ -838,6 +852,9 @@ impl Scan {
                 &mut rows[last]
             }
         };
+        if row.tenant_id.is_none() {
+            row.tenant_id = tenant;
+        }
         if row.properties.management_group_ancestors_chain.is_some() {
             return;
         }

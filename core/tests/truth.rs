@@ -9,8 +9,10 @@
 //! inventory analysed. Both must meet every expectation:
 //! - an `access` row must match on pull and push; a row expecting `no`/`no` also matches an
 //!   absent row; `explains` substrings must each occur in the row's explanations;
-//! - every `findings` entry (rule id + resource name) must be present, every `notFindings`
-//!   entry absent.
+//! - every `findings` entry (rule id + `resource`) must be present, every `notFindings`
+//!   entry absent; `resource` is either the resource's name or its full ARM id (starting with
+//!   `/`), compared as `ResourceId` compares ids: case-insensitively, whole id. An id that does
+//!   not parse fails the case.
 //!
 //! Cases whose source is `"unverified"` are listed at the end, and each must be named in
 //! `pullpath_core::truth::BEHAVIOURS` as unverified, so the product can say so where it shows
@@ -27,6 +29,7 @@ use std::time::Duration;
 
 use pullpath_core::access::{self, AccessRow, Analysis, Level};
 use pullpath_core::executor::Executor;
+use pullpath_core::id::ResourceId;
 use pullpath_core::scan::{Scan, ScanConfig, Start, Strategy};
 use pullpath_core::sim::{Sim, SimExecutor, DEFAULT_ORIGIN};
 use pullpath_core::{snapshot, truth};
@@ -90,7 +93,21 @@ struct AccessExpect {
 #[serde(deny_unknown_fields)]
 struct FindingExpect {
     id: String,
+    /// The resource's name, or its full id (starts with `/`).
     resource: String,
+}
+
+impl FindingExpect {
+    /// Whether a finding's resource is the one this entry names: by full id when it gives one
+    /// (`ResourceId` equality: case-insensitive), else by name (case-insensitive).
+    fn names(&self, resource: &ResourceId) -> Result<bool, String> {
+        if self.resource.starts_with('/') {
+            let want = ResourceId::parse(&self.resource).map_err(|e| format!("finding {} names resource {:?}, which is not an ARM id: {e}", self.id, self.resource))?;
+            Ok(want == *resource)
+        } else {
+            Ok(resource.name().eq_ignore_ascii_case(&self.resource))
+        }
+    }
 }
 
 fn shared_azure() -> PathBuf {
@@ -186,10 +203,15 @@ fn check(expect: &Expect, analysis: &Analysis) -> Vec<String> {
             }
         }
     }
-    let has = |f: &FindingExpect| analysis.findings.iter().any(|x| x.id == f.id && x.resource.name().eq_ignore_ascii_case(&f.resource));
+    for f in expect.findings.iter().chain(&expect.not_findings) {
+        if let Err(e) = f.names(&ResourceId::tenant()) {
+            problems.push(e);
+        }
+    }
+    let has = |f: &FindingExpect| analysis.findings.iter().any(|x| x.id == f.id && f.names(&x.resource).unwrap_or(false));
     for f in &expect.findings {
         if !has(f) {
-            let present: Vec<String> = analysis.findings.iter().map(|x| format!("{} on {}", x.id, x.resource.name())).collect();
+            let present: Vec<String> = analysis.findings.iter().map(|x| format!("{} on {}", x.id, if f.resource.starts_with('/') { x.resource.as_str() } else { x.resource.name() })).collect();
             problems.push(format!("finding {} on {} is missing (present: {})", f.id, f.resource, if present.is_empty() { "none".into() } else { present.join(", ") }));
         }
     }
