@@ -16,6 +16,9 @@
 //!   assignments at every management group above is how pullpath reads it — no Microsoft page
 //!   says so in as many words (unverified).
 //!
+//! The tenant root group is the group that ends a chain, or (per provider, without a chain)
+//! the group named after a subscription's `tenantId`, which `GET /subscriptions` reports.
+//!
 //! Without either, pullpath does not know which subscriptions a group holds, and says so
 //! ("unknown hierarchy") rather than assuming a group's assignment applies everywhere.
 //!
@@ -181,6 +184,9 @@ mod tests {
         assert_eq!(h.applies(&mg("t1"), &reg), Applies::Yes);
         assert_eq!(h.applies(&mg("mg-apps"), &reg), Applies::No);
         assert!(h.is_tenant_root_group("t1") && !h.is_tenant_root_group("mg-platform"));
+        // Without a chain, the row's tenant id names the root group.
+        let (listed, _) = Hierarchy::new(&[row(serde_json::json!({"id": "/subscriptions/s2", "tenantId": "T2", "properties": {"pullpathAssignedAbove": ["t2"]}}))]);
+        assert!(listed.is_tenant_root_group("t2") && !listed.is_tenant_root_group("mg-apps"));
         assert_eq!(h.below("mg-apps", "s2"), Applies::Yes);
         assert_eq!(h.below("mg-platform", "s2"), Applies::No);
         assert_eq!(h.below("mg-platform", "s3"), Applies::Unknown, "an empty chain says nothing");

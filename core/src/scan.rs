@@ -1192,6 +1192,33 @@ mod tests {
         assert_eq!(by_graph, reach(Strategy::PerProvider));
     }
 
+    /// A per-provider scan has no ancestors chain, so it knows the tenant root group by the
+    /// subscriptions' `tenantId` from `GET /subscriptions`: the group of that id.
+    #[test]
+    fn per_provider_scan_knows_the_tenant_root_group_by_the_tenant_id() {
+        let tenant = "33333333-0000-4000-8000-0000000000aa";
+        let root = format!("/providers/Microsoft.Management/managementGroups/{tenant}");
+        let resources = vec![
+            serde_json::json!({"id": "/subscriptions/s1", "type": "microsoft.resources/subscriptions", "subscriptionId": "s1", "tenantId": tenant,
+                "properties": {"managementGroupAncestorsChain": [{"name": "mg-a", "displayName": "A"}, {"name": tenant, "displayName": "Tenant Root Group"}]}}),
+            serde_json::json!({"id": "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr", "name": "acr", "type": "Microsoft.ContainerRegistry/registries", "location": "westeurope", "properties": {"loginServer": "acr.azurecr.io"}}),
+            serde_json::json!({"id": format!("{root}/providers/Microsoft.Authorization/roleAssignments/00000000-0000-4000-8000-000000000002"), "type": "Microsoft.Authorization/roleAssignments",
+                "properties": {"scope": root, "principalId": "p1", "principalType": "ServicePrincipal", "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d"}}),
+        ];
+        let mut sim = Sim::from_resources(resources);
+        let mut config = ScanConfig::new(DEFAULT_ORIGIN, Start::AllSubscriptions);
+        config.strategy = Strategy::PerProvider;
+        let mut scan = Scan::with_config(config);
+        drive(&mut scan, &mut sim);
+        let inv = scan.into_result().inventory;
+        let row = inv.subscriptions.iter().find(|c| c.subscription().eq_ignore_ascii_case("s1")).expect("the role-assignment list places s1");
+        assert!(row.properties.management_group_ancestors_chain.is_none(), "a per-provider scan reads no chain");
+        assert_eq!(row.tenant_id.as_deref(), Some(tenant), "the directory comes from GET /subscriptions");
+        let analysis = crate::access::analyze(&inv);
+        let access = analysis.access.iter().find(|r| r.principal_id.as_ref() == "p1").expect("the root group's AcrPull reaches acr");
+        assert!(access.via.iter().any(|p| p.explanation.contains("the tenant root group")), "{:?}", access.via);
+    }
+
     #[test]
     fn grouped_rows_are_unpacked_and_odd_ones_refused() {
         let rows = vec![serde_json::json!({"subscriptionId": "s", "resourceGroup": "rg", "items": "[{\"id\": \"x\"}]"})];

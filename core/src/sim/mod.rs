@@ -686,6 +686,37 @@ mod tests {
         assert_eq!(seen.len(), total, "every assignment is visible from some subscription");
     }
 
+    /// A snapshot's subscription rows inside a Resource Graph answer place the subscriptions as
+    /// bare rows do; a per-provider row's `pullpathAssignedAbove` places it below those groups
+    /// (under the tenant root group); `GET /subscriptions` reports the rows' directory.
+    #[test]
+    fn snapshot_lists_and_placements_are_served() {
+        let tenant = "33333333-0000-4000-8000-0000000000aa";
+        let mg_assignment = |mg: &str, n: u32| {
+            json!({"id": format!("/providers/Microsoft.Management/managementGroups/{mg}/providers/Microsoft.Authorization/roleAssignments/00000000-0000-4000-8000-00000000000{n}"),
+                   "type": ROLE_ASSIGNMENTS, "properties": {"scope": format!("/providers/Microsoft.Management/managementGroups/{mg}"), "principalId": "p", "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d"}})
+        };
+        let mut sim = Sim::from_resources([
+            json!({"totalRecords": 1, "data": [{"id": "/subscriptions/s1", "type": "microsoft.resources/subscriptions", "subscriptionId": "s1", "tenantId": tenant,
+                   "properties": {"managementGroupAncestorsChain": [{"name": "mg-a", "displayName": "A"}, {"name": tenant, "displayName": "Tenant Root Group"}]}}]}),
+            json!({"value": [{"id": "/subscriptions/s2", "type": "microsoft.resources/subscriptions", "properties": {"pullpathAssignedAbove": ["mg-b"]}}]}),
+            mg_assignment("mg-a", 1),
+            mg_assignment("mg-b", 2),
+        ]);
+        assert_eq!(sim.tenant_id, tenant);
+        let names = |chain: Vec<(String, String)>| chain.into_iter().map(|(n, _)| n).collect::<Vec<_>>();
+        assert_eq!(names(sim.ancestors_of("s1")), ["mg-a", tenant]);
+        assert_eq!(names(sim.ancestors_of("s2")), ["mg-b", tenant], "a group known only from a list hangs below the root");
+        sim.page_size = 1000;
+        for (sub, mg) in [("s1", "mg-a"), ("s2", "mg-b")] {
+            let list = body(&sim.handle(&request::list_in_subscription(&ResourceId::subscription(sub).unwrap(), ResourceKind::RoleAssignment)));
+            let scopes: Vec<&str> = list["value"].as_array().unwrap().iter().map(|v| v["properties"]["scope"].as_str().unwrap()).collect();
+            assert_eq!(scopes, [format!("/providers/Microsoft.Management/managementGroups/{mg}")], "{sub}");
+        }
+        let subs = body(&sim.handle(&request::list_subscriptions()));
+        assert!(subs["value"].as_array().unwrap().iter().all(|s| s["tenantId"] == tenant), "{subs}");
+    }
+
     #[test]
     fn role_definitions_list_has_builtins_in_subscription_form_and_customs() {
         let mut sim = Sim::generated(&generate::TenantSpec::small(5));
