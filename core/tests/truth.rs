@@ -14,6 +14,10 @@
 //!   `/`), compared as `ResourceId` compares ids: case-insensitively, whole id. An id that does
 //!   not parse fails the case.
 //!
+//! A case about what a snapshot lacks (which a scan always learns) says why in
+//! `"snapshotOnly"`: it runs through the snapshot only, and the harness checks that the scans
+//! do learn something the snapshot leaves out.
+//!
 //! Cases whose source is `"unverified"` are listed at the end, and each must be named in
 //! `pullpath_core::truth::BEHAVIOURS` as unverified, so the product can say so where it shows
 //! that answer; every entry of that table must be a case here with the same status and URL.
@@ -37,12 +41,17 @@ use serde::Deserialize;
 use serde_json::Value;
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct Case {
     behaviour: String,
     source: Source,
     snapshot: Snapshot,
     expect: Expect,
+    /// Why no scan can produce this case's input (it is about what a snapshot lacks, which a
+    /// scan always learns). Such a case runs through the snapshot only, and the harness checks
+    /// that both scans do read something the snapshot leaves out, so the claim stays true.
+    #[serde(default)]
+    snapshot_only: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -276,6 +285,23 @@ fn run(case: &Case) -> Vec<String> {
             }
             problems.extend(check(&case.expect, &access::analyze(&inv)).into_iter().map(|p| format!("snapshot: {p}")));
         }
+    }
+    if let Some(why) = &case.snapshot_only {
+        if why.trim().is_empty() {
+            problems.push("snapshotOnly needs a reason".into());
+        }
+        // The claim "no scan can produce this input" is checked: a scan must learn more than
+        // the snapshot holds (here, where subscriptions sit).
+        for strategy in [Strategy::ResourceGraph, Strategy::PerProvider] {
+            match scan(&case.snapshot.resources, strategy) {
+                Err(e) => problems.push(format!("scan ({strategy:?}): {e}")),
+                Ok(result) if result.inventory.subscriptions.is_empty() => {
+                    problems.push(format!("scan ({strategy:?}): marked snapshotOnly, but the scan learns nothing the snapshot lacks; run it through the scans"))
+                }
+                Ok(_) => {}
+            }
+        }
+        return problems;
     }
     for strategy in [Strategy::ResourceGraph, Strategy::PerProvider] {
         match scan(&case.snapshot.resources, strategy) {
