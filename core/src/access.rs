@@ -848,8 +848,9 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
         diags.push(Diagnostic {
             at: group,
             message: format!(
-                "{n} role assignment(s) relevant to registries are at this management group, but where subscription(s) {} sit under management groups is not known (unknown hierarchy), so they are not counted for the registries there; scan with Resource Graph, or add the subscriptions' resourcecontainers rows (properties.managementGroupAncestorsChain) to the snapshot",
-                subs.join(", ")
+                "{n} role assignment(s) relevant to registries are at this management group, but where subscription(s) {} sit under management groups is not known (unknown hierarchy), so they are not counted for the registries there{}; scan with Resource Graph, or add the subscriptions' resourcecontainers rows (properties.managementGroupAncestorsChain) to the snapshot",
+                subs.join(", "),
+                crate::truth::note(crate::truth::UNKNOWN_HIERARCHY_NOT_ASSUMED)
             ),
         });
     }

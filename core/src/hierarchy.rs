@@ -16,6 +16,9 @@
 //!   assignments at every management group above is how pullpath reads it — no Microsoft page
 //!   says so in as many words (unverified).
 //!
+//! The tenant root group is the group that ends a chain, or (per provider, without a chain)
+//! the group named after a subscription's `tenantId`, which `GET /subscriptions` reports.
+//!
 //! Without either, pullpath does not know which subscriptions a group holds, and says so
 //! ("unknown hierarchy") rather than assuming a group's assignment applies everywhere.
 //!
@@ -50,7 +53,8 @@ enum Place {
 pub struct Hierarchy {
     /// By lowercase subscription id.
     places: FastMap<String, Place>,
-    /// Lowercase names of the groups that end a chain: the tenant root groups.
+    /// Lowercase names of the tenant root groups: those that end a chain, and the tenant ids
+    /// of the subscription rows (the root group's "ID is the Azure Active Directory ID").
     roots: FastSet<String>,
 }
 
@@ -65,6 +69,10 @@ impl Hierarchy {
             if sub.is_empty() || sub.contains('/') {
                 diags.push(Diagnostic { at: s.id.to_string(), message: "this subscription row names no subscription id; it is ignored".into() });
                 continue;
+            }
+            // A per-provider scan has no chain to end at the root, but knows the directory.
+            if let Some(tenant) = s.tenant_id.as_deref().map(str::trim).filter(|t| !t.is_empty() && !t.contains('/')) {
+                h.roots.insert(tenant.to_ascii_lowercase());
             }
             let place = match (&s.properties.management_group_ancestors_chain, &s.properties.assigned_above) {
                 (Some(chain), _) => {
@@ -124,7 +132,8 @@ impl Hierarchy {
         }
     }
 
-    /// True for a group that ends some subscription's chain: the tenant root group.
+    /// True for the tenant root group: a group that ends some subscription's chain, or whose
+    /// name is the tenant id of a subscription row.
     pub fn is_tenant_root_group(&self, group: &str) -> bool {
         self.roots.contains(&group.to_ascii_lowercase())
     }
@@ -175,6 +184,9 @@ mod tests {
         assert_eq!(h.applies(&mg("t1"), &reg), Applies::Yes);
         assert_eq!(h.applies(&mg("mg-apps"), &reg), Applies::No);
         assert!(h.is_tenant_root_group("t1") && !h.is_tenant_root_group("mg-platform"));
+        // Without a chain, the row's tenant id names the root group.
+        let (listed, _) = Hierarchy::new(&[row(serde_json::json!({"id": "/subscriptions/s2", "tenantId": "T2", "properties": {"pullpathAssignedAbove": ["t2"]}}))]);
+        assert!(listed.is_tenant_root_group("t2") && !listed.is_tenant_root_group("mg-apps"));
         assert_eq!(h.below("mg-apps", "s2"), Applies::Yes);
         assert_eq!(h.below("mg-platform", "s2"), Applies::No);
         assert_eq!(h.below("mg-platform", "s3"), Applies::Unknown, "an empty chain says nothing");

@@ -279,6 +279,11 @@ pub struct Scan {
     assignments_for: HashSet<String>,
     /// Subscriptions whose `resourcecontainers` row was requested.
     containers_for: HashSet<String>,
+    /// Each listed subscription's directory, by lowercase subscription id, from `GET
+    /// /subscriptions` ("tenantId": "The subscription tenant ID.", 2022-12-01
+    /// subscriptions.json `Subscription`): the tenant root group is the management group of that
+    /// id, which a per-provider scan has no ancestors chain to tell.
+    tenants: HashMap<String, String>,
     graph_fallback_noted: bool,
     graph_unpacked_noted: bool,
     /// The pages read of each list being paged through `nextLink`s. An entry goes when its
@@ -317,6 +322,7 @@ impl Scan {
             children_for: HashSet::new(),
             assignments_for: HashSet::new(),
             containers_for: HashSet::new(),
+            tenants: HashMap::new(),
             graph_fallback_noted: false,
             graph_unpacked_noted: false,
             lists: HashMap::new(),
@@ -790,6 +796,13 @@ impl Scan {
                 }
                 match &step {
                     Step::Subscriptions => {
+                        for v in &page.value {
+                            if let (Some(sub), Some(tenant)) = (v.get("subscriptionId").and_then(Value::as_str), v.get("tenantId").and_then(Value::as_str)) {
+                                if !tenant.is_empty() && !tenant.contains('/') {
+                                    self.tenants.insert(sub.to_ascii_lowercase(), tenant.to_string());
+                                }
+                            }
+                        }
                         let subs = page.value.iter().filter_map(|v| v.get("subscriptionId").and_then(Value::as_str)).map(str::to_string).collect();
                         self.plan_subscriptions(subs);
                     }
@@ -822,6 +835,7 @@ impl Scan {
     /// Resource Graph's chain is not known.
     fn learn_groups_above(&mut self, sub: &ResourceId, items: &[Value]) {
         let groups: Vec<String> = items.iter().filter_map(assignment_scope).filter(|s| s.level() == ScopeLevel::ManagementGroup).map(|s| s.name().to_string()).collect();
+        let tenant = self.tenants.get(&sub.name().to_ascii_lowercase()).cloned();
         let rows = &mut self.result.inventory.subscriptions;
         let row = match rows.iter().position(|c| c.id == *sub) {
             Some(i) => &mut rows[i],
@@ -838,6 +852,9 @@ impl Scan {
                 &mut rows[last]
             }
         };
+        if row.tenant_id.is_none() {
+            row.tenant_id = tenant;
+        }
         if row.properties.management_group_ancestors_chain.is_some() {
             return;
         }
@@ -1173,6 +1190,33 @@ mod tests {
         assert!(!by_graph.is_empty());
         assert!(by_graph.iter().all(|r| platform.iter().any(|s| r.starts_with(&format!("/subscriptions/{s}/")))), "{by_graph:?} outside {platform:?}");
         assert_eq!(by_graph, reach(Strategy::PerProvider));
+    }
+
+    /// A per-provider scan has no ancestors chain, so it knows the tenant root group by the
+    /// subscriptions' `tenantId` from `GET /subscriptions`: the group of that id.
+    #[test]
+    fn per_provider_scan_knows_the_tenant_root_group_by_the_tenant_id() {
+        let tenant = "33333333-0000-4000-8000-0000000000aa";
+        let root = format!("/providers/Microsoft.Management/managementGroups/{tenant}");
+        let resources = vec![
+            serde_json::json!({"id": "/subscriptions/s1", "type": "microsoft.resources/subscriptions", "subscriptionId": "s1", "tenantId": tenant,
+                "properties": {"managementGroupAncestorsChain": [{"name": "mg-a", "displayName": "A"}, {"name": tenant, "displayName": "Tenant Root Group"}]}}),
+            serde_json::json!({"id": "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr", "name": "acr", "type": "Microsoft.ContainerRegistry/registries", "location": "westeurope", "properties": {"loginServer": "acr.azurecr.io"}}),
+            serde_json::json!({"id": format!("{root}/providers/Microsoft.Authorization/roleAssignments/00000000-0000-4000-8000-000000000002"), "type": "Microsoft.Authorization/roleAssignments",
+                "properties": {"scope": root, "principalId": "p1", "principalType": "ServicePrincipal", "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d"}}),
+        ];
+        let mut sim = Sim::from_resources(resources);
+        let mut config = ScanConfig::new(DEFAULT_ORIGIN, Start::AllSubscriptions);
+        config.strategy = Strategy::PerProvider;
+        let mut scan = Scan::with_config(config);
+        drive(&mut scan, &mut sim);
+        let inv = scan.into_result().inventory;
+        let row = inv.subscriptions.iter().find(|c| c.subscription().eq_ignore_ascii_case("s1")).expect("the role-assignment list places s1");
+        assert!(row.properties.management_group_ancestors_chain.is_none(), "a per-provider scan reads no chain");
+        assert_eq!(row.tenant_id.as_deref(), Some(tenant), "the directory comes from GET /subscriptions");
+        let analysis = crate::access::analyze(&inv);
+        let access = analysis.access.iter().find(|r| r.principal_id.as_ref() == "p1").expect("the root group's AcrPull reaches acr");
+        assert!(access.via.iter().any(|p| p.explanation.contains("the tenant root group")), "{:?}", access.via);
     }
 
     #[test]

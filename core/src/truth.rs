@@ -21,11 +21,15 @@ pub struct Behaviour {
 
 /// The behaviours answers consult. Only those whose text must change with their status are
 /// listed; the corpus itself holds many more.
-pub static BEHAVIOURS: &[Behaviour] = &[Behaviour { id: KEY_VAULT_CONTRIBUTOR_ON_TRUST, source: None }];
+pub static BEHAVIOURS: &[Behaviour] = &[Behaviour { id: KEY_VAULT_CONTRIBUTOR_ON_TRUST, source: None }, Behaviour { id: UNKNOWN_HIERARCHY_NOT_ASSUMED, source: None }];
 
 /// A workspace identity with Contributor on its key vault is taken to have the access policy
 /// Azure ML also needs there with the access-policy model: pullpath does not read vaults.
 pub const KEY_VAULT_CONTRIBUTOR_ON_TRUST: &str = "findings/workspace-key-vault-contributor-taken-on-trust";
+
+/// Where nothing says which management groups a subscription sits below, an assignment at a
+/// management group is not counted there (rather than assumed to reach everywhere).
+pub const UNKNOWN_HIERARCHY_NOT_ASSUMED: &str = "hierarchy/unknown-hierarchy-is-not-assumed";
 
 /// The entry for a behaviour id.
 pub fn behaviour(id: &str) -> Option<&'static Behaviour> {
@@ -54,6 +58,7 @@ mod tests {
     #[test]
     fn unverified_answers_say_so() {
         assert!(!is_verified(KEY_VAULT_CONTRIBUTOR_ON_TRUST));
+        assert!(note(UNKNOWN_HIERARCHY_NOT_ASSUMED).contains("unverified"));
         assert!(note(KEY_VAULT_CONTRIBUTOR_ON_TRUST).contains("unverified"));
         assert!(note("no/such/case").contains("unverified"));
         let ids: std::collections::HashSet<&str> = BEHAVIOURS.iter().map(|b| b.id).collect();

@@ -9,8 +9,14 @@
 //! inventory analysed. Both must meet every expectation:
 //! - an `access` row must match on pull and push; a row expecting `no`/`no` also matches an
 //!   absent row; `explains` substrings must each occur in the row's explanations;
-//! - every `findings` entry (rule id + resource name) must be present, every `notFindings`
-//!   entry absent.
+//! - every `findings` entry (rule id + `resource`) must be present, every `notFindings`
+//!   entry absent; `resource` is either the resource's name or its full ARM id (starting with
+//!   `/`), compared as `ResourceId` compares ids: case-insensitively, whole id. An id that does
+//!   not parse fails the case.
+//!
+//! A case about what a snapshot lacks (which a scan always learns) says why in
+//! `"snapshotOnly"`: it runs through the snapshot only, and the harness checks that the scans
+//! do learn something the snapshot leaves out.
 //!
 //! Cases whose source is `"unverified"` are listed at the end, and each must be named in
 //! `pullpath_core::truth::BEHAVIOURS` as unverified, so the product can say so where it shows
@@ -27,6 +33,7 @@ use std::time::Duration;
 
 use pullpath_core::access::{self, AccessRow, Analysis, Level};
 use pullpath_core::executor::Executor;
+use pullpath_core::id::ResourceId;
 use pullpath_core::scan::{Scan, ScanConfig, Start, Strategy};
 use pullpath_core::sim::{Sim, SimExecutor, DEFAULT_ORIGIN};
 use pullpath_core::{snapshot, truth};
@@ -34,12 +41,17 @@ use serde::Deserialize;
 use serde_json::Value;
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct Case {
     behaviour: String,
     source: Source,
     snapshot: Snapshot,
     expect: Expect,
+    /// Why no scan can produce this case's input (it is about what a snapshot lacks, which a
+    /// scan always learns). Such a case runs through the snapshot only, and the harness checks
+    /// that both scans do read something the snapshot leaves out, so the claim stays true.
+    #[serde(default)]
+    snapshot_only: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -90,7 +102,21 @@ struct AccessExpect {
 #[serde(deny_unknown_fields)]
 struct FindingExpect {
     id: String,
+    /// The resource's name, or its full id (starts with `/`).
     resource: String,
+}
+
+impl FindingExpect {
+    /// Whether a finding's resource is the one this entry names: by full id when it gives one
+    /// (`ResourceId` equality: case-insensitive), else by name (case-insensitive).
+    fn names(&self, resource: &ResourceId) -> Result<bool, String> {
+        if self.resource.starts_with('/') {
+            let want = ResourceId::parse(&self.resource).map_err(|e| format!("finding {} names resource {:?}, which is not an ARM id: {e}", self.id, self.resource))?;
+            Ok(want == *resource)
+        } else {
+            Ok(resource.name().eq_ignore_ascii_case(&self.resource))
+        }
+    }
 }
 
 fn shared_azure() -> PathBuf {
@@ -186,10 +212,15 @@ fn check(expect: &Expect, analysis: &Analysis) -> Vec<String> {
             }
         }
     }
-    let has = |f: &FindingExpect| analysis.findings.iter().any(|x| x.id == f.id && x.resource.name().eq_ignore_ascii_case(&f.resource));
+    for f in expect.findings.iter().chain(&expect.not_findings) {
+        if let Err(e) = f.names(&ResourceId::tenant()) {
+            problems.push(e);
+        }
+    }
+    let has = |f: &FindingExpect| analysis.findings.iter().any(|x| x.id == f.id && f.names(&x.resource).unwrap_or(false));
     for f in &expect.findings {
         if !has(f) {
-            let present: Vec<String> = analysis.findings.iter().map(|x| format!("{} on {}", x.id, x.resource.name())).collect();
+            let present: Vec<String> = analysis.findings.iter().map(|x| format!("{} on {}", x.id, if f.resource.starts_with('/') { x.resource.as_str() } else { x.resource.name() })).collect();
             problems.push(format!("finding {} on {} is missing (present: {})", f.id, f.resource, if present.is_empty() { "none".into() } else { present.join(", ") }));
         }
     }
@@ -254,6 +285,23 @@ fn run(case: &Case) -> Vec<String> {
             }
             problems.extend(check(&case.expect, &access::analyze(&inv)).into_iter().map(|p| format!("snapshot: {p}")));
         }
+    }
+    if let Some(why) = &case.snapshot_only {
+        if why.trim().is_empty() {
+            problems.push("snapshotOnly needs a reason".into());
+        }
+        // The claim "no scan can produce this input" is checked: a scan must learn more than
+        // the snapshot holds (here, where subscriptions sit).
+        for strategy in [Strategy::ResourceGraph, Strategy::PerProvider] {
+            match scan(&case.snapshot.resources, strategy) {
+                Err(e) => problems.push(format!("scan ({strategy:?}): {e}")),
+                Ok(result) if result.inventory.subscriptions.is_empty() => {
+                    problems.push(format!("scan ({strategy:?}): marked snapshotOnly, but the scan learns nothing the snapshot lacks; run it through the scans"))
+                }
+                Ok(_) => {}
+            }
+        }
+        return problems;
     }
     for strategy in [Strategy::ResourceGraph, Strategy::PerProvider] {
         match scan(&case.snapshot.resources, strategy) {

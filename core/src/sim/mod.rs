@@ -95,6 +95,10 @@ pub struct Sim {
     /// Directories besides the demo's home tenant that `GET /tenants` lists (id, display
     /// name), so tenant switching can be exercised.
     pub other_tenants: Vec<(String, String)>,
+    /// The directory the subscriptions belong to (`tenantId` of `GET /subscriptions` and of
+    /// Resource Graph's subscription rows): a snapshot's subscription rows' `tenantId`, else
+    /// [`DEMO_TENANT_ID`].
+    pub tenant_id: String,
     /// Matching ids of recent list and Resource Graph queries, so paging through thousands
     /// of items does not re-run the query for every page. Keyed with the tenant's size and
     /// the forbidden scopes, so adding or removing a resource starts afresh; values are read
@@ -104,20 +108,38 @@ pub struct Sim {
 
 impl Sim {
     /// A simulator holding the resources of a snapshot document (`{"resources": [...]}`).
+    ///
+    /// Items may be lists as a snapshot holds them (a Resource Graph answer `{"data": [...]}`,
+    /// an ARM page `{"value": [...]}`, an array): their resources are served, so a snapshot's
+    /// subscription rows inside a Resource Graph answer place the subscriptions as in the
+    /// snapshot.
     pub fn from_resources(resources: impl IntoIterator<Item = Value>) -> Sim {
+        let mut flat = Vec::new();
+        for r in resources {
+            flatten(r, 0, &mut flat);
+        }
         let mut map = BTreeMap::new();
         let mut management_groups = BTreeMap::new();
-        for r in resources {
+        let mut tenant_id: Option<String> = None;
+        // Groups known only from `pullpathAssignedAbove`: no chain says what is above them.
+        let mut unparented = Vec::new();
+        for r in flat {
             if let Some(id) = r.get("id").and_then(Value::as_str).and_then(|s| ResourceId::parse(s).ok()) {
                 // A snapshot's Resource Graph subscription rows say where each subscription
-                // sits: the simulator serves the same hierarchy.
+                // sits: the simulator serves the same hierarchy, in the same directory.
                 if id.level() == ScopeLevel::Subscription {
-                    place_subscription(&mut management_groups, id.name(), &r);
+                    place_subscription(&mut management_groups, id.name(), &r, &mut unparented);
+                    if tenant_id.is_none() {
+                        tenant_id = r.get("tenantId").and_then(Value::as_str).filter(|t| !t.is_empty() && !t.contains('/')).map(str::to_string);
+                    }
                 }
                 map.insert(id, r);
             }
         }
+        let tenant_id = tenant_id.unwrap_or_else(|| DEMO_TENANT_ID.to_string());
+        hang_below_root(&mut management_groups, &unparented, &tenant_id);
         Sim {
+            tenant_id,
             resources: map,
             origin: DEFAULT_ORIGIN.into(),
             page_size: 100,
@@ -198,7 +220,7 @@ impl Sim {
             let items: Vec<Value> = self
                 .subscriptions()
                 .into_iter()
-                .map(|s| json!({"id": format!("/subscriptions/{s}"), "subscriptionId": s, "displayName": format!("Subscription {s}"), "state": "Enabled", "tenantId": DEMO_TENANT_ID}))
+                .map(|s| json!({"id": format!("/subscriptions/{s}"), "subscriptionId": s, "displayName": format!("Subscription {s}"), "state": "Enabled", "tenantId": self.tenant_id}))
                 .collect();
             return self.page(req, items.iter().collect());
         }
@@ -422,15 +444,52 @@ fn skip_token(req: &Request) -> usize {
     req.query.iter().find(|(k, _)| k == "$skiptoken").and_then(|(_, v)| v.parse().ok()).unwrap_or(0)
 }
 
+/// Lists nest at most this deep in what [`Sim::from_resources`] takes apart.
+const MAX_LIST_DEPTH: usize = 8;
+
+/// Moves the resources of `item` into `out`: `item` itself when it has a `type`, else the
+/// items of the list it is (`resources`, `value` or `data` of an object, or an array), at
+/// most [`MAX_LIST_DEPTH`] lists deep. Anything else is dropped, as before.
+fn flatten(item: Value, depth: usize, out: &mut Vec<Value>) {
+    if item.get("type").is_some_and(Value::is_string) || depth >= MAX_LIST_DEPTH {
+        out.push(item);
+        return;
+    }
+    let items = match item {
+        Value::Array(items) => items,
+        Value::Object(mut o) => match ["resources", "value", "data"].into_iter().find(|k| o.get(*k).is_some_and(Value::is_array)).and_then(|k| o.remove(k)) {
+            Some(Value::Array(items)) => items,
+            _ => return,
+        },
+        _ => return,
+    };
+    for inner in items {
+        flatten(inner, depth + 1, out);
+    }
+}
+
 /// Builds the groups a Resource Graph subscription row's `managementGroupAncestorsChain`
-/// names (immediate parent first), linking each to the next as its parent.
-fn place_subscription(groups: &mut BTreeMap<String, ManagementGroup>, sub: &str, row: &Value) {
-    let Some(chain) = row.pointer("/properties/managementGroupAncestorsChain").and_then(Value::as_array) else { return };
-    let names: Vec<(String, String)> = chain
-        .iter()
-        .filter_map(|a| Some((a.get("name")?.as_str()?.to_string(), a.get("displayName").and_then(Value::as_str).unwrap_or_default().to_string())))
-        .filter(|(n, _)| !n.is_empty())
-        .collect();
+/// names (immediate parent first), linking each to the next as its parent. Without a chain,
+/// a per-provider snapshot's `pullpathAssignedAbove` (the groups whose assignments the
+/// subscription's role-assignment list returned) places it below those groups: the row does
+/// not say how they nest, so the simulator nests them as listed, first holding the
+/// subscription, and records them in `unparented` for [`hang_below_root`].
+fn place_subscription(groups: &mut BTreeMap<String, ManagementGroup>, sub: &str, row: &Value, unparented: &mut Vec<String>) {
+    let names: Vec<(String, String)> = match row.pointer("/properties/managementGroupAncestorsChain").and_then(Value::as_array) {
+        Some(chain) => chain
+            .iter()
+            .filter_map(|a| Some((a.get("name")?.as_str()?.to_string(), a.get("displayName").and_then(Value::as_str).unwrap_or_default().to_string())))
+            .filter(|(n, _)| !n.is_empty())
+            .collect(),
+        None => {
+            let Some(above) = row.pointer("/properties/pullpathAssignedAbove").and_then(Value::as_array) else { return };
+            let names: Vec<(String, String)> = above.iter().filter_map(Value::as_str).filter(|n| !n.is_empty() && !n.contains('/')).map(|n| (n.to_string(), n.to_string())).collect();
+            if let Some((last, _)) = names.last() {
+                unparented.push(last.clone());
+            }
+            names
+        }
+    };
     for (i, (name, display)) in names.iter().enumerate() {
         let g = groups.entry(name.clone()).or_insert_with(|| ManagementGroup { display_name: display.clone(), ..Default::default() });
         if i == 0 && !g.subscriptions.iter().any(|s| s.eq_ignore_ascii_case(sub)) {
@@ -438,6 +497,31 @@ fn place_subscription(groups: &mut BTreeMap<String, ManagementGroup>, sub: &str,
         }
         if g.parent.is_none() {
             g.parent = names.get(i + 1).map(|(n, _)| n.clone());
+        }
+    }
+}
+
+/// Hangs each group of `unparented` that still has no parent below the tenant root group,
+/// created if missing: the group named after the tenant id ("the root management group's
+/// display name is Tenant root group. The ID is the Azure Active Directory ID",
+/// https://learn.microsoft.com/azure/governance/management-groups/overview), as "All
+/// subscriptions and management groups fold up to the one root management group within the
+/// directory" (same page). A chain already in the tree names its own root: that one is used.
+fn hang_below_root(groups: &mut BTreeMap<String, ManagementGroup>, unparented: &[String], tenant_id: &str) {
+    let lone: Vec<String> = unparented.iter().filter(|n| groups.get(*n).is_some_and(|g| g.parent.is_none())).cloned().collect();
+    if lone.is_empty() {
+        return;
+    }
+    // Another row's chain ends at the root; the tenant id names it otherwise.
+    let root = groups
+        .iter()
+        .find(|(name, g)| g.parent.is_none() && !lone.contains(name) && (name.eq_ignore_ascii_case(tenant_id) || groups.values().any(|c| c.parent.as_deref() == Some(name.as_str()))))
+        .map(|(name, _)| name.clone())
+        .unwrap_or_else(|| tenant_id.to_string());
+    groups.entry(root.clone()).or_insert_with(|| ManagementGroup { display_name: "Tenant Root Group".into(), ..Default::default() });
+    for name in lone.into_iter().filter(|n| !n.eq_ignore_ascii_case(&root)) {
+        if let Some(g) = groups.get_mut(&name) {
+            g.parent = Some(root.clone());
         }
     }
 }
@@ -600,6 +684,37 @@ mod tests {
             }
         }
         assert_eq!(seen.len(), total, "every assignment is visible from some subscription");
+    }
+
+    /// A snapshot's subscription rows inside a Resource Graph answer place the subscriptions as
+    /// bare rows do; a per-provider row's `pullpathAssignedAbove` places it below those groups
+    /// (under the tenant root group); `GET /subscriptions` reports the rows' directory.
+    #[test]
+    fn snapshot_lists_and_placements_are_served() {
+        let tenant = "33333333-0000-4000-8000-0000000000aa";
+        let mg_assignment = |mg: &str, n: u32| {
+            json!({"id": format!("/providers/Microsoft.Management/managementGroups/{mg}/providers/Microsoft.Authorization/roleAssignments/00000000-0000-4000-8000-00000000000{n}"),
+                   "type": ROLE_ASSIGNMENTS, "properties": {"scope": format!("/providers/Microsoft.Management/managementGroups/{mg}"), "principalId": "p", "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d"}})
+        };
+        let mut sim = Sim::from_resources([
+            json!({"totalRecords": 1, "data": [{"id": "/subscriptions/s1", "type": "microsoft.resources/subscriptions", "subscriptionId": "s1", "tenantId": tenant,
+                   "properties": {"managementGroupAncestorsChain": [{"name": "mg-a", "displayName": "A"}, {"name": tenant, "displayName": "Tenant Root Group"}]}}]}),
+            json!({"value": [{"id": "/subscriptions/s2", "type": "microsoft.resources/subscriptions", "properties": {"pullpathAssignedAbove": ["mg-b"]}}]}),
+            mg_assignment("mg-a", 1),
+            mg_assignment("mg-b", 2),
+        ]);
+        assert_eq!(sim.tenant_id, tenant);
+        let names = |chain: Vec<(String, String)>| chain.into_iter().map(|(n, _)| n).collect::<Vec<_>>();
+        assert_eq!(names(sim.ancestors_of("s1")), ["mg-a", tenant]);
+        assert_eq!(names(sim.ancestors_of("s2")), ["mg-b", tenant], "a group known only from a list hangs below the root");
+        sim.page_size = 1000;
+        for (sub, mg) in [("s1", "mg-a"), ("s2", "mg-b")] {
+            let list = body(&sim.handle(&request::list_in_subscription(&ResourceId::subscription(sub).unwrap(), ResourceKind::RoleAssignment)));
+            let scopes: Vec<&str> = list["value"].as_array().unwrap().iter().map(|v| v["properties"]["scope"].as_str().unwrap()).collect();
+            assert_eq!(scopes, [format!("/providers/Microsoft.Management/managementGroups/{mg}")], "{sub}");
+        }
+        let subs = body(&sim.handle(&request::list_subscriptions()));
+        assert!(subs["value"].as_array().unwrap().iter().all(|s| s["tenantId"] == tenant), "{subs}");
     }
 
     #[test]

@@ -217,7 +217,7 @@ impl Sim {
                     if !chain.is_empty() {
                         properties["managementGroupAncestorsChain"] = Value::Array(chain);
                     }
-                    rows.push(Row::Owned(json!({"id": format!("/subscriptions/{s}"), "name": format!("Subscription {s}"), "type": SUBSCRIPTION_TYPE, "subscriptionId": s, "tenantId": DEMO_TENANT_ID, "properties": properties})));
+                    rows.push(Row::Owned(json!({"id": format!("/subscriptions/{s}"), "name": format!("Subscription {s}"), "type": SUBSCRIPTION_TYPE, "subscriptionId": s, "tenantId": self.tenant_id, "properties": properties})));
                 }
             }
             return rows;
