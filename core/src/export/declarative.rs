@@ -128,7 +128,13 @@ fn collect(plan: &Plan) -> Decls {
                 not_expressed.push(format!("{}: a deployment cannot delete; run the az script or delete it in the portal", op.summary));
                 continue;
             }
-            State::ComputeIdentity { compute: id, .. } | State::Connection { id, present: Some(_) } => {
+            State::ComputeIdentity { .. } => {
+                // The declaration would be the whole compute as it was when planned: deploying it
+                // later would silently revert any change made since.
+                not_expressed.push(format!("{}: a template would declare the whole compute as it was when planned, reverting any change made since; apply from pullpath or use the Terraform export (it changes only the identity)", op.summary));
+                continue;
+            }
+            State::Connection { id, present: Some(_) } => {
                 let (Some(group), Some(kind)) = (group_of(id), ResourceKind::from_type(&id.resource_type())) else {
                     not_expressed.push(format!("{}: unexpected resource id {id}", op.summary));
                     continue;

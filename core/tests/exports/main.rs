@@ -13,7 +13,7 @@ use std::process::Command;
 
 use pullpath_core::export::{export, ExportFile, Format};
 use pullpath_core::inventory::Inventory;
-use pullpath_core::plan::{self, Plan};
+use pullpath_core::plan::{self, Plan, State};
 use pullpath_core::sim::{Sim, DEFAULT_ORIGIN};
 use serde_json::Value;
 
@@ -81,7 +81,12 @@ fn arm_operations_json() {
 
 #[test]
 fn az_script_parses_and_runs_twice_against_a_stand_in_az() {
-    let plan = demo_plan();
+    // With a compute identity change (a PUT of the whole compute as planned) the script
+    // refuses whole, before any az call; without one it runs.
+    let refused = &export(&demo_plan(), Format::Az, DEFAULT_ORIGIN)[0].text;
+    assert!(refused.contains("cannot be run as a script") && refused.contains("whole compute") && refused.trim_end().ends_with("exit 1"), "{refused}");
+    assert!(!refused.contains("az rest"), "{refused}");
+    let plan = Plan { operations: demo_plan().operations.into_iter().filter(|op| !matches!(op.effect, State::ComputeIdentity { .. })).collect() };
     let files = export(&plan, Format::Az, DEFAULT_ORIGIN);
     let script = &files[0].text;
     assert!(script.starts_with("#!/usr/bin/env bash\n"));
@@ -191,9 +196,13 @@ fn arm_template_has_the_template_shape() {
     for n in &names {
         assert!(found.iter().any(|(t, name)| t == "Microsoft.Authorization/roleAssignments" && name == n), "{n} missing from {found:?}");
     }
-    assert!(found.iter().any(|(t, n)| t == "Microsoft.MachineLearningServices/workspaces/computes" && n == "mlw-prod/legacy-cluster"));
+    // A compute's identity change would declare the whole compute as planned, reverting later
+    // edits on deployment: it is listed, not declared.
+    assert!(!found.iter().any(|(t, _)| t == "Microsoft.MachineLearningServices/workspaces/computes"), "{found:?}");
     assert!(found.iter().any(|(t, n)| t == "Microsoft.MachineLearningServices/workspaces/connections" && n == "mlw-prod/acr-ml-prod"));
-    assert_eq!(doc["metadata"]["notExpressed"].as_array().unwrap().len(), 2, "the revocation and the admin-user change");
+    let not_expressed = doc["metadata"]["notExpressed"].as_array().unwrap();
+    assert_eq!(not_expressed.len(), 3, "the revocation, the admin-user change and the compute identity: {not_expressed:?}");
+    assert!(not_expressed.iter().any(|n| n.as_str().is_some_and(|n| n.contains("whole compute"))), "{not_expressed:?}");
     // Each declared resource carries exactly the body of the planned (spec-checked) request.
     let mut declared = Vec::new();
     fn bodies(resources: &Value, out: &mut Vec<Value>) {
@@ -210,7 +219,12 @@ fn arm_template_has_the_template_shape() {
         }
     }
     bodies(&doc["resources"], &mut declared);
-    let planned: Vec<&Value> = plan.operations.iter().filter(|o| o.request.method == pullpath_core::request::Method::Put).filter_map(|o| o.request.body.as_ref()).collect();
+    let planned: Vec<&Value> = plan
+        .operations
+        .iter()
+        .filter(|o| o.request.method == pullpath_core::request::Method::Put && !matches!(o.effect, State::ComputeIdentity { .. }))
+        .filter_map(|o| o.request.body.as_ref())
+        .collect();
     assert_eq!(declared.len(), planned.len());
     for b in planned {
         assert!(declared.contains(b), "no template resource with body {b}");

@@ -13,22 +13,6 @@ resource workspaces_mlw_prod 'Microsoft.MachineLearningServices/workspaces@2024-
   name: 'mlw-prod'
 }
 
-// Attach user-assigned identity id-image-build to compute legacy-cluster
-resource op0_computes_legacy_cluster 'Microsoft.MachineLearningServices/workspaces/computes@2024-10-01' = {
-  name: 'legacy-cluster'
-  parent: workspaces_mlw_prod
-  identity: {
-    type: 'UserAssigned'
-    userAssignedIdentities: {
-      '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-ml-prod/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-image-build': {}
-    }
-  }
-  location: 'westeurope'
-  properties: {
-    computeType: 'AmlCompute'
-  }
-}
-
 // Grant AcrPull on acrmlprod to principal aaaaaaaa-0000-0000-0000-000000000005
 resource op1_roleassignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: 'd41ce8fd-0797-5571-bb5d-b55b98f2400e'
@@ -51,9 +35,6 @@ resource op3_roleassignments 'Microsoft.Authorization/roleAssignments@2022-04-01
     principalType: 'ServicePrincipal'
     roleDefinitionId: '/subscriptions/11111111-1111-1111-1111-111111111111/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d'
   }
-  dependsOn: [
-    op0_computes_legacy_cluster
-  ]
 }
 
 // Grant Managed Identity Operator on id-image-build to principal aaaaaaaa-0000-0000-0000-000000000001
