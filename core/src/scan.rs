@@ -289,6 +289,9 @@ pub struct Scan {
     /// The pages read of each list being paged through `nextLink`s. An entry goes when its
     /// list ends; one whose page failed stays until the scan ends (a few strings).
     lists: HashMap<u64, Pages>,
+    /// Per Resource Graph query (its first request's body): pages followed and the
+    /// `$skipToken`s seen, so a looping or endless query stops.
+    graph_pages: HashMap<String, (usize, std::collections::HashSet<String>)>,
     next_list: u64,
 }
 
@@ -326,6 +329,7 @@ impl Scan {
             graph_fallback_noted: false,
             graph_unpacked_noted: false,
             lists: HashMap::new(),
+            graph_pages: HashMap::new(),
             next_list: 0,
         };
         match start {
@@ -436,6 +440,19 @@ impl Scan {
         if self.role_definitions_for.insert(sub.to_ascii_lowercase()) {
             self.enqueue(Step::List { kind: ResourceKind::RoleDefinition, scope: id.clone() }, request::list_role_definitions(&id));
         }
+    }
+
+    /// Why a Resource Graph query's next `$skipToken` must not be followed: it repeats one the
+    /// same query already sent (a loop), or the query is past the page cap. `None`: follow it.
+    fn graph_page_refused(&mut self, step: &Step, token: &str) -> Option<String> {
+        let key = self.graph_request(step, None).body.map(|b| b.to_string()).unwrap_or_default();
+        let cap = self.config.max_pages_per_list;
+        let (pages, tokens) = self.graph_pages.entry(key).or_default();
+        *pages += 1;
+        if !tokens.insert(token.to_string()) {
+            return Some("Resource Graph sent a $skipToken it had already sent for this query; paging stopped there, so the answer may be incomplete".into());
+        }
+        (*pages > cap).then(|| format!("Resource Graph paged on past {cap} pages for one query; paging stopped there, so the answer may be incomplete"))
     }
 
     fn graph_request(&self, step: &Step, skip_token: Option<String>) -> Request {
@@ -734,8 +751,15 @@ impl Scan {
                     rows
                 };
                 let token = page.skip_token.clone().filter(|t| !t.is_empty());
+                // A $skipToken this query already sent, or one page too many, would page
+                // forever: paging stops there, and the query counts as cut short.
+                let refused = token.as_deref().and_then(|t| self.graph_page_refused(&step, t));
+                if let Some(why) = &refused {
+                    self.result.diagnostics.push(Diagnostic { at: req.path.clone(), message: why.clone() });
+                }
+                let token = if refused.is_some() { None } else { token };
                 // Cut short with no way to page on: never taken as complete.
-                let cut_short = truncated && token.is_none();
+                let cut_short = (truncated && token.is_none()) || refused.is_some();
                 if cut_short && *packed {
                     // The plain rows project `id`, so they page.
                     return self.unpack(&step, "Resource Graph cut the grouped answer short (resultTruncated) without a $skipToken");
@@ -1310,6 +1334,30 @@ mod tests {
         assert!(r.skipped[0].reason.contains("leads back to a page already read"), "{:?}", r.skipped);
         assert_eq!(r.diagnostics.len(), 1, "{:?}", r.diagnostics);
         assert!(r.diagnostics[0].message.contains("kept the 2 page(s) read") && r.diagnostics[0].message.contains("may be incomplete"), "{}", r.diagnostics[0].message);
+    }
+
+    /// A Resource Graph answer whose `$skipToken` repeats (or never ends) stops paging there:
+    /// nothing loops, the rows read are kept, and the query counts as cut short (a grouped
+    /// query is asked again as plain rows; plain rows fall back to per-provider lists).
+    #[test]
+    fn a_skip_token_that_repeats_stops_paging_and_says_so() {
+        let mut config = ScanConfig::new(DEFAULT_ORIGIN, Start::Subscriptions(vec!["11111111-1111-1111-1111-111111111111".into()]));
+        config.strategy = Strategy::ResourceGraph;
+        config.max_pages_per_list = 5;
+        let mut scan = Scan::with_config(config);
+        let mut graph = 0;
+        let sent = drive_with(&mut scan, 400, |req| {
+            if req.path.ends_with("/providers/Microsoft.ResourceGraph/resources") {
+                graph += 1;
+                // Every query answers one page with the same token, forever.
+                Response::json(200, &serde_json::json!({"totalRecords": 1, "count": 1, "data": [], "resultTruncated": "false", "$skipToken": "same"}))
+            } else {
+                Response::json(200, &serde_json::json!({"value": []}))
+            }
+        });
+        assert!(graph > 0 && sent.len() < 400, "{} requests", sent.len());
+        let r = scan.into_result();
+        assert!(r.diagnostics.iter().any(|d| d.message.contains("already sent for this query")), "{:?}", r.diagnostics);
     }
 
     /// A list that never ends is cut at the page cap, reported, and the rest kept.
