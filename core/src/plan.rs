@@ -158,7 +158,12 @@ impl State {
         match self {
             State::RoleAssignment { id, present: None } => format!("role assignment {} does not exist", id.name()),
             State::RoleAssignment { id, present: Some(a) } => {
-                format!("role assignment {} gives principal {} role {} at {}", id.name(), a.principal_id, a.role_definition_id.name(), a.scope)
+                let who = if is_pending(&a.principal_id) {
+                    format!("the new system-assigned identity of {} (its principal id is read once it exists)", a.principal_id.rsplit('/').next().unwrap_or_default())
+                } else {
+                    format!("principal {}", a.principal_id)
+                };
+                format!("role assignment {} gives {who} role {} at {}", id.name(), a.role_definition_id.name(), a.scope)
             }
             State::AdminUser { registry, enabled } => format!("admin user of {} is {}", registry.name(), if *enabled { "enabled" } else { "disabled" }),
             State::ComputeIdentity { compute, system_assigned, user_assigned } => {

@@ -19,7 +19,15 @@ use crate::inventory::{Diagnostic, Inventory};
 /// (also across `/`), and `/*/` also matches a single `/` — Managed Identity Operator grants
 /// `userAssignedIdentities/assign/action` through `userAssignedIdentities/*/assign/action`
 /// (https://learn.microsoft.com/azure/role-based-access-control/role-definitions#actions).
+///
+/// Patterns come from role definitions, and a snapshot's custom roles are anyone's text: the
+/// backtracking matcher takes time exponential in the number of `*`, so a pattern with more
+/// than two goes through the linear-space table matcher of [`crate::condition`] instead
+/// (the two agree; `condition`'s tests check it).
 pub fn action_matches(pattern: &str, operation: &str) -> bool {
+    if pattern.bytes().filter(|&b| b == b'*').count() > 2 {
+        return crate::condition::action_matches(pattern, operation);
+    }
     matches_from(pattern.as_bytes(), operation.as_bytes())
 }
 
@@ -33,6 +41,21 @@ fn matches_from(p: &[u8], s: &[u8]) -> bool {
         }
         Some(b'/') if p.len() >= 3 && p[1] == b'*' && p[2] == b'/' && s.first() == Some(&b'/') && matches_from(&p[2..], s) => true,
         Some(c) => s.first().is_some_and(|d| c.eq_ignore_ascii_case(d)) && matches_from(&p[1..], &s[1..]),
+    }
+}
+
+#[cfg(test)]
+mod hostile_patterns {
+    /// A custom role's pattern full of `*` against a long operation answers at once (the
+    /// backtracking matcher alone took minutes on this).
+    #[test]
+    fn many_stars_do_not_take_exponential_time() {
+        let pattern = format!("{}x", "*a".repeat(40));
+        let operation = "a".repeat(200);
+        let started = std::time::Instant::now();
+        assert!(!super::action_matches(&pattern, &operation));
+        assert!(super::action_matches(&format!("{}a", "*a".repeat(40)), &operation));
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
     }
 }
 
