@@ -4,26 +4,21 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { serveDist } from './support/server.mjs';
 import { launch, screenshot } from './support/browser.mjs';
-import { startOidc, signInAsUser, CLIENT_ID, ARM_RESOURCE } from './support/oidc.mjs';
-import { startEmulator } from './support/emulator.mjs';
+import { signInAsUser } from './support/oidc.mjs';
+import { startStack } from './support/stack.mjs';
 import { Landing, Results, Subscriptions, reviewAllFixes } from './support/pages.mjs';
 
-const DIST = process.env.PULLPATH_TEST_DIST ?? 'dist-test';
-let app, oidc, arm, browser;
+let app, oidc, arm, browser, stack;
 
-async function startAll({ accessTokenTTL }) {
-  const config = {};
-  app = await serveDist(DIST, { overrides: { '/config.json': () => JSON.stringify(config) } });
-  oidc = await startOidc({ redirectUri: `${app.url}/`, accessTokenTTL });
-  arm = await startEmulator(['--scenario', 'demo', '--jwks-url', oidc.jwksUrl, '--issuer', oidc.issuer, '--audience', ARM_RESOURCE]);
-  Object.assign(config, { clientId: CLIENT_ID, authority: oidc.issuer, armOrigin: arm.url });
+async function startAll(options) {
+  stack = await startStack(options);
+  ({ app, oidc, arm } = stack);
 }
 
 async function stopAll() {
-  await arm?.close(); await oidc?.close(); await app?.close();
-  arm = oidc = app = undefined;
+  await stack?.close();
+  stack = app = oidc = arm = undefined;
 }
 
 before(async () => { browser = await launch(); });

@@ -4,26 +4,21 @@
 // landing page says how the tenant was left.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist } from './support/server.mjs';
 import { launch, collectErrors, screenshot } from './support/browser.mjs';
-import { startOidc, signInAsUser, confirmSignOut, CLIENT_ID, ARM_RESOURCE } from './support/oidc.mjs';
-import { startEmulator } from './support/emulator.mjs';
+import { signInAsUser, confirmSignOut } from './support/oidc.mjs';
+import { startStack } from './support/stack.mjs';
 import { Landing, Results, Subscriptions, reviewAllFixes, DEMO_TENANT_TEXT } from './support/pages.mjs';
 
-const DIST = process.env.PULLPATH_TEST_DIST ?? 'dist-test';
-let app, oidc, arm, browser;
+let app, oidc, arm, browser, stack;
 
-async function startAll(emulatorArgs = []) {
-  const config = {};
-  app = await serveDist(DIST, { overrides: { '/config.json': () => JSON.stringify(config) } });
-  oidc = await startOidc({ redirectUri: `${app.url}/` });
-  arm = await startEmulator(['--scenario', 'demo', '--jwks-url', oidc.jwksUrl, '--issuer', oidc.issuer, '--audience', ARM_RESOURCE, ...emulatorArgs]);
-  Object.assign(config, { clientId: CLIENT_ID, authority: oidc.issuer, armOrigin: arm.url });
+async function startAll(options) {
+  stack = await startStack(options);
+  ({ app, oidc, arm } = stack);
 }
 
 async function stopAll() {
-  await arm?.close(); await oidc?.close(); await app?.close();
-  arm = oidc = app = undefined;
+  await stack?.close();
+  stack = app = oidc = arm = undefined;
 }
 
 before(async () => { browser = await launch(); });
@@ -64,7 +59,7 @@ async function assertNothingOfTheTenant(page) {
 
 test('signing out during a scan aborts it: nothing of the tenant is shown and ARM is not called again', async () => {
   // Slow ARM (and one item per page) so that the scan is still running when the user signs out.
-  await startAll(['--latency-ms', '400', '--page-size', '1', '--graph-forbidden']);
+  await startAll({ emulatorArgs: ['--latency-ms', '400', '--page-size', '1', '--graph-forbidden'] });
   const page = await browser.newPage();
   const errors = collectErrors(page);
   // A provider without an end-session endpoint: sign-out then stays in the page, so what the
