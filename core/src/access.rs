@@ -897,7 +897,14 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
         .flat_map(|(r, bucket)| bucket.into_iter().map(move |(p, via)| (r, p, via)))
         .map(|(r, p, mut via)| {
             let reg = &ctx.registries[r];
-            if reg.anonymous_pull_enabled {
+            // Anonymous pull is its own principal ("anyone"), never a path of an identity: a
+            // client that signs in does not fall back to it (Learn, "Make your container
+            // registry content publicly available",
+            // https://learn.microsoft.com/azure/container-registry/anonymous-pull-access:
+            // "Before attempting an anonymous pull operation, run `docker logout` to ensure
+            // that you clear any existing Docker credentials."). AML computes, AKS kubelets and
+            // endpoints always sign in, so their rows must not pull through it.
+            if reg.anonymous_pull_enabled && p == anyone {
                 via.push(anonymous_path(&anonymous));
             }
             let (label, kind) = &who[p];
