@@ -243,14 +243,21 @@ pub struct Apply {
     /// Operations to undo (or check), in order; the head is being undone.
     undo_queue: VecDeque<usize>,
     failure: Option<(usize, String)>,
-    /// Set by [`Apply::stop`]: the failure that rolls back is the host's stop.
-    stopped: bool,
+    /// Whether [`Apply::stop`] was called, and whether that stop (rather than a failure before
+    /// it) is why the apply rolls back.
+    stopped: Stopped,
     outcome: Option<Outcome>,
     journal: Vec<JournalEntry>,
 }
 
-/// The reason recorded for operations a stop kept from running.
-const STOPPED: &str = "stopped before it was sent";
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stopped {
+    No,
+    /// Stopped after an operation had already failed: the outcome is that failure's.
+    AfterFailure,
+    /// The stop is what rolls back: the outcome is [`Outcome::Stopped`].
+    First,
+}
 
 impl Apply {
     pub fn new(plan: Plan, config: ApplyConfig) -> Apply {
@@ -268,7 +275,7 @@ impl Apply {
             completed: Vec::new(),
             undo_queue: VecDeque::new(),
             failure: None,
-            stopped: false,
+            stopped: Stopped::No,
             outcome: None,
             journal: Vec::new(),
         };
@@ -350,10 +357,10 @@ impl Apply {
     /// written is undone. The apply ends [`Outcome::Stopped`], or `RollbackIncomplete` if an
     /// undo fails. Stopping during a rollback, or after the end, changes nothing.
     pub fn stop(&mut self, now: u64) {
-        if self.stopped || matches!(self.phase, Phase::RollingBack | Phase::Finished) {
+        if self.stopped != Stopped::No || matches!(self.phase, Phase::RollingBack | Phase::Finished) {
             return;
         }
-        self.stopped = true;
+        self.stopped = if self.failure.is_some() { Stopped::AfterFailure } else { Stopped::First };
         let dropped: Vec<Task> = self.ready.drain(..).chain(std::mem::take(&mut self.waiting).into_iter().map(|(_, t)| t)).collect();
         for task in dropped {
             match task.purpose {
@@ -372,7 +379,7 @@ impl Apply {
         }
         if self.failure.is_none() {
             let first = self.status.iter().position(|s| matches!(s, OpStatus::Pending | OpStatus::Checked | OpStatus::InProgress)).unwrap_or(0);
-            self.failure = Some((first, STOPPED.into()));
+            self.failure = Some((first, "stopped before it was sent".into()));
         }
         if self.phase == Phase::Writing {
             self.phase = Phase::Draining;
@@ -385,7 +392,7 @@ impl Apply {
 
     /// Whether [`Apply::stop`] was called.
     pub fn is_stopped(&self) -> bool {
-        self.stopped
+        self.stopped != Stopped::No
     }
 
     pub fn outcome(&self) -> Option<&Outcome> {
@@ -561,7 +568,7 @@ impl Apply {
                         Ok(planned.request.clone())
                     };
                     match write {
-                        Ok(req) if !self.stopped => self.ready.push_back(Task::new(op, Purpose::Write, req)),
+                        Ok(req) if self.stopped == Stopped::No => self.ready.push_back(Task::new(op, Purpose::Write, req)),
                         Ok(_) => self.status[op] = OpStatus::Pending,
                         Err(reason) => self.refuse_write(op, reason),
                     }
@@ -705,7 +712,7 @@ impl Apply {
 
     /// Whether the rollback is the host's stop rather than a failure that came first.
     fn stopped_first(&self) -> bool {
-        self.stopped && self.failure.as_ref().is_some_and(|(_, r)| r == STOPPED)
+        self.stopped == Stopped::First
     }
 
     fn busy(&self) -> bool {
