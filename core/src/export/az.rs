@@ -89,6 +89,7 @@ fn steps(plan: &Plan, origin: &str) -> Result<String, Unwritable> {
     // any change made since (VM size, scale settings, tags, subnet): refuse the plan whole
     // rather than run part of it. pullpath's own apply re-reads the compute just before
     // writing; Terraform's azapi_update_resource merges only the identity into the current one.
+    // This also covers grants to an identity such a step creates: they never come without it.
     if let Some((i, op)) = plan.operations.iter().enumerate().find(|(_, op)| matches!(op.effect, State::ComputeIdentity { .. })) {
         return Err(Unwritable(format!(
             "step {}: {} can only be written as a PUT of the whole compute, and a script would send it as it was when planned, reverting any change made since; apply this plan from pullpath (it re-reads the compute just before writing) or use the Terraform export (it changes only the identity)",
@@ -121,35 +122,6 @@ fn steps(plan: &Plan, origin: &str) -> Result<String, Unwritable> {
                 );
                 out.push_str("if [ \"$existing\" = \"0\" ]; then\n");
                 rest(&mut out, "  ", op.request.method, &url, op.request.body.as_ref(), step)?;
-                out.push_str("fi\n");
-            }
-            (Intent::GrantRoleToComputeIdentity { compute, role, scope }, _) if op.principal_from.is_some() => {
-                // The identity is created by an earlier step: its principal id is read now, and
-                // only a GUID is taken (it is ARM's answer, spliced into the grant).
-                let get = request::get(compute).ok_or_else(|| Unwritable(format!("step {step}: pullpath cannot read the compute {compute}")))?;
-                let _ = writeln!(out, "principal=$(az rest --method get --url {} --query identity.principalId --output tsv)", word(&get.url(origin), "URL", step)?);
-                let _ = writeln!(
-                    out,
-                    "[[ $principal =~ ^[0-9a-fA-F]{{8}}-([0-9a-fA-F]{{4}}-){{3}}[0-9a-fA-F]{{12}}$ ]] || {{ echo \"pullpath: step {step}: the new identity has no principal id yet\" >&2; exit 1; }}"
-                );
-                let _ = writeln!(
-                    out,
-                    "existing=$(az role assignment list --scope {} --assignee-object-id \"$principal\" --role {} --query 'length(@)' --output tsv)",
-                    word(scope.as_str(), "scope", step)?,
-                    word(&role.guid, "role id", step)?
-                );
-                let body = serde_json::to_string(op.request.body.as_ref().unwrap_or(&serde_json::Value::Null)).unwrap_or_default();
-                let placeholder = serde_json::to_string(&crate::plan::pending_principal(compute)).unwrap_or_default();
-                let (pre, post) = body.split_once(&placeholder).ok_or_else(|| Unwritable(format!("step {step}: the grant names no identity to wait for")))?;
-                out.push_str("if [ \"$existing\" = \"0\" ]; then\n");
-                let _ = writeln!(
-                    out,
-                    "  az rest --method {} --url {} \\\n    --body {}\"\\\"$principal\\\"\"{} --output none",
-                    op.request.method.as_str().to_ascii_lowercase(),
-                    word(&url, "URL", step)?,
-                    word(pre, "body", step)?,
-                    word(post, "body", step)?
-                );
                 out.push_str("fi\n");
             }
             _ => {
