@@ -88,6 +88,10 @@ pub enum IdentityKind {
     RegistrySystem,
     AksCluster,
     AksKubelet,
+    /// A managed online endpoint's system-assigned identity.
+    EndpointSystem,
+    /// A container group's system-assigned identity.
+    ContainerGroupSystem,
     User,
     Group,
     ServicePrincipal,
@@ -105,6 +109,8 @@ impl IdentityKind {
             IdentityKind::RegistrySystem => "registry system identity",
             IdentityKind::AksCluster => "AKS cluster identity",
             IdentityKind::AksKubelet => "AKS kubelet identity",
+            IdentityKind::EndpointSystem => "online endpoint system identity",
+            IdentityKind::ContainerGroupSystem => "container group system identity",
             IdentityKind::User => "user",
             IdentityKind::Group => "group",
             IdentityKind::ServicePrincipal => "service principal",
@@ -244,6 +250,11 @@ pub enum ExpectReason {
     AttachedAks,
     /// A workspace connection's user-assigned identity.
     Connection,
+    /// A managed online endpoint's identity: its deployments' images come from the
+    /// workspace's registry.
+    OnlineEndpoint,
+    /// A container group's registry credential naming a user-assigned identity.
+    ContainerGroup,
 }
 
 /// The indexes analysis and findings share.
@@ -277,7 +288,7 @@ impl<'a> Context<'a> {
         for (i, r) in registries.iter().enumerate() {
             registry_by_key.insert(r.id.key().to_string(), i);
             if let Some(login) = &r.login_server {
-                registry_by_login.insert(normalise_login(login), i);
+                registry_by_login.insert(crate::registry_login::normalise_login(login), i);
             }
             for scope in r.id.ancestors() {
                 registries_under.entry(scope.key().to_string()).or_default().push(i);
@@ -294,7 +305,7 @@ impl<'a> Context<'a> {
     /// The registry a login server (`myacr.azurecr.io`, any case, with or without scheme)
     /// belongs to.
     pub fn registry_by_login_server(&self, login: &str) -> Option<usize> {
-        self.registry_by_login.get(&normalise_login(login)).copied()
+        self.registry_by_login.get(&crate::registry_login::normalise_login(login)).copied()
     }
 
     /// The identity with this principal id, or a stand-in naming the bare id.
@@ -306,11 +317,6 @@ impl<'a> Context<'a> {
     }
 }
 
-fn normalise_login(login: &str) -> String {
-    let l = login.trim().to_ascii_lowercase();
-    let l = l.strip_prefix("https://").or_else(|| l.strip_prefix("http://")).unwrap_or(&l);
-    l.trim_end_matches('/').to_string()
-}
 
 fn registry_info(r: &Registry, diags: &mut Vec<Diagnostic>) -> RegistryInfo {
     let mode = match &r.properties.role_assignment_mode {
@@ -378,7 +384,9 @@ fn identities(inv: &Inventory, index: &AssignmentIndex<'_>) -> FastMap<String, I
         .map(|w| (&w.identity, &w.id, &w.name, IdentityKind::WorkspaceSystem))
         .chain(inv.computes.iter().map(|c| (&c.identity, &c.id, &c.name, IdentityKind::ComputeSystem)))
         .chain(inv.registries.iter().map(|r| (&r.identity, &r.id, &r.name, IdentityKind::RegistrySystem)))
-        .chain(inv.managed_clusters.iter().map(|m| (&m.identity, &m.id, &m.name, IdentityKind::AksCluster)));
+        .chain(inv.managed_clusters.iter().map(|m| (&m.identity, &m.id, &m.name, IdentityKind::AksCluster)))
+        .chain(inv.online_endpoints.iter().map(|e| (&e.identity, &e.id, &e.name, IdentityKind::EndpointSystem)))
+        .chain(inv.container_groups.iter().map(|g| (&g.identity, &g.id, &g.name, IdentityKind::ContainerGroupSystem)));
     let msis: Vec<_> = msis.collect();
     for (msi, _, _, _) in &msis {
         let Some(msi) = msi else { continue };
@@ -750,7 +758,51 @@ pub fn expectations(ctx: &Context<'_>) -> (Vec<Expectation>, Vec<Diagnostic>) {
         };
         out.push(Expectation { principal_id: principal.to_ascii_lowercase(), registry: reg, subject: conn.id.clone(), reason: ExpectReason::Connection });
     }
+    // "Online endpoints require Azure Container Registry (ACR) pull permission on the ACR
+    // associated with the workspace." (concept-endpoints-online-auth; see the truth corpus)
+    for ep in &inv.online_endpoints {
+        let Some(ws_id) = ep.id.parent() else { continue };
+        let principals = msi_principals(inv, ep.identity.as_ref());
+        if principals.is_empty() {
+            diags.push(Diagnostic { at: ep.id.to_string(), message: "the endpoint has no managed identity in this data, so whether it can pull its images cannot be checked".into() });
+            continue;
+        }
+        let Some(reg) = workspace_registry(&ws_id, &mut diags) else { continue };
+        for p in principals {
+            out.push(Expectation { principal_id: p, registry: reg, subject: ep.id.clone(), reason: ExpectReason::OnlineEndpoint });
+        }
+    }
+    for group in &inv.container_groups {
+        for cred in &group.properties.image_registry_credentials {
+            let Some(identity) = cred.identity.as_deref().filter(|i| !i.is_empty()) else { continue };
+            let Some(reg) = ctx.registry_by_login_server(&cred.server) else { continue };
+            let Ok(uai) = ResourceId::parse(identity) else {
+                // Azure Container Instances "doesn't support system-assigned managed
+                // identity-authenticated image pulls with ACR" (using-azure-container-registry-mi).
+                diags.push(Diagnostic { at: group.id.to_string(), message: format!("the registry credential for {} names identity {identity:?}, which is not a user-assigned identity's resource id; Azure Container Instances pulls from ACR only with a user-assigned identity", cred.server) });
+                continue;
+            };
+            let attached = group.identity.as_ref().and_then(|m| m.user_assigned_identities.iter().find(|(k, _)| ResourceId::parse(k).is_ok_and(|k| k == uai))).and_then(|(_, r)| r.principal_id.clone());
+            let Some(principal) = attached.or_else(|| inv.identities.iter().find(|u| u.id == uai).and_then(|u| u.properties.principal_id.clone())) else {
+                diags.push(Diagnostic { at: group.id.to_string(), message: format!("the group pulls from {} as {uai}, which is not in the snapshot (or has no principalId), so its pulls cannot be checked", cred.server) });
+                continue;
+            };
+            out.push(Expectation { principal_id: principal.to_ascii_lowercase(), registry: reg, subject: group.id.clone(), reason: ExpectReason::ContainerGroup });
+        }
+    }
     (out, diags)
+}
+
+/// The principals a resource's managed identity acts as: its system identity and every
+/// user-assigned one (principal id from the resource, else from the identity itself), lowercase.
+fn msi_principals(inv: &Inventory, msi: Option<&crate::arm::ManagedServiceIdentity>) -> Vec<String> {
+    let Some(msi) = msi else { return Vec::new() };
+    let mut out: Vec<String> = msi.principal_id.iter().map(|p| p.to_ascii_lowercase()).collect();
+    for (key, r) in &msi.user_assigned_identities {
+        let from_inventory = ResourceId::parse(key).ok().and_then(|id| inv.identities.iter().find(|u| u.id == id)).and_then(|u| u.properties.principal_id.clone());
+        out.extend(r.principal_id.clone().or(from_inventory).map(|p| p.to_ascii_lowercase()));
+    }
+    out
 }
 
 /// Access rows for every principal with any path to a registry, and for every expected pull.
@@ -1016,6 +1068,6 @@ mod tests {
 
     #[test]
     fn login_servers_compare_loosely() {
-        assert_eq!(normalise_login("https://AcrBase.azurecr.io/"), "acrbase.azurecr.io");
+        assert_eq!(crate::registry_login::normalise_login("https://AcrBase.azurecr.io/"), "acrbase.azurecr.io");
     }
 }

@@ -13,6 +13,7 @@ use crate::catalog::{self, ops, Plane};
 use crate::id::ResourceId;
 use crate::intent::{Intent, RoleRef};
 use crate::rbac::{FastMap, FastSet};
+use crate::registry_login;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -57,6 +58,8 @@ pub mod ids {
     pub const COMPUTE_CANNOT_PULL: &str = "compute-cannot-pull-workspace-registry";
     pub const AKS_KUBELET_CANNOT_PULL: &str = "aks-kubelet-cannot-pull";
     pub const CONNECTION_IDENTITY_CANNOT_PULL: &str = "connection-identity-cannot-pull";
+    pub const ENDPOINT_CANNOT_PULL: &str = "endpoint-cannot-pull-workspace-registry";
+    pub const CONTAINER_GROUP_CANNOT_PULL: &str = "container-group-identity-cannot-pull";
     pub const IMAGE_BUILD_MISSING_IDENTITY_OPERATOR: &str = "image-build-missing-identity-operator";
     pub const WORKSPACE_IDENTITY_MISSING_DEPENDENCY_ROLE: &str = "workspace-identity-missing-dependency-role";
     /// The workspace identity has Contributor but not Key Vault Administrator on its key vault:
@@ -109,17 +112,42 @@ fn registry_settings(ctx: &Context<'_>, rows: &[AccessRow], out: &mut Vec<Findin
         if reg.admin_user_enabled {
             let mut nodes = vec![reg.id.to_string()];
             nodes.extend(readers.iter().map(|r| r.principal_id.to_string()));
+            let registry = ctx.inv.registries.iter().find(|r| r.id == reg.id);
+            let logins = registry.map(|r| registry_login::password_logins(ctx.inv, r)).unwrap_or_default();
+            let (advice, fixes) = if logins.is_empty() {
+                (
+                    "Move the pullers to their own identities (AcrPull), check nothing still logs in as the admin user, then disable it.".to_string(),
+                    vec![Intent::SetAdminUser { registry: reg.id.clone(), enabled: false }],
+                )
+            } else {
+                // Disabling now would cut these groups off; the fix is their identities'
+                // grants, and the group's redeploy is the user's (pullpath never holds the
+                // group's secrets, and a redeploy resets every property it does not repeat).
+                nodes.extend(logins.iter().map(|l| l.group.id.to_string()));
+                let mut fixes = Vec::new();
+                for l in &logins {
+                    if let [uai] = l.user_assigned().as_slice() {
+                        if let Some(p) = ctx.inv.identities.iter().find(|u| &u.id == uai).and_then(|u| u.properties.principal_id.clone()).or_else(|| {
+                            l.group.identity.as_ref().and_then(|m| m.user_assigned_identities.iter().find(|(k, _)| ResourceId::parse(k).is_ok_and(|k| &k == uai))).and_then(|(_, r)| r.principal_id.clone())
+                        }) {
+                            fixes.push(grant(&p, PrincipalType::ServicePrincipal, pull_role(reg), &reg.id));
+                        }
+                    }
+                }
+                let why = registry.and_then(|r| registry_login::admin_user_still_used(ctx.inv, r)).unwrap_or_default();
+                (format!("Do not disable it yet: {why}."), fixes)
+            };
             out.push(Finding {
                 id: ids::ADMIN_USER_ENABLED.into(),
                 severity: Severity::High,
                 resource: reg.id.clone(),
                 message: format!(
-                    "The admin user of {} is enabled: its shared password pulls and pushes every repository without an identity, and {} principal(s) can read it. Move the pullers to their own identities (AcrPull), check nothing still logs in as the admin user, then disable it.",
+                    "The admin user of {} is enabled: its shared password pulls and pushes every repository without an identity, and {} principal(s) can read it. {advice}",
                     reg.name,
                     readers.len()
                 ),
                 nodes,
-                fixes: vec![Intent::SetAdminUser { registry: reg.id.clone(), enabled: false }],
+                fixes,
             });
             for r in &readers {
                 let via: Vec<&str> = r.via.iter().filter(|p| p.kind == PathKind::AdminKeys).map(|p| p.explanation.as_ref()).collect();
@@ -228,6 +256,25 @@ fn expected_pulls(ctx: &Context<'_>, rows: &[AccessRow], expected: &[Expectation
             ExpectReason::Connection => (
                 ids::CONNECTION_IDENTITY_CANNOT_PULL,
                 format!("Connection {subject} pulls from {} as {}, which cannot pull: {why}. Grant it {} on the registry.", reg.name, identity.label, role.name),
+            ),
+            // concept-endpoints-online-auth: pull on the workspace registry is "automatically
+            // granted to the endpoint identity if the endpoint identity is a system-assigned
+            // identity", and "There's no automatic role assignment if the endpoint identity is
+            // a user-assigned identity."
+            ExpectReason::OnlineEndpoint => {
+                let how = if identity.kind == IdentityKind::EndpointSystem {
+                    "Azure ML grants a system-assigned endpoint identity pull on the workspace registry when the endpoint is created, so that grant was removed or the workspace's registry changed since."
+                } else {
+                    "Azure ML grants no role to a user-assigned endpoint identity: its pull on the workspace registry must be granted by hand."
+                };
+                (
+                    ids::ENDPOINT_CANNOT_PULL,
+                    format!("Online endpoint {subject} runs its deployments as {}, which cannot pull from the workspace registry {}: {why}. {how} Grant it {} on the registry.", identity.label, reg.name, role.name),
+                )
+            }
+            ExpectReason::ContainerGroup => (
+                ids::CONTAINER_GROUP_CANNOT_PULL,
+                format!("Container group {subject} pulls from {} as {}, which cannot pull: {why}. Grant it {} on the registry.", reg.name, identity.label, role.name),
             ),
         };
         let fixes = identity.kind.principal_type().map(|t| vec![grant(&identity.principal_id, t, role, &reg.id)]).unwrap_or_default();

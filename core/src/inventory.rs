@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::arm::{Compute, Connection, ManagedCluster, Registry, RoleAssignment, RoleDefinition, SubscriptionContainer, UserAssignedIdentity, Workspace, SUBSCRIPTION_TYPE};
+use crate::arm::{Compute, Connection, ContainerGroup, ManagedCluster, OnlineEndpoint, Registry, RoleAssignment, RoleDefinition, SubscriptionContainer, UserAssignedIdentity, Workspace, SUBSCRIPTION_TYPE};
 use crate::request::ResourceKind;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -19,6 +19,12 @@ pub struct Inventory {
     pub identities: Vec<UserAssignedIdentity>,
     pub role_assignments: Vec<RoleAssignment>,
     pub role_definitions: Vec<RoleDefinition>,
+    /// Managed online endpoints (their identities pull the workspace registry's images).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub online_endpoints: Vec<OnlineEndpoint>,
+    /// Azure Container Instances container groups (how each logs in to its registries).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub container_groups: Vec<ContainerGroup>,
     /// Where subscriptions sit under management groups (Resource Graph `resourcecontainers`
     /// rows, or what a per-provider scan learned); see `hierarchy`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -72,6 +78,8 @@ impl Inventory {
             Some(ResourceKind::UserAssignedIdentity) => parse(value, at, &mut self.identities),
             Some(ResourceKind::RoleAssignment) => parse(value, at, &mut self.role_assignments),
             Some(ResourceKind::RoleDefinition) => parse(value, at, &mut self.role_definitions),
+            Some(ResourceKind::OnlineEndpoint) => parse(value, at, &mut self.online_endpoints),
+            Some(ResourceKind::ContainerGroup) => parse(value, at, &mut self.container_groups),
         }?;
         Ok(Some(Slot { kind, index }))
     }
@@ -94,6 +102,8 @@ impl Inventory {
                 Some(ResourceKind::UserAssignedIdentity) => same(&self.identities, i, &other.identities, j),
                 Some(ResourceKind::RoleAssignment) => same(&self.role_assignments, i, &other.role_assignments, j),
                 Some(ResourceKind::RoleDefinition) => same(&self.role_definitions, i, &other.role_definitions, j),
+                Some(ResourceKind::OnlineEndpoint) => same(&self.online_endpoints, i, &other.online_endpoints, j),
+                Some(ResourceKind::ContainerGroup) => same(&self.container_groups, i, &other.container_groups, j),
             }
     }
 
@@ -124,6 +134,8 @@ impl Inventory {
             + self.identities.len()
             + self.role_assignments.len()
             + self.role_definitions.len()
+            + self.online_endpoints.len()
+            + self.container_groups.len()
             + self.subscriptions.len()
     }
 

@@ -28,6 +28,7 @@ pub mod graph;
 pub mod hierarchy;
 pub mod layout;
 pub mod rbac;
+pub mod registry_login;
 pub mod truth;
 
 // Changing it

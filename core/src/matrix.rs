@@ -185,13 +185,15 @@ impl Matrix {
 }
 
 /// Every identity kind, in the order a kind filter lists them.
-pub const KINDS: [IdentityKind; 10] = [
+pub const KINDS: [IdentityKind; 12] = [
     IdentityKind::UserAssigned,
     IdentityKind::WorkspaceSystem,
     IdentityKind::ComputeSystem,
     IdentityKind::RegistrySystem,
     IdentityKind::AksCluster,
     IdentityKind::AksKubelet,
+    IdentityKind::EndpointSystem,
+    IdentityKind::ContainerGroupSystem,
     IdentityKind::User,
     IdentityKind::Group,
     IdentityKind::ServicePrincipal,

@@ -397,6 +397,13 @@ fn operation(inv: &Inventory, intent: &Intent) -> Result<Operation, String> {
             if reg.properties.admin_user_enabled == *enabled {
                 return Err(format!("the admin user of {} is already {}", reg.name, if *enabled { "enabled" } else { "disabled" }));
             }
+            if !*enabled {
+                // "Changing or disabling this account disables registry access for all users
+                // who use its credentials." (container-registry-authentication)
+                if let Some(why) = crate::registry_login::admin_user_still_used(inv, reg) {
+                    return Err(why);
+                }
+            }
             let patch = |on: bool| RegistryUpdate { properties: Some(RegistryUpdateProperties { admin_user_enabled: Some(on), anonymous_pull_enabled: None }) };
             Ok(Operation {
                 summary: format!("{} the admin user of registry {}", if *enabled { "Enable" } else { "Disable" }, reg.name),

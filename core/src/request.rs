@@ -100,10 +100,14 @@ pub enum ResourceKind {
     UserAssignedIdentity,
     RoleAssignment,
     RoleDefinition,
+    /// Managed online endpoints of a workspace: their identity pulls the deployments' images.
+    OnlineEndpoint,
+    /// Azure Container Instances container groups: how they log in to registries.
+    ContainerGroup,
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 8] = [
+    pub const ALL: [ResourceKind; 10] = [
         ResourceKind::Registry,
         ResourceKind::Workspace,
         ResourceKind::Compute,
@@ -112,6 +116,8 @@ impl ResourceKind {
         ResourceKind::UserAssignedIdentity,
         ResourceKind::RoleAssignment,
         ResourceKind::RoleDefinition,
+        ResourceKind::OnlineEndpoint,
+        ResourceKind::ContainerGroup,
     ];
 
     /// `(provider namespace, type path under it)`.
@@ -125,6 +131,8 @@ impl ResourceKind {
             ResourceKind::UserAssignedIdentity => ("Microsoft.ManagedIdentity", "userAssignedIdentities"),
             ResourceKind::RoleAssignment => ("Microsoft.Authorization", "roleAssignments"),
             ResourceKind::RoleDefinition => ("Microsoft.Authorization", "roleDefinitions"),
+            ResourceKind::OnlineEndpoint => ("Microsoft.MachineLearningServices", "workspaces/onlineEndpoints"),
+            ResourceKind::ContainerGroup => ("Microsoft.ContainerInstance", "containerGroups"),
         }
     }
 
@@ -145,7 +153,8 @@ impl ResourceKind {
     pub fn api_version(self) -> &'static str {
         match self {
             ResourceKind::Registry => "2025-11-01",
-            ResourceKind::Workspace | ResourceKind::Compute | ResourceKind::Connection => "2024-10-01",
+            ResourceKind::Workspace | ResourceKind::Compute | ResourceKind::Connection | ResourceKind::OnlineEndpoint => "2024-10-01",
+            ResourceKind::ContainerGroup => "2026-07-01",
             ResourceKind::ManagedCluster => "2025-05-01",
             ResourceKind::UserAssignedIdentity => "2024-11-30",
             ResourceKind::RoleAssignment | ResourceKind::RoleDefinition => "2022-04-01",
@@ -183,7 +192,7 @@ pub fn list_in_subscription(subscription: &ResourceId, kind: ResourceKind) -> Re
     request(Method::Get, format!("{}/providers/{ns}/{ty}", subscription.as_str()), kind.api_version())
 }
 
-/// List the computes or connections of a workspace.
+/// List the computes, connections or online endpoints of a workspace.
 pub fn list_children(workspace: &ResourceId, kind: ResourceKind) -> Request {
     let (_, ty) = kind.provider_type();
     let child = ty.rsplit('/').next().unwrap_or(ty);

@@ -154,8 +154,18 @@ pub enum Refresh {
 /// Resource Graph's "table and resource type reference"
 /// (https://learn.microsoft.com/azure/governance/resource-graph/reference/supported-tables-resources)
 /// lists `microsoft.machinelearningservices/workspaces` but neither `workspaces/computes` nor
-/// `workspaces/connections`: those are listed per workspace.
-const GRAPH_RESOURCE_TYPES: [ResourceKind; 4] = [ResourceKind::Registry, ResourceKind::Workspace, ResourceKind::ManagedCluster, ResourceKind::UserAssignedIdentity];
+/// `workspaces/connections`: those are listed per workspace. It does list
+/// "microsoft.MachineLearningServices/workspaces/onlineEndpoints (Machine learning online
+/// endpoints)" and "microsoft.ContainerInstance/containerGroups (Container instances)" in the
+/// `resources` table.
+const GRAPH_RESOURCE_TYPES: [ResourceKind; 6] = [
+    ResourceKind::Registry,
+    ResourceKind::Workspace,
+    ResourceKind::ManagedCluster,
+    ResourceKind::UserAssignedIdentity,
+    ResourceKind::OnlineEndpoint,
+    ResourceKind::ContainerGroup,
+];
 /// The columns the scan reads of a `resourcecontainers` subscription row.
 const CONTAINER_COLUMNS: [&str; 6] = ["id", "name", "type", "subscriptionId", "tenantId", "properties"];
 
@@ -166,7 +176,12 @@ const AUTHORIZATION_COLUMNS: [&str; 4] = ["id", "name", "type", "properties"];
 const PACKED_COLUMN: &str = "items";
 
 /// Resource types listed once per subscription by the per-provider strategies.
-const PER_SUBSCRIPTION: [ResourceKind; 4] = [ResourceKind::Registry, ResourceKind::Workspace, ResourceKind::ManagedCluster, ResourceKind::UserAssignedIdentity];
+const PER_SUBSCRIPTION: [ResourceKind; 5] =
+    [ResourceKind::Registry, ResourceKind::Workspace, ResourceKind::ManagedCluster, ResourceKind::UserAssignedIdentity, ResourceKind::ContainerGroup];
+/// Resource types listed once per workspace: always (Resource Graph does not index them), and
+/// where the workspace's subscription is read per provider.
+const PER_WORKSPACE: [ResourceKind; 2] = [ResourceKind::Compute, ResourceKind::Connection];
+const PER_WORKSPACE_WITHOUT_GRAPH: [ResourceKind; 1] = [ResourceKind::OnlineEndpoint];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Table {
@@ -284,6 +299,11 @@ pub struct Scan {
     /// subscriptions.json `Subscription`): the tenant root group is the management group of that
     /// id, which a per-provider scan has no ancestors chain to tell.
     tenants: HashMap<String, String>,
+    /// Subscriptions (lowercase) whose resources are read per provider rather than by Resource
+    /// Graph; their workspaces' online endpoints are listed per workspace.
+    per_provider_subs: HashSet<String>,
+    /// Workspaces (keys) whose online endpoints were listed.
+    endpoints_for: HashSet<String>,
     graph_fallback_noted: bool,
     graph_unpacked_noted: bool,
     /// The pages read of each list being paged through `nextLink`s. An entry goes when its
@@ -326,6 +346,8 @@ impl Scan {
             assignments_for: HashSet::new(),
             containers_for: HashSet::new(),
             tenants: HashMap::new(),
+            per_provider_subs: HashSet::new(),
+            endpoints_for: HashSet::new(),
             graph_fallback_noted: false,
             graph_unpacked_noted: false,
             lists: HashMap::new(),
@@ -420,8 +442,15 @@ impl Scan {
         let Ok(id) = ResourceId::subscription(sub) else { return };
         match table {
             Table::Resources => {
+                self.per_provider_subs.insert(sub.to_ascii_lowercase());
                 for kind in PER_SUBSCRIPTION {
                     self.enqueue(Step::List { kind, scope: id.clone() }, request::list_in_subscription(&id, kind));
+                }
+                // Workspaces Resource Graph already returned before it gave up on this
+                // subscription would otherwise never have their endpoints listed.
+                let known: Vec<ResourceId> = self.result.inventory.workspaces.iter().filter(|w| w.id.subscription_id().is_some_and(|s| s.eq_ignore_ascii_case(sub))).map(|w| w.id.clone()).collect();
+                for ws in known {
+                    self.plan_endpoint_lists(&ws);
                 }
             }
             Table::Authorization => {
@@ -930,14 +959,28 @@ impl Scan {
     fn plan_follow_ups(&mut self, id: &ResourceId, kind: Option<ResourceKind>) {
         if kind == Some(ResourceKind::Workspace) && self.children_for.insert(id.key().to_string()) {
             // Resource Graph indexes neither computes nor connections (see GRAPH_RESOURCE_TYPES).
-            for child in [ResourceKind::Compute, ResourceKind::Connection] {
+            for child in PER_WORKSPACE {
                 self.enqueue(Step::List { kind: child, scope: id.clone() }, request::list_children(id, child));
             }
+        }
+        if kind == Some(ResourceKind::Workspace) {
+            self.plan_endpoint_lists(id);
         }
         let per_resource = matches!(kind, Some(ResourceKind::Registry | ResourceKind::Workspace | ResourceKind::Compute | ResourceKind::ManagedCluster | ResourceKind::UserAssignedIdentity));
         if self.config.strategy == Strategy::PerResource && per_resource && self.assignments_for.insert(id.key().to_string()) {
             let kind = ResourceKind::RoleAssignment;
             self.enqueue(Step::List { kind, scope: id.clone() }, request::list_in_subscription(id, kind));
+        }
+    }
+
+    /// Lists a workspace's online endpoints, once, where its subscription is read per provider
+    /// (Resource Graph returns them with the other resources).
+    fn plan_endpoint_lists(&mut self, ws: &ResourceId) {
+        let per_provider = ws.subscription_id().is_some_and(|s| self.per_provider_subs.contains(&s.to_ascii_lowercase()));
+        if per_provider && self.endpoints_for.insert(ws.key().to_string()) {
+            for child in PER_WORKSPACE_WITHOUT_GRAPH {
+                self.enqueue(Step::List { kind: child, scope: ws.clone() }, request::list_children(ws, child));
+            }
         }
     }
 
@@ -965,6 +1008,8 @@ impl Scan {
         inv.connections.retain(|x| &x.id != id);
         inv.managed_clusters.retain(|x| &x.id != id);
         inv.identities.retain(|x| &x.id != id);
+        inv.online_endpoints.retain(|x| &x.id != id);
+        inv.container_groups.retain(|x| &x.id != id);
         inv.role_assignments.retain(|x| &x.id != id);
         inv.subscriptions.retain(|x| &x.id != id);
         inv.role_definitions.retain(|x| x.id.name() != id.name() || !x.id.is_type(&id.resource_type()));
@@ -1120,13 +1165,15 @@ mod tests {
             assert!(scan.is_done());
             let r = scan.into_result();
             assert_eq!(r.subscriptions.len(), 1);
-            assert_eq!(r.inventory.registries.len(), 3, "{strategy:?}");
+            assert_eq!(r.inventory.registries.len(), 4, "{strategy:?}");
             assert_eq!(r.inventory.workspaces.len(), 1);
             assert_eq!(r.inventory.computes.len(), 4);
             assert_eq!(r.inventory.connections.len(), 1);
             assert_eq!(r.inventory.managed_clusters.len(), 1);
-            assert_eq!(r.inventory.identities.len(), 1);
-            assert_eq!(r.inventory.role_assignments.len(), 8);
+            assert_eq!(r.inventory.identities.len(), 3);
+            assert_eq!(r.inventory.online_endpoints.len(), 2, "{strategy:?}");
+            assert_eq!(r.inventory.container_groups.len(), 1, "{strategy:?}");
+            assert_eq!(r.inventory.role_assignments.len(), 9);
             assert!(r.skipped.is_empty(), "{:?}", r.skipped);
         }
     }
@@ -1145,7 +1192,7 @@ mod tests {
             macro_rules! each {
                 ($($field:ident),*) => { $( all.extend(inv.$field.iter().map(|x| format!("{}:{}", stringify!($field), serde_json::to_string(x).unwrap()))); )* };
             }
-            each!(registries, workspaces, computes, connections, managed_clusters, identities, role_assignments, role_definitions, subscriptions);
+            each!(registries, workspaces, computes, connections, managed_clusters, identities, online_endpoints, container_groups, role_assignments, role_definitions, subscriptions);
             all.sort();
             all
         };

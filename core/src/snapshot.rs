@@ -293,6 +293,8 @@ pub fn to_json(inv: &Inventory) -> String {
     push(&inv.connections, ResourceKind::Connection, &mut resources);
     push(&inv.managed_clusters, ResourceKind::ManagedCluster, &mut resources);
     push(&inv.identities, ResourceKind::UserAssignedIdentity, &mut resources);
+    push(&inv.online_endpoints, ResourceKind::OnlineEndpoint, &mut resources);
+    push(&inv.container_groups, ResourceKind::ContainerGroup, &mut resources);
     push(&inv.role_assignments, ResourceKind::RoleAssignment, &mut resources);
     push(&inv.role_definitions, ResourceKind::RoleDefinition, &mut resources);
     // Subscription rows carry their own `type` (`microsoft.resources/subscriptions`).
@@ -309,8 +311,9 @@ mod tests {
     fn demo_tenant_round_trips() {
         let (inv, diags) = parse(crate::sim::DEMO_TENANT).unwrap();
         assert!(diags.is_empty(), "{diags:?}");
-        assert_eq!(inv.registries.len(), 3);
-        assert_eq!(inv.role_assignments.len(), 8);
+        assert_eq!(inv.registries.len(), 4);
+        assert_eq!((inv.online_endpoints.len(), inv.container_groups.len()), (2, 1));
+        assert_eq!(inv.role_assignments.len(), 9);
         let (again, diags) = parse(&to_json(&inv)).unwrap();
         assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(again, inv);

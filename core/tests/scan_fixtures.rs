@@ -259,6 +259,8 @@ fn summary(o: &Outcome) -> Value {
             "computes": inv.computes.len(),
             "connections": inv.connections.len(),
             "managedClusters": inv.managed_clusters.len(),
+            "onlineEndpoints": inv.online_endpoints.len(),
+            "containerGroups": inv.container_groups.len(),
             "identities": inv.identities.len(),
             "roleAssignments": inv.role_assignments.len(),
             "roleDefinitions": inv.role_definitions.len(),

@@ -12,7 +12,10 @@
 //! - every `findings` entry (rule id + `resource`) must be present, every `notFindings`
 //!   entry absent; `resource` is either the resource's name or its full ARM id (starting with
 //!   `/`), compared as `ResourceId` compares ids: case-insensitively, whole id. An id that does
-//!   not parse fails the case.
+//!   not parse fails the case;
+//! - every `plans` entry plans one intent (`plan::plan` on the analysed inventory): `planned`
+//!   says whether it becomes an operation, and each `says` substring must occur in the
+//!   operation's summary or the reason it was skipped.
 //!
 //! A case about what a snapshot lacks (which a scan always learns) says why in
 //! `"snapshotOnly"`: it runs through the snapshot only, and the harness checks that the scans
@@ -26,211 +29,19 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use pullpath_core::access::{self, AccessRow, Analysis, Level};
 use pullpath_core::executor::Executor;
-use pullpath_core::id::ResourceId;
 use pullpath_core::scan::{Scan, ScanConfig, Start, Strategy};
 use pullpath_core::sim::{Sim, SimExecutor, DEFAULT_ORIGIN};
 use pullpath_core::{snapshot, truth};
-use serde::Deserialize;
 use serde_json::Value;
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct Case {
-    behaviour: String,
-    source: Source,
-    snapshot: Snapshot,
-    expect: Expect,
-    /// Why no scan can produce this case's input (it is about what a snapshot lacks, which a
-    /// scan always learns). Such a case runs through the snapshot only, and the harness checks
-    /// that both scans do read something the snapshot leaves out, so the claim stays true.
-    #[serde(default)]
-    snapshot_only: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Source {
-    Doc {
-        url: String,
-        quote: String,
-    },
-    Spec {
-        spec: String,
-        pointer: String,
-        quote: String,
-    },
-    /// Only the string `"unverified"` (checked in [`validate`]).
-    Unverified(String),
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Snapshot {
-    resources: Vec<Value>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct Expect {
-    #[serde(default)]
-    access: Vec<AccessExpect>,
-    #[serde(default)]
-    findings: Vec<FindingExpect>,
-    #[serde(default)]
-    not_findings: Vec<FindingExpect>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AccessExpect {
-    principal: String,
-    registry: String,
-    pull: Level,
-    push: Level,
-    #[serde(default)]
-    explains: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FindingExpect {
-    id: String,
-    /// The resource's name, or its full id (starts with `/`).
-    resource: String,
-}
-
-impl FindingExpect {
-    /// Whether a finding's resource is the one this entry names: by full id when it gives one
-    /// (`ResourceId` equality: case-insensitive), else by name (case-insensitive).
-    fn names(&self, resource: &ResourceId) -> Result<bool, String> {
-        if self.resource.starts_with('/') {
-            let want = ResourceId::parse(&self.resource).map_err(|e| format!("finding {} names resource {:?}, which is not an ARM id: {e}", self.id, self.resource))?;
-            Ok(want == *resource)
-        } else {
-            Ok(resource.name().eq_ignore_ascii_case(&self.resource))
-        }
-    }
-}
-
-fn shared_azure() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/azure")
-}
-
-/// Checks the case's source: a doc URL with a quote, a spec file that exists with a pointer
-/// that resolves to text containing the quote, or exactly `"unverified"`.
-fn validate(case: &Case) -> Result<(), String> {
-    if case.behaviour.trim().is_empty() {
-        return Err("\"behaviour\" is empty".into());
-    }
-    match &case.source {
-        Source::Doc { url, quote } => {
-            if !url.starts_with("https://") {
-                return Err(format!("source url {url:?} is not an https URL"));
-            }
-            if quote.trim().is_empty() {
-                return Err("source quote is empty".into());
-            }
-        }
-        Source::Spec { spec, pointer, quote } => {
-            if spec.contains("..") {
-                return Err(format!("spec path {spec:?} must stay inside ../shared/azure"));
-            }
-            let path = shared_azure().join(spec);
-            let text = std::fs::read_to_string(&path).map_err(|e| format!("spec {}: {e}", path.display()))?;
-            let doc: Value = serde_json::from_str(&text).map_err(|e| format!("spec {spec}: {e}"))?;
-            let node = doc.pointer(pointer).ok_or_else(|| format!("pointer {pointer} does not resolve in {spec}"))?;
-            if quote.trim().is_empty() {
-                return Err("source quote is empty".into());
-            }
-            if !strings_in(node).iter().any(|s| s.contains(quote.as_str())) {
-                return Err(format!("the quote {quote:?} is not in {spec}#{pointer}"));
-            }
-        }
-        Source::Unverified(s) if s == "unverified" => {}
-        Source::Unverified(s) => return Err(format!("source must be an object or \"unverified\", not {s:?}")),
-    }
-    Ok(())
-}
-
-fn strings_in(v: &Value) -> Vec<&str> {
-    match v {
-        Value::String(s) => vec![s.as_str()],
-        Value::Array(items) => items.iter().flat_map(strings_in).collect(),
-        Value::Object(o) => o.values().flat_map(strings_in).collect(),
-        _ => Vec::new(),
-    }
-}
-
-fn level(l: Level) -> &'static str {
-    match l {
-        Level::No => "no",
-        Level::Partial => "partial",
-        Level::Yes => "yes",
-    }
-}
-
-fn explanations(row: &AccessRow) -> String {
-    let mut all: Vec<&str> = row.via.iter().map(|p| p.explanation.as_ref()).collect();
-    all.extend(row.why_not.as_deref());
-    all.join("\n")
-}
-
-/// Every expectation the analysis does not meet, described.
-fn check(expect: &Expect, analysis: &Analysis) -> Vec<String> {
-    let mut problems = Vec::new();
-    for want in &expect.access {
-        let row = analysis.access.iter().find(|r| r.principal_id.eq_ignore_ascii_case(&want.principal) && r.registry.name().eq_ignore_ascii_case(&want.registry));
-        match row {
-            None if want.pull == Level::No && want.push == Level::No => {}
-            None => problems.push(format!("no access row for {} on {} (expected pull {}, push {})", want.principal, want.registry, level(want.pull), level(want.push))),
-            Some(row) => {
-                if (row.pull, row.push) != (want.pull, want.push) {
-                    problems.push(format!(
-                        "{} on {}: pull {} push {}, expected pull {} push {}\n      because: {}",
-                        want.principal,
-                        want.registry,
-                        level(row.pull),
-                        level(row.push),
-                        level(want.pull),
-                        level(want.push),
-                        explanations(row).replace('\n', "; ")
-                    ));
-                }
-                let text = explanations(row);
-                for needle in &want.explains {
-                    if !text.contains(needle.as_str()) {
-                        problems.push(format!("{} on {}: the explanations do not say {needle:?}: {}", want.principal, want.registry, text.replace('\n', "; ")));
-                    }
-                }
-            }
-        }
-    }
-    for f in expect.findings.iter().chain(&expect.not_findings) {
-        if let Err(e) = f.names(&ResourceId::tenant()) {
-            problems.push(e);
-        }
-    }
-    let has = |f: &FindingExpect| analysis.findings.iter().any(|x| x.id == f.id && f.names(&x.resource).unwrap_or(false));
-    for f in &expect.findings {
-        if !has(f) {
-            let present: Vec<String> = analysis.findings.iter().map(|x| format!("{} on {}", x.id, if f.resource.starts_with('/') { x.resource.as_str() } else { x.resource.name() })).collect();
-            problems.push(format!("finding {} on {} is missing (present: {})", f.id, f.resource, if present.is_empty() { "none".into() } else { present.join(", ") }));
-        }
-    }
-    for f in &expect.not_findings {
-        if has(f) {
-            problems.push(format!("finding {} on {} is present but must not be", f.id, f.resource));
-        }
-    }
-    problems
-}
+mod truth_support;
+use truth_support::{case_files, case_id, check, validate, Case, Source};
 
 /// Waits for a future that is ready at once (the simulator answers synchronously).
 fn ready<F: Future>(f: F) -> F::Output {
@@ -283,7 +94,7 @@ fn run(case: &Case) -> Vec<String> {
             for d in diags.iter().filter(|d| d.message.starts_with("could not read")) {
                 problems.push(format!("snapshot: {}: {}", d.at, d.message));
             }
-            problems.extend(check(&case.expect, &access::analyze(&inv)).into_iter().map(|p| format!("snapshot: {p}")));
+            problems.extend(check(&case.expect, &inv).into_iter().map(|p| format!("snapshot: {p}")));
         }
     }
     if let Some(why) = &case.snapshot_only {
@@ -314,29 +125,11 @@ fn run(case: &Case) -> Vec<String> {
                 if let Some(n) = expected_len.filter(|&n| n != read) {
                     problems.push(format!("scan ({strategy:?}): read {read} resource(s), the snapshot has {n}"));
                 }
-                problems.extend(check(&case.expect, &access::analyze(&result.inventory)).into_iter().map(|p| format!("scan ({strategy:?}): {p}")));
+                problems.extend(check(&case.expect, &result.inventory).into_iter().map(|p| format!("scan ({strategy:?}): {p}")));
             }
         }
     }
     problems
-}
-
-fn case_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).map(|e| e.unwrap().path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            case_files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "json") {
-            out.push(p);
-        }
-    }
-}
-
-/// The case's id: its path under `tests/truth` without `.json`, with `/` separators.
-fn case_id(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path).with_extension("");
-    rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/")
 }
 
 fn main() {
@@ -357,7 +150,7 @@ fn main() {
                 continue;
             }
         };
-        if let Err(e) = validate(&case) {
+        if let Err(e) = validate(&case, &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/azure")) {
             failures.push(format!("{id}: {e}"));
             continue;
         }

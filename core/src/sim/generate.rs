@@ -235,6 +235,9 @@ pub fn generate(spec: &TenantSpec) -> GeneratedTenant {
 
     // Workspaces with their computes and a registry connection.
     let mut system_principals: Vec<Principal> = Vec::new();
+    // Endpoints and container groups draw from their own sequence, so the rest of a tenant
+    // generated from a seed stays what it was before they existed.
+    let mut workloads_rng = Rng(spec.seed ^ 0x6570_6163_6967_7270);
     for n in 0..spec.workspaces {
         let rg = &rgs[rng.below(rgs.len())];
         let name = format!("mlw-{n:04}");
@@ -291,6 +294,45 @@ pub fn generate(spec: &TenantSpec) -> GeneratedTenant {
                 "properties": {"category": "ContainerRegistry", "authType": "ManagedIdentity", "target": reg.1, "isSharedToAll": false,
                     "credentials": {"resourceId": uai.0, "clientId": uai.2}}
             }));
+        }
+        // One managed online endpoint per workspace with a registry: a system identity (which
+        // Azure ML grants pull when it creates the endpoint; the grant is sometimes gone) or a
+        // user-assigned one (granted by hand, or not).
+        if let Some(reg) = &registry {
+            let rng = &mut workloads_rng;
+            let pull = if reg.2 { REPOSITORY_READER } else { ACR_PULL };
+            let ename = format!("ep-{n:04}");
+            let mut endpoint = json!({"id": format!("{id}/onlineEndpoints/{ename}"), "name": ename, "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints", "location": "westeurope", "kind": "Managed",
+                "properties": {"authMode": "Key", "publicNetworkAccess": "Enabled", "provisioningState": "Succeeded"}});
+            if identities.is_empty() || rng.percent(50) {
+                let p = rng.guid();
+                endpoint["identity"] = json!({"type": "SystemAssigned", "principalId": p, "tenantId": DEMO_TENANT_ID});
+                if rng.percent(90) {
+                    assign(&mut assignments, reg.0.clone(), pull, "ServicePrincipal", &p);
+                }
+                system_principals.push(Principal { id: p, kind: "ServicePrincipal" });
+            } else {
+                let uai = &identities[rng.below(identities.len())];
+                endpoint["identity"] = json!({"type": "UserAssigned", "userAssignedIdentities": identity_ref(uai)});
+                if rng.percent(50) {
+                    assign(&mut assignments, reg.0.clone(), pull, "ServicePrincipal", &uai.1);
+                }
+            }
+            out.push(endpoint);
+            // Every fourth workspace's team also runs a container group from that registry,
+            // half of them logging in with a username and password.
+            if n % 4 == 0 && !identities.is_empty() {
+                let uai = &identities[rng.below(identities.len())];
+                let gname = format!("aci-{n:04}");
+                let cred = if rng.percent(50) { json!({"server": reg.1, "username": reg.1.split('.').next().unwrap_or_default()}) } else { json!({"server": reg.1, "identity": uai.0}) };
+                if rng.percent(50) {
+                    assign(&mut assignments, reg.0.clone(), pull, "ServicePrincipal", &uai.1);
+                }
+                out.push(json!({"id": format!("{}/providers/Microsoft.ContainerInstance/containerGroups/{gname}", rg_id(rg)), "name": gname, "type": "Microsoft.ContainerInstance/containerGroups", "location": "westeurope",
+                    "identity": {"type": "UserAssigned", "userAssignedIdentities": identity_ref(uai)},
+                    "properties": {"containers": [{"name": "scorer", "properties": {"image": format!("{}/scorer:1", reg.1), "resources": {"requests": {"cpu": 1, "memoryInGB": 1.5}}}}],
+                        "imageRegistryCredentials": [cred], "osType": "Linux", "provisioningState": "Succeeded"}}));
+            }
         }
     }
 

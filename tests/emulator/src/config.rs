@@ -14,6 +14,10 @@ pub struct Config {
     /// Tenant to serve: `demo` (the app's demo tenant), or a generated `small` or `large` one.
     #[arg(long, default_value = "demo")]
     pub scenario: String,
+    /// A tenant to serve instead of the scenario: a snapshot document (`{"resources": [...]}`,
+    /// ARM resource objects as GET returns them), inline JSON or `@file`.
+    #[arg(long)]
+    pub tenant: Option<String>,
     /// Seed for generated tenants.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,

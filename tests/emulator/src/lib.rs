@@ -27,6 +27,8 @@ pub enum EmulatorError {
     NoTokenCheck,
     #[error("unknown scenario {0:?}: use demo, small or large")]
     UnknownScenario(String),
+    #[error("the --tenant document is not {{\"resources\": [ARM resource objects]}}: {0}")]
+    Tenant(String),
     #[error("the fault rules are not valid JSON rules: {0}")]
     Faults(String),
     #[error("{0:?} is not a resource id to forbid: {1}")]

@@ -126,9 +126,19 @@ async fn verifier(config: &Config) -> Result<Verifier, EmulatorError> {
 }
 
 fn build_sim(config: &Config) -> Result<Sim, EmulatorError> {
-    let mut sim = match config.scenario.as_str() {
-        "demo" => Sim::demo(),
-        other => Sim::generated(&TenantSpec::named(other, config.seed).ok_or_else(|| EmulatorError::UnknownScenario(other.into()))?),
+    let mut sim = match (&config.tenant, config.scenario.as_str()) {
+        (Some(doc), _) => {
+            let doc: serde_json::Value = serde_json::from_str(&read_arg(doc)?).map_err(|e| EmulatorError::Tenant(e.to_string()))?;
+            let resources = doc.get("resources").and_then(serde_json::Value::as_array).ok_or_else(|| EmulatorError::Tenant("no \"resources\" array".into()))?;
+            // Objects only; what they hold is the simulator's to read (it takes list and
+            // Resource Graph envelopes as snapshots do, and skips what it cannot use).
+            if let Some(bad) = resources.iter().find(|r| !r.is_object()) {
+                return Err(EmulatorError::Tenant(format!("an item that is not an object: {}", bad.to_string().chars().take(120).collect::<String>())));
+            }
+            Sim::from_resources(resources.iter().cloned())
+        }
+        (None, "demo") => Sim::demo(),
+        (None, other) => Sim::generated(&TenantSpec::named(other, config.seed).ok_or_else(|| EmulatorError::UnknownScenario(other.into()))?),
     };
     sim.page_size = config.page_size.max(1);
     for f in &config.forbidden {

@@ -256,7 +256,7 @@ async fn resource_graph_answers_with_quota_headers() {
     let resp = call(&r, &request::resource_graph(&q)).await;
     assert_eq!(resp.status, 200, "{}", resp.body);
     let b = body(&resp);
-    assert_eq!((b["totalRecords"].as_u64(), b["count"].as_u64()), (Some(3), Some(2)));
+    assert_eq!((b["totalRecords"].as_u64(), b["count"].as_u64()), (Some(4), Some(2)));
     assert!(b["$skipToken"].is_string());
     assert_eq!(resp.header("x-ms-user-quota-remaining"), Some("14"));
     assert_eq!(resp.header("x-ms-user-quota-resets-after"), Some("00:00:05"));
@@ -372,13 +372,14 @@ async fn responses_match_the_official_specs() {
     let r = server(c).await;
     let sub = ResourceId::subscription(&r.with_sim(|s| s.subscriptions()[0].clone())).unwrap();
     let mut requests = vec![request::list_role_definitions(&sub)];
-    for kind in [ResourceKind::Registry, ResourceKind::Workspace, ResourceKind::ManagedCluster, ResourceKind::UserAssignedIdentity, ResourceKind::RoleAssignment] {
+    for kind in [ResourceKind::Registry, ResourceKind::Workspace, ResourceKind::ManagedCluster, ResourceKind::UserAssignedIdentity, ResourceKind::ContainerGroup, ResourceKind::RoleAssignment] {
         requests.push(request::list_in_subscription(&sub, kind));
     }
     let ws: Vec<ResourceId> = r.with_sim(|s| s.resources().filter(|v| v["type"] == "Microsoft.MachineLearningServices/workspaces").filter_map(|v| ResourceId::parse(v["id"].as_str()?).ok()).collect());
     for w in &ws {
         requests.push(request::list_children(w, ResourceKind::Compute));
         requests.push(request::list_children(w, ResourceKind::Connection));
+        requests.push(request::list_children(w, ResourceKind::OnlineEndpoint));
         requests.push(request::get(w).unwrap());
     }
     // Each registry as GET returns it, checked against the 2025-11-01 Registry schema
@@ -387,6 +388,17 @@ async fn responses_match_the_official_specs() {
     assert!(!registries.is_empty());
     for reg in &registries {
         requests.push(request::get(reg).unwrap());
+    }
+    // Online endpoints and container groups as GET returns them (2024-10-01 and 2026-07-01).
+    let workloads: Vec<ResourceId> = r.with_sim(|s| {
+        s.resources()
+            .filter(|v| v["type"] == "Microsoft.MachineLearningServices/workspaces/onlineEndpoints" || v["type"] == "Microsoft.ContainerInstance/containerGroups")
+            .filter_map(|v| ResourceId::parse(v["id"].as_str()?).ok())
+            .collect()
+    });
+    assert!(workloads.iter().any(|w| w.is_type("Microsoft.ContainerInstance/containerGroups")), "the small tenant has a container group");
+    for w in &workloads {
+        requests.push(request::get(w).unwrap());
     }
     let rg = r.with_sim(|s| s.resources().filter_map(|v| ResourceId::parse(v["id"].as_str()?).ok()).find(|id| id.resource_group_name().is_some()).and_then(|id| id.ancestors().find(|a| a.level() == pullpath_core::id::ScopeLevel::ResourceGroup)).unwrap());
     requests.push(request::list_permissions(&rg));
