@@ -155,7 +155,8 @@ fn text_report(a: &Analysis) -> String {
     }
     let _ = writeln!(s, "{} finding(s)", a.findings.len());
     for f in &a.findings {
-        let _ = writeln!(s, "  {:<7}{}  {}", f.severity.as_str().to_uppercase(), shown(&f.id), shown(&f.resource.to_string()));
+        let unverified = if f.unverified.is_some() { "  [unverified]" } else { "" };
+        let _ = writeln!(s, "  {:<7}{}  {}{unverified}", f.severity.as_str().to_uppercase(), shown(&f.id), shown(&f.resource.to_string()));
         let _ = writeln!(s, "         {}", shown(&f.message));
         for fix in &f.fixes {
             let _ = writeln!(s, "         fix: {}", shown(&describe_fix(fix)));

@@ -230,6 +230,10 @@ pub struct AccessRow {
     /// Why the principal cannot pull, when it cannot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub why_not: Option<String>,
+    /// The truth case this answer rests on when no source settles it (an assignment at a
+    /// management group pullpath cannot place the registry under): shown as "unverified".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unverified: Option<String>,
 }
 
 /// A pull the tenant's wiring needs.
@@ -832,6 +836,8 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
     let mut below_group: FastMap<String, (Vec<usize>, Vec<usize>)> = FastMap::default();
     // Per group with unknown placements: assignments left out, and the subscriptions.
     let mut unplaced: std::collections::BTreeMap<String, (usize, std::collections::BTreeSet<String>)> = Default::default();
+    // (registry, principal) pairs whose answer leaves out such an assignment.
+    let mut uncertain: FastSet<(usize, usize)> = FastSet::default();
     for (i, ra) in ctx.index.assignments.iter().enumerate() {
         let effect = effects.entry(ra.role_definition_guid()).or_insert_with_key(|g| ctx.roles.get(g).and_then(Effect::of));
         let Some(effect) = effect.as_ref() else { continue };
@@ -852,6 +858,8 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
                 let entry = unplaced.entry(scope.as_str().to_string()).or_default();
                 entry.0 += 1;
                 entry.1.extend(unknown.iter().filter_map(|&r| ctx.registries[r].id.subscription_id().map(str::to_string)));
+                let p = intern(rbac::lower(&ra.properties.principal_id));
+                uncertain.extend(unknown.iter().map(|&r| (r, p)));
             }
             known
         } else {
@@ -966,7 +974,8 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
             let mut expected = expected_by.remove(&(r, p)).unwrap_or_default();
             expected.sort();
             expected.dedup();
-            AccessRow { principal_id: principals[p].clone(), identity: label.clone(), identity_kind: *kind, registry: reg.id.clone(), pull, push, expected_by: expected, via, why_not }
+            let unverified = if uncertain.contains(&(r, p)) { crate::truth::unverified(crate::truth::UNKNOWN_HIERARCHY_NOT_ASSUMED) } else { None };
+            AccessRow { principal_id: principals[p].clone(), identity: label.clone(), identity_kind: *kind, registry: reg.id.clone(), pull, push, expected_by: expected, via, why_not, unverified }
         })
         .collect();
     (rows, diags)

@@ -47,6 +47,10 @@ pub struct Finding {
     /// Related resource ids and principal ids, for the UI to highlight.
     pub nodes: Vec<String>,
     pub fixes: Vec<Intent>,
+    /// The truth case (`core/tests/truth/**`) this answer rests on when no source settles it:
+    /// the UI and the CLI mark such a finding "unverified".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unverified: Option<String>,
 }
 
 /// Stable finding ids.
@@ -148,6 +152,7 @@ fn registry_settings(ctx: &Context<'_>, rows: &[AccessRow], out: &mut Vec<Findin
                 ),
                 nodes,
                 fixes,
+                unverified: None,
             });
             for r in &readers {
                 let via: Vec<&str> = r.via.iter().filter(|p| p.kind == PathKind::AdminKeys).map(|p| p.explanation.as_ref()).collect();
@@ -158,6 +163,7 @@ fn registry_settings(ctx: &Context<'_>, rows: &[AccessRow], out: &mut Vec<Findin
                     message: format!("{} can read the admin password of {} and so pull and push anything: {}. Disabling the admin user closes this path.", r.identity, reg.name, via.join("; ")),
                     nodes: vec![reg.id.to_string(), r.principal_id.to_string()],
                     fixes: vec![Intent::SetAdminUser { registry: reg.id.clone(), enabled: false }],
+                    unverified: None,
                 });
             }
         }
@@ -174,6 +180,7 @@ fn registry_settings(ctx: &Context<'_>, rows: &[AccessRow], out: &mut Vec<Findin
                 ),
                 nodes: vec![reg.id.to_string()],
                 fixes: Vec::new(),
+                unverified: None,
             });
         }
     }
@@ -214,6 +221,7 @@ fn computes_without_identity(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     scope: ctx.registries[i].id.clone(),
                 }))
                 .collect(),
+            unverified: None,
         });
     }
 }
@@ -278,7 +286,7 @@ fn expected_pulls(ctx: &Context<'_>, rows: &[AccessRow], expected: &[Expectation
             ),
         };
         let fixes = identity.kind.principal_type().map(|t| vec![grant(&identity.principal_id, t, role, &reg.id)]).unwrap_or_default();
-        out.push(Finding { id: id.into(), severity: Severity::High, resource: e.subject.clone(), message, nodes: vec![e.subject.to_string(), e.principal_id.clone(), reg.id.to_string()], fixes });
+        out.push(Finding { id: id.into(), severity: Severity::High, resource: e.subject.clone(), message, nodes: vec![e.subject.to_string(), e.principal_id.clone(), reg.id.to_string()], fixes, unverified: row.unverified.clone() });
     }
 }
 
@@ -325,6 +333,7 @@ fn image_build_identity_operator(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             ),
             nodes: vec![conn.id.to_string(), principal.clone(), uai.to_string()],
             fixes: vec![grant(&principal, PrincipalType::ServicePrincipal, RoleRef::managed_identity_operator(), &uai)],
+            unverified: None,
         });
     }
 }
@@ -436,6 +445,7 @@ fn workspace_dependency_roles(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     ),
                     nodes: vec![ws.id.to_string(), principal.clone(), dep.to_string()],
                     fixes: catalog::role_ref("Key Vault Administrator").map(|role| grant(&principal, PrincipalType::ServicePrincipal, role, dep)).into_iter().collect(),
+                    unverified: crate::truth::unverified(crate::truth::KEY_VAULT_CONTRIBUTOR_ON_TRUST),
                 });
             }
             let missing: Vec<&[NeededRole]> = dependency_needs(what)
@@ -472,6 +482,7 @@ fn workspace_dependency_roles(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 ),
                 nodes: vec![ws.id.to_string(), principal.clone(), dep.to_string()],
                 fixes,
+                unverified: None,
             });
         }
     }
@@ -509,6 +520,7 @@ fn abac_legacy_roles(ctx: &Context<'_>, rows: &[AccessRow], out: &mut Vec<Findin
             ),
             nodes,
             fixes: principal_type.map(|t| vec![grant(&row.principal_id, t, role, &row.registry)]).unwrap_or_default(),
+            unverified: None,
         });
     }
 }
@@ -586,6 +598,7 @@ fn broad_roles(ctx: &Context<'_>, rows: &[AccessRow], out: &mut Vec<Finding>) {
             ),
             nodes,
             fixes,
+            unverified: None,
         });
     }
 }

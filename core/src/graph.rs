@@ -33,6 +33,10 @@ pub enum NodeKind {
     Compute,
     ManagedCluster,
     Connection,
+    /// A managed online endpoint of a workspace.
+    Endpoint,
+    /// An Azure Container Instances container group.
+    ContainerGroup,
     Identity,
     Registry,
     /// Everyone, for anonymous pull.
@@ -69,7 +73,8 @@ pub enum EdgeKind {
     ActsAs,
     /// Attached compute → AKS cluster.
     Attached,
-    /// Connection → target registry.
+    /// Connection → target registry; container group → the registry it logs in to with a
+    /// username and password.
     Targets,
 }
 
@@ -160,6 +165,37 @@ pub fn build(inv: &Inventory, analysis: &Analysis) -> Graph {
         if let Some(target) = &conn.properties.target {
             if let Some(r) = analysis.registries.iter().find(|r| r.login_server.as_deref().is_some_and(|l| l.eq_ignore_ascii_case(target.trim_start_matches("https://").trim_end_matches('/')))) {
                 edges.push(wire(res(&conn.id), res(&r.id), EdgeKind::Targets, "target registry"));
+            }
+        }
+    }
+    let acts_as = |edges: &mut Vec<Edge>, from: &ResourceId, msi: Option<&crate::arm::ManagedServiceIdentity>| {
+        let Some(msi) = msi else { return };
+        if let Some(p) = &msi.principal_id {
+            edges.push(wire(res(from), principal(p), EdgeKind::ActsAs, "system identity"));
+        }
+        for (key, r) in &msi.user_assigned_identities {
+            let from_inventory = || ResourceId::parse(key).ok().and_then(|id| inv.identities.iter().find(|u| u.id == id)).and_then(|u| u.properties.principal_id.clone());
+            if let Some(p) = r.principal_id.clone().or_else(from_inventory) {
+                edges.push(wire(res(from), principal(&p), EdgeKind::ActsAs, "user-assigned identity"));
+            }
+        }
+    };
+    for ep in &inv.online_endpoints {
+        node(res(&ep.id), NodeKind::Endpoint, ep.id.name().to_string());
+        if let Some(ws) = ep.id.parent() {
+            edges.push(wire(res(&ws), res(&ep.id), EdgeKind::Contains, "online endpoint"));
+        }
+        acts_as(&mut edges, &ep.id, ep.identity.as_ref());
+    }
+    for g in &inv.container_groups {
+        node(res(&g.id), NodeKind::ContainerGroup, g.id.name().to_string());
+        acts_as(&mut edges, &g.id, g.identity.as_ref());
+        for cred in &g.properties.image_registry_credentials {
+            let by_password = cred.identity.as_deref().is_none_or(str::is_empty) && cred.username.as_deref().is_some_and(|u| !u.is_empty());
+            let login = crate::registry_login::normalise_login(&cred.server);
+            if let Some(r) = analysis.registries.iter().find(|r| r.login_server.as_deref().is_some_and(|l| crate::registry_login::normalise_login(l) == login)) {
+                let label = if by_password { "logs in with a username and password" } else { "pulls with its identity" };
+                edges.push(wire(res(&g.id), res(&r.id), EdgeKind::Targets, label));
             }
         }
     }

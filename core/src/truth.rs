@@ -51,6 +51,11 @@ pub fn note(id: &str) -> &'static str {
     }
 }
 
+/// The behaviour's id when no source settles it (for [`crate::findings::Finding::unverified`]).
+pub fn unverified(id: &str) -> Option<String> {
+    (!is_verified(id)).then(|| id.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

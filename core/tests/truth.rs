@@ -41,7 +41,7 @@ use pullpath_core::{snapshot, truth};
 use serde_json::Value;
 
 mod truth_support;
-use truth_support::{case_files, case_id, check, validate, Case, Source};
+use truth_support::{case_files, case_id, check, check_unverified_marks, validate, Case, Source};
 
 /// Waits for a future that is ready at once (the simulator answers synchronously).
 fn ready<F: Future>(f: F) -> F::Output {
@@ -95,6 +95,7 @@ fn run(case: &Case) -> Vec<String> {
                 problems.push(format!("snapshot: {}: {}", d.at, d.message));
             }
             problems.extend(check(&case.expect, &inv).into_iter().map(|p| format!("snapshot: {p}")));
+            problems.extend(check_unverified_marks(case, &inv).into_iter().map(|p| format!("snapshot: {p}")));
         }
     }
     if let Some(why) = &case.snapshot_only {

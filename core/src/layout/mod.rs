@@ -89,7 +89,7 @@ impl Column {
         match kind {
             NodeKind::Identity | NodeKind::Anyone => Column::Identity,
             NodeKind::ManagedCluster => Column::Cluster,
-            NodeKind::Compute | NodeKind::Connection => Column::Compute,
+            NodeKind::Compute | NodeKind::Connection | NodeKind::Endpoint | NodeKind::ContainerGroup => Column::Compute,
             NodeKind::Workspace => Column::Workspace,
             NodeKind::Registry => Column::Registry,
         }
@@ -199,6 +199,7 @@ fn identity_groups(graph: &Graph, index: &HashMap<&str, usize>) -> Vec<Option<Id
             NodeKind::ManagedCluster => IdentityGroup::Cluster,
             NodeKind::Workspace => IdentityGroup::Workspace,
             NodeKind::Connection => IdentityGroup::UserAssigned,
+            NodeKind::Endpoint | NodeKind::ContainerGroup => IdentityGroup::Compute,
             _ => continue,
         };
         let rank = |g: IdentityGroup| match g {
@@ -226,7 +227,7 @@ fn group_from_label(n: &Node) -> Option<IdentityGroup> {
             let l = n.label.to_ascii_lowercase();
             Some(if l.contains("(user-assigned identity)") {
                 IdentityGroup::UserAssigned
-            } else if l.contains("(compute system identity)") {
+            } else if l.contains("(compute system identity)") || l.contains("(online endpoint system identity)") || l.contains("(container group system identity)") {
                 IdentityGroup::Compute
             } else if l.contains("(aks kubelet identity)") || l.contains("(aks cluster identity)") {
                 IdentityGroup::Cluster

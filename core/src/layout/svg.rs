@@ -65,7 +65,7 @@ pub fn edge_style(kind: EdgeKind) -> EdgeStyle {
         EdgeKind::AbacIgnored => s(RED, 1.5, "6 4", true, "role the ABAC registry ignores (red, crossed)"),
         EdgeKind::Missing => s(RED, 1.5, "2 4", false, "expected pull with no working path (red dotted)"),
         EdgeKind::Contains | EdgeKind::UsesRegistry | EdgeKind::ActsAs | EdgeKind::Attached => s("#a0aec0", 1.0, "", false, "wiring: contains, acts as, uses, attached (grey)"),
-        EdgeKind::Targets => s("#a0aec0", 1.0, "4 3", false, "connection target (grey dashed)"),
+        EdgeKind::Targets => s("#a0aec0", 1.0, "4 3", false, "registry a connection or container group names (grey dashed)"),
     }
 }
 
@@ -90,6 +90,8 @@ fn node_fill(kind: NodeKind) -> &'static str {
         NodeKind::Compute => "#faf5ff",
         NodeKind::ManagedCluster => "#fff5f7",
         NodeKind::Connection => "#e6fffa",
+        NodeKind::Endpoint => "#ebf4ff",
+        NodeKind::ContainerGroup => "#fffaf0",
         NodeKind::Anyone => "#fed7d7",
     }
 }
@@ -102,6 +104,8 @@ fn node_kind_name(kind: NodeKind) -> &'static str {
         NodeKind::Compute => "compute",
         NodeKind::ManagedCluster => "AKS cluster",
         NodeKind::Connection => "connection",
+        NodeKind::Endpoint => "online endpoint",
+        NodeKind::ContainerGroup => "container group",
         NodeKind::Anyone => "anyone",
     }
 }

@@ -245,3 +245,20 @@ pub fn case_id(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path).with_extension("");
     rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/")
 }
+
+/// A case that no source settles must show as unverified wherever it surfaces as a finding,
+/// and a settled one must not: every finding the case expects carries the mark exactly when
+/// the case's source is `"unverified"`.
+pub fn check_unverified_marks(case: &Case, inv: &pullpath_core::inventory::Inventory) -> Vec<String> {
+    let unverified = matches!(case.source, Source::Unverified(_));
+    let analysis = access::analyze(inv);
+    let mut problems = Vec::new();
+    for f in &case.expect.findings {
+        for x in analysis.findings.iter().filter(|x| x.id == f.id && f.names(&x.resource).unwrap_or(false)) {
+            if x.unverified.is_some() != unverified {
+                problems.push(format!("finding {} on {} is {}marked unverified, but the case's source {}", f.id, f.resource, if x.unverified.is_some() { "" } else { "not " }, if unverified { "is \"unverified\"" } else { "settles it" }));
+            }
+        }
+    }
+    problems
+}

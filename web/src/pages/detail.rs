@@ -144,6 +144,7 @@ fn access_view(state: AppState, a: &Arc<Analysed>, principal_id: &str, registry:
     let paths = row.map(|r| r.via.clone()).unwrap_or_default();
     let expected = row.map(|r| r.expected_by.clone()).unwrap_or_default();
     let why_not = row.and_then(|r| r.why_not.clone());
+    let unverified = row.is_some_and(|r| r.unverified.is_some());
     let registry_for_scope = registry.clone();
     view! {
         <h2>"Can "{who.clone()}" pull from "{reg_name.clone()}"?"</h2>
@@ -157,6 +158,7 @@ fn access_view(state: AppState, a: &Arc<Analysed>, principal_id: &str, registry:
             <dt>"Pull"</dt><dd class=format!("lvl-{pull:?}")>{level_word(pull)}</dd>
             <dt>"Push"</dt><dd class=format!("lvl-{push:?}")>{level_word(push)}</dd>
         </dl>
+        {unverified.then(|| view! { <p class="note unverified"><strong>"Unverified: "</strong>"an assignment at a management group may reach this registry, but where its subscription sits is not known, so it is not counted. Scan with Resource Graph, or add the subscription's resourcecontainers row to the snapshot."</p> })}
         {grant.map(|g| match g {
             Ok(intent) => {
                 let label = describe_intent(&intent);

@@ -142,6 +142,7 @@ pub fn FindingsView() -> impl IntoView {
                             <li class=format!("finding sev-{}", f.severity.as_str())>
                                 <p class="message">{f.message.clone()}</p>
                                 <p class="meta">
+                                    {f.unverified.is_some().then(|| view! { <span class="badge unverified" title="No Microsoft source or data pullpath reads settles this answer">"unverified"</span>" " })}
                                     <code>{f.id.clone()}</code>
                                     " · on "
                                     <button class="link" on:click=move |_| state.selection.set(Some(Selection::Node(resource_node.clone())))>{resource_name.clone()}</button>

@@ -62,7 +62,7 @@ fn kind_name(kind: EdgeKind) -> &'static str {
         EdgeKind::UsesRegistry => "uses registry",
         EdgeKind::ActsAs => "acts as",
         EdgeKind::Attached => "attached",
-        EdgeKind::Targets => "connection target",
+        EdgeKind::Targets => "names the registry",
     }
 }
 
@@ -96,6 +96,8 @@ fn node_kind(kind: NodeKind) -> (&'static str, &'static str) {
         NodeKind::Compute => ("compute", "compute"),
         NodeKind::ManagedCluster => ("cluster", "AKS cluster"),
         NodeKind::Connection => ("connection", "connection"),
+        NodeKind::Endpoint => ("endpoint", "online endpoint"),
+        NodeKind::ContainerGroup => ("containergroup", "container group"),
         NodeKind::Anyone => ("anyone", "anyone"),
     }
 }
