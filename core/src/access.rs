@@ -26,7 +26,16 @@
 //! - in legacy mode a condition still shows as `partial`: the registry "Supports only standard
 //!   RBAC assignments without ABAC conditions", and what Azure does with one is unverified;
 //! - with the admin user enabled, whoever may run `listCredentials/action` can log in with the
-//!   admin password and pull and push; with anonymous pull enabled, anyone can pull.
+//!   admin password and pull and push; with anonymous pull enabled, anyone can pull;
+//! - every transitive member of a group holds the group's role assignments: "Role assignments
+//!   are transitive for groups which means that if a user is a member of a group and that group
+//!   is a member of another group that has a role assignment, the user will have the
+//!   permissions in the role assignment." (https://learn.microsoft.com/azure/role-based-access-control/overview),
+//!   and managed identities alike: "four virtual machines with system-assigned identities,
+//!   which have been added to a security group, with the role assignments added to the group
+//!   instead of the system-assigned identities" (https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/managed-identity-best-practice-recommendations).
+//!   Members come from Microsoft Graph (`directory`); a group whose members were not read
+//!   is named in the "why not" of every principal that cannot pull, since it might through it.
 //!
 //! Cost is O(assignments × registries under each assignment's scope), through indexes by scope
 //! key and principal — never O(assignments × registries × identities).
@@ -44,6 +53,7 @@ use serde::{Deserialize, Serialize};
 use crate::arm::{PrincipalType, Registry, RoleAssignmentMode};
 use crate::catalog::{ops, Plane};
 use crate::condition::{self, Verdict};
+use crate::directory::{Directory, DirectoryKind, DirectoryObject};
 use crate::findings::{self, Finding};
 use crate::hierarchy::{Applies, Hierarchy};
 use crate::id::{ResourceId, ScopeLevel};
@@ -201,6 +211,11 @@ pub struct Path {
     pub pattern: Option<Arc<str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub condition: Option<Arc<str>>,
+    /// The group (lowercase principal id) the assignment is made to, when this principal holds
+    /// it as one of the group's transitive members: changing the assignment changes it for
+    /// every member.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<Arc<str>>,
     /// Shared by the paths one assignment opens to registries of the same mode.
     pub explanation: Arc<str>,
 }
@@ -253,6 +268,8 @@ pub struct Context<'a> {
     pub index: AssignmentIndex<'a>,
     /// By lowercase principal id.
     pub identities: FastMap<String, Identity>,
+    /// Microsoft Graph's directory objects: names, kinds, group members.
+    pub directory: Directory<'a>,
     pub registries: Vec<RegistryInfo>,
     registry_by_key: FastMap<String, usize>,
     registry_by_login: FastMap<String, usize>,
@@ -283,8 +300,10 @@ impl<'a> Context<'a> {
                 registries_under.entry(scope.key().to_string()).or_default().push(i);
             }
         }
-        let identities = identities(inv, &index);
-        Context { inv, roles, index, identities, registries, registry_by_key, registry_by_login, registries_under, diagnostics }
+        let (directory, directory_diags) = Directory::new(&inv.directory);
+        diagnostics.extend(directory_diags);
+        let identities = identities(inv, &index, &directory);
+        Context { inv, roles, index, identities, directory, registries, registry_by_key, registry_by_login, registries_under, diagnostics }
     }
 
     pub fn registry(&self, id: &ResourceId) -> Option<usize> {
@@ -348,9 +367,28 @@ fn named_identity(principal_id: &str, kind: IdentityKind, name: &str, resource: 
     }
 }
 
+/// A principal as Microsoft Graph names it: `Dana Scott (user)`.
+fn directory_identity(o: &DirectoryObject, fallback: IdentityKind) -> Identity {
+    let kind = match o.kind() {
+        DirectoryKind::User => IdentityKind::User,
+        DirectoryKind::Group => IdentityKind::Group,
+        DirectoryKind::ServicePrincipal => IdentityKind::ServicePrincipal,
+        DirectoryKind::Other => fallback,
+    };
+    match o.name() {
+        Some(name) => {
+            let what = if o.is_managed_identity() { "managed identity" } else { kind.describe() };
+            Identity { principal_id: o.id.to_ascii_lowercase(), kind, name: name.to_string(), resource: None, label: format!("{name} ({what})") }
+        }
+        None => bare_identity(&o.id, kind),
+    }
+}
+
 /// Every principal pullpath can name. The most specific description wins: a user-assigned
-/// identity attached to a compute is shown as the identity, not as the compute.
-fn identities(inv: &Inventory, index: &AssignmentIndex<'_>) -> FastMap<String, Identity> {
+/// identity attached to a compute is shown as the identity, not as the compute; an identity
+/// ARM names by its resource is shown by it, others by the name Microsoft Graph gives them.
+/// Labels are then made unique ([`unique_labels`]).
+fn identities(inv: &Inventory, index: &AssignmentIndex<'_>, directory: &Directory<'_>) -> FastMap<String, Identity> {
     let mut out: FastMap<String, Identity> = FastMap::default();
     let mut add = |id: Identity| {
         if !id.principal_id.is_empty() {
@@ -406,7 +444,96 @@ fn identities(inv: &Inventory, index: &AssignmentIndex<'_>) -> FastMap<String, I
         };
         add(bare_identity(&ra.properties.principal_id, kind));
     }
+    // Graph's names for what ARM names only by id (people, groups, service principals), and
+    // every group member Graph listed, so their rows are named too.
+    for id in directory.ids() {
+        let Some(o) = directory.get(id) else { continue };
+        let named = out.get(id).is_some_and(|i| i.resource.is_some());
+        if named || o.kind() == DirectoryKind::Other {
+            continue;
+        }
+        let fallback = out.get(id).map_or(IdentityKind::Unknown, |i| i.kind);
+        let better = directory_identity(o, fallback);
+        if o.name().is_some() || !out.contains_key(id) {
+            out.insert(id.to_string(), better);
+        }
+    }
+    unique_labels(&mut out);
     out
+}
+
+/// What tells apart identities whose labels are the same, from nearest to widest: for an
+/// identity of a resource, the resources it sits in (`workspace ml-prod`), its resource group,
+/// its subscription; for a directory object, its object id.
+fn qualifiers(i: &Identity) -> Vec<String> {
+    let Some(id) = &i.resource else { return vec![format!("id {}", i.principal_id)] };
+    let mut out = Vec::new();
+    let mut at = id.parent();
+    while let Some(p) = at {
+        if p.level() != ScopeLevel::Resource {
+            break;
+        }
+        out.push(format!("{} {}", resource_word(&p), p.name()));
+        at = p.parent();
+    }
+    if let Some(rg) = id.resource_group_name() {
+        out.push(format!("resource group {rg}"));
+    }
+    if let Some(sub) = id.subscription_id() {
+        out.push(format!("subscription {sub}"));
+    }
+    out.push(format!("id {}", i.principal_id));
+    out
+}
+
+/// `workspace`, `AKS cluster`, or the type's last segment.
+fn resource_word(id: &ResourceId) -> String {
+    let ty = id.resource_type();
+    let last = ty.rsplit('/').next().unwrap_or_default().to_ascii_lowercase();
+    match last.as_str() {
+        "workspaces" => "workspace".into(),
+        "managedclusters" => "AKS cluster".into(),
+        "registries" => "registry".into(),
+        "computes" => "compute".into(),
+        _ => last,
+    }
+}
+
+/// Makes every label unique: identities that share one are qualified ([`qualifiers`]) exactly
+/// as far as needed to tell them apart, e.g. five computes `cpu-0` in five workspaces become
+/// `cpu-0 (compute system identity, workspace ws-1)` … without naming resource groups.
+fn unique_labels(identities: &mut FastMap<String, Identity>) {
+    let mut by_label: FastMap<String, Vec<String>> = FastMap::default();
+    for (key, i) in identities.iter() {
+        by_label.entry(i.label.clone()).or_default().push(key.clone());
+    }
+    for (_, mut keys) in by_label {
+        if keys.len() < 2 {
+            continue;
+        }
+        keys.sort();
+        let quals: Vec<Vec<String>> = keys.iter().map(|k| qualifiers(&identities[k])).collect();
+        let deepest = quals.iter().map(Vec::len).max().unwrap_or(0);
+        let label_at = |i: &Identity, q: &[String], depth: usize| {
+            let what = i.label.strip_prefix(&i.name).and_then(|r| r.trim().strip_prefix('(')).and_then(|r| r.strip_suffix(')')).unwrap_or(i.kind.describe()).to_string();
+            let parts: Vec<&str> = q.iter().take(depth).map(String::as_str).collect();
+            format!("{} ({what}, {})", i.name, parts.join(", "))
+        };
+        let mut chosen = deepest;
+        for depth in 1..=deepest {
+            let labels: FastSet<String> = keys.iter().zip(&quals).map(|(k, q)| label_at(&identities[k], q, depth)).collect();
+            if labels.len() == keys.len() {
+                chosen = depth;
+                break;
+            }
+        }
+        let new: Vec<String> = keys.iter().zip(&quals).map(|(k, q)| label_at(&identities[k], q, chosen)).collect();
+        for (k, label) in keys.iter().zip(new) {
+            if let Some(i) = identities.get_mut(k) {
+                i.label = label;
+            }
+        }
+    }
 }
 
 fn display_name(name: &str, id: &ResourceId) -> String {
@@ -595,6 +722,7 @@ fn paths_for(text: &AssignmentText, at_scope: &str, effect: &Effect, shape: Regi
         operation: operation.map(Cow::Borrowed),
         pattern: pattern.cloned(),
         condition: text.condition.clone(),
+        group: None,
         explanation: Arc::from(explanation),
     };
     let full_or_partial = if condition.is_some() { Level::Partial } else { Level::Yes };
@@ -684,6 +812,7 @@ fn anonymous_path(explanation: &Arc<str>) -> Path {
         operation: None,
         pattern: None,
         condition: None,
+        group: None,
         explanation: explanation.clone(),
     }
 }
@@ -780,6 +909,11 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
     let mut below_group: FastMap<String, (Vec<usize>, Vec<usize>)> = FastMap::default();
     // Per group with unknown placements: assignments left out, and the subscriptions.
     let mut unplaced: std::collections::BTreeMap<String, (usize, std::collections::BTreeSet<String>)> = Default::default();
+    // Per group principal: its transitive members (interned) and the words each member's
+    // explanation adds, or `None` when the principal is no group or its members are unknown.
+    let mut group_members: FastMap<usize, Option<Arc<Vec<(usize, Arc<str>)>>>> = FastMap::default();
+    // Per registry: groups holding a working pull path there whose members are unknown.
+    let mut opaque: FastMap<usize, std::collections::BTreeSet<String>> = FastMap::default();
     for (i, ra) in ctx.index.assignments.iter().enumerate() {
         let effect = effects.entry(ra.role_definition_guid()).or_insert_with_key(|g| ctx.roles.get(g).and_then(Effect::of));
         let Some(effect) = effect.as_ref() else { continue };
@@ -808,7 +942,32 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
                 None => continue,
             }
         };
-        let principal = intern(rbac::lower(&ra.properties.principal_id));
+        let principal_key = rbac::lower(&ra.properties.principal_id);
+        let is_group = matches!(ra.properties.principal_type, Some(PrincipalType::Group)) || ctx.directory.get(&principal_key).is_some_and(|o| o.kind() == DirectoryKind::Group);
+        let group_key: Option<Arc<str>> = is_group.then(|| Arc::from(principal_key.as_ref()));
+        let principal = intern(principal_key);
+        let members = match &group_key {
+            None => None,
+            Some(g) => group_members
+                .entry(principal)
+                .or_insert_with(|| {
+                    let list = ctx.directory.members(g)?;
+                    let mut list: Vec<&String> = list.iter().collect();
+                    list.sort();
+                    let words = group_words(ctx, g);
+                    let out: Vec<(usize, Arc<str>)> = list
+                        .into_iter()
+                        .map(|m| {
+                            let chain: Vec<String> = ctx.directory.chain(g, m).iter().map(|h| group_words(ctx, h)).collect();
+                            let through = if chain.is_empty() { String::new() } else { format!(" through {}", chain.join(", then ")) };
+                            let note = format!(" — assigned to {}, of which this principal is a member{through}", words);
+                            (intern(Cow::Owned(m.clone())), Arc::from(note))
+                        })
+                        .collect();
+                    Some(Arc::new(out))
+                })
+                .clone(),
+        };
         let condition = ra.properties.condition.as_deref().filter(|c| !c.trim().is_empty());
         let reading = condition.map(|c| {
             let version = ra.properties.condition_version.as_deref();
@@ -840,6 +999,18 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
             });
             if !paths.is_empty() {
                 pairs.entry((r, principal)).or_default().extend(paths.iter().cloned());
+            }
+            match (&members, &group_key) {
+                (Some(members), Some(g)) => {
+                    for (m, note) in members.iter() {
+                        let held = paths.iter().map(|p| Path { group: Some(g.clone()), explanation: Arc::from(concat(&[&p.explanation, note])), ..p.clone() });
+                        pairs.entry((r, *m)).or_default().extend(held);
+                    }
+                }
+                (None, Some(g)) if paths.iter().any(|p| p.works && p.pull != Level::No) => {
+                    opaque.entry(r).or_default().insert(group_words(ctx, g));
+                }
+                _ => {}
             }
         }
     }
@@ -910,7 +1081,20 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
             let (label, kind) = &who[p];
             let level = |f: fn(&Path) -> Level| via.iter().filter(|p| p.works).map(f).max().unwrap_or(Level::No);
             let (pull, push) = (level(|p| p.pull), level(|p| p.push));
-            let why_not = (pull == Level::No).then(|| why_not(&via, reg));
+            let why_not = (pull == Level::No).then(|| {
+                let mut why = why_not(&via, reg);
+                if let Some(groups) = opaque.get(&r).filter(|_| p != anyone && *kind != IdentityKind::Group) {
+                    let names: Vec<&str> = groups.iter().map(String::as_str).take(3).collect();
+                    let more = if groups.len() > 3 { format!(" and {} more", groups.len() - 3) } else { String::new() };
+                    let _ = write!(
+                        why,
+                        "; but {}{more} can pull here and {} members were not read from Microsoft Graph, so this principal may pull as a member",
+                        names.join(", "),
+                        if groups.len() == 1 { "its" } else { "their" }
+                    );
+                }
+                why
+            });
             let mut expected = expected_by.remove(&(r, p)).unwrap_or_default();
             expected.sort();
             expected.dedup();
@@ -918,6 +1102,14 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
         })
         .collect();
     (rows, diags)
+}
+
+/// `group ml-image-pullers`, by the name Microsoft Graph gives it, else its id.
+fn group_words(ctx: &Context<'_>, group: &str) -> String {
+    match ctx.identities.get(group).filter(|i| i.name != i.principal_id && !i.name.eq_ignore_ascii_case(group)) {
+        Some(i) => format!("group {}", i.name),
+        None => format!("group {group}"),
+    }
 }
 
 fn why_not(via: &[Path], reg: &RegistryInfo) -> String {

@@ -1,0 +1,273 @@
+//! The scan's Microsoft Graph phase: once everything ARM holds is read, the names of the
+//! principals in role assignments and the transitive members of every group among them.
+//!
+//! - Names: `POST /v1.0/directoryObjects/getByIds`, up to 1,000 ids a request ("You can
+//!   specify up to 1000 ids.", https://learn.microsoft.com/graph/api/directoryobject-getbyids),
+//!   for every principal of a role assignment that ARM does not already name (managed
+//!   identities of resources the scan read are named by those resources).
+//! - Members: `GET /v1.0/groups/{id}/transitiveMembers` for each group found, and for each
+//!   group found among members (so the explanation can name the chain), paged by
+//!   `@odata.nextLink`, followed only through `link::follow` on the Graph origin. A group is
+//!   read up to [`super::ScanConfig::max_group_members`] members; what is cut is said.
+//! - Throttling: "When throttling occurs, Microsoft Graph returns HTTP status code 429 (Too
+//!   many requests) […] A suggested wait time is returned in the response header of the failed
+//!   request." (https://learn.microsoft.com/graph/throttling): the scan's 429 handling waits
+//!   `Retry-After`, in a bucket of Graph's own.
+//! - Without Graph (no origin configured, or Graph refuses), the scan ends on ARM data alone
+//!   with a diagnostic saying exactly what was not read and which permission reads it.
+//!
+//! Request count: ⌈principals / 1,000⌉ + one per group + its further pages.
+//!
+//! Not here: building the requests (`directory_request`), what membership means (`access`).
+
+use std::collections::HashSet;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{Pending, Scan, Step};
+use crate::directory::{DirectoryKind, DirectoryObject};
+use crate::directory_request::{self, MAX_IDS_PER_GET_BY_IDS};
+use crate::inventory::Diagnostic;
+use crate::request::Response;
+
+/// Where directory diagnostics point.
+const AT: &str = "/v1.0/directoryObjects";
+
+/// The delegated permissions the phase needs, for the words of its diagnostics:
+/// `getByIds` "Delegated (work or school account) | Directory.Read.All" and `transitiveMembers`
+/// "Delegated (work or school account) | GroupMember.Read.All" (least privileged, per
+/// https://learn.microsoft.com/graph/api/directoryobject-getbyids and
+/// https://learn.microsoft.com/graph/api/group-list-transitivemembers).
+pub const PERMISSIONS: &str = "the delegated Microsoft Graph permission Directory.Read.All (it covers reading group members too), which an administrator grants to pullpath's app registration";
+
+/// A Graph collection page.
+#[derive(Deserialize)]
+struct GraphPage {
+    #[serde(default)]
+    value: Vec<Value>,
+    #[serde(default, rename = "@odata.nextLink")]
+    next_link: Option<String>,
+}
+
+/// What the phase has asked and learned.
+#[derive(Debug, Default)]
+pub(super) struct DirectoryState {
+    /// Principal ids (lowercase) asked for by `getByIds`.
+    asked: HashSet<String>,
+    /// Groups (lowercase) whose members were asked for.
+    groups_asked: HashSet<String>,
+    /// Groups whose member list was cut at the cap.
+    capped: HashSet<String>,
+    /// Graph refused: nothing more is asked, and the refusal was reported once.
+    refused: bool,
+    /// The "no Graph" diagnostic was written.
+    noted_missing: bool,
+}
+
+impl Scan {
+    /// Starts (or continues, after a refresh) the Graph phase when the ARM work is done.
+    pub(super) fn maybe_start_directory(&mut self) {
+        if !(self.ready.is_empty() && self.delayed.is_empty() && self.in_flight.is_empty()) || self.directory.refused {
+            return;
+        }
+        let known = self.arm_named_principals();
+        let mut wanted: Vec<String> = self
+            .result
+            .inventory
+            .role_assignments
+            .iter()
+            .filter_map(|ra| directory_request::guid(&ra.properties.principal_id))
+            .filter(|p| !known.contains(p) && !self.directory.asked.contains(p))
+            .collect();
+        wanted.sort();
+        wanted.dedup();
+        if self.config.directory_origin.is_none() {
+            if !wanted.is_empty() && !self.directory.noted_missing {
+                self.directory.noted_missing = true;
+                let groups = self.result.inventory.role_assignments.iter().filter(|ra| matches!(ra.properties.principal_type, Some(crate::arm::PrincipalType::Group))).map(|ra| ra.properties.principal_id.to_ascii_lowercase()).collect::<HashSet<_>>().len();
+                self.result.diagnostics.push(Diagnostic {
+                    at: AT.into(),
+                    message: format!(
+                        "names and group members were not read from Microsoft Graph (this scan has no Graph access): {} principal(s) of role assignments are shown by their object ids, and the members of {groups} group(s) holding roles are unknown, so access through those groups is not credited to anyone; reading them needs {PERMISSIONS}",
+                        wanted.len()
+                    ),
+                });
+            }
+            return;
+        }
+        for batch in wanted.chunks(MAX_IDS_PER_GET_BY_IDS) {
+            self.directory.asked.extend(batch.iter().cloned());
+            if let Some(req) = directory_request::get_by_ids(batch) {
+                self.enqueue(Step::DirectoryNames { count: batch.len() }, req);
+            }
+        }
+    }
+
+    /// Principal ids (lowercase GUIDs) the ARM resources read already name.
+    fn arm_named_principals(&self) -> HashSet<String> {
+        let inv = &self.result.inventory;
+        let mut out = HashSet::new();
+        let mut add = |p: Option<&String>| {
+            if let Some(g) = p.and_then(|p| directory_request::guid(p)) {
+                out.insert(g);
+            }
+        };
+        for u in &inv.identities {
+            add(u.properties.principal_id.as_ref());
+        }
+        let msis = inv.workspaces.iter().map(|w| &w.identity).chain(inv.computes.iter().map(|c| &c.identity)).chain(inv.registries.iter().map(|r| &r.identity)).chain(inv.managed_clusters.iter().map(|m| &m.identity));
+        for msi in msis.flatten() {
+            add(msi.principal_id.as_ref());
+            for r in msi.user_assigned_identities.values() {
+                add(r.principal_id.as_ref());
+            }
+        }
+        for mc in &inv.managed_clusters {
+            add(mc.kubelet_identity().and_then(|k| k.object_id.as_ref()));
+        }
+        out
+    }
+
+    /// A `getByIds` answer: the objects join the inventory; every group's members are asked.
+    pub(super) fn directory_names(&mut self, resp: &Response) {
+        let page: GraphPage = match serde_json::from_str(&resp.body) {
+            Ok(p) => p,
+            Err(e) => return self.result.diagnostics.push(Diagnostic { at: AT.into(), message: format!("Microsoft Graph's getByIds answer is not a directory object list: {e}") }),
+        };
+        for v in page.value {
+            let Ok(object) = serde_json::from_value::<DirectoryObject>(v) else { continue };
+            if object.kind() == DirectoryKind::Other || directory_request::guid(&object.id).is_none() {
+                continue;
+            }
+            let group = (object.kind() == DirectoryKind::Group).then(|| object.id.clone());
+            self.add_directory_object(object);
+            if let Some(g) = group {
+                self.ask_members(&g);
+            }
+        }
+    }
+
+    fn add_directory_object(&mut self, object: DirectoryObject) {
+        let dir = &mut self.result.inventory.directory;
+        match dir.iter_mut().find(|o| o.id.eq_ignore_ascii_case(&object.id)) {
+            Some(old) => {
+                let members = old.transitive_members.take();
+                *old = DirectoryObject { transitive_members: members, ..object };
+            }
+            None => {
+                dir.push(object);
+                self.progress.items_found += 1;
+            }
+        }
+    }
+
+    fn ask_members(&mut self, group: &str) {
+        let Some(g) = directory_request::guid(group) else { return };
+        if self.directory.refused || !self.directory.groups_asked.insert(g.clone()) {
+            return;
+        }
+        if let Some(req) = directory_request::list_transitive_members(&g) {
+            self.enqueue(Step::DirectoryMembers { group: g }, req);
+        }
+    }
+
+    /// A page of a group's transitive members: appended to the group's list, nested groups
+    /// asked in turn, the next page followed on the Graph origin until the cap.
+    pub(super) fn directory_members(&mut self, pending: Pending, resp: &Response) {
+        let Pending { step, req, list, .. } = pending;
+        let Step::DirectoryMembers { group } = &step else { return };
+        let page: GraphPage = match serde_json::from_str(&resp.body) {
+            Ok(p) => p,
+            Err(e) => {
+                return self.result.diagnostics.push(Diagnostic { at: req.path.clone(), message: format!("Microsoft Graph's transitiveMembers answer is not a directory object list: {e}; the group's members are not known") })
+            }
+        };
+        let cap = self.config.max_group_members;
+        let members: Vec<DirectoryObject> = page.value.into_iter().filter_map(|v| serde_json::from_value::<DirectoryObject>(v).ok()).filter(|m| directory_request::guid(&m.id).is_some()).collect();
+        let dir = &mut self.result.inventory.directory;
+        let at = match dir.iter().position(|o| o.id.eq_ignore_ascii_case(group)) {
+            Some(i) => i,
+            None => {
+                // A nested group known only as a member: it stands on its own, with its list.
+                dir.push(DirectoryObject { odata_type: crate::directory::GROUP_TYPE.into(), id: group.clone(), display_name: None, user_principal_name: None, app_id: None, service_principal_type: None, transitive_members: None });
+                dir.len() - 1
+            }
+        };
+        let list_now = dir[at].transitive_members.get_or_insert_with(Vec::new);
+        let room = cap.saturating_sub(list_now.len());
+        let cut = members.len() > room;
+        let nested: Vec<DirectoryObject> = members.iter().filter(|m| m.kind() == DirectoryKind::Group).map(DirectoryObject::without_members).collect();
+        list_now.extend(members.into_iter().take(room).map(|m| m.without_members()));
+        let read = list_now.len();
+        for n in nested {
+            if !self.result.inventory.directory.iter().any(|o| o.id.eq_ignore_ascii_case(&n.id)) {
+                let id = n.id.clone();
+                self.result.inventory.directory.push(n);
+                self.ask_members(&id);
+            } else {
+                self.ask_members(&n.id);
+            }
+        }
+        let next = page.next_link.filter(|l| !l.is_empty());
+        if cut || (next.is_some() && read >= cap) {
+            if self.directory.capped.insert(group.clone()) {
+                let name = self.result.inventory.directory.iter().find(|o| o.id.eq_ignore_ascii_case(group)).and_then(|o| o.name().map(str::to_string)).unwrap_or_else(|| group.clone());
+                self.result.diagnostics.push(Diagnostic {
+                    at: format!("/v1.0/groups/{group}"),
+                    message: format!(
+                        "group {name} has more than {cap} transitive members: the scan read the first {read} and stopped paging, so members beyond them are not credited with the group's role assignments (raise the scan's member cap to read them all)"
+                    ),
+                });
+            }
+            if let Some(list) = list {
+                self.lists.remove(&list);
+            }
+            return;
+        }
+        match next {
+            Some(next) => self.follow(step.clone(), &next, &req, list),
+            None => {
+                if let Some(list) = list {
+                    self.lists.remove(&list);
+                }
+            }
+        }
+    }
+
+    /// Graph refused (401/403, typically missing consent): said once, with the permission that
+    /// reads it; nothing more is asked of Graph.
+    pub(super) fn directory_refused(&mut self, step: &Step, resp: &Response) {
+        if matches!(step, Step::DirectoryMembers { .. }) && resp.status == 404 {
+            // A group deleted since its role assignment was made: it has no members.
+            return;
+        }
+        let denied = resp.status == 401 || resp.status == 403;
+        if denied && self.directory.refused {
+            return;
+        }
+        self.directory.refused |= denied;
+        let what = match step {
+            Step::DirectoryNames { count } => format!("the names of {count} principal(s)"),
+            Step::DirectoryMembers { group } => format!("the members of group {group}"),
+            _ => "directory objects".into(),
+        };
+        let why = graph_error_text(resp);
+        let hint = if denied { format!("; access through groups is not credited and principals are shown by id: reading them needs {PERMISSIONS}") } else { String::new() };
+        self.result.diagnostics.push(Diagnostic { at: AT.into(), message: format!("Microsoft Graph did not give {what} ({why}){hint}") });
+        self.result.skipped.push(super::Skipped { scope: AT.into(), what: format!("Microsoft Graph: {what}"), reason: why });
+    }
+}
+
+/// `code: message` of Graph's error envelope (`{"error": {"code", "message"}}`), or the status.
+fn graph_error_text(resp: &Response) -> String {
+    serde_json::from_str::<Value>(&resp.body)
+        .ok()
+        .and_then(|v| {
+            let e = v.get("error")?;
+            let code = e.get("code")?.as_str()?;
+            let message = e.get("message").and_then(Value::as_str).unwrap_or_default();
+            Some(format!("HTTP {} {code}: {message}", resp.status))
+        })
+        .unwrap_or_else(|| format!("HTTP {}", resp.status))
+}
