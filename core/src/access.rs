@@ -1206,6 +1206,83 @@ mod tests {
         }
     }
 
+    /// The demo names every principal: no label is a bare object id, people and groups read
+    /// by their Graph names, and access through the nested group names the chain.
+    #[test]
+    fn the_demo_labels_no_principal_by_guid_and_names_group_chains() {
+        let (inv, _) = crate::snapshot::parse(crate::sim::DEMO_TENANT).unwrap();
+        let a = analyze(&inv);
+        for i in &a.identities {
+            assert!(!i.label.contains(&i.principal_id), "{i:?}");
+        }
+        for row in &a.access {
+            assert!(!row.identity.contains(row.principal_id.as_ref()), "{}", row.identity);
+        }
+        let labels: Vec<&str> = a.identities.iter().map(|i| i.label.as_str()).collect();
+        for want in ["Dana Whitfield (user)", "Priya Raman (user)", "ci-image-publisher (service principal)", "ml-image-pullers (group)", "platform-identities (group)", "cpu-cluster (compute system identity)"] {
+            assert!(labels.contains(&want), "{want} not in {labels:?}");
+        }
+        let cpu = a.access.iter().find(|r| r.principal_id.as_ref() == "aaaaaaaa-0000-0000-0000-000000000002" && r.registry.name() == "acrbaseimages").unwrap();
+        assert_eq!(cpu.pull, Level::Yes);
+        assert!(cpu.via.iter().any(|p| p.group.as_deref() == Some("dddddddd-0000-0000-0000-000000000001") && p.explanation.contains("assigned to group ml-image-pullers, of which this principal is a member through group platform-identities")), "{:?}", cpu.via);
+        let dana = a.access.iter().find(|r| r.principal_id.as_ref() == "bbbbbbbb-0000-0000-0000-000000000001" && r.registry.name() == "acrbaseimages").unwrap();
+        assert!(dana.via.iter().any(|p| p.explanation.ends_with("assigned to group ml-image-pullers, of which this principal is a member")), "{:?}", dana.via);
+    }
+
+    /// A group whose members were not read is named in the "why not" of those who cannot
+    /// pull; once its members are known, its members pull and the note goes.
+    #[test]
+    fn unknown_members_are_said_and_known_members_pull() {
+        let registry = serde_json::json!({"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr", "name": "acr", "type": "Microsoft.ContainerRegistry/registries", "properties": {}});
+        let ws = serde_json::json!({"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w", "name": "w", "type": "Microsoft.MachineLearningServices/workspaces",
+            "properties": {"containerRegistry": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr"}});
+        let compute = serde_json::json!({"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w/computes/c", "name": "c", "type": "Microsoft.MachineLearningServices/workspaces/computes",
+            "identity": {"type": "SystemAssigned", "principalId": "p-compute"}, "properties": {"computeType": "AmlCompute"}});
+        let assignment = serde_json::json!({"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr/providers/Microsoft.Authorization/roleAssignments/a1", "name": "a1", "type": "Microsoft.Authorization/roleAssignments",
+            "properties": {"roleDefinitionId": "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d", "principalId": "g1", "principalType": "Group"}});
+        let analyse = |group: serde_json::Value| {
+            let doc = serde_json::json!({"resources": [registry, ws, compute, assignment, group]});
+            analyze(&crate::snapshot::parse(&doc.to_string()).unwrap().0)
+        };
+        let a = analyse(serde_json::json!({"@odata.type": "#microsoft.graph.group", "id": "g1", "displayName": "pullers"}));
+        let row = a.access.iter().find(|r| r.principal_id.as_ref() == "p-compute").unwrap();
+        assert_eq!(row.pull, Level::No);
+        assert!(row.why_not.as_deref().unwrap().contains("but group pullers can pull here and its members were not read from Microsoft Graph"), "{:?}", row.why_not);
+        assert!(a.findings.iter().any(|f| f.id == findings::ids::COMPUTE_CANNOT_PULL));
+        let a = analyse(serde_json::json!({"@odata.type": "#microsoft.graph.group", "id": "g1", "displayName": "pullers", "transitiveMembers": [{"@odata.type": "#microsoft.graph.servicePrincipal", "id": "p-compute"}]}));
+        let row = a.access.iter().find(|r| r.principal_id.as_ref() == "p-compute").unwrap();
+        assert_eq!(row.pull, Level::Yes);
+        assert!(!a.findings.iter().any(|f| f.id == findings::ids::COMPUTE_CANNOT_PULL), "{:?}", a.findings);
+        // The ARM name wins over Graph's for a managed identity of a resource pullpath read.
+        assert_eq!(row.identity, "c (compute system identity)");
+    }
+
+    /// Computes of the same name in different workspaces are told apart by their workspace
+    /// only; same-named people by their object ids.
+    #[test]
+    fn labels_are_qualified_only_as_far_as_needed() {
+        let compute = |ws: &str, rg: &str, p: &str| {
+            serde_json::json!({"id": format!("/subscriptions/s/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}/computes/cpu-0"), "name": "cpu-0",
+                "type": "Microsoft.MachineLearningServices/workspaces/computes", "identity": {"type": "SystemAssigned", "principalId": p}, "properties": {"computeType": "AmlCompute"}})
+        };
+        let doc = serde_json::json!({"resources": [
+            compute("ws-a", "rg-1", "p1"), compute("ws-b", "rg-1", "p2"), compute("ws-a", "rg-2", "p3"), compute("ws-c", "rg-2", "p4"),
+            {"@odata.type": "#microsoft.graph.user", "id": "u1", "displayName": "Alex"},
+            {"@odata.type": "#microsoft.graph.user", "id": "u2", "displayName": "Alex"},
+        ]});
+        let (inv, _) = crate::snapshot::parse(&doc.to_string()).unwrap();
+        let ctx = Context::new(&inv);
+        let label = |p: &str| ctx.identities[p].label.clone();
+        assert_eq!(label("p2"), "cpu-0 (compute system identity, workspace ws-b, resource group rg-1)");
+        assert_eq!(label("p1"), "cpu-0 (compute system identity, workspace ws-a, resource group rg-1)");
+        assert_eq!(label("p4"), "cpu-0 (compute system identity, workspace ws-c, resource group rg-2)");
+        assert_eq!(label("u1"), "Alex (user, id u1)");
+        let doc = serde_json::json!({"resources": [compute("ws-a", "rg-1", "p1"), compute("ws-b", "rg-1", "p2")]});
+        let (inv, _) = crate::snapshot::parse(&doc.to_string()).unwrap();
+        let ctx = Context::new(&inv);
+        assert_eq!(ctx.identities["p1"].label, "cpu-0 (compute system identity, workspace ws-a)");
+    }
+
     #[test]
     fn login_servers_compare_loosely() {
         assert_eq!(normalise_login("https://AcrBase.azurecr.io/"), "acrbase.azurecr.io");

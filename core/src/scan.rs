@@ -1175,7 +1175,8 @@ mod tests {
             assert_eq!(r.inventory.connections.len(), 1);
             assert_eq!(r.inventory.managed_clusters.len(), 1);
             assert_eq!(r.inventory.identities.len(), 1);
-            assert_eq!(r.inventory.role_assignments.len(), 8);
+            // The demo's group holds AcrPull on acrbaseimages (the ninth).
+            assert_eq!(r.inventory.role_assignments.len(), 9);
             assert!(r.skipped.is_empty(), "{:?}", r.skipped);
         }
     }
@@ -1213,7 +1214,11 @@ mod tests {
                 scan.handle_response(id, Ok(resp));
             }
             assert!(scan.is_done());
-            (scan.into_result(), graph_queries)
+            let mut result = scan.into_result();
+            // What a scan without Microsoft Graph does not know (names, group members) is not
+            // what this test is about.
+            result.diagnostics.retain(|d| !d.at.starts_with("/v1.0/"));
+            (result, graph_queries)
         };
         let (grouped, grouped_queries) = run(GraphAccess::Allowed, 1000);
         let (plain, plain_queries) = run(GraphAccess::RowsOnly, 3);

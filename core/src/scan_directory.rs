@@ -271,3 +271,172 @@ fn graph_error_text(resp: &Response) -> String {
         })
         .unwrap_or_else(|| format!("HTTP {}", resp.status))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use serde_json::json;
+
+    use super::super::{Scan, ScanConfig, Start};
+    use crate::directory_request::is_graph;
+    use crate::request::{Request, Response};
+    use crate::sim::{DirectoryAccess, Sim, DEFAULT_GRAPH_ORIGIN, DEFAULT_ORIGIN};
+
+    fn config(graph: bool) -> ScanConfig {
+        let mut c = ScanConfig::new(DEFAULT_ORIGIN, Start::AllSubscriptions);
+        c.directory_origin = graph.then(|| DEFAULT_GRAPH_ORIGIN.to_string());
+        c
+    }
+
+    /// Drives with simulated time; returns every request sent.
+    fn drive(scan: &mut Scan, mut respond: impl FnMut(&Request, Duration) -> Response) -> Vec<Request> {
+        let mut sent = Vec::new();
+        let mut now = Duration::ZERO;
+        for _ in 0..100_000 {
+            scan.handle_timeout(now);
+            let mut any = false;
+            while let Some((id, req)) = scan.poll_request() {
+                let resp = respond(&req, now);
+                sent.push(req);
+                scan.handle_response(id, Ok(resp));
+                any = true;
+            }
+            if scan.is_done() {
+                return sent;
+            }
+            if !any {
+                now = scan.poll_timeout().expect("the scan is stuck").max(now + Duration::from_millis(1));
+            }
+        }
+        panic!("the scan does not finish");
+    }
+
+    /// The demo read through Graph analyses exactly as the demo snapshot does, in one
+    /// getByIds and one transitiveMembers request per group.
+    #[test]
+    fn the_demo_scanned_with_graph_reads_like_its_snapshot() {
+        let mut sim = Sim::demo();
+        let mut scan = Scan::with_config(config(true));
+        let sent = drive(&mut scan, |r, _| sim.handle(r));
+        let graph: Vec<&Request> = sent.iter().filter(|r| is_graph(r)).collect();
+        assert_eq!(graph.len(), 3, "{graph:?}");
+        let result = scan.into_result();
+        assert!(result.skipped.is_empty(), "{:?}", result.skipped);
+        let (snapshot, _) = crate::snapshot::parse(crate::sim::DEMO_TENANT).unwrap();
+        let (a, b) = (crate::access::analyze(&result.inventory), crate::access::analyze(&snapshot));
+        // Paths come in the order assignments were read, which differs between the two.
+        let rows = |a: &crate::access::Analysis| {
+            let mut rows: Vec<String> = a
+                .access
+                .iter()
+                .map(|r| {
+                    let mut via: Vec<String> = r.via.iter().map(|p| p.explanation.to_string()).collect();
+                    via.sort();
+                    let mut why: Vec<&str> = r.why_not.iter().flat_map(|w| w.split("; ")).collect();
+                    why.sort();
+                    format!("{} {} {:?} {:?} {:?} {via:?} {why:?}", r.identity, r.registry, r.pull, r.push, r.expected_by)
+                })
+                .collect();
+            rows.sort();
+            rows
+        };
+        let (ra, rb) = (rows(&a), rows(&b));
+        let only_a: Vec<&String> = ra.iter().filter(|r| !rb.contains(r)).collect();
+        let only_b: Vec<&String> = rb.iter().filter(|r| !ra.contains(r)).collect();
+        assert!(only_a.is_empty() && only_b.is_empty(), "scanned only: {only_a:#?}\nsnapshot only: {only_b:#?}");
+        assert_eq!(a.identities, b.identities);
+    }
+
+    /// Without Graph the scan still ends, on ARM data, and says what it did not read.
+    #[test]
+    fn without_graph_the_scan_says_what_is_missing() {
+        let mut sim = Sim::demo();
+        let mut scan = Scan::with_config(config(false));
+        let sent = drive(&mut scan, |r, _| sim.handle(r));
+        assert!(!sent.iter().any(is_graph));
+        let result = scan.into_result();
+        let d = result.diagnostics.iter().find(|d| d.message.contains("were not read from Microsoft Graph")).expect("a diagnostic");
+        assert!(d.message.contains("3 principal(s)") && d.message.contains("1 group(s)") && d.message.contains("Directory.Read.All"), "{}", d.message);
+        assert!(result.inventory.directory.is_empty());
+    }
+
+    /// Graph refusing (no consent): said once, with the permission; nothing more is asked.
+    #[test]
+    fn a_refusing_graph_is_reported_once() {
+        let mut sim = Sim::demo();
+        sim.directory_access = DirectoryAccess::NotConsented;
+        let mut scan = Scan::with_config(config(true));
+        let sent = drive(&mut scan, |r, _| sim.handle(r));
+        assert_eq!(sent.iter().filter(|r| is_graph(r)).count(), 1);
+        let result = scan.into_result();
+        let said: Vec<_> = result.diagnostics.iter().filter(|d| d.message.contains("Microsoft Graph did not give")).collect();
+        assert_eq!(said.len(), 1);
+        assert!(said[0].message.contains("Authorization_RequestDenied") && said[0].message.contains("Directory.Read.All"), "{}", said[0].message);
+        assert_eq!(result.skipped.len(), 1);
+    }
+
+    /// A 429 from Graph is waited out for its Retry-After, then asked again.
+    #[test]
+    fn graph_throttling_obeys_retry_after() {
+        let mut sim = Sim::demo();
+        let mut scan = Scan::with_config(config(true));
+        let mut throttled_at = None;
+        let mut retried_at = None;
+        drive(&mut scan, |r, now| {
+            if is_graph(r) && r.path.ends_with("getByIds") {
+                if throttled_at.is_none() {
+                    throttled_at = Some(now);
+                    let mut resp = Response::json(429, &json!({"error": {"code": "TooManyRequests", "message": "Too many requests"}}));
+                    resp.headers.push(("retry-after".into(), "7".into()));
+                    return resp;
+                }
+                retried_at.get_or_insert(now);
+            }
+            sim.handle(r)
+        });
+        let (t, r) = (throttled_at.unwrap(), retried_at.unwrap());
+        assert!(r >= t + Duration::from_secs(7), "retried at {r:?}, throttled at {t:?}");
+        assert_eq!(scan.progress().throttled, 1);
+        assert_eq!(scan.result().inventory.directory.len(), 4);
+    }
+
+    /// A group larger than the cap is read up to it, and the scan says what it did.
+    #[test]
+    fn huge_groups_are_capped_and_said() {
+        let members: Vec<_> = (0..251).map(|i| json!({"@odata.type": "#microsoft.graph.user", "id": format!("00000000-0000-4000-8000-{i:012}"), "displayName": format!("user {i}")})).collect();
+        let mut sim = Sim::from_resources([
+            json!({"id": "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr", "name": "acr", "type": "Microsoft.ContainerRegistry/registries", "properties": {}}),
+            json!({"id": "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr/providers/Microsoft.Authorization/roleAssignments/a1", "name": "a1", "type": "Microsoft.Authorization/roleAssignments",
+                "properties": {"roleDefinitionId": "/subscriptions/s1/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d", "principalId": "cccccccc-0000-4000-8000-000000000001", "principalType": "Group", "scope": "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr"}}),
+            json!({"@odata.type": "#microsoft.graph.group", "id": "cccccccc-0000-4000-8000-000000000001", "displayName": "everyone", "transitiveMembers": members}),
+        ]);
+        let mut c = config(true);
+        c.max_group_members = 150;
+        let mut scan = Scan::with_config(c);
+        let sent = drive(&mut scan, |r, _| sim.handle(r));
+        assert_eq!(sent.iter().filter(|r| r.path.ends_with("transitiveMembers")).count(), 2);
+        let result = scan.into_result();
+        let group = result.inventory.directory.iter().find(|o| o.id == "cccccccc-0000-4000-8000-000000000001").unwrap();
+        assert_eq!(group.transitive_members.as_ref().map(Vec::len), Some(150));
+        assert!(result.diagnostics.iter().any(|d| d.message.contains("group everyone has more than 150 transitive members: the scan read the first 150")), "{:?}", result.diagnostics);
+    }
+
+    /// An `@odata.nextLink` off the Graph origin (ARM's included) is never followed.
+    #[test]
+    fn a_foreign_graph_next_link_is_not_followed() {
+        let mut sim = Sim::demo();
+        let mut scan = Scan::with_config(config(true));
+        let sent = drive(&mut scan, |r, _| {
+            let mut resp = sim.handle(r);
+            if r.path.ends_with("transitiveMembers") {
+                let mut v: serde_json::Value = serde_json::from_str(&resp.body).unwrap();
+                v["@odata.nextLink"] = json!(format!("{DEFAULT_ORIGIN}/v1.0/groups/x/transitiveMembers?$skiptoken=1"));
+                resp.body = v.to_string();
+            }
+            resp
+        });
+        assert_eq!(sent.iter().filter(|r| r.path.ends_with("transitiveMembers")).count(), 2);
+        assert!(scan.result().skipped.iter().any(|s| s.reason.contains("does not point at https://graph.microsoft.com")), "{:?}", scan.result().skipped);
+    }
+}

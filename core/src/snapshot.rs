@@ -8,7 +8,10 @@
 //! become diagnostics; only a document that is not JSON, not a list at all, or larger than
 //! [`Limits`] allow is an error. A file someone was sent costs at most what [`Limits`] say: lists
 //! are flattened by moving their items, never by copying them, nesting is bounded, and so is
-//! the number of resources. Not here: what the resources mean (`access`).
+//! the number of resources. Microsoft Graph directory objects (an `@odata.type` where ARM has
+//! `type`), as `getByIds` and `transitiveMembers` return them, are read into the inventory's
+//! `directory`; a later copy of an object adds what the first lacked. Not here: what the
+//! resources mean (`access`).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -346,6 +349,8 @@ pub fn to_json(inv: &Inventory) -> String {
     push(&inv.role_definitions, ResourceKind::RoleDefinition, &mut resources);
     // Subscription rows carry their own `type` (`microsoft.resources/subscriptions`).
     resources.extend(inv.subscriptions.iter().filter_map(|s| serde_json::to_value(s).ok()));
+    // Directory objects carry Graph's `@odata.type`.
+    resources.extend(inv.directory.iter().filter_map(|o| serde_json::to_value(o).ok()));
     let doc = serde_json::json!({ "resources": resources });
     serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
@@ -359,7 +364,9 @@ mod tests {
         let (inv, diags) = parse(crate::sim::DEMO_TENANT).unwrap();
         assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(inv.registries.len(), 3);
-        assert_eq!(inv.role_assignments.len(), 8);
+        // The demo's group holds AcrPull on acrbaseimages (the ninth).
+        assert_eq!(inv.role_assignments.len(), 9);
+        assert_eq!(inv.directory.len(), 4);
         let (again, diags) = parse(&to_json(&inv)).unwrap();
         assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(again, inv);
