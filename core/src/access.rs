@@ -1124,6 +1124,12 @@ fn why_not(via: &[Path], reg: &RegistryInfo) -> String {
     format!("no role assignment of this principal at the registry, its resource group, its subscription or the tenant root grants {op}")
 }
 
+/// The label of every principal pullpath can name by more than its id (a resource, or a
+/// name from Microsoft Graph), by lowercase principal id.
+pub fn principal_labels(inv: &Inventory) -> FastMap<String, String> {
+    Context::new(inv).identities.into_iter().filter(|(_, i)| !i.label.contains(&i.principal_id) && i.name != i.principal_id).map(|(k, i)| (k, i.label)).collect()
+}
+
 /// The whole analysis of one inventory: identities, registries, access rows and findings.
 pub fn analyze(inv: &Inventory) -> Analysis {
     let ctx = Context::new(inv);
