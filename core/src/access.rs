@@ -855,8 +855,18 @@ pub fn expectations(ctx: &Context<'_>) -> (Vec<Expectation>, Vec<Diagnostic>) {
                 diags.push(Diagnostic { at: c.id.to_string(), message: format!("attached cluster {aks_id} is not in the snapshot, so its kubelet's pulls cannot be checked") });
                 continue;
             };
-            let Some(kubelet) = mc.kubelet_identity().and_then(|k| k.object_id.clone()) else {
-                diags.push(Diagnostic { at: mc.id.to_string(), message: "the cluster has no kubelet identity (identityProfile.kubeletidentity.objectId); it pulls with a service principal pullpath cannot see".into() });
+            // A cluster without a kubelet identity pulls with its service principal: "AKS
+            // service principal | Enable the AKS service principal with permissions to a target
+            // Azure container registry." (https://learn.microsoft.com/azure/container-registry/authenticate-kubernetes-options).
+            // ARM gives only its application id; Microsoft Graph says which principal that is.
+            let kubelet = mc.kubelet_identity().and_then(|k| k.object_id.clone());
+            let by_app = || mc.service_principal_app_id().map(|app| (app, ctx.directory.by_app_id(app).map(|sp| sp.id.clone())));
+            let Some(kubelet) = kubelet.or_else(|| by_app().and_then(|(_, sp)| sp)) else {
+                let message = match by_app() {
+                    Some((app, _)) => format!("the cluster pulls with its service principal, known only by its application id {app} (servicePrincipalProfile.clientId): without Microsoft Graph's servicePrincipal object for that appId, pullpath cannot tell which principal it is, so its pulls cannot be checked"),
+                    None => "the cluster has no kubelet identity (identityProfile.kubeletidentity.objectId) nor a service principal (servicePrincipalProfile.clientId), so its pulls cannot be checked".into(),
+                };
+                diags.push(Diagnostic { at: mc.id.to_string(), message });
                 continue;
             };
             let Some(reg) = workspace_registry(&ws_id, &mut diags) else { continue };
@@ -1287,6 +1297,32 @@ mod tests {
         let (inv, _) = crate::snapshot::parse(&doc.to_string()).unwrap();
         let ctx = Context::new(&inv);
         assert_eq!(ctx.identities["p1"].label, "cpu-0 (compute system identity, workspace ws-a)");
+    }
+
+    /// An attached AKS cluster that pulls with a service principal: checked once Graph says
+    /// which principal its app id is; said to be known only by its app id otherwise.
+    #[test]
+    fn aks_service_principals_are_resolved_by_app_id() {
+        let base = serde_json::json!([
+            {"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr", "name": "acr", "type": "Microsoft.ContainerRegistry/registries", "properties": {}},
+            {"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w", "name": "w", "type": "Microsoft.MachineLearningServices/workspaces",
+             "properties": {"containerRegistry": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr"}},
+            {"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w/computes/k", "name": "k", "type": "Microsoft.MachineLearningServices/workspaces/computes",
+             "properties": {"computeType": "Kubernetes", "resourceId": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks"}},
+            {"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks", "name": "aks", "type": "Microsoft.ContainerService/managedClusters",
+             "properties": {"servicePrincipalProfile": {"clientId": "eeeeeeee-0000-4000-8000-000000000001", "secret": "never-read"}}},
+        ]);
+        let analyse = |extra: serde_json::Value| {
+            let mut items = base.as_array().unwrap().clone();
+            items.extend(extra.as_array().unwrap().iter().cloned());
+            analyze(&crate::snapshot::parse(&serde_json::json!({"resources": items}).to_string()).unwrap().0)
+        };
+        let a = analyse(serde_json::json!([]));
+        assert!(a.diagnostics.iter().any(|d| d.message.contains("known only by its application id eeeeeeee-0000-4000-8000-000000000001")), "{:?}", a.diagnostics);
+        let a = analyse(serde_json::json!([{"@odata.type": "#microsoft.graph.servicePrincipal", "id": "sp1", "displayName": "aks-puller", "appId": "EEEEEEEE-0000-4000-8000-000000000001"}]));
+        let f = a.findings.iter().find(|f| f.id == findings::ids::AKS_KUBELET_CANNOT_PULL).expect("the cluster's principal cannot pull");
+        assert!(f.message.contains("through the AKS cluster's service principal aks-puller (service principal)"), "{}", f.message);
+        assert!(!serde_json::to_string(&a).unwrap().contains("never-read"));
     }
 
     #[test]
