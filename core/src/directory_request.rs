@@ -1,5 +1,5 @@
 //! Every Microsoft Graph request pullpath may send, built from typed input: the one place Graph
-//! paths are written (as `request` is for ARM).
+//! paths and queries are written (as `request` is for ARM).
 //!
 //! Graph requests are the same plain-data [`Request`] as ARM's, without host or token; they
 //! are told apart by their path, which starts with Graph's version segment `/v1.0/` (no ARM
@@ -57,6 +57,16 @@ pub fn list_transitive_members(group: &str) -> Option<Request> {
     Some(Request { method: Method::Get, path: format!("{VERSION_PREFIX}groups/{group}/transitiveMembers"), query: Vec::new(), body: None })
 }
 
+/// `GET /v1.0/servicePrincipals?$filter=appId eq '{appId}'`: the service principal of an
+/// application id (an AKS cluster's `servicePrincipalProfile.clientId`). The servicePrincipal
+/// resource's `appId`: "The unique identifier for the associated application (its appId
+/// property). Alternate key. Supports $filter (eq, ne, not, in, startsWith)."
+/// (https://learn.microsoft.com/graph/api/resources/serviceprincipal). `None` unless a GUID.
+pub fn service_principal_by_app_id(app_id: &str) -> Option<Request> {
+    let app = guid(app_id)?;
+    Some(Request { method: Method::Get, path: format!("{VERSION_PREFIX}servicePrincipals"), query: vec![("$filter".into(), format!("appId eq '{app}'"))], body: None })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,6 +84,10 @@ mod tests {
         let many: Vec<String> = (0..1001).map(|i| format!("00000000-0000-0000-0000-{i:012}")).collect();
         assert!(get_by_ids(&many).is_none());
         assert!(get_by_ids(&many[..1000]).is_some());
+        assert!(service_principal_by_app_id("msi").is_none());
+        assert!(service_principal_by_app_id("x') or (1 eq 1").is_none());
+        let r = service_principal_by_app_id("EEEEEEEE-0000-4000-8000-000000000001").unwrap();
+        assert_eq!(r.path_and_query(), "/v1.0/servicePrincipals?%24filter=appId%20eq%20%27eeeeeeee-0000-4000-8000-000000000001%27");
     }
 
     #[test]

@@ -211,6 +211,8 @@ enum Step {
     DirectoryNames { count: usize },
     /// Microsoft Graph `transitiveMembers` of one group (lowercase GUID).
     DirectoryMembers { group: String },
+    /// Microsoft Graph: the service principal of an application id (an AKS cluster's).
+    DirectoryApp { app_id: String },
 }
 
 impl Step {
@@ -229,6 +231,7 @@ impl Step {
             Step::RefreshAssignments { scope, .. } => (scope.to_string(), ResourceKind::RoleAssignment.type_name()),
             Step::DirectoryNames { count } => ("Microsoft Graph".into(), format!("names of {count} principal(s)")),
             Step::DirectoryMembers { group } => (format!("group {group}"), "transitive members".into()),
+            Step::DirectoryApp { app_id } => (format!("application {app_id}"), "service principal".into()),
         }
     }
 }
@@ -673,7 +676,7 @@ impl Scan {
         };
         self.observe_headers(&bucket, &resp);
         match resp.status {
-            200..=299 if matches!(pending.step, Step::DirectoryNames { .. }) => self.directory_names(&resp),
+            200..=299 if matches!(pending.step, Step::DirectoryNames { .. } | Step::DirectoryApp { .. }) => self.directory_names(&resp),
             200..=299 if matches!(pending.step, Step::DirectoryMembers { .. }) => self.directory_members(pending, &resp),
             200..=299 => self.handle_success(pending, &resp),
             429 => {
@@ -685,7 +688,7 @@ impl Scan {
                 self.retry(pending, Some(wait), &error_text(&resp))
             }
             408 | 500..=599 => self.retry(pending, None, &error_text(&resp)),
-            _ if matches!(pending.step, Step::DirectoryNames { .. } | Step::DirectoryMembers { .. }) => self.directory_refused(&pending.step, &resp),
+            _ if matches!(pending.step, Step::DirectoryNames { .. } | Step::DirectoryMembers { .. } | Step::DirectoryApp { .. }) => self.directory_refused(&pending.step, &resp),
             401 => self.skip(&pending.step, format!("{}; the sign-in has expired or is for another tenant: sign in again and rescan", error_text(&resp))),
             // A Resource Graph that cannot run the grouped query (an older or restricted KQL
             // dialect) can still page the plain rows.
@@ -834,7 +837,7 @@ impl Scan {
                 }
             }
             // Answered in `directory` before they get here.
-            Step::DirectoryNames { .. } | Step::DirectoryMembers { .. } => {}
+            Step::DirectoryNames { .. } | Step::DirectoryMembers { .. } | Step::DirectoryApp { .. } => {}
             Step::Get { .. } => {
                 if let Ok(v) = serde_json::from_str::<Value>(&resp.body) {
                     self.add_item(v, Merge::Replace);

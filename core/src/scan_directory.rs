@@ -9,6 +9,8 @@
 //!   group found among members (so the explanation can name the chain), paged by
 //!   `@odata.nextLink`, followed only through `link::follow` on the Graph origin. A group is
 //!   read up to [`super::ScanConfig::max_group_members`] members; what is cut is said.
+//! - Clusters: an AKS cluster without a kubelet identity names its service principal by
+//!   application id only; `GET /v1.0/servicePrincipals?$filter=appId eq '…'` says which it is.
 //! - Throttling: "When throttling occurs, Microsoft Graph returns HTTP status code 429 (Too
 //!   many requests) […] A suggested wait time is returned in the response header of the failed
 //!   request." (https://learn.microsoft.com/graph/throttling): the scan's 429 handling waits
@@ -57,6 +59,8 @@ pub(super) struct DirectoryState {
     asked: HashSet<String>,
     /// Groups (lowercase) whose members were asked for.
     groups_asked: HashSet<String>,
+    /// Application ids (lowercase) whose service principal was asked for.
+    apps_asked: HashSet<String>,
     /// Groups whose member list was cut at the cap.
     capped: HashSet<String>,
     /// Graph refused: nothing more is asked, and the refusal was reported once.
@@ -96,6 +100,23 @@ impl Scan {
             }
             return;
         }
+        // AKS clusters that pull with a service principal name it by application id only.
+        let apps: Vec<String> = self
+            .result
+            .inventory
+            .managed_clusters
+            .iter()
+            .filter(|mc| mc.kubelet_identity().and_then(|k| k.object_id.as_ref()).is_none())
+            .filter_map(|mc| mc.service_principal_app_id().and_then(directory_request::guid))
+            .filter(|app| !self.result.inventory.directory.iter().any(|o| o.app_id.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(app))))
+            .collect();
+        for app in apps {
+            if self.directory.apps_asked.insert(app.clone()) {
+                if let Some(req) = directory_request::service_principal_by_app_id(&app) {
+                    self.enqueue(Step::DirectoryApp { app_id: app }, req);
+                }
+            }
+        }
         for batch in wanted.chunks(MAX_IDS_PER_GET_BY_IDS) {
             self.directory.asked.extend(batch.iter().cloned());
             if let Some(req) = directory_request::get_by_ids(batch) {
@@ -129,7 +150,8 @@ impl Scan {
         out
     }
 
-    /// A `getByIds` answer: the objects join the inventory; every group's members are asked.
+    /// A `getByIds` (or `servicePrincipals?$filter`) answer: the objects join the inventory;
+    /// every group's members are asked.
     pub(super) fn directory_names(&mut self, resp: &Response) {
         let page: GraphPage = match serde_json::from_str(&resp.body) {
             Ok(p) => p,
@@ -250,6 +272,7 @@ impl Scan {
         let what = match step {
             Step::DirectoryNames { count } => format!("the names of {count} principal(s)"),
             Step::DirectoryMembers { group } => format!("the members of group {group}"),
+            Step::DirectoryApp { app_id } => format!("the service principal of application {app_id}"),
             _ => "directory objects".into(),
         };
         let why = graph_error_text(resp);
@@ -420,6 +443,28 @@ mod tests {
         let group = result.inventory.directory.iter().find(|o| o.id == "cccccccc-0000-4000-8000-000000000001").unwrap();
         assert_eq!(group.transitive_members.as_ref().map(Vec::len), Some(150));
         assert!(result.diagnostics.iter().any(|d| d.message.contains("group everyone has more than 150 transitive members: the scan read the first 150")), "{:?}", result.diagnostics);
+    }
+
+    /// A cluster that pulls with a service principal no assignment names: the scan asks Graph
+    /// for the principal of its application id, so its missing pull is found.
+    #[test]
+    fn a_clusters_service_principal_is_found_by_its_app_id() {
+        let sub = "/subscriptions/11111111-1111-4111-8111-111111111111/resourceGroups/rg/providers";
+        let mut sim = Sim::from_resources([
+            json!({"id": format!("{sub}/Microsoft.ContainerRegistry/registries/acr"), "name": "acr", "type": "Microsoft.ContainerRegistry/registries", "location": "westeurope", "properties": {}}),
+            json!({"id": format!("{sub}/Microsoft.MachineLearningServices/workspaces/w"), "name": "w", "type": "Microsoft.MachineLearningServices/workspaces", "location": "westeurope", "properties": {"containerRegistry": format!("{sub}/Microsoft.ContainerRegistry/registries/acr")}}),
+            json!({"id": format!("{sub}/Microsoft.MachineLearningServices/workspaces/w/computes/k"), "name": "k", "type": "Microsoft.MachineLearningServices/workspaces/computes", "location": "westeurope",
+                "properties": {"computeType": "Kubernetes", "resourceId": format!("{sub}/Microsoft.ContainerService/managedClusters/aks")}}),
+            json!({"id": format!("{sub}/Microsoft.ContainerService/managedClusters/aks"), "name": "aks", "type": "Microsoft.ContainerService/managedClusters", "location": "westeurope",
+                "properties": {"servicePrincipalProfile": {"clientId": "eeeeeeee-0000-4000-8000-000000000001"}}}),
+            json!({"@odata.type": "#microsoft.graph.servicePrincipal", "id": "aaaaaaaa-0000-4000-8000-0000000000a5", "displayName": "aks-puller", "appId": "eeeeeeee-0000-4000-8000-000000000001", "servicePrincipalType": "Application"}),
+        ]);
+        let mut scan = Scan::with_config(config(true));
+        let sent = drive(&mut scan, |r, _| sim.handle(r));
+        assert_eq!(sent.iter().filter(|r| r.path == "/v1.0/servicePrincipals").count(), 1);
+        let a = crate::access::analyze(&scan.into_result().inventory);
+        let f = a.findings.iter().find(|f| f.id == crate::findings::ids::AKS_KUBELET_CANNOT_PULL).expect("the cluster's principal cannot pull");
+        assert!(f.message.contains("aks-puller"), "{}", f.message);
     }
 
     /// An `@odata.nextLink` off the Graph origin (ARM's included) is never followed.

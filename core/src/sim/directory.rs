@@ -1,5 +1,6 @@
 //! The simulator's Microsoft Graph: the directory objects of the simulated tenant, served as
-//! Graph serves them — `POST /v1.0/directoryObjects/getByIds` and
+//! Graph serves them — `POST /v1.0/directoryObjects/getByIds`,
+//! `GET /v1.0/servicePrincipals?$filter=appId eq '…'` and
 //! `GET /v1.0/groups/{id}/transitiveMembers`, paged with absolute `@odata.nextLink`s on the
 //! Graph origin — and a caller without consent, refused as Graph refuses.
 //!
@@ -43,6 +44,7 @@ impl Sim {
         match (req.method, rest.split('/').collect::<Vec<_>>().as_slice()) {
             (Method::Post, ["directoryObjects", "getByIds"]) => self.get_by_ids(req),
             (Method::Get, ["groups", id, "transitiveMembers"]) => self.transitive_members(req, id),
+            (Method::Get, ["servicePrincipals"]) => self.service_principals(req),
             _ => error(400, "Request_BadRequest", format!("The simulator does not implement {} {}.", req.method.as_str(), req.path)),
         }
     }
@@ -73,6 +75,21 @@ impl Sim {
         // page does not say).
         let value: Vec<DirectoryObject> = ids.iter().filter_map(Value::as_str).filter_map(|id| self.directory_object(id)).filter(|o| wanted(o)).map(DirectoryObject::without_members).collect();
         Response::json(200, &json!({"@odata.context": format!("{}/v1.0/$metadata#directoryObjects", self.graph_origin), "value": value}))
+    }
+
+    /// `servicePrincipals?$filter=appId eq '{guid}'`, the one filter pullpath sends.
+    fn service_principals(&self, req: &Request) -> Response {
+        let filter = req.query.iter().find(|(k, _)| k == "$filter").map(|(_, v)| v.as_str()).unwrap_or_default();
+        let Some(app) = filter.strip_prefix("appId eq '").and_then(|f| f.strip_suffix('\'')) else {
+            return error(400, "Request_UnsupportedQuery", format!("The simulator supports only $filter=appId eq '...', not {filter:?}."));
+        };
+        let value: Vec<DirectoryObject> = self
+            .directory_objects
+            .iter()
+            .filter(|o| o.kind() == DirectoryKind::ServicePrincipal && o.app_id.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(app)))
+            .map(DirectoryObject::without_members)
+            .collect();
+        Response::json(200, &json!({"@odata.context": format!("{}/v1.0/$metadata#servicePrincipals", self.graph_origin), "value": value}))
     }
 
     fn transitive_members(&self, req: &Request, id: &str) -> Response {
