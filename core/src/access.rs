@@ -892,6 +892,10 @@ pub fn expectations(ctx: &Context<'_>) -> (Vec<Expectation>, Vec<Diagnostic>) {
     (out, diags)
 }
 
+/// A group's transitive members (interned principal) with the words each one's explanations
+/// add (the group chain).
+type Members = Vec<(usize, Arc<str>)>;
+
 /// Access rows for every principal with any path to a registry, and for every expected pull.
 pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRow>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
@@ -921,7 +925,7 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
     let mut unplaced: std::collections::BTreeMap<String, (usize, std::collections::BTreeSet<String>)> = Default::default();
     // Per group principal: its transitive members (interned) and the words each member's
     // explanation adds, or `None` when the principal is no group or its members are unknown.
-    let mut group_members: FastMap<usize, Option<Arc<Vec<(usize, Arc<str>)>>>> = FastMap::default();
+    let mut group_members: FastMap<usize, Option<Arc<Members>>> = FastMap::default();
     // Per registry: groups holding a working pull path there whose members are unknown.
     let mut opaque: FastMap<usize, std::collections::BTreeSet<String>> = FastMap::default();
     for (i, ra) in ctx.index.assignments.iter().enumerate() {

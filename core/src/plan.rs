@@ -238,10 +238,11 @@ pub fn plan(inventory: &Inventory, intents: &[Intent]) -> (Plan, Vec<Skipped>) {
     for intent in intents {
         match operation(&state, intent) {
             Ok(mut op) => {
-                if let Some(p) = op.effect_principal().or_else(|| match &op.precondition {
+                let removed = match &op.precondition {
                     State::RoleAssignment { present: Some(a), .. } => Some(a.principal_id.as_str()),
                     _ => None,
-                }) {
+                };
+                if let Some(p) = op.effect_principal().or(removed) {
                     let p = p.to_string();
                     let labels = labels.get_or_insert_with(|| crate::access::principal_labels(inventory));
                     if let Some(label) = labels.get(&p.to_ascii_lowercase()) {
