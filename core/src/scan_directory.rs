@@ -467,6 +467,38 @@ mod tests {
         assert!(f.message.contains("aks-puller"), "{}", f.message);
     }
 
+    /// Graph's own documented answer of `transitiveMembers` (Example 1 of
+    /// https://learn.microsoft.com/graph/api/group-list-transitivemembers, verbatim: a user
+    /// with `@odata.type`, `id` and `mail`, no name) is read: the member holds the group's role.
+    #[test]
+    fn the_documented_transitive_members_answer_is_read() {
+        const DOC_EXAMPLE: &str = r##"{
+  "value": [
+    {
+      "@odata.type": "#microsoft.graph.user",
+      "id": "11111111-2222-3333-4444-555555555555",
+      "mail": "group1@contoso.com"
+    }
+  ]
+}"##;
+        let mut sim = Sim::demo();
+        let mut scan = Scan::with_config(config(true));
+        drive(&mut scan, |r, _| {
+            if r.path == "/v1.0/groups/dddddddd-0000-0000-0000-000000000001/transitiveMembers" {
+                return Response { status: 200, headers: vec![("content-type".into(), "application/json".into())], body: DOC_EXAMPLE.into() };
+            }
+            sim.handle(r)
+        });
+        let inv = scan.into_result().inventory;
+        let group = inv.directory.iter().find(|o| o.id == "dddddddd-0000-0000-0000-000000000001").unwrap();
+        let members: Vec<&str> = group.transitive_members.iter().flatten().map(|m| m.id.as_str()).collect();
+        assert_eq!(members, ["11111111-2222-3333-4444-555555555555"]);
+        let a = crate::access::analyze(&inv);
+        let row = a.access.iter().find(|r| r.principal_id.as_ref() == "11111111-2222-3333-4444-555555555555" && r.registry.name() == "acrbaseimages").expect("the member's row");
+        assert_eq!(row.pull, crate::access::Level::Yes);
+        assert_eq!(row.identity, "user 11111111-2222-3333-4444-555555555555");
+    }
+
     /// An `@odata.nextLink` off the Graph origin (ARM's included) is never followed.
     #[test]
     fn a_foreign_graph_next_link_is_not_followed() {
