@@ -159,7 +159,7 @@ fn text_report(a: &Analysis) -> String {
         let _ = writeln!(s, "  {:<7}{}  {}{unverified}", f.severity.as_str().to_uppercase(), shown(&f.id), shown(&f.resource.to_string()));
         let _ = writeln!(s, "         {}", shown(&f.message));
         for fix in &f.fixes {
-            let _ = writeln!(s, "         fix: {}", shown(&describe_fix(fix)));
+            let _ = writeln!(s, "         fix: {}", shown(&describe_fix(fix, a)));
         }
     }
     if !a.diagnostics.is_empty() {
@@ -171,9 +171,17 @@ fn text_report(a: &Analysis) -> String {
     s
 }
 
-fn describe_fix(fix: &Intent) -> String {
+/// A fix in words. A principal is named as the analysis labels it, with its object id (what
+/// `az role assignment create --assignee-object-id` takes) beside the name.
+fn describe_fix(fix: &Intent, a: &Analysis) -> String {
     match fix {
-        Intent::GrantRole { principal_id, role, scope, .. } => format!("grant {} to {principal_id} on {scope}", role.name),
+        Intent::GrantRole { principal_id, role, scope, .. } => {
+            let who = match a.identities.iter().find(|i| i.principal_id.eq_ignore_ascii_case(principal_id)) {
+                Some(i) if !i.label.contains(principal_id.as_str()) => format!("{} [{principal_id}]", i.label),
+                _ => principal_id.clone(),
+            };
+            format!("grant {} to {who} on {scope}", role.name)
+        }
         Intent::RevokeRoleAssignment { assignment } => format!("delete role assignment {assignment}"),
         Intent::SetAdminUser { registry, enabled } => format!("{} the admin user of {registry}", if *enabled { "enable" } else { "disable" }),
         Intent::EnableComputeSystemIdentity { compute } => format!("give {compute} a system-assigned identity"),

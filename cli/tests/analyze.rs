@@ -83,7 +83,11 @@ fn text_report_is_readable() {
     assert!(text.contains("registry acrmlprod (legacy permissions, admin user ON)"), "{text}");
     assert!(text.contains("registry acrteamabac (ABAC repository permissions)"), "{text}");
     assert!(text.contains("HIGH   compute-cannot-pull-workspace-registry"), "{text}");
-    assert!(text.contains("fix: grant AcrPull to aaaaaaaa-0000-0000-0000-000000000005"), "{text}");
+    // A fix names its principal, with the object id that acts on it.
+    assert!(text.contains("fix: grant AcrPull to gpu-cluster (compute system identity) [aaaaaaaa-0000-0000-0000-000000000005]"), "{text}");
+    // People and groups by their Microsoft Graph names, access through a group with its chain.
+    assert!(text.contains("Priya Raman (user)") && text.contains("of which this principal is a member through group platform-identities"), "{text}");
+    assert!(!text.contains("user bbbbbbbb"), "{text}");
 }
 
 #[test]

@@ -26,7 +26,16 @@
 //! - in legacy mode a condition still shows as `partial`: the registry "Supports only standard
 //!   RBAC assignments without ABAC conditions", and what Azure does with one is unverified;
 //! - with the admin user enabled, whoever may run `listCredentials/action` can log in with the
-//!   admin password and pull and push; with anonymous pull enabled, anyone can pull.
+//!   admin password and pull and push; with anonymous pull enabled, anyone can pull;
+//! - every transitive member of a group holds the group's role assignments: "Role assignments
+//!   are transitive for groups which means that if a user is a member of a group and that group
+//!   is a member of another group that has a role assignment, the user will have the
+//!   permissions in the role assignment." (https://learn.microsoft.com/azure/role-based-access-control/overview),
+//!   and managed identities alike: "four virtual machines with system-assigned identities,
+//!   which have been added to a security group, with the role assignments added to the group
+//!   instead of the system-assigned identities" (https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/managed-identity-best-practice-recommendations).
+//!   Members come from Microsoft Graph (`directory`); a group whose members were not read
+//!   is named in the "why not" of every principal that cannot pull, since it might through it.
 //!
 //! Cost is O(assignments × registries under each assignment's scope), through indexes by scope
 //! key and principal — never O(assignments × registries × identities).
@@ -44,6 +53,7 @@ use serde::{Deserialize, Serialize};
 use crate::arm::{PrincipalType, Registry, RoleAssignmentMode};
 use crate::catalog::{ops, Plane};
 use crate::condition::{self, Verdict};
+use crate::directory::{Directory, DirectoryKind, DirectoryObject};
 use crate::findings::{self, Finding};
 use crate::hierarchy::{Applies, Hierarchy};
 use crate::id::{ResourceId, ScopeLevel};
@@ -207,6 +217,11 @@ pub struct Path {
     pub pattern: Option<Arc<str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub condition: Option<Arc<str>>,
+    /// The group (lowercase principal id) the assignment is made to, when this principal holds
+    /// it as one of the group's transitive members: changing the assignment changes it for
+    /// every member.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<Arc<str>>,
     /// Shared by the paths one assignment opens to registries of the same mode.
     pub explanation: Arc<str>,
 }
@@ -268,6 +283,8 @@ pub struct Context<'a> {
     pub index: AssignmentIndex<'a>,
     /// By lowercase principal id.
     pub identities: FastMap<String, Identity>,
+    /// Microsoft Graph's directory objects: names, kinds, group members.
+    pub directory: Directory<'a>,
     pub registries: Vec<RegistryInfo>,
     registry_by_key: FastMap<String, usize>,
     registry_by_login: FastMap<String, usize>,
@@ -298,8 +315,10 @@ impl<'a> Context<'a> {
                 registries_under.entry(scope.key().to_string()).or_default().push(i);
             }
         }
-        let identities = identities(inv, &index);
-        Context { inv, roles, index, identities, registries, registry_by_key, registry_by_login, registries_under, diagnostics }
+        let (directory, directory_diags) = Directory::new(&inv.directory);
+        diagnostics.extend(directory_diags);
+        let identities = identities(inv, &index, &directory);
+        Context { inv, roles, index, identities, directory, registries, registry_by_key, registry_by_login, registries_under, diagnostics }
     }
 
     pub fn registry(&self, id: &ResourceId) -> Option<usize> {
@@ -358,9 +377,28 @@ fn named_identity(principal_id: &str, kind: IdentityKind, name: &str, resource: 
     }
 }
 
+/// A principal as Microsoft Graph names it: `Dana Scott (user)`.
+fn directory_identity(o: &DirectoryObject, fallback: IdentityKind) -> Identity {
+    let kind = match o.kind() {
+        DirectoryKind::User => IdentityKind::User,
+        DirectoryKind::Group => IdentityKind::Group,
+        DirectoryKind::ServicePrincipal => IdentityKind::ServicePrincipal,
+        DirectoryKind::Other => fallback,
+    };
+    match o.name() {
+        Some(name) => {
+            let what = if o.is_managed_identity() { "managed identity" } else { kind.describe() };
+            Identity { principal_id: o.id.to_ascii_lowercase(), kind, name: name.to_string(), resource: None, label: format!("{name} ({what})") }
+        }
+        None => bare_identity(&o.id, kind),
+    }
+}
+
 /// Every principal pullpath can name. The most specific description wins: a user-assigned
-/// identity attached to a compute is shown as the identity, not as the compute.
-fn identities(inv: &Inventory, index: &AssignmentIndex<'_>) -> FastMap<String, Identity> {
+/// identity attached to a compute is shown as the identity, not as the compute; an identity
+/// ARM names by its resource is shown by it, others by the name Microsoft Graph gives them.
+/// Labels are then made unique ([`unique_labels`]).
+fn identities(inv: &Inventory, index: &AssignmentIndex<'_>, directory: &Directory<'_>) -> FastMap<String, Identity> {
     let mut out: FastMap<String, Identity> = FastMap::default();
     let mut add = |id: Identity| {
         if !id.principal_id.is_empty() {
@@ -418,7 +456,96 @@ fn identities(inv: &Inventory, index: &AssignmentIndex<'_>) -> FastMap<String, I
         };
         add(bare_identity(&ra.properties.principal_id, kind));
     }
+    // Graph's names for what ARM names only by id (people, groups, service principals), and
+    // every group member Graph listed, so their rows are named too.
+    for id in directory.ids() {
+        let Some(o) = directory.get(id) else { continue };
+        let named = out.get(id).is_some_and(|i| i.resource.is_some());
+        if named || o.kind() == DirectoryKind::Other {
+            continue;
+        }
+        let fallback = out.get(id).map_or(IdentityKind::Unknown, |i| i.kind);
+        let better = directory_identity(o, fallback);
+        if o.name().is_some() || !out.contains_key(id) {
+            out.insert(id.to_string(), better);
+        }
+    }
+    unique_labels(&mut out);
     out
+}
+
+/// What tells apart identities whose labels are the same, from nearest to widest: for an
+/// identity of a resource, the resources it sits in (`workspace ml-prod`), its resource group,
+/// its subscription; for a directory object, its object id.
+fn qualifiers(i: &Identity) -> Vec<String> {
+    let Some(id) = &i.resource else { return vec![format!("id {}", i.principal_id)] };
+    let mut out = Vec::new();
+    let mut at = id.parent();
+    while let Some(p) = at {
+        if p.level() != ScopeLevel::Resource {
+            break;
+        }
+        out.push(format!("{} {}", resource_word(&p), p.name()));
+        at = p.parent();
+    }
+    if let Some(rg) = id.resource_group_name() {
+        out.push(format!("resource group {rg}"));
+    }
+    if let Some(sub) = id.subscription_id() {
+        out.push(format!("subscription {sub}"));
+    }
+    out.push(format!("id {}", i.principal_id));
+    out
+}
+
+/// `workspace`, `AKS cluster`, or the type's last segment.
+fn resource_word(id: &ResourceId) -> String {
+    let ty = id.resource_type();
+    let last = ty.rsplit('/').next().unwrap_or_default().to_ascii_lowercase();
+    match last.as_str() {
+        "workspaces" => "workspace".into(),
+        "managedclusters" => "AKS cluster".into(),
+        "registries" => "registry".into(),
+        "computes" => "compute".into(),
+        _ => last,
+    }
+}
+
+/// Makes every label unique: identities that share one are qualified ([`qualifiers`]) exactly
+/// as far as needed to tell them apart, e.g. five computes `cpu-0` in five workspaces become
+/// `cpu-0 (compute system identity, workspace ws-1)` … without naming resource groups.
+fn unique_labels(identities: &mut FastMap<String, Identity>) {
+    let mut by_label: FastMap<String, Vec<String>> = FastMap::default();
+    for (key, i) in identities.iter() {
+        by_label.entry(i.label.clone()).or_default().push(key.clone());
+    }
+    for (_, mut keys) in by_label {
+        if keys.len() < 2 {
+            continue;
+        }
+        keys.sort();
+        let quals: Vec<Vec<String>> = keys.iter().map(|k| qualifiers(&identities[k])).collect();
+        let deepest = quals.iter().map(Vec::len).max().unwrap_or(0);
+        let label_at = |i: &Identity, q: &[String], depth: usize| {
+            let what = i.label.strip_prefix(&i.name).and_then(|r| r.trim().strip_prefix('(')).and_then(|r| r.strip_suffix(')')).unwrap_or(i.kind.describe()).to_string();
+            let parts: Vec<&str> = q.iter().take(depth).map(String::as_str).collect();
+            format!("{} ({what}, {})", i.name, parts.join(", "))
+        };
+        let mut chosen = deepest;
+        for depth in 1..=deepest {
+            let labels: FastSet<String> = keys.iter().zip(&quals).map(|(k, q)| label_at(&identities[k], q, depth)).collect();
+            if labels.len() == keys.len() {
+                chosen = depth;
+                break;
+            }
+        }
+        let new: Vec<String> = keys.iter().zip(&quals).map(|(k, q)| label_at(&identities[k], q, chosen)).collect();
+        for (k, label) in keys.iter().zip(new) {
+            if let Some(i) = identities.get_mut(k) {
+                i.label = label;
+            }
+        }
+    }
 }
 
 fn display_name(name: &str, id: &ResourceId) -> String {
@@ -607,6 +734,7 @@ fn paths_for(text: &AssignmentText, at_scope: &str, effect: &Effect, shape: Regi
         operation: operation.map(Cow::Borrowed),
         pattern: pattern.cloned(),
         condition: text.condition.clone(),
+        group: None,
         explanation: Arc::from(explanation),
     };
     let full_or_partial = if condition.is_some() { Level::Partial } else { Level::Yes };
@@ -696,6 +824,7 @@ fn anonymous_path(explanation: &Arc<str>) -> Path {
         operation: None,
         pattern: None,
         condition: None,
+        group: None,
         explanation: explanation.clone(),
     }
 }
@@ -738,8 +867,18 @@ pub fn expectations(ctx: &Context<'_>) -> (Vec<Expectation>, Vec<Diagnostic>) {
                 diags.push(Diagnostic { at: c.id.to_string(), message: format!("attached cluster {aks_id} is not in the snapshot, so its kubelet's pulls cannot be checked") });
                 continue;
             };
-            let Some(kubelet) = mc.kubelet_identity().and_then(|k| k.object_id.clone()) else {
-                diags.push(Diagnostic { at: mc.id.to_string(), message: "the cluster has no kubelet identity (identityProfile.kubeletidentity.objectId); it pulls with a service principal pullpath cannot see".into() });
+            // A cluster without a kubelet identity pulls with its service principal: "AKS
+            // service principal | Enable the AKS service principal with permissions to a target
+            // Azure container registry." (https://learn.microsoft.com/azure/container-registry/authenticate-kubernetes-options).
+            // ARM gives only its application id; Microsoft Graph says which principal that is.
+            let kubelet = mc.kubelet_identity().and_then(|k| k.object_id.clone());
+            let by_app = || mc.service_principal_app_id().map(|app| (app, ctx.directory.by_app_id(app).map(|sp| sp.id.clone())));
+            let Some(kubelet) = kubelet.or_else(|| by_app().and_then(|(_, sp)| sp)) else {
+                let message = match by_app() {
+                    Some((app, _)) => format!("the cluster pulls with its service principal, known only by its application id {app} (servicePrincipalProfile.clientId): without Microsoft Graph's servicePrincipal object for that appId, pullpath cannot tell which principal it is, so its pulls cannot be checked"),
+                    None => "the cluster has no kubelet identity (identityProfile.kubeletidentity.objectId) nor a service principal (servicePrincipalProfile.clientId), so its pulls cannot be checked".into(),
+                };
+                diags.push(Diagnostic { at: mc.id.to_string(), message });
                 continue;
             };
             let Some(reg) = workspace_registry(&ws_id, &mut diags) else { continue };
@@ -808,6 +947,9 @@ fn msi_principals(inv: &Inventory, msi: Option<&crate::arm::ManagedServiceIdenti
     }
     out
 }
+/// A group's transitive members (interned principal) with the words each one's explanations
+/// add (the group chain).
+type Members = Vec<(usize, Arc<str>)>;
 
 /// Access rows for every principal with any path to a registry, and for every expected pull.
 pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRow>, Vec<Diagnostic>) {
@@ -838,6 +980,11 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
     let mut unplaced: std::collections::BTreeMap<String, (usize, std::collections::BTreeSet<String>)> = Default::default();
     // (registry, principal) pairs whose answer leaves out such an assignment.
     let mut uncertain: FastSet<(usize, usize)> = FastSet::default();
+    // Per group principal: its transitive members (interned) and the words each member's
+    // explanation adds, or `None` when the principal is no group or its members are unknown.
+    let mut group_members: FastMap<usize, Option<Arc<Members>>> = FastMap::default();
+    // Per registry: groups holding a working pull path there whose members are unknown.
+    let mut opaque: FastMap<usize, std::collections::BTreeSet<String>> = FastMap::default();
     for (i, ra) in ctx.index.assignments.iter().enumerate() {
         let effect = effects.entry(ra.role_definition_guid()).or_insert_with_key(|g| ctx.roles.get(g).and_then(Effect::of));
         let Some(effect) = effect.as_ref() else { continue };
@@ -868,7 +1015,32 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
                 None => continue,
             }
         };
-        let principal = intern(rbac::lower(&ra.properties.principal_id));
+        let principal_key = rbac::lower(&ra.properties.principal_id);
+        let is_group = matches!(ra.properties.principal_type, Some(PrincipalType::Group)) || ctx.directory.get(&principal_key).is_some_and(|o| o.kind() == DirectoryKind::Group);
+        let group_key: Option<Arc<str>> = is_group.then(|| Arc::from(principal_key.as_ref()));
+        let principal = intern(principal_key);
+        let members = match &group_key {
+            None => None,
+            Some(g) => group_members
+                .entry(principal)
+                .or_insert_with(|| {
+                    let list = ctx.directory.members(g)?;
+                    let mut list: Vec<&String> = list.iter().collect();
+                    list.sort();
+                    let words = group_words(ctx, g);
+                    let out: Vec<(usize, Arc<str>)> = list
+                        .into_iter()
+                        .map(|m| {
+                            let chain: Vec<String> = ctx.directory.chain(g, m).iter().map(|h| group_words(ctx, h)).collect();
+                            let through = if chain.is_empty() { String::new() } else { format!(" through {}", chain.join(", then ")) };
+                            let note = format!(" — assigned to {}, of which this principal is a member{through}", words);
+                            (intern(Cow::Owned(m.clone())), Arc::from(note))
+                        })
+                        .collect();
+                    Some(Arc::new(out))
+                })
+                .clone(),
+        };
         let condition = ra.properties.condition.as_deref().filter(|c| !c.trim().is_empty());
         let reading = condition.map(|c| {
             let version = ra.properties.condition_version.as_deref();
@@ -900,6 +1072,18 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
             });
             if !paths.is_empty() {
                 pairs.entry((r, principal)).or_default().extend(paths.iter().cloned());
+            }
+            match (&members, &group_key) {
+                (Some(members), Some(g)) => {
+                    for (m, note) in members.iter() {
+                        let held = paths.iter().map(|p| Path { group: Some(g.clone()), explanation: Arc::from(concat(&[&p.explanation, note])), ..p.clone() });
+                        pairs.entry((r, *m)).or_default().extend(held);
+                    }
+                }
+                (None, Some(g)) if paths.iter().any(|p| p.works && p.pull != Level::No) => {
+                    opaque.entry(r).or_default().insert(group_words(ctx, g));
+                }
+                _ => {}
             }
         }
     }
@@ -970,7 +1154,20 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
             let (label, kind) = &who[p];
             let level = |f: fn(&Path) -> Level| via.iter().filter(|p| p.works).map(f).max().unwrap_or(Level::No);
             let (pull, push) = (level(|p| p.pull), level(|p| p.push));
-            let why_not = (pull == Level::No).then(|| why_not(&via, reg));
+            let why_not = (pull == Level::No).then(|| {
+                let mut why = why_not(&via, reg);
+                if let Some(groups) = opaque.get(&r).filter(|_| p != anyone && *kind != IdentityKind::Group) {
+                    let names: Vec<&str> = groups.iter().map(String::as_str).take(3).collect();
+                    let more = if groups.len() > 3 { format!(" and {} more", groups.len() - 3) } else { String::new() };
+                    let _ = write!(
+                        why,
+                        "; but {}{more} can pull here and {} members were not read from Microsoft Graph, so this principal may pull as a member",
+                        names.join(", "),
+                        if groups.len() == 1 { "its" } else { "their" }
+                    );
+                }
+                why
+            });
             let mut expected = expected_by.remove(&(r, p)).unwrap_or_default();
             expected.sort();
             expected.dedup();
@@ -979,6 +1176,14 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
         })
         .collect();
     (rows, diags)
+}
+
+/// `group ml-image-pullers`, by the name Microsoft Graph gives it, else its id.
+fn group_words(ctx: &Context<'_>, group: &str) -> String {
+    match ctx.identities.get(group).filter(|i| i.name != i.principal_id && !i.name.eq_ignore_ascii_case(group)) {
+        Some(i) => format!("group {}", i.name),
+        None => format!("group {group}"),
+    }
 }
 
 fn why_not(via: &[Path], reg: &RegistryInfo) -> String {
@@ -991,6 +1196,12 @@ fn why_not(via: &[Path], reg: &RegistryInfo) -> String {
         RegistryMode::Abac => ops::CONTENT_READ,
     };
     format!("no role assignment of this principal at the registry, its resource group, its subscription or the tenant root grants {op}")
+}
+
+/// The label of every principal pullpath can name by more than its id (a resource, or a
+/// name from Microsoft Graph), by lowercase principal id.
+pub fn principal_labels(inv: &Inventory) -> FastMap<String, String> {
+    Context::new(inv).identities.into_iter().filter(|(_, i)| !i.label.contains(&i.principal_id) && i.name != i.principal_id).map(|(k, i)| (k, i.label)).collect()
 }
 
 /// The whole analysis of one inventory: identities, registries, access rows and findings.
@@ -1073,6 +1284,109 @@ mod tests {
                 None => assert!(diags.is_empty(), "{condition}: {diags:?}"),
             }
         }
+    }
+
+    /// The demo names every principal: no label is a bare object id, people and groups read
+    /// by their Graph names, and access through the nested group names the chain.
+    #[test]
+    fn the_demo_labels_no_principal_by_guid_and_names_group_chains() {
+        let (inv, _) = crate::snapshot::parse(crate::sim::DEMO_TENANT).unwrap();
+        let a = analyze(&inv);
+        for i in &a.identities {
+            assert!(!i.label.contains(&i.principal_id), "{i:?}");
+        }
+        for row in &a.access {
+            assert!(!row.identity.contains(row.principal_id.as_ref()), "{}", row.identity);
+        }
+        let labels: Vec<&str> = a.identities.iter().map(|i| i.label.as_str()).collect();
+        for want in ["Dana Whitfield (user)", "Priya Raman (user)", "ci-image-publisher (service principal)", "ml-image-pullers (group)", "platform-identities (group)", "cpu-cluster (compute system identity)"] {
+            assert!(labels.contains(&want), "{want} not in {labels:?}");
+        }
+        let cpu = a.access.iter().find(|r| r.principal_id.as_ref() == "aaaaaaaa-0000-0000-0000-000000000002" && r.registry.name() == "acrbaseimages").unwrap();
+        assert_eq!(cpu.pull, Level::Yes);
+        assert!(cpu.via.iter().any(|p| p.group.as_deref() == Some("dddddddd-0000-0000-0000-000000000001") && p.explanation.contains("assigned to group ml-image-pullers, of which this principal is a member through group platform-identities")), "{:?}", cpu.via);
+        let dana = a.access.iter().find(|r| r.principal_id.as_ref() == "bbbbbbbb-0000-0000-0000-000000000001" && r.registry.name() == "acrbaseimages").unwrap();
+        assert!(dana.via.iter().any(|p| p.explanation.ends_with("assigned to group ml-image-pullers, of which this principal is a member")), "{:?}", dana.via);
+    }
+
+    /// A group whose members were not read is named in the "why not" of those who cannot
+    /// pull; once its members are known, its members pull and the note goes.
+    #[test]
+    fn unknown_members_are_said_and_known_members_pull() {
+        let registry = serde_json::json!({"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr", "name": "acr", "type": "Microsoft.ContainerRegistry/registries", "properties": {}});
+        let ws = serde_json::json!({"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w", "name": "w", "type": "Microsoft.MachineLearningServices/workspaces",
+            "properties": {"containerRegistry": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr"}});
+        let compute = serde_json::json!({"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w/computes/c", "name": "c", "type": "Microsoft.MachineLearningServices/workspaces/computes",
+            "identity": {"type": "SystemAssigned", "principalId": "p-compute"}, "properties": {"computeType": "AmlCompute"}});
+        let assignment = serde_json::json!({"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr/providers/Microsoft.Authorization/roleAssignments/a1", "name": "a1", "type": "Microsoft.Authorization/roleAssignments",
+            "properties": {"roleDefinitionId": "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d", "principalId": "g1", "principalType": "Group"}});
+        let analyse = |group: serde_json::Value| {
+            let doc = serde_json::json!({"resources": [registry, ws, compute, assignment, group]});
+            analyze(&crate::snapshot::parse(&doc.to_string()).unwrap().0)
+        };
+        let a = analyse(serde_json::json!({"@odata.type": "#microsoft.graph.group", "id": "g1", "displayName": "pullers"}));
+        let row = a.access.iter().find(|r| r.principal_id.as_ref() == "p-compute").unwrap();
+        assert_eq!(row.pull, Level::No);
+        assert!(row.why_not.as_deref().unwrap().contains("but group pullers can pull here and its members were not read from Microsoft Graph"), "{:?}", row.why_not);
+        assert!(a.findings.iter().any(|f| f.id == findings::ids::COMPUTE_CANNOT_PULL));
+        let a = analyse(serde_json::json!({"@odata.type": "#microsoft.graph.group", "id": "g1", "displayName": "pullers", "transitiveMembers": [{"@odata.type": "#microsoft.graph.servicePrincipal", "id": "p-compute"}]}));
+        let row = a.access.iter().find(|r| r.principal_id.as_ref() == "p-compute").unwrap();
+        assert_eq!(row.pull, Level::Yes);
+        assert!(!a.findings.iter().any(|f| f.id == findings::ids::COMPUTE_CANNOT_PULL), "{:?}", a.findings);
+        // The ARM name wins over Graph's for a managed identity of a resource pullpath read.
+        assert_eq!(row.identity, "c (compute system identity)");
+    }
+
+    /// Computes of the same name in different workspaces are told apart by their workspace
+    /// only; same-named people by their object ids.
+    #[test]
+    fn labels_are_qualified_only_as_far_as_needed() {
+        let compute = |ws: &str, rg: &str, p: &str| {
+            serde_json::json!({"id": format!("/subscriptions/s/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}/computes/cpu-0"), "name": "cpu-0",
+                "type": "Microsoft.MachineLearningServices/workspaces/computes", "identity": {"type": "SystemAssigned", "principalId": p}, "properties": {"computeType": "AmlCompute"}})
+        };
+        let doc = serde_json::json!({"resources": [
+            compute("ws-a", "rg-1", "p1"), compute("ws-b", "rg-1", "p2"), compute("ws-a", "rg-2", "p3"), compute("ws-c", "rg-2", "p4"),
+            {"@odata.type": "#microsoft.graph.user", "id": "u1", "displayName": "Alex"},
+            {"@odata.type": "#microsoft.graph.user", "id": "u2", "displayName": "Alex"},
+        ]});
+        let (inv, _) = crate::snapshot::parse(&doc.to_string()).unwrap();
+        let ctx = Context::new(&inv);
+        let label = |p: &str| ctx.identities[p].label.clone();
+        assert_eq!(label("p2"), "cpu-0 (compute system identity, workspace ws-b, resource group rg-1)");
+        assert_eq!(label("p1"), "cpu-0 (compute system identity, workspace ws-a, resource group rg-1)");
+        assert_eq!(label("p4"), "cpu-0 (compute system identity, workspace ws-c, resource group rg-2)");
+        assert_eq!(label("u1"), "Alex (user, id u1)");
+        let doc = serde_json::json!({"resources": [compute("ws-a", "rg-1", "p1"), compute("ws-b", "rg-1", "p2")]});
+        let (inv, _) = crate::snapshot::parse(&doc.to_string()).unwrap();
+        let ctx = Context::new(&inv);
+        assert_eq!(ctx.identities["p1"].label, "cpu-0 (compute system identity, workspace ws-a)");
+    }
+
+    /// An attached AKS cluster that pulls with a service principal: checked once Graph says
+    /// which principal its app id is; said to be known only by its app id otherwise.
+    #[test]
+    fn aks_service_principals_are_resolved_by_app_id() {
+        let base = serde_json::json!([
+            {"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr", "name": "acr", "type": "Microsoft.ContainerRegistry/registries", "properties": {}},
+            {"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w", "name": "w", "type": "Microsoft.MachineLearningServices/workspaces",
+             "properties": {"containerRegistry": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr"}},
+            {"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w/computes/k", "name": "k", "type": "Microsoft.MachineLearningServices/workspaces/computes",
+             "properties": {"computeType": "Kubernetes", "resourceId": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks"}},
+            {"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks", "name": "aks", "type": "Microsoft.ContainerService/managedClusters",
+             "properties": {"servicePrincipalProfile": {"clientId": "eeeeeeee-0000-4000-8000-000000000001", "secret": "never-read"}}},
+        ]);
+        let analyse = |extra: serde_json::Value| {
+            let mut items = base.as_array().unwrap().clone();
+            items.extend(extra.as_array().unwrap().iter().cloned());
+            analyze(&crate::snapshot::parse(&serde_json::json!({"resources": items}).to_string()).unwrap().0)
+        };
+        let a = analyse(serde_json::json!([]));
+        assert!(a.diagnostics.iter().any(|d| d.message.contains("known only by its application id eeeeeeee-0000-4000-8000-000000000001")), "{:?}", a.diagnostics);
+        let a = analyse(serde_json::json!([{"@odata.type": "#microsoft.graph.servicePrincipal", "id": "sp1", "displayName": "aks-puller", "appId": "EEEEEEEE-0000-4000-8000-000000000001"}]));
+        let f = a.findings.iter().find(|f| f.id == findings::ids::AKS_KUBELET_CANNOT_PULL).expect("the cluster's principal cannot pull");
+        assert!(f.message.contains("through the AKS cluster's service principal aks-puller (service principal)"), "{}", f.message);
+        assert!(!serde_json::to_string(&a).unwrap().contains("never-read"));
     }
 
     #[test]

@@ -259,7 +259,13 @@ fn expected_pulls(ctx: &Context<'_>, rows: &[AccessRow], expected: &[Expectation
             }
             ExpectReason::AttachedAks => (
                 ids::AKS_KUBELET_CANNOT_PULL,
-                format!("Attached compute {subject} deploys images from {} through the AKS kubelet identity {}, which cannot pull: {why}. Grant it {} on the registry.", reg.name, identity.label, role.name),
+                format!(
+                    "Attached compute {subject} deploys images from {} through the AKS {} {}, which cannot pull: {why}. Grant it {} on the registry.",
+                    reg.name,
+                    if identity.kind == IdentityKind::AksKubelet { "kubelet identity" } else { "cluster's service principal" },
+                    identity.label,
+                    role.name
+                ),
             ),
             ExpectReason::Connection => (
                 ids::CONNECTION_IDENTITY_CANNOT_PULL,

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::arm::{Compute, Connection, ContainerGroup, ManagedCluster, OnlineEndpoint, Registry, RoleAssignment, RoleDefinition, SubscriptionContainer, UserAssignedIdentity, Workspace, SUBSCRIPTION_TYPE};
+use crate::directory::DirectoryObject;
 use crate::request::ResourceKind;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -29,6 +30,10 @@ pub struct Inventory {
     /// rows, or what a per-provider scan learned); see `hierarchy`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub subscriptions: Vec<SubscriptionContainer>,
+    /// Microsoft Graph directory objects (users, groups, service principals) as Graph returns
+    /// them, with a group's `transitiveMembers` when read; see `directory`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub directory: Vec<DirectoryObject>,
 }
 
 /// Something in the input that pullpath could not use, and where.
@@ -120,6 +125,18 @@ impl Inventory {
         (inv, diags)
     }
 
+    /// Adds one Microsoft Graph directory object (it has an `@odata.type`, not an ARM `type`).
+    /// Objects of kinds pullpath does not use (devices, contacts) are ignored (`Ok(false)`).
+    pub fn add_directory_object(&mut self, value: serde_json::Value) -> Result<bool, Diagnostic> {
+        let at = value.get("id").and_then(|t| t.as_str()).unwrap_or("(directory object without id)").to_string();
+        let object: DirectoryObject = serde_json::from_value(value).map_err(|e| Diagnostic { at, message: format!("could not read this directory object: {e}") })?;
+        if object.kind() == crate::directory::DirectoryKind::Other || object.id.trim().is_empty() {
+            return Ok(false);
+        }
+        self.directory.push(object);
+        Ok(true)
+    }
+
     /// True for the resource types [`Inventory::add`] keeps.
     pub fn reads_type(ty: &str) -> bool {
         ty.eq_ignore_ascii_case(SUBSCRIPTION_TYPE) || ResourceKind::from_type(ty).is_some()
@@ -137,6 +154,7 @@ impl Inventory {
             + self.online_endpoints.len()
             + self.container_groups.len()
             + self.subscriptions.len()
+            + self.directory.len()
     }
 
     pub fn is_empty(&self) -> bool {

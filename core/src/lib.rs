@@ -14,6 +14,8 @@ pub mod request;
 pub mod cloud;
 
 // Reading a tenant
+pub mod directory;
+pub mod directory_request;
 pub mod executor;
 pub mod inventory;
 pub mod scan;

@@ -232,9 +232,28 @@ pub fn plan(inventory: &Inventory, intents: &[Intent]) -> (Plan, Vec<Skipped>) {
     // Later intents see earlier ones' effects: two fixes asking for the same grant give one
     // operation.
     let mut state = inventory.clone();
+    // Who a grant or removal is for, in words (names from ARM and Microsoft Graph), worked
+    // out once: reviewers read names, not GUIDs.
+    let mut labels: Option<crate::rbac::FastMap<String, String>> = None;
     for intent in intents {
         match operation(&state, intent) {
-            Ok(op) => {
+            Ok(mut op) => {
+                let removed = match &op.precondition {
+                    State::RoleAssignment { present: Some(a), .. } => Some(a.principal_id.as_str()),
+                    _ => None,
+                };
+                if let Some(p) = op.effect_principal().or(removed) {
+                    let p = p.to_string();
+                    let labels = labels.get_or_insert_with(|| crate::access::principal_labels(inventory));
+                    if let Some(label) = labels.get(&p.to_ascii_lowercase()) {
+                        // `cpu (compute system identity, principal …)`: the id stays, to act on.
+                        let named = match label.strip_suffix(')') {
+                            Some(open) => format!("{open}, principal {p})"),
+                            None => format!("{label} (principal {p})"),
+                        };
+                        op.summary = op.summary.replacen(&format!("principal {p}"), &named, 1);
+                    }
+                }
                 apply_state(&mut state, &op.effect);
                 ops.push(op);
             }
@@ -650,6 +669,25 @@ mod tests {
         // Pinned: changing the naming would make re-applying an old plan create duplicates.
         assert_eq!(a, "d41ce8fd-0797-5571-bb5d-b55b98f2400e");
         assert_ne!(a, role_assignment_name(&acr(), "aaaaaaaa-0000-0000-0000-000000000006", "7f951dda-4ed3-4680-a7ca-43fe172d538d"));
+    }
+
+    /// A grant's summary names its principal as Microsoft Graph does, keeping the id; a
+    /// hostile name stays inside the az script's comments.
+    #[test]
+    fn grants_name_their_principal_and_exports_keep_the_name_a_comment() {
+        let mut inv = demo();
+        let user = "bbbbbbbb-0000-4000-8000-00000000e0e0";
+        inv.add_directory_object(serde_json::json!({"@odata.type": "#microsoft.graph.user", "id": user, "displayName": "Eve\n$(rm -rf ~) `id`\r\u{2028}x"})).unwrap();
+        let intent = Intent::GrantRole { principal_id: user.into(), principal_type: PrincipalType::User, role: RoleRef::acr_pull(), scope: acr() };
+        let (plan, skipped) = plan(&inv, &[intent, grant("aaaaaaaa-0000-0000-0000-000000000005", acr())]);
+        assert!(skipped.is_empty(), "{skipped:?}");
+        assert!(plan.operations[0].summary.starts_with("Grant AcrPull on acrmlprod to Eve"), "{}", plan.operations[0].summary);
+        assert!(plan.operations[0].summary.ends_with(&format!(", principal {user})")), "{}", plan.operations[0].summary);
+        assert_eq!(plan.operations[1].summary, "Grant AcrPull on acrmlprod to gpu-cluster (compute system identity, principal aaaaaaaa-0000-0000-0000-000000000005)");
+        let script = &crate::export::export(&plan, crate::export::Format::Az, crate::sim::DEFAULT_ORIGIN)[0].text;
+        for line in script.lines().filter(|l| l.contains("rm -rf")) {
+            assert!(line.starts_with('#'), "{line}");
+        }
     }
 
     #[test]

@@ -8,7 +8,10 @@
 //! become diagnostics; only a document that is not JSON, not a list at all, or larger than
 //! [`Limits`] allow is an error. A file someone was sent costs at most what [`Limits`] say: lists
 //! are flattened by moving their items, never by copying them, nesting is bounded, and so is
-//! the number of resources. Not here: what the resources mean (`access`).
+//! the number of resources. Microsoft Graph directory objects (an `@odata.type` where ARM has
+//! `type`), as `getByIds` and `transitiveMembers` return them, are read into the inventory's
+//! `directory`; a later copy of an object adds what the first lacked. Not here: what the
+//! resources mean (`access`).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -70,11 +73,11 @@ pub fn parse_with(text: &str, limits: Limits) -> Result<(Inventory, Vec<Diagnost
         message: e.to_string().split(" at line ").next().unwrap_or_default().to_string(),
     })?;
     let items = into_list(doc).map_err(|found| SnapshotError::Shape { found })?;
-    let mut walk = Walk { limits, resources: Vec::new(), diags: Vec::new(), too_deep: 0, too_many: 0 };
+    let mut walk = Walk { limits, resources: Vec::new(), directory: Vec::new(), diags: Vec::new(), too_deep: 0, too_many: 0 };
     for (i, item) in items.into_iter().enumerate() {
         walk.collect(item, format!("$[{i}]"), 1);
     }
-    let Walk { resources, mut diags, too_deep, too_many, .. } = walk;
+    let Walk { resources, directory, mut diags, too_deep, too_many, .. } = walk;
     if too_deep > 0 {
         diags.push(Diagnostic { at: "$".into(), message: format!("skipped {too_deep} list(s) nested more than {} deep: flatten the file to read them", limits.max_depth) });
     }
@@ -148,11 +151,50 @@ pub fn parse_with(text: &str, limits: Limits) -> Result<(Inventory, Vec<Diagnost
             ),
         });
     }
+    add_directory(&mut inv, directory, &mut diags);
     if !skipped.is_empty() {
         let list: Vec<String> = skipped.iter().map(|(t, n)| format!("{t} ({n})")).collect();
         diags.push(Diagnostic { at: "$".into(), message: format!("skipped resources of types pullpath does not use: {}", list.join(", ")) });
     }
     Ok((inv, diags))
+}
+
+/// Adds Microsoft Graph directory objects, one per id: a later copy adds what the first lacks
+/// (a name, a group's `transitiveMembers`, as when `getByIds` output and a group's member list
+/// are concatenated); a later member list that differs from the first is a diagnostic.
+fn add_directory(inv: &mut Inventory, objects: Vec<(String, Value)>, diags: &mut Vec<Diagnostic>) {
+    let mut first: HashMap<String, usize> = HashMap::new();
+    for (at, value) in objects {
+        let mut one = Inventory::default();
+        match one.add_directory_object(value) {
+            Err(mut d) => {
+                d.at = at;
+                diags.push(d);
+            }
+            Ok(false) => {}
+            Ok(true) => {
+                let Some(object) = one.directory.pop() else { continue };
+                let key = object.id.to_ascii_lowercase();
+                let Some(&i) = first.get(&key) else {
+                    first.insert(key, inv.directory.len());
+                    inv.directory.push(object);
+                    continue;
+                };
+                let kept = &mut inv.directory[i];
+                if kept.display_name.is_none() {
+                    kept.display_name = object.display_name;
+                }
+                match (&kept.transitive_members, object.transitive_members) {
+                    (None, Some(members)) => kept.transitive_members = Some(members),
+                    (Some(old), Some(new)) if *old != new => diags.push(Diagnostic {
+                        at: object.id,
+                        message: format!("this group's transitiveMembers appear again, different, at {at}; using the first list (put the newest read first)"),
+                    }),
+                    _ => {}
+                }
+            }
+        }
+    }
 }
 
 /// Later copies of one id that read differently from the first.
@@ -168,6 +210,8 @@ struct Conflict {
 struct Walk {
     limits: Limits,
     resources: Vec<(String, Value)>,
+    /// Microsoft Graph directory objects (an `@odata.type` instead of a `type`).
+    directory: Vec<(String, Value)>,
     diags: Vec<Diagnostic>,
     too_deep: usize,
     too_many: usize,
@@ -179,8 +223,16 @@ impl Walk {
     /// nesting. Recursion is bounded by `max_depth`.
     fn collect(&mut self, item: Value, at: String, depth: usize) {
         if item.get("type").is_some_and(Value::is_string) {
-            if self.resources.len() < self.limits.max_resources {
+            if self.resources.len() + self.directory.len() < self.limits.max_resources {
                 self.resources.push((at, item));
+            } else {
+                self.too_many += 1;
+            }
+            return;
+        }
+        if item.get("@odata.type").is_some_and(Value::is_string) && item.get("id").is_some() {
+            if self.resources.len() + self.directory.len() < self.limits.max_resources {
+                self.directory.push((at, item));
             } else {
                 self.too_many += 1;
             }
@@ -299,6 +351,8 @@ pub fn to_json(inv: &Inventory) -> String {
     push(&inv.role_definitions, ResourceKind::RoleDefinition, &mut resources);
     // Subscription rows carry their own `type` (`microsoft.resources/subscriptions`).
     resources.extend(inv.subscriptions.iter().filter_map(|s| serde_json::to_value(s).ok()));
+    // Directory objects carry Graph's `@odata.type`.
+    resources.extend(inv.directory.iter().filter_map(|o| serde_json::to_value(o).ok()));
     let doc = serde_json::json!({ "resources": resources });
     serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
@@ -313,7 +367,8 @@ mod tests {
         assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(inv.registries.len(), 4);
         assert_eq!((inv.online_endpoints.len(), inv.container_groups.len()), (2, 1));
-        assert_eq!(inv.role_assignments.len(), 9);
+        assert_eq!(inv.role_assignments.len(), 10);
+        assert_eq!(inv.directory.len(), 4);
         let (again, diags) = parse(&to_json(&inv)).unwrap();
         assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(again, inv);

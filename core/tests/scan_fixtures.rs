@@ -83,6 +83,9 @@ struct ScanKnobs {
     read_reserve: Option<u32>,
     #[serde(default)]
     read_refill_per_sec: Option<u32>,
+    /// The scan reads Microsoft Graph too (names, group members), from the simulator.
+    #[serde(default)]
+    directory: bool,
 }
 
 #[derive(Deserialize)]
@@ -131,6 +134,11 @@ fn bucket_key(req: &Request) -> String {
 
 /// What a request is, for counting: `POST graph`, `GET registries`, ...
 fn kind_of(req: &Request) -> String {
+    if pullpath_core::directory_request::is_graph(req) {
+        let what = if req.path.ends_with("getByIds") { "getByIds" } else { "transitiveMembers" };
+        let next = if req.query.iter().any(|(k, _)| k == "$skiptoken") { " (next page)" } else { "" };
+        return format!("microsoft graph {what}{next}");
+    }
     if req.method == Method::Post {
         return "graph".into();
     }
@@ -183,6 +191,9 @@ fn run(case: &Case) -> Outcome {
     }
     if let Some(n) = case.scan.read_refill_per_sec {
         config.read_refill_per_sec = n;
+    }
+    if case.scan.directory {
+        config.directory_origin = Some(sim.graph_origin.clone());
     }
     let mut scan = Scan::with_config(config);
     let mut faults = Faults::new(case.faults.clone());
@@ -245,7 +256,7 @@ fn run(case: &Case) -> Outcome {
 
 fn summary(o: &Outcome) -> Value {
     let inv = &o.result.inventory;
-    json!({
+    let mut out = json!({
         "requests": o.requests,
         "requestsByKind": o.requests_by_kind,
         "simulatedMs": o.elapsed.as_millis() as u64,
@@ -271,7 +282,13 @@ fn summary(o: &Outcome) -> Value {
         },
         "skipped": o.result.skipped.iter().map(|s| json!({"scope": s.scope, "what": s.what, "reason": s.reason})).collect::<Vec<_>>(),
         "diagnostics": o.result.diagnostics.iter().map(|d| d.message.clone()).collect::<Vec<_>>(),
-    })
+    });
+    // Microsoft Graph's directory objects and the members read, where the scan read Graph.
+    if !inv.directory.is_empty() {
+        out["inventory"]["directoryObjects"] = json!(inv.directory.len());
+        out["inventory"]["groupMembers"] = json!(inv.directory.iter().filter_map(|o| o.transitive_members.as_ref()).map(Vec::len).sum::<usize>());
+    }
+    out
 }
 
 #[test]

@@ -5,7 +5,8 @@
 //!
 //! Every case runs twice: (a) the snapshot as a user would load it (`snapshot::parse` +
 //! `access::analyze`); (b) the same resources served by the simulator, read by a real `Scan`
-//! through `SimExecutor` — once through Resource Graph, once per provider — and the scanned
+//! through `SimExecutor` — once through Resource Graph, once per provider, each followed by
+//! the Microsoft Graph phase for the case's directory objects — and the scanned
 //! inventory analysed. Both must meet every expectation:
 //! - an `access` row must match on pull and push; a row expecting `no`/`no` also matches an
 //!   absent row; `explains` substrings must each occur in the row's explanations;
@@ -36,7 +37,7 @@ use std::time::Duration;
 
 use pullpath_core::executor::Executor;
 use pullpath_core::scan::{Scan, ScanConfig, Start, Strategy};
-use pullpath_core::sim::{Sim, SimExecutor, DEFAULT_ORIGIN};
+use pullpath_core::sim::{Sim, SimExecutor, DEFAULT_GRAPH_ORIGIN, DEFAULT_ORIGIN};
 use pullpath_core::{snapshot, truth};
 use serde_json::Value;
 
@@ -57,6 +58,8 @@ fn scan(resources: &[Value], strategy: Strategy) -> Result<pullpath_core::scan::
     let exec = SimExecutor::new(Sim::from_resources(resources.iter().cloned()));
     let mut config = ScanConfig::new(DEFAULT_ORIGIN, Start::AllSubscriptions);
     config.strategy = strategy;
+    // Cases with directory objects (names, group members) are read from Microsoft Graph too.
+    config.directory_origin = Some(DEFAULT_GRAPH_ORIGIN.into());
     let mut scan = Scan::with_config(config);
     let mut now = Duration::ZERO;
     for _ in 0..100_000 {

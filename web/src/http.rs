@@ -211,6 +211,11 @@ impl ArmExecutor {
 
 impl Executor for ArmExecutor {
     async fn execute(&self, request: Request) -> Result<Response, TransportError> {
+        // A Microsoft Graph request would carry the ARM token to Graph's paths: refused here;
+        // Graph has its own token and origin.
+        if pullpath_core::directory_request::is_graph(&request) {
+            return Err(TransportError::Network(format!("refusing to send the ARM token with the Microsoft Graph request {}", request.path)));
+        }
         let origin = self.signed_in.config().arm_origin.clone();
         let url = request.url(&origin);
         if origin_of(&url).as_deref() != origin_of(&origin).as_deref() {

@@ -384,7 +384,10 @@ impl AppState {
         let exec = self.demo_executor();
         let epoch = self.epoch();
         spawn_local(async move {
-            let result = run_scan(&exec, Scan::new(DEFAULT_ORIGIN, Start::AllSubscriptions), &cancel, move |p| self.progress.set(p)).await;
+            // The simulator serves Microsoft Graph too: the demo shows names and group members.
+            let mut config = ScanConfig::new(DEFAULT_ORIGIN, Start::AllSubscriptions);
+            config.directory_origin = Some(pullpath_core::sim::DEFAULT_GRAPH_ORIGIN.into());
+            let result = run_scan(&exec, Scan::with_config(config), &cancel, move |p| self.progress.set(p)).await;
             self.finish_scan(epoch, result);
         });
     }

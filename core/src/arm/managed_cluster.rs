@@ -35,6 +35,20 @@ pub struct ManagedClusterProperties {
     pub node_resource_group: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provisioning_state: Option<String>,
+    /// "Information about a service principal identity for the cluster to use for
+    /// manipulating Azure APIs." (2025-05-01 `ManagedClusterServicePrincipalProfile`). Only
+    /// `clientId` is modelled: its `secret` is never read or kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_principal_profile: Option<ServicePrincipalProfile>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ServicePrincipalProfile {
+    /// "The ID for the service principal." — the application (client) id; `msi` on clusters
+    /// that use managed identities.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
@@ -49,6 +63,13 @@ pub struct UserAssignedIdentityProfile {
 }
 
 impl ManagedCluster {
+    /// The application (client) id of the cluster's service principal, when it has one (a
+    /// GUID; not `msi`).
+    pub fn service_principal_app_id(&self) -> Option<&str> {
+        let id = self.properties.service_principal_profile.as_ref()?.client_id.as_deref()?.trim();
+        uuid::Uuid::parse_str(id).is_ok().then_some(id)
+    }
+
     pub fn kubelet_identity(&self) -> Option<&UserAssignedIdentityProfile> {
         self.properties.identity_profile.iter().find(|(k, _)| k.eq_ignore_ascii_case("kubeletidentity")).map(|(_, v)| v)
     }

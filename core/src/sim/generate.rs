@@ -3,7 +3,9 @@
 //!
 //! Same seed and spec, same tenant, byte for byte: the generator draws from its own
 //! SplitMix64 stream and never from a system random source. It writes ARM-shaped resource
-//! objects (what a GET returns), so the simulator serves them like any other tenant.
+//! objects (what a GET returns), so the simulator serves them like any other tenant, and
+//! Microsoft Graph directory objects for its people and groups: every user named, every group
+//! with members (people and managed identities) and every second group nested in another.
 //!
 //! Not here: serving them (`sim`), querying them (`sim::resource_graph`).
 
@@ -419,7 +421,57 @@ pub fn generate(spec: &TenantSpec) -> GeneratedTenant {
             "name": guid, "type": "Microsoft.Authorization/roleAssignments", "properties": props
         }));
     }
+    // Drawn after everything else, so the ARM resources of a seed are what they always were.
+    out.extend(directory(&mut rng, &users, &identities));
     GeneratedTenant { resources: out, management_groups: hierarchy(&subs) }
+}
+
+/// Graph's directory objects for the tenant's people and groups: each user named, each group
+/// with direct members (a dozen people and a few managed identities of the tenant), and group
+/// `2k + 1` nested in group `2k`, whose `transitiveMembers` then holds the nested group and all
+/// its members, as Graph's transitive list does.
+fn directory(rng: &mut Rng, people: &[Principal], identities: &[(String, String, String)]) -> Vec<Value> {
+    let users: Vec<&Principal> = people.iter().filter(|p| p.kind == "User").collect();
+    let groups: Vec<&Principal> = people.iter().filter(|p| p.kind == "Group").collect();
+    let user = |i: usize| json!({"@odata.type": "#microsoft.graph.user", "id": users[i].id, "displayName": format!("Person {i:04}"), "userPrincipalName": format!("person{i:04}@contoso.example")});
+    let identity = |i: usize| {
+        let (id, principal, client) = &identities[i];
+        let name = id.rsplit('/').next().unwrap_or_default();
+        json!({"@odata.type": "#microsoft.graph.servicePrincipal", "id": principal, "displayName": name, "appId": client, "servicePrincipalType": "ManagedIdentity"})
+    };
+    let mut out: Vec<Value> = (0..users.len()).map(user).collect();
+    let direct: Vec<Vec<Value>> = groups
+        .iter()
+        .map(|_| {
+            let mut members: Vec<Value> = Vec::new();
+            let mut seen = BTreeSet::new();
+            for _ in 0..12 {
+                let i = rng.below(users.len().max(1));
+                if !users.is_empty() && seen.insert(users[i].id.clone()) {
+                    members.push(user(i));
+                }
+            }
+            for _ in 0..4 {
+                let i = rng.below(identities.len().max(1));
+                if !identities.is_empty() && seen.insert(identities[i].1.clone()) {
+                    members.push(identity(i));
+                }
+            }
+            members
+        })
+        .collect();
+    for (g, group) in groups.iter().enumerate() {
+        let mut members = direct[g].clone();
+        if g % 2 == 0 {
+            if let Some(nested) = groups.get(g + 1) {
+                members.push(json!({"@odata.type": "#microsoft.graph.group", "id": nested.id, "displayName": format!("Team {:03}", g + 1)}));
+                let have: BTreeSet<String> = members.iter().filter_map(|m| m["id"].as_str().map(str::to_string)).collect();
+                members.extend(direct[g + 1].iter().filter(|m| m["id"].as_str().is_some_and(|id| !have.contains(id))).cloned());
+            }
+        }
+        out.push(json!({"@odata.type": "#microsoft.graph.group", "id": group.id, "displayName": format!("Team {g:03}"), "transitiveMembers": members}));
+    }
+    out
 }
 
 /// Tenant root group → [`GENERATED_ROOT_GROUP`] → platform (first third) and workloads.
@@ -475,11 +527,30 @@ mod tests {
         assert_eq!(scopes.len(), 4, "{scopes:?}");
     }
 
+    /// People are named, groups have members, and every second group sits in another.
+    #[test]
+    fn generated_groups_have_members_and_nest() {
+        // One group per hundred identities: two here.
+        let t = generate(&TenantSpec { identities: 200, ..TenantSpec::small(3) });
+        let objects: Vec<crate::directory::DirectoryObject> = t.resources.iter().filter(|r| r.get("@odata.type").is_some()).map(|r| serde_json::from_value(r.clone()).unwrap()).collect();
+        let (dir, diags) = crate::directory::Directory::new(&objects);
+        assert!(diags.is_empty());
+        let groups: Vec<_> = objects.iter().filter(|o| o.kind() == crate::directory::DirectoryKind::Group).collect();
+        assert!(groups.len() >= 2, "{}", groups.len());
+        assert!(groups.iter().all(|g| g.transitive_members.as_ref().is_some_and(|m| !m.is_empty())));
+        let (outer, inner) = (&groups[0].id, &groups[1].id);
+        let member = groups[1].transitive_members.as_ref().unwrap()[0].id.clone();
+        assert!(dir.members(outer).unwrap().contains(&inner.to_ascii_lowercase()));
+        assert!(dir.members(outer).unwrap().contains(&member.to_ascii_lowercase()));
+        assert!(objects.iter().filter(|o| o.kind() == crate::directory::DirectoryKind::User).all(|u| u.name().is_some()));
+    }
+
     #[test]
     fn every_generated_id_parses_and_is_unique() {
         let t = generate(&TenantSpec::small(3));
         let mut ids = BTreeSet::new();
-        for r in &t.resources {
+        // Directory objects have Graph ids, not ARM ones.
+        for r in t.resources.iter().filter(|r| r.get("@odata.type").is_none()) {
             let id = crate::id::ResourceId::parse(r["id"].as_str().unwrap()).unwrap();
             assert!(id.is_type(r["type"].as_str().unwrap()), "{id} vs {}", r["type"]);
             assert!(ids.insert(id));

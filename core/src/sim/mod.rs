@@ -4,7 +4,8 @@
 //! (status codes, list envelopes with `nextLink`, error envelopes) go out, and everything
 //! above runs unchanged. It is deterministic: no clock, no randomness. Reads, paging,
 //! subscriptions, management groups, scopes the caller may not read (403
-//! `AuthorizationFailed`), the caller's permissions and dispatch live here; Resource Graph in `resource_graph`, writes
+//! `AuthorizationFailed`), the caller's permissions and dispatch live here; Microsoft Graph's
+//! directory (names, group members) in `directory`; Resource Graph in `resource_graph`, writes
 //! and long-running operations in `writes`, injected faults in `faults`, generated tenants in
 //! `generate`.
 //!
@@ -12,6 +13,7 @@
 //! does), and answers operations it does not implement with a 400 error body rather than
 //! pretending to succeed.
 
+mod directory;
 pub mod faults;
 pub mod generate;
 mod resource_graph;
@@ -27,6 +29,8 @@ use crate::arm::ErrorResponse;
 use crate::executor::{Executor, TransportError};
 use crate::id::{ResourceId, ScopeLevel};
 use crate::request::{Method, Request, Response};
+
+pub use directory::{DirectoryAccess, DEFAULT_GRAPH_ORIGIN};
 
 /// The demo tenant: one subscription with an ML workspace and its registry, compute clusters,
 /// a private base-image registry, an ABAC registry, an AKS cluster and a user-assigned identity.
@@ -104,6 +108,14 @@ pub struct Sim {
     /// the forbidden scopes, so adding or removing a resource starts afresh; values are read
     /// when a page is built, so changes in place always show.
     cache: RefCell<HashMap<String, Arc<Vec<ResourceId>>>>,
+    /// Microsoft Graph's directory objects of the tenant (users, groups with their transitive
+    /// members, service principals), as a snapshot holds them.
+    pub directory_objects: Vec<crate::directory::DirectoryObject>,
+    /// Origin written into Graph's `@odata.nextLink`s.
+    pub graph_origin: String,
+    /// Members per `transitiveMembers` page.
+    pub directory_page_size: usize,
+    pub directory_access: DirectoryAccess,
 }
 
 impl Sim {
@@ -123,7 +135,14 @@ impl Sim {
         let mut tenant_id: Option<String> = None;
         // Groups known only from `pullpathAssignedAbove`: no chain says what is above them.
         let mut unparented = Vec::new();
+        let mut directory_objects = Vec::new();
         for r in flat {
+            if r.get("@odata.type").is_some_and(Value::is_string) {
+                if let Ok(o) = serde_json::from_value::<crate::directory::DirectoryObject>(r) {
+                    directory_objects.push(o);
+                }
+                continue;
+            }
             if let Some(id) = r.get("id").and_then(Value::as_str).and_then(|s| ResourceId::parse(s).ok()) {
                 // A snapshot's Resource Graph subscription rows say where each subscription
                 // sits: the simulator serves the same hierarchy, in the same directory.
@@ -151,6 +170,10 @@ impl Sim {
             caller: DEFAULT_CALLER.into(),
             other_tenants: Vec::new(),
             cache: RefCell::new(HashMap::new()),
+            directory_objects,
+            graph_origin: DEFAULT_GRAPH_ORIGIN.into(),
+            directory_page_size: 100,
+            directory_access: DirectoryAccess::Allowed,
         }
     }
 
@@ -199,6 +222,9 @@ impl Sim {
         // Long-running operations' status monitors live with the writes that start them.
         if let Some(status) = self.operation_status(req) {
             return status;
+        }
+        if crate::directory_request::is_graph(req) {
+            return self.directory(req);
         }
         match req.method {
             Method::Get => self.get(req),
@@ -451,7 +477,7 @@ const MAX_LIST_DEPTH: usize = 8;
 /// items of the list it is (`resources`, `value` or `data` of an object, or an array), at
 /// most [`MAX_LIST_DEPTH`] lists deep. Anything else is dropped, as before.
 fn flatten(item: Value, depth: usize, out: &mut Vec<Value>) {
-    if item.get("type").is_some_and(Value::is_string) || depth >= MAX_LIST_DEPTH {
+    if item.get("type").is_some_and(Value::is_string) || item.get("@odata.type").is_some_and(Value::is_string) || depth >= MAX_LIST_DEPTH {
         out.push(item);
         return;
     }

@@ -45,6 +45,10 @@ pub struct Config {
     /// Required `aud` claim (ARM's is `https://management.azure.com/`).
     #[arg(long, default_value = "https://management.azure.com/")]
     pub audience: String,
+    /// An `aud` Microsoft Graph requests (`/v1.0/...`) accept (repeatable; default: Graph's
+    /// resource URI and its application id).
+    #[arg(long = "graph-audience", default_values_t = [String::from("https://graph.microsoft.com"), String::from("00000003-0000-0000-c000-000000000000")])]
+    pub graph_audiences: Vec<String>,
     /// Accept any bearer token without checking it. Local manual demos only.
     #[arg(long)]
     pub insecure_accept_any_token: bool,
@@ -79,6 +83,10 @@ pub struct Config {
     /// Graph without the grouping the scanner asks for would (it then reads plain rows).
     #[arg(long)]
     pub graph_rows_only: bool,
+    /// Answer every Microsoft Graph request with 403 Authorization_RequestDenied, as for an app
+    /// whose Graph permission was never consented to.
+    #[arg(long)]
+    pub graph_not_consented: bool,
     /// Print one line per request to stderr.
     #[arg(long)]
     pub quiet: bool,

@@ -1,4 +1,5 @@
-//! Runs the core's sans-IO [`Scan`] against an ARM origin over real HTTP, with the scan's own
+//! Runs the core's sans-IO [`Scan`] against an ARM origin (and a Microsoft Graph origin, each
+//! with its own token) over real HTTP, with the scan's own
 //! concurrency limit, backoff and clock (a tokio `Instant`). Used by the benchmark and the
 //! emulator's tests.
 //!
@@ -54,6 +55,17 @@ pub async fn send(client: &reqwest::Client, origin: &str, token: &str, req: &Req
 
 /// Drives a scan to the end against `origin` (which must be `config.origin`).
 pub async fn run_scan(origin: &str, token: &str, config: ScanConfig) -> Result<DriveReport, EmulatorError> {
+    run_scan_with_graph(origin, token, None, config).await
+}
+
+/// [`run_scan`], with Microsoft Graph's requests sent to `config.directory_origin` with
+/// `graph_token` (and ARM's to `origin` with `token`): each token only to its own service.
+pub async fn run_scan_with_graph(origin: &str, token: &str, graph_token: Option<&str>, config: ScanConfig) -> Result<DriveReport, EmulatorError> {
+    let graph = match (&config.directory_origin, graph_token) {
+        (Some(o), Some(t)) => Some((o.clone(), t.to_string())),
+        (Some(_), None) => return Err(EmulatorError::Driver("the scan reads Microsoft Graph but no Graph token was given".into())),
+        _ => None,
+    };
     let client = reqwest::Client::builder().pool_max_idle_per_host(64).build().map_err(|e| EmulatorError::Driver(e.to_string()))?;
     let start = Instant::now();
     let mut scan = Scan::with_config(config);
@@ -63,7 +75,11 @@ pub async fn run_scan(origin: &str, token: &str, config: ScanConfig) -> Result<D
         scan.handle_timeout(start.elapsed());
         while let Some((id, req)) = scan.poll_request() {
             report.requests += 1;
-            let (client, origin, token) = (client.clone(), origin.to_string(), token.to_string());
+            let (origin, token) = match (&graph, pullpath_core::directory_request::is_graph(&req)) {
+                (Some((o, t)), true) => (o.clone(), t.clone()),
+                _ => (origin.to_string(), token.to_string()),
+            };
+            let client = client.clone();
             tasks.spawn(async move { (id, send(&client, &origin, &token, &req).await) });
         }
         report.max_in_flight = report.max_in_flight.max(tasks.len());

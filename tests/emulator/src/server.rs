@@ -18,15 +18,15 @@ use axum::Router;
 use pullpath_core::arm::ErrorResponse;
 use pullpath_core::executor::TransportError;
 use pullpath_core::id::ResourceId;
-use pullpath_core::link;
+use pullpath_core::{directory_request, link};
 use pullpath_core::request::{Method, Request, Response};
 use pullpath_core::sim::faults::Faults;
 use pullpath_core::sim::generate::TenantSpec;
-use pullpath_core::sim::{GraphAccess, Sim};
+use pullpath_core::sim::{DirectoryAccess, GraphAccess, Sim};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::auth::{Principal, Verifier};
+use crate::auth::{Principal, Service, Verifier};
 use crate::throttle::{Limits, Throttle, Verdict};
 use crate::{Config, EmulatorError};
 
@@ -122,7 +122,7 @@ async fn verifier(config: &Config) -> Result<Verifier, EmulatorError> {
         }
         (None, None) => return Err(EmulatorError::NoTokenCheck),
     };
-    Verifier::from_jwks(&text, &source, issuers, config.audience.clone())
+    Verifier::from_jwks(&text, &source, issuers, config.audience.clone(), config.graph_audiences.clone())
 }
 
 fn build_sim(config: &Config) -> Result<Sim, EmulatorError> {
@@ -151,6 +151,9 @@ fn build_sim(config: &Config) -> Result<Sim, EmulatorError> {
     if config.graph_forbidden {
         sim.graph = GraphAccess::Forbidden;
     }
+    if config.graph_not_consented {
+        sim.directory_access = DirectoryAccess::NotConsented;
+    }
     Ok(sim)
 }
 
@@ -165,8 +168,10 @@ pub async fn start(config: Config) -> Result<Running, EmulatorError> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await.map_err(|e| EmulatorError::Bind { port: config.port, reason: e.to_string() })?;
     let addr = listener.local_addr().map_err(|e| EmulatorError::Bind { port: config.port, reason: e.to_string() })?;
     let base_url = format!("http://{addr}");
-    // nextLinks and operation monitors point back at this server.
+    // nextLinks and operation monitors point back at this server; so do Graph's
+    // `@odata.nextLink`s (Graph is served on the same origin, under `/v1.0/`).
     sim.origin = base_url.clone();
+    sim.graph_origin = base_url.clone();
     let limits = (!config.no_throttle).then_some(Limits {
         read_bucket: config.read_bucket,
         read_refill: config.read_refill,
@@ -245,6 +250,11 @@ enum Answer {
     Reset,
 }
 
+/// Microsoft Graph's error envelope: `{"error": {"code", "message"}}`.
+fn graph_error(status: u16, code: &str, message: &str) -> Response {
+    Response::json(status, &serde_json::json!({"error": {"code": code, "message": message}}))
+}
+
 fn arm_error(status: u16, code: &str, message: &str) -> Response {
     Response::json(status, &ErrorResponse::new(code, message))
 }
@@ -261,8 +271,14 @@ async fn serve(state: &AppState, request: axum::extract::Request) -> (Answer, Op
     };
     let now_unix = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let auth = request.headers().get("authorization").and_then(|v| v.to_str().ok()).map(str::to_string);
-    let principal = match state.verifier.check(auth.as_deref(), now_unix) {
+    // Microsoft Graph's paths start with its version; it takes only Graph tokens, ARM only ARM's.
+    let service = if request.uri().path().starts_with(directory_request::VERSION_PREFIX) { Service::Graph } else { Service::Arm };
+    let principal = match state.verifier.check(auth.as_deref(), now_unix, service) {
         Ok(p) => p,
+        Err(rej) if service == Service::Graph => {
+            let challenge = "Bearer authorization_uri=\"https://login.microsoftonline.com/common\", error=\"invalid_token\"".to_string();
+            return (Answer::Http(graph_error(401, rej.code, &rej.message), vec![("www-authenticate".into(), challenge)]), None, rej.code.into());
+        }
         Err(rej) => {
             let challenge = format!("Bearer authorization_uri=\"https://login.microsoftonline.com/common\", error=\"invalid_token\", error_description=\"{}\"", rej.message.replace('"', "'"));
             return (Answer::Http(arm_error(401, rej.code, &rej.message), vec![("www-authenticate".into(), challenge)]), None, rej.code.into());
@@ -289,13 +305,15 @@ async fn serve(state: &AppState, request: axum::extract::Request) -> (Answer, Op
             }
         }
     };
-    if !query.iter().any(|(k, v)| k.eq_ignore_ascii_case("api-version") && !v.is_empty()) {
+    if service == Service::Arm && !query.iter().any(|(k, v)| k.eq_ignore_ascii_case("api-version") && !v.is_empty()) {
         let msg = "The api-version query parameter (?api-version=) is required for all requests.";
         return (Answer::Http(arm_error(400, "MissingApiVersionParameter", msg), vec![]), Some(principal), String::new());
     }
     let req = Request { method, path, query, body };
     let mut extra = Vec::new();
-    if let Some(limits) = &state.limits {
+    // ARM's buckets and Resource Graph's quota are not Graph's: Graph's 429s come from fault
+    // rules (status 429 with a Retry-After).
+    if let (Some(limits), Service::Arm) = (&state.limits, service) {
         let verdict = lock(&state.throttle).check(limits, &principal, &req, state.started.elapsed());
         match verdict {
             Verdict::Allow(h) => extra = h,

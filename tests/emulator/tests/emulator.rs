@@ -9,7 +9,7 @@ use pullpath_core::id::ResourceId;
 use pullpath_core::request::{self, Method, Request, ResourceKind, Response};
 use pullpath_core::scan::{ScanConfig, Start, Strategy};
 use pullpath_core::sim::Sim;
-use pullpath_emulator::driver::{run_scan, send};
+use pullpath_emulator::driver::{run_scan, run_scan_with_graph, send};
 use pullpath_emulator::{start, Config, Running};
 use serde_json::{json, Value};
 
@@ -314,9 +314,12 @@ async fn scan_over_http_matches_the_in_memory_scan() {
         let mut sc = ScanConfig::new(&r.base_url, Start::AllSubscriptions);
         sc.strategy = strategy;
         sc.graph_page_size = 10;
-        let report = run_scan(&r.base_url, &token(), sc).await.unwrap();
+        // Microsoft Graph too, each token to its own service.
+        sc.directory_origin = Some(r.base_url.clone());
+        let report = run_scan_with_graph(&r.base_url, &token(), Some(&graph_token()), sc).await.unwrap();
         let inv = &report.result.inventory;
         let sim = Sim::generated(&pullpath_core::sim::generate::TenantSpec::small(4));
+        assert!(!inv.directory.is_empty() && inv.directory.iter().all(|o| o.display_name.is_some()), "{:?}", inv.directory);
         let count = |ty: &str| sim.resources().filter(|v| v["type"] == ty).count();
         assert_eq!(inv.registries.len(), count("Microsoft.ContainerRegistry/registries"), "{strategy:?}");
         assert_eq!(inv.identities.len(), count("Microsoft.ManagedIdentity/userAssignedIdentities"));
@@ -493,4 +496,58 @@ async fn the_documented_command_starts_the_binary() {
     assert_eq!(resp.status, 200);
     assert_eq!(body(&resp)["value"][0]["subscriptionId"], SUB);
     child.kill().await.unwrap();
+}
+
+fn graph_token() -> String {
+    let mut c = good_claims();
+    c["aud"] = json!("https://graph.microsoft.com");
+    sign("test-rsa.pem", "pullpath-test-1", c)
+}
+
+/// Microsoft Graph on the emulator: a Graph token is refused by ARM and an ARM token by Graph,
+/// each in its service's words; with both, a scan reads names and group members over HTTP,
+/// paged on the emulator's origin.
+#[tokio::test]
+async fn graph_takes_only_graph_tokens_and_a_scan_reads_people_and_groups() {
+    let mut c = config();
+    c.page_size = 2;
+    let r = server(c).await;
+    r.with_sim(|sim| sim.directory_page_size = 2);
+    let client = reqwest::Client::new();
+    let names = pullpath_core::directory_request::get_by_ids(&["bbbbbbbb-0000-0000-0000-000000000001".into()]).unwrap();
+    let arm_on_graph = send(&client, &r.base_url, &token(), &names).await.unwrap();
+    assert_eq!(arm_on_graph.status, 401);
+    assert_eq!(body(&arm_on_graph)["error"]["code"], "InvalidAuthenticationToken");
+    let graph_on_arm = send(&client, &r.base_url, &graph_token(), &registries()).await.unwrap();
+    assert_eq!(graph_on_arm.status, 401);
+    assert_eq!(body(&graph_on_arm)["error"]["code"], "InvalidAuthenticationTokenAudience");
+    let ok = send(&client, &r.base_url, &graph_token(), &names).await.unwrap();
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(body(&ok)["value"][0]["displayName"], "Dana Whitfield");
+
+    let mut sc = ScanConfig::new(&r.base_url, Start::AllSubscriptions);
+    sc.directory_origin = Some(r.base_url.clone());
+    let report = run_scan_with_graph(&r.base_url, &token(), Some(&graph_token()), sc).await.unwrap();
+    assert!(report.result.skipped.is_empty(), "{:?}", report.result.skipped);
+    let dir = &report.result.inventory.directory;
+    assert_eq!(dir.len(), 4, "{dir:?}");
+    let outer = dir.iter().find(|o| o.display_name.as_deref() == Some("ml-image-pullers")).unwrap();
+    // Four members at two a page: the @odata.nextLink was followed on the emulator's origin.
+    assert_eq!(outer.transitive_members.as_ref().map(Vec::len), Some(4));
+    let graph_requests = r.log().iter().filter(|e| e.target.starts_with("/v1.0/")).count();
+    assert!(graph_requests >= 4, "{graph_requests}");
+}
+
+/// Without consent to Graph, the scan still reads ARM and says what is missing.
+#[tokio::test]
+async fn without_graph_consent_the_scan_says_what_is_missing() {
+    let mut c = config();
+    c.graph_not_consented = true;
+    let r = server(c).await;
+    let mut sc = ScanConfig::new(&r.base_url, Start::AllSubscriptions);
+    sc.directory_origin = Some(r.base_url.clone());
+    let report = run_scan_with_graph(&r.base_url, &token(), Some(&graph_token()), sc).await.unwrap();
+    assert_eq!(report.result.inventory.registries.len(), 4);
+    assert!(report.result.inventory.directory.is_empty());
+    assert!(report.result.diagnostics.iter().any(|d| d.message.contains("Authorization_RequestDenied") && d.message.contains("Directory.Read.All")), "{:?}", report.result.diagnostics);
 }

@@ -1,6 +1,6 @@
 //! The truth corpus over HTTP: every case of `core/tests/truth/**` is served by the emulator
 //! (`--tenant`), read by a real scan through the HTTP driver — once through Resource Graph, once
-//! per provider — and the scanned inventory must meet the case's expectations, as it must
+//! per provider, with Microsoft Graph for names and group members — and the scanned inventory must meet the case's expectations, as it must
 //! through the snapshot and the in-memory simulator (`core/tests/truth.rs`). Cases about what a
 //! snapshot lacks (`snapshotOnly`) have no scan to run and are skipped here, as there.
 
@@ -10,7 +10,7 @@ mod truth_support;
 use std::path::Path;
 
 use pullpath_core::scan::{ScanConfig, Start, Strategy};
-use pullpath_emulator::driver::run_scan;
+use pullpath_emulator::driver::run_scan_with_graph;
 use pullpath_emulator::{start, Config};
 use truth_support::{case_files, case_id, check, Case};
 
@@ -38,7 +38,9 @@ async fn every_truth_case_holds_over_http() {
         for strategy in [Strategy::ResourceGraph, Strategy::PerProvider] {
             let mut config = ScanConfig::new(&running.base_url, Start::AllSubscriptions);
             config.strategy = strategy;
-            match run_scan(&running.base_url, "any-token", config).await {
+            // Graph on the same loopback origin, as the emulator serves it (names, members).
+            config.directory_origin = Some(running.base_url.clone());
+            match run_scan_with_graph(&running.base_url, "any-token", Some("any-graph-token"), config).await {
                 Err(e) => failures.push(format!("{id} ({strategy:?}): {e}")),
                 Ok(report) => {
                     let skipped: Vec<String> = report.result.skipped.iter().map(|s| format!("skipped {} {}: {}", s.what, s.scope, s.reason)).collect();

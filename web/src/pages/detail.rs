@@ -196,11 +196,17 @@ fn access_view(state: AppState, a: &Arc<Analysed>, principal_id: &str, registry:
                                     {p.operation.as_ref().map(|o| view! { <dt>"Operation"</dt><dd><code>{o.to_string()}</code></dd> })}
                                     {p.pattern.as_ref().map(|o| view! { <dt>"Matched by"</dt><dd><code>{o.to_string()}</code></dd> })}
                                     {p.condition.as_ref().map(|o| view! { <dt>"Condition"</dt><dd><code class="cond">{o.to_string()}</code></dd> })}
+                                    {p.group.as_ref().map(|g| view! { <dt>"Held through group"</dt><dd><code>{g.to_string()}</code></dd> })}
                                     <dt>"Gives"</dt><dd>{format!("pull: {} · push: {}", level_word(p.pull), level_word(p.push))}</dd>
                                 </dl>
                                 <p class="explanation">{p.explanation.to_string()}</p>
                                 {revoke.map(|assignment| {
-                                    let label = format!("Revoke {}", p.role.as_ref().map(|r| r.name.as_str()).unwrap_or("this role assignment"));
+                                    let role = p.role.as_ref().map(|r| r.name.as_str()).unwrap_or("this role assignment");
+                                    // Held as a group member: the assignment is the group's, and so is the change.
+                                    let label = match &p.group {
+                                        Some(_) => format!("Revoke {role} from the group (every member loses it)"),
+                                        None => format!("Revoke {role}"),
+                                    };
                                     view! { <button on:click=move |_| add(state, status, Intent::RevokeRoleAssignment { assignment: assignment.clone() })>{label}</button> }
                                 })}
                             </li>

@@ -24,7 +24,7 @@ wait_for_provisioning() {
   return 1
 }
 
-# 1/6: Grant AcrPull on acrmlprod to principal aaaaaaaa-0000-0000-0000-000000000005
+# 1/6: Grant AcrPull on acrmlprod to gpu-cluster (compute system identity, principal aaaaaaaa-0000-0000-0000-000000000005)
 #   before: role assignment d41ce8fd-0797-5571-bb5d-b55b98f2400e does not exist
 #   after:  role assignment d41ce8fd-0797-5571-bb5d-b55b98f2400e gives principal aaaaaaaa-0000-0000-0000-000000000005 role 7f951dda-4ed3-4680-a7ca-43fe172d538d at /subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-ml-prod/providers/Microsoft.ContainerRegistry/registries/acrmlprod
 existing=$(az role assignment list --scope '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-ml-prod/providers/Microsoft.ContainerRegistry/registries/acrmlprod' --assignee-object-id 'aaaaaaaa-0000-0000-0000-000000000005' --role '7f951dda-4ed3-4680-a7ca-43fe172d538d' --query 'length(@)' --output tsv)
@@ -40,7 +40,7 @@ az rest --method patch --url 'https://management.azure.com/subscriptions/1111111
   --body '{"properties":{"adminUserEnabled":false}}' --output none
 wait_for_provisioning 'https://management.azure.com/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-ml-prod/providers/Microsoft.ContainerRegistry/registries/acrmlprod?api-version=2025-11-01'
 
-# 3/6: Grant AcrPull on acrmlprod to principal aaaaaaaa-0000-0000-0000-000000000003
+# 3/6: Grant AcrPull on acrmlprod to id-image-build (user-assigned identity, principal aaaaaaaa-0000-0000-0000-000000000003)
 #   before: role assignment cfbed1c8-34a3-5df8-8b8e-f619c22861cd does not exist
 #   after:  role assignment cfbed1c8-34a3-5df8-8b8e-f619c22861cd gives principal aaaaaaaa-0000-0000-0000-000000000003 role 7f951dda-4ed3-4680-a7ca-43fe172d538d at /subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-ml-prod/providers/Microsoft.ContainerRegistry/registries/acrmlprod
 existing=$(az role assignment list --scope '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-ml-prod/providers/Microsoft.ContainerRegistry/registries/acrmlprod' --assignee-object-id 'aaaaaaaa-0000-0000-0000-000000000003' --role '7f951dda-4ed3-4680-a7ca-43fe172d538d' --query 'length(@)' --output tsv)
@@ -49,7 +49,7 @@ if [ "$existing" = "0" ]; then
     --body '{"properties":{"description":"pullpath: AcrPull for image pulls","principalId":"aaaaaaaa-0000-0000-0000-000000000003","principalType":"ServicePrincipal","roleDefinitionId":"/subscriptions/11111111-1111-1111-1111-111111111111/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d"}}' --output none
 fi
 
-# 4/6: Grant Managed Identity Operator on id-image-build to principal aaaaaaaa-0000-0000-0000-000000000001
+# 4/6: Grant Managed Identity Operator on id-image-build to mlw-prod (workspace system identity, principal aaaaaaaa-0000-0000-0000-000000000001)
 #   before: role assignment 39a1b5b2-c9ad-505c-bf1f-3a90ee314479 does not exist
 #   after:  role assignment 39a1b5b2-c9ad-505c-bf1f-3a90ee314479 gives principal aaaaaaaa-0000-0000-0000-000000000001 role f1a07417-d97a-45cb-824c-7a7467783830 at /subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-ml-prod/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-image-build
 existing=$(az role assignment list --scope '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-ml-prod/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-image-build' --assignee-object-id 'aaaaaaaa-0000-0000-0000-000000000001' --role 'f1a07417-d97a-45cb-824c-7a7467783830' --query 'length(@)' --output tsv)

@@ -13,7 +13,7 @@ resource workspaces_mlw_prod 'Microsoft.MachineLearningServices/workspaces@2024-
   name: 'mlw-prod'
 }
 
-// Grant AcrPull on acrmlprod to principal aaaaaaaa-0000-0000-0000-000000000005
+// Grant AcrPull on acrmlprod to gpu-cluster (compute system identity, principal aaaaaaaa-0000-0000-0000-000000000005)
 resource op1_roleassignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: 'd41ce8fd-0797-5571-bb5d-b55b98f2400e'
   scope: registries_acrmlprod
@@ -25,7 +25,7 @@ resource op1_roleassignments 'Microsoft.Authorization/roleAssignments@2022-04-01
   }
 }
 
-// Grant AcrPull on acrmlprod to principal aaaaaaaa-0000-0000-0000-000000000003
+// Grant AcrPull on acrmlprod to id-image-build (user-assigned identity, principal aaaaaaaa-0000-0000-0000-000000000003)
 resource op3_roleassignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: 'cfbed1c8-34a3-5df8-8b8e-f619c22861cd'
   scope: registries_acrmlprod
@@ -37,7 +37,7 @@ resource op3_roleassignments 'Microsoft.Authorization/roleAssignments@2022-04-01
   }
 }
 
-// Grant Managed Identity Operator on id-image-build to principal aaaaaaaa-0000-0000-0000-000000000001
+// Grant Managed Identity Operator on id-image-build to mlw-prod (workspace system identity, principal aaaaaaaa-0000-0000-0000-000000000001)
 resource op4_roleassignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: '39a1b5b2-c9ad-505c-bf1f-3a90ee314479'
   scope: userassignedidentities_id_image_build

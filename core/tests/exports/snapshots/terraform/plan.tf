@@ -32,7 +32,7 @@ resource "azapi_update_resource" "op0_legacy_cluster" {
   }
 }
 
-# Grant AcrPull on acrmlprod to principal aaaaaaaa-0000-0000-0000-000000000005
+# Grant AcrPull on acrmlprod to gpu-cluster (compute system identity, principal aaaaaaaa-0000-0000-0000-000000000005)
 resource "azurerm_role_assignment" "op1_7f951dda_acrmlprod" {
   name = "d41ce8fd-0797-5571-bb5d-b55b98f2400e"
   scope = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-ml-prod/providers/Microsoft.ContainerRegistry/registries/acrmlprod"
@@ -53,7 +53,7 @@ resource "azapi_update_resource" "op2_acrmlprod" {
   }
 }
 
-# Grant AcrPull on acrmlprod to principal aaaaaaaa-0000-0000-0000-000000000003
+# Grant AcrPull on acrmlprod to id-image-build (user-assigned identity, principal aaaaaaaa-0000-0000-0000-000000000003)
 resource "azurerm_role_assignment" "op3_7f951dda_acrmlprod" {
   name = "cfbed1c8-34a3-5df8-8b8e-f619c22861cd"
   scope = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-ml-prod/providers/Microsoft.ContainerRegistry/registries/acrmlprod"
@@ -66,7 +66,7 @@ resource "azurerm_role_assignment" "op3_7f951dda_acrmlprod" {
   ]
 }
 
-# Grant Managed Identity Operator on id-image-build to principal aaaaaaaa-0000-0000-0000-000000000001
+# Grant Managed Identity Operator on id-image-build to mlw-prod (workspace system identity, principal aaaaaaaa-0000-0000-0000-000000000001)
 resource "azurerm_role_assignment" "op4_f1a07417_id_image_build" {
   name = "39a1b5b2-c9ad-505c-bf1f-3a90ee314479"
   scope = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-ml-prod/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-image-build"

@@ -1,0 +1,521 @@
+//! The scan's Microsoft Graph phase: once everything ARM holds is read, the names of the
+//! principals in role assignments and the transitive members of every group among them.
+//!
+//! - Names: `POST /v1.0/directoryObjects/getByIds`, up to 1,000 ids a request ("You can
+//!   specify up to 1000 ids.", https://learn.microsoft.com/graph/api/directoryobject-getbyids),
+//!   for every principal of a role assignment that ARM does not already name (managed
+//!   identities of resources the scan read are named by those resources).
+//! - Members: `GET /v1.0/groups/{id}/transitiveMembers` for each group found, and for each
+//!   group found among members (so the explanation can name the chain), paged by
+//!   `@odata.nextLink`, followed only through `link::follow` on the Graph origin. A group is
+//!   read up to [`super::ScanConfig::max_group_members`] members; what is cut is said.
+//! - Clusters: an AKS cluster without a kubelet identity names its service principal by
+//!   application id only; `GET /v1.0/servicePrincipals?$filter=appId eq '…'` says which it is.
+//! - Throttling: "When throttling occurs, Microsoft Graph returns HTTP status code 429 (Too
+//!   many requests) […] A suggested wait time is returned in the response header of the failed
+//!   request." (https://learn.microsoft.com/graph/throttling): the scan's 429 handling waits
+//!   `Retry-After`, in a bucket of Graph's own.
+//! - Without Graph (no origin configured, or Graph refuses), the scan ends on ARM data alone
+//!   with a diagnostic saying exactly what was not read and which permission reads it.
+//!
+//! Request count: ⌈principals / 1,000⌉ + one per group + its further pages.
+//!
+//! Not here: building the requests (`directory_request`), what membership means (`access`).
+
+use std::collections::HashSet;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{Pending, Scan, Step};
+use crate::directory::{DirectoryKind, DirectoryObject};
+use crate::directory_request::{self, MAX_IDS_PER_GET_BY_IDS};
+use crate::inventory::Diagnostic;
+use crate::request::Response;
+
+/// Where directory diagnostics point.
+const AT: &str = "/v1.0/directoryObjects";
+
+/// The delegated permissions the phase needs, for the words of its diagnostics:
+/// `getByIds` "Delegated (work or school account) | Directory.Read.All" and `transitiveMembers`
+/// "Delegated (work or school account) | GroupMember.Read.All" (least privileged, per
+/// https://learn.microsoft.com/graph/api/directoryobject-getbyids and
+/// https://learn.microsoft.com/graph/api/group-list-transitivemembers).
+pub const PERMISSIONS: &str = "the delegated Microsoft Graph permission Directory.Read.All (it covers reading group members too), which an administrator grants to pullpath's app registration";
+
+/// A Graph collection page.
+#[derive(Deserialize)]
+struct GraphPage {
+    #[serde(default)]
+    value: Vec<Value>,
+    #[serde(default, rename = "@odata.nextLink")]
+    next_link: Option<String>,
+}
+
+/// What the phase has asked and learned.
+#[derive(Debug, Default)]
+pub(super) struct DirectoryState {
+    /// Principal ids (lowercase) asked for by `getByIds`.
+    asked: HashSet<String>,
+    /// Groups (lowercase) whose members were asked for.
+    groups_asked: HashSet<String>,
+    /// Application ids (lowercase) whose service principal was asked for.
+    apps_asked: HashSet<String>,
+    /// Groups whose member list was cut at the cap.
+    capped: HashSet<String>,
+    /// Graph refused: nothing more is asked, and the refusal was reported once.
+    refused: bool,
+    /// The "no Graph" diagnostic was written.
+    noted_missing: bool,
+}
+
+impl Scan {
+    /// Starts (or continues, after a refresh) the Graph phase when the ARM work is done.
+    pub(super) fn maybe_start_directory(&mut self) {
+        if !(self.ready.is_empty() && self.delayed.is_empty() && self.in_flight.is_empty()) || self.directory.refused {
+            return;
+        }
+        let known = self.arm_named_principals();
+        let mut wanted: Vec<String> = self
+            .result
+            .inventory
+            .role_assignments
+            .iter()
+            .filter_map(|ra| directory_request::guid(&ra.properties.principal_id))
+            .filter(|p| !known.contains(p) && !self.directory.asked.contains(p))
+            .collect();
+        wanted.sort();
+        wanted.dedup();
+        if self.config.directory_origin.is_none() {
+            if !wanted.is_empty() && !self.directory.noted_missing {
+                self.directory.noted_missing = true;
+                let groups = self.result.inventory.role_assignments.iter().filter(|ra| matches!(ra.properties.principal_type, Some(crate::arm::PrincipalType::Group))).map(|ra| ra.properties.principal_id.to_ascii_lowercase()).collect::<HashSet<_>>().len();
+                self.result.diagnostics.push(Diagnostic {
+                    at: AT.into(),
+                    message: format!(
+                        "names and group members were not read from Microsoft Graph (this scan has no Graph access): {} principal(s) of role assignments are shown by their object ids, and the members of {groups} group(s) holding roles are unknown, so access through those groups is not credited to anyone; reading them needs {PERMISSIONS}",
+                        wanted.len()
+                    ),
+                });
+            }
+            return;
+        }
+        // AKS clusters that pull with a service principal name it by application id only.
+        let apps: Vec<String> = self
+            .result
+            .inventory
+            .managed_clusters
+            .iter()
+            .filter(|mc| mc.kubelet_identity().and_then(|k| k.object_id.as_ref()).is_none())
+            .filter_map(|mc| mc.service_principal_app_id().and_then(directory_request::guid))
+            .filter(|app| !self.result.inventory.directory.iter().any(|o| o.app_id.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(app))))
+            .collect();
+        for app in apps {
+            if self.directory.apps_asked.insert(app.clone()) {
+                if let Some(req) = directory_request::service_principal_by_app_id(&app) {
+                    self.enqueue(Step::DirectoryApp { app_id: app }, req);
+                }
+            }
+        }
+        for batch in wanted.chunks(MAX_IDS_PER_GET_BY_IDS) {
+            self.directory.asked.extend(batch.iter().cloned());
+            if let Some(req) = directory_request::get_by_ids(batch) {
+                self.enqueue(Step::DirectoryNames { count: batch.len() }, req);
+            }
+        }
+    }
+
+    /// Principal ids (lowercase GUIDs) the ARM resources read already name.
+    fn arm_named_principals(&self) -> HashSet<String> {
+        let inv = &self.result.inventory;
+        let mut out = HashSet::new();
+        let mut add = |p: Option<&String>| {
+            if let Some(g) = p.and_then(|p| directory_request::guid(p)) {
+                out.insert(g);
+            }
+        };
+        for u in &inv.identities {
+            add(u.properties.principal_id.as_ref());
+        }
+        let msis = inv.workspaces.iter().map(|w| &w.identity).chain(inv.computes.iter().map(|c| &c.identity)).chain(inv.registries.iter().map(|r| &r.identity)).chain(inv.managed_clusters.iter().map(|m| &m.identity))
+            .chain(inv.online_endpoints.iter().map(|e| &e.identity))
+            .chain(inv.container_groups.iter().map(|g| &g.identity));
+        for msi in msis.flatten() {
+            add(msi.principal_id.as_ref());
+            for r in msi.user_assigned_identities.values() {
+                add(r.principal_id.as_ref());
+            }
+        }
+        for mc in &inv.managed_clusters {
+            add(mc.kubelet_identity().and_then(|k| k.object_id.as_ref()));
+        }
+        out
+    }
+
+    /// A `getByIds` (or `servicePrincipals?$filter`) answer: the objects join the inventory;
+    /// every group's members are asked.
+    pub(super) fn directory_names(&mut self, resp: &Response) {
+        let page: GraphPage = match serde_json::from_str(&resp.body) {
+            Ok(p) => p,
+            Err(e) => return self.result.diagnostics.push(Diagnostic { at: AT.into(), message: format!("Microsoft Graph's getByIds answer is not a directory object list: {e}") }),
+        };
+        for v in page.value {
+            let Ok(object) = serde_json::from_value::<DirectoryObject>(v) else { continue };
+            if object.kind() == DirectoryKind::Other || directory_request::guid(&object.id).is_none() {
+                continue;
+            }
+            let group = (object.kind() == DirectoryKind::Group).then(|| object.id.clone());
+            self.add_directory_object(object);
+            if let Some(g) = group {
+                self.ask_members(&g);
+            }
+        }
+    }
+
+    fn add_directory_object(&mut self, object: DirectoryObject) {
+        let dir = &mut self.result.inventory.directory;
+        match dir.iter_mut().find(|o| o.id.eq_ignore_ascii_case(&object.id)) {
+            Some(old) => {
+                let members = old.transitive_members.take();
+                *old = DirectoryObject { transitive_members: members, ..object };
+            }
+            None => {
+                dir.push(object);
+                self.progress.items_found += 1;
+            }
+        }
+    }
+
+    fn ask_members(&mut self, group: &str) {
+        let Some(g) = directory_request::guid(group) else { return };
+        if self.directory.refused || !self.directory.groups_asked.insert(g.clone()) {
+            return;
+        }
+        if let Some(req) = directory_request::list_transitive_members(&g) {
+            self.enqueue(Step::DirectoryMembers { group: g }, req);
+        }
+    }
+
+    /// A page of a group's transitive members: appended to the group's list, nested groups
+    /// asked in turn, the next page followed on the Graph origin until the cap.
+    pub(super) fn directory_members(&mut self, pending: Pending, resp: &Response) {
+        let Pending { step, req, list, .. } = pending;
+        let Step::DirectoryMembers { group } = &step else { return };
+        let page: GraphPage = match serde_json::from_str(&resp.body) {
+            Ok(p) => p,
+            Err(e) => {
+                return self.result.diagnostics.push(Diagnostic { at: req.path.clone(), message: format!("Microsoft Graph's transitiveMembers answer is not a directory object list: {e}; the group's members are not known") })
+            }
+        };
+        let cap = self.config.max_group_members;
+        let members: Vec<DirectoryObject> = page.value.into_iter().filter_map(|v| serde_json::from_value::<DirectoryObject>(v).ok()).filter(|m| directory_request::guid(&m.id).is_some()).collect();
+        let dir = &mut self.result.inventory.directory;
+        let at = match dir.iter().position(|o| o.id.eq_ignore_ascii_case(group)) {
+            Some(i) => i,
+            None => {
+                // A nested group known only as a member: it stands on its own, with its list.
+                dir.push(DirectoryObject { odata_type: crate::directory::GROUP_TYPE.into(), id: group.clone(), display_name: None, user_principal_name: None, app_id: None, service_principal_type: None, transitive_members: None });
+                dir.len() - 1
+            }
+        };
+        let list_now = dir[at].transitive_members.get_or_insert_with(Vec::new);
+        let room = cap.saturating_sub(list_now.len());
+        let cut = members.len() > room;
+        let nested: Vec<DirectoryObject> = members.iter().filter(|m| m.kind() == DirectoryKind::Group).map(DirectoryObject::without_members).collect();
+        list_now.extend(members.into_iter().take(room).map(|m| m.without_members()));
+        let read = list_now.len();
+        for n in nested {
+            if !self.result.inventory.directory.iter().any(|o| o.id.eq_ignore_ascii_case(&n.id)) {
+                let id = n.id.clone();
+                self.result.inventory.directory.push(n);
+                self.ask_members(&id);
+            } else {
+                self.ask_members(&n.id);
+            }
+        }
+        let next = page.next_link.filter(|l| !l.is_empty());
+        if cut || (next.is_some() && read >= cap) {
+            if self.directory.capped.insert(group.clone()) {
+                let name = self.result.inventory.directory.iter().find(|o| o.id.eq_ignore_ascii_case(group)).and_then(|o| o.name().map(str::to_string)).unwrap_or_else(|| group.clone());
+                self.result.diagnostics.push(Diagnostic {
+                    at: format!("/v1.0/groups/{group}"),
+                    message: format!(
+                        "group {name} has more than {cap} transitive members: the scan read the first {read} and stopped paging, so members beyond them are not credited with the group's role assignments (raise the scan's member cap to read them all)"
+                    ),
+                });
+            }
+            if let Some(list) = list {
+                self.lists.remove(&list);
+            }
+            return;
+        }
+        match next {
+            Some(next) => self.follow(step.clone(), &next, &req, list),
+            None => {
+                if let Some(list) = list {
+                    self.lists.remove(&list);
+                }
+            }
+        }
+    }
+
+    /// Graph refused (401/403, typically missing consent): said once, with the permission that
+    /// reads it; nothing more is asked of Graph.
+    pub(super) fn directory_refused(&mut self, step: &Step, resp: &Response) {
+        if matches!(step, Step::DirectoryMembers { .. }) && resp.status == 404 {
+            // A group deleted since its role assignment was made: it has no members.
+            return;
+        }
+        let denied = resp.status == 401 || resp.status == 403;
+        if denied && self.directory.refused {
+            return;
+        }
+        self.directory.refused |= denied;
+        let what = match step {
+            Step::DirectoryNames { count } => format!("the names of {count} principal(s)"),
+            Step::DirectoryMembers { group } => format!("the members of group {group}"),
+            Step::DirectoryApp { app_id } => format!("the service principal of application {app_id}"),
+            _ => "directory objects".into(),
+        };
+        let why = graph_error_text(resp);
+        let hint = if denied { format!("; access through groups is not credited and principals are shown by id: reading them needs {PERMISSIONS}") } else { String::new() };
+        self.result.diagnostics.push(Diagnostic { at: AT.into(), message: format!("Microsoft Graph did not give {what} ({why}){hint}") });
+        self.result.skipped.push(super::Skipped { scope: AT.into(), what: format!("Microsoft Graph: {what}"), reason: why });
+    }
+}
+
+/// `code: message` of Graph's error envelope (`{"error": {"code", "message"}}`), or the status.
+fn graph_error_text(resp: &Response) -> String {
+    serde_json::from_str::<Value>(&resp.body)
+        .ok()
+        .and_then(|v| {
+            let e = v.get("error")?;
+            let code = e.get("code")?.as_str()?;
+            let message = e.get("message").and_then(Value::as_str).unwrap_or_default();
+            Some(format!("HTTP {} {code}: {message}", resp.status))
+        })
+        .unwrap_or_else(|| format!("HTTP {}", resp.status))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use serde_json::json;
+
+    use super::super::{Scan, ScanConfig, Start};
+    use crate::directory_request::is_graph;
+    use crate::request::{Request, Response};
+    use crate::sim::{DirectoryAccess, Sim, DEFAULT_GRAPH_ORIGIN, DEFAULT_ORIGIN};
+
+    fn config(graph: bool) -> ScanConfig {
+        let mut c = ScanConfig::new(DEFAULT_ORIGIN, Start::AllSubscriptions);
+        c.directory_origin = graph.then(|| DEFAULT_GRAPH_ORIGIN.to_string());
+        c
+    }
+
+    /// Drives with simulated time; returns every request sent.
+    fn drive(scan: &mut Scan, mut respond: impl FnMut(&Request, Duration) -> Response) -> Vec<Request> {
+        let mut sent = Vec::new();
+        let mut now = Duration::ZERO;
+        for _ in 0..100_000 {
+            scan.handle_timeout(now);
+            let mut any = false;
+            while let Some((id, req)) = scan.poll_request() {
+                let resp = respond(&req, now);
+                sent.push(req);
+                scan.handle_response(id, Ok(resp));
+                any = true;
+            }
+            if scan.is_done() {
+                return sent;
+            }
+            if !any {
+                now = scan.poll_timeout().expect("the scan is stuck").max(now + Duration::from_millis(1));
+            }
+        }
+        panic!("the scan does not finish");
+    }
+
+    /// The demo read through Graph analyses exactly as the demo snapshot does, in one
+    /// getByIds and one transitiveMembers request per group.
+    #[test]
+    fn the_demo_scanned_with_graph_reads_like_its_snapshot() {
+        let mut sim = Sim::demo();
+        let mut scan = Scan::with_config(config(true));
+        let sent = drive(&mut scan, |r, _| sim.handle(r));
+        let graph: Vec<&Request> = sent.iter().filter(|r| is_graph(r)).collect();
+        assert_eq!(graph.len(), 3, "{graph:?}");
+        let result = scan.into_result();
+        assert!(result.skipped.is_empty(), "{:?}", result.skipped);
+        let (snapshot, _) = crate::snapshot::parse(crate::sim::DEMO_TENANT).unwrap();
+        let (a, b) = (crate::access::analyze(&result.inventory), crate::access::analyze(&snapshot));
+        // Paths come in the order assignments were read, which differs between the two.
+        let rows = |a: &crate::access::Analysis| {
+            let mut rows: Vec<String> = a
+                .access
+                .iter()
+                .map(|r| {
+                    let mut via: Vec<String> = r.via.iter().map(|p| p.explanation.to_string()).collect();
+                    via.sort();
+                    let mut why: Vec<&str> = r.why_not.iter().flat_map(|w| w.split("; ")).collect();
+                    why.sort();
+                    format!("{} {} {:?} {:?} {:?} {via:?} {why:?}", r.identity, r.registry, r.pull, r.push, r.expected_by)
+                })
+                .collect();
+            rows.sort();
+            rows
+        };
+        let (ra, rb) = (rows(&a), rows(&b));
+        let only_a: Vec<&String> = ra.iter().filter(|r| !rb.contains(r)).collect();
+        let only_b: Vec<&String> = rb.iter().filter(|r| !ra.contains(r)).collect();
+        assert!(only_a.is_empty() && only_b.is_empty(), "scanned only: {only_a:#?}\nsnapshot only: {only_b:#?}");
+        assert_eq!(a.identities, b.identities);
+    }
+
+    /// Without Graph the scan still ends, on ARM data, and says what it did not read.
+    #[test]
+    fn without_graph_the_scan_says_what_is_missing() {
+        let mut sim = Sim::demo();
+        let mut scan = Scan::with_config(config(false));
+        let sent = drive(&mut scan, |r, _| sim.handle(r));
+        assert!(!sent.iter().any(is_graph));
+        let result = scan.into_result();
+        let d = result.diagnostics.iter().find(|d| d.message.contains("were not read from Microsoft Graph")).expect("a diagnostic");
+        assert!(d.message.contains("3 principal(s)") && d.message.contains("1 group(s)") && d.message.contains("Directory.Read.All"), "{}", d.message);
+        assert!(result.inventory.directory.is_empty());
+    }
+
+    /// Graph refusing (no consent): said once, with the permission; nothing more is asked.
+    #[test]
+    fn a_refusing_graph_is_reported_once() {
+        let mut sim = Sim::demo();
+        sim.directory_access = DirectoryAccess::NotConsented;
+        let mut scan = Scan::with_config(config(true));
+        let sent = drive(&mut scan, |r, _| sim.handle(r));
+        assert_eq!(sent.iter().filter(|r| is_graph(r)).count(), 1);
+        let result = scan.into_result();
+        let said: Vec<_> = result.diagnostics.iter().filter(|d| d.message.contains("Microsoft Graph did not give")).collect();
+        assert_eq!(said.len(), 1);
+        assert!(said[0].message.contains("Authorization_RequestDenied") && said[0].message.contains("Directory.Read.All"), "{}", said[0].message);
+        assert_eq!(result.skipped.len(), 1);
+    }
+
+    /// A 429 from Graph is waited out for its Retry-After, then asked again.
+    #[test]
+    fn graph_throttling_obeys_retry_after() {
+        let mut sim = Sim::demo();
+        let mut scan = Scan::with_config(config(true));
+        let mut throttled_at = None;
+        let mut retried_at = None;
+        drive(&mut scan, |r, now| {
+            if is_graph(r) && r.path.ends_with("getByIds") {
+                if throttled_at.is_none() {
+                    throttled_at = Some(now);
+                    let mut resp = Response::json(429, &json!({"error": {"code": "TooManyRequests", "message": "Too many requests"}}));
+                    resp.headers.push(("retry-after".into(), "7".into()));
+                    return resp;
+                }
+                retried_at.get_or_insert(now);
+            }
+            sim.handle(r)
+        });
+        let (t, r) = (throttled_at.unwrap(), retried_at.unwrap());
+        assert!(r >= t + Duration::from_secs(7), "retried at {r:?}, throttled at {t:?}");
+        assert_eq!(scan.progress().throttled, 1);
+        assert_eq!(scan.result().inventory.directory.len(), 4);
+    }
+
+    /// A group larger than the cap is read up to it, and the scan says what it did.
+    #[test]
+    fn huge_groups_are_capped_and_said() {
+        let members: Vec<_> = (0..251).map(|i| json!({"@odata.type": "#microsoft.graph.user", "id": format!("00000000-0000-4000-8000-{i:012}"), "displayName": format!("user {i}")})).collect();
+        let mut sim = Sim::from_resources([
+            json!({"id": "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr", "name": "acr", "type": "Microsoft.ContainerRegistry/registries", "properties": {}}),
+            json!({"id": "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr/providers/Microsoft.Authorization/roleAssignments/a1", "name": "a1", "type": "Microsoft.Authorization/roleAssignments",
+                "properties": {"roleDefinitionId": "/subscriptions/s1/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d", "principalId": "cccccccc-0000-4000-8000-000000000001", "principalType": "Group", "scope": "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr"}}),
+            json!({"@odata.type": "#microsoft.graph.group", "id": "cccccccc-0000-4000-8000-000000000001", "displayName": "everyone", "transitiveMembers": members}),
+        ]);
+        let mut c = config(true);
+        c.max_group_members = 150;
+        let mut scan = Scan::with_config(c);
+        let sent = drive(&mut scan, |r, _| sim.handle(r));
+        assert_eq!(sent.iter().filter(|r| r.path.ends_with("transitiveMembers")).count(), 2);
+        let result = scan.into_result();
+        let group = result.inventory.directory.iter().find(|o| o.id == "cccccccc-0000-4000-8000-000000000001").unwrap();
+        assert_eq!(group.transitive_members.as_ref().map(Vec::len), Some(150));
+        assert!(result.diagnostics.iter().any(|d| d.message.contains("group everyone has more than 150 transitive members: the scan read the first 150")), "{:?}", result.diagnostics);
+    }
+
+    /// A cluster that pulls with a service principal no assignment names: the scan asks Graph
+    /// for the principal of its application id, so its missing pull is found.
+    #[test]
+    fn a_clusters_service_principal_is_found_by_its_app_id() {
+        let sub = "/subscriptions/11111111-1111-4111-8111-111111111111/resourceGroups/rg/providers";
+        let mut sim = Sim::from_resources([
+            json!({"id": format!("{sub}/Microsoft.ContainerRegistry/registries/acr"), "name": "acr", "type": "Microsoft.ContainerRegistry/registries", "location": "westeurope", "properties": {}}),
+            json!({"id": format!("{sub}/Microsoft.MachineLearningServices/workspaces/w"), "name": "w", "type": "Microsoft.MachineLearningServices/workspaces", "location": "westeurope", "properties": {"containerRegistry": format!("{sub}/Microsoft.ContainerRegistry/registries/acr")}}),
+            json!({"id": format!("{sub}/Microsoft.MachineLearningServices/workspaces/w/computes/k"), "name": "k", "type": "Microsoft.MachineLearningServices/workspaces/computes", "location": "westeurope",
+                "properties": {"computeType": "Kubernetes", "resourceId": format!("{sub}/Microsoft.ContainerService/managedClusters/aks")}}),
+            json!({"id": format!("{sub}/Microsoft.ContainerService/managedClusters/aks"), "name": "aks", "type": "Microsoft.ContainerService/managedClusters", "location": "westeurope",
+                "properties": {"servicePrincipalProfile": {"clientId": "eeeeeeee-0000-4000-8000-000000000001"}}}),
+            json!({"@odata.type": "#microsoft.graph.servicePrincipal", "id": "aaaaaaaa-0000-4000-8000-0000000000a5", "displayName": "aks-puller", "appId": "eeeeeeee-0000-4000-8000-000000000001", "servicePrincipalType": "Application"}),
+        ]);
+        let mut scan = Scan::with_config(config(true));
+        let sent = drive(&mut scan, |r, _| sim.handle(r));
+        assert_eq!(sent.iter().filter(|r| r.path == "/v1.0/servicePrincipals").count(), 1);
+        let a = crate::access::analyze(&scan.into_result().inventory);
+        let f = a.findings.iter().find(|f| f.id == crate::findings::ids::AKS_KUBELET_CANNOT_PULL).expect("the cluster's principal cannot pull");
+        assert!(f.message.contains("aks-puller"), "{}", f.message);
+    }
+
+    /// Graph's own documented answer of `transitiveMembers` (Example 1 of
+    /// https://learn.microsoft.com/graph/api/group-list-transitivemembers, verbatim: a user
+    /// with `@odata.type`, `id` and `mail`, no name) is read: the member holds the group's role.
+    #[test]
+    fn the_documented_transitive_members_answer_is_read() {
+        const DOC_EXAMPLE: &str = r##"{
+  "value": [
+    {
+      "@odata.type": "#microsoft.graph.user",
+      "id": "11111111-2222-3333-4444-555555555555",
+      "mail": "group1@contoso.com"
+    }
+  ]
+}"##;
+        let mut sim = Sim::demo();
+        let mut scan = Scan::with_config(config(true));
+        drive(&mut scan, |r, _| {
+            if r.path == "/v1.0/groups/dddddddd-0000-0000-0000-000000000001/transitiveMembers" {
+                return Response { status: 200, headers: vec![("content-type".into(), "application/json".into())], body: DOC_EXAMPLE.into() };
+            }
+            sim.handle(r)
+        });
+        let inv = scan.into_result().inventory;
+        let group = inv.directory.iter().find(|o| o.id == "dddddddd-0000-0000-0000-000000000001").unwrap();
+        let members: Vec<&str> = group.transitive_members.iter().flatten().map(|m| m.id.as_str()).collect();
+        assert_eq!(members, ["11111111-2222-3333-4444-555555555555"]);
+        let a = crate::access::analyze(&inv);
+        let row = a.access.iter().find(|r| r.principal_id.as_ref() == "11111111-2222-3333-4444-555555555555" && r.registry.name() == "acrbaseimages").expect("the member's row");
+        assert_eq!(row.pull, crate::access::Level::Yes);
+        assert_eq!(row.identity, "user 11111111-2222-3333-4444-555555555555");
+    }
+
+    /// An `@odata.nextLink` off the Graph origin (ARM's included) is never followed.
+    #[test]
+    fn a_foreign_graph_next_link_is_not_followed() {
+        let mut sim = Sim::demo();
+        let mut scan = Scan::with_config(config(true));
+        let sent = drive(&mut scan, |r, _| {
+            let mut resp = sim.handle(r);
+            if r.path.ends_with("transitiveMembers") {
+                let mut v: serde_json::Value = serde_json::from_str(&resp.body).unwrap();
+                v["@odata.nextLink"] = json!(format!("{DEFAULT_ORIGIN}/v1.0/groups/x/transitiveMembers?$skiptoken=1"));
+                resp.body = v.to_string();
+            }
+            resp
+        });
+        assert_eq!(sent.iter().filter(|r| r.path.ends_with("transitiveMembers")).count(), 2);
+        assert!(scan.result().skipped.iter().any(|s| s.reason.contains("does not point at https://graph.microsoft.com")), "{:?}", scan.result().skipped);
+    }
+}

@@ -1,0 +1,162 @@
+//! The simulator's Microsoft Graph: the directory objects of the simulated tenant, served as
+//! Graph serves them — `POST /v1.0/directoryObjects/getByIds`,
+//! `GET /v1.0/servicePrincipals?$filter=appId eq '…'` and
+//! `GET /v1.0/groups/{id}/transitiveMembers`, paged with absolute `@odata.nextLink`s on the
+//! Graph origin — and a caller without consent, refused as Graph refuses.
+//!
+//! Group member lists are served as the tenant states them (already transitive, as Graph's
+//! `transitiveMembers` is); the simulator does not compute nesting. Non-goals: `$select`,
+//! `$filter`, `$batch` (answered with a 400 error body), throttling (the emulator's).
+
+use serde_json::{json, Value};
+
+use super::Sim;
+use crate::directory::{DirectoryKind, DirectoryObject};
+use crate::directory_request::{self, MAX_IDS_PER_GET_BY_IDS, VERSION_PREFIX};
+use crate::request::{Method, Request, Response};
+
+/// The Graph origin the simulator writes into `@odata.nextLink`s.
+pub const DEFAULT_GRAPH_ORIGIN: &str = "https://graph.microsoft.com";
+
+/// Whether the caller's Graph token carries the permissions pullpath asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DirectoryAccess {
+    #[default]
+    Allowed,
+    /// Every Graph request gets 403 `Authorization_RequestDenied`: the app was not granted
+    /// (or the user did not consent to) the delegated permission.
+    NotConsented,
+}
+
+/// Graph's error envelope: `{"error": {"code", "message"}}`.
+fn error(status: u16, code: &str, message: String) -> Response {
+    Response::json(status, &json!({"error": {"code": code, "message": message}}))
+}
+
+impl Sim {
+    /// Serves one Graph request (its path starts with `/v1.0/`).
+    pub(crate) fn directory(&self, req: &Request) -> Response {
+        if self.directory_access == DirectoryAccess::NotConsented {
+            // Unverified: the code and message Graph gives a token without the permission.
+            return error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.".into());
+        }
+        let rest = &req.path[VERSION_PREFIX.len()..];
+        match (req.method, rest.split('/').collect::<Vec<_>>().as_slice()) {
+            (Method::Post, ["directoryObjects", "getByIds"]) => self.get_by_ids(req),
+            (Method::Get, ["groups", id, "transitiveMembers"]) => self.transitive_members(req, id),
+            (Method::Get, ["servicePrincipals"]) => self.service_principals(req),
+            _ => error(400, "Request_BadRequest", format!("The simulator does not implement {} {}.", req.method.as_str(), req.path)),
+        }
+    }
+
+    fn directory_object(&self, id: &str) -> Option<&DirectoryObject> {
+        self.directory_objects.iter().find(|o| o.id.eq_ignore_ascii_case(id))
+    }
+
+    fn get_by_ids(&self, req: &Request) -> Response {
+        let body = req.body.as_ref();
+        let Some(ids) = body.and_then(|b| b.get("ids")).and_then(Value::as_array) else {
+            return error(400, "Request_BadRequest", "The request body must carry \"ids\".".into());
+        };
+        if ids.len() > MAX_IDS_PER_GET_BY_IDS {
+            return error(400, "Request_BadRequest", format!("At most {MAX_IDS_PER_GET_BY_IDS} ids may be given; {} were.", ids.len()));
+        }
+        let types: Vec<String> = body.and_then(|b| b.get("types")).and_then(Value::as_array).map(|t| t.iter().filter_map(Value::as_str).map(str::to_ascii_lowercase).collect()).unwrap_or_default();
+        let wanted = |o: &DirectoryObject| {
+            types.is_empty()
+                || types.iter().any(|t| match o.kind() {
+                    DirectoryKind::User => t == "user",
+                    DirectoryKind::Group => t == "group",
+                    DirectoryKind::ServicePrincipal => t == "serviceprincipal",
+                    DirectoryKind::Other => false,
+                })
+        };
+        // Ids the directory does not hold are left out of the answer (unverified: Graph's
+        // page does not say).
+        let value: Vec<DirectoryObject> = ids.iter().filter_map(Value::as_str).filter_map(|id| self.directory_object(id)).filter(|o| wanted(o)).map(DirectoryObject::without_members).collect();
+        Response::json(200, &json!({"@odata.context": format!("{}/v1.0/$metadata#directoryObjects", self.graph_origin), "value": value}))
+    }
+
+    /// `servicePrincipals?$filter=appId eq '{guid}'`, the one filter pullpath sends.
+    fn service_principals(&self, req: &Request) -> Response {
+        let filter = req.query.iter().find(|(k, _)| k == "$filter").map(|(_, v)| v.as_str()).unwrap_or_default();
+        let Some(app) = filter.strip_prefix("appId eq '").and_then(|f| f.strip_suffix('\'')) else {
+            return error(400, "Request_UnsupportedQuery", format!("The simulator supports only $filter=appId eq '...', not {filter:?}."));
+        };
+        let value: Vec<DirectoryObject> = self
+            .directory_objects
+            .iter()
+            .filter(|o| o.kind() == DirectoryKind::ServicePrincipal && o.app_id.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(app)))
+            .map(DirectoryObject::without_members)
+            .collect();
+        Response::json(200, &json!({"@odata.context": format!("{}/v1.0/$metadata#servicePrincipals", self.graph_origin), "value": value}))
+    }
+
+    fn transitive_members(&self, req: &Request, id: &str) -> Response {
+        let group = self.directory_object(id).filter(|o| o.kind() == DirectoryKind::Group);
+        let Some(group) = group else {
+            // Unverified: the wording of Graph's 404 for an unknown group.
+            return error(404, "Request_ResourceNotFound", format!("Resource '{id}' does not exist or one of its queried reference-property objects are not present."));
+        };
+        let members: Vec<DirectoryObject> =
+            group.transitive_members.iter().flatten().map(|m| self.directory_object(&m.id).map(DirectoryObject::without_members).unwrap_or_else(|| m.without_members())).collect();
+        let skip: usize = req.query.iter().find(|(k, _)| k == "$skiptoken").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+        let size = self.directory_page_size.max(1);
+        let page: Vec<&DirectoryObject> = members.iter().skip(skip).take(size).collect();
+        let mut body = json!({"@odata.context": format!("{}/v1.0/$metadata#directoryObjects", self.graph_origin), "value": page});
+        if skip + size < members.len() {
+            let Some(mut next) = directory_request::list_transitive_members(id) else { return error(400, "Request_BadRequest", "not a group id".into()) };
+            next.query.push(("$skiptoken".into(), (skip + size).to_string()));
+            body["@odata.nextLink"] = json!(next.url(&self.graph_origin));
+        }
+        Response::json(200, &body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::directory_request::{get_by_ids, list_transitive_members};
+
+    fn sim() -> Sim {
+        let mut members: Vec<Value> = (0..250).map(|i| json!({"@odata.type": "#microsoft.graph.user", "id": format!("00000000-0000-0000-0000-{i:012}"), "displayName": format!("user {i}")})).collect();
+        members.push(json!({"@odata.type": "#microsoft.graph.servicePrincipal", "id": "aaaaaaaa-0000-0000-0000-000000000009"}));
+        Sim::from_resources([
+            json!({"@odata.type": "#microsoft.graph.group", "id": "cccccccc-0000-0000-0000-000000000001", "displayName": "big", "transitiveMembers": members}),
+            json!({"@odata.type": "#microsoft.graph.servicePrincipal", "id": "aaaaaaaa-0000-0000-0000-000000000009", "displayName": "cpu-cluster", "servicePrincipalType": "ManagedIdentity"}),
+        ])
+    }
+
+    #[test]
+    fn get_by_ids_returns_named_objects_without_member_lists() {
+        let mut s = sim();
+        let r = s.handle(&get_by_ids(&["CCCCCCCC-0000-0000-0000-000000000001".into(), "aaaaaaaa-0000-0000-0000-000000000009".into(), "dddddddd-0000-0000-0000-000000000000".into()]).unwrap());
+        assert_eq!(r.status, 200);
+        let v: Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(v["value"].as_array().unwrap().len(), 2);
+        assert!(v["value"][0].get("transitiveMembers").is_none());
+        assert_eq!(v["value"][1]["displayName"], "cpu-cluster");
+    }
+
+    #[test]
+    fn members_page_on_the_graph_origin_and_refusal_without_consent() {
+        let mut s = sim();
+        let first = s.handle(&list_transitive_members("cccccccc-0000-0000-0000-000000000001").unwrap());
+        let v: Value = serde_json::from_str(&first.body).unwrap();
+        assert_eq!(v["value"].as_array().unwrap().len(), 100);
+        let next = v["@odata.nextLink"].as_str().unwrap();
+        assert!(next.starts_with("https://graph.microsoft.com/v1.0/groups/cccccccc-0000-0000-0000-000000000001/transitiveMembers?"), "{next}");
+        let third = s.handle(&crate::link::follow(DEFAULT_GRAPH_ORIGIN, next).unwrap());
+        let third = s.handle(&crate::link::follow(DEFAULT_GRAPH_ORIGIN, serde_json::from_str::<Value>(&third.body).unwrap()["@odata.nextLink"].as_str().unwrap()).unwrap());
+        let v: Value = serde_json::from_str(&third.body).unwrap();
+        assert_eq!(v["value"].as_array().unwrap().len(), 51);
+        assert!(v.get("@odata.nextLink").is_none());
+        // The member is served as the directory names it.
+        assert_eq!(v["value"][50]["displayName"], "cpu-cluster");
+        assert_eq!(s.handle(&list_transitive_members("dddddddd-0000-0000-0000-000000000000").unwrap()).status, 404);
+        s.directory_access = DirectoryAccess::NotConsented;
+        let r = s.handle(&list_transitive_members("cccccccc-0000-0000-0000-000000000001").unwrap());
+        assert_eq!(r.status, 403);
+        assert!(r.body.contains("Authorization_RequestDenied"));
+    }
+}
