@@ -14,6 +14,7 @@ pub mod request;
 pub mod cloud;
 
 // Reading a tenant
+pub mod engine;
 pub mod executor;
 pub mod inventory;
 pub mod scan;
@@ -32,6 +33,7 @@ pub mod truth;
 
 // Changing it
 pub mod apply;
+pub mod change;
 pub mod export;
 pub mod intent;
 pub mod plan;
@@ -41,4 +43,4 @@ pub mod sim;
 
 pub use id::ResourceId;
 pub mod matrix;
-pub mod review;
+pub mod share;

@@ -97,19 +97,27 @@ impl Role {
     /// The pattern through which this role grants `operation`, if it does. Each permission
     /// block's `not*` list only subtracts from that block's own grants, as in ARM.
     pub fn grants(&self, plane: Plane, operation: &str) -> Option<&str> {
-        self.blocks.iter().find_map(|b| {
-            let (allow, deny) = match plane {
-                Plane::Control => (&b.actions, &b.not_actions),
-                Plane::Data => (&b.data_actions, &b.not_data_actions),
-            };
-            let hit = allow.iter().find(|p| action_matches(p, operation))?;
-            if deny.iter().any(|p| action_matches(p, operation)) {
-                None
-            } else {
-                Some(hit.as_str())
-            }
-        })
+        blocks_grant(&self.blocks, plane, operation)
     }
+}
+
+/// The pattern through which permission `blocks` grant `operation`, if they do: some block
+/// lists it and that block's own `not*` list does not take it away (ARM evaluates each block
+/// on its own and unions the results). Roles and the caller's permissions at a scope
+/// (`Microsoft.Authorization/permissions`) are both read this way.
+pub fn blocks_grant<'a>(blocks: &'a [Permission], plane: Plane, operation: &str) -> Option<&'a str> {
+    blocks.iter().find_map(|b| {
+        let (allow, deny) = match plane {
+            Plane::Control => (&b.actions, &b.not_actions),
+            Plane::Data => (&b.data_actions, &b.not_data_actions),
+        };
+        let hit = allow.iter().find(|p| action_matches(p, operation))?;
+        if deny.iter().any(|p| action_matches(p, operation)) {
+            None
+        } else {
+            Some(hit.as_str())
+        }
+    })
 }
 
 /// Roles by lowercase GUID: the snapshot's definitions first, the catalogue for the rest.
