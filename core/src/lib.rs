@@ -24,6 +24,7 @@ pub mod snapshot;
 pub mod access;
 pub mod catalog;
 pub mod condition;
+pub mod fast;
 pub mod findings;
 pub mod graph;
 pub mod hierarchy;
