@@ -12,7 +12,7 @@
 pub mod preflight;
 pub mod words;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use crate::access::Identity;
@@ -107,7 +107,8 @@ pub struct Change {
     refresh: Option<Scan>,
     refreshed: Option<ScanResult>,
     stopped: bool,
-    in_flight: BTreeMap<RequestId, Part>,
+    /// Requests handed out and not yet answered (a handful: a `Vec` is smaller in wasm).
+    in_flight: Vec<(RequestId, Part)>,
     next_id: RequestId,
 }
 
@@ -139,7 +140,7 @@ impl Change {
             refresh: None,
             refreshed: None,
             stopped: false,
-            in_flight: BTreeMap::new(),
+            in_flight: Vec::new(),
             next_id: 1,
         }
     }
@@ -208,7 +209,7 @@ impl Change {
                 }
             }
             Phase::Refreshing => {
-                self.in_flight.retain(|_, p| !matches!(p, Part::Refresh(_)));
+                self.in_flight.retain(|(_, p)| !matches!(p, Part::Refresh(_)));
                 self.refresh = None;
                 self.phase = Phase::Done;
             }
@@ -291,18 +292,18 @@ impl Change {
     fn id(&mut self, part: Part) -> RequestId {
         let id = self.next_id;
         self.next_id += 1;
-        self.in_flight.insert(id, part);
+        self.in_flight.push((id, part));
         id
     }
 
     /// Moves on to the next phase when the current one has ended.
     fn advance(&mut self, now: Duration) {
-        if self.phase == Phase::Checking && self.to_check.is_empty() && !self.in_flight.values().any(|p| matches!(p, Part::Preflight(_))) {
+        if self.phase == Phase::Checking && self.to_check.is_empty() && !self.in_flight.iter().any(|(_, p)| matches!(p, Part::Preflight(_))) {
             self.verdicts = preflight::check(&self.review.plan, &self.answers);
             self.phase = Phase::Reviewed;
         }
         if self.phase == Phase::Applying && self.applied_or_ended() {
-            self.in_flight.retain(|_, p| !matches!(p, Part::Apply(_)));
+            self.in_flight.retain(|(_, p)| !matches!(p, Part::Apply(_)));
             let applied = matches!(self.outcome(), Some(Outcome::Applied));
             match self.previous.take() {
                 Some(previous) if applied && !self.stopped => {
@@ -350,7 +351,8 @@ impl Engine for Change {
 
     fn handle_response(&mut self, now: Duration, id: RequestId, result: Result<Response, TransportError>) {
         // An answer for a part that has ended (a stopped preflight or refresh) is dropped.
-        let Some(part) = self.in_flight.remove(&id) else { return };
+        let Some(at) = self.in_flight.iter().position(|(i, _)| *i == id) else { return };
+        let (_, part) = self.in_flight.swap_remove(at);
         match part {
             Part::Preflight(scope) => {
                 let answer = result.map_err(|e| e.to_string()).and_then(|r| preflight::parse_permissions(&r));
@@ -407,7 +409,7 @@ impl Engine for Change {
 
     /// Permission reads and a refresh's reads may be aborted; so may the apply's prechecks.
     fn may_abort(&self, id: RequestId) -> bool {
-        match self.in_flight.get(&id) {
+        match self.in_flight.iter().find(|(i, _)| *i == id).map(|(_, p)| p) {
             Some(Part::Preflight(_) | Part::Refresh(_)) => true,
             Some(Part::Apply(inner)) => self.apply.as_ref().is_some_and(|a| a.may_abort(*inner)),
             None => true,
