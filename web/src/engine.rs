@@ -12,7 +12,6 @@
 //! Not here: what to run or when (pages, `state`), fetching itself (`http`).
 
 use std::cell::RefCell;
-use std::future::Future;
 use std::time::Duration;
 
 use futures::future::{select, Either};
@@ -72,8 +71,9 @@ impl Executor for AnyExecutor {
     }
 }
 
-fn send(exec: AnyExecutor, id: RequestId, req: Request) -> impl Future<Output = (RequestId, Result<Response, TransportError>)> {
-    async move { (id, exec.execute(req).await) }
+/// One request's round trip; one function, so every future in flight has the same type.
+async fn send(exec: AnyExecutor, id: RequestId, req: Request) -> (RequestId, Result<Response, TransportError>) {
+    (id, exec.execute(req).await)
 }
 
 /// Runs `machine` until it has nothing more to do on its own (finished, or waiting for a

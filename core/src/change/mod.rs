@@ -12,7 +12,6 @@
 pub mod preflight;
 pub mod words;
 
-use std::collections::BTreeSet;
 use std::time::Duration;
 
 use crate::access::Identity;
@@ -270,19 +269,15 @@ impl Change {
     /// What the plan touched, as refresh targets: a role assignment's scope (its list there
     /// also shows an assignment ARM found equivalent), every other target itself.
     pub fn touched(plan: &Plan) -> Vec<Refresh> {
-        let mut seen = BTreeSet::new();
-        let mut out = Vec::new();
+        let mut out: Vec<Refresh> = Vec::new();
         for op in &plan.operations {
             let target = if op.target.is_type("Microsoft.Authorization/roleAssignments") {
                 Refresh::Scope(op.target.scope().unwrap_or_else(|| op.target.clone()))
             } else {
                 Refresh::Resource(op.target.clone())
             };
-            let key = match &target {
-                Refresh::Scope(s) => format!("scope {}", s.key()),
-                Refresh::Resource(r) => format!("resource {}", r.key()),
-            };
-            if seen.insert(key) {
+            // Ids compare as ARM compares them, so one target is read once.
+            if !out.contains(&target) {
                 out.push(target);
             }
         }
