@@ -1,7 +1,9 @@
 //! Applying a plan as a sans-IO state machine: it hands out requests
 //! ([`Apply::poll_request`]), takes responses ([`Apply::handle_response`]) and timer events
 //! ([`Apply::handle_timeout`]), and never reads a clock, sleeps or draws randomness itself —
-//! the host passes `now` (milliseconds on any monotonic clock) and a jitter seed.
+//! the host passes `now` (a [`Duration`] on any monotonic clock, as every
+//! [`Engine`](crate::engine::Engine) takes it) and a jitter seed. Journal times are that
+//! clock's milliseconds.
 //!
 //! What it guarantees: every target is re-read before anything is written, and nothing is
 //! written unless every precondition still holds; each write is verified by a re-read; if an
@@ -25,17 +27,17 @@
 //! Not here: building the plan (`plan`), sending requests or tokens (the host's executor).
 
 use std::collections::{BTreeMap, VecDeque};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::arm::ErrorResponse;
+use crate::engine::Engine;
+pub use crate::engine::RequestId;
 use crate::executor::TransportError;
 use crate::plan::Plan;
 use crate::request::{self, Method, Request, Response};
-
-/// Identifies one request handed out by the engine.
-pub type RequestId = u64;
 
 /// Limits and timings. All durations in milliseconds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -307,8 +309,9 @@ impl Apply {
     }
 
     /// The next request to send, if any is due at `now`.
-    pub fn poll_request(&mut self, now: u64) -> Option<(RequestId, Request)> {
+    pub fn poll_request(&mut self, now: Duration) -> Option<(RequestId, Request)> {
         self.handle_timeout(now);
+        let now = ms(now);
         let task = self.ready.pop_front()?;
         let id = self.next_id;
         self.next_id += 1;
@@ -334,12 +337,13 @@ impl Apply {
     }
 
     /// When the engine next wants [`Apply::handle_timeout`] called, if it is waiting.
-    pub fn poll_timeout(&self) -> Option<u64> {
-        self.waiting.iter().map(|(t, _)| *t).min()
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        self.waiting.iter().map(|(t, _)| *t).min().map(Duration::from_millis)
     }
 
     /// Moves every wait that is due at `now` to the send queue.
-    pub fn handle_timeout(&mut self, now: u64) {
+    pub fn handle_timeout(&mut self, now: Duration) {
+        let now = ms(now);
         let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.waiting).into_iter().partition(|(t, _)| *t <= now);
         self.waiting = later;
         let mut due = due;
@@ -356,7 +360,8 @@ impl Apply {
     /// polled and verified, so the engine knows whether it landed), and then everything
     /// written is undone. The apply ends [`Outcome::Stopped`], or `RollbackIncomplete` if an
     /// undo fails. Stopping during a rollback, or after the end, changes nothing.
-    pub fn stop(&mut self, now: u64) {
+    pub fn stop(&mut self, now: Duration) {
+        let now = ms(now);
         if self.stopped != Stopped::No || matches!(self.phase, Phase::RollingBack | Phase::Finished) {
             return;
         }
@@ -417,7 +422,8 @@ impl Apply {
     }
 
     /// Takes the answer (or transport failure) for request `id`.
-    pub fn handle_response(&mut self, now: u64, id: RequestId, result: Result<Response, TransportError>) {
+    pub fn handle_response(&mut self, now: Duration, id: RequestId, result: Result<Response, TransportError>) {
+        let now = ms(now);
         let Some(task) = self.in_flight.remove(&id) else { return };
         if let Some(entry) = self.journal.iter_mut().rev().find(|e| e.request_id == id) {
             entry.answered_at = Some(now);
@@ -878,35 +884,40 @@ fn monitor(resp: &Response, origin: &str) -> Result<Option<(PollKind, Request)>,
     Ok(Some((kind, req)))
 }
 
-/// Runs `apply` to the end against a synchronous `serve` function with simulated time
-/// starting at `now`: every request handed out in a round is answered before the next round,
-/// so independent operations really are in flight together. Returns the simulated time at
-/// the end, or `None` if `max_rounds` passed without finishing.
-pub fn drive(apply: &mut Apply, mut now: u64, max_rounds: usize, mut serve: impl FnMut(&Request) -> Result<Response, TransportError>) -> Option<u64> {
-    for _ in 0..max_rounds {
-        if apply.is_done() {
-            return Some(now);
-        }
-        let mut batch = Vec::new();
-        while let Some(x) = apply.poll_request(now) {
-            batch.push(x);
-        }
-        if batch.is_empty() {
-            now = apply.poll_timeout()?.max(now);
-            apply.handle_timeout(now);
-            continue;
-        }
-        for (id, req) in batch {
-            let answer = serve(&req);
-            apply.handle_response(now, id, answer);
-        }
+/// Milliseconds of the host's clock, the engine's own unit (journal times, budgets).
+fn ms(now: Duration) -> u64 {
+    u64::try_from(now.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl Engine for Apply {
+    fn poll_request(&mut self, now: Duration) -> Option<(RequestId, Request)> {
+        Apply::poll_request(self, now)
     }
-    apply.is_done().then_some(now)
+    fn handle_response(&mut self, now: Duration, id: RequestId, result: Result<Response, TransportError>) {
+        Apply::handle_response(self, now, id, result)
+    }
+    fn poll_timeout(&self) -> Option<Duration> {
+        Apply::poll_timeout(self)
+    }
+    fn handle_timeout(&mut self, now: Duration) {
+        Apply::handle_timeout(self, now)
+    }
+    fn is_done(&self) -> bool {
+        Apply::is_done(self)
+    }
+    fn stop(&mut self, now: Duration) {
+        Apply::stop(self, now)
+    }
+    /// Prechecks read targets nothing has been written to yet: aborting one on stop is safe.
+    fn may_abort(&self, id: RequestId) -> bool {
+        self.in_flight.get(&id).is_some_and(|t| t.purpose == Purpose::Precheck)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::drive;
     use crate::intent::{Intent, RoleRef};
     use crate::inventory::Inventory;
     use crate::sim::faults::{Fault, FaultRule, Faults};
@@ -939,7 +950,7 @@ mod tests {
             let mut sim = Sim::demo();
             let mut faults = Faults::new(vec![FaultRule::new(Some(Method::Put), None, Fault::TooManyRequests { retry_after: header.map(str::to_string) }, 1)]);
             let mut a = Apply::new(demo_plan(&[grant("aaaaaaaa-0000-0000-0000-000000000005")]), ApplyConfig::default());
-            drive(&mut a, 0, 1000, |r| faults.serve(&mut sim, r)).unwrap();
+            drive(&mut a, Duration::ZERO, 1000, |r| faults.serve(&mut sim, r)).unwrap();
             assert_eq!(a.outcome(), Some(&Outcome::Applied), "{header:?}");
             let w = writes(&a);
             assert_eq!(w.len(), 2, "{header:?}");
@@ -958,7 +969,7 @@ mod tests {
         sim.origin = "https://attacker.example".into();
         let intent = Intent::SetAdminUser { registry: ResourceId::parse(ACR).unwrap(), enabled: false };
         let mut a = Apply::new(demo_plan(&[intent]), ApplyConfig::default());
-        drive(&mut a, 0, 1000, |r| Ok(sim.handle(r))).unwrap();
+        drive(&mut a, Duration::ZERO, 1000, |r| Ok(sim.handle(r))).unwrap();
         assert!(matches!(a.outcome(), Some(Outcome::RolledBack { reason, .. }) if reason.contains("outside https://management.azure.com")), "{:?}", a.outcome());
         assert!(a.journal().iter().all(|e| !e.path_and_query.contains("operationStatuses")), "a poll was sent");
     }
@@ -969,7 +980,7 @@ mod tests {
         for (limit, rounds) in [(1, 3), (3, 1)] {
             let mut sim = Sim::demo();
             let mut a = Apply::new(demo_plan(&intents), ApplyConfig { max_parallel: limit, ..ApplyConfig::default() });
-            drive(&mut a, 0, 1000, |r| Ok(sim.handle(r))).unwrap();
+            drive(&mut a, Duration::ZERO, 1000, |r| Ok(sim.handle(r))).unwrap();
             assert_eq!(a.outcome(), Some(&Outcome::Applied));
             // Each round of the driver is one request id range; count distinct rounds that wrote.
             let mut ids: Vec<RequestId> = writes(&a).iter().map(|e| e.request_id).collect();
@@ -992,7 +1003,7 @@ mod tests {
             let mut sim = Sim::demo();
             sim.set_lro_behaviour(LroBehaviour { polls: 2, outcome });
             let mut a = Apply::new(plan.clone(), ApplyConfig::default());
-            drive(&mut a, 0, 1000, |r| Ok(sim.handle(r))).unwrap();
+            drive(&mut a, Duration::ZERO, 1000, |r| Ok(sim.handle(r))).unwrap();
             let got = serde_json::to_value(a.outcome()).unwrap()["outcome"].as_str().unwrap().to_string();
             assert_eq!(got, want, "{:?}", a.report());
             let polls: Vec<u16> = a.journal().iter().filter(|e| e.purpose == Purpose::Poll).map(|e| e.status.unwrap()).collect();
@@ -1007,17 +1018,17 @@ mod tests {
         // Before anything is sent.
         let mut sim = Sim::demo();
         let mut a = Apply::new(demo_plan(&intents), ApplyConfig::default());
-        a.stop(0);
+        a.stop(Duration::ZERO);
         assert!(a.is_done() && a.is_stopped());
         assert_eq!(a.outcome(), Some(&Outcome::Stopped));
-        assert!(a.poll_request(0).is_none());
+        assert!(a.poll_request(Duration::ZERO).is_none());
         // After the writes went out: they finish, then both are undone.
         let mut a = Apply::new(demo_plan(&intents), ApplyConfig { max_parallel: 1, ..ApplyConfig::default() });
-        let mut now = 0;
+        let mut now = Duration::ZERO;
         while writes(&a).is_empty() {
             let (id, req) = a.poll_request(now).expect("a request");
             a.handle_response(now, id, Ok(sim.handle(&req)));
-            now += 1;
+            now += Duration::from_millis(1);
         }
         let sent = a.journal().len();
         a.stop(now);
@@ -1036,7 +1047,7 @@ mod tests {
             let mut faults = Faults::new(vec![FaultRule::new(Some(Method::Patch), None, Fault::Conflict { code: "AnotherOperationInProgress".into() }, times)]);
             let intent = Intent::SetAdminUser { registry: ResourceId::parse(ACR).unwrap(), enabled: false };
             let mut a = Apply::new(demo_plan(&[intent]), ApplyConfig::default());
-            drive(&mut a, 0, 1000, |r| faults.serve(&mut sim, r)).unwrap();
+            drive(&mut a, Duration::ZERO, 1000, |r| faults.serve(&mut sim, r)).unwrap();
             let got = serde_json::to_value(a.outcome()).unwrap()["outcome"].as_str().unwrap().to_string();
             assert_eq!(got, want, "{:?}", a.report().operations);
         }
@@ -1046,7 +1057,7 @@ mod tests {
     fn the_report_serialises_with_journal_and_statuses() {
         let mut sim = Sim::demo();
         let mut a = Apply::new(demo_plan(&[grant("aaaaaaaa-0000-0000-0000-000000000005")]), ApplyConfig::default());
-        drive(&mut a, 0, 1000, |r| Ok(sim.handle(r))).unwrap();
+        drive(&mut a, Duration::ZERO, 1000, |r| Ok(sim.handle(r))).unwrap();
         let v = serde_json::to_value(a.report()).unwrap();
         assert_eq!(v["outcome"]["outcome"], "applied");
         assert_eq!(v["operations"][0]["status"], "done");

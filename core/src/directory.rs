@@ -18,8 +18,8 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::inventory::Diagnostic;
-use crate::rbac::{FastMap, FastSet};
+use crate::diagnostic::Diagnostic;
+use crate::fast::{FastMap, FastSet};
 
 /// One directory object as Graph returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -27,7 +27,7 @@
 use crate::arm::SubscriptionContainer;
 use crate::id::{ResourceId, ScopeLevel};
 use crate::inventory::Diagnostic;
-use crate::rbac::{FastMap, FastSet};
+use crate::fast::{FastMap, FastSet};
 
 /// Whether an assignment's scope applies at a resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

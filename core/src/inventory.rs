@@ -36,13 +36,7 @@ pub struct Inventory {
     pub directory: Vec<DirectoryObject>,
 }
 
-/// Something in the input that pullpath could not use, and where.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Diagnostic {
-    /// Where: a resource id, or a JSON path when there is no id.
-    pub at: String,
-    pub message: String,
-}
+pub use crate::diagnostic::Diagnostic;
 
 /// Where one resource sits in an [`Inventory`]: its kind (`None`: a subscription row of
 /// Resource Graph's `resourcecontainers`) and its position in that kind's list.

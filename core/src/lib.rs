@@ -14,8 +14,10 @@ pub mod request;
 pub mod cloud;
 
 // Reading a tenant
+pub mod diagnostic;
 pub mod directory;
 pub mod directory_request;
+pub mod engine;
 pub mod executor;
 pub mod inventory;
 pub mod scan;
@@ -25,6 +27,7 @@ pub mod snapshot;
 pub mod access;
 pub mod catalog;
 pub mod condition;
+pub mod fast;
 pub mod findings;
 pub mod graph;
 pub mod hierarchy;
@@ -35,6 +38,7 @@ pub mod truth;
 
 // Changing it
 pub mod apply;
+pub mod change;
 pub mod export;
 pub mod intent;
 pub mod plan;
@@ -44,4 +48,4 @@ pub mod sim;
 
 pub use id::ResourceId;
 pub mod matrix;
-pub mod review;
+pub mod share;

@@ -6,10 +6,10 @@
 //! registry (pull, push, ABAC modes) — that is `access`.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use crate::arm::{Permission, RoleAssignment, RoleDefinition};
 use crate::catalog::{self, BuiltinRole, Plane};
+pub use crate::fast::{FastHasher, FastMap, FastSet};
 use crate::hierarchy::{Applies, Hierarchy};
 use crate::id::ResourceId;
 use crate::inventory::{Diagnostic, Inventory};
@@ -97,19 +97,27 @@ impl Role {
     /// The pattern through which this role grants `operation`, if it does. Each permission
     /// block's `not*` list only subtracts from that block's own grants, as in ARM.
     pub fn grants(&self, plane: Plane, operation: &str) -> Option<&str> {
-        self.blocks.iter().find_map(|b| {
-            let (allow, deny) = match plane {
-                Plane::Control => (&b.actions, &b.not_actions),
-                Plane::Data => (&b.data_actions, &b.not_data_actions),
-            };
-            let hit = allow.iter().find(|p| action_matches(p, operation))?;
-            if deny.iter().any(|p| action_matches(p, operation)) {
-                None
-            } else {
-                Some(hit.as_str())
-            }
-        })
+        blocks_grant(&self.blocks, plane, operation)
     }
+}
+
+/// The pattern through which permission `blocks` grant `operation`, if they do: some block
+/// lists it and that block's own `not*` list does not take it away (ARM evaluates each block
+/// on its own and unions the results). Roles and the caller's permissions at a scope
+/// (`Microsoft.Authorization/permissions`) are both read this way.
+pub fn blocks_grant<'a>(blocks: &'a [Permission], plane: Plane, operation: &str) -> Option<&'a str> {
+    blocks.iter().find_map(|b| {
+        let (allow, deny) = match plane {
+            Plane::Control => (&b.actions, &b.not_actions),
+            Plane::Data => (&b.data_actions, &b.not_data_actions),
+        };
+        let hit = allow.iter().find(|p| action_matches(p, operation))?;
+        if deny.iter().any(|p| action_matches(p, operation)) {
+            None
+        } else {
+            Some(hit.as_str())
+        }
+    })
 }
 
 /// Roles by lowercase GUID: the snapshot's definitions first, the catalogue for the rest.
@@ -151,45 +159,6 @@ pub struct AssignmentIndex<'a> {
     /// apply where they should (empty: they apply nowhere pullpath can tell).
     pub hierarchy: Hierarchy,
 }
-
-/// A small, fast, deterministic hasher for the analysis' internal maps (keys are ids and
-/// indexes from the user's own snapshot, so hash flooding is not a concern; SipHash showed up
-/// in profiles of large tenants). The multiply-rotate scheme of rustc's FxHasher.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct FastHasher(u64);
-
-impl std::hash::Hasher for FastHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        // Whole words first, then the zero-padded tail. Copying every chunk into a buffer with
-        // a variable-length `copy_from_slice` compiled to a `memcpy` call per 8 bytes, which
-        // was a tenth of a large analysis; the hash values are the same.
-        let mut words = bytes.chunks_exact(8);
-        for word in &mut words {
-            self.write_u64(u64::from_le_bytes([word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7]]));
-        }
-        let tail = words.remainder();
-        if !tail.is_empty() {
-            self.write_u64(tail.iter().rev().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)));
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-    fn write_u8(&mut self, n: u8) {
-        self.write_u64(u64::from(n));
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// A `HashMap` with [`FastHasher`].
-pub type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FastHasher>>;
-/// A `HashSet` with [`FastHasher`].
-pub type FastSet<K> = std::collections::HashSet<K, std::hash::BuildHasherDefault<FastHasher>>;
 
 /// `s` lowercased, without allocating when it already is (principal ids usually are).
 pub(crate) fn lower(s: &str) -> Cow<'_, str> {

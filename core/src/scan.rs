@@ -39,6 +39,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::engine::Engine;
 use crate::arm::{ErrorResponse, ListPage, QueryRequest, QueryRequestOptions, QueryResponse, SubscriptionContainer, SubscriptionContainerProperties, AT_SCOPE_ABOVE_AND_BELOW, SUBSCRIPTION_TYPE};
 use crate::executor::TransportError;
 use crate::id::{ResourceId, ScopeLevel};
@@ -46,8 +47,7 @@ use crate::inventory::{Diagnostic, Inventory};
 use crate::link::{self, LinkError, Pages};
 use crate::request::{self, Method, Request, ResourceKind, Response};
 
-/// Identifies one request handed out by the scan.
-pub type RequestId = u64;
+pub use crate::engine::RequestId;
 
 /// A scope the scan could not read, and why (shown to the user).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -344,6 +344,8 @@ pub struct Scan {
     graph_pages: HashMap<String, (usize, std::collections::HashSet<String>)>,
     next_list: u64,
     directory: directory::DirectoryState,
+    /// [`Scan::stop`] was called: nothing more is queued.
+    stopped: bool,
 }
 
 impl Scan {
@@ -386,6 +388,7 @@ impl Scan {
             graph_pages: HashMap::new(),
             next_list: 0,
             directory: Default::default(),
+            stopped: false,
         };
         match start {
             Start::AllSubscriptions => scan.enqueue(Step::Subscriptions, request::list_subscriptions()),
@@ -399,6 +402,39 @@ impl Scan {
         scan
     }
 
+    /// A finished scan holding `previous` (a result this scan machinery produced, kept by the
+    /// host), ready for [`Scan::refresh`]: what it holds counts as read, so a refresh re-reads
+    /// only its targets — no subscription list, role definitions or child lists again.
+    /// `config.start` is not acted on.
+    pub fn resume(config: ScanConfig, previous: ScanResult) -> Scan {
+        let mut scan = Scan::with_config(ScanConfig { start: Start::Subscriptions(Vec::new()), ..config });
+        let inv = &previous.inventory;
+        let ids = inv
+            .registries
+            .iter()
+            .map(|x| &x.id)
+            .chain(inv.workspaces.iter().map(|x| &x.id))
+            .chain(inv.computes.iter().map(|x| &x.id))
+            .chain(inv.connections.iter().map(|x| &x.id))
+            .chain(inv.managed_clusters.iter().map(|x| &x.id))
+            .chain(inv.identities.iter().map(|x| &x.id))
+            .chain(inv.online_endpoints.iter().map(|x| &x.id))
+            .chain(inv.container_groups.iter().map(|x| &x.id))
+            .chain(inv.role_assignments.iter().map(|x| &x.id))
+            .chain(inv.subscriptions.iter().map(|x| &x.id));
+        scan.seen = ids.map(|id| id.key().to_string()).collect();
+        scan.endpoints_for = inv.workspaces.iter().map(|w| w.id.key().to_string()).collect();
+        scan.seen.extend(inv.role_definitions.iter().map(|d| format!("roledef:{}", d.id.name().to_ascii_lowercase())));
+        scan.children_for = inv.workspaces.iter().map(|w| w.id.key().to_string()).collect();
+        let subs: HashSet<String> = previous.subscriptions.iter().map(|s| s.to_ascii_lowercase()).collect();
+        scan.planned_subs = subs.clone();
+        scan.containers_for = subs.clone();
+        scan.role_definitions_for = subs;
+        scan.progress.items_found = scan.seen.len();
+        scan.result = previous;
+        scan
+    }
+
     pub fn config(&self) -> &ScanConfig {
         &self.config
     }
@@ -408,6 +444,9 @@ impl Scan {
     }
 
     fn enqueue_page(&mut self, step: Step, req: Request, list: Option<u64>) {
+        if self.stopped {
+            return;
+        }
         self.progress.requests_planned += 1;
         let bucket = Bucket::of(&req);
         self.ready.push_back(Pending { step, req, bucket, attempt: 0, not_before: Duration::ZERO, list });
@@ -562,8 +601,9 @@ impl Scan {
         self.now = self.now.max(now);
     }
 
-    /// The next request to send, if one may go now.
-    pub fn poll_request(&mut self) -> Option<(RequestId, Request)> {
+    /// The next request to send, if one may go at `now`.
+    pub fn poll_request(&mut self, now: Duration) -> Option<(RequestId, Request)> {
+        self.handle_timeout(now);
         self.promote_delayed();
         if self.in_flight.len() >= self.config.max_in_flight {
             return None;
@@ -683,8 +723,9 @@ impl Scan {
         }
     }
 
-    /// Feeds the outcome of request `id`.
-    pub fn handle_response(&mut self, id: RequestId, outcome: Result<Response, TransportError>) {
+    /// Feeds the outcome of request `id`, answered at `now`.
+    pub fn handle_response(&mut self, now: Duration, id: RequestId, outcome: Result<Response, TransportError>) {
+        self.handle_timeout(now);
         self.handle_outcome(id, outcome);
         // The ARM work may be done now: then Microsoft Graph's turn (names, group members).
         self.maybe_start_directory();
@@ -739,6 +780,9 @@ impl Scan {
     }
 
     fn retry(&mut self, mut pending: Pending, wait: Option<Duration>, reason: &str) {
+        if self.stopped {
+            return self.skip(&pending.step, format!("{reason}; not retried: the scan was stopped"));
+        }
         if pending.attempt >= self.config.max_attempts {
             let tries = pending.attempt;
             return match pending.step {
@@ -1116,6 +1160,19 @@ impl Scan {
         self.progress
     }
 
+    /// Stops the scan: nothing queued or waiting is sent; answers to requests in flight are
+    /// still taken. What was read stays, with a diagnostic saying the result is partial.
+    pub fn stop(&mut self, now: Duration) {
+        self.handle_timeout(now);
+        self.stopped = true;
+        let dropped = self.ready.len() + self.delayed.len();
+        self.ready.clear();
+        self.delayed.clear();
+        if dropped > 0 {
+            self.result.diagnostics.push(Diagnostic { at: "/".into(), message: format!("the scan was stopped before {dropped} more read(s): what it shows may be incomplete; rescan to read everything") });
+        }
+    }
+
     /// True when nothing is queued, waiting or in flight.
     pub fn is_done(&self) -> bool {
         self.ready.is_empty() && self.delayed.is_empty() && self.in_flight.is_empty()
@@ -1127,6 +1184,31 @@ impl Scan {
 
     pub fn into_result(self) -> ScanResult {
         self.result
+    }
+}
+
+impl Engine for Scan {
+    fn poll_request(&mut self, now: Duration) -> Option<(RequestId, Request)> {
+        Scan::poll_request(self, now)
+    }
+    fn handle_response(&mut self, now: Duration, id: RequestId, result: Result<Response, TransportError>) {
+        Scan::handle_response(self, now, id, result)
+    }
+    fn poll_timeout(&self) -> Option<Duration> {
+        Scan::poll_timeout(self)
+    }
+    fn handle_timeout(&mut self, now: Duration) {
+        Scan::handle_timeout(self, now)
+    }
+    fn is_done(&self) -> bool {
+        Scan::is_done(self)
+    }
+    fn stop(&mut self, now: Duration) {
+        Scan::stop(self, now)
+    }
+    /// A scan only reads: any request may be aborted.
+    fn may_abort(&self, _id: RequestId) -> bool {
+        true
     }
 }
 
@@ -1198,9 +1280,9 @@ mod tests {
     use crate::sim::{Sim, DEFAULT_ORIGIN};
 
     fn drive(scan: &mut Scan, sim: &mut Sim) {
-        while let Some((id, req)) = scan.poll_request() {
+        while let Some((id, req)) = scan.poll_request(Duration::ZERO) {
             let resp = sim.handle(&req);
-            scan.handle_response(id, Ok(resp));
+            scan.handle_response(Duration::ZERO, id, Ok(resp));
         }
     }
 
@@ -1256,12 +1338,12 @@ mod tests {
             config.graph_page_size = page_size;
             let mut scan = Scan::with_config(config);
             let mut graph_queries = Vec::new();
-            while let Some((id, req)) = scan.poll_request() {
+            while let Some((id, req)) = scan.poll_request(Duration::ZERO) {
                 if req.method == Method::Post {
                     graph_queries.push(req.body.as_ref().and_then(|b| b["query"].as_str()).unwrap_or_default().to_string());
                 }
                 let resp = sim.handle(&req);
-                scan.handle_response(id, Ok(resp));
+                scan.handle_response(Duration::ZERO, id, Ok(resp));
             }
             assert!(scan.is_done());
             let mut result = scan.into_result();
@@ -1384,10 +1466,10 @@ mod tests {
         config.strategy = Strategy::PerProvider;
         let mut scan = Scan::with_config(config);
         let mut sent = Vec::new();
-        while let Some((id, req)) = scan.poll_request() {
+        while let Some((id, req)) = scan.poll_request(Duration::ZERO) {
             sent.push(req.url(DEFAULT_ORIGIN));
             let resp = sim.handle(&req);
-            scan.handle_response(id, Ok(resp));
+            scan.handle_response(Duration::ZERO, id, Ok(resp));
         }
         assert!(sent.iter().all(|u| u.starts_with(DEFAULT_ORIGIN)));
         assert!(scan.result().skipped.iter().any(|s| s.reason.contains("evil.example")));
@@ -1396,11 +1478,11 @@ mod tests {
     /// Answers every request with `respond`, up to `limit` requests.
     fn drive_with(scan: &mut Scan, limit: usize, mut respond: impl FnMut(&Request) -> Response) -> Vec<Request> {
         let mut sent = Vec::new();
-        while let Some((id, req)) = scan.poll_request() {
+        while let Some((id, req)) = scan.poll_request(Duration::ZERO) {
             assert!(sent.len() < limit, "the scan kept paging: {sent:?}");
             let resp = respond(&req);
             sent.push(req);
-            scan.handle_response(id, Ok(resp));
+            scan.handle_response(Duration::ZERO, id, Ok(resp));
         }
         sent
     }

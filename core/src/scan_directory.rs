@@ -89,6 +89,8 @@ impl Scan {
         if self.config.directory_origin.is_none() {
             if !wanted.is_empty() && !self.directory.noted_missing {
                 self.directory.noted_missing = true;
+                // A refresh of a kept result says it again, for the inventory as it is now.
+                self.result.diagnostics.retain(|d| !(d.at == AT && d.message.starts_with("names and group members were not read from Microsoft Graph")));
                 let groups = self.result.inventory.role_assignments.iter().filter(|ra| matches!(ra.properties.principal_type, Some(crate::arm::PrincipalType::Group))).map(|ra| ra.properties.principal_id.to_ascii_lowercase()).collect::<HashSet<_>>().len();
                 self.result.diagnostics.push(Diagnostic {
                     at: AT.into(),
@@ -321,10 +323,10 @@ mod tests {
         for _ in 0..100_000 {
             scan.handle_timeout(now);
             let mut any = false;
-            while let Some((id, req)) = scan.poll_request() {
+            while let Some((id, req)) = scan.poll_request(now) {
                 let resp = respond(&req, now);
                 sent.push(req);
-                scan.handle_response(id, Ok(resp));
+                scan.handle_response(now, id, Ok(resp));
                 any = true;
             }
             if scan.is_done() {

@@ -6,7 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use pullpath_core::access;
-use pullpath_core::apply::{drive, Apply, ApplyConfig, Outcome};
+use pullpath_core::apply::{Apply, ApplyConfig, Outcome};
+use pullpath_core::engine::drive;
 use pullpath_core::intent::Intent;
 use pullpath_core::inventory::Inventory;
 use pullpath_core::plan;
@@ -30,7 +31,7 @@ fn fix_all(name: &str, mut sim: Sim) -> Result<Vec<String>, String> {
         return Ok(Vec::new());
     }
     let mut apply = Apply::new(plan, ApplyConfig::default());
-    drive(&mut apply, 0, 100_000, |r| Ok(sim.handle(r))).ok_or_else(|| format!("{name}: the apply did not finish"))?;
+    drive(&mut apply, std::time::Duration::ZERO, 100_000, |r| Ok(sim.handle(r))).ok_or_else(|| format!("{name}: the apply did not finish"))?;
     if apply.outcome() != Some(&Outcome::Applied) {
         return Err(format!("{name}: Fix all did not apply: {:?}\n{:#?}", apply.outcome(), apply.report().operations));
     }
@@ -87,7 +88,7 @@ fn enabling_an_identity_and_granting_it_pull_is_one_fix() {
     // The placeholder never leaves: what is sent carries the principal id ARM reported.
     let mut sim = Sim::demo();
     let mut apply = Apply::new(plan, ApplyConfig::default());
-    drive(&mut apply, 0, 10_000, |r| Ok(sim.handle(r))).unwrap();
+    drive(&mut apply, std::time::Duration::ZERO, 10_000, |r| Ok(sim.handle(r))).unwrap();
     assert_eq!(apply.outcome(), Some(&Outcome::Applied), "{:#?}", apply.report().operations);
     assert!(apply.journal().iter().all(|e| !e.body.as_ref().is_some_and(|b| b.to_string().contains("pending:"))), "a placeholder was sent");
     let compute = sim.resource(&finding.resource).unwrap();

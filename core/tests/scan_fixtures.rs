@@ -207,7 +207,7 @@ fn run(case: &Case) -> Outcome {
         steps += 1;
         assert!(steps < 1_000_000, "the scan does not finish (now {now:?})");
         scan.handle_timeout(now);
-        while let Some((id, req)) = scan.poll_request() {
+        while let Some((id, req)) = scan.poll_request(now) {
             out.requests += 1;
             *out.requests_by_kind.entry(kind_of(&req)).or_default() += 1;
             if !req.url(ORIGIN).starts_with(ORIGIN) {
@@ -246,7 +246,7 @@ fn run(case: &Case) -> Outcome {
         in_flight = rest;
         for (_, id, answer) in due {
             scan.handle_timeout(now);
-            scan.handle_response(id, answer);
+            scan.handle_response(now, id, answer);
         }
     }
     out.elapsed = now;

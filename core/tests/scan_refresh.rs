@@ -11,10 +11,10 @@ const SUB: &str = "11111111-1111-1111-1111-111111111111";
 /// Serves every request the scan wants; returns how many it sent.
 fn drive(scan: &mut Scan, sim: &mut Sim) -> usize {
     let mut sent = 0;
-    while let Some((id, req)) = scan.poll_request() {
+    while let Some((id, req)) = scan.poll_request(std::time::Duration::ZERO) {
         sent += 1;
         let resp = sim.handle(&req);
-        scan.handle_response(id, Ok(resp));
+        scan.handle_response(std::time::Duration::ZERO, id, Ok(resp));
     }
     assert!(scan.is_done());
     sent
@@ -41,10 +41,10 @@ fn refreshing_a_scope_rereads_only_its_role_assignments() {
     })));
     scan.refresh(Refresh::Scope(acr.clone()));
     let mut paths = Vec::new();
-    while let Some((id, req)) = scan.poll_request() {
+    while let Some((id, req)) = scan.poll_request(std::time::Duration::ZERO) {
         paths.push((req.method, req.path.clone()));
         let resp = sim.handle(&req);
-        scan.handle_response(id, Ok(resp));
+        scan.handle_response(std::time::Duration::ZERO, id, Ok(resp));
     }
     assert_eq!(paths, [(Method::Get, format!("{acr}/providers/Microsoft.Authorization/roleAssignments"))]);
     assert_eq!(scan.progress().requests_planned, planned + 1);
@@ -90,4 +90,21 @@ fn refreshing_a_resource_replaces_or_removes_it() {
     assert_eq!(drive(&mut scan, &mut sim), 1);
     assert_eq!(scan.result().inventory.registries.len(), count - 1);
     assert!(scan.result().skipped.is_empty(), "a resource that is gone is removed, not reported: {:?}", scan.result().skipped);
+}
+
+#[test]
+fn a_stopped_scan_sends_nothing_more_and_says_it_is_partial() {
+    let mut sim = Sim::demo();
+    let mut scan = Scan::new(DEFAULT_ORIGIN, Start::AllSubscriptions);
+    let now = std::time::Duration::ZERO;
+    let (id, req) = scan.poll_request(now).expect("the subscription list");
+    scan.handle_response(now, id, Ok(sim.handle(&req)));
+    let (id, req) = scan.poll_request(now).expect("a read of the subscription");
+    scan.stop(now);
+    assert!(scan.poll_request(now).is_none());
+    assert!(!scan.is_done(), "a read is still in flight");
+    scan.handle_response(now, id, Ok(sim.handle(&req)));
+    assert!(scan.poll_request(now).is_none(), "what that answer leads to is not read either");
+    assert!(scan.is_done());
+    assert!(scan.result().diagnostics.iter().any(|d| d.message.contains("stopped")), "{:?}", scan.result().diagnostics);
 }

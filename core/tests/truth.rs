@@ -65,9 +65,9 @@ fn scan(resources: &[Value], strategy: Strategy) -> Result<pullpath_core::scan::
     for _ in 0..100_000 {
         scan.handle_timeout(now);
         let mut sent = false;
-        while let Some((id, req)) = scan.poll_request() {
+        while let Some((id, req)) = scan.poll_request(now) {
             let resp = ready(exec.execute(req));
-            scan.handle_response(id, resp);
+            scan.handle_response(now, id, resp);
             sent = true;
         }
         if scan.is_done() {

@@ -20,12 +20,25 @@ use pullpath_core::link;
 use pullpath_core::request;
 use pullpath_core::scan::{Progress, Scan, ScanConfig, ScanResult, Start};
 use pullpath_core::sim::{Sim, SimExecutor, DEFAULT_ORIGIN};
+use pullpath_core::share::ViewState;
 use pullpath_core::snapshot;
 
-use crate::apply::Stop;
 use crate::auth::{self, Arrival, SignedIn};
-use crate::driver::run_scan;
+use crate::engine::{self, AnyExecutor};
 use crate::http::{ArmExecutor, Cancel, Hold, SessionEvent, WhenSignedOut};
+
+/// Whether the page was opened from a share link of the demo tenant.
+fn demo_link_in_url() -> bool {
+    let hash = web_sys::window().and_then(|w| w.location().hash().ok());
+    hash.and_then(|h| ViewState::from_fragment(&h)).is_some_and(|v| v.demo)
+}
+
+/// Runs `scan` to the end (or until `cancel` stops it), reporting progress after every step.
+async fn run_scan(exec: AnyExecutor, scan: Scan, cancel: &Cancel, on_progress: impl Fn(Progress)) -> ScanResult {
+    let scan = std::cell::RefCell::new(scan);
+    engine::run(&exec, &scan, cancel, |s| on_progress(s.progress())).await;
+    scan.into_inner().into_result()
+}
 
 /// Which screen is showing.
 #[derive(Clone, Debug, PartialEq)]
@@ -134,8 +147,9 @@ pub struct AppState {
     pub notice: RwSignal<Option<String>>,
     /// Sign-out is waiting for a running apply to stop and undo its changes.
     pub signing_out: RwSignal<bool>,
-    /// The running apply's stop and hold, so that sign-out can stop it first.
-    pub apply: StoredValue<Option<(Stop, Hold)>, LocalStorage>,
+    /// The running apply's abort group (cancelling it stops the change) and hold, so that
+    /// sign-out can stop it first.
+    pub apply: StoredValue<Option<(Cancel, Hold)>, LocalStorage>,
     /// Bumped on sign-out: work started before drops its results instead of showing them.
     epoch: StoredValue<u64>,
     cancel: StoredValue<Option<Cancel>, LocalStorage>,
@@ -180,7 +194,9 @@ impl AppState {
                     self.notice.set(signed_out);
                     self.screen.set(Screen::Landing);
                     // A demo view link opens the demo straight away.
-                    crate::pages::apply_view_from_url(self);
+                    if demo_link_in_url() && self.source.get_untracked().is_none() {
+                        self.explore_demo();
+                    }
                 }
                 Arrival::Redirect(Ok(signed_in)) => {
                     self.session.set(Some(signed_in));
@@ -231,7 +247,7 @@ impl AppState {
         if let Some((stop, hold)) = self.apply.get_value() {
             self.signing_out.set(true);
             self.notice.set(Some("Signing out: the running apply is stopping and undoing what it wrote first…".into()));
-            stop.stop();
+            stop.cancel();
             hold.release();
             return;
         }
@@ -371,7 +387,7 @@ impl AppState {
                 return;
             }
             self.begin_scan(Source::Tenant);
-            let result = run_scan(&exec, Scan::with_config(config), &cancel, move |p| if self.is_current(epoch) { self.progress.set(p) }).await;
+            let result = run_scan(AnyExecutor::Arm(exec), Scan::with_config(config), &cancel, move |p| if self.is_current(epoch) { self.progress.set(p) }).await;
             self.finish_scan(epoch, result);
         });
     }
@@ -387,7 +403,7 @@ impl AppState {
             // The simulator serves Microsoft Graph too: the demo shows names and group members.
             let mut config = ScanConfig::new(DEFAULT_ORIGIN, Start::AllSubscriptions);
             config.directory_origin = Some(pullpath_core::sim::DEFAULT_GRAPH_ORIGIN.into());
-            let result = run_scan(&exec, Scan::with_config(config), &cancel, move |p| self.progress.set(p)).await;
+            let result = run_scan(AnyExecutor::Demo(exec), Scan::with_config(config), &cancel, move |p| self.progress.set(p)).await;
             self.finish_scan(epoch, result);
         });
     }

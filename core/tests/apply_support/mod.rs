@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 use pullpath_core::apply::{Apply, ApplyConfig, Outcome, Purpose};
 use pullpath_core::intent::Intent;
@@ -143,8 +144,8 @@ fn patch(sim: &mut Sim, p: &PatchResource) {
 
 /// Drives `apply` to the end like `apply::drive` (every request of a round answered before
 /// the next round), and makes the `events` happen on the way. `None` if it did not finish.
-fn drive_with_events(apply: &mut Apply, sim: &mut Sim, faults: &mut Faults, events: &Events, made: &mut Vec<PatchResource>) -> Option<u64> {
-    let mut now = 0u64;
+fn drive_with_events(apply: &mut Apply, sim: &mut Sim, faults: &mut Faults, events: &Events, made: &mut Vec<PatchResource>) -> Option<Duration> {
+    let mut now = Duration::ZERO;
     let mut during = events.during.clone();
     for round in 0..100_000 {
         if apply.is_done() {
@@ -168,7 +169,7 @@ fn drive_with_events(apply: &mut Apply, sim: &mut Sim, faults: &mut Faults, even
         }
         if let Some(p) = events.pause.filter(|p| p.round == round) {
             // Nothing is sent while the user signs in again; the requests go out after.
-            now += p.ms;
+            now += Duration::from_millis(p.ms);
         }
         for (id, req, purpose) in batch {
             let target = ResourceId::parse(&req.path).ok();

@@ -90,7 +90,7 @@ fn every_request_the_apply_engine_sends_is_in_the_spec() {
             sent.push(r.clone());
             Ok(resp)
         };
-        apply::drive(&mut a, 0, 100_000, &mut log).expect("finishes");
+        pullpath_core::engine::drive(&mut a, std::time::Duration::ZERO, 100_000, &mut log).expect("finishes");
         assert_eq!(a.journal().len(), sent.len());
         for (entry, r) in a.journal().iter().zip(&sent) {
             if matches!(entry.purpose, Purpose::Poll | Purpose::UndoPoll) {

@@ -21,10 +21,10 @@ fn scan(strategy: Strategy, page_size: u32) -> Vec<(Request, u16, Value)> {
     config.graph_page_size = page_size;
     let mut scan = Scan::with_config(config);
     let mut out = Vec::new();
-    while let Some((id, req)) = scan.poll_request() {
+    while let Some((id, req)) = scan.poll_request(std::time::Duration::ZERO) {
         let resp = sim.handle(&req);
         out.push((req, resp.status, serde_json::from_str(&resp.body).unwrap_or(Value::Null)));
-        scan.handle_response(id, Ok(resp));
+        scan.handle_response(std::time::Duration::ZERO, id, Ok(resp));
     }
     out
 }

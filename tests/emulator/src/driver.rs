@@ -73,7 +73,7 @@ pub async fn run_scan_with_graph(origin: &str, token: &str, graph_token: Option<
     let mut report = DriveReport { result: ScanResult::default(), progress: Progress::default(), requests: 0, by_status: BTreeMap::new(), wall: Duration::ZERO, max_in_flight: 0, bytes_received: 0 };
     loop {
         scan.handle_timeout(start.elapsed());
-        while let Some((id, req)) = scan.poll_request() {
+        while let Some((id, req)) = scan.poll_request(start.elapsed()) {
             report.requests += 1;
             let (origin, token) = match (&graph, pullpath_core::directory_request::is_graph(&req)) {
                 (Some((o, t)), true) => (o.clone(), t.clone()),
@@ -95,8 +95,7 @@ pub async fn run_scan_with_graph(origin: &str, token: &str, graph_token: Option<
                 let (id, outcome) = joined.map_err(|e| EmulatorError::Driver(e.to_string()))?;
                 *report.by_status.entry(outcome.as_ref().map(|r| r.status).unwrap_or(0)).or_default() += 1;
                 report.bytes_received += outcome.as_ref().map(|r| r.body.len()).unwrap_or(0);
-                scan.handle_timeout(start.elapsed());
-                scan.handle_response(id, outcome);
+                scan.handle_response(start.elapsed(), id, outcome);
             }
             _ = tokio::time::sleep_until(start + wake.unwrap_or_default()), if wake.is_some() => {}
         }

@@ -413,7 +413,7 @@ async fn responses_match_the_official_specs() {
     }));
     // The scan's own Resource Graph queries (grouped rows), as it sends them.
     let mut scan = pullpath_core::scan::Scan::new(&r.base_url, Start::Subscriptions(vec![sub.name().into()]));
-    while let Some((_, req)) = scan.poll_request() {
+    while let Some((_, req)) = scan.poll_request(std::time::Duration::ZERO) {
         if req.method == Method::Post {
             requests.push(req);
         }

@@ -14,7 +14,6 @@ mod subscriptions;
 
 use leptos::prelude::*;
 
-pub(crate) use share::apply_view_from_url;
 
 use crate::state::{AppState, Screen};
 

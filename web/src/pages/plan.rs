@@ -2,27 +2,29 @@
 //! (skipped intents, access before → after, every operation with its exact request and
 //! inverse, the exports), whether the signed-in user may make them, and applying them.
 //!
-//! Planning, the permission decision, progress wording and exports are core functions
-//! (`plan`, `review`, `export`); the apply loop is `crate::apply`. This module renders them.
+//! A change's whole life (plan, permission preflight, apply, refresh of what it touched) is
+//! one core `change::Change`; `crate::engine` runs it. This module renders its state and sends
+//! it the user's commands (`confirm`, and stop through the abort group).
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use pullpath_core::access::Level;
-use pullpath_core::apply::{Apply, ApplyConfig, Outcome, Report};
+use pullpath_core::apply::{ApplyConfig, Outcome, Report};
+use pullpath_core::change::preflight::{Gate, Verdict};
+use pullpath_core::change::words::{self, Stage};
+use pullpath_core::change::{Change, ChangeConfig, Phase, Review};
 use pullpath_core::export::{self, Format};
-use pullpath_core::intent::Intent;
-use pullpath_core::plan::{self, Plan, RowChange, Skipped};
 use pullpath_core::request::Request;
-use pullpath_core::review::{self, Gate, Stage, Verdict};
-use pullpath_core::scan::{Scan, ScanConfig, Start};
 use pullpath_core::sim::DEFAULT_ORIGIN;
 use wasm_bindgen::JsCast;
 
 use super::share::{copy, download, today};
-use crate::apply::{now_ms, read_permissions, run_apply, AnyExecutor, Stop};
-use crate::http::{ArmExecutor, Cancel, Hold, SessionEvent, WhenSignedOut};
+use crate::engine::{self, monotonic, AnyExecutor};
+use crate::http::{ArmExecutor, Hold, SessionEvent, WhenSignedOut};
 use crate::state::{AppState, Screen, Source};
 
 /// One line per pending change, in words.
@@ -33,7 +35,7 @@ fn pending_lines(state: AppState) -> Vec<String> {
             let empty = Default::default();
             let inv = r.as_ref().map(|r| &r.inventory).unwrap_or(&empty);
             let ids = a.as_ref().map(|a| a.analysis.identities.as_slice()).unwrap_or(&[]);
-            pending.iter().map(|i| review::describe_intent(i, inv, ids)).collect()
+            pending.iter().map(|i| words::describe_intent(i, inv, ids)).collect()
         })
     })
 }
@@ -69,29 +71,13 @@ pub fn Tray() -> impl IntoView {
     }
 }
 
-/// A plan and everything shown about it, computed once per inventory × pending list.
-struct Reviewed {
-    intents: Vec<Intent>,
-    plan: Plan,
-    skipped: Vec<(String, String)>,
-    changes: Vec<RowChange>,
-    identities: Vec<(String, String)>,
-    /// Each operation's intent in words, with identity names.
-    titles: Vec<String>,
-}
-
-fn review_of(state: AppState) -> Option<Arc<Reviewed>> {
+/// A new change of the pending intents against the result on screen.
+fn change_of(state: AppState, origin: &str) -> Option<Change> {
     let intents = state.pending.get();
-    state.result.with(|r| {
-        let inv = &r.as_ref()?.inventory;
-        let (plan, skipped) = plan::plan(inv, &intents);
-        let changes = plan::access_changes(inv, &plan);
-        let idents = state.analysed.with(|a| a.as_ref().map(|a| a.analysis.identities.clone()).unwrap_or_default());
-        let skipped = skipped.into_iter().map(|Skipped { intent, reason }| (review::describe_intent(&intent, inv, &idents), reason)).collect();
-        let identities = idents.iter().map(|i| (i.principal_id.to_ascii_lowercase(), i.label.clone())).collect();
-        let titles = plan.operations.iter().map(|op| review::describe_intent(&op.intent, inv, &idents)).collect();
-        Some(Arc::new(Reviewed { intents, plan, skipped, changes, identities, titles }))
-    })
+    let previous = state.result.get()?;
+    let identities = state.analysed.with(|a| a.as_ref().map(|a| a.analysis.identities.clone()).unwrap_or_default());
+    let config = ChangeConfig { apply: ApplyConfig { seed: monotonic().as_millis() as u64 | 1, ..Default::default() }, ..ChangeConfig::new(origin) };
+    Some(Change::new(previous, &identities, intents, config))
 }
 
 fn arm_origin(state: AppState) -> String {
@@ -146,80 +132,111 @@ fn format_label(f: Format) -> &'static str {
     }
 }
 
-/// Where the permission check stands.
+/// What the screen shows of the change, copied out after every step of it.
 #[derive(Clone, PartialEq)]
-enum Check {
-    Checking,
-    Done(Vec<Verdict>),
-    NotPossible(String),
+struct Shown {
+    phase: Phase,
+    verdicts: Vec<Verdict>,
+    gate: Option<Gate>,
+    stages: Vec<(Stage, Option<String>)>,
+    started: bool,
+    /// The apply has ended (the refresh may still run).
+    ended: bool,
+    outcome: Option<Outcome>,
+    outcome_text: Option<String>,
 }
 
-/// An apply in progress or finished.
-#[derive(Clone, PartialEq)]
-struct Run {
-    stages: Vec<(Stage, Option<String>)>,
-    done: bool,
-    outcome: Option<Outcome>,
+impl Shown {
+    fn of(c: &Change) -> Shown {
+        Shown {
+            phase: c.phase(),
+            verdicts: c.verdicts().to_vec(),
+            gate: c.gate(),
+            stages: c.stages(),
+            started: c.started(),
+            ended: c.applied_or_ended() || (c.started() && c.phase() == Phase::Done),
+            outcome: c.outcome().cloned(),
+            outcome_text: c.outcome_text(),
+        }
+    }
 }
 
 #[component]
 pub fn PlanReview() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let live = Memo::new(move |_| review_of(state).map(ReviewKey));
-    // Frozen once an apply starts: refreshing the results afterwards must not change what
-    // the apply screen shows.
-    let frozen: RwSignal<Option<Arc<Reviewed>>, LocalStorage> = RwSignal::new_local(None);
-    let reviewed = move || frozen.get().or_else(|| live.get().map(|k| k.0));
-    let check = RwSignal::new(Check::Checking);
-    let run: RwSignal<Option<Run>> = RwSignal::new(None);
+    let origin = arm_origin(state);
+    // The change under review; kept once its apply starts, so refreshing the results
+    // afterwards does not replace what the apply screen shows.
+    let current: StoredValue<Option<Rc<RefCell<Change>>>, LocalStorage> = StoredValue::new_local(None);
+    let reviewed: RwSignal<Option<Arc<Review>>> = RwSignal::new(None);
+    let shown: RwSignal<Option<Shown>> = RwSignal::new(None);
+    // Why the permissions cannot be checked here (no tenant to ask), if so.
+    let not_possible: RwSignal<Option<String>> = RwSignal::new(None);
     let report: RwSignal<Option<Report>> = RwSignal::new(None);
-    let refreshing = RwSignal::new(false);
-    let stop: StoredValue<Option<Stop>, LocalStorage> = StoredValue::new_local(None);
     // The session ended mid-apply: requests are held until the user signs in again or lets go.
     let paused = RwSignal::new(false);
-    let hold: StoredValue<Option<Hold>, LocalStorage> = StoredValue::new_local(None);
+    let controls: StoredValue<Option<(crate::http::Cancel, Hold)>, LocalStorage> = StoredValue::new_local(None);
     let accept_risk = RwSignal::new(false);
-    let origin = arm_origin(state);
 
-    // The permission check: again whenever the plan changes (until an apply starts).
+    // A new change (and its permission preflight) whenever the plan's inputs change, until
+    // an apply starts.
     let generation = StoredValue::new(0u64);
-    Effect::new(move |_| {
-        let Some(r) = live.get().map(|k| k.0) else { return };
-        if frozen.with_untracked(Option::is_some) {
+    let origin_for_change = origin.clone();
+    let rebuild = move || {
+        if current.with_value(|c| c.as_ref().is_some_and(|c| c.borrow().started())) {
             return;
         }
+        let change = change_of(state, &origin_for_change);
         generation.update_value(|g| *g += 1);
         let mine = generation.get_value();
-        if r.plan.operations.is_empty() {
-            check.set(Check::Done(Vec::new()));
+        let Some(change) = change else {
+            current.set_value(None);
+            reviewed.set(None);
+            shown.set(None);
+            return;
+        };
+        reviewed.set(Some(Arc::new(change.review().clone())));
+        shown.set(Some(Shown::of(&change)));
+        let change = Rc::new(RefCell::new(change));
+        current.set_value(Some(change.clone()));
+        if change.borrow().phase() != Phase::Checking {
+            not_possible.set(None);
             return;
         }
         match executor(state, WhenSignedOut::Fail, state.on_session()) {
-            Err(why) => check.set(Check::NotPossible(why)),
+            Err(why) => not_possible.set(Some(why)),
             Ok(exec) => {
-                check.set(Check::Checking);
+                not_possible.set(None);
                 let epoch = state.epoch();
                 spawn_local(async move {
-                    let answers = read_permissions(&exec, &r.plan).await;
-                    if generation.get_value() == mine && state.is_current(epoch) {
-                        check.set(Check::Done(review::check(&r.plan, &answers)));
-                    }
+                    let abort = exec.child_group();
+                    engine::run(&exec, &change, &abort, |c| {
+                        if generation.get_value() == mine && state.is_current(epoch) {
+                            shown.set(Some(Shown::of(c)));
+                        }
+                    })
+                    .await;
                 });
             }
         }
+    };
+    // The first change is there when the screen first draws; later ones follow its inputs.
+    untrack(rebuild.clone());
+    Effect::new(move |prev: Option<()>| {
+        state.pending.track();
+        state.result.track();
+        state.analysed.track();
+        if prev.is_some() {
+            untrack(rebuild.clone());
+        }
     });
 
-    let verdict = move |i: usize| check.with(|c| match c {
-        Check::Done(v) => v.get(i).cloned(),
-        _ => None,
-    });
-    let gate = move || check.with(|c| match c {
-        Check::Done(v) => Some(review::gate(v)),
-        _ => None,
-    });
+    let verdict = move |i: usize| shown.with(|s| s.as_ref().filter(|s| s.phase != Phase::Checking).and_then(|s| s.verdicts.get(i).cloned()));
+    let gate = move || shown.with(|s| s.as_ref().and_then(|s| s.gate));
+    let checking = move || not_possible.with(Option::is_none) && shown.with(|s| s.as_ref().is_some_and(|s| s.phase == Phase::Checking));
 
     let start_apply = move || {
-        let Some(r) = reviewed() else { return };
+        let Some(change) = current.get_value() else { return };
         let h = Hold::default();
         let needs = state.needs_sign_in;
         let on_session = std::rc::Rc::new(move |e: SessionEvent| {
@@ -233,62 +250,76 @@ pub fn PlanReview() -> impl IntoView {
                 return;
             }
         };
-        frozen.set(Some(r.clone()));
-        let s = Stop::default();
-        stop.set_value(Some(s.clone()));
-        hold.set_value(Some(h.clone()));
-        state.apply.set_value(Some((s.clone(), h)));
-        let config = ApplyConfig { origin: arm_origin(state), seed: now_ms() | 1, ..Default::default() };
-        let mut apply = Apply::new(r.plan.clone(), config);
-        let n = r.plan.operations.len();
-        run.set(Some(Run { stages: vec![(Stage::Pending, None); n], done: false, outcome: None }));
+        if let Err(e) = change.borrow_mut().confirm(monotonic()) {
+            state.error.set(Some(e.to_string()));
+            return;
+        }
+        let abort = exec.child_group();
+        controls.set_value(Some((abort.clone(), h.clone())));
+        state.apply.set_value(Some((abort.clone(), h)));
+        shown.set(Some(Shown::of(&change.borrow())));
+        let epoch = state.epoch();
         spawn_local(async move {
-            let on_progress = move |a: &Apply| {
-                let stages: Vec<_> = a.statuses().iter().enumerate().map(|(i, st)| review::stage(i, st, a.journal())).collect();
-                let next = Run { stages, done: a.is_done(), outcome: a.outcome().cloned() };
-                if run.with_untracked(|r| r.as_ref() != Some(&next)) {
-                    run.set(Some(next));
+            let intents = change.borrow().review().intents.clone();
+            engine::run(&exec, &change, &abort, |c| {
+                let next = Shown::of(c);
+                if next.ended && report.with_untracked(Option::is_none) {
+                    report.set(c.report());
+                    if matches!(next.outcome, Some(Outcome::Applied)) && !state.signing_out.get_untracked() {
+                        // The reviewed changes are made.
+                        state.pending.update(|p| p.retain(|i| !intents.contains(i)));
+                    }
                 }
+                if shown.with_untracked(|s| s.as_ref() != Some(&next)) {
+                    shown.set(Some(next));
+                }
+            })
+            .await;
+            let (rep, refreshed) = {
+                let c = change.borrow();
+                (c.report(), c.refreshed().cloned())
             };
-            run_apply(&exec, &mut apply, &s, on_progress).await;
-            let rep = apply.report();
-            let applied = matches!(rep.outcome, Some(Outcome::Applied));
             // A loop that stopped without an outcome still shows as finished.
-            run.update(|x| {
-                if let Some(x) = x {
-                    x.done = true;
+            shown.update(|s| {
+                if let Some(s) = s {
+                    s.ended = true;
                 }
             });
             paused.set(false);
-            stop.set_value(None);
-            hold.set_value(None);
+            controls.set_value(None);
             state.apply.set_value(None);
             if state.signing_out.get_untracked() {
                 // Sign-out waited for this: say how the tenant was left (in words without its
                 // data), keep the journal when something could not be undone, then sign out.
-                let note = signed_out_note(&rep);
-                if matches!(rep.outcome, Some(Outcome::RollbackIncomplete { .. }) | None) {
-                    if let Ok(text) = serde_json::to_string_pretty(&rep) {
+                let outcome = rep.as_ref().and_then(|r| r.outcome.clone());
+                if matches!(outcome, Some(Outcome::RollbackIncomplete { .. }) | None) {
+                    if let Some(text) = rep.as_ref().and_then(|r| serde_json::to_string_pretty(r).ok()) {
                         let _ = download(&format!("pullpath-journal-{}.json", today()), "application/json", &text);
                     }
                 }
-                state.finish_sign_out(Some(note));
+                state.finish_sign_out(Some(words::signed_out_note(outcome.as_ref()).into()));
                 return;
             }
-            report.set(Some(rep));
-            if applied {
-                // The reviewed changes are made; read the tenant again so every view shows them.
-                state.pending.update(|p| p.retain(|i| !r.intents.contains(i)));
-                refreshing.set(true);
-                refresh(state, &exec).await;
-                refreshing.set(false);
+            if report.with_untracked(Option::is_none) {
+                report.set(rep);
+            }
+            // The change read again what it touched: every view shows the tenant after it.
+            // Signed out meanwhile: the tenant must not come back on screen.
+            if let Some(result) = refreshed.filter(|_| state.is_current(epoch)) {
+                state.set_result(Some(result));
             }
         });
     };
 
-    let running = move || run.with(|r| r.as_ref().is_some_and(|r| !r.done));
-    let finished = move || run.with(|r| r.as_ref().is_some_and(|r| r.done));
-    let stage_of = move |i: usize| run.with(|r| r.as_ref().and_then(|r| r.stages.get(i).cloned()));
+    let running = move || shown.with(|s| s.as_ref().is_some_and(|s| s.started && !s.ended));
+    let finished = move || shown.with(|s| s.as_ref().is_some_and(|s| s.ended));
+    let refreshing = move || shown.with(|s| s.as_ref().is_some_and(|s| s.phase == Phase::Refreshing));
+    let stage_of = move |i: usize| shown.with(|s| s.as_ref().filter(|s| s.started).and_then(|s| s.stages.get(i).cloned()));
+    let stop = move || {
+        if let Some((abort, _)) = controls.get_value() {
+            abort.cancel();
+        }
+    };
 
     let back = move |_| {
         if !running() {
@@ -318,7 +349,7 @@ pub fn PlanReview() -> impl IntoView {
             <div class="plan-head">
                 <div>
                     <h1 id="plan-h" tabindex="-1" node_ref=heading>"Review changes"</h1>
-                    <p class="summary">{move || reviewed().map(|r| {
+                    <p class="summary">{move || reviewed.get().map(|r| {
                         let n = r.plan.operations.len();
                         format!("{} pending change{} → {} operation{} on {}", r.intents.len(), if r.intents.len() == 1 { "" } else { "s" }, n, if n == 1 { "" } else { "s" }, origin_label(state))
                     })}</p>
@@ -328,7 +359,7 @@ pub fn PlanReview() -> impl IntoView {
                 </div>
             </div>
 
-            {move || reviewed().filter(|r| !r.skipped.is_empty()).map(|r| view! {
+            {move || reviewed.get().filter(|r| !r.skipped.is_empty()).map(|r| view! {
                 <section aria-labelledby="skipped-h" class="plan-section">
                     <h2 id="skipped-h">"Not planned"</h2>
                     <ul class="skipped-list">
@@ -337,9 +368,9 @@ pub fn PlanReview() -> impl IntoView {
                 </section>
             })}
 
-            {move || reviewed().map(|r| {
-                let rows = r.changes.iter().map(|c| {
-                    let who = r.identities.iter().find(|(p, _)| *p == c.principal_id.to_ascii_lowercase()).map(|(_, l)| l.clone()).unwrap_or_else(|| c.identity.clone());
+            {move || reviewed.get().map(|r| {
+                let rows = r.changes.iter().map(|(who, c)| {
+                    let who = who.clone();
                     let pull = (level(c.before.map(|a| a.pull)), level(c.after.map(|a| a.pull)));
                     let push = (level(c.before.map(|a| a.push)), level(c.after.map(|a| a.push)));
                     view! {
@@ -372,7 +403,7 @@ pub fn PlanReview() -> impl IntoView {
                 <h2 id="ops-h">"Operations"</h2>
                 {move || {
                     let origin = origin_for_ops.clone();
-                    reviewed().map(|r| {
+                    reviewed.get().map(|r| {
                         if r.plan.operations.is_empty() {
                             return view! { <p class="summary">"Nothing to do: every pending change is already true or could not be planned."</p> }.into_any();
                         }
@@ -422,11 +453,11 @@ pub fn PlanReview() -> impl IntoView {
 
             <section aria-labelledby="apply-h" class="plan-section apply-box">
                 <h2 id="apply-h">"Apply"</h2>
-                {move || check.get().eq(&Check::Checking).then(|| view! { <p role="status">"Checking your permissions…"</p> })}
-                {move || match check.get() {
-                    Check::NotPossible(why) => Some(view! { <p class="perm unknown">{why}</p> }.into_any()),
-                    Check::Done(v) if v.is_empty() => None,
-                    Check::Done(_) => match gate() {
+                {move || checking().then(|| view! { <p role="status">"Checking your permissions…"</p> })}
+                {move || match (not_possible.get(), checking(), shown.with(|s| s.as_ref().is_some_and(|s| s.verdicts.is_empty()))) {
+                    (Some(why), _, _) => Some(view! { <p class="perm unknown">{why}</p> }.into_any()),
+                    (None, true, _) | (None, false, true) => None,
+                    (None, false, false) => match gate() {
                         Some(Gate::Closed) => Some(view! { <p class="perm denied">"You lack permission for some operations (listed above): ARM would refuse them, so applying is disabled. Ask an owner of those scopes to apply the exported plan."</p> }.into_any()),
                         Some(Gate::Uncertain) => Some(view! {
                             <div class="perm unknown">
@@ -434,25 +465,24 @@ pub fn PlanReview() -> impl IntoView {
                                 <label><input type="checkbox" prop:checked=move || accept_risk.get() on:change=move |_| accept_risk.update(|v| *v = !*v)/>" Apply anyway"</label>
                             </div>
                         }.into_any()),
-                        Some(Gate::Open) => (!run.with(Option::is_some)).then(|| view! { <p class="perm ok">"Your permissions allow every operation."</p> }.into_any()),
+                        Some(Gate::Open) => (!shown.with(|s| s.as_ref().is_some_and(|s| s.started))).then(|| view! { <p class="perm ok">"Your permissions allow every operation."</p> }.into_any()),
                         None => None,
                     },
-                    Check::Checking => None,
                 }}
                 {move || (paused.get() && running()).then(|| view! {
                     <div role="alert" class="perm unknown paused">
                         <p><strong>"Paused: your sign-in has ended."</strong>" Nothing is sent until you sign in again (same user, above) to continue, or stop: then pullpath undoes what it wrote with the token it has left and says what it could not undo."</p>
                         <div class="actions">
                             <button on:click=move |_| {
-                                if let Some(s) = stop.get_value() { s.stop() }
-                                if let Some(h) = hold.get_value() { h.release() }
+                                stop();
+                                if let Some((_, h)) = controls.get_value() { h.release() }
                             }>"Stop without signing in"</button>
                         </div>
                     </div>
                 })}
                 <div class="actions">
                     {move || (!running() && !finished()).then(|| {
-                        let n = reviewed().map(|r| r.plan.operations.len()).unwrap_or(0);
+                        let n = reviewed.get().map(|r| r.plan.operations.len()).unwrap_or(0);
                         let enabled = move || n > 0 && match gate() { Some(Gate::Open) => true, Some(Gate::Uncertain) => accept_risk.get(), _ => false };
                         view! {
                             <button class="primary" disabled=move || !enabled() on:click=move |_| start_apply()>
@@ -461,51 +491,27 @@ pub fn PlanReview() -> impl IntoView {
                         }
                     })}
                     {move || running().then(|| view! {
-                        <button on:click=move |_| { if let Some(s) = stop.get_value() { s.stop() } }>"Cancel and roll back"</button>
+                        <button on:click=move |_| stop()>"Cancel and roll back"</button>
                     })}
                     {move || report.with(Option::is_some).then(|| view! { <button on:click=download_journal>"Download journal"</button> })}
                     {move || finished().then(|| view! { <button on:click=move |_| state.screen.set(Screen::Results)>"Back to results"</button> })}
                 </div>
                 {move || running().then(|| view! { <p role="status">"Applying…"</p> })}
-                {move || run.get().and_then(|r| r.done.then_some(r.outcome)).map(|o| {
-                    let text = match (&o, reviewed()) {
-                        (Some(o), Some(r)) => review::outcome_text(o, &r.plan),
-                        _ => "The apply stopped before it finished: see each operation's status.".into(),
-                    };
-                    let ok = matches!(o, Some(Outcome::Applied));
-                    let headline = match &o {
-                        Some(Outcome::Applied) => "Applied",
-                        Some(Outcome::Refused { .. }) => "Not applied",
-                        Some(Outcome::RolledBack { .. }) => "Rolled back",
-                        Some(Outcome::RollbackIncomplete { .. }) => "Rollback incomplete",
-                        Some(Outcome::Stopped) => "Stopped",
-                        None => "Stopped",
-                    };
+                {move || shown.get().filter(|s| s.ended).map(|s| {
+                    let text = s.outcome_text.clone().unwrap_or_else(|| "The apply stopped before it finished: see each operation's status.".into());
+                    let ok = matches!(s.outcome, Some(Outcome::Applied));
+                    let headline = words::headline(s.outcome.as_ref());
                     view! { <p role="alert" class=if ok { "outcome ok" } else { "outcome bad" }><strong>{headline}</strong>" — "{text}</p> }
                 })}
-                {move || refreshing.get().then(|| view! { <p role="status">"Reading the tenant again…"</p> })}
-                {move || (finished() && !refreshing.get() && report.with(|r| r.as_ref().is_some_and(|r| matches!(r.outcome, Some(Outcome::Applied))))).then(|| view! {
+                {move || refreshing().then(|| view! { <p role="status">"Reading the tenant again…"</p> })}
+                {move || (finished() && !refreshing() && report.with(|r| r.as_ref().is_some_and(|r| matches!(r.outcome, Some(Outcome::Applied))))).then(|| view! {
                     <p role="status" class="summary">"The results now show the tenant after these changes."</p>
                 })}
             </section>
 
-            <Exports reviewed=Signal::derive(move || reviewed().map(ReviewKey)) origin=origin_for_export/>
+            <Exports reviewed=reviewed.into() origin=origin_for_export/>
         </section>
     }
-}
-
-/// What the landing page says after a sign-out that stopped an apply: how the tenant was left,
-/// without names (they are tenant data, which sign-out clears).
-fn signed_out_note(rep: &Report) -> String {
-    match &rep.outcome {
-        Some(Outcome::Applied) => "Signed out. The running apply had already finished: every change was applied.",
-        Some(Outcome::Refused { .. }) => "Signed out. The apply that was running was stopped before it wrote anything.",
-        Some(Outcome::RolledBack { .. }) => "Signed out. The apply that was running was stopped first and everything it wrote was undone: the tenant is as it was before the apply.",
-        Some(Outcome::RollbackIncomplete { .. }) => "Signed out, but the apply could not be fully undone: some changes may remain; the downloaded journal names them.",
-        Some(Outcome::Stopped) => "Signed out. The apply that was running was stopped first and everything it wrote was undone: the tenant is as it was before the apply.",
-        None => "Signed out. The apply stopped without an outcome: see the downloaded journal.",
-    }
-    .into()
 }
 
 fn origin_label(state: AppState) -> String {
@@ -527,33 +533,6 @@ fn stage_class(s: Stage) -> &'static str {
     }
 }
 
-/// Reads the tenant again after an apply, through the executor that applied.
-async fn refresh(state: AppState, exec: &AnyExecutor) {
-    let scan = match exec {
-        AnyExecutor::Demo(_) => Scan::new(DEFAULT_ORIGIN, Start::AllSubscriptions),
-        AnyExecutor::Arm(a) => {
-            let subs: Vec<String> = state.subscriptions.get_untracked().into_iter().filter(|s| s.selected).map(|s| s.id).collect();
-            Scan::with_config(ScanConfig::new(&a.signed_in.config().arm_origin, Start::Subscriptions(subs)))
-        }
-    };
-    let epoch = state.epoch();
-    let result = crate::driver::run_scan(exec, scan, &Cancel::new(), |_| {}).await;
-    // Signed out meanwhile: the tenant must not come back on screen.
-    if state.is_current(epoch) {
-        state.set_result(Some(result));
-    }
-}
-
-/// `Arc<Reviewed>` compared by identity, so memos and signals can hold it.
-#[derive(Clone)]
-struct ReviewKey(Arc<Reviewed>);
-
-impl PartialEq for ReviewKey {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0) || (self.0.intents == other.0.intents && self.0.plan == other.0.plan)
-    }
-}
-
 #[component]
 fn Change(before: &'static str, after: &'static str) -> impl IntoView {
     let changed = before != after;
@@ -566,10 +545,10 @@ fn Change(before: &'static str, after: &'static str) -> impl IntoView {
 }
 
 #[component]
-fn Exports(reviewed: Signal<Option<ReviewKey>>, origin: String) -> impl IntoView {
+fn Exports(reviewed: Signal<Option<Arc<Review>>>, origin: String) -> impl IntoView {
     let format = RwSignal::new(Format::Arm);
     let status = RwSignal::new(String::new());
-    let files = move || reviewed.get().map(|r| export::export(&r.0.plan, format.get(), &origin)).unwrap_or_default();
+    let files = move || reviewed.get().map(|r| export::export(&r.plan, format.get(), &origin)).unwrap_or_default();
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         let all = Format::ALL;
         let i = all.iter().position(|f| *f == format.get_untracked()).unwrap_or(0);

@@ -3,14 +3,14 @@
 //!
 //! A view link carries only the view state (tab, selection, "demo") in its fragment — never
 //! tokens or resource data, and a selection only for the demo tenant (ids of a real tenant
-//! stay out of URLs); `pullpath_core::review::ViewState` encodes and decodes it. Not here: what a snapshot contains (`pullpath_core::snapshot`).
+//! stay out of URLs); `pullpath_core::share::ViewState` encodes and decodes it. Not here: what a snapshot contains (`pullpath_core::snapshot`).
 
 use std::cell::Cell;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use pullpath_core::id::ResourceId;
-use pullpath_core::review::{ViewSelection, ViewState};
+use pullpath_core::share::{ViewSelection, ViewState};
 use pullpath_core::snapshot;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -102,15 +102,6 @@ fn clear_fragment() {
 thread_local! {
     /// A link's view is applied once per page load, when results first show.
     static LINK_VIEW_DONE: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Opens the demo tenant when the page was opened with a demo view link (call once the app
-/// has started, on the landing screen); the results screen then restores the tab and
-/// selection.
-pub fn apply_view_from_url(state: AppState) {
-    if view_from_url().is_some_and(|v| v.demo) && state.source.get_untracked().is_none() {
-        state.explore_demo();
-    }
 }
 
 /// Restores the tab and selection of a view link (once), on the first results screen.

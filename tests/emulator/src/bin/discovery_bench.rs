@@ -87,14 +87,14 @@ fn count_per_resource(scenario: &str) {
     config.strategy = Strategy::PerResource;
     let mut scan = pullpath_core::scan::Scan::with_config(config);
     let (mut requests, mut role_lists) = (0usize, 0usize);
-    while let Some((id, req)) = scan.poll_request() {
+    while let Some((id, req)) = scan.poll_request(std::time::Duration::ZERO) {
         requests += 1;
         let is_first_page = !req.query.iter().any(|(k, _)| k == "$skiptoken");
         if is_first_page && req.path.ends_with("/providers/Microsoft.Authorization/roleAssignments") {
             role_lists += 1;
         }
         let resp = sim.handle(&req);
-        scan.handle_response(id, Ok(resp));
+        scan.handle_response(std::time::Duration::ZERO, id, Ok(resp));
     }
     let r = scan.into_result();
     println!(

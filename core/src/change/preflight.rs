@@ -1,0 +1,236 @@
+//! The permission preflight of a change: which actions each planned operation needs at which
+//! scope, and whether the signed-in user's permissions there
+//! (`GET {scope}/providers/Microsoft.Authorization/permissions`) allow them — read with
+//! `rbac`'s own rule for permission blocks, not a second one.
+//!
+//! Not here: sending the reads (the `Change` machine hands them out), ARM action matching
+//! itself (`rbac`).
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::arm::{ErrorResponse, Permission, PermissionGetResult};
+use crate::catalog::Plane;
+use crate::id::ResourceId;
+use crate::intent::Intent;
+use crate::plan::{Operation, Plan};
+use crate::rbac;
+use crate::request::{Method, Response};
+
+/// One ARM action the caller must hold at one scope for an operation to succeed.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Requirement {
+    pub scope: ResourceId,
+    pub action: String,
+}
+
+/// The actions an operation needs: the write (or delete) of its target's type, checked at the
+/// target (for a role assignment: at the scope it is assigned on, where ARM checks it), plus
+/// `assign/action` on a user-assigned identity being attached to a compute.
+pub fn requirements(op: &Operation) -> Vec<Requirement> {
+    let verb = match op.request.method {
+        Method::Delete => "delete",
+        Method::Get => "read",
+        Method::Put | Method::Patch | Method::Post => "write",
+    };
+    let scope = if op.target.is_extension() { op.target.scope().unwrap_or_else(|| op.target.clone()) } else { op.target.clone() };
+    let mut out = vec![Requirement { scope, action: format!("{}/{verb}", op.target.resource_type()) }];
+    if let Intent::AssignComputeUserIdentity { identity, .. } = &op.intent {
+        out.push(Requirement { scope: identity.clone(), action: "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action".into() });
+    }
+    out
+}
+
+/// The distinct scopes whose permissions must be read to check `plan`, in first-use order.
+pub fn scopes(plan: &Plan) -> Vec<ResourceId> {
+    let mut seen = BTreeSet::new();
+    plan.operations.iter().flat_map(requirements).map(|r| r.scope).filter(|s| seen.insert(s.clone())).collect()
+}
+
+/// Whether the permission blocks the caller holds at a scope allow control-plane `action`,
+/// by the same rule a role's blocks are read with ([`rbac::blocks_grant`]).
+pub fn permits(permissions: &[Permission], action: &str) -> bool {
+    rbac::blocks_grant(permissions, Plane::Control, action).is_some()
+}
+
+/// Reads the answer to `GET {scope}/providers/Microsoft.Authorization/permissions`.
+pub fn parse_permissions(response: &Response) -> Result<Vec<Permission>, String> {
+    if !response.is_success() {
+        return Err(match serde_json::from_str::<ErrorResponse>(&response.body) {
+            Ok(e) => format!("Azure Resource Manager answered {} {}: {}", response.status, e.error.code, e.error.message),
+            Err(_) => format!("Azure Resource Manager answered HTTP {}", response.status),
+        });
+    }
+    serde_json::from_str::<PermissionGetResult>(&response.body).map(|r| r.value).map_err(|e| format!("the permissions answer could not be read: {e}"))
+}
+
+/// What the permission check says about one operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "verdict", rename_all = "camelCase")]
+pub enum Verdict {
+    Allowed,
+    /// The caller lacks these actions (each with the scope it is needed at).
+    Denied { missing: Vec<Requirement> },
+    /// A scope's permissions could not be read.
+    Unknown { reason: String },
+}
+
+impl Verdict {
+    pub fn is_allowed(&self) -> bool {
+        matches!(self, Verdict::Allowed)
+    }
+}
+
+/// The verdict for each operation of `plan`, given what was read per scope (`None`: not read).
+pub fn check(plan: &Plan, answers: &[(ResourceId, Result<Vec<Permission>, String>)]) -> Vec<Verdict> {
+    plan.operations
+        .iter()
+        .map(|op| {
+            let mut missing = Vec::new();
+            for req in requirements(op) {
+                match answers.iter().find(|(s, _)| *s == req.scope).map(|(_, a)| a) {
+                    None => return Verdict::Unknown { reason: format!("the permissions at {} were not read", req.scope) },
+                    Some(Err(e)) => return Verdict::Unknown { reason: format!("the permissions at {} could not be read: {e}", req.scope) },
+                    Some(Ok(perms)) if permits(perms, &req.action) => {}
+                    Some(Ok(_)) => missing.push(req),
+                }
+            }
+            if missing.is_empty() { Verdict::Allowed } else { Verdict::Denied { missing } }
+        })
+        .collect()
+}
+
+/// What the apply button may do after the check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    /// Every operation is allowed.
+    Open,
+    /// Some permissions could not be read: applying is possible, with a warning (the engine
+    /// rolls back if ARM refuses a write).
+    Uncertain,
+    /// Some operation is certainly refused: ARM would answer 403, so applying is pointless.
+    Closed,
+}
+
+pub fn gate(verdicts: &[Verdict]) -> Gate {
+    if verdicts.iter().any(|v| matches!(v, Verdict::Denied { .. })) {
+        Gate::Closed
+    } else if verdicts.iter().all(Verdict::is_allowed) {
+        Gate::Open
+    } else {
+        Gate::Uncertain
+    }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arm::PrincipalType;
+    use crate::intent::RoleRef;
+    use crate::inventory::Inventory;
+    use crate::plan::plan;
+    use crate::request;
+    use crate::sim::Sim;
+
+    const SUB: &str = "/subscriptions/11111111-1111-1111-1111-111111111111";
+
+    fn id(s: &str) -> ResourceId {
+        ResourceId::parse(&format!("{SUB}{s}")).unwrap()
+    }
+
+    fn acr() -> ResourceId {
+        id("/resourceGroups/rg-ml-prod/providers/Microsoft.ContainerRegistry/registries/acrmlprod")
+    }
+
+    fn demo() -> Inventory {
+        Inventory::from_resources(Sim::demo().tenant_resources().cloned()).0
+    }
+
+    fn grant() -> Intent {
+        Intent::GrantRole { principal_id: "00000000-0000-0000-0000-0000000000aa".into(), principal_type: PrincipalType::ServicePrincipal, role: RoleRef::acr_pull(), scope: acr() }
+    }
+
+    /// Flips acrmlprod's admin user, whatever the demo has.
+    fn admin_toggle() -> Intent {
+        let on = demo().registries.iter().find(|r| r.id == acr()).unwrap().properties.admin_user_enabled;
+        Intent::SetAdminUser { registry: acr(), enabled: !on }
+    }
+
+    fn perm(actions: &[&str], not_actions: &[&str]) -> Permission {
+        Permission { actions: actions.iter().map(|s| s.to_string()).collect(), not_actions: not_actions.iter().map(|s| s.to_string()).collect(), ..Default::default() }
+    }
+
+    #[test]
+    fn a_grant_needs_role_assignment_write_at_the_registry() {
+        let (p, _) = plan(&demo(), &[grant(), admin_toggle()]);
+        let reqs: Vec<Requirement> = p.operations.iter().flat_map(requirements).collect();
+        let admin = p.operations.iter().position(|o| matches!(o.intent, Intent::SetAdminUser { .. })).unwrap();
+        assert!(reqs.contains(&Requirement { scope: acr(), action: "Microsoft.Authorization/roleAssignments/write".into() }), "{reqs:?}");
+        assert_eq!(requirements(&p.operations[admin]), vec![Requirement { scope: acr(), action: "Microsoft.ContainerRegistry/registries/write".into() }]);
+        assert_eq!(scopes(&p), vec![acr()]);
+    }
+
+    #[test]
+    fn a_revoke_needs_delete() {
+        let inv = demo();
+        let ra = inv.role_assignments.iter().find(|ra| ra.scope() == acr()).unwrap().id.clone();
+        let (p, _) = plan(&inv, &[Intent::RevokeRoleAssignment { assignment: ra }]);
+        assert_eq!(requirements(&p.operations[0])[0].action, "Microsoft.Authorization/roleAssignments/delete");
+    }
+
+    #[test]
+    fn permissions_honour_wildcards_and_not_actions() {
+        let write = "Microsoft.Authorization/roleAssignments/write";
+        assert!(permits(&[perm(&["*"], &[])], write));
+        // Contributor: everything but authorization writes.
+        assert!(!permits(&[perm(&["*"], &["Microsoft.Authorization/*/Write"])], write));
+        assert!(permits(&[perm(&["*"], &["Microsoft.Authorization/*/Write"])], "Microsoft.ContainerRegistry/registries/write"));
+        // A second block (User Access Administrator) adds it back: blocks are unioned.
+        assert!(permits(&[perm(&["*"], &["Microsoft.Authorization/*/Write"]), perm(&["Microsoft.Authorization/*"], &[])], write));
+        assert!(!permits(&[perm(&["*/read"], &[])], write));
+        assert!(!permits(&[], write));
+        // `/*/` also matches one segment: Managed Identity Operator's assign.
+        assert!(permits(&[perm(&["Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action"], &[])], "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action"));
+    }
+
+    #[test]
+    fn check_names_what_is_missing_and_gates_apply() {
+        let (p, _) = plan(&demo(), &[grant(), admin_toggle()]);
+        let contributor = vec![perm(&["*"], &["Microsoft.Authorization/*/Write", "Microsoft.Authorization/*/Delete"])];
+        let v = check(&p, &[(acr(), Ok(contributor))]);
+        let grant_op = p.operations.iter().position(|o| matches!(o.intent, Intent::GrantRole { .. })).unwrap();
+        assert_eq!(v[grant_op], Verdict::Denied { missing: vec![Requirement { scope: acr(), action: "Microsoft.Authorization/roleAssignments/write".into() }] });
+        assert_eq!(v[1 - grant_op], Verdict::Allowed);
+        assert_eq!(gate(&v), Gate::Closed);
+
+        let owner = check(&p, &[(acr(), Ok(vec![perm(&["*"], &[])]))]);
+        assert_eq!(gate(&owner), Gate::Open);
+
+        let failed = check(&p, &[(acr(), Err("HTTP 500".into()))]);
+        assert!(matches!(&failed[0], Verdict::Unknown { reason } if reason.contains("HTTP 500")));
+        assert_eq!(gate(&failed), Gate::Uncertain);
+        assert!(matches!(check(&p, &[])[0], Verdict::Unknown { .. }));
+    }
+
+    #[test]
+    fn the_simulator_answers_the_permission_check() {
+        let mut sim = Sim::demo();
+        let (p, _) = plan(&demo(), &[grant()]);
+        let answers: Vec<_> = scopes(&p).into_iter().map(|s| {
+            let r = sim.handle(&request::list_permissions(&s));
+            (s, parse_permissions(&r))
+        }).collect();
+        assert_eq!(gate(&check(&p, &answers)), Gate::Open);
+        sim.forbidden.push(ResourceId::resource_group("11111111-1111-1111-1111-111111111111", "rg-ml-prod").unwrap());
+        let answers: Vec<_> = scopes(&p).into_iter().map(|s| {
+            let r = sim.handle(&request::list_permissions(&s));
+            (s, parse_permissions(&r))
+        }).collect();
+        assert_eq!(gate(&check(&p, &answers)), Gate::Closed);
+        let err = parse_permissions(&Response::json(403, &ErrorResponse::new("AuthorizationFailed", "no"))).unwrap_err();
+        assert!(err.contains("403 AuthorizationFailed: no"), "{err}");
+    }
+}
