@@ -269,7 +269,7 @@ impl<'a> Context<'a> {
         let mut diagnostics = rbac::unknown_role_diagnostics(inv, &roles);
         diagnostics.extend(hierarchy_diags);
         let mut registries: Vec<RegistryInfo> = inv.registries.iter().map(|r| registry_info(r, &mut diagnostics)).collect();
-        registries.sort_by(|a, b| a.id.cmp(&b.id));
+        crate::sort::sort_by(&mut registries, |a, b| a.id.cmp(&b.id));
         registries.dedup_by(|a, b| a.id == b.id);
         let mut registry_by_key = FastMap::default();
         let mut registry_by_login = FastMap::default();
@@ -876,7 +876,7 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
         })
         .collect();
     let mut order: Vec<usize> = (0..principals.len()).collect();
-    order.sort_unstable_by(|&a, &b| who[a].0.cmp(&who[b].0).then_with(|| principals[a].cmp(&principals[b])));
+    crate::sort::sort_unstable_by(&mut order, |&a, &b| who[a].0.cmp(&who[b].0).then_with(|| principals[a].cmp(&principals[b])));
     let mut rank = vec![0usize; principals.len()];
     for (n, &p) in order.iter().enumerate() {
         rank[p] = n;
@@ -889,7 +889,7 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
         by_registry[r].push((p, via));
     }
     for bucket in &mut by_registry {
-        bucket.sort_unstable_by_key(|&(p, _)| rank[p]);
+        crate::sort::sort_unstable_by_key(bucket, |&(p, _)| rank[p]);
     }
     let rows = by_registry
         .into_iter()
@@ -912,7 +912,7 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
             let (pull, push) = (level(|p| p.pull), level(|p| p.push));
             let why_not = (pull == Level::No).then(|| why_not(&via, reg));
             let mut expected = expected_by.remove(&(r, p)).unwrap_or_default();
-            expected.sort();
+            crate::sort::sort(&mut expected);
             expected.dedup();
             AccessRow { principal_id: principals[p].clone(), identity: label.clone(), identity_kind: *kind, registry: reg.id.clone(), pull, push, expected_by: expected, via, why_not }
         })
@@ -942,7 +942,7 @@ pub fn analyze(inv: &Inventory) -> Analysis {
     let mut all_diags = ctx.diagnostics.clone();
     all_diags.extend(diagnostics);
     let mut identities: Vec<Identity> = ctx.identities.values().cloned().collect();
-    identities.sort_by(|a, b| a.label.cmp(&b.label).then_with(|| a.principal_id.cmp(&b.principal_id)));
+    crate::sort::sort_by(&mut identities, |a, b| a.label.cmp(&b.label).then_with(|| a.principal_id.cmp(&b.principal_id)));
     Analysis { identities, registries: ctx.registries.clone(), access, findings, diagnostics: all_diags }
 }
 

@@ -42,3 +42,6 @@ pub mod sim;
 pub use id::ResourceId;
 pub mod matrix;
 pub mod review;
+
+// Cross-cutting
+pub mod sort;

@@ -271,7 +271,7 @@ pub fn unknown_role_diagnostics(inv: &Inventory, roles: &Roles) -> Vec<Diagnosti
             ),
         })
         .collect();
-    out.sort_by(|a, b| a.at.cmp(&b.at));
+    crate::sort::sort_by(&mut out, |a, b| a.at.cmp(&b.at));
     out
 }
 
