@@ -180,10 +180,13 @@ fn table() -> Option<&'static Table> {
 }
 
 /// Installs the text of `roles.txt` (the browser app fetches it), if no table is installed
-/// yet. Native builds have it compiled in; there this only checks `text`.
+/// yet. Native builds have the same table compiled in.
 pub fn install_table(text: String) -> Result<(), TableError> {
     if TABLE.get().is_some() {
         return Ok(());
+    }
+    if text.len() != builtin::TABLE_BYTES {
+        return Err(TableError::Mismatch(format!("{} bytes instead of {}", text.len(), builtin::TABLE_BYTES)));
     }
     // Read once per visit and kept until the page closes, like the compiled-in table.
     let table = Table::parse(Box::leak(text.into_boxed_str()))?;
