@@ -102,6 +102,8 @@ pub fn collect_object(pairs: impl IntoIterator<Item = (String, serde_json::Value
 
 /// The wasm32 sort (compiled and tested on every target): positions sorted by one shared
 /// routine, then elements moved along the permutation's cycles.
+// Natively only the tests call it.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub(crate) fn compact_sort_by<T>(v: &mut [T], cmp: &mut dyn FnMut(&T, &T) -> Ordering) {
     if v.len() < 2 {
         return;
@@ -126,6 +128,7 @@ pub(crate) fn compact_sort_by<T>(v: &mut [T], cmp: &mut dyn FnMut(&T, &T) -> Ord
 }
 
 /// The one sort routine: not generic, so the wasm module holds a single copy.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 #[inline(never)]
 fn sort_positions(order: &mut [usize], cmp: &mut dyn FnMut(usize, usize) -> Ordering) {
     order.sort_by(|&a, &b| cmp(a, b));
