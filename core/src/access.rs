@@ -301,7 +301,7 @@ impl<'a> Context<'a> {
         let mut diagnostics = rbac::unknown_role_diagnostics(inv, &roles);
         diagnostics.extend(hierarchy_diags);
         let mut registries: Vec<RegistryInfo> = inv.registries.iter().map(|r| registry_info(r, &mut diagnostics)).collect();
-        registries.sort_by(|a, b| a.id.cmp(&b.id));
+        crate::sort::sort_by(&mut registries, |a, b| a.id.cmp(&b.id));
         registries.dedup_by(|a, b| a.id == b.id);
         let mut registry_by_key = FastMap::default();
         let mut registry_by_login = FastMap::default();
@@ -523,7 +523,7 @@ fn unique_labels(identities: &mut FastMap<String, Identity>) {
         if keys.len() < 2 {
             continue;
         }
-        keys.sort();
+        crate::sort::sort(&mut keys);
         let quals: Vec<Vec<String>> = keys.iter().map(|k| qualifiers(&identities[k])).collect();
         let deepest = quals.iter().map(Vec::len).max().unwrap_or(0);
         let label_at = |i: &Identity, q: &[String], depth: usize| {
@@ -1026,7 +1026,7 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
                 .or_insert_with(|| {
                     let list = ctx.directory.members(g)?;
                     let mut list: Vec<&String> = list.iter().collect();
-                    list.sort();
+                    crate::sort::sort(&mut list);
                     let words = group_words(ctx, g);
                     let out: Vec<(usize, Arc<str>)> = list
                         .into_iter()
@@ -1120,7 +1120,7 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
         })
         .collect();
     let mut order: Vec<usize> = (0..principals.len()).collect();
-    order.sort_unstable_by(|&a, &b| who[a].0.cmp(&who[b].0).then_with(|| principals[a].cmp(&principals[b])));
+    crate::sort::sort_unstable_by(&mut order, |&a, &b| who[a].0.cmp(&who[b].0).then_with(|| principals[a].cmp(&principals[b])));
     let mut rank = vec![0usize; principals.len()];
     for (n, &p) in order.iter().enumerate() {
         rank[p] = n;
@@ -1133,7 +1133,7 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
         by_registry[r].push((p, via));
     }
     for bucket in &mut by_registry {
-        bucket.sort_unstable_by_key(|&(p, _)| rank[p]);
+        crate::sort::sort_unstable_by_key(bucket, |&(p, _)| rank[p]);
     }
     let rows = by_registry
         .into_iter()
@@ -1169,7 +1169,7 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
                 why
             });
             let mut expected = expected_by.remove(&(r, p)).unwrap_or_default();
-            expected.sort();
+            crate::sort::sort(&mut expected);
             expected.dedup();
             let unverified = if uncertain.contains(&(r, p)) { crate::truth::unverified(crate::truth::UNKNOWN_HIERARCHY_NOT_ASSUMED) } else { None };
             AccessRow { principal_id: principals[p].clone(), identity: label.clone(), identity_kind: *kind, registry: reg.id.clone(), pull, push, expected_by: expected, via, why_not, unverified }
@@ -1214,7 +1214,7 @@ pub fn analyze(inv: &Inventory) -> Analysis {
     let mut all_diags = ctx.diagnostics.clone();
     all_diags.extend(diagnostics);
     let mut identities: Vec<Identity> = ctx.identities.values().cloned().collect();
-    identities.sort_by(|a, b| a.label.cmp(&b.label).then_with(|| a.principal_id.cmp(&b.principal_id)));
+    crate::sort::sort_by(&mut identities, |a, b| a.label.cmp(&b.label).then_with(|| a.principal_id.cmp(&b.principal_id)));
     Analysis { identities, registries: ctx.registries.clone(), access, findings, diagnostics: all_diags }
 }
 

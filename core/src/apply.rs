@@ -347,7 +347,7 @@ impl Apply {
         let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.waiting).into_iter().partition(|(t, _)| *t <= now);
         self.waiting = later;
         let mut due = due;
-        due.sort_by_key(|(t, task)| (*t, task.op));
+        crate::sort::sort_by_key(&mut due, |(t, task)| (*t, task.op));
         self.ready.extend(due.into_iter().map(|(_, task)| task));
     }
 

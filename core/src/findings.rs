@@ -86,7 +86,7 @@ pub fn find(ctx: &Context<'_>, rows: &[AccessRow], expected: &[Expectation]) -> 
     // Sorting indices moves 8 bytes per step instead of a whole `Finding`; the order is the
     // same (stable, same comparison).
     let mut order: Vec<usize> = (0..out.len()).collect();
-    order.sort_by(|&a, &b| {
+    crate::sort::sort_by(&mut order, |&a, &b| {
         let (a, b) = (&out[a], &out[b]);
         b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)).then_with(|| a.resource.cmp(&b.resource)).then_with(|| a.nodes.cmp(&b.nodes))
     });

@@ -218,7 +218,7 @@ pub fn build(inv: &Inventory, analysis: &Analysis) -> Graph {
     // Edges may name resources outside the snapshot (a registry in another tenant); keep only
     // edges whose ends are nodes so the UI never draws to nowhere.
     edges.retain(|e| nodes.contains_key(&e.from) && nodes.contains_key(&e.to));
-    edges.sort_by(|a, b| (&a.from, &a.to, a.kind as u8, &a.label).cmp(&(&b.from, &b.to, b.kind as u8, &b.label)));
+    crate::sort::sort_by(&mut edges, |a, b| (&a.from, &a.to, a.kind as u8, &a.label).cmp(&(&b.from, &b.to, b.kind as u8, &b.label)));
     edges.dedup();
     Graph { nodes: nodes.into_values().collect(), edges }
 }

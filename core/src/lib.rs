@@ -49,3 +49,6 @@ pub mod sim;
 pub use id::ResourceId;
 pub mod matrix;
 pub mod share;
+
+// Cross-cutting
+pub mod sort;

@@ -125,7 +125,7 @@ impl Matrix {
             row.problems += u32::from(is_problem(access));
         }
         for row in &mut rows {
-            row.cells.sort_unstable();
+            crate::sort::sort_unstable(&mut row.cells);
             // One access row per principal and registry; keep the first if the data repeats.
             row.cells.dedup_by_key(|c| c.0);
         }
@@ -167,7 +167,7 @@ impl Matrix {
         let row_filter = !identity.is_empty() || q.kind.is_some() || problems;
         let columns = (0..self.registries as u32).filter(|&r| reg_ok[r as usize] && (!row_filter || used[r as usize])).collect();
         let by_name = |a: &Row, b: &Row| a.identity.to_lowercase().cmp(&b.identity.to_lowercase()).then_with(|| a.principal_id.cmp(&b.principal_id));
-        rows.sort_by(|&a, &b| {
+        crate::sort::sort_by(&mut rows, |&a, &b| {
             let (a, b) = (&self.rows[a as usize], &self.rows[b as usize]);
             let primary = match q.sort {
                 Sort::Name => Ordering::Equal,

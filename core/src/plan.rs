@@ -192,7 +192,7 @@ impl State {
 
 fn identity_shape(identity: Option<&ManagedServiceIdentity>) -> (bool, BTreeSet<ResourceId>) {
     let Some(i) = identity else { return (false, BTreeSet::new()) };
-    let users = if i.kind.user_assigned { i.user_assigned_ids().filter_map(Result::ok).collect() } else { BTreeSet::new() };
+    let users = if i.kind.user_assigned { crate::sort::collect_set(i.user_assigned_ids().filter_map(Result::ok)) } else { BTreeSet::new() };
     (i.kind.system_assigned, users)
 }
 
@@ -277,13 +277,9 @@ pub fn plan(inventory: &Inventory, intents: &[Intent]) -> (Plan, Vec<Skipped>) {
 fn order(ops: Vec<Operation>, inventory: &Inventory) -> Plan {
     let attaches = |op: &Operation| -> BTreeSet<String> {
         match &op.intent {
-            Intent::AssignComputeUserIdentity { identity, .. } => inventory
-                .identities
-                .iter()
-                .filter(|i| &i.id == identity)
-                .filter_map(|i| i.properties.principal_id.clone())
-                .map(|p| p.to_ascii_lowercase())
-                .collect(),
+            Intent::AssignComputeUserIdentity { identity, .. } => crate::sort::collect_set(
+                inventory.identities.iter().filter(|i| &i.id == identity).filter_map(|i| i.properties.principal_id.clone()).map(|p| p.to_ascii_lowercase()),
+            ),
             _ => BTreeSet::new(),
         }
     };
@@ -617,11 +613,11 @@ pub struct Access {
 pub fn access_changes(inventory: &Inventory, plan: &Plan) -> Vec<RowChange> {
     use std::collections::BTreeMap;
     let rows = |inv: &Inventory| -> BTreeMap<(String, ResourceId), (String, Access)> {
-        crate::access::analyze(inv).access.into_iter().map(|r| ((r.principal_id.to_ascii_lowercase(), r.registry.clone()), (r.identity.clone(), Access { pull: r.pull, push: r.push }))).collect()
+        crate::sort::collect_map(crate::access::analyze(inv).access.into_iter().map(|r| ((r.principal_id.to_ascii_lowercase(), r.registry.clone()), (r.identity.clone(), Access { pull: r.pull, push: r.push }))))
     };
     let before = rows(inventory);
     let after = rows(&apply_to_inventory(inventory, plan));
-    let keys: BTreeSet<&(String, ResourceId)> = before.keys().chain(after.keys()).collect();
+    let keys: BTreeSet<&(String, ResourceId)> = crate::sort::collect_set(before.keys().chain(after.keys()));
     keys.into_iter()
         .filter_map(|k| {
             let b = before.get(k);

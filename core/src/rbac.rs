@@ -225,10 +225,16 @@ pub struct Grant {
 /// evaluates, so a built-in role missing here grants none of them and is not reported.
 pub fn unknown_role_diagnostics(inv: &Inventory, roles: &Roles) -> Vec<Diagnostic> {
     let mut missing: FastMap<String, usize> = FastMap::default();
+    let mut unchecked = 0;
     for ra in &inv.role_assignments {
         let guid = ra.role_definition_guid();
-        if roles.get(guid).is_none() && catalog::builtin_name(guid).is_none() {
-            *missing.entry(guid.to_ascii_lowercase()).or_default() += 1;
+        if roles.get(guid).is_some() {
+            continue;
+        }
+        match catalog::is_builtin(guid) {
+            Some(true) => {}
+            Some(false) => *missing.entry(guid.to_ascii_lowercase()).or_default() += 1,
+            None => unchecked += 1,
         }
     }
     let mut out: Vec<Diagnostic> = missing
@@ -240,7 +246,16 @@ pub fn unknown_role_diagnostics(inv: &Inventory, roles: &Roles) -> Vec<Diagnosti
             ),
         })
         .collect();
-    out.sort_by(|a, b| a.at.cmp(&b.at));
+    crate::sort::sort_by(&mut out, |a, b| a.at.cmp(&b.at));
+    if unchecked > 0 {
+        // Only in the browser, when the list of built-in roles could not be fetched.
+        out.push(Diagnostic {
+            at: "/providers/Microsoft.Authorization/roleDefinitions".into(),
+            message: format!(
+                "{unchecked} role assignment(s) use role definitions that are not in the snapshot, and the list of built-in roles did not load, so whether they are built-in roles granting nothing pullpath evaluates or custom roles whose definitions are missing is not known: reload the page to check"
+            ),
+        });
+    }
     out
 }
 

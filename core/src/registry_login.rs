@@ -62,7 +62,7 @@ pub fn password_logins<'a>(inv: &'a Inventory, registry: &Registry) -> Vec<Passw
             out.push(PasswordLogin { group, username: cred.username.as_deref().unwrap_or_default() });
         }
     }
-    out.sort_by(|a, b| a.group.id.cmp(&b.group.id));
+    crate::sort::sort_by(&mut out, |a, b| a.group.id.cmp(&b.group.id));
     out
 }
 

@@ -635,7 +635,7 @@ impl Scan {
     /// refilling bucket). `None` when it is waiting only for responses, or done.
     pub fn poll_timeout(&self) -> Option<Duration> {
         let delayed = self.delayed.iter().map(|p| p.not_before).min();
-        let buckets: std::collections::BTreeSet<&Bucket> = self.ready.iter().map(|p| &p.bucket).collect();
+        let buckets: std::collections::BTreeSet<&Bucket> = crate::sort::collect_set(self.ready.iter().map(|p| &p.bucket));
         // A bucket ready now waits only for a free slot, which a response brings.
         let blocked = buckets.iter().filter_map(|b| self.bucket_ready_at(b)).filter(|t| *t > self.now).min();
         match (delayed, blocked) {
@@ -751,7 +751,7 @@ impl Scan {
             200..=299 => self.handle_success(pending, &resp),
             429 => {
                 self.progress.throttled += 1;
-                let after = resp.header("retry-after").and_then(|v| v.trim().parse::<f64>().ok()).filter(|s| s.is_finite() && *s >= 0.0).map(Duration::from_secs_f64);
+                let after = resp.header("retry-after").and_then(parse_seconds);
                 let wait = after.unwrap_or_else(|| backoff(pending.attempt, Duration::from_secs(1)));
                 let b = self.buckets.entry(bucket).or_default();
                 b.blocked_until = b.blocked_until.max(self.now + wait);
@@ -1008,7 +1008,7 @@ impl Scan {
                 above.push(g);
             }
         }
-        above.sort_by_key(|a| a.to_ascii_lowercase());
+        crate::sort::sort_by_key(above, |a| a.to_ascii_lowercase());
     }
 
     /// Adds one resource object to the inventory, once, and plans what it leads to.
@@ -1257,8 +1257,28 @@ fn backoff(attempt: u32, base: Duration) -> Duration {
 fn parse_hms(s: &str) -> Option<Duration> {
     let mut parts = s.trim().split(':');
     let (h, m, sec) = (parts.next()?, parts.next()?, parts.next()?);
-    let secs = h.parse::<u64>().ok()? * 3600 + m.parse::<u64>().ok()? * 60;
-    Some(Duration::from_secs(secs) + Duration::from_secs_f64(sec.parse::<f64>().ok().filter(|f| f.is_finite() && *f >= 0.0)?))
+    let secs = h.parse::<u64>().ok()?.checked_mul(3600)?.checked_add(m.parse::<u64>().ok()?.checked_mul(60)?)?;
+    parse_seconds(sec)?.checked_add(Duration::from_secs(secs)).filter(|d| d.as_secs() <= MAX_WAIT_SECS)
+}
+
+/// The longest wait a header can ask for (about 136 years): beyond it the text is not taken
+/// as a wait at all, so no sum of times can overflow.
+const MAX_WAIT_SECS: u64 = u32::MAX as u64;
+
+/// Seconds as `Retry-After` and the seconds of `hh:mm:ss` write them: digits, optionally
+/// with a decimal fraction (`3`, `1.5`); anything else, or more than [`MAX_WAIT_SECS`], is
+/// `None`. Read without a float parser, whose tables would cost the wasm bundle 20 KB.
+fn parse_seconds(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if (whole.is_empty() && fraction.is_empty()) || !digits(whole) || !digits(fraction) {
+        return None;
+    }
+    let secs = if whole.is_empty() { 0 } else { whole.parse::<u64>().ok().filter(|s| *s <= MAX_WAIT_SECS)? };
+    // Nanoseconds from the first nine fraction digits; further digits are below resolution.
+    let nanos = fraction.bytes().chain(std::iter::repeat(b'0')).take(9).fold(0u32, |n, b| n * 10 + u32::from(b - b'0'));
+    Some(Duration::new(secs, nanos))
 }
 
 /// `code: message` from an ARM error body, or the status. Resource Graph puts the reason in
@@ -1578,5 +1598,35 @@ mod tests {
         assert_eq!(parse_hms("00:00:03"), Some(Duration::from_secs(3)));
         assert_eq!(parse_hms("01:02:03.5"), Some(Duration::from_millis(3_723_500)));
         assert_eq!(parse_hms("soon"), None);
+        assert_eq!(parse_hms("99999999999999999:00:00"), None, "hours that overflow are no wait");
+        assert_eq!(parse_hms("4294967296:00:00"), None);
+        assert_eq!(parse_hms("00:00:-1"), None);
+    }
+
+    /// `Retry-After` seconds: whole or decimal, never a panic or an overflow on hostile text.
+    #[test]
+    fn retry_after_seconds_are_read_exactly() {
+        for (text, expected) in [
+            ("3", Some(Duration::from_secs(3))),
+            (" 1.5 ", Some(Duration::from_millis(1500))),
+            ("0.25", Some(Duration::from_millis(250))),
+            (".5", Some(Duration::from_millis(500))),
+            ("7.", Some(Duration::from_secs(7))),
+            ("2.1234567891", Some(Duration::new(2, 123_456_789))),
+            ("4294967295", Some(Duration::from_secs(u64::from(u32::MAX)))),
+            ("4294967296", None),
+            ("1e300", None),
+            ("99999999999999999999999", None),
+            ("-1", None),
+            ("+1", None),
+            ("inf", None),
+            ("NaN", None),
+            (".", None),
+            ("", None),
+            ("1.2.3", None),
+            ("١", None),
+        ] {
+            assert_eq!(parse_seconds(text), expected, "{text:?}");
+        }
     }
 }

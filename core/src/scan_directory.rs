@@ -84,7 +84,7 @@ impl Scan {
             .filter_map(|ra| directory_request::guid(&ra.properties.principal_id))
             .filter(|p| !known.contains(p) && !self.directory.asked.contains(p))
             .collect();
-        wanted.sort();
+        crate::sort::sort(&mut wanted);
         wanted.dedup();
         if self.config.directory_origin.is_none() {
             if !wanted.is_empty() && !self.directory.noted_missing {

@@ -288,7 +288,7 @@ fn table_rows(mut table: Map<String, Value>) -> Option<Vec<Value>> {
                     Value::Array(cells) => cells,
                     _ => Vec::new(),
                 };
-                Value::Object(columns.iter().cloned().zip(cells).collect())
+                Value::Object(crate::sort::collect_object(columns.iter().cloned().zip(cells)))
             })
             .collect(),
     )

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use pullpath_core::access::{self, Analysis};
+use pullpath_core::catalog;
 use pullpath_core::arm::{ErrorResponse, ListPage};
 use pullpath_core::graph::{self, Graph};
 use pullpath_core::id::ResourceId;
@@ -387,7 +388,8 @@ impl AppState {
                 return;
             }
             self.begin_scan(Source::Tenant);
-            let result = run_scan(AnyExecutor::Arm(exec), Scan::with_config(config), &cancel, move |p| if self.is_current(epoch) { self.progress.set(p) }).await;
+            let scan = run_scan(AnyExecutor::Arm(exec), Scan::with_config(config), &cancel, move |p| if self.is_current(epoch) { self.progress.set(p) });
+            let (result, ()) = futures::join!(scan, load_role_table());
             self.finish_scan(epoch, result);
         });
     }
@@ -403,13 +405,19 @@ impl AppState {
             // The simulator serves Microsoft Graph too: the demo shows names and group members.
             let mut config = ScanConfig::new(DEFAULT_ORIGIN, Start::AllSubscriptions);
             config.directory_origin = Some(pullpath_core::sim::DEFAULT_GRAPH_ORIGIN.into());
-            let result = run_scan(AnyExecutor::Demo(exec), Scan::with_config(config), &cancel, move |p| self.progress.set(p)).await;
+            let scan = run_scan(AnyExecutor::Demo(exec), Scan::with_config(config), &cancel, move |p| self.progress.set(p));
+            let (result, ()) = futures::join!(scan, load_role_table());
             self.finish_scan(epoch, result);
         });
     }
 
     /// Opens a snapshot file's text (the CLI's input format).
-    pub fn open_snapshot(self, name: String, text: String) {
+    pub async fn open_snapshot(self, name: String, text: String) {
+        let epoch = self.epoch();
+        load_role_table().await;
+        if !self.is_current(epoch) {
+            return;
+        }
         match snapshot::parse(&text) {
             Ok((inventory, diagnostics)) => {
                 self.error.set(None);
@@ -506,6 +514,21 @@ pub fn arm_error(status: u16, body: &str) -> String {
     match serde_json::from_str::<ErrorResponse>(body) {
         Ok(e) => format!("Azure Resource Manager answered {status} {}: {}", e.error.code, e.error.message),
         Err(_) => format!("Azure Resource Manager answered HTTP {status}"),
+    }
+}
+
+/// Fetches the list of every built-in role (`roles.txt`, see `core::catalog`) the first time a
+/// tenant is read, alongside the reading: it is not in the wasm bundle. Should it not load,
+/// the analysis says which role assignments it could therefore not check.
+async fn load_role_table() {
+    if catalog::table_installed() {
+        return;
+    }
+    if let Ok(resp) = crate::http::fetch_plain("GET", "roles.txt", None, &Cancel::new()).await {
+        if resp.is_success() {
+            // A copy of another version is refused whole (the analysis then says so too).
+            let _ = catalog::install_table(resp.body);
+        }
     }
 }
 

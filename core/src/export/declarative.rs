@@ -174,7 +174,7 @@ fn stem(g: &Group) -> String {
 /// order.
 fn stems<'a>(groups: impl Iterator<Item = &'a Group>) -> BTreeMap<Group, String> {
     let mut taken = Symbols::default();
-    groups.map(|g| (g.clone(), taken.claim(stem(g)))).collect()
+    crate::sort::collect_map(groups.map(|g| (g.clone(), taken.claim(stem(g)))))
 }
 
 /// Names handed out once each within one file (or export).
@@ -237,14 +237,15 @@ fn template_resource(d: &Decl, all: &[Decl], plan: &Plan) -> Value {
 
 /// Groups that the operations of `g` depend on (other than `g`).
 fn group_deps(g: &Group, decls: &[Decl], plan: &Plan) -> BTreeSet<Group> {
-    decls
-        .iter()
-        .filter(|d| &d.group == g)
-        .flat_map(|d| plan.operations[d.op].depends_on.iter())
-        .filter_map(|j| decls.iter().find(|o| o.op == *j))
-        .map(|o| o.group.clone())
-        .filter(|o| o != g)
-        .collect()
+    crate::sort::collect_set(
+        decls
+            .iter()
+            .filter(|d| &d.group == g)
+            .flat_map(|d| plan.operations[d.op].depends_on.iter())
+            .filter_map(|j| decls.iter().find(|o| o.op == *j))
+            .map(|o| o.group.clone())
+            .filter(|o| o != g),
+    )
 }
 
 /// The plan as one ARM template to deploy at subscription scope
@@ -308,7 +309,7 @@ fn decl_symbol(d: &Decl) -> String {
 /// holds the names the file already uses.
 fn bicep_resources(out: &mut String, members: &[&Decl], plan: &Plan, symbols: &mut Symbols, not_expressed: &mut Vec<String>) {
     // Symbols first, so `dependsOn` can name any member.
-    let syms: BTreeMap<usize, String> = members.iter().map(|d| (d.op, symbols.claim(decl_symbol(d)))).collect();
+    let syms: BTreeMap<usize, String> = crate::sort::collect_map(members.iter().map(|d| (d.op, symbols.claim(decl_symbol(d)))));
     // The existing resources declarations hang off, by id: one symbol each, however alike
     // their names reduce.
     let mut existing: BTreeMap<ResourceId, (String, String)> = BTreeMap::new();
@@ -352,7 +353,7 @@ fn bicep_resources(out: &mut String, members: &[&Decl], plan: &Plan, symbols: &m
     }
     // Sorted by symbol, so the file does not depend on the order of the plan.
     let mut decls: Vec<&(String, String)> = existing.values().collect();
-    decls.sort_by_key(|(sym, _)| sym.clone());
+    crate::sort::sort_by_key(&mut decls, |(sym, _)| sym.clone());
     for (_, e) in decls {
         out.push_str(e);
         out.push('\n');
@@ -375,7 +376,7 @@ pub fn bicep(plan: &Plan) -> Vec<ExportFile> {
     let mut files = Vec::new();
     let mut main_body = String::new();
     let mut main_symbols = Symbols::default();
-    let module_symbols: BTreeMap<Group, String> = groups.keys().map(|g| (g.clone(), main_symbols.claim(symbol(&[stems.get(g).map(String::as_str).unwrap_or("group")])))).collect();
+    let module_symbols: BTreeMap<Group, String> = crate::sort::collect_map(groups.keys().map(|g| (g.clone(), main_symbols.claim(symbol(&[stems.get(g).map(String::as_str).unwrap_or("group")])))));
     for (g, members) in &groups {
         let (header, scope) = match &g.resource_group {
             Some(rg) => ("one resource group's part of the plan.\ntargetScope = 'resourceGroup'", format!("resourceGroup({}, {})", bicep_str(&g.subscription), bicep_str(rg))),

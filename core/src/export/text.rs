@@ -205,7 +205,7 @@ pub(super) fn arm_literal_value(v: &Value) -> Value {
     match v {
         Value::String(s) => Value::String(arm_literal(s)),
         Value::Array(items) => Value::Array(items.iter().map(arm_literal_value).collect()),
-        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (arm_literal(k), arm_literal_value(v))).collect()),
+        Value::Object(map) => Value::Object(crate::sort::collect_object(map.iter().map(|(k, v)| (arm_literal(k), arm_literal_value(v))))),
         other => other.clone(),
     }
 }

@@ -331,7 +331,7 @@ pub fn layout(graph: &Graph, opts: &LayoutOptions) -> Layout {
     // Sums over neighbours run in this order, so floating-point results do not depend on
     // the input's edge order.
     for adj in left.iter_mut().chain(right.iter_mut()) {
-        adj.sort_by_key(|&j| (items[j].key, items[j].column));
+        crate::sort::sort_by_key(adj, |&j| (items[j].key, items[j].column));
     }
 
     // Initial order: identities by group, then everything by label and id.
@@ -342,7 +342,7 @@ pub fn layout(graph: &Graph, opts: &LayoutOptions) -> Layout {
     let label_rank = ranks(graph.nodes.len(), |a, b| graph.nodes[a].label.cmp(&graph.nodes[b].label).then(node_rank[a].cmp(&node_rank[b])));
     let label_key = |i: usize| items[i].node.map(|n| label_rank[n]).unwrap_or(0);
     for col in order.iter_mut() {
-        col.sort_by_key(|&i| (items[i].group, label_key(i), items[i].key, i));
+        crate::sort::sort_by_key(col, |&i| (items[i].group, label_key(i), items[i].key, i));
     }
     let mut pos = vec![0usize; items.len()];
     let set_pos = |order: &[Vec<usize>], pos: &mut [usize]| {
@@ -528,7 +528,7 @@ pub fn node_width(label: &str, opts: &LayoutOptions) -> f64 {
 /// `ranks[i]` = place of item `i` when sorted by `cmp` (ties by index).
 fn ranks(n: usize, cmp: impl Fn(usize, usize) -> Ordering) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..n).collect();
-    idx.sort_by(|&a, &b| cmp(a, b).then(a.cmp(&b)));
+    crate::sort::sort_by(&mut idx, |&a, &b| cmp(a, b).then(a.cmp(&b)));
     let mut r = vec![0; n];
     for (k, i) in idx.into_iter().enumerate() {
         r[i] = k;
@@ -547,7 +547,7 @@ fn reorder(col: &mut [usize], adj: &[Vec<usize>], items: &[Item], pos: &mut [usi
             (items[i].group, bary, items[i].key, i)
         })
         .collect();
-    keyed.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)).then(a.3.cmp(&b.3)));
+    crate::sort::sort_by(&mut keyed, |a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)).then(a.3.cmp(&b.3)));
     for (p, k) in keyed.iter().enumerate() {
         col[p] = k.3;
         pos[k.3] = p;
@@ -565,7 +565,7 @@ fn crossings(order: &[Vec<usize>], right: &[Vec<usize>], pos: &[usize]) -> u64 {
         for &i in &order[c] {
             let start = segs.len();
             segs.extend(right[i].iter().map(|&j| pos[j]));
-            segs[start..].sort_unstable();
+            crate::sort::sort_unstable(&mut segs[start..]);
         }
         let mut tree = vec![0u64; n_right + 1];
         for (seen, &p) in segs.iter().enumerate() {
@@ -644,7 +644,7 @@ fn route(graph: &Graph, chains: &[Option<(&[usize], bool)>], items: &[Item], nod
     let mut end_y = vec![0.0; graph.edges.len()];
     for (sides, out) in [(&mut ends_right, &mut start_y), (&mut ends_left, &mut end_y)] {
         for (n, ends) in sides.iter_mut().enumerate() {
-            ends.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.2.cmp(&b.2)).then(a.0.cmp(&b.0)));
+            crate::sort::sort_by(ends, |a, b| a.1.total_cmp(&b.1).then(a.2.cmp(&b.2)).then(a.0.cmp(&b.0)));
             let k = ends.len() as f64;
             for (slot, &(ei, _, _)) in ends.iter().enumerate() {
                 out[ei] = nodes[n].y + nodes[n].height * (slot as f64 + 1.0) / (k + 1.0);

@@ -188,7 +188,7 @@ pub fn subscriptions(graph: &Graph) -> Vec<String> {
         .iter()
         .filter_map(|n| n.id.strip_prefix("/subscriptions/").map(|r| r.split('/').next().unwrap_or(r).to_string()))
         .collect();
-    subs.sort();
+    crate::sort::sort(&mut subs);
     subs.dedup();
     subs
 }

@@ -210,7 +210,7 @@ impl Sim {
                 }
             }
             subs.extend(self.management_groups.values().flat_map(|g| g.subscriptions.iter().cloned()));
-            subs.sort_by_key(|s| s.to_lowercase());
+            crate::sort::sort_by_key(&mut subs, |s| s.to_lowercase());
             subs.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
             subs.iter().filter_map(|s| ResourceId::subscription(s).ok()).collect()
         });
@@ -376,7 +376,7 @@ impl Sim {
             }
             level = next;
         }
-        out.sort_by_key(|s| s.to_ascii_lowercase());
+        crate::sort::sort_by_key(&mut out, |s| s.to_ascii_lowercase());
         out.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
         Some(out)
     }

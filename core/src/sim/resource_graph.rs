@@ -289,7 +289,7 @@ impl Row<'_> {
         match (self, cols) {
             (row @ Row::Resource(..), Some(cols)) => {
                 // Projected: copy only the columns asked for (a page has a thousand rows).
-                Value::Object(cols.iter().map(|c| (c.clone(), row.column(c))).collect())
+                Value::Object(crate::sort::collect_object(cols.iter().map(|c| (c.clone(), row.column(c)))))
             }
             (Row::Resource(id, v, sub), None) => graph_row(id, v, &sub),
             (Row::Owned(v), cols) => project(v, cols),

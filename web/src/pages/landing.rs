@@ -24,7 +24,7 @@ pub fn Landing() -> impl IntoView {
         let name = file.name();
         spawn_local(async move {
             match JsFuture::from(file.text()).await {
-                Ok(text) => state.open_snapshot(name, text.as_string().unwrap_or_default()),
+                Ok(text) => state.open_snapshot(name, text.as_string().unwrap_or_default()).await,
                 Err(_) => state.error.set(Some(format!("{name} could not be read"))),
             }
         });
