@@ -8,7 +8,7 @@ mod apply_support;
 use std::path::Path;
 use std::time::Duration;
 
-use apply_support::{check_invariants, inventory, PatchResource, Run, Scenario};
+use apply_support::{check_invariants, inventory, merge, PatchResource, Run, Scenario};
 use pullpath_core::access;
 use pullpath_core::apply::Outcome;
 use pullpath_core::change::preflight::Gate;
@@ -62,16 +62,6 @@ fn canonical(r: &ScanResult) -> Value {
     v
 }
 
-fn merge(target: &mut Value, patch: &Value) {
-    match (target, patch) {
-        (Value::Object(t), Value::Object(p)) => {
-            for (k, v) in p {
-                merge(t.entry(k.clone()).or_insert(Value::Null), v);
-            }
-        }
-        (t, p) => *t = p.clone(),
-    }
-}
 
 fn patch(sim: &mut Sim, p: &PatchResource) {
     let id = ResourceId::parse(&p.pointer).unwrap();

@@ -128,36 +128,11 @@ pub fn gate(verdicts: &[Verdict]) -> Gate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::arm::PrincipalType;
-    use crate::intent::RoleRef;
-    use crate::inventory::Inventory;
     use crate::plan::plan;
     use crate::request;
     use crate::sim::Sim;
 
-    const SUB: &str = "/subscriptions/11111111-1111-1111-1111-111111111111";
-
-    fn id(s: &str) -> ResourceId {
-        ResourceId::parse(&format!("{SUB}{s}")).unwrap()
-    }
-
-    fn acr() -> ResourceId {
-        id("/resourceGroups/rg-ml-prod/providers/Microsoft.ContainerRegistry/registries/acrmlprod")
-    }
-
-    fn demo() -> Inventory {
-        Inventory::from_resources(Sim::demo().tenant_resources().cloned()).0
-    }
-
-    fn grant() -> Intent {
-        Intent::GrantRole { principal_id: "00000000-0000-0000-0000-0000000000aa".into(), principal_type: PrincipalType::ServicePrincipal, role: RoleRef::acr_pull(), scope: acr() }
-    }
-
-    /// Flips acrmlprod's admin user, whatever the demo has.
-    fn admin_toggle() -> Intent {
-        let on = demo().registries.iter().find(|r| r.id == acr()).unwrap().properties.admin_user_enabled;
-        Intent::SetAdminUser { registry: acr(), enabled: !on }
-    }
+    use crate::change::fixtures::*;
 
     fn perm(actions: &[&str], not_actions: &[&str]) -> Permission {
         Permission { actions: actions.iter().map(|s| s.to_string()).collect(), not_actions: not_actions.iter().map(|s| s.to_string()).collect(), ..Default::default() }

@@ -143,35 +143,12 @@ mod tests {
     use crate::apply::{Apply, ApplyConfig};
     use crate::arm::{ErrorResponse, PrincipalType};
     use crate::engine::drive;
-    use crate::id::ResourceId;
     use crate::intent::RoleRef;
     use crate::plan::plan;
     use crate::request::{Method, Response};
     use crate::sim::Sim;
 
-    const SUB: &str = "/subscriptions/11111111-1111-1111-1111-111111111111";
-
-    fn id(s: &str) -> ResourceId {
-        ResourceId::parse(&format!("{SUB}{s}")).unwrap()
-    }
-
-    fn acr() -> ResourceId {
-        id("/resourceGroups/rg-ml-prod/providers/Microsoft.ContainerRegistry/registries/acrmlprod")
-    }
-
-    fn demo() -> Inventory {
-        Inventory::from_resources(Sim::demo().tenant_resources().cloned()).0
-    }
-
-    fn grant() -> Intent {
-        Intent::GrantRole { principal_id: "00000000-0000-0000-0000-0000000000aa".into(), principal_type: PrincipalType::ServicePrincipal, role: RoleRef::acr_pull(), scope: acr() }
-    }
-
-    /// Flips acrmlprod's admin user, whatever the demo has.
-    fn admin_toggle() -> Intent {
-        let on = demo().registries.iter().find(|r| r.id == acr()).unwrap().properties.admin_user_enabled;
-        Intent::SetAdminUser { registry: acr(), enabled: !on }
-    }
+    use crate::change::fixtures::*;
 
     #[test]
     fn stages_follow_the_engine() {

@@ -115,7 +115,8 @@ pub fn inventory(sim: &Sim) -> Inventory {
     inv
 }
 
-fn merge(target: &mut Value, patch: &Value) {
+/// Merges a JSON patch into `target` (objects key by key, anything else replaced).
+pub fn merge(target: &mut Value, patch: &Value) {
     match (target, patch) {
         (Value::Object(t), Value::Object(p)) => {
             for (k, v) in p {

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use pullpath_contract_tests::Spec;
-use pullpath_core::apply::{self, Apply, ApplyConfig, Purpose};
+use pullpath_core::apply::{Apply, ApplyConfig, Purpose};
 use pullpath_core::intent::Intent;
 use pullpath_core::inventory::Inventory;
 use pullpath_core::plan::{self, Plan};

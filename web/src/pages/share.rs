@@ -125,7 +125,11 @@ fn restore_link_view(state: AppState) {
             ViewSelection::Node(n) => a.graph.nodes.iter().any(|x| x.id == n).then_some(Selection::Node(n))?,
             ViewSelection::Access { principal_id, registry } => {
                 let registry = ResourceId::parse(&registry).ok()?;
-                a.analysis.access.iter().any(|r| r.principal_id.eq_ignore_ascii_case(&principal_id) && r.registry == registry).then_some(Selection::Access { principal_id, registry })?
+                // Any cell of the matrix, "no access" ones too: a known identity and registry.
+                let known_principal = a.analysis.identities.iter().any(|i| i.principal_id.eq_ignore_ascii_case(&principal_id))
+                    || a.analysis.access.iter().any(|r| r.principal_id.eq_ignore_ascii_case(&principal_id));
+                let known_registry = a.analysis.registries.iter().any(|r| r.id == registry);
+                (known_principal && known_registry).then_some(Selection::Access { principal_id, registry })?
             }
             ViewSelection::Edge(i) => (i < a.graph.edges.len()).then_some(Selection::Edge(i))?,
             ViewSelection::Finding(i) => (i < a.analysis.findings.len()).then_some(Selection::Finding(i))?,
