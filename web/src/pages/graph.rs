@@ -858,6 +858,8 @@ fn Legend() -> impl IntoView {
             <li><span class="swatch-node kind-compute"></span>"compute"</li>
             <li><span class="swatch-node kind-cluster"></span>"AKS cluster"</li>
             <li><span class="swatch-node kind-connection"></span>"connection"</li>
+            <li><span class="swatch-node kind-endpoint"></span>"online endpoint"</li>
+            <li><span class="swatch-node kind-containergroup"></span>"container group"</li>
             <li>"Drag from an identity to a registry to plan a pull grant."</li>
         </ul>
     }
