@@ -14,6 +14,8 @@ fn rows(result: &ScanResult) -> Vec<(&'static str, String, String)> {
         .chain(inv.computes.iter().map(|c| ("ML compute", c.name.clone(), c.id.to_string())))
         .chain(inv.connections.iter().map(|c| ("Workspace connection", c.name.clone(), c.id.to_string())))
         .chain(inv.managed_clusters.iter().map(|c| ("AKS cluster", c.name.clone(), c.id.to_string())))
+        .chain(inv.online_endpoints.iter().map(|e| ("ML online endpoint", e.name.clone(), e.id.to_string())))
+        .chain(inv.container_groups.iter().map(|g| ("Container group", g.name.clone(), g.id.to_string())))
         .chain(inv.identities.iter().map(|i| ("User-assigned identity", i.name.clone(), i.id.to_string())))
         .collect()
 }
