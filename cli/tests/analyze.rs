@@ -88,6 +88,26 @@ fn text_report_is_readable() {
     // People and groups by their Microsoft Graph names, access through a group with its chain.
     assert!(text.contains("Priya Raman (user)") && text.contains("of which this principal is a member through group platform-identities"), "{text}");
     assert!(!text.contains("user bbbbbbbb"), "{text}");
+    // Online endpoints and container groups: the endpoint that cannot pull, and the admin user
+    // a container group still logs in with.
+    assert!(text.contains("HIGH   endpoint-cannot-pull-workspace-registry"), "{text}");
+    assert!(text.contains("Do not disable it yet: container group aci-batch-scoring"), "{text}");
+    assert!(!text.contains("[unverified]"), "no demo answer rests on an unverified behaviour: {text}");
+}
+
+/// An answer no source settles is marked in the text report.
+#[test]
+fn unverified_answers_are_marked() {
+    let case: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../core/tests/truth/findings/workspace-key-vault-contributor-taken-on-trust.json")).unwrap()).unwrap();
+    let dir = std::env::temp_dir().join(format!("pullpath-unverified-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("snapshot.json");
+    std::fs::write(&file, case["snapshot"].to_string()).unwrap();
+    let out = analyze(&[&file.to_string_lossy(), "--format", "text"]);
+    let text = stdout(&out);
+    let _ = std::fs::remove_dir_all(&dir);
+    let line = text.lines().find(|l| l.contains("workspace-key-vault-access-policy-unchecked")).unwrap_or_else(|| panic!("{text}"));
+    assert!(line.ends_with("[unverified]"), "{line}");
 }
 
 #[test]
