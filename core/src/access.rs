@@ -925,8 +925,7 @@ pub fn expectations(ctx: &Context<'_>) -> (Vec<Expectation>, Vec<Diagnostic>) {
                 diags.push(Diagnostic { at: group.id.to_string(), message: format!("the registry credential for {} names identity {identity:?}, which is not a user-assigned identity's resource id; Azure Container Instances pulls from ACR only with a user-assigned identity", cred.server) });
                 continue;
             };
-            let attached = group.identity.as_ref().and_then(|m| m.user_assigned_identities.iter().find(|(k, _)| ResourceId::parse(k).is_ok_and(|k| k == uai))).and_then(|(_, r)| r.principal_id.clone());
-            let Some(principal) = attached.or_else(|| inv.identities.iter().find(|u| u.id == uai).and_then(|u| u.properties.principal_id.clone())) else {
+            let Some(principal) = uai_principal(inv, group.identity.as_ref(), &uai) else {
                 diags.push(Diagnostic { at: group.id.to_string(), message: format!("the group pulls from {} as {uai}, which is not in the snapshot (or has no principalId), so its pulls cannot be checked", cred.server) });
                 continue;
             };
@@ -934,6 +933,14 @@ pub fn expectations(ctx: &Context<'_>) -> (Vec<Expectation>, Vec<Diagnostic>) {
         }
     }
     (out, diags)
+}
+
+/// The principal of user-assigned identity `uai` as a resource names it: from the resource's
+/// own `userAssignedIdentities` entry, else from the identity itself (lowercase).
+pub fn uai_principal(inv: &Inventory, msi: Option<&crate::arm::ManagedServiceIdentity>, uai: &ResourceId) -> Option<String> {
+    let from_ref = msi.and_then(|m| m.user_assigned_identities.iter().find(|(k, _)| ResourceId::parse(k).is_ok_and(|id| &id == uai))).and_then(|(_, r)| r.principal_id.clone());
+    let from_inv = || inv.identities.iter().find(|u| &u.id == uai).and_then(|u| u.properties.principal_id.clone());
+    from_ref.or_else(from_inv).map(|p| p.to_ascii_lowercase())
 }
 
 /// The principals a resource's managed identity acts as: its system identity and every

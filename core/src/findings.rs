@@ -131,14 +131,12 @@ fn registry_settings(ctx: &Context<'_>, rows: &[AccessRow], out: &mut Vec<Findin
                 let mut fixes = Vec::new();
                 for l in &logins {
                     if let [uai] = l.user_assigned().as_slice() {
-                        if let Some(p) = ctx.inv.identities.iter().find(|u| &u.id == uai).and_then(|u| u.properties.principal_id.clone()).or_else(|| {
-                            l.group.identity.as_ref().and_then(|m| m.user_assigned_identities.iter().find(|(k, _)| ResourceId::parse(k).is_ok_and(|k| &k == uai))).and_then(|(_, r)| r.principal_id.clone())
-                        }) {
+                        if let Some(p) = crate::access::uai_principal(ctx.inv, l.group.identity.as_ref(), uai) {
                             fixes.push(grant(&p, PrincipalType::ServicePrincipal, pull_role(reg), &reg.id));
                         }
                     }
                 }
-                let why = registry.and_then(|r| registry_login::admin_user_still_used(ctx.inv, r)).unwrap_or_default();
+                let why = registry.and_then(|r| registry_login::still_used(r, &logins)).unwrap_or_default();
                 (format!("Do not disable it yet: {why}."), fixes)
             };
             out.push(Finding {
@@ -307,9 +305,7 @@ fn workspace_principal(ctx: &Context<'_>, ws: &crate::arm::Workspace) -> Option<
 }
 
 fn uai_principal(ctx: &Context<'_>, ws: &crate::arm::Workspace, uai: &ResourceId) -> Option<String> {
-    let from_ref = ws.identity.as_ref().and_then(|m| m.user_assigned_identities.iter().find(|(k, _)| ResourceId::parse(k).is_ok_and(|id| &id == uai))).and_then(|(_, r)| r.principal_id.clone());
-    let from_inv = || ctx.inv.identities.iter().find(|u| &u.id == uai).and_then(|u| u.properties.principal_id.clone());
-    from_ref.or_else(from_inv).map(|p| p.to_ascii_lowercase())
+    crate::access::uai_principal(ctx.inv, ws.identity.as_ref(), uai)
 }
 
 fn image_build_identity_operator(ctx: &Context<'_>, out: &mut Vec<Finding>) {

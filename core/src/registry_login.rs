@@ -69,7 +69,11 @@ pub fn password_logins<'a>(inv: &'a Inventory, registry: &Registry) -> Vec<Passw
 /// Why disabling the admin user of `registry` must wait, or `None` when nothing pullpath can
 /// see logs in to it with a username.
 pub fn admin_user_still_used(inv: &Inventory, registry: &Registry) -> Option<String> {
-    let logins = password_logins(inv, registry);
+    still_used(registry, &password_logins(inv, registry))
+}
+
+/// Why disabling the admin user of `registry` must wait, given its [`password_logins`].
+pub fn still_used(registry: &Registry, logins: &[PasswordLogin<'_>]) -> Option<String> {
     if logins.is_empty() {
         return None;
     }
