@@ -14,10 +14,13 @@ use pullpath_core::export::{self, ExportFile, Format};
 use pullpath_core::intent::Intent;
 use pullpath_core::inventory::Inventory;
 use pullpath_core::plan::{self, Access, Plan, RowChange, Skipped};
-use pullpath_core::sim::DEFAULT_ORIGIN;
 use pullpath_core::snapshot::{self, SnapshotError};
 
 use crate::terminal::{self, shown};
+
+/// The ARM origin exported scripts and listed requests name. A snapshot does not say which
+/// cloud it came from; the public cloud's is the one `az` and Terraform default to.
+const ARM_ORIGIN: &str = pullpath_core::cloud::Cloud::AzureCloud.arm_origin();
 
 const USAGE: &str = "usage: pullpath plan SNAPSHOT --fix FINDING_ID|all [--format text|arm|az|bicep|arm-template|terraform] [--out DIR]";
 
@@ -123,7 +126,7 @@ fn run_inner(args: &[String]) -> Result<String, PlanError> {
     match args.output {
         Output::Text => Ok(text_report(&plan, &skipped, &plan::access_changes(&inv, &plan))),
         Output::Export(format) => {
-            let files = export::export(&plan, format, DEFAULT_ORIGIN);
+            let files = export::export(&plan, format, ARM_ORIGIN);
             match &args.out_dir {
                 Some(dir) => write_files(dir, &files),
                 None => Ok(concat(&files, format)),
@@ -177,13 +180,13 @@ fn text_report(plan: &Plan, skipped: &[Skipped], changes: &[RowChange]) -> Strin
     let _ = writeln!(out, "Plan: {n} operation(s). Nothing has been sent.");
     for (i, op) in plan.operations.iter().enumerate() {
         let _ = writeln!(out, "\n{}. {}", i + 1, shown(&op.summary));
-        let _ = writeln!(out, "   {} {}", op.request.method.as_str(), op.request.url(DEFAULT_ORIGIN));
+        let _ = writeln!(out, "   {} {}", op.request.method.as_str(), op.request.url(ARM_ORIGIN));
         if let Some(body) = &op.request.body {
             let _ = writeln!(out, "   body: {}", shown(&serde_json::to_string(body).unwrap_or_default()));
         }
         let _ = writeln!(out, "   requires: {}", shown(&op.precondition.describe()));
         let _ = writeln!(out, "   result:   {}", shown(&op.effect.describe()));
-        let _ = writeln!(out, "   undo:     {} {}", op.inverse.method.as_str(), op.inverse.url(DEFAULT_ORIGIN));
+        let _ = writeln!(out, "   undo:     {} {}", op.inverse.method.as_str(), op.inverse.url(ARM_ORIGIN));
         if !op.depends_on.is_empty() {
             let deps: Vec<String> = op.depends_on.iter().map(|d| (d + 1).to_string()).collect();
             let _ = writeln!(out, "   after:    {}", deps.join(", "));

@@ -45,7 +45,18 @@ impl Cloud {
             Cloud::AzureChinaCloud => "https://login.partner.microsoftonline.cn",
         }
     }
-    pub fn arm_origin(self) -> &'static str {
+    /// Microsoft Graph's service root for this cloud, from "Microsoft Graph and Graph Explorer
+    /// service root endpoints" (https://learn.microsoft.com/graph/deployments): the global
+    /// service, "Microsoft Graph for US Government L4" and "Microsoft Graph China operated by
+    /// 21Vianet".
+    pub const fn graph_origin(self) -> &'static str {
+        match self {
+            Cloud::AzureCloud => "https://graph.microsoft.com",
+            Cloud::AzureUSGovernment => "https://graph.microsoft.us",
+            Cloud::AzureChinaCloud => "https://microsoftgraph.chinacloudapi.cn",
+        }
+    }
+    pub const fn arm_origin(self) -> &'static str {
         match self {
             Cloud::AzureCloud => "https://management.azure.com",
             Cloud::AzureUSGovernment => "https://management.usgovcloudapi.net",

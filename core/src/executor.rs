@@ -21,3 +21,21 @@ pub enum TransportError {
 pub trait Executor {
     async fn execute(&self, request: Request) -> Result<Response, TransportError>;
 }
+
+/// A request handed to an executor in another JavaScript realm (the demo tenant's Web Worker,
+/// `demo/`), as the JSON text `postMessage` carries. `id` pairs it with its [`Answer`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Call {
+    pub id: u32,
+    pub request: Request,
+}
+
+/// The other realm's response to the [`Call`] with the same `id`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Answer {
+    pub id: u32,
+    pub response: Response,
+}
+
+/// What the demo's worker posts once it can take calls; calls sent before are queued.
+pub const WORKER_READY: &str = "ready";

@@ -43,7 +43,8 @@ pub mod export;
 pub mod intent;
 pub mod plan;
 
-// The simulated tenant
+// The simulated tenant (feature `sim`: tests, tools and the demo's worker, not the app's main module)
+#[cfg(feature = "sim")]
 pub mod sim;
 
 pub use id::ResourceId;

@@ -61,7 +61,7 @@ fn without_test_modules(code: &str) -> String {
     let mut out = String::new();
     let mut lines = code.lines().peekable();
     while let Some(line) = lines.next() {
-        let opens_test_module = line.trim() == "#[cfg(test)]" && lines.peek().is_some_and(|l| l.trim_start().trim_start_matches("pub ").starts_with("mod ") && l.trim_end().ends_with('{'));
+        let opens_test_module = line.trim() == "#[cfg(test)]" && lines.peek().is_some_and(|l| l.trim_start().trim_start_matches("pub(crate) ").trim_start_matches("pub ").starts_with("mod ") && l.trim_end().ends_with('{'));
         if !opens_test_module {
             out.push_str(line);
             out.push('\n');
@@ -196,4 +196,27 @@ fn the_dependency_reader_sees_groups_paths_and_skips_comments() {
     assert!(found.contains(&vec!["a".to_string(), "b".to_string()]), "{found:?}");
     assert!(found.contains(&vec!["a".to_string(), "c".to_string(), "b".to_string()]), "{found:?}");
     assert_eq!(found.len(), 2, "{found:?}");
+}
+
+/// The simulator is not in the app's main module (ARCHITECTURE.md, `demo/`): the web crate
+/// neither turns on core's `sim` feature nor names the module, and core's own code outside
+/// `sim/` uses it only in tests (so the feature can be off).
+#[test]
+fn the_simulator_stays_out_of_the_apps_main_module() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let manifest = std::fs::read_to_string(root.join("web/Cargo.toml")).unwrap();
+    let core_dep = manifest.lines().find(|l| l.trim_start().starts_with("pullpath-core")).expect("web depends on pullpath-core");
+    assert!(!core_dep.contains("sim"), "web/Cargo.toml turns on core's sim feature: {core_dep}");
+    let mut files = Vec::new();
+    rust_files(&root.join("web/src"), &mut files);
+    for f in &files {
+        let text = code(&std::fs::read_to_string(f).unwrap());
+        assert!(!text.contains("sim::"), "{} names the simulator", f.display());
+    }
+    let mut files = Vec::new();
+    rust_files(&root.join("core/src"), &mut files);
+    for f in files.iter().filter(|f| !f.starts_with(root.join("core/src/sim"))) {
+        let text = code(&std::fs::read_to_string(f).unwrap());
+        assert!(!text.contains("sim::"), "{} uses the simulator outside its tests", f.display());
+    }
 }

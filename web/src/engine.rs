@@ -20,8 +20,8 @@ use gloo_timers::future::TimeoutFuture;
 use pullpath_core::engine::{Engine, RequestId};
 use pullpath_core::executor::{Executor, TransportError};
 use pullpath_core::request::{Request, Response};
-use pullpath_core::sim::SimExecutor;
 
+use crate::demo::DemoExecutor;
 use crate::http::{ArmExecutor, Cancel};
 
 /// Monotonic time for the core's state machines, from `performance.now()`.
@@ -40,7 +40,7 @@ const TICK: Duration = Duration::from_millis(250);
 /// The demo's in-memory tenant or ARM as the signed-in user.
 #[derive(Clone)]
 pub enum AnyExecutor {
-    Demo(SimExecutor),
+    Demo(DemoExecutor),
     Arm(ArmExecutor),
 }
 

@@ -15,16 +15,16 @@ use pullpath_core::arm::{ErrorResponse, ListPage};
 use pullpath_core::graph::{self, Graph};
 use pullpath_core::id::ResourceId;
 use pullpath_core::intent::Intent;
-use pullpath_core::cloud::AppConfig;
+use pullpath_core::cloud::{AppConfig, Cloud};
 use pullpath_core::executor::{Executor, TransportError};
 use pullpath_core::link;
 use pullpath_core::request;
 use pullpath_core::scan::{Progress, Scan, ScanConfig, ScanResult, Start};
-use pullpath_core::sim::{Sim, SimExecutor, DEFAULT_ORIGIN};
 use pullpath_core::share::ViewState;
 use pullpath_core::snapshot;
 
 use crate::auth::{self, Arrival, SignedIn};
+use crate::demo::DemoExecutor;
 use crate::engine::{self, AnyExecutor};
 use crate::http::{ArmExecutor, Cancel, Hold, SessionEvent, WhenSignedOut};
 
@@ -155,7 +155,7 @@ pub struct AppState {
     epoch: StoredValue<u64>,
     cancel: StoredValue<Option<Cancel>, LocalStorage>,
     /// The demo tenant, kept for the whole visit so that applied changes stay applied.
-    demo: StoredValue<Option<SimExecutor>, LocalStorage>,
+    demo: StoredValue<Option<DemoExecutor>, LocalStorage>,
 }
 
 impl AppState {
@@ -402,9 +402,9 @@ impl AppState {
         let exec = self.demo_executor();
         let epoch = self.epoch();
         spawn_local(async move {
-            // The simulator serves Microsoft Graph too: the demo shows names and group members.
-            let mut config = ScanConfig::new(DEFAULT_ORIGIN, Start::AllSubscriptions);
-            config.directory_origin = Some(pullpath_core::sim::DEFAULT_GRAPH_ORIGIN.into());
+            // The demo's simulator answers as the public cloud's ARM and Graph.
+            let mut config = ScanConfig::new(Cloud::AzureCloud.arm_origin(), Start::AllSubscriptions);
+            config.directory_origin = Some(Cloud::AzureCloud.graph_origin().into());
             let scan = run_scan(AnyExecutor::Demo(exec), Scan::with_config(config), &cancel, move |p| self.progress.set(p));
             let (result, ()) = futures::join!(scan, load_role_table());
             self.finish_scan(epoch, result);
@@ -448,12 +448,12 @@ impl AppState {
     }
 
     /// The demo tenant's executor: one simulator for the whole visit.
-    pub fn demo_executor(self) -> SimExecutor {
-        if let Some(exec) = self.demo.with_value(|d| d.as_ref().map(|e| SimExecutor { sim: e.sim.clone() })) {
+    pub fn demo_executor(self) -> DemoExecutor {
+        if let Some(exec) = self.demo.with_value(|d| d.clone()) {
             return exec;
         }
-        let exec = SimExecutor::new(Sim::demo());
-        self.demo.set_value(Some(SimExecutor { sim: exec.sim.clone() }));
+        let exec = DemoExecutor::start();
+        self.demo.set_value(Some(exec.clone()));
         exec
     }
 

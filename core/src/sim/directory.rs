@@ -16,7 +16,7 @@ use crate::directory_request::{self, MAX_IDS_PER_GET_BY_IDS, VERSION_PREFIX};
 use crate::request::{Method, Request, Response};
 
 /// The Graph origin the simulator writes into `@odata.nextLink`s.
-pub const DEFAULT_GRAPH_ORIGIN: &str = "https://graph.microsoft.com";
+pub const DEFAULT_GRAPH_ORIGIN: &str = crate::cloud::Cloud::AzureCloud.graph_origin();
 
 /// Whether the caller's Graph token carries the permissions pullpath asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

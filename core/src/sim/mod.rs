@@ -37,7 +37,7 @@ pub use directory::{DirectoryAccess, DEFAULT_GRAPH_ORIGIN};
 pub const DEMO_TENANT: &str = include_str!("demo.json");
 
 /// Default ARM origin the simulator writes into `nextLink`s.
-pub const DEFAULT_ORIGIN: &str = "https://management.azure.com";
+pub const DEFAULT_ORIGIN: &str = crate::cloud::Cloud::AzureCloud.arm_origin();
 
 /// Object id the simulator names as "the client" in authorization errors.
 pub const DEFAULT_CALLER: &str = "99999999-0000-0000-0000-000000000001";

@@ -19,7 +19,7 @@ use pullpath_core::change::words::{self, Stage};
 use pullpath_core::change::{Change, ChangeConfig, Phase, Review};
 use pullpath_core::export::{self, Format};
 use pullpath_core::request::Request;
-use pullpath_core::sim::DEFAULT_ORIGIN;
+use pullpath_core::cloud::Cloud;
 use wasm_bindgen::JsCast;
 
 use super::share::{copy, download, today};
@@ -82,8 +82,8 @@ fn change_of(state: AppState, origin: &str) -> Option<Change> {
 
 fn arm_origin(state: AppState) -> String {
     match state.source.get_untracked() {
-        Some(Source::Tenant) => state.session.with_untracked(|s| s.as_ref().map(|s| s.config().arm_origin.clone())).unwrap_or_else(|| DEFAULT_ORIGIN.into()),
-        _ => DEFAULT_ORIGIN.into(),
+        Some(Source::Tenant) => state.session.with_untracked(|s| s.as_ref().map(|s| s.config().arm_origin.clone())).unwrap_or_else(|| Cloud::AzureCloud.arm_origin().into()),
+        _ => Cloud::AzureCloud.arm_origin().into(),
     }
 }
 
