@@ -34,6 +34,7 @@ pub mod hierarchy;
 pub mod layout;
 pub mod rbac;
 pub mod registry_login;
+pub mod summary;
 pub mod truth;
 
 // Changing it
