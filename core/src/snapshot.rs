@@ -347,6 +347,10 @@ pub fn to_json(inv: &Inventory) -> String {
     push(&inv.identities, ResourceKind::UserAssignedIdentity, &mut resources);
     push(&inv.online_endpoints, ResourceKind::OnlineEndpoint, &mut resources);
     push(&inv.container_groups, ResourceKind::ContainerGroup, &mut resources);
+    push(&inv.environments, ResourceKind::EnvironmentContainer, &mut resources);
+    push(&inv.environment_versions, ResourceKind::EnvironmentVersion, &mut resources);
+    push(&inv.online_deployments, ResourceKind::OnlineDeployment, &mut resources);
+    push(&inv.ml_registries, ResourceKind::MlRegistry, &mut resources);
     push(&inv.role_assignments, ResourceKind::RoleAssignment, &mut resources);
     push(&inv.role_definitions, ResourceKind::RoleDefinition, &mut resources);
     // Subscription rows carry their own `type` (`microsoft.resources/subscriptions`).
