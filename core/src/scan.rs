@@ -1337,7 +1337,8 @@ mod tests {
             assert!(scan.is_done());
             let r = scan.into_result();
             assert_eq!(r.subscriptions.len(), 1);
-            assert_eq!(r.inventory.registries.len(), 4, "{strategy:?}");
+            assert_eq!(r.inventory.registries.len(), 5, "{strategy:?}");
+            assert_eq!((r.inventory.environments.len(), r.inventory.environment_versions.len()), (1, 1), "{strategy:?}");
             assert_eq!(r.inventory.workspaces.len(), 1);
             assert_eq!(r.inventory.computes.len(), 4);
             assert_eq!(r.inventory.connections.len(), 1);

@@ -380,18 +380,42 @@ fn build(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, pull: 
     let ws_registry = ws.properties.container_registry.as_ref().map(|w| w.name().to_string()).unwrap_or_else(|| "(not created yet)".into());
     let mut nodes = vec![pull.environment.id.to_string(), ws.id.to_string(), reg.id.to_string()];
     let (message, fixes, unverified) = match checks.into_iter().next() {
-        None => (
-            format!(
-                "Environment {env} is built on base image {} from {}, but workspace {} has no ContainerRegistry connection to {login}: the build runs on the workspace registry {ws_registry} and has no identity to pull the base image with. Create a user-assigned identity, grant it {} on {}, grant the workspace identity Managed Identity Operator on it, and add a workspace connection (category ContainerRegistry, authType ManagedIdentity) to {login} naming it.",
-                pull.image,
-                reg.name,
-                ws.id.name(),
-                pull_role(reg).name,
-                reg.name
-            ),
-            Vec::new(),
-            None,
-        ),
+        None => {
+            let (advice, fixes) = match pick_identity(ctx, rows, ws, r) {
+                Some(picked) => {
+                    nodes.push(picked.id.to_string());
+                    let advice = format!(
+                        "The fix picks the user-assigned identity {} ({}): it grants what it lacks of {} on {} and Managed Identity Operator on it for the workspace identity, and creates connection {} to {login} naming it; pick another identity in the review if this one should not pull from {}.",
+                        picked.id.name(),
+                        picked.why,
+                        pull_role(reg).name,
+                        reg.name,
+                        picked.connection,
+                        reg.name
+                    );
+                    (advice, picked.fixes)
+                }
+                None => (
+                    format!(
+                        "No user-assigned identity fits (none builds for this workspace, pulls from {} or sits in its resource group): create one, grant it {} on {}, grant the workspace identity Managed Identity Operator on it, and add a workspace connection (category ContainerRegistry, authType ManagedIdentity) to {login} naming it.",
+                        reg.name,
+                        pull_role(reg).name,
+                        reg.name
+                    ),
+                    Vec::new(),
+                ),
+            };
+            (
+                format!(
+                    "Environment {env} is built on base image {} from {}, but workspace {} has no ContainerRegistry connection to {login}: the build runs on the workspace registry {ws_registry} and has no identity to pull the base image with. {advice}",
+                    pull.image,
+                    reg.name,
+                    ws.id.name()
+                ),
+                fixes,
+                None,
+            )
+        }
         Some(check) => {
             nodes.extend(check.nodes);
             (
@@ -411,6 +435,75 @@ fn build(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, pull: 
     let message = format!("{message}{}", crate::truth::note(crate::truth::BASE_IMAGE_THROUGH_CONNECTION));
     let unverified = unverified.or_else(|| crate::truth::unverified(crate::truth::BASE_IMAGE_THROUGH_CONNECTION));
     out.push(Finding { id: ids::ENVIRONMENT_BASE_IMAGE_UNREACHABLE.into(), severity: Severity::High, resource: pull.environment.id.clone(), message, nodes, fixes, unverified });
+}
+
+/// A user-assigned identity a new connection can name, and the fixes that make it work.
+struct Picked<'a> {
+    id: &'a ResourceId,
+    why: String,
+    connection: String,
+    fixes: Vec<Intent>,
+}
+
+/// The identity a missing connection should name, most fitting first: one the workspace's
+/// other ContainerRegistry connections already build with, one that already pulls from the
+/// base registry, one in the workspace's resource group (each needs its principal and client
+/// id known). Ties go to the lowest id, so the choice is stable.
+fn pick_identity<'a>(ctx: &Context<'a>, rows: &FastMap<(String, String), &AccessRow>, ws: &Workspace, r: usize) -> Option<Picked<'a>> {
+    let reg = &ctx.registries[r];
+    let usable: Vec<(&'a crate::arm::UserAssignedIdentity, String, String)> = ctx
+        .inv
+        .identities
+        .iter()
+        .filter_map(|u| Some((u, u.properties.principal_id.clone()?.to_ascii_lowercase(), u.properties.client_id.clone()?)))
+        .collect();
+    let building: FastSet<&str> = ctx
+        .inv
+        .connections
+        .iter()
+        .filter(|c| c.id.parent().as_ref() == Some(&ws.id) && c.is_container_registry() && c.is_managed_identity())
+        .filter_map(|c| c.properties.credentials.as_ref()?.resource_id.as_ref().map(|u| u.key()))
+        .collect();
+    let group = |id: &ResourceId| Some((id.subscription_id()?.to_ascii_lowercase(), id.resource_group_name()?.to_ascii_lowercase()));
+    let ws_group = group(&ws.id);
+    let rank = |u: &crate::arm::UserAssignedIdentity, principal: &str| -> Option<(u8, String)> {
+        if building.contains(u.id.key()) {
+            Some((0, format!("the identity workspace {}'s other registry connections build with", ws.id.name())))
+        } else if can_pull(ctx, rows, r, principal).0 {
+            Some((1, format!("it already pulls from {}", reg.name)))
+        } else if ws_group.is_some() && group(&u.id) == ws_group {
+            Some((2, format!("it is in workspace {}'s resource group", ws.id.name())))
+        } else {
+            None
+        }
+    };
+    let (u, principal, client_id, why) = usable
+        .into_iter()
+        .filter_map(|(u, p, c)| rank(u, &p).map(|(n, why)| (n, u, p, c, why)))
+        .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)))
+        .map(|(_, u, p, c, why)| (u, p, c, why))?;
+    let mut fixes = Vec::new();
+    if !can_pull(ctx, rows, r, &principal).0 {
+        fixes.push(grant(&principal, PrincipalType::ServicePrincipal, pull_role(reg), &reg.id));
+    }
+    if let Some(w) = workspace_principal(ctx, ws) {
+        if ctx.index.grant(&ctx.roles, &w, &u.id, Plane::Control, ops::ASSIGN_IDENTITY).is_none() {
+            fixes.push(grant(&w, PrincipalType::ServicePrincipal, RoleRef::managed_identity_operator(), &u.id));
+        }
+    }
+    let connection = connection_name(ctx, ws, &reg.name);
+    let target = reg.login_server.as_deref().map(normalise_login).unwrap_or_default();
+    fixes.push(Intent::CreateRegistryConnection { workspace: ws.id.clone(), name: connection.clone(), target, identity: u.id.clone(), client_id });
+    Some(Picked { id: &u.id, why, connection, fixes })
+}
+
+/// A connection name for registry `registry` that the workspace does not use yet and that
+/// fits workspaceRP.json 2024-10-01's `connectionName` pattern `^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$`.
+fn connection_name(ctx: &Context<'_>, ws: &Workspace, registry: &str) -> String {
+    let stem: String = registry.chars().filter(char::is_ascii_alphanumeric).take(24).collect();
+    let stem = if stem.len() < 3 { format!("acr{stem}") } else { stem };
+    let taken = |n: &str| ctx.inv.connections.iter().any(|c| c.id.parent().as_ref() == Some(&ws.id) && c.id.name().eq_ignore_ascii_case(n));
+    (0..100).map(|i| if i == 0 { format!("{stem}-images") } else { format!("{stem}-images-{i}") }).find(|n| !taken(n)).unwrap_or_else(|| format!("{stem}-images-x"))
 }
 
 #[cfg(test)]
