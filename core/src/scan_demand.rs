@@ -1,9 +1,7 @@
 //! What the scan reads of the images workloads pull (issue #18): each workspace's
 //! environments, the newest [`ScanConfig::environment_versions`](super::ScanConfig) versions
-//! of each, and each online endpoint's deployments — on both strategies, since Resource Graph
-//! indexes none of them (its `resources` table reference lists
-//! `microsoft.MachineLearningServices/workspaces/onlineEndpoints` but no environments or
-//! deployments).
+//! of each, and each online endpoint's deployments — listed the same way on both strategies
+//! (whether Resource Graph's tables index them was not checked, so it is not asked).
 //!
 //! A version list is one request (`$orderBy=createdtime desc&$top=N`), never paged: older
 //! versions are what the setting leaves out, so a `nextLink` on it is not followed and the
