@@ -92,7 +92,12 @@ fn text_report_is_readable() {
     // a container group still logs in with.
     assert!(text.contains("HIGH   endpoint-cannot-pull-workspace-registry"), "{text}");
     assert!(text.contains("Do not disable it yet: container group aci-batch-scoring"), "{text}");
-    assert!(!text.contains("[unverified]"), "no demo answer rests on an unverified behaviour: {text}");
+    // Pull demand: the demo's environment built on a private base image with no connection,
+    // the one demo answer that rests on an unverified behaviour (no Microsoft sentence found).
+    assert!(text.contains("HIGH   environment-base-image-unreachable"), "{text}");
+    assert!(text.contains("no ContainerRegistry connection to acrprivate.azurecr.io"), "{text}");
+    let marked: Vec<&str> = text.lines().filter(|l| l.contains("[unverified]")).collect();
+    assert!(marked.len() == 1 && marked[0].contains("environment-base-image-unreachable"), "only the base-image finding is unverified: {marked:?}");
 }
 
 /// An answer no source settles is marked in the text report.

@@ -274,6 +274,9 @@ pub enum ExpectReason {
     OnlineEndpoint,
     /// A container group's registry credential naming a user-assigned identity.
     ContainerGroup,
+    /// An image an environment or deployment actually pulls from a registry other than the
+    /// workspace's (`demand`, which also judges it).
+    Demand,
 }
 
 /// The indexes analysis and findings share.
@@ -945,7 +948,7 @@ pub fn uai_principal(inv: &Inventory, msi: Option<&crate::arm::ManagedServiceIde
 
 /// The principals a resource's managed identity acts as: its system identity and every
 /// user-assigned one (principal id from the resource, else from the identity itself), lowercase.
-fn msi_principals(inv: &Inventory, msi: Option<&crate::arm::ManagedServiceIdentity>) -> Vec<String> {
+pub(crate) fn msi_principals(inv: &Inventory, msi: Option<&crate::arm::ManagedServiceIdentity>) -> Vec<String> {
     let Some(msi) = msi else { return Vec::new() };
     let mut out: Vec<String> = msi.principal_id.iter().map(|p| p.to_ascii_lowercase()).collect();
     for (key, r) in &msi.user_assigned_identities {
@@ -1214,10 +1217,18 @@ pub fn principal_labels(inv: &Inventory) -> FastMap<String, String> {
 /// The whole analysis of one inventory: identities, registries, access rows and findings.
 pub fn analyze(inv: &Inventory) -> Analysis {
     let ctx = Context::new(inv);
-    let (expected, mut diagnostics) = expectations(&ctx);
+    let (mut expected, mut diagnostics) = expectations(&ctx);
+    let demand = findings::demand::pulls(&ctx);
+    expected.extend(findings::demand::expectations(&ctx, &demand));
+    diagnostics.extend(demand.diagnostics.iter().cloned());
     let (access, more) = compute(&ctx, &expected);
     diagnostics.extend(more);
-    let findings = findings::find(&ctx, &access, &expected);
+    let mut findings = findings::find(&ctx, &access, &expected);
+    let before = findings.len();
+    findings::demand::findings(&ctx, &demand, &access, &mut findings);
+    if findings.len() != before {
+        findings = findings::sorted(findings);
+    }
     let mut all_diags = ctx.diagnostics.clone();
     all_diags.extend(diagnostics);
     let mut identities: Vec<Identity> = ctx.identities.values().cloned().collect();

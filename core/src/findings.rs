@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod demand;
+
 use crate::access::{AccessRow, Context, ExpectReason, Expectation, IdentityKind, Level, Path, PathKind, RegistryInfo, RegistryMode};
 use crate::arm::PrincipalType;
 use crate::catalog::{self, ops, Plane};
@@ -71,6 +73,12 @@ pub mod ids {
     pub const WORKSPACE_KEY_VAULT_ACCESS_POLICY_UNCHECKED: &str = "workspace-key-vault-access-policy-unchecked";
     pub const ABAC_REGISTRY_LEGACY_ROLE: &str = "abac-registry-legacy-role";
     pub const BROAD_ROLE_FOR_PULL: &str = "broad-role-for-pull";
+    /// A built environment's base image cannot be pulled by its build (`demand`).
+    pub const ENVIRONMENT_BASE_IMAGE_UNREACHABLE: &str = "environment-base-image-unreachable";
+    /// A compute of the workspace cannot pull an environment's image used as it is (`demand`).
+    pub const COMPUTE_CANNOT_PULL_ENVIRONMENT_IMAGE: &str = "compute-cannot-pull-environment-image";
+    /// An online endpoint's identity cannot pull its deployment's image (`demand`).
+    pub const DEPLOYMENT_IMAGE_CANNOT_PULL: &str = "deployment-image-cannot-pull";
 }
 
 /// All findings for an analysed inventory, most severe first.
@@ -83,6 +91,11 @@ pub fn find(ctx: &Context<'_>, rows: &[AccessRow], expected: &[Expectation]) -> 
     workspace_dependency_roles(ctx, &mut out);
     abac_legacy_roles(ctx, rows, &mut out);
     broad_roles(ctx, rows, &mut out);
+    sorted(out)
+}
+
+/// Findings most severe first, then by id, resource and nodes.
+pub(crate) fn sorted(out: Vec<Finding>) -> Vec<Finding> {
     // Sorting indices moves 8 bytes per step instead of a whole `Finding`; the order is the
     // same (stable, same comparison).
     let mut order: Vec<usize> = (0..out.len()).collect();
@@ -95,14 +108,14 @@ pub fn find(ctx: &Context<'_>, rows: &[AccessRow], expected: &[Expectation]) -> 
 }
 
 /// The role that grants pull on this registry in its mode.
-fn pull_role(reg: &RegistryInfo) -> RoleRef {
+pub(crate) fn pull_role(reg: &RegistryInfo) -> RoleRef {
     match reg.mode {
         RegistryMode::Legacy => RoleRef::acr_pull(),
         RegistryMode::Abac => RoleRef::repository_reader(),
     }
 }
 
-fn grant(principal_id: &str, principal_type: PrincipalType, role: RoleRef, scope: &ResourceId) -> Intent {
+pub(crate) fn grant(principal_id: &str, principal_type: PrincipalType, role: RoleRef, scope: &ResourceId) -> Intent {
     Intent::GrantRole { principal_id: principal_id.to_string(), principal_type, role, scope: scope.clone() }
 }
 
@@ -237,6 +250,10 @@ fn expected_pulls(ctx: &Context<'_>, rows: &[AccessRow], expected: &[Expectation
     // By key, not a scan of every compute per failing expectation.
     let computes: FastMap<&str, &crate::arm::Compute> = ctx.inv.computes.iter().map(|c| (c.id.key(), c)).collect();
     for e in expected {
+        if e.reason == ExpectReason::Demand {
+            // Judged with what the pull is for in `demand`.
+            continue;
+        }
         let reg = &ctx.registries[e.registry];
         let Some(row) = by_pair.get(&(reg.id.key(), e.principal_id.as_str())) else { continue };
         if row.pull != Level::No {
@@ -284,6 +301,7 @@ fn expected_pulls(ctx: &Context<'_>, rows: &[AccessRow], expected: &[Expectation
                     format!("Online endpoint {subject} runs its deployments as {}, which cannot pull from the workspace registry {}: {why}. {how} Grant it {} on the registry.", identity.label, reg.name, role.name),
                 )
             }
+            ExpectReason::Demand => continue,
             ExpectReason::ContainerGroup => (
                 ids::CONTAINER_GROUP_CANNOT_PULL,
                 format!("Container group {subject} pulls from {} as {}, which cannot pull: {why}. Grant it {} on the registry.", reg.name, identity.label, role.name),
@@ -295,7 +313,7 @@ fn expected_pulls(ctx: &Context<'_>, rows: &[AccessRow], expected: &[Expectation
 }
 
 /// The principal a workspace acts as: its system identity, else its primary user-assigned one.
-fn workspace_principal(ctx: &Context<'_>, ws: &crate::arm::Workspace) -> Option<String> {
+pub(crate) fn workspace_principal(ctx: &Context<'_>, ws: &crate::arm::Workspace) -> Option<String> {
     let msi = ws.identity.as_ref();
     if let Some(p) = msi.and_then(|m| m.principal_id.clone()) {
         return Some(p.to_ascii_lowercase());

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::arm::{Compute, Connection, ContainerGroup, ManagedCluster, OnlineEndpoint, Registry, RoleAssignment, RoleDefinition, SubscriptionContainer, UserAssignedIdentity, Workspace, SUBSCRIPTION_TYPE};
+use crate::arm::{Compute, Connection, ContainerGroup, EnvironmentContainer, EnvironmentVersion, ManagedCluster, MlRegistry, OnlineDeployment, OnlineEndpoint, Registry, RoleAssignment, RoleDefinition, SubscriptionContainer, UserAssignedIdentity, Workspace, SUBSCRIPTION_TYPE};
 use crate::directory::DirectoryObject;
 use crate::request::ResourceKind;
 
@@ -26,6 +26,18 @@ pub struct Inventory {
     /// Azure Container Instances container groups (how each logs in to its registries).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub container_groups: Vec<ContainerGroup>,
+    /// Workspace environments (the way to their versions).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub environments: Vec<EnvironmentContainer>,
+    /// Environment versions: the images workloads pull, built or as they are (`demand`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub environment_versions: Vec<EnvironmentVersion>,
+    /// Online deployments: the environment each endpoint runs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub online_deployments: Vec<OnlineDeployment>,
+    /// Azure Machine Learning registries and the container registries they created.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ml_registries: Vec<MlRegistry>,
     /// Where subscriptions sit under management groups (Resource Graph `resourcecontainers`
     /// rows, or what a per-provider scan learned); see `hierarchy`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -79,6 +91,10 @@ impl Inventory {
             Some(ResourceKind::RoleDefinition) => parse(value, at, &mut self.role_definitions),
             Some(ResourceKind::OnlineEndpoint) => parse(value, at, &mut self.online_endpoints),
             Some(ResourceKind::ContainerGroup) => parse(value, at, &mut self.container_groups),
+            Some(ResourceKind::EnvironmentContainer) => parse(value, at, &mut self.environments),
+            Some(ResourceKind::EnvironmentVersion) => parse(value, at, &mut self.environment_versions),
+            Some(ResourceKind::OnlineDeployment) => parse(value, at, &mut self.online_deployments),
+            Some(ResourceKind::MlRegistry) => parse(value, at, &mut self.ml_registries),
         }?;
         Ok(Some(Slot { kind, index }))
     }
@@ -103,6 +119,10 @@ impl Inventory {
                 Some(ResourceKind::RoleDefinition) => same(&self.role_definitions, i, &other.role_definitions, j),
                 Some(ResourceKind::OnlineEndpoint) => same(&self.online_endpoints, i, &other.online_endpoints, j),
                 Some(ResourceKind::ContainerGroup) => same(&self.container_groups, i, &other.container_groups, j),
+                Some(ResourceKind::EnvironmentContainer) => same(&self.environments, i, &other.environments, j),
+                Some(ResourceKind::EnvironmentVersion) => same(&self.environment_versions, i, &other.environment_versions, j),
+                Some(ResourceKind::OnlineDeployment) => same(&self.online_deployments, i, &other.online_deployments, j),
+                Some(ResourceKind::MlRegistry) => same(&self.ml_registries, i, &other.ml_registries, j),
             }
     }
 
@@ -147,6 +167,10 @@ impl Inventory {
             + self.role_definitions.len()
             + self.online_endpoints.len()
             + self.container_groups.len()
+            + self.environments.len()
+            + self.environment_versions.len()
+            + self.online_deployments.len()
+            + self.ml_registries.len()
             + self.subscriptions.len()
             + self.directory.len()
     }

@@ -104,10 +104,18 @@ pub enum ResourceKind {
     OnlineEndpoint,
     /// Azure Container Instances container groups: how they log in to registries.
     ContainerGroup,
+    /// A workspace's environments (listed only to reach their versions).
+    EnvironmentContainer,
+    /// An environment's versions: the image each workload runs, and whether it is built.
+    EnvironmentVersion,
+    /// An online endpoint's deployments: which environment each runs.
+    OnlineDeployment,
+    /// Azure Machine Learning registries (`Microsoft.MachineLearningServices/registries`).
+    MlRegistry,
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 10] = [
+    pub const ALL: [ResourceKind; 14] = [
         ResourceKind::Registry,
         ResourceKind::Workspace,
         ResourceKind::Compute,
@@ -118,6 +126,10 @@ impl ResourceKind {
         ResourceKind::RoleDefinition,
         ResourceKind::OnlineEndpoint,
         ResourceKind::ContainerGroup,
+        ResourceKind::EnvironmentContainer,
+        ResourceKind::EnvironmentVersion,
+        ResourceKind::OnlineDeployment,
+        ResourceKind::MlRegistry,
     ];
 
     /// `(provider namespace, type path under it)`.
@@ -133,6 +145,10 @@ impl ResourceKind {
             ResourceKind::RoleDefinition => ("Microsoft.Authorization", "roleDefinitions"),
             ResourceKind::OnlineEndpoint => ("Microsoft.MachineLearningServices", "workspaces/onlineEndpoints"),
             ResourceKind::ContainerGroup => ("Microsoft.ContainerInstance", "containerGroups"),
+            ResourceKind::EnvironmentContainer => ("Microsoft.MachineLearningServices", "workspaces/environments"),
+            ResourceKind::EnvironmentVersion => ("Microsoft.MachineLearningServices", "workspaces/environments/versions"),
+            ResourceKind::OnlineDeployment => ("Microsoft.MachineLearningServices", "workspaces/onlineEndpoints/deployments"),
+            ResourceKind::MlRegistry => ("Microsoft.MachineLearningServices", "registries"),
         }
     }
 
@@ -154,6 +170,8 @@ impl ResourceKind {
         match self {
             ResourceKind::Registry => "2025-11-01",
             ResourceKind::Workspace | ResourceKind::Compute | ResourceKind::Connection | ResourceKind::OnlineEndpoint => "2024-10-01",
+            // mfe.json and registries.json of the same 2024-10-01 set.
+            ResourceKind::EnvironmentContainer | ResourceKind::EnvironmentVersion | ResourceKind::OnlineDeployment | ResourceKind::MlRegistry => "2024-10-01",
             ResourceKind::ContainerGroup => "2026-07-01",
             ResourceKind::ManagedCluster => "2025-05-01",
             ResourceKind::UserAssignedIdentity => "2024-11-30",
@@ -197,6 +215,20 @@ pub fn list_children(workspace: &ResourceId, kind: ResourceKind) -> Request {
     let (_, ty) = kind.provider_type();
     let child = ty.rsplit('/').next().unwrap_or(ty);
     request(Method::Get, format!("{}/{child}", workspace.as_str()), kind.api_version())
+}
+
+/// `GET {environment}/versions?$orderBy=createdtime desc&$top={top}` (EnvironmentVersions_List):
+/// the newest `top` versions of one workspace environment. The spec defines `$orderBy`
+/// ("Ordering of list.", a free string), `$top` ("Maximum number of records to return.")
+/// and `listViewType` (default `ActiveOnly`: archived versions are left out), but not the
+/// values `$orderBy` takes: `createdtime desc` is unverified, so the scan also keeps only
+/// the newest `top` by `systemData.createdAt` whatever order ARM answers in, and reads no
+/// further page.
+pub fn list_environment_versions(environment: &ResourceId, top: usize) -> Request {
+    let mut r = list_children(environment, ResourceKind::EnvironmentVersion);
+    r.query.push(("$orderBy".into(), "createdtime desc".into()));
+    r.query.push(("$top".into(), top.to_string()));
+    r
 }
 
 /// `GET {id}` for any resource pullpath knows the type of.

@@ -32,6 +32,8 @@
 
 #[path = "scan_directory.rs"]
 mod directory;
+#[path = "scan_demand.rs"]
+mod demand;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::time::Duration;
@@ -135,6 +137,9 @@ pub struct ScanConfig {
     pub directory_origin: Option<String>,
     /// Transitive members read of one group before the scan stops paging it (and says so).
     pub max_group_members: usize,
+    /// Versions read of each workspace environment, newest first (`scan_demand.rs`); 0 reads
+    /// none.
+    pub environment_versions: usize,
 }
 
 impl ScanConfig {
@@ -154,6 +159,7 @@ impl ScanConfig {
             directory_origin: None,
             // A guard of ours, not a Graph limit: 100 default-size pages.
             max_group_members: 10_000,
+            environment_versions: 3,
         }
     }
 }
@@ -334,6 +340,8 @@ pub struct Scan {
     per_provider_subs: HashSet<String>,
     /// Workspaces (keys) whose online endpoints were listed.
     endpoints_for: HashSet<String>,
+    /// Workspaces, environments and endpoints whose demand lists were requested.
+    demand_for: HashSet<String>,
     graph_fallback_noted: bool,
     graph_unpacked_noted: bool,
     /// The pages read of each list being paged through `nextLink`s. An entry goes when its
@@ -382,6 +390,7 @@ impl Scan {
             tenants: HashMap::new(),
             per_provider_subs: HashSet::new(),
             endpoints_for: HashSet::new(),
+            demand_for: HashSet::new(),
             graph_fallback_noted: false,
             graph_unpacked_noted: false,
             lists: HashMap::new(),
@@ -420,12 +429,16 @@ impl Scan {
             .chain(inv.identities.iter().map(|x| &x.id))
             .chain(inv.online_endpoints.iter().map(|x| &x.id))
             .chain(inv.container_groups.iter().map(|x| &x.id))
+            .chain(inv.environments.iter().map(|x| &x.id))
+            .chain(inv.environment_versions.iter().map(|x| &x.id))
+            .chain(inv.online_deployments.iter().map(|x| &x.id))
             .chain(inv.role_assignments.iter().map(|x| &x.id))
             .chain(inv.subscriptions.iter().map(|x| &x.id));
         scan.seen = ids.map(|id| id.key().to_string()).collect();
         scan.endpoints_for = inv.workspaces.iter().map(|w| w.id.key().to_string()).collect();
         scan.seen.extend(inv.role_definitions.iter().map(|d| format!("roledef:{}", d.id.name().to_ascii_lowercase())));
         scan.children_for = inv.workspaces.iter().map(|w| w.id.key().to_string()).collect();
+        scan.demand_for = demand::planned_for(inv);
         let subs: HashSet<String> = previous.subscriptions.iter().map(|s| s.to_ascii_lowercase()).collect();
         scan.planned_subs = subs.clone();
         scan.containers_for = subs.clone();
@@ -918,7 +931,7 @@ impl Scan {
             }
             Step::Subscriptions | Step::List { .. } | Step::RefreshAssignments { .. } => {
                 let page: ListPage<Value> = match serde_json::from_str(&resp.body) {
-                    Ok(p) => p,
+                    Ok(p) => demand::trim_page(&step, p, self.config.environment_versions),
                     Err(e) => {
                         self.result.diagnostics.push(Diagnostic { at: req.path.clone(), message: format!("the response is not an ARM list: {e}") });
                         return;
@@ -1057,6 +1070,7 @@ impl Scan {
         if kind == Some(ResourceKind::Workspace) {
             self.plan_endpoint_lists(id);
         }
+        self.plan_demand(id, kind);
         let per_resource = matches!(kind, Some(ResourceKind::Registry | ResourceKind::Workspace | ResourceKind::Compute | ResourceKind::ManagedCluster | ResourceKind::UserAssignedIdentity));
         if self.config.strategy == Strategy::PerResource && per_resource && self.assignments_for.insert(id.key().to_string()) {
             let kind = ResourceKind::RoleAssignment;
@@ -1101,6 +1115,10 @@ impl Scan {
         inv.identities.retain(|x| &x.id != id);
         inv.online_endpoints.retain(|x| &x.id != id);
         inv.container_groups.retain(|x| &x.id != id);
+        inv.environments.retain(|x| &x.id != id);
+        inv.environment_versions.retain(|x| &x.id != id);
+        inv.online_deployments.retain(|x| &x.id != id);
+        inv.ml_registries.retain(|x| &x.id != id);
         inv.role_assignments.retain(|x| &x.id != id);
         inv.subscriptions.retain(|x| &x.id != id);
         inv.role_definitions.retain(|x| x.id.name() != id.name() || !x.id.is_type(&id.resource_type()));
@@ -1319,7 +1337,8 @@ mod tests {
             assert!(scan.is_done());
             let r = scan.into_result();
             assert_eq!(r.subscriptions.len(), 1);
-            assert_eq!(r.inventory.registries.len(), 4, "{strategy:?}");
+            assert_eq!(r.inventory.registries.len(), 5, "{strategy:?}");
+            assert_eq!((r.inventory.environments.len(), r.inventory.environment_versions.len()), (1, 1), "{strategy:?}");
             assert_eq!(r.inventory.workspaces.len(), 1);
             assert_eq!(r.inventory.computes.len(), 4);
             assert_eq!(r.inventory.connections.len(), 1);

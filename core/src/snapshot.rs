@@ -347,6 +347,10 @@ pub fn to_json(inv: &Inventory) -> String {
     push(&inv.identities, ResourceKind::UserAssignedIdentity, &mut resources);
     push(&inv.online_endpoints, ResourceKind::OnlineEndpoint, &mut resources);
     push(&inv.container_groups, ResourceKind::ContainerGroup, &mut resources);
+    push(&inv.environments, ResourceKind::EnvironmentContainer, &mut resources);
+    push(&inv.environment_versions, ResourceKind::EnvironmentVersion, &mut resources);
+    push(&inv.online_deployments, ResourceKind::OnlineDeployment, &mut resources);
+    push(&inv.ml_registries, ResourceKind::MlRegistry, &mut resources);
     push(&inv.role_assignments, ResourceKind::RoleAssignment, &mut resources);
     push(&inv.role_definitions, ResourceKind::RoleDefinition, &mut resources);
     // Subscription rows carry their own `type` (`microsoft.resources/subscriptions`).
@@ -365,8 +369,9 @@ mod tests {
     fn demo_tenant_round_trips() {
         let (inv, diags) = parse(crate::sim::DEMO_TENANT).unwrap();
         assert!(diags.is_empty(), "{diags:?}");
-        assert_eq!(inv.registries.len(), 4);
+        assert_eq!(inv.registries.len(), 5);
         assert_eq!((inv.online_endpoints.len(), inv.container_groups.len()), (2, 1));
+        assert_eq!((inv.environments.len(), inv.environment_versions.len()), (1, 1));
         assert_eq!(inv.role_assignments.len(), 10);
         assert_eq!(inv.directory.len(), 4);
         let (again, diags) = parse(&to_json(&inv)).unwrap();

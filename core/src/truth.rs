@@ -21,7 +21,21 @@ pub struct Behaviour {
 
 /// The behaviours answers consult. Only those whose text must change with their status are
 /// listed; the corpus itself holds many more.
-pub static BEHAVIOURS: &[Behaviour] = &[Behaviour { id: KEY_VAULT_CONTRIBUTOR_ON_TRUST, source: None }, Behaviour { id: UNKNOWN_HIERARCHY_NOT_ASSUMED, source: None }];
+pub static BEHAVIOURS: &[Behaviour] = &[
+    Behaviour { id: KEY_VAULT_CONTRIBUTOR_ON_TRUST, source: None },
+    Behaviour { id: UNKNOWN_HIERARCHY_NOT_ASSUMED, source: None },
+    Behaviour { id: BASE_IMAGE_THROUGH_CONNECTION, source: None },
+    Behaviour { id: DEPLOYMENT_IMAGE_BY_ENDPOINT_IDENTITY, source: None },
+];
+
+/// A built environment's base image on another registry is pulled through a workspace
+/// connection (category ContainerRegistry) naming a user-assigned identity that can pull
+/// there and that the workspace identity may assign (`findings::demand`).
+pub const BASE_IMAGE_THROUGH_CONNECTION: &str = "demand/build-pulls-base-image-through-connection";
+
+/// An online deployment's image on a registry other than the workspace's is pulled with the
+/// endpoint's identity (`findings::demand`).
+pub const DEPLOYMENT_IMAGE_BY_ENDPOINT_IDENTITY: &str = "demand/deployment-image-pulled-by-endpoint-identity";
 
 /// A workspace identity with Contributor on its key vault is taken to have the access policy
 /// Azure ML also needs there with the access-policy model: pullpath does not read vaults.

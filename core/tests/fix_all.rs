@@ -95,3 +95,24 @@ fn enabling_an_identity_and_granting_it_pull_is_one_fix() {
     let principal = compute.pointer("/identity/principalId").and_then(Value::as_str).unwrap();
     assert!(sim.tenant_resources().any(|v| v.pointer("/properties/principalId").and_then(Value::as_str) == Some(principal)), "no grant to {principal}");
 }
+
+/// The demo's environment built on a private base image in acrprivate, with no connection to
+/// it (the seed's failing build), is fixed by Fix all: the identity the workspace already
+/// builds with gets AcrPull there and a new connection names it.
+#[test]
+fn fix_all_fixes_the_demo_build_on_a_private_base_image() {
+    let mut sim = Sim::demo();
+    let before = inventory(&sim);
+    let unreachable = |inv: &Inventory| access::analyze(inv).findings.into_iter().filter(|f| f.id == "environment-base-image-unreachable").collect::<Vec<_>>();
+    let found = unreachable(&before);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].message.contains("no ContainerRegistry connection to acrprivate.azurecr.io"), "{}", found[0].message);
+    assert!(found[0].fixes.iter().any(|f| matches!(f, Intent::CreateRegistryConnection { target, .. } if target == "acrprivate.azurecr.io")), "{:?}", found[0].fixes);
+    let (plan, _) = plan::plan(&before, &fixes(&before));
+    let mut apply = Apply::new(plan, ApplyConfig::default());
+    drive(&mut apply, std::time::Duration::ZERO, 100_000, |r| Ok(sim.handle(r))).unwrap();
+    assert_eq!(apply.outcome(), Some(&Outcome::Applied));
+    let after = inventory(&sim);
+    assert!(unreachable(&after).is_empty(), "{:#?}", unreachable(&after));
+    assert!(after.connections.iter().any(|c| c.properties.target.as_deref() == Some("acrprivate.azurecr.io")));
+}

@@ -321,6 +321,7 @@ pub fn generate(spec: &TenantSpec) -> GeneratedTenant {
                 }
             }
             out.push(endpoint);
+            out.extend(demand(&id, &reg.1, &ename));
             // Every fourth workspace's team also runs a container group from that registry,
             // half of them logging in with a username and password.
             if n % 4 == 0 && !identities.is_empty() {
@@ -484,6 +485,29 @@ fn hierarchy(subs: &[String]) -> BTreeMap<String, ManagementGroup> {
         (GENERATED_PLATFORM_GROUP.to_string(), group("Platform", Some(GENERATED_ROOT_GROUP), &subs[..platform])),
         (GENERATED_WORKLOADS_GROUP.to_string(), group("Workloads", Some(GENERATED_ROOT_GROUP), &subs[platform..])),
     ])
+}
+
+/// What a workspace's workloads pull (issue #18), drawn from no random sequence so the rest
+/// of the tenant is as before: two environments of five versions each, `trainer` built
+/// (a conda file on a base image) and `scorer` used as it is, both on the workspace's
+/// registry `login`, and one deployment of endpoint `endpoint` running `scorer`'s newest.
+fn demand(ws: &str, login: &str, endpoint: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    for (env, built) in [("trainer", true), ("scorer", false)] {
+        let eid = format!("{ws}/environments/{env}");
+        out.push(json!({"id": eid, "name": env, "type": "Microsoft.MachineLearningServices/workspaces/environments", "properties": {"latestVersion": "5"}}));
+        for v in 1..=5 {
+            let mut props = json!({"image": format!("{login}/{env}:{v}"), "environmentType": "UserCreated", "osType": "Linux", "provisioningState": "Succeeded"});
+            if built {
+                props["condaFile"] = json!("name: train\ndependencies: [python=3.11]\n");
+            }
+            out.push(json!({"id": format!("{eid}/versions/{v}"), "name": v.to_string(), "type": "Microsoft.MachineLearningServices/workspaces/environments/versions",
+                "systemData": {"createdAt": format!("2025-0{v}-01T10:00:00Z")}, "properties": props}));
+        }
+    }
+    out.push(json!({"id": format!("{ws}/onlineEndpoints/{endpoint}/deployments/blue"), "name": "blue", "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments", "location": "westeurope",
+        "properties": {"endpointComputeType": "Managed", "environmentId": "azureml:scorer:5", "provisioningState": "Succeeded"}}));
+    out
 }
 
 #[cfg(test)]

@@ -266,6 +266,9 @@ impl Sim {
                 let defs = self.list_role_definitions(&scope);
                 return self.page(req, defs.iter().collect());
             }
+            if let Some(top) = versions_top(req, &ty) {
+                return self.newest_versions(req, &scope, &ty, top);
+            }
             let key = format!("list|{}|{}", scope.key(), ty.to_ascii_lowercase());
             let ids = self.cached(key, || self.list(&scope, &ty).into_iter().map(|(id, _)| id.clone()).collect());
             let skip = skip_token(req);
@@ -463,6 +466,28 @@ impl Sim {
             body["nextLink"] = json!(next.url(&self.origin));
         }
         Response::json(200, &body)
+    }
+}
+
+/// `$top` of an environment-version list (EnvironmentVersions_List takes `$orderBy` and
+/// `$top`); `None` for any other list.
+fn versions_top(req: &Request, ty: &str) -> Option<usize> {
+    if !ty.eq_ignore_ascii_case("Microsoft.MachineLearningServices/workspaces/environments/versions") {
+        return None;
+    }
+    req.query.iter().find(|(k, _)| k == "$top").and_then(|(_, v)| v.parse().ok())
+}
+
+impl Sim {
+    /// An environment's versions newest first by `systemData.createdAt`, at most `top`, with
+    /// a `nextLink` when more remain (the scan does not follow it).
+    fn newest_versions(&self, req: &Request, scope: &ResourceId, ty: &str, top: usize) -> Response {
+        let mut items: Vec<&Value> = self.list(scope, ty).into_iter().map(|(_, v)| v).collect();
+        let created = |v: &Value| v.pointer("/systemData/createdAt").and_then(Value::as_str).unwrap_or_default().to_string();
+        crate::sort::sort_by(&mut items, |a, b| created(b).cmp(&created(a)));
+        let total = items.len();
+        items.truncate(top);
+        self.page_of(req, items, 0, total)
     }
 }
 

@@ -32,6 +32,7 @@ fn build(builder: &str, input: &Value) -> Result<Request, String> {
         "list_tenants" => request::list_tenants(),
         "list_in_subscription" => request::list_in_subscription(&field(input, "subscription")?, kind()?),
         "list_children" => request::list_children(&field(input, "parent")?, kind()?),
+        "list_environment_versions" => request::list_environment_versions(&field(input, "environment")?, field(input, "top")?),
         "get" => request::get(&id()?).ok_or("get() returned None: the id's type has no api-version")?,
         "put_role_assignment" => request::put_role_assignment(&scope()?, &field::<String>(input, "name")?, &field::<RoleAssignmentCreate>(input, "body")?),
         "delete_role_assignment" => request::delete_role_assignment(&id()?),

@@ -1,0 +1,523 @@
+//! Pull demand (a part of `findings`, so `access::analyze` can reach it without an import
+//! cycle): the images the tenant's workloads actually pull, the registry each comes
+//! from, and whether the pull will work.
+//!
+//! Read from the environment versions and online deployments the scan lists (`arm::
+//! environment`, `scan_demand.rs`). Each demanded pull is an image reference, its login server
+//! (`registry_login::normalise_login`) and the registry with that login server anywhere in
+//! the inventory (other subscriptions included). A login server of Azure Container Registry
+//! that no registry in the inventory has is *outside the scan* (another tenant, or a
+//! registry the user cannot read) and said so in a diagnostic; other registries (Docker Hub,
+//! `mcr.microsoft.com`) are not judged.
+//!
+//! How each pull is judged (sources in the truth corpus, `core/tests/truth/demand/**`):
+//! - a **built** environment version (a build context or a conda file): Azure ML builds the
+//!   image on the workspace's registry, and a base image from another registry needs a
+//!   workspace connection of category ContainerRegistry naming a user-assigned identity that
+//!   can pull from it, which the workspace identity may assign (Managed Identity Operator);
+//! - an environment version **used as it is**: each compute cluster or instance of the
+//!   workspace pulls it with its own identity;
+//! - an **online deployment**: its endpoint's identity pulls the image of the environment
+//!   the deployment names.
+//!
+//! Pulls from the workspace's own registry are left to the rules that already judge them
+//! (`findings`: computes, endpoints). Who can pull comes from `access`' rows: this module
+//! adds the pulls it needs as [`Expectation`]s (so rows exist, with their "why not"), and
+//! never evaluates a role itself — except "may assign this identity", which `findings`
+//! already decides through `rbac` for connections.
+//!
+//! The 2024-10-01 `EnvironmentVersion` has no registry identity of its own (the SDK v1
+//! `RegistryIdentity`), so no such override is read.
+//!
+//! Not here: reading (`scan`), planning the fixes (`plan`).
+
+use crate::access::{AccessRow, Context, ExpectReason, Expectation, Level};
+use crate::arm::{Connection, EnvironmentVersion, OnlineDeployment, OnlineEndpoint, PrincipalType, Workspace};
+use crate::catalog::{ops, Plane};
+use super::{grant, ids, pull_role, workspace_principal, Finding, Severity};
+use crate::id::ResourceId;
+use crate::intent::{Intent, RoleRef};
+use crate::inventory::Diagnostic;
+use crate::rbac::{FastMap, FastSet};
+use crate::registry_login::normalise_login;
+
+/// Where an image's registry is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A registry in the inventory (index into `Context::registries`).
+    Registry(usize),
+    /// An Azure container registry login server no registry in the inventory has.
+    OutsideScan(String),
+    /// Any other registry (Docker Hub, `mcr.microsoft.com`, ...): not judged.
+    Other(String),
+}
+
+/// What an image is pulled for, and so who pulls it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Use<'a> {
+    /// The base image of an image Azure ML builds on the workspace's registry.
+    Build,
+    /// The image itself, pulled by the workspace's computes.
+    AsIs,
+    /// The image an online deployment runs, pulled by its endpoint's identity.
+    Deployment { deployment: &'a OnlineDeployment, endpoint: &'a OnlineEndpoint },
+}
+
+/// One demanded pull.
+#[derive(Debug, Clone)]
+pub struct Pull<'a> {
+    pub environment: &'a EnvironmentVersion,
+    pub workspace: &'a Workspace,
+    pub image: &'a str,
+    pub source: Source,
+    pub what: Use<'a>,
+}
+
+/// Every demanded pull of an inventory, with what could not be followed.
+#[derive(Debug, Clone, Default)]
+pub struct Demand<'a> {
+    pub pulls: Vec<Pull<'a>>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The login server of an image reference (`acr.azurecr.io/team/app:1` → `acr.azurecr.io`);
+/// `docker.io` when the reference names no registry (`python:3.11`, `library/python`), as
+/// Docker reads it: the first component is a registry only if it has a `.` or a `:`, or is
+/// `localhost`.
+pub fn login_server(image: &str) -> &str {
+    let image = image.trim();
+    match image.split_once('/') {
+        Some((first, _)) if first.contains('.') || first.contains(':') || first == "localhost" => first,
+        _ => "docker.io",
+    }
+}
+
+/// Azure Container Registry's login-server domains (public cloud, Azure China, Azure
+/// Government).
+const ACR_DOMAINS: [&str; 3] = [".azurecr.io", ".azurecr.cn", ".azurecr.us"];
+
+/// Where `image`'s registry is.
+pub fn source(ctx: &Context<'_>, image: &str) -> Source {
+    let login = normalise_login(login_server(image));
+    match ctx.registry_by_login_server(&login) {
+        Some(i) => Source::Registry(i),
+        None if ACR_DOMAINS.iter().any(|d| login.ends_with(d)) => Source::OutsideScan(login),
+        None => Source::Other(login),
+    }
+}
+
+/// `env:version` for humans.
+pub fn environment_label(v: &EnvironmentVersion) -> String {
+    let env = v.id.parent().map(|p| p.name().to_string()).unwrap_or_default();
+    format!("{env}:{}", v.id.name())
+}
+
+/// Every demanded pull: each environment version read (built or as is) and each online
+/// deployment's environment.
+pub fn pulls<'a>(ctx: &Context<'a>) -> Demand<'a> {
+    let inv = ctx.inv;
+    let mut out = Demand::default();
+    let workspaces: FastMap<&str, &Workspace> = inv.workspaces.iter().map(|w| (w.id.key(), w)).collect();
+    let versions: FastMap<&str, &EnvironmentVersion> = inv.environment_versions.iter().map(|v| (v.id.key(), v)).collect();
+    let endpoints: FastMap<&str, &OnlineEndpoint> = inv.online_endpoints.iter().map(|e| (e.id.key(), e)).collect();
+    let push = |out: &mut Demand<'a>, environment: &'a EnvironmentVersion, workspace: &'a Workspace, what: Use<'a>| {
+        let Some(image) = environment.properties.image.as_deref().map(str::trim).filter(|i| !i.is_empty()) else { return };
+        let source = source(ctx, image);
+        if let Source::OutsideScan(login) = &source {
+            let who = match what {
+                Use::Build => "its image build",
+                Use::AsIs => "the workspace's computes",
+                Use::Deployment { .. } => "the endpoint",
+            };
+            let at = match what {
+                Use::Deployment { deployment, .. } => deployment.id.to_string(),
+                _ => environment.id.to_string(),
+            };
+            out.diagnostics.push(Diagnostic {
+                at,
+                message: format!("the image {image} of environment {} is on {login}, a registry outside the scan (not in the subscriptions read, or not readable), so whether {who} can pull it is not checked", environment_label(environment)),
+            });
+        }
+        out.pulls.push(Pull { environment, workspace, image, source, what });
+    };
+    for v in &inv.environment_versions {
+        let Some(ws) = v.id.parent().and_then(|e| e.parent()).and_then(|w| workspaces.get(w.key()).copied()) else { continue };
+        if v.properties.is_archived == Some(true) {
+            continue;
+        }
+        push(&mut out, v, ws, if v.is_built() { Use::Build } else { Use::AsIs });
+    }
+    for d in &inv.online_deployments {
+        let Some(ep_id) = d.id.parent() else { continue };
+        let Some(endpoint) = endpoints.get(ep_id.key()).copied() else { continue };
+        let Some(ws) = ep_id.parent().and_then(|w| workspaces.get(w.key()).copied()) else { continue };
+        let Some(named) = d.properties.environment_id.as_deref().map(str::trim).filter(|e| !e.is_empty()) else { continue };
+        match deployment_environment(inv, &versions, ws, named) {
+            Ok(v) => push(&mut out, v, ws, Use::Deployment { deployment: d, endpoint }),
+            Err(why) => out.diagnostics.push(Diagnostic { at: d.id.to_string(), message: format!("the deployment's environment {named:?} {why}, so whether its endpoint can pull its image is not checked") }),
+        }
+    }
+    out
+}
+
+/// The environment version a deployment's `environmentId` names: an ARM id, or an asset id
+/// of the workspace (`azureml:name:version`, `azureml:name@latest`).
+fn deployment_environment<'a>(inv: &'a crate::inventory::Inventory, versions: &FastMap<&str, &'a EnvironmentVersion>, ws: &Workspace, named: &str) -> Result<&'a EnvironmentVersion, String> {
+    let not_read = || "is not among the environment versions read (the scan reads the newest few of each environment)".to_string();
+    if named.starts_with('/') {
+        let id = ResourceId::parse(named).map_err(|e| format!("is not an ARM id ({e})"))?;
+        return versions.get(id.key()).copied().ok_or_else(not_read);
+    }
+    let Some(asset) = named.strip_prefix("azureml:").filter(|a| !a.starts_with("//")) else {
+        return Err("is in an Azure Machine Learning registry or another form pullpath does not read".into());
+    };
+    if let Some(name) = asset.strip_suffix("@latest") {
+        let env = ws.id.as_str().to_string() + "/environments/" + name;
+        let env = ResourceId::parse(&env).map_err(|e| e.to_string())?;
+        let created = |v: &&EnvironmentVersion| v.system_data.as_ref().and_then(|s| s.created_at.clone()).unwrap_or_default();
+        return inv.environment_versions.iter().filter(|v| v.id.parent().as_ref() == Some(&env)).max_by_key(created).ok_or_else(not_read);
+    }
+    let (name, version) = asset.split_once(':').ok_or_else(|| "names no version".to_string())?;
+    let id = ResourceId::parse(&format!("{}/environments/{name}/versions/{version}", ws.id)).map_err(|e| e.to_string())?;
+    versions.get(id.key()).copied().ok_or_else(not_read)
+}
+
+/// The registry a pull is judged on here: one in the inventory that is not the workspace's.
+fn judged_registry(ctx: &Context<'_>, pull: &Pull<'_>) -> Option<usize> {
+    let Source::Registry(r) = pull.source else { return None };
+    let own = pull.workspace.properties.container_registry.as_ref().and_then(|w| ctx.registry(w));
+    (own != Some(r)).then_some(r)
+}
+
+/// The computes of a workspace that pull with their own identity, with their principals.
+fn pulling_computes<'a>(ctx: &Context<'a>, ws: &Workspace) -> Vec<(&'a crate::arm::Compute, Vec<String>)> {
+    ctx.inv
+        .computes
+        .iter()
+        .filter(|c| c.properties.compute_type.has_own_identity() && c.id.parent().as_ref() == Some(&ws.id))
+        .map(|c| (c, crate::access::msi_principals(ctx.inv, c.identity.as_ref())))
+        .filter(|(_, p)| !p.is_empty())
+        .collect()
+}
+
+/// The pulls `access` must answer for: computes and endpoints on registries other than the
+/// workspace's. (A build's pull is its connection's, which `access` expects already.)
+pub fn expectations(ctx: &Context<'_>, demand: &Demand<'_>) -> Vec<Expectation> {
+    let mut out = Vec::new();
+    for pull in &demand.pulls {
+        let Some(registry) = judged_registry(ctx, pull) else { continue };
+        match pull.what {
+            Use::Build => {}
+            Use::AsIs => {
+                for (c, principals) in pulling_computes(ctx, pull.workspace) {
+                    out.extend(principals.into_iter().map(|principal_id| Expectation { principal_id, registry, subject: c.id.clone(), reason: ExpectReason::Demand }));
+                }
+            }
+            Use::Deployment { endpoint, .. } => {
+                let principals = crate::access::msi_principals(ctx.inv, endpoint.identity.as_ref());
+                out.extend(principals.into_iter().map(|principal_id| Expectation { principal_id, registry, subject: endpoint.id.clone(), reason: ExpectReason::Demand }));
+            }
+        }
+    }
+    out
+}
+
+/// The access rows on the registries the demand pulls from, by (registry key, principal).
+fn rows_by_pair<'r>(ctx: &Context<'_>, demand: &Demand<'_>, rows: &'r [AccessRow]) -> FastMap<(String, String), &'r AccessRow> {
+    let wanted: FastSet<&str> = demand.pulls.iter().filter_map(|p| judged_registry(ctx, p)).map(|r| ctx.registries[r].id.key()).collect();
+    rows.iter().filter(|r| wanted.contains(r.registry.key())).map(|r| ((r.registry.key().to_string(), r.principal_id.to_string()), r)).collect()
+}
+
+/// Whether `principal` can pull from registry `r`, and if not why.
+fn can_pull(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, r: usize, principal: &str) -> (bool, String, Option<String>) {
+    match rows.get(&(ctx.registries[r].id.key().to_string(), principal.to_ascii_lowercase())) {
+        Some(row) => (row.pull != Level::No, row.why_not.clone().unwrap_or_default(), row.unverified.clone()),
+        None => (false, format!("no role assignment of this principal grants {} on it", ops::PULL), None),
+    }
+}
+
+/// Findings for the demanded pulls that will not work.
+pub fn findings(ctx: &Context<'_>, demand: &Demand<'_>, rows: &[AccessRow], out: &mut Vec<Finding>) {
+    if demand.pulls.is_empty() {
+        return;
+    }
+    let rows = rows_by_pair(ctx, demand, rows);
+    for pull in &demand.pulls {
+        let Some(r) = judged_registry(ctx, pull) else { continue };
+        match pull.what {
+            Use::Build => build(ctx, &rows, pull, r, out),
+            Use::AsIs => as_is(ctx, &rows, pull, r, out),
+            Use::Deployment { deployment, endpoint } => deployed(ctx, &rows, pull, r, deployment, endpoint, out),
+        }
+    }
+}
+
+fn as_is(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, pull: &Pull<'_>, r: usize, out: &mut Vec<Finding>) {
+    let reg = &ctx.registries[r];
+    for (c, principals) in pulling_computes(ctx, pull.workspace) {
+        for p in principals {
+            let (ok, why, unverified) = can_pull(ctx, rows, r, &p);
+            if ok {
+                continue;
+            }
+            let identity = ctx.identity(&p);
+            let role = pull_role(reg);
+            out.push(Finding {
+                id: ids::COMPUTE_CANNOT_PULL_ENVIRONMENT_IMAGE.into(),
+                severity: Severity::High,
+                resource: pull.environment.id.clone(),
+                message: format!(
+                    "Environment {} runs image {} as it is, so compute {} of workspace {} pulls it from {} with its identity {}, which cannot pull there: {why}. Grant it {} on {}.",
+                    environment_label(pull.environment),
+                    pull.image,
+                    c.id.name(),
+                    pull.workspace.id.name(),
+                    reg.name,
+                    identity.label,
+                    role.name,
+                    reg.name
+                ),
+                nodes: vec![pull.environment.id.to_string(), c.id.to_string(), p.clone(), reg.id.to_string()],
+                fixes: identity.kind.principal_type().map(|t| vec![grant(&p, t, role, &reg.id)]).unwrap_or_default(),
+                unverified,
+            });
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn deployed(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, pull: &Pull<'_>, r: usize, deployment: &OnlineDeployment, endpoint: &OnlineEndpoint, out: &mut Vec<Finding>) {
+    let reg = &ctx.registries[r];
+    for p in crate::access::msi_principals(ctx.inv, endpoint.identity.as_ref()) {
+        let (ok, why, unverified) = can_pull(ctx, rows, r, &p);
+        if ok {
+            continue;
+        }
+        let identity = ctx.identity(&p);
+        let role = pull_role(reg);
+        out.push(Finding {
+            id: ids::DEPLOYMENT_IMAGE_CANNOT_PULL.into(),
+            severity: Severity::High,
+            resource: deployment.id.clone(),
+            message: format!(
+                "Deployment {} of online endpoint {} runs environment {}, whose image {} is on {}; the endpoint pulls it as {}{}, which cannot pull there: {why}. Grant it {} on {}.",
+                deployment.id.name(),
+                endpoint.id.name(),
+                environment_label(pull.environment),
+                pull.image,
+                reg.name,
+                identity.label,
+                crate::truth::note(crate::truth::DEPLOYMENT_IMAGE_BY_ENDPOINT_IDENTITY),
+                role.name,
+                reg.name
+            ),
+            nodes: vec![deployment.id.to_string(), endpoint.id.to_string(), p.clone(), reg.id.to_string(), pull.environment.id.to_string()],
+            fixes: identity.kind.principal_type().map(|t| vec![grant(&p, t, role, &reg.id)]).unwrap_or_default(),
+            unverified: unverified.or_else(|| crate::truth::unverified(crate::truth::DEPLOYMENT_IMAGE_BY_ENDPOINT_IDENTITY)),
+        });
+    }
+}
+
+/// What one connection lacks for a build to pull through it (empty: nothing).
+struct ConnectionCheck {
+    missing: Vec<String>,
+    fixes: Vec<Intent>,
+    nodes: Vec<String>,
+    unverified: Option<String>,
+}
+
+fn check_connection(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, ws: &Workspace, conn: &Connection, r: usize) -> ConnectionCheck {
+    let reg = &ctx.registries[r];
+    let mut check = ConnectionCheck { missing: Vec::new(), fixes: Vec::new(), nodes: vec![conn.id.to_string()], unverified: None };
+    if !conn.is_managed_identity() {
+        check.missing.push(format!("connection {} authenticates with {:?}, not a managed identity, which pullpath cannot check", conn.id.name(), conn.properties.auth_type));
+        return check;
+    }
+    let Some(uai) = conn.properties.credentials.as_ref().and_then(|c| c.resource_id.clone()) else {
+        check.missing.push(format!("connection {} names no user-assigned identity (credentials.resourceId)", conn.id.name()));
+        return check;
+    };
+    check.nodes.push(uai.to_string());
+    let Some(principal) = crate::access::uai_principal(ctx.inv, None, &uai) else {
+        check.missing.push(format!("its identity {} is not in the scan (or has no principalId), so its pull cannot be checked", uai.name()));
+        return check;
+    };
+    check.nodes.push(principal.clone());
+    let (pulls, why, unverified) = can_pull(ctx, rows, r, &principal);
+    check.unverified = unverified;
+    if !pulls {
+        let role = pull_role(reg);
+        check.missing.push(format!("its identity {} cannot pull from {}: {why}", uai.name(), reg.name));
+        check.fixes.push(grant(&principal, PrincipalType::ServicePrincipal, role, &reg.id));
+    }
+    match workspace_principal(ctx, ws) {
+        Some(w) if ctx.index.grant(&ctx.roles, &w, &uai, Plane::Control, ops::ASSIGN_IDENTITY).is_some() => {}
+        Some(w) => {
+            check.missing.push(format!("the workspace identity {} lacks Managed Identity Operator on {} (nothing grants it {})", ctx.identity(&w).label, uai.name(), ops::ASSIGN_IDENTITY));
+            check.fixes.push(grant(&w, PrincipalType::ServicePrincipal, RoleRef::managed_identity_operator(), &uai));
+            check.nodes.push(w);
+        }
+        None => check.missing.push("the workspace has no identity pullpath can see to assign it".into()),
+    }
+    check
+}
+
+fn build(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, pull: &Pull<'_>, r: usize, out: &mut Vec<Finding>) {
+    let reg = &ctx.registries[r];
+    let Some(login) = reg.login_server.as_deref().map(normalise_login) else { return };
+    let ws = pull.workspace;
+    let conns: Vec<&Connection> = ctx
+        .inv
+        .connections
+        .iter()
+        .filter(|c| c.id.parent().as_ref() == Some(&ws.id) && c.is_container_registry() && c.properties.target.as_deref().map(normalise_login).as_deref() == Some(login.as_str()))
+        .collect();
+    let checks: Vec<ConnectionCheck> = conns.iter().map(|c| check_connection(ctx, rows, ws, c, r)).collect();
+    if checks.iter().any(|c| c.missing.is_empty()) {
+        return;
+    }
+    let env = environment_label(pull.environment);
+    let ws_registry = ws.properties.container_registry.as_ref().map(|w| w.name().to_string()).unwrap_or_else(|| "(not created yet)".into());
+    let mut nodes = vec![pull.environment.id.to_string(), ws.id.to_string(), reg.id.to_string()];
+    let (message, fixes, unverified) = match checks.into_iter().next() {
+        None => {
+            let (advice, fixes) = match pick_identity(ctx, rows, ws, r) {
+                Some(picked) => {
+                    nodes.push(picked.id.to_string());
+                    let advice = format!(
+                        "The fix picks the user-assigned identity {} ({}): it grants what it lacks of {} on {} and Managed Identity Operator on it for the workspace identity, and creates connection {} to {login} naming it; pick another identity in the review if this one should not pull from {}.",
+                        picked.id.name(),
+                        picked.why,
+                        pull_role(reg).name,
+                        reg.name,
+                        picked.connection,
+                        reg.name
+                    );
+                    (advice, picked.fixes)
+                }
+                None => (
+                    format!(
+                        "No user-assigned identity fits (none builds for this workspace, pulls from {} or sits in its resource group): create one, grant it {} on {}, grant the workspace identity Managed Identity Operator on it, and add a workspace connection (category ContainerRegistry, authType ManagedIdentity) to {login} naming it.",
+                        reg.name,
+                        pull_role(reg).name,
+                        reg.name
+                    ),
+                    Vec::new(),
+                ),
+            };
+            (
+                format!(
+                    "Environment {env} is built on base image {} from {}, but workspace {} has no ContainerRegistry connection to {login}: the build runs on the workspace registry {ws_registry} and has no identity to pull the base image with. {advice}",
+                    pull.image,
+                    reg.name,
+                    ws.id.name()
+                ),
+                fixes,
+                None,
+            )
+        }
+        Some(check) => {
+            nodes.extend(check.nodes);
+            (
+                format!(
+                    "Environment {env} is built on base image {} from {} through workspace {}'s connection to {login}, but {}. {}",
+                    pull.image,
+                    reg.name,
+                    ws.id.name(),
+                    check.missing.join("; and "),
+                    if check.fixes.is_empty() { "Fix the connection so it names a user-assigned identity." } else { "Grant what is missing." }
+                ),
+                check.fixes,
+                check.unverified,
+            )
+        }
+    };
+    let message = format!("{message}{}", crate::truth::note(crate::truth::BASE_IMAGE_THROUGH_CONNECTION));
+    let unverified = unverified.or_else(|| crate::truth::unverified(crate::truth::BASE_IMAGE_THROUGH_CONNECTION));
+    out.push(Finding { id: ids::ENVIRONMENT_BASE_IMAGE_UNREACHABLE.into(), severity: Severity::High, resource: pull.environment.id.clone(), message, nodes, fixes, unverified });
+}
+
+/// A user-assigned identity a new connection can name, and the fixes that make it work.
+struct Picked<'a> {
+    id: &'a ResourceId,
+    why: String,
+    connection: String,
+    fixes: Vec<Intent>,
+}
+
+/// The identity a missing connection should name, most fitting first: one the workspace's
+/// other ContainerRegistry connections already build with, one that already pulls from the
+/// base registry, one in the workspace's resource group (each needs its principal and client
+/// id known). Ties go to the lowest id, so the choice is stable.
+fn pick_identity<'a>(ctx: &Context<'a>, rows: &FastMap<(String, String), &AccessRow>, ws: &Workspace, r: usize) -> Option<Picked<'a>> {
+    let reg = &ctx.registries[r];
+    let usable: Vec<(&'a crate::arm::UserAssignedIdentity, String, String)> = ctx
+        .inv
+        .identities
+        .iter()
+        .filter_map(|u| Some((u, u.properties.principal_id.clone()?.to_ascii_lowercase(), u.properties.client_id.clone()?)))
+        .collect();
+    let building: FastSet<&str> = ctx
+        .inv
+        .connections
+        .iter()
+        .filter(|c| c.id.parent().as_ref() == Some(&ws.id) && c.is_container_registry() && c.is_managed_identity())
+        .filter_map(|c| c.properties.credentials.as_ref()?.resource_id.as_ref().map(|u| u.key()))
+        .collect();
+    let group = |id: &ResourceId| Some((id.subscription_id()?.to_ascii_lowercase(), id.resource_group_name()?.to_ascii_lowercase()));
+    let ws_group = group(&ws.id);
+    let rank = |u: &crate::arm::UserAssignedIdentity, principal: &str| -> Option<(u8, String)> {
+        if building.contains(u.id.key()) {
+            Some((0, format!("the identity workspace {}'s other registry connections build with", ws.id.name())))
+        } else if can_pull(ctx, rows, r, principal).0 {
+            Some((1, format!("it already pulls from {}", reg.name)))
+        } else if ws_group.is_some() && group(&u.id) == ws_group {
+            Some((2, format!("it is in workspace {}'s resource group", ws.id.name())))
+        } else {
+            None
+        }
+    };
+    let (u, principal, client_id, why) = usable
+        .into_iter()
+        .filter_map(|(u, p, c)| rank(u, &p).map(|(n, why)| (n, u, p, c, why)))
+        .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)))
+        .map(|(_, u, p, c, why)| (u, p, c, why))?;
+    let mut fixes = Vec::new();
+    if !can_pull(ctx, rows, r, &principal).0 {
+        fixes.push(grant(&principal, PrincipalType::ServicePrincipal, pull_role(reg), &reg.id));
+    }
+    if let Some(w) = workspace_principal(ctx, ws) {
+        if ctx.index.grant(&ctx.roles, &w, &u.id, Plane::Control, ops::ASSIGN_IDENTITY).is_none() {
+            fixes.push(grant(&w, PrincipalType::ServicePrincipal, RoleRef::managed_identity_operator(), &u.id));
+        }
+    }
+    let connection = connection_name(ctx, ws, &reg.name);
+    let target = reg.login_server.as_deref().map(normalise_login).unwrap_or_default();
+    fixes.push(Intent::CreateRegistryConnection { workspace: ws.id.clone(), name: connection.clone(), target, identity: u.id.clone(), client_id });
+    Some(Picked { id: &u.id, why, connection, fixes })
+}
+
+/// A connection name for registry `registry` that the workspace does not use yet and that
+/// fits workspaceRP.json 2024-10-01's `connectionName` pattern `^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$`.
+fn connection_name(ctx: &Context<'_>, ws: &Workspace, registry: &str) -> String {
+    let stem: String = registry.chars().filter(char::is_ascii_alphanumeric).take(24).collect();
+    let stem = if stem.len() < 3 { format!("acr{stem}") } else { stem };
+    let taken = |n: &str| ctx.inv.connections.iter().any(|c| c.id.parent().as_ref() == Some(&ws.id) && c.id.name().eq_ignore_ascii_case(n));
+    (0..100).map(|i| if i == 0 { format!("{stem}-images") } else { format!("{stem}-images-{i}") }).find(|n| !taken(n)).unwrap_or_else(|| format!("{stem}-images-x"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_servers_of_image_references() {
+        assert_eq!(login_server("acrprivate.azurecr.io/base/python:3.11"), "acrprivate.azurecr.io");
+        assert_eq!(login_server(" ACR.azurecr.io/a@sha256:0 "), "ACR.azurecr.io");
+        assert_eq!(login_server("python:3.11"), "docker.io");
+        assert_eq!(login_server("library/python"), "docker.io");
+        assert_eq!(login_server("localhost/x"), "localhost");
+        assert_eq!(login_server("host:5000/x"), "host:5000");
+        assert_eq!(login_server("mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04"), "mcr.microsoft.com");
+    }
+}
