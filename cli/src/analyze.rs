@@ -10,6 +10,8 @@ use std::io::Read as _;
 
 use pullpath_core::access::{self, Analysis, Level};
 use pullpath_core::findings::Severity;
+use pullpath_core::inventory::Inventory;
+use pullpath_core::summary;
 use pullpath_core::intent::Intent;
 use pullpath_core::snapshot::{self, SnapshotError};
 
@@ -101,7 +103,7 @@ fn run_inner(args: &[String]) -> Result<u8, AnalyzeError> {
     analysis.diagnostics = diagnostics;
     let out = match args.format {
         Format::Json => json_report(&analysis),
-        Format::Text => text_report(&analysis),
+        Format::Text => text_report(&analysis, &inv),
     };
     print!("{out}");
     let failing = args.fail_on.is_some_and(|min| analysis.findings.iter().any(|f| f.severity >= min));
@@ -125,8 +127,32 @@ fn level(l: Level) -> &'static str {
     }
 }
 
-fn text_report(a: &Analysis) -> String {
+/// What the text report opens with: the findings by rule and subscription, with counts by
+/// severity (`core::summary`), so a person sees the shape of a large tenant before its detail.
+fn summary_text(a: &Analysis, inv: &Inventory) -> String {
+    let name = |id: &str| inv.subscriptions.iter().find(|s| s.id.subscription_id().is_some_and(|i| i.eq_ignore_ascii_case(id))).map(|s| s.name.clone()).filter(|n| !n.is_empty());
+    let sum = summary::summarise(&a.findings, &summary::Filter::default(), &name);
     let mut s = String::new();
+    if sum.counts.total == 0 {
+        let _ = writeln!(s, "summary: no findings\n");
+        return s;
+    }
+    let fixes = summary::fixes(&a.findings, 0..a.findings.len()).len();
+    let _ = writeln!(s, "summary: {} finding(s) ({}) under {} rule(s); {} with an automatic fix ({} change(s))", sum.counts.total, sum.counts.in_words(), sum.rules.len(), sum.counts.fixable, fixes);
+    for rule in &sum.rules {
+        let _ = writeln!(s, "  {:<7}{:<48}{:>6}  {}", rule.counts.worst().as_str().to_uppercase(), shown(&rule.rule), rule.counts.total, rule.counts.in_words());
+        if rule.subscriptions.len() > 1 {
+            for sub in &rule.subscriptions {
+                let _ = writeln!(s, "           {:<46}{:>6}", shown(&sub.label()), sub.counts.total);
+            }
+        }
+    }
+    s.push('\n');
+    s
+}
+
+fn text_report(a: &Analysis, inv: &Inventory) -> String {
+    let mut s = summary_text(a, inv);
     for reg in &a.registries {
         let mode = match reg.mode {
             access::RegistryMode::Legacy => "legacy permissions",

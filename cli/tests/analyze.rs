@@ -80,6 +80,12 @@ fn json_report_has_access_and_findings() {
 fn text_report_is_readable() {
     let out = analyze(&[&demo(), "--format", "text"]);
     let text = stdout(&out);
+    // It opens with the findings by rule, most severe first, each with its count.
+    let first = text.lines().next().unwrap_or_default();
+    assert!(first.starts_with("summary: ") && first.contains(" finding(s) (") && first.contains(" rule(s); "), "{first}");
+    let rules: Vec<&str> = text.lines().skip(1).take_while(|l| !l.is_empty()).collect();
+    assert!(rules.len() >= 4 && rules[0].starts_with("  HIGH "), "{rules:?}");
+    assert!(rules.iter().any(|l| l.contains("compute-cannot-pull-workspace-registry")), "{rules:?}");
     assert!(text.contains("registry acrmlprod (legacy permissions, admin user ON)"), "{text}");
     assert!(text.contains("registry acrteamabac (ABAC repository permissions)"), "{text}");
     assert!(text.contains("HIGH   compute-cannot-pull-workspace-registry"), "{text}");
@@ -111,7 +117,10 @@ fn unverified_answers_are_marked() {
     let out = analyze(&[&file.to_string_lossy(), "--format", "text"]);
     let text = stdout(&out);
     let _ = std::fs::remove_dir_all(&dir);
-    let line = text.lines().find(|l| l.contains("workspace-key-vault-access-policy-unchecked")).unwrap_or_else(|| panic!("{text}"));
+    // The finding's own line, after the summary that opens the report.
+    let (summary, findings) = text.split_once(" finding(s)\n").unwrap_or_else(|| panic!("{text}"));
+    assert!(summary.starts_with("summary: ") && summary.contains("workspace-key-vault-access-policy-unchecked"), "{summary}");
+    let line = findings.lines().find(|l| l.contains("workspace-key-vault-access-policy-unchecked")).unwrap_or_else(|| panic!("{text}"));
     assert!(line.ends_with("[unverified]"), "{line}");
 }
 

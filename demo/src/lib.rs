@@ -54,6 +54,15 @@ mod tests {
         let body = RegistryUpdate { properties: Some(RegistryUpdateProperties { admin_user_enabled: Some(!before), ..Default::default() }) };
         let patched: Answer = serde_json::from_str(&answer(&mut sim, &call(2, request::patch_registry(&id, &body))).unwrap()).unwrap();
         assert!(patched.response.is_success(), "{}", patched.response.body);
+        // A registry PATCH is a long-running operation: poll it to its end, as Apply does.
+        let poll = patched.response.header("azure-asyncoperation").map(|u| pullpath_core::link::follow(pullpath_core::sim::DEFAULT_ORIGIN, u).unwrap());
+        for n in 10..20 {
+            let Some(poll) = &poll else { break };
+            let a: Answer = serde_json::from_str(&answer(&mut sim, &call(n, poll.clone())).unwrap()).unwrap();
+            if !a.response.body.contains("InProgress") {
+                break;
+            }
+        }
         assert_eq!(read(&mut sim, 3).properties.admin_user_enabled, !before);
     }
 

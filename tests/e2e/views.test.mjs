@@ -36,7 +36,9 @@ class Findings {
   constructor(page) { this.page = page; }
   async show() { await new Results(this.page).tab('Findings').click(); await this.heading.waitFor(); }
   get heading() { return this.page.getByRole('heading', { name: 'Findings', level: 2 }); }
-  group(sev) { return this.page.getByRole('region', { name: new RegExp(`^${sev} \\d+ finding`) }); }
+  rule(id) { return this.page.locator('section.rule-group').filter({ has: this.page.locator('h3 code', { hasText: id }) }); }
+  get filter() { return this.page.getByRole('group', { name: 'Filter findings' }); }
+  async count() { return this.page.locator('li.finding').count(); }
   get status() { return this.page.locator('.findings-view [role=status]'); }
   get fixAll() { return this.page.getByRole('button', { name: 'Fix all' }); }
 }
@@ -55,27 +57,56 @@ async function openDemo(page) {
   await new Results(page).heading.waitFor();
 }
 
-test('findings are grouped by severity and Fix adds their changes to the pending list', async () => {
+test('findings are grouped by rule and place, filter, and Fix adds their changes to the pending list', async () => {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const errors = collectErrors(page);
   await openDemo(page);
   const findings = new Findings(page);
   await findings.show();
-  const groups = await page.locator('.sev-group h3').allInnerTexts();
-  assert.ok(groups.length >= 2, `several severities: ${groups}`);
+  // One group per rule, most severe first; a small tenant's groups start open.
+  const rules = await page.locator('.rule-group h3').allInnerTexts();
+  assert.ok(rules.length >= 4, `several rules: ${rules}`);
   const order = ['HIGH', 'MEDIUM', 'LOW', 'INFO'];
-  const seen = groups.map((g) => order.findIndex((o) => g.toUpperCase().startsWith(o)));
-  assert.ok(seen.every((i) => i >= 0), `every group is a severity: ${groups}`);
+  const seen = rules.map((g) => order.findIndex((o) => g.replace(/^\W+/, '').toUpperCase().startsWith(o)));
+  assert.ok(seen.every((i) => i >= 0), `every group names its worst severity: ${rules}`);
   assert.deepEqual(seen, [...seen].sort(), 'most severe first');
-  const high = findings.group('High');
-  assert.ok(await high.getByRole('listitem').count() >= 1);
+  assert.ok(rules.every((r) => /\d+ findings?/.test(r)), `each rule counts its findings: ${rules}`);
+  const total = await findings.count();
+  const summary = await page.locator('.findings-view .summary').innerText();
+  assert.match(summary, new RegExp(`^${total} findings? \\(.*\\) under ${rules.length} rules`), summary);
+  // Under a rule, its findings by resource group and subscription.
+  const admin = findings.rule('acr-admin-user-enabled');
+  assert.match(await admin.locator('h4').first().innerText(), /^\W*rg-[\w-]+ in subscription .+ · \d+ findings?/);
 
   // A finding links to the Azure portal page of its resource.
   const link = page.locator('li.finding a[target=_blank]').first();
   assert.match(await link.getAttribute('href'), /^https:\/\/portal\.azure\.com\/#@\/resource\/subscriptions\/[^/]+\/resourceGroups\//);
   assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
-
   await screenshot(page, 'findings');
+
+  // Filters: severities, words, only fixable; the summary says how many of all are shown.
+  await findings.filter.getByRole('checkbox', { name: /^High/ }).uncheck();
+  assert.ok(await page.locator('li.finding.sev-high').count() === 0 && await findings.count() < total, 'high findings hidden');
+  assert.match(await page.locator('.findings-view .summary').innerText(), new RegExp(`of ${total} findings shown`));
+  await findings.filter.getByRole('checkbox', { name: /^High/ }).check();
+  await findings.filter.getByRole('searchbox').fill('acr-admin-user');
+  await page.waitForFunction(() => document.querySelectorAll('.rule-group').length === 1);
+  await screenshot(page, 'findings-filtered');
+  await findings.filter.getByRole('searchbox').fill('');
+  await findings.filter.getByRole('checkbox', { name: 'Only with an automatic fix' }).check();
+  const fixable = await page.locator('li.finding').evaluateAll((lis) => lis.every((li) => [...li.querySelectorAll('.fix button')].some((b) => b.textContent === 'Fix')));
+  assert.ok(fixable, 'every finding shown has a fix');
+  await findings.filter.getByRole('checkbox', { name: 'Only with an automatic fix' }).uncheck();
+
+  // A group closes and opens again.
+  const disclosure = admin.locator('h3 button');
+  await disclosure.click();
+  assert.equal(await disclosure.getAttribute('aria-expanded'), 'false');
+  assert.equal(await admin.locator('li.finding').count(), 0, 'a closed group draws no findings');
+  await disclosure.click();
+  assert.equal(await disclosure.getAttribute('aria-expanded'), 'true');
+
+  // One finding's Fix.
   const ready = await page.locator('li.finding').evaluateAll((lis) => lis.findIndex((li) => [...li.querySelectorAll('button')].some((b) => b.textContent === 'Fix' && !b.disabled)));
   assert.ok(ready >= 0, 'a finding has a fix');
   const fix = page.locator('li.finding').nth(ready);
@@ -83,6 +114,17 @@ test('findings are grouped by severity and Fix adds their changes to the pending
   await assert.doesNotReject(findings.status.filter({ hasText: /Added \d+ changes? to the pending changes/ }).waitFor());
   await fix.getByRole('button', { name: 'Pending' }).waitFor();
   assert.equal(await fix.getByRole('button', { name: 'Pending' }).isDisabled(), true);
+
+  // A rule's Fix says how many changes it adds before adding them.
+  const group = admin.locator('.group-head').first().locator('button.fix-group');
+  const label = await group.getAttribute('aria-label');
+  const m = label.match(/: (\d+) changes?$/);
+  assert.ok(m, `the group's Fix names its size: ${label}`);
+  const trayBefore = await page.locator('.tray-list > li').count();
+  await group.click();
+  await findings.status.filter({ hasText: `Added ${m[1]} change` }).waitFor();
+  assert.equal(await page.locator('.tray-list > li').count(), trayBefore + Number(m[1]), 'the tray gained exactly that many');
+  assert.equal(await group.isDisabled(), true);
 
   // A finding's related node opens in the detail panel.
   await page.locator('li.finding .related button').first().click();

@@ -1,17 +1,30 @@
-//! The findings tab: what is wrong, most severe first, each with the resource it is about,
-//! the nodes it involves and a Fix that adds its intents to the pending changes.
+//! The findings tab: what is wrong, grouped by rule, then by subscription and resource group
+//! (`core::summary`), with counts by severity and a Fix at every level that says how many
+//! changes it adds; each finding with the resource it is about, the nodes it involves and its
+//! own Fix. Filters narrow it down. At scale the groups start closed and a group draws its
+//! findings only once opened, a page at a time; a small tenant's groups start open.
 
 use leptos::prelude::*;
-use pullpath_core::findings::{Finding, Severity};
+use std::collections::HashSet;
+
+use pullpath_core::access::Analysis;
+use pullpath_core::findings::Finding;
 use pullpath_core::intent::Intent;
 use pullpath_core::matrix::portal_url;
+use pullpath_core::summary::{self, Counts, Filter, Summary, SEVERITIES};
 
 use crate::state::{AppState, Selection};
 
-/// How many findings of one severity are drawn before "Show more".
+/// How many findings of one group are drawn before "Show more".
 const PAGE: usize = 50;
 
-const SEVERITIES: [(Severity, &str); 4] = [(Severity::High, "High"), (Severity::Medium, "Medium"), (Severity::Low, "Low"), (Severity::Info, "Info")];
+/// Up to this many findings (after the filter), every group starts open.
+const OPEN_UP_TO: usize = 40;
+
+/// Related nodes listed per finding; the rest are counted (the detail panel lists them all).
+const INVOLVES: usize = 8;
+
+const SEVERITY_NAMES: [&str; 4] = ["High", "Medium", "Low", "Info"];
 
 /// The graph node id of a finding's related resource or principal.
 pub(crate) fn node_id(related: &str) -> String {
@@ -75,16 +88,133 @@ pub(crate) fn FixButton(index: usize, status: RwSignal<String>) -> impl IntoView
     }
 }
 
+fn plural(n: usize, one: &str) -> String {
+    format!("{n} {one}{}", if n == 1 { "" } else { "s" })
+}
+
+/// "12 findings (3 high, 9 low)", the breakdown only when there is more than one severity.
+fn counted(c: &Counts) -> String {
+    let kinds = c.by_severity.iter().filter(|n| **n > 0).count();
+    if kinds > 1 {
+        format!("{} ({})", plural(c.total, "finding"), c.in_words())
+    } else {
+        plural(c.total, "finding")
+    }
+}
+
+/// How a related resource or principal is named: its resource name, or the identity's unique
+/// label (qualified as far as needed to tell it from others of the same name).
+fn related_name(a: &Analysis, related: &str) -> String {
+    if related.starts_with('/') {
+        match pullpath_core::ResourceId::parse(related) {
+            Ok(id) if id.is_type("Microsoft.Authorization/roleAssignments") => format!("role assignment {}", id.name()),
+            Ok(id) => id.name().to_string(),
+            Err(_) => related.to_string(),
+        }
+    } else {
+        a.identities.iter().find(|i| i.principal_id.eq_ignore_ascii_case(related)).map(|i| i.label.clone()).unwrap_or_else(|| format!("principal {related}"))
+    }
+}
+
+/// Fix for a group: adds every fix of its findings not yet pending, and says beforehand how
+/// many changes that is (the review then shows their exact requests).
+#[component]
+fn FixGroup(indexes: Vec<usize>, what: String, status: RwSignal<String>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let fixes = Memo::new(move |_| state.analysed.with(|a| a.as_ref().map(|a| summary::fixes(&a.analysis.findings, indexes.iter().copied())).unwrap_or_default()));
+    let new = move || fixes.with(|f| state.pending.with(|p| f.iter().filter(|i| !p.contains(i)).count()));
+    let add = move |_| {
+        let before = state.pending.with_untracked(Vec::len);
+        for i in fixes.get_untracked() {
+            state.add_pending(i);
+        }
+        let added = state.pending.with_untracked(Vec::len) - before;
+        status.set(format!("Added {} to the pending changes.", plural(added, "change")));
+    };
+    let has_fixes = move || fixes.with(|f| !f.is_empty());
+    view! {
+        <button class="fix-group" disabled=move || new() == 0 on:click=add
+            aria-label=move || format!("Fix {what}: {}", match new() { 0 if has_fixes() => "all pending".to_string(), 0 => "no automatic fix".to_string(), n => plural(n, "change") })>
+            {move || match new() {
+                0 if has_fixes() => "Pending".to_string(),
+                0 => "No automatic fix".to_string(),
+                n => format!("Fix ({})", plural(n, "change")),
+            }}
+        </button>
+    }
+}
+
+/// One finding as a list item.
+fn finding_item(state: AppState, a: &Analysis, i: usize, status: RwSignal<String>) -> impl IntoView {
+    let f: &Finding = &a.findings[i];
+    let resource_name = f.resource.name().to_string();
+    let resource_node = f.resource.key().to_string();
+    let link = portal_url(&f.resource);
+    let more = f.nodes.len().saturating_sub(INVOLVES);
+    let nodes = f
+        .nodes
+        .iter()
+        .take(INVOLVES)
+        .map(|n| {
+            let id = node_id(n);
+            let name = related_name(a, n);
+            view! { <li><button class="link" on:click=move |_| state.selection.set(Some(Selection::Node(id.clone())))>{name}</button></li> }
+        })
+        .collect_view();
+    view! {
+        <li class=format!("finding sev-{}", f.severity.as_str())>
+            <p class="message">{f.message.clone()}</p>
+            <p class="meta">
+                <span class="sev-word">{SEVERITY_NAMES[summary::severity_index(f.severity)]}</span>" · "
+                {f.unverified.is_some().then(|| view! { <span class="badge unverified" title="No Microsoft source or data pullpath reads settles this answer">"unverified"</span>" " })}
+                <code>{f.id.clone()}</code>
+                " · on "
+                <button class="link" on:click=move |_| state.selection.set(Some(Selection::Node(resource_node.clone())))>{resource_name.clone()}</button>
+                " · "
+                <a href=link target="_blank" rel="noopener noreferrer">"Open "{resource_name}" in the Azure portal"</a>
+            </p>
+            {(!f.nodes.is_empty()).then(|| view! {
+                <div class="related"><span>"Involves:"</span><ul>{nodes}</ul>
+                    {(more > 0).then(|| view! { <span class="more-related">{format!("and {more} more (Details lists them all)")}</span> })}
+                </div>
+            })}
+            <div class="finding-actions">
+                <FixButton index=i status=status/>
+                <button on:click=move |_| state.selection.set(Some(Selection::Finding(i)))>"Details"</button>
+            </div>
+        </li>
+    }
+}
+
 #[component]
 pub fn FindingsView() -> impl IntoView {
     let state = expect_context::<AppState>();
     let status = RwSignal::new(String::new());
-    let shown = RwSignal::new([PAGE; 4]);
-    let total = move || state.analysed.with(|a| a.as_ref().map(|a| a.analysis.findings.len()).unwrap_or(0));
+    let filter = RwSignal::new(Filter::default());
+    // Groups whose open/closed state the user changed from the default.
+    let toggled = RwSignal::new(HashSet::<String>::new());
+    // How many findings each opened place shows, by its key.
+    let shown = RwSignal::new(std::collections::HashMap::<String, usize>::new());
+    let summary = Memo::new(move |_| {
+        let names = state.result.with(|r| r.as_ref().map(|r| r.inventory.subscriptions.iter().filter_map(|s| Some((s.id.subscription_id()?.to_ascii_lowercase(), s.name.clone()))).filter(|(_, n)| !n.is_empty()).collect::<Vec<_>>()).unwrap_or_default());
+        let name = move |id: &str| names.iter().find(|(k, _)| k.eq_ignore_ascii_case(id)).map(|(_, n)| n.clone());
+        filter.with(|f| state.analysed.with(|a| a.as_ref().map(|a| summary::summarise(&a.analysis.findings, f, &name)).unwrap_or_default()))
+    });
+    let open_by_default = move || summary.with(|s| s.counts.total <= OPEN_UP_TO);
+    let is_open = move |key: &str| open_by_default() != toggled.with(|t| t.contains(key));
+    let toggle = move |key: String| toggled.update(|t| if !t.remove(&key) { t.insert(key); });
     let all_fixes = move || state.analysed.with(|a| a.as_ref().map(|a| a.analysis.findings.iter().flat_map(|f| f.fixes.iter().cloned()).collect::<Vec<_>>()).unwrap_or_default());
-    let fix_all_ready = move || {
+    let fix_all_new = move || {
         let fixes = all_fixes();
-        state.pending.with(|p| fixes.iter().any(|i| !p.contains(i)))
+        state.pending.with(|p| {
+            let mut seen: Vec<&Intent> = Vec::new();
+            for i in fixes.iter().filter(|i| !p.contains(i)) {
+                if !seen.contains(&i) {
+                    seen.push(i);
+                }
+            }
+            seen.len()
+        })
     };
     let fix_all = move |_| {
         let before = state.pending.with_untracked(Vec::len);
@@ -92,93 +222,129 @@ pub fn FindingsView() -> impl IntoView {
             state.add_pending(i);
         }
         let added = state.pending.with_untracked(Vec::len) - before;
-        status.set(format!("Added {added} change{} to the pending changes.", if added == 1 { "" } else { "s" }));
+        status.set(format!("Added {} to the pending changes.", plural(added, "change")));
+    };
+    let filters = move || {
+        let s = summary.get();
+        let boxes = SEVERITIES
+            .iter()
+            .enumerate()
+            .map(|(k, sev)| {
+                let n = s.unfiltered.by_severity[k];
+                view! {
+                    <label class=format!("sev-filter sev-{}", sev.as_str())>
+                        <input type="checkbox" prop:checked=move || filter.with(|f| f.severities[k])
+                            on:change=move |e| { let on = event_target_checked(&e); filter.update(|f| f.severities[k] = on) }/>
+                        {format!("{} ({n})", SEVERITY_NAMES[k])}
+                    </label>
+                }
+            })
+            .collect_view();
+        view! {
+            <div class="findings-filter" role="group" aria-label="Filter findings">
+                {boxes}
+                <label class="fixable-filter">
+                    <input type="checkbox" prop:checked=move || filter.with(|f| f.fixable_only)
+                        on:change=move |e| { let on = event_target_checked(&e); filter.update(|f| f.fixable_only = on) }/>
+                    "Only with an automatic fix"
+                </label>
+                <label class="text-filter">"Search "
+                    <input type="search" placeholder="rule, resource or words" prop:value=move || filter.with(|f| f.text.clone())
+                        on:input=move |e| { let t = event_target_value(&e); filter.update(|f| f.text = t) }/>
+                </label>
+            </div>
+        }
     };
     let groups = move || {
         let Some(a) = state.analysed.get() else { return ().into_any() };
-        let findings = &a.analysis.findings;
-        let name_of = |related: &str| -> String {
-            if related.starts_with('/') {
-                match pullpath_core::ResourceId::parse(related) {
-                    Ok(id) if id.is_type("Microsoft.Authorization/roleAssignments") => format!("role assignment {}", id.name()),
-                    Ok(id) => id.name().to_string(),
-                    Err(_) => related.to_string(),
-                }
-            } else {
-                let name = a.analysis.identities.iter().find(|i| i.principal_id.eq_ignore_ascii_case(related)).map(|i| i.name.clone()).unwrap_or_else(|| related.to_string());
-                format!("{name} (identity)")
-            }
-        };
-        SEVERITIES
+        let s: Summary = summary.get();
+        s.rules
             .iter()
             .enumerate()
-            .filter_map(|(g, (sev, label))| {
-                let idx: Vec<usize> = findings.iter().enumerate().filter(|(_, f)| f.severity == *sev).map(|(i, _)| i).collect();
-                if idx.is_empty() {
-                    return None;
-                }
-                let count = idx.len();
-                let limit = shown.get()[g];
-                let heading_id = format!("sev-{}", sev.as_str());
-                let h3_id = heading_id.clone();
-                let items = idx
-                    .iter()
-                    .take(limit)
-                    .map(|&i| {
-                        let f = &findings[i];
-                        let resource_name = f.resource.name().to_string();
-                        let resource_node = f.resource.key().to_string();
-                        let link = portal_url(&f.resource);
-                        let nodes = f
-                            .nodes
-                            .iter()
-                            .map(|n| {
-                                let id = node_id(n);
-                                let name = name_of(n);
-                                view! { <li><button class="link" on:click=move |_| state.selection.set(Some(Selection::Node(id.clone())))>{name}</button></li> }
-                            })
-                            .collect_view();
-                        view! {
-                            <li class=format!("finding sev-{}", f.severity.as_str())>
-                                <p class="message">{f.message.clone()}</p>
-                                <p class="meta">
-                                    {f.unverified.is_some().then(|| view! { <span class="badge unverified" title="No Microsoft source or data pullpath reads settles this answer">"unverified"</span>" " })}
-                                    <code>{f.id.clone()}</code>
-                                    " · on "
-                                    <button class="link" on:click=move |_| state.selection.set(Some(Selection::Node(resource_node.clone())))>{resource_name.clone()}</button>
-                                    " · "
-                                    <a href=link target="_blank" rel="noopener noreferrer">"Open "{resource_name}" in the Azure portal"</a>
-                                </p>
-                                {(!f.nodes.is_empty()).then(|| view! { <div class="related"><span>"Involves:"</span><ul>{nodes}</ul></div> })}
-                                <div class="finding-actions">
-                                    <FixButton index=i status=status/>
-                                    <button on:click=move |_| state.selection.set(Some(Selection::Finding(i)))>"Details"</button>
-                                </div>
-                            </li>
-                        }
-                    })
-                    .collect_view();
-                let more = (count > limit).then(|| view! {
-                    <button class="more" on:click=move |_| shown.update(|s| s[g] += 200)>{format!("Show more ({} not shown)", count - limit)}</button>
+            .map(|(r, rule)| {
+                let key = format!("rule:{}", rule.rule);
+                let open = is_open(&key);
+                let heading = format!("rule-{r}");
+                let heading_label = heading.clone();
+                let worst = rule.counts.worst();
+                let places = open.then(|| {
+                    rule.subscriptions
+                        .iter()
+                        .flat_map(|sub| sub.places.iter().map(move |p| (sub, p)))
+                        .enumerate()
+                        .map(|(k, (sub, place))| {
+                            let pkey = format!("{key}|{}|{}", sub.subscription.as_deref().unwrap_or("").to_ascii_lowercase(), place.resource_group.as_deref().unwrap_or("").to_ascii_lowercase());
+                            let popen = is_open(&pkey);
+                            let where_ = match &place.resource_group {
+                                Some(rg) => format!("{rg} in subscription {}", sub.label()),
+                                None if sub.subscription.is_some() => format!("subscription {}", sub.label()),
+                                None => sub.label(),
+                            };
+                            let limit = shown.with(|m| m.get(&pkey).copied().unwrap_or(PAGE));
+                            let count = place.findings.len();
+                            let items = popen.then(|| place.findings.iter().take(limit).map(|&i| finding_item(state, &a.analysis, i, status)).collect_view());
+                            let more_key = pkey.clone();
+                            let more = (popen && count > limit).then(|| view! {
+                                <button class="more" on:click=move |_| shown.update(|m| { *m.entry(more_key.clone()).or_insert(PAGE) += 200; })>{format!("Show more ({} not shown)", count - limit)}</button>
+                            });
+                            let toggle_key = pkey.clone();
+                            let h = format!("place-{r}-{k}");
+                            let h_label = h.clone();
+                            view! {
+                                <section class=format!("place sev-{}", place.counts.worst().as_str()) aria-labelledby=h_label>
+                                    <div class="group-head">
+                                        <h4 id=h>
+                                            <button class="disclosure" aria-expanded=popen.to_string() on:click=move |_| toggle(toggle_key.clone())>
+                                                {where_.clone()}" · "{counted(&place.counts)}
+                                            </button>
+                                        </h4>
+                                        <FixGroup indexes=place.findings.clone() what=format!("the {} of {} in {where_}", plural(count, "finding"), rule.rule) status=status/>
+                                    </div>
+                                    {items.map(|items| view! { <ul class="findings">{items}</ul> })}
+                                    {more}
+                                </section>
+                            }
+                        })
+                        .collect_view()
                 });
-                Some(view! {
-                    <section class=format!("sev-group sev-{}", sev.as_str()) aria-labelledby=heading_id>
-                        <h3 id=h3_id><span class="sev-badge">{*label}</span>" "{format!("{count} finding{}", if count == 1 { "" } else { "s" })}</h3>
-                        <ul class="findings">{items}</ul>
-                        {more}
+                let toggle_key = key.clone();
+                view! {
+                    <section class=format!("rule-group sev-{}", worst.as_str()) aria-labelledby=heading_label>
+                        <div class="group-head">
+                            <h3 id=heading>
+                                <button class="disclosure" aria-expanded=open.to_string() on:click=move |_| toggle(toggle_key.clone())>
+                                    <span class="sev-badge">{SEVERITY_NAMES[summary::severity_index(worst)]}</span>" "
+                                    <code>{rule.rule.clone()}</code>" · "{counted(&rule.counts)}
+                                    {(rule.subscriptions.len() > 1).then(|| format!(" in {} subscriptions", rule.subscriptions.len()))}
+                                </button>
+                            </h3>
+                            <FixGroup indexes=rule.findings().collect() what=format!("the {} of {}", plural(rule.counts.total, "finding"), rule.rule) status=status/>
+                        </div>
+                        {places}
                     </section>
-                })
+                }
             })
             .collect_view()
             .into_any()
+    };
+    let summary_line = move || {
+        summary.with(|s| match (s.unfiltered.total, s.counts.total) {
+            (0, _) => "No findings: nothing to fix.".to_string(),
+            (all, kept) if kept == all => format!("{} ({}) under {}, most severe first.", plural(all, "finding"), s.unfiltered.in_words(), plural(s.rules.len(), "rule")),
+            (all, kept) => format!("{kept} of {} shown, under {}.", plural(all, "finding"), plural(s.rules.len(), "rule")),
+        })
     };
     view! {
         <section class="findings-view" aria-labelledby="findings-h">
             <div class="findings-head">
                 <h2 id="findings-h">"Findings"</h2>
-                <button class="primary" disabled=move || !fix_all_ready() on:click=fix_all>"Fix all"</button>
+                <button class="primary" disabled=move || fix_all_new() == 0 on:click=fix_all
+                    aria-label=move || format!("Fix all: {}", plural(fix_all_new(), "change"))>"Fix all"
+                    {move || match fix_all_new() { 0 => String::new(), n => format!(" ({})", plural(n, "change")) }}
+                </button>
             </div>
-            <p class="summary">{move || match total() { 0 => "No findings: nothing to fix.".to_string(), n => format!("{n} finding{}, most severe first.", if n == 1 { "" } else { "s" }) }}</p>
+            <p class="summary">{summary_line}</p>
+            {filters}
             <p role="status" class="status">{move || status.get()}</p>
             {groups}
         </section>
