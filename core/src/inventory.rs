@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::arm::{Compute, Connection, ContainerGroup, ManagedCluster, OnlineEndpoint, Registry, RoleAssignment, RoleDefinition, SubscriptionContainer, UserAssignedIdentity, Workspace, SUBSCRIPTION_TYPE};
+use crate::arm::{Compute, Connection, ContainerGroup, ManagedCluster, OnlineEndpoint, PrivateEndpoint, Registry, RoleAssignment, RoleDefinition, SubscriptionContainer, UserAssignedIdentity, VirtualNetwork, Workspace, SUBSCRIPTION_TYPE};
 use crate::directory::DirectoryObject;
 use crate::request::ResourceKind;
 
@@ -26,6 +26,12 @@ pub struct Inventory {
     /// Azure Container Instances container groups (how each logs in to its registries).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub container_groups: Vec<ContainerGroup>,
+    /// Private endpoints (to registries and anything else) and virtual networks: whether a
+    /// workload's subnet reaches a registry privately; see `network`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub private_endpoints: Vec<PrivateEndpoint>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub virtual_networks: Vec<VirtualNetwork>,
     /// Where subscriptions sit under management groups (Resource Graph `resourcecontainers`
     /// rows, or what a per-provider scan learned); see `hierarchy`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -79,6 +85,8 @@ impl Inventory {
             Some(ResourceKind::RoleDefinition) => parse(value, at, &mut self.role_definitions),
             Some(ResourceKind::OnlineEndpoint) => parse(value, at, &mut self.online_endpoints),
             Some(ResourceKind::ContainerGroup) => parse(value, at, &mut self.container_groups),
+            Some(ResourceKind::PrivateEndpoint) => parse(value, at, &mut self.private_endpoints),
+            Some(ResourceKind::VirtualNetwork) => parse(value, at, &mut self.virtual_networks),
         }?;
         Ok(Some(Slot { kind, index }))
     }
@@ -103,6 +111,8 @@ impl Inventory {
                 Some(ResourceKind::RoleDefinition) => same(&self.role_definitions, i, &other.role_definitions, j),
                 Some(ResourceKind::OnlineEndpoint) => same(&self.online_endpoints, i, &other.online_endpoints, j),
                 Some(ResourceKind::ContainerGroup) => same(&self.container_groups, i, &other.container_groups, j),
+                Some(ResourceKind::PrivateEndpoint) => same(&self.private_endpoints, i, &other.private_endpoints, j),
+                Some(ResourceKind::VirtualNetwork) => same(&self.virtual_networks, i, &other.virtual_networks, j),
             }
     }
 
@@ -147,6 +157,8 @@ impl Inventory {
             + self.role_definitions.len()
             + self.online_endpoints.len()
             + self.container_groups.len()
+            + self.private_endpoints.len()
+            + self.virtual_networks.len()
             + self.subscriptions.len()
             + self.directory.len()
     }

@@ -104,10 +104,14 @@ pub enum ResourceKind {
     OnlineEndpoint,
     /// Azure Container Instances container groups: how they log in to registries.
     ContainerGroup,
+    /// Private endpoints: which subnet reaches which registry privately.
+    PrivateEndpoint,
+    /// Virtual networks, with their subnets and peerings.
+    VirtualNetwork,
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 10] = [
+    pub const ALL: [ResourceKind; 12] = [
         ResourceKind::Registry,
         ResourceKind::Workspace,
         ResourceKind::Compute,
@@ -118,6 +122,8 @@ impl ResourceKind {
         ResourceKind::RoleDefinition,
         ResourceKind::OnlineEndpoint,
         ResourceKind::ContainerGroup,
+        ResourceKind::PrivateEndpoint,
+        ResourceKind::VirtualNetwork,
     ];
 
     /// `(provider namespace, type path under it)`.
@@ -133,6 +139,8 @@ impl ResourceKind {
             ResourceKind::RoleDefinition => ("Microsoft.Authorization", "roleDefinitions"),
             ResourceKind::OnlineEndpoint => ("Microsoft.MachineLearningServices", "workspaces/onlineEndpoints"),
             ResourceKind::ContainerGroup => ("Microsoft.ContainerInstance", "containerGroups"),
+            ResourceKind::PrivateEndpoint => ("Microsoft.Network", "privateEndpoints"),
+            ResourceKind::VirtualNetwork => ("Microsoft.Network", "virtualNetworks"),
         }
     }
 
@@ -155,6 +163,7 @@ impl ResourceKind {
             ResourceKind::Registry => "2025-11-01",
             ResourceKind::Workspace | ResourceKind::Compute | ResourceKind::Connection | ResourceKind::OnlineEndpoint => "2024-10-01",
             ResourceKind::ContainerGroup => "2026-07-01",
+            ResourceKind::PrivateEndpoint | ResourceKind::VirtualNetwork => "2024-07-01",
             ResourceKind::ManagedCluster => "2025-05-01",
             ResourceKind::UserAssignedIdentity => "2024-11-30",
             ResourceKind::RoleAssignment | ResourceKind::RoleDefinition => "2022-04-01",

@@ -347,6 +347,8 @@ pub fn to_json(inv: &Inventory) -> String {
     push(&inv.identities, ResourceKind::UserAssignedIdentity, &mut resources);
     push(&inv.online_endpoints, ResourceKind::OnlineEndpoint, &mut resources);
     push(&inv.container_groups, ResourceKind::ContainerGroup, &mut resources);
+    push(&inv.private_endpoints, ResourceKind::PrivateEndpoint, &mut resources);
+    push(&inv.virtual_networks, ResourceKind::VirtualNetwork, &mut resources);
     push(&inv.role_assignments, ResourceKind::RoleAssignment, &mut resources);
     push(&inv.role_definitions, ResourceKind::RoleDefinition, &mut resources);
     // Subscription rows carry their own `type` (`microsoft.resources/subscriptions`).
