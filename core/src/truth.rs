@@ -21,7 +21,11 @@ pub struct Behaviour {
 
 /// The behaviours answers consult. Only those whose text must change with their status are
 /// listed; the corpus itself holds many more.
-pub static BEHAVIOURS: &[Behaviour] = &[Behaviour { id: KEY_VAULT_CONTRIBUTOR_ON_TRUST, source: None }, Behaviour { id: UNKNOWN_HIERARCHY_NOT_ASSUMED, source: None }];
+pub static BEHAVIOURS: &[Behaviour] = &[
+    Behaviour { id: KEY_VAULT_CONTRIBUTOR_ON_TRUST, source: None },
+    Behaviour { id: UNKNOWN_HIERARCHY_NOT_ASSUMED, source: None },
+    Behaviour { id: PEERING_MUST_BE_CONNECTED, source: None },
+];
 
 /// A workspace identity with Contributor on its key vault is taken to have the access policy
 /// Azure ML also needs there with the access-policy model: pullpath does not read vaults.
@@ -30,6 +34,11 @@ pub const KEY_VAULT_CONTRIBUTOR_ON_TRUST: &str = "findings/workspace-key-vault-c
 /// Where nothing says which management groups a subscription sits below, an assignment at a
 /// management group is not counted there (rather than assumed to reach everywhere).
 pub const UNKNOWN_HIERARCHY_NOT_ASSUMED: &str = "hierarchy/unknown-hierarchy-is-not-assumed";
+
+/// A peered virtual network reaches a private endpoint only while its peering's
+/// `peeringState` is `Connected`: the spec says only "The status of the virtual network
+/// peering.", and the Microsoft sentence found says "peered VNets" without a state.
+pub const PEERING_MUST_BE_CONNECTED: &str = "network/peering-must-be-connected";
 
 /// The entry for a behaviour id.
 pub fn behaviour(id: &str) -> Option<&'static Behaviour> {
