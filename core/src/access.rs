@@ -1206,13 +1206,17 @@ pub fn network_workload(reason: ExpectReason) -> Option<crate::network::Workload
 fn network_verdicts(ctx: &Context<'_>, expected: &[Expectation], rows: &mut [AccessRow]) {
     use crate::network::PullIdentity;
     let net = crate::network::Net::new(ctx.inv);
-    let wanted: FastSet<&str> = expected.iter().map(|e| e.principal_id.as_str()).collect();
-    let by_pair: FastMap<(String, String), usize> =
-        rows.iter().enumerate().filter(|(_, r)| wanted.contains(r.principal_id.as_ref())).map(|(i, r)| ((r.registry.key().to_string(), r.principal_id.to_string()), i)).collect();
-    for e in expected {
+    // The row of each expected pull, found before any row changes (no key is copied).
+    let found: Vec<Option<usize>> = {
+        let wanted: FastSet<&str> = expected.iter().map(|e| e.principal_id.as_str()).collect();
+        let by_pair: FastMap<(&str, &str), usize> =
+            rows.iter().enumerate().filter(|(_, r)| wanted.contains(r.principal_id.as_ref())).map(|(i, r)| ((r.registry.key(), r.principal_id.as_ref()), i)).collect();
+        expected.iter().map(|e| by_pair.get(&(ctx.registries[e.registry].id.key(), e.principal_id.as_str())).copied()).collect()
+    };
+    for (e, at) in expected.iter().zip(found) {
         let Some(what) = network_workload(e.reason) else { continue };
         let registry = &ctx.registries[e.registry].id;
-        let Some(&i) = by_pair.get(&(registry.key().to_string(), e.principal_id.clone())) else { continue };
+        let Some(i) = at else { continue };
         if rows[i].network.iter().any(|v| v.workload == e.subject) {
             continue;
         }

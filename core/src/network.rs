@@ -130,7 +130,6 @@ enum Caller {
 
 /// The indexes the verdicts share.
 pub struct Net<'a> {
-    inv: &'a Inventory,
     vnets: FastMap<&'a str, &'a VirtualNetwork>,
     /// Private endpoints by lowercase id.
     endpoints: FastMap<&'a str, &'a PrivateEndpoint>,
@@ -138,6 +137,9 @@ pub struct Net<'a> {
     to_registry: FastMap<&'a str, Vec<&'a PrivateEndpoint>>,
     workspaces: FastMap<&'a str, &'a Workspace>,
     clusters: FastMap<&'a str, &'a ManagedCluster>,
+    computes: FastMap<&'a str, &'a crate::arm::Compute>,
+    online_endpoints: FastMap<&'a str, &'a crate::arm::OnlineEndpoint>,
+    container_groups: FastMap<&'a str, &'a crate::arm::ContainerGroup>,
     registries: FastMap<&'a str, &'a Registry>,
 }
 
@@ -152,12 +154,14 @@ impl<'a> Net<'a> {
             }
         }
         Net {
-            inv,
             vnets: inv.virtual_networks.iter().map(|v| (v.id.key(), v)).collect(),
             endpoints: inv.private_endpoints.iter().map(|p| (p.id.key(), p)).collect(),
             to_registry,
             workspaces: inv.workspaces.iter().map(|w| (w.id.key(), w)).collect(),
             clusters: inv.managed_clusters.iter().map(|m| (m.id.key(), m)).collect(),
+            computes: inv.computes.iter().map(|c| (c.id.key(), c)).collect(),
+            online_endpoints: inv.online_endpoints.iter().map(|e| (e.id.key(), e)).collect(),
+            container_groups: inv.container_groups.iter().map(|g| (g.id.key(), g)).collect(),
             registries: inv.registries.iter().map(|r| (r.id.key(), r)).collect(),
         }
     }
@@ -165,12 +169,11 @@ impl<'a> Net<'a> {
     /// Where `subject` (a workload of kind `what`) runs, who it is to the trusted-services
     /// table, and its name in words; `None` when the data does not hold it.
     fn place(&self, what: Workload, subject: &ResourceId) -> Option<(Place<'a>, Caller, String)> {
-        let inv = self.inv;
         let workspace = || subject.parent().and_then(|w| self.workspaces.get(w.key()).copied());
         let managed = |ws: Option<&'a Workspace>| ws.filter(|w| w.properties.managed_network.as_ref().is_some_and(|m| m.is_isolated()));
         match what {
             Workload::Compute => {
-                let c = inv.computes.iter().find(|c| &c.id == subject)?;
+                let c = self.computes.get(subject.key()).copied()?;
                 let place = match (managed(workspace()), c.properties.subnet()) {
                     (Some(ws), _) => Place::Managed(ws),
                     (None, Some(s)) => Place::Subnets(vec![s]),
@@ -179,12 +182,12 @@ impl<'a> Net<'a> {
                 Some((place, Caller::MachineLearning, c.name.clone()))
             }
             Workload::OnlineEndpoint => {
-                let ep = inv.online_endpoints.iter().find(|x| &x.id == subject)?;
+                let ep = self.online_endpoints.get(subject.key()).copied()?;
                 let place = managed(workspace()).map_or(Place::Azure, Place::Managed);
                 Some((place, Caller::MachineLearning, ep.name.clone()))
             }
             Workload::AttachedAks => {
-                let c = inv.computes.iter().find(|c| &c.id == subject)?;
+                let c = self.computes.get(subject.key()).copied()?;
                 let mc = self.clusters.get(c.properties.resource_id.as_ref()?.key()).copied()?;
                 let mut subnets: Vec<ResourceId> = mc.properties.agent_pool_profiles.iter().filter_map(|p| p.vnet_subnet_id.clone()).collect();
                 crate::sort::sort(&mut subnets);
@@ -193,7 +196,7 @@ impl<'a> Net<'a> {
                 Some((place, Caller::Kubernetes, format!("{} (AKS cluster {})", c.name, mc.name)))
             }
             Workload::ContainerGroup => {
-                let g = inv.container_groups.iter().find(|x| &x.id == subject)?;
+                let g = self.container_groups.get(subject.key()).copied()?;
                 let subnets: Vec<ResourceId> = g.properties.subnet_ids.iter().map(|s| s.id.clone()).collect();
                 let place = if subnets.is_empty() { Place::Azure } else { Place::Subnets(subnets) };
                 Some((place, Caller::ContainerInstances, g.name.clone()))
