@@ -178,7 +178,7 @@ pub fn check(expect: &Expect, inv: &pullpath_core::inventory::Inventory) -> Vec<
             (None, Some(s)) => s.reason.clone(),
             (None, None) => String::new(),
         };
-        if want.planned != !plan.operations.is_empty() {
+        if want.planned == plan.operations.is_empty() {
             problems.push(format!("plan {:?}: expected {}, got: {text}", want.intent, if want.planned { "an operation" } else { "no operation" }));
         }
         for needle in &want.says {
