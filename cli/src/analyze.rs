@@ -176,6 +176,10 @@ fn text_report(a: &Analysis, inv: &Inventory) -> String {
             if let (Some(w), true) = (&row.why_not, row.via.is_empty()) {
                 let _ = writeln!(s, "                  x {}", shown(&w.to_string()));
             }
+            for v in &row.network {
+                let mark = if v.unverified.is_some() { " [unverified]" } else { "" };
+                let _ = writeln!(s, "                  network from {}: {}{mark}: {}", shown(v.workload.name()), v.reach.as_str(), shown(&v.words()));
+            }
         }
         s.push('\n');
     }

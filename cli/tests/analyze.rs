@@ -141,3 +141,20 @@ fn unusable_input_exits_2_saying_what_and_where() {
         assert!(stdout(&out).is_empty(), "{args:?} printed a report");
     }
 }
+
+/// A pull path's network verdict is printed under its row, with the reason's chain, and the
+/// finding it raises is listed.
+#[test]
+fn network_verdicts_are_shown_under_their_rows() {
+    let case: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../core/tests/truth/network/private-endpoint-in-unpeered-vnet-blocks.json")).unwrap()).unwrap();
+    let dir = std::env::temp_dir().join(format!("pullpath-network-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("snapshot.json");
+    std::fs::write(&file, case["snapshot"].to_string()).unwrap();
+    let out = analyze(&[&file.to_string_lossy(), "--format", "text"]);
+    let text = stdout(&out);
+    let _ = std::fs::remove_dir_all(&dir);
+    let line = text.lines().find(|l| l.contains("network from gpu-cluster: blocked")).unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains("acrprivate denies public network access") && line.contains("is not peered with vnet-hub where pe-acr lives"), "{line}");
+    assert!(text.contains("HIGH   registry-unreachable-from-compute"), "{text}");
+}

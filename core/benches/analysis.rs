@@ -129,7 +129,64 @@ fn generate(seed: u64) -> Vec<Value> {
         out.push(json!({"id": format!("{scope}/providers/Microsoft.Authorization/roleAssignments/{name}"), "name": name, "type": "Microsoft.Authorization/roleAssignments",
             "properties": {"roleDefinitionId": format!("/providers/Microsoft.Authorization/roleDefinitions/{role}"), "principalId": principal, "principalType": "ServicePrincipal", "scope": scope}}));
     }
+    network(seed, &mut out);
     out
+}
+
+/// The network half (issue #19), from its own sequence so the rest is as before: a third of
+/// the registries private (public access off, or a firewall denying by default), most with a
+/// private endpoint in their subscription's hub network; 70 % of the clusters in a spoke
+/// network per workspace, nine in ten spokes peered with the hub. A version of pullpath that
+/// does not read the network skips these resources and fields, so the same tenant measures
+/// both versions.
+fn network(seed: u64, out: &mut Vec<Value>) {
+    let mut rng = XorShift(seed ^ 0x6e65_7477_6f72_6b21);
+    let sub_of = |id: &str| id.split('/').nth(2).unwrap_or_default().to_string();
+    let vnet = |sub: &str, name: &str| format!("/subscriptions/{sub}/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/{name}");
+    let mut extra = Vec::new();
+    let mut spokes: Vec<(String, bool)> = Vec::new();
+    for v in out.iter_mut() {
+        let id = v["id"].as_str().unwrap_or_default().to_string();
+        let sub = sub_of(&id);
+        if v["type"] == "Microsoft.ContainerRegistry/registries" && rng.percent(33) {
+            if rng.percent(66) {
+                v["properties"]["publicNetworkAccess"] = json!("Disabled");
+            } else {
+                v["properties"]["networkRuleSet"] = json!({"defaultAction": "Deny", "ipRules": [{"action": "Allow", "value": "203.0.113.7/32"}]});
+            }
+            if rng.percent(85) {
+                let pe = format!("/subscriptions/{sub}/resourceGroups/rg-network/providers/Microsoft.Network/privateEndpoints/pe-{}", v["name"].as_str().unwrap_or_default());
+                extra.push(json!({"id": pe, "name": pe.rsplit('/').next(), "type": "Microsoft.Network/privateEndpoints", "location": "westeurope",
+                    "properties": {"subnet": {"id": format!("{}/subnets/snet-pe", vnet(&sub, "vnet-hub"))},
+                        "privateLinkServiceConnections": [{"name": "registry", "properties": {"privateLinkServiceId": id, "groupIds": ["registry"], "privateLinkServiceConnectionState": {"status": "Approved"}}}]}}));
+            }
+        } else if v["type"] == "Microsoft.MachineLearningServices/workspaces/computes" && v["properties"]["computeType"] == "AmlCompute" && rng.percent(70) {
+            let ws = id.split("/computes/").next().unwrap_or_default().rsplit('/').next().unwrap_or_default().to_string();
+            let spoke = vnet(&sub, &format!("vnet-{ws}"));
+            v["properties"]["properties"] = json!({"subnet": {"id": format!("{spoke}/subnets/snet-train")}});
+            if !spokes.iter().any(|(s, _)| *s == spoke) {
+                spokes.push((spoke, rng.percent(90)));
+            }
+        }
+    }
+    let mut hubs: Vec<(String, Vec<Value>)> = (0..SUBSCRIPTIONS).map(|s| (vnet(&guid(0x5b5b5b5b, s), "vnet-hub"), Vec::new())).collect();
+    for (spoke, peered) in &spokes {
+        let hub = vnet(&sub_of(spoke), "vnet-hub");
+        let peer = |to: &str| json!({"name": "peer", "properties": {"remoteVirtualNetwork": {"id": to}, "peeringState": "Connected"}});
+        let peers = if *peered { vec![peer(&hub)] } else { Vec::new() };
+        if *peered {
+            if let Some((_, p)) = hubs.iter_mut().find(|(h, _)| *h == hub) {
+                p.push(peer(spoke));
+            }
+        }
+        extra.push(json!({"id": spoke, "name": spoke.rsplit('/').next(), "type": "Microsoft.Network/virtualNetworks", "location": "westeurope",
+            "properties": {"subnets": [{"id": format!("{spoke}/subnets/snet-train"), "name": "snet-train"}], "virtualNetworkPeerings": peers}}));
+    }
+    for (hub, peers) in hubs {
+        extra.push(json!({"id": hub, "name": "vnet-hub", "type": "Microsoft.Network/virtualNetworks", "location": "westeurope",
+            "properties": {"subnets": [{"id": format!("{hub}/subnets/snet-pe"), "name": "snet-pe"}], "virtualNetworkPeerings": peers}}));
+    }
+    out.extend(extra);
 }
 
 /// Peak resident memory of this process so far (Linux), for docs/benchmarks.md.

@@ -249,6 +249,10 @@ pub struct AccessRow {
     /// management group pullpath cannot place the registry under): shown as "unverified".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unverified: Option<String>,
+    /// Whether each workload of `expected_by` reaches the registry over the network (see
+    /// `network`), next to the RBAC answer above.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub network: Vec<crate::network::NetworkVerdict>,
 }
 
 /// A pull the tenant's wiring needs.
@@ -1182,10 +1186,56 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
             crate::sort::sort(&mut expected);
             expected.dedup();
             let unverified = if uncertain.contains(&(r, p)) { crate::truth::unverified(crate::truth::UNKNOWN_HIERARCHY_NOT_ASSUMED) } else { None };
-            AccessRow { principal_id: principals[p].clone(), identity: label.clone(), identity_kind: *kind, registry: reg.id.clone(), pull, push, expected_by: expected, via, why_not, unverified }
+            AccessRow { principal_id: principals[p].clone(), identity: label.clone(), identity_kind: *kind, registry: reg.id.clone(), pull, push, expected_by: expected, via, why_not, unverified, network: Vec::new() }
         })
         .collect();
     (rows, diags)
+}
+
+/// The network kind of an expected pull's workload (a connection's pulls run wherever its
+/// workspace's jobs do, so they get no verdict of their own). A pull demanded by an
+/// environment or a deployment (`findings::demand`) runs where its subject does: a compute or
+/// an online endpoint.
+pub fn network_workload(reason: ExpectReason, subject: &ResourceId) -> Option<crate::network::Workload> {
+    use crate::network::Workload;
+    match reason {
+        ExpectReason::Demand if subject.is_type("Microsoft.MachineLearningServices/workspaces/computes") => Some(Workload::Compute),
+        ExpectReason::Demand if subject.is_type("Microsoft.MachineLearningServices/workspaces/onlineEndpoints") => Some(Workload::OnlineEndpoint),
+        ExpectReason::Demand => None,
+        ExpectReason::Compute => Some(Workload::Compute),
+        ExpectReason::AttachedAks => Some(Workload::AttachedAks),
+        ExpectReason::OnlineEndpoint => Some(Workload::OnlineEndpoint),
+        ExpectReason::ContainerGroup => Some(Workload::ContainerGroup),
+        ExpectReason::Connection => None,
+    }
+}
+
+/// Adds each expected pull's network verdict (see `network`) to its access row.
+fn network_verdicts(ctx: &Context<'_>, expected: &[Expectation], rows: &mut [AccessRow]) {
+    use crate::network::PullIdentity;
+    let net = crate::network::Net::new(ctx.inv);
+    // The row of each expected pull, found before any row changes (no key is copied).
+    let found: Vec<Option<usize>> = {
+        let wanted: FastSet<&str> = expected.iter().map(|e| e.principal_id.as_str()).collect();
+        let by_pair: FastMap<(&str, &str), usize> =
+            rows.iter().enumerate().filter(|(_, r)| wanted.contains(r.principal_id.as_ref())).map(|(i, r)| ((r.registry.key(), r.principal_id.as_ref()), i)).collect();
+        expected.iter().map(|e| by_pair.get(&(ctx.registries[e.registry].id.key(), e.principal_id.as_str())).copied()).collect()
+    };
+    for (e, at) in expected.iter().zip(found) {
+        let Some(what) = network_workload(e.reason, &e.subject) else { continue };
+        let registry = &ctx.registries[e.registry].id;
+        let Some(i) = at else { continue };
+        if rows[i].network.iter().any(|v| v.workload == e.subject) {
+            continue;
+        }
+        let identity = match rows[i].identity_kind {
+            IdentityKind::ComputeSystem | IdentityKind::EndpointSystem | IdentityKind::ContainerGroupSystem => PullIdentity::SystemAssigned,
+            _ => PullIdentity::Other,
+        };
+        if let Some(v) = net.verdict(what, &e.subject, identity, registry) {
+            rows[i].network.push(v);
+        }
+    }
 }
 
 /// `group ml-image-pullers`, by the name Microsoft Graph gives it, else its id.
@@ -1221,8 +1271,9 @@ pub fn analyze(inv: &Inventory) -> Analysis {
     let demand = findings::demand::pulls(&ctx);
     expected.extend(findings::demand::expectations(&ctx, &demand));
     diagnostics.extend(demand.diagnostics.iter().cloned());
-    let (access, more) = compute(&ctx, &expected);
+    let (mut access, more) = compute(&ctx, &expected);
     diagnostics.extend(more);
+    network_verdicts(&ctx, &expected, &mut access);
     let mut findings = findings::find(&ctx, &access, &expected);
     let before = findings.len();
     findings::demand::findings(&ctx, &demand, &access, &mut findings);

@@ -79,6 +79,17 @@ pub mod ids {
     pub const COMPUTE_CANNOT_PULL_ENVIRONMENT_IMAGE: &str = "compute-cannot-pull-environment-image";
     /// An online endpoint's identity cannot pull its deployment's image (`demand`).
     pub const DEPLOYMENT_IMAGE_CANNOT_PULL: &str = "deployment-image-cannot-pull";
+    /// An AML compute cluster or instance cannot reach its workspace's registry over the
+    /// network (see `network`).
+    pub const REGISTRY_UNREACHABLE_FROM_COMPUTE: &str = "registry-unreachable-from-compute";
+    /// An attached AKS cluster's nodes cannot reach the registry.
+    pub const REGISTRY_UNREACHABLE_FROM_AKS: &str = "registry-unreachable-from-aks";
+    /// A managed online endpoint cannot reach its workspace's registry.
+    pub const REGISTRY_UNREACHABLE_FROM_ENDPOINT: &str = "registry-unreachable-from-endpoint";
+    /// A container group cannot reach the registry it pulls from.
+    pub const REGISTRY_UNREACHABLE_FROM_CONTAINER_GROUP: &str = "registry-unreachable-from-container-group";
+    /// The workspace builds images with ACR Tasks, which its network-restricted registry refuses.
+    pub const IMAGE_BUILDS_BLOCKED_BY_REGISTRY_NETWORK: &str = "registry-network-blocks-workspace-image-builds";
 }
 
 /// All findings for an analysed inventory, most severe first.
@@ -91,6 +102,7 @@ pub fn find(ctx: &Context<'_>, rows: &[AccessRow], expected: &[Expectation]) -> 
     workspace_dependency_roles(ctx, &mut out);
     abac_legacy_roles(ctx, rows, &mut out);
     broad_roles(ctx, rows, &mut out);
+    network_blocked(ctx, rows, expected, &mut out);
     sorted(out)
 }
 
@@ -618,6 +630,58 @@ fn broad_roles(ctx: &Context<'_>, rows: &[AccessRow], out: &mut Vec<Finding>) {
             ),
             nodes,
             fixes,
+            unverified: None,
+        });
+    }
+}
+
+/// One finding per workload and registry whose network verdict is blocked, naming every
+/// identity blocked there; High when RBAC lets it pull (the pull fails for a reason the role
+/// assignments do not show). Fixes are guidance only: none is planned yet.
+fn network_blocked(ctx: &Context<'_>, rows: &[AccessRow], expected: &[Expectation], out: &mut Vec<Finding>) {
+    use crate::network::{Reach, Workload};
+    let kinds: FastMap<&str, Workload> = expected.iter().filter_map(|e| Some((e.subject.key(), crate::access::network_workload(e.reason, &e.subject)?))).collect();
+    let mut seen: FastMap<(&str, &str), usize> = FastMap::default();
+    for row in rows {
+        for v in row.network.iter().filter(|v| v.reach == Reach::Blocked) {
+            let Some(&what) = kinds.get(v.workload.key()) else { continue };
+            if let Some(&at) = seen.get(&(v.workload.key(), row.registry.key())) {
+                let f: &mut Finding = &mut out[at];
+                f.nodes.push(row.principal_id.to_string());
+                if row.pull != Level::No {
+                    f.severity = Severity::High;
+                }
+                continue;
+            }
+            let (id, label) = match what {
+                Workload::Compute => (ids::REGISTRY_UNREACHABLE_FROM_COMPUTE, "Compute"),
+                Workload::AttachedAks => (ids::REGISTRY_UNREACHABLE_FROM_AKS, "Attached AKS compute"),
+                Workload::OnlineEndpoint => (ids::REGISTRY_UNREACHABLE_FROM_ENDPOINT, "Online endpoint"),
+                Workload::ContainerGroup => (ids::REGISTRY_UNREACHABLE_FROM_CONTAINER_GROUP, "Container group"),
+            };
+            let rbac = if row.pull == Level::No { "" } else { " RBAC lets it pull, so its pulls fail on the network (a timeout or a refused request), not on permissions." };
+            let fix = crate::network::fix_words(ctx.inv, what, &v.workload, &row.registry);
+            let message = format!("{label} {} cannot reach registry {} over the network: {}.{rbac} {fix}", v.workload.name(), row.registry.name(), v.words());
+            seen.insert((v.workload.key(), row.registry.key()), out.len());
+            out.push(Finding {
+                id: id.into(),
+                severity: if row.pull == Level::No { Severity::Medium } else { Severity::High },
+                resource: v.workload.clone(),
+                message,
+                nodes: vec![v.workload.to_string(), row.registry.to_string(), row.principal_id.to_string()],
+                fixes: Vec::new(),
+                unverified: v.unverified.clone(),
+            });
+        }
+    }
+    for (ws, reg, message) in crate::network::blocked_image_builds(ctx.inv) {
+        out.push(Finding {
+            id: ids::IMAGE_BUILDS_BLOCKED_BY_REGISTRY_NETWORK.into(),
+            severity: Severity::Medium,
+            resource: ws.id.clone(),
+            message,
+            nodes: vec![ws.id.to_string(), reg.id.to_string()],
+            fixes: Vec::new(),
             unverified: None,
         });
     }

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::arm::{Compute, Connection, ContainerGroup, EnvironmentContainer, EnvironmentVersion, ManagedCluster, MlRegistry, OnlineDeployment, OnlineEndpoint, Registry, RoleAssignment, RoleDefinition, SubscriptionContainer, UserAssignedIdentity, Workspace, SUBSCRIPTION_TYPE};
+use crate::arm::{Compute, Connection, ContainerGroup, EnvironmentContainer, EnvironmentVersion, ManagedCluster, MlRegistry, OnlineDeployment, OnlineEndpoint, PrivateEndpoint, Registry, RoleAssignment, RoleDefinition, SUBSCRIPTION_TYPE, SubscriptionContainer, UserAssignedIdentity, VirtualNetwork, Workspace};
 use crate::directory::DirectoryObject;
 use crate::request::ResourceKind;
 
@@ -38,6 +38,12 @@ pub struct Inventory {
     /// Azure Machine Learning registries and the container registries they created.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ml_registries: Vec<MlRegistry>,
+    /// Private endpoints (to registries and anything else) and virtual networks: whether a
+    /// workload's subnet reaches a registry privately; see `network`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub private_endpoints: Vec<PrivateEndpoint>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub virtual_networks: Vec<VirtualNetwork>,
     /// Where subscriptions sit under management groups (Resource Graph `resourcecontainers`
     /// rows, or what a per-provider scan learned); see `hierarchy`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -95,6 +101,8 @@ impl Inventory {
             Some(ResourceKind::EnvironmentVersion) => parse(value, at, &mut self.environment_versions),
             Some(ResourceKind::OnlineDeployment) => parse(value, at, &mut self.online_deployments),
             Some(ResourceKind::MlRegistry) => parse(value, at, &mut self.ml_registries),
+            Some(ResourceKind::PrivateEndpoint) => parse(value, at, &mut self.private_endpoints),
+            Some(ResourceKind::VirtualNetwork) => parse(value, at, &mut self.virtual_networks),
         }?;
         Ok(Some(Slot { kind, index }))
     }
@@ -123,6 +131,8 @@ impl Inventory {
                 Some(ResourceKind::EnvironmentVersion) => same(&self.environment_versions, i, &other.environment_versions, j),
                 Some(ResourceKind::OnlineDeployment) => same(&self.online_deployments, i, &other.online_deployments, j),
                 Some(ResourceKind::MlRegistry) => same(&self.ml_registries, i, &other.ml_registries, j),
+                Some(ResourceKind::PrivateEndpoint) => same(&self.private_endpoints, i, &other.private_endpoints, j),
+                Some(ResourceKind::VirtualNetwork) => same(&self.virtual_networks, i, &other.virtual_networks, j),
             }
     }
 
@@ -171,6 +181,8 @@ impl Inventory {
             + self.environment_versions.len()
             + self.online_deployments.len()
             + self.ml_registries.len()
+            + self.private_endpoints.len()
+            + self.virtual_networks.len()
             + self.subscriptions.len()
             + self.directory.len()
     }

@@ -31,6 +31,7 @@ pub mod fast;
 pub mod findings;
 pub mod graph;
 pub mod hierarchy;
+pub mod network;
 pub mod layout;
 pub mod rbac;
 pub mod registry_login;

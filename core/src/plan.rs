@@ -751,7 +751,7 @@ mod tests {
                 let ty = op.request.body.as_ref().and_then(|b| b["identity"]["type"].as_str()).unwrap_or_default().to_string();
                 assert!(!(ty.contains("SystemAssigned") && ty.contains("UserAssigned")), "{}: {ty}", c.name);
                 if let State::ComputeIdentity { system_assigned, user_assigned, .. } = &op.effect {
-                    assert!(!(*system_assigned && !user_assigned.is_empty()), "{}", c.name);
+                    assert!(!*system_assigned || user_assigned.is_empty(), "{}", c.name);
                 }
             }
         }

@@ -112,10 +112,14 @@ pub enum ResourceKind {
     OnlineDeployment,
     /// Azure Machine Learning registries (`Microsoft.MachineLearningServices/registries`).
     MlRegistry,
+    /// Private endpoints: which subnet reaches which registry privately.
+    PrivateEndpoint,
+    /// Virtual networks, with their subnets and peerings.
+    VirtualNetwork,
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 14] = [
+    pub const ALL: [ResourceKind; 16] = [
         ResourceKind::Registry,
         ResourceKind::Workspace,
         ResourceKind::Compute,
@@ -130,6 +134,8 @@ impl ResourceKind {
         ResourceKind::EnvironmentVersion,
         ResourceKind::OnlineDeployment,
         ResourceKind::MlRegistry,
+        ResourceKind::PrivateEndpoint,
+        ResourceKind::VirtualNetwork,
     ];
 
     /// `(provider namespace, type path under it)`.
@@ -149,6 +155,8 @@ impl ResourceKind {
             ResourceKind::EnvironmentVersion => ("Microsoft.MachineLearningServices", "workspaces/environments/versions"),
             ResourceKind::OnlineDeployment => ("Microsoft.MachineLearningServices", "workspaces/onlineEndpoints/deployments"),
             ResourceKind::MlRegistry => ("Microsoft.MachineLearningServices", "registries"),
+            ResourceKind::PrivateEndpoint => ("Microsoft.Network", "privateEndpoints"),
+            ResourceKind::VirtualNetwork => ("Microsoft.Network", "virtualNetworks"),
         }
     }
 
@@ -173,6 +181,7 @@ impl ResourceKind {
             // mfe.json and registries.json of the same 2024-10-01 set.
             ResourceKind::EnvironmentContainer | ResourceKind::EnvironmentVersion | ResourceKind::OnlineDeployment | ResourceKind::MlRegistry => "2024-10-01",
             ResourceKind::ContainerGroup => "2026-07-01",
+            ResourceKind::PrivateEndpoint | ResourceKind::VirtualNetwork => "2024-07-01",
             ResourceKind::ManagedCluster => "2025-05-01",
             ResourceKind::UserAssignedIdentity => "2024-11-30",
             ResourceKind::RoleAssignment | ResourceKind::RoleDefinition => "2022-04-01",

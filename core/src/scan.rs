@@ -179,14 +179,17 @@ pub enum Refresh {
 /// `workspaces/connections`: those are listed per workspace. It does list
 /// "microsoft.MachineLearningServices/workspaces/onlineEndpoints (Machine learning online
 /// endpoints)" and "microsoft.ContainerInstance/containerGroups (Container instances)" in the
-/// `resources` table.
-const GRAPH_RESOURCE_TYPES: [ResourceKind; 6] = [
+/// `resources` table, and "microsoft.Network/privateEndpoints (Private endpoints)" and
+/// "microsoft.Network/virtualNetworks (Virtual networks)" there too.
+const GRAPH_RESOURCE_TYPES: [ResourceKind; 8] = [
     ResourceKind::Registry,
     ResourceKind::Workspace,
     ResourceKind::ManagedCluster,
     ResourceKind::UserAssignedIdentity,
     ResourceKind::OnlineEndpoint,
     ResourceKind::ContainerGroup,
+    ResourceKind::PrivateEndpoint,
+    ResourceKind::VirtualNetwork,
 ];
 /// The columns the scan reads of a `resourcecontainers` subscription row.
 const CONTAINER_COLUMNS: [&str; 6] = ["id", "name", "type", "subscriptionId", "tenantId", "properties"];
@@ -198,8 +201,15 @@ const AUTHORIZATION_COLUMNS: [&str; 4] = ["id", "name", "type", "properties"];
 const PACKED_COLUMN: &str = "items";
 
 /// Resource types listed once per subscription by the per-provider strategies.
-const PER_SUBSCRIPTION: [ResourceKind; 5] =
-    [ResourceKind::Registry, ResourceKind::Workspace, ResourceKind::ManagedCluster, ResourceKind::UserAssignedIdentity, ResourceKind::ContainerGroup];
+const PER_SUBSCRIPTION: [ResourceKind; 7] = [
+    ResourceKind::Registry,
+    ResourceKind::Workspace,
+    ResourceKind::ManagedCluster,
+    ResourceKind::UserAssignedIdentity,
+    ResourceKind::ContainerGroup,
+    ResourceKind::PrivateEndpoint,
+    ResourceKind::VirtualNetwork,
+];
 /// Resource types listed once per workspace: always (Resource Graph does not index them), and
 /// where the workspace's subscription is read per provider.
 const PER_WORKSPACE: [ResourceKind; 2] = [ResourceKind::Compute, ResourceKind::Connection];
@@ -432,6 +442,8 @@ impl Scan {
             .chain(inv.environments.iter().map(|x| &x.id))
             .chain(inv.environment_versions.iter().map(|x| &x.id))
             .chain(inv.online_deployments.iter().map(|x| &x.id))
+            .chain(inv.private_endpoints.iter().map(|x| &x.id))
+            .chain(inv.virtual_networks.iter().map(|x| &x.id))
             .chain(inv.role_assignments.iter().map(|x| &x.id))
             .chain(inv.subscriptions.iter().map(|x| &x.id));
         scan.seen = ids.map(|id| id.key().to_string()).collect();
@@ -1119,6 +1131,8 @@ impl Scan {
         inv.environment_versions.retain(|x| &x.id != id);
         inv.online_deployments.retain(|x| &x.id != id);
         inv.ml_registries.retain(|x| &x.id != id);
+        inv.private_endpoints.retain(|x| &x.id != id);
+        inv.virtual_networks.retain(|x| &x.id != id);
         inv.role_assignments.retain(|x| &x.id != id);
         inv.subscriptions.retain(|x| &x.id != id);
         inv.role_definitions.retain(|x| x.id.name() != id.name() || !x.id.is_type(&id.resource_type()));

@@ -146,7 +146,7 @@ mod tests {
         #[test]
         fn compact_sort_matches_the_standard_stable_sort(items in proptest::collection::vec((0u8..8, any::<u16>()), 0..200)) {
             let mut expected = items.clone();
-            expected.sort_by(|a, b| a.0.cmp(&b.0));
+            expected.sort_by_key(|a| a.0);
             let mut got = items;
             compact_sort_by(&mut got, &mut |a, b| a.0.cmp(&b.0));
             prop_assert_eq!(got, expected);

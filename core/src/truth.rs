@@ -26,6 +26,7 @@ pub static BEHAVIOURS: &[Behaviour] = &[
     Behaviour { id: UNKNOWN_HIERARCHY_NOT_ASSUMED, source: None },
     Behaviour { id: BASE_IMAGE_THROUGH_CONNECTION, source: None },
     Behaviour { id: DEPLOYMENT_IMAGE_BY_ENDPOINT_IDENTITY, source: None },
+    Behaviour { id: PEERING_MUST_BE_CONNECTED, source: None },
 ];
 
 /// A built environment's base image on another registry is pulled through a workspace
@@ -44,6 +45,11 @@ pub const KEY_VAULT_CONTRIBUTOR_ON_TRUST: &str = "findings/workspace-key-vault-c
 /// Where nothing says which management groups a subscription sits below, an assignment at a
 /// management group is not counted there (rather than assumed to reach everywhere).
 pub const UNKNOWN_HIERARCHY_NOT_ASSUMED: &str = "hierarchy/unknown-hierarchy-is-not-assumed";
+
+/// A peered virtual network reaches a private endpoint only while its peering's
+/// `peeringState` is `Connected`: the spec says only "The status of the virtual network
+/// peering.", and the Microsoft sentence found says "peered VNets" without a state.
+pub const PEERING_MUST_BE_CONNECTED: &str = "network/peering-must-be-connected";
 
 /// The entry for a behaviour id.
 pub fn behaviour(id: &str) -> Option<&'static Behaviour> {

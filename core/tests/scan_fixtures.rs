@@ -272,6 +272,8 @@ fn summary(o: &Outcome) -> Value {
             "managedClusters": inv.managed_clusters.len(),
             "onlineEndpoints": inv.online_endpoints.len(),
             "containerGroups": inv.container_groups.len(),
+            "privateEndpoints": inv.private_endpoints.len(),
+            "virtualNetworks": inv.virtual_networks.len(),
             "identities": inv.identities.len(),
             "roleAssignments": inv.role_assignments.len(),
             "roleDefinitions": inv.role_definitions.len(),

@@ -69,6 +69,16 @@ impl Default for ComputeType {
     }
 }
 
+impl ComputeProperties {
+    /// `properties.properties.subnet.id` (AmlComputeProperties and ComputeInstanceProperties:
+    /// "Virtual network subnet resource ID the compute nodes belong to."); `None` when unset or
+    /// not an id. Read from the kept JSON, because the compute's PUT must send it back as read.
+    pub fn subnet(&self) -> Option<ResourceId> {
+        let id = self.extra.get("properties")?.get("subnet")?.get("id")?.as_str()?;
+        ResourceId::parse(id.trim()).ok()
+    }
+}
+
 impl ComputeType {
     /// Computes that pull images with their own managed identity.
     pub fn has_own_identity(&self) -> bool {

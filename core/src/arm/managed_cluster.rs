@@ -40,6 +40,19 @@ pub struct ManagedClusterProperties {
     /// `clientId` is modelled: its `secret` is never read or kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_principal_profile: Option<ServicePrincipalProfile>,
+    /// "The agent pool properties." — only each pool's name and subnet are read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_empty")]
+    pub agent_pool_profiles: Vec<AgentPoolProfile>,
+}
+
+/// `ManagedClusterAgentPoolProfile`, as far as where its nodes run.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct AgentPoolProfile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// "If this is not specified, a VNET and subnet will be generated and used."
+    #[serde(default, rename = "vnetSubnetID", skip_serializing_if = "Option::is_none", deserialize_with = "super::network::lenient_id")]
+    pub vnet_subnet_id: Option<ResourceId>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::identity::null_as_empty;
-use super::{ManagedServiceIdentity, Sku};
+use super::{ConnectionState, IdRef, ManagedServiceIdentity, Sku};
 use crate::id::ResourceId;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -39,8 +39,27 @@ pub struct RegistryProperties {
     /// unauthenticated clients.", default `false` (2025-11-01).
     #[serde(default)]
     pub anonymous_pull_enabled: bool,
+    /// "Whether or not public network access is allowed for the container registry.":
+    /// `Enabled` (the default) or `Disabled`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_network_access: Option<String>,
+    /// "The network rule set for a container registry." (`defaultAction`, `ipRules`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_rule_set: Option<NetworkRuleSet>,
+    /// "Whether to allow trusted Azure services to access a network restricted registry.":
+    /// `AzureServices` (the default) or `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_rule_bypass_options: Option<String>,
+    /// "Whether or not Tasks allowed to bypass the network rules for this container
+    /// registry.", default `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_rule_bypass_allowed_for_tasks: Option<bool>,
+    /// "Enable a single data endpoint per region for serving data."
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_endpoint_enabled: Option<bool>,
+    /// "List of private endpoint connections for a container registry." (read-only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_empty")]
+    pub private_endpoint_connections: Vec<RegistryPrivateEndpointConnection>,
     /// `RegistryProperties.roleAssignmentMode`: "Determines registry role assignment mode.",
     /// an extensible enum (`modelAsString: true`) of `AbacRepositoryPermissions` and
     /// `LegacyRegistryPermissions` with default `LegacyRegistryPermissions` (2025-11-01), so
@@ -50,6 +69,43 @@ pub struct RegistryProperties {
     pub role_assignment_mode: Option<RoleAssignmentMode>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provisioning_state: Option<String>,
+}
+
+/// `NetworkRuleSet`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkRuleSet {
+    /// "The default action of allow or deny when no other rules match.": `Allow` (the
+    /// default) or `Deny`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_action: Option<String>,
+    /// "The IP ACL rules."
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_empty")]
+    pub ip_rules: Vec<IpRule>,
+}
+
+/// `IPRule`: "IP rule with specific IP or IP range in CIDR format."
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct IpRule {
+    #[serde(default)]
+    pub value: String,
+}
+
+/// `PrivateEndpointConnection` of a registry: which endpoint, and its state.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct RegistryPrivateEndpointConnection {
+    #[serde(default)]
+    pub properties: RegistryPrivateEndpointConnectionProperties,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct RegistryPrivateEndpointConnectionProperties {
+    /// "The resource of private endpoint."
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_endpoint: Option<IdRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_link_service_connection_state: Option<ConnectionState>,
 }
 
 /// How a registry authorises data-plane access.

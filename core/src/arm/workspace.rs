@@ -54,6 +54,74 @@ pub struct WorkspaceProperties {
     pub public_network_access: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provisioning_state: Option<String>,
+    /// "Managed Network settings for a machine learning workspace." (`ManagedNetworkSettings`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_network: Option<ManagedNetwork>,
+}
+
+/// `ManagedNetworkSettings`: its isolation mode and outbound rules, by rule name.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagedNetwork {
+    /// `Disabled`, `AllowInternetOutbound` or `AllowOnlyApprovedOutbound` (extensible).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub isolation_mode: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "null_as_empty")]
+    pub outbound_rules: BTreeMap<String, OutboundRule>,
+}
+
+/// `OutboundRule` (discriminated by `type`: `FQDN`, `PrivateEndpoint`, `ServiceTag`). Only a
+/// `PrivateEndpoint` rule's destination is read (`PrivateEndpointDestination`); the others'
+/// destinations (a string, a service tag) read as empty.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboundRule {
+    #[serde(default, rename = "type")]
+    pub rule_type: String,
+    /// `Required`, `Recommended`, `UserDefined` or `Dependency`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// `Inactive` or `Active`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "pe_destination")]
+    pub destination: Option<PrivateEndpointDestination>,
+}
+
+/// `PrivateEndpointDestination`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct PrivateEndpointDestination {
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::network::lenient_id")]
+    pub service_resource_id: Option<ResourceId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subresource_target: Option<String>,
+}
+
+fn pe_destination<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<PrivateEndpointDestination>, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    Ok(v.is_object().then(|| serde_json::from_value(v).ok()).flatten())
+}
+
+impl ManagedNetwork {
+    /// Whether the workspace's computes run in the managed virtual network: any isolation mode
+    /// but `Disabled` (or none).
+    pub fn is_isolated(&self) -> bool {
+        self.isolation_mode.as_deref().is_some_and(|m| !m.trim().is_empty() && !m.eq_ignore_ascii_case("Disabled"))
+    }
+
+    /// The `PrivateEndpoint` outbound rules to `target`, with their names.
+    pub fn private_endpoint_rules_to<'a>(&'a self, target: &'a ResourceId) -> impl Iterator<Item = (&'a String, &'a OutboundRule)> + 'a {
+        self.outbound_rules.iter().filter(move |(_, r)| {
+            r.rule_type.eq_ignore_ascii_case("PrivateEndpoint") && r.destination.as_ref().and_then(|d| d.service_resource_id.as_ref()) == Some(target)
+        })
+    }
+}
+
+impl OutboundRule {
+    pub fn is_inactive(&self) -> bool {
+        self.status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("Inactive"))
+    }
 }
 
 /// ARM returns `""` or `null` for unset id properties; both mean "not set".

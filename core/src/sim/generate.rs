@@ -422,9 +422,121 @@ pub fn generate(spec: &TenantSpec) -> GeneratedTenant {
             "name": guid, "type": "Microsoft.Authorization/roleAssignments", "properties": props
         }));
     }
+    // From its own sequence, so the rest of a seed's tenant is what it was before.
+    network(spec.seed, &subs, &mut out);
     // Drawn after everything else, so the ARM resources of a seed are what they always were.
     out.extend(directory(&mut rng, &users, &identities));
     GeneratedTenant { resources: out, management_groups: hierarchy(&subs) }
+}
+
+/// The network half (issue #19): about a third of the registries are private (public
+/// access disabled, or a firewall that denies by default with one allowed range), a tenth of
+/// them refusing trusted services; each subscription has a hub network where most private
+/// registries have their endpoint; most workspaces' clusters run in a spoke network peered
+/// with the hub (some peerings only Initiated, some spokes not peered), a few workspaces use a
+/// managed network, and AKS clusters and container groups get subnets the same way.
+fn network(seed: u64, subs: &[String], out: &mut Vec<Value>) {
+    let mut rng = Rng(seed ^ 0x6e65_7477_6f72_6b21);
+    let vnet_id = |sub: &str, name: &str| format!("/subscriptions/{sub}/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/{name}");
+    let sub_of = |id: &str| id.split('/').nth(2).unwrap_or_default().to_string();
+    // Spokes by subscription, with their peering state to the hub (None: not peered).
+    let mut spokes: BTreeMap<String, Vec<(String, Option<&'static str>)>> = BTreeMap::new();
+    let mut endpoints: Vec<Value> = Vec::new();
+    let spoke = |rng: &mut Rng, sub: &str, name: String, spokes: &mut BTreeMap<String, Vec<(String, Option<&'static str>)>>| -> String {
+        let id = vnet_id(sub, &name);
+        let state = match rng.below(10) {
+            0 => None,
+            1 => Some("Initiated"),
+            _ => Some("Connected"),
+        };
+        spokes.entry(sub.to_string()).or_default().push((id.clone(), state));
+        format!("{id}/subnets/snet-workload")
+    };
+    for v in out.iter_mut() {
+        let ty = v["type"].as_str().unwrap_or_default().to_string();
+        let id = v["id"].as_str().unwrap_or_default().to_string();
+        let name = v["name"].as_str().unwrap_or_default().to_string();
+        let sub = sub_of(&id);
+        match ty.as_str() {
+            "Microsoft.ContainerRegistry/registries" => {
+                let roll = rng.below(100);
+                if roll >= 33 {
+                    continue;
+                }
+                let props = &mut v["properties"];
+                if roll < 22 {
+                    props["publicNetworkAccess"] = json!("Disabled");
+                } else {
+                    props["networkRuleSet"] = json!({"defaultAction": "Deny", "ipRules": [{"action": "Allow", "value": format!("203.0.113.{}/32", rng.below(250))}]});
+                }
+                props["networkRuleBypassOptions"] = json!(if rng.percent(10) { "None" } else { "AzureServices" });
+                if rng.percent(85) {
+                    let pe = format!("/subscriptions/{sub}/resourceGroups/rg-network/providers/Microsoft.Network/privateEndpoints/pe-{name}");
+                    let status = if rng.percent(95) { "Approved" } else { "Pending" };
+                    props["privateEndpointConnections"] = json!([{"id": format!("{id}/privateEndpointConnections/pe-{name}"), "properties": {"privateEndpoint": {"id": pe},
+                        "privateLinkServiceConnectionState": {"status": status, "description": "", "actionsRequired": "None"}, "provisioningState": "Succeeded"}}]);
+                    endpoints.push(json!({"id": pe, "name": format!("pe-{name}"), "type": "Microsoft.Network/privateEndpoints", "location": "westeurope",
+                        "properties": {"provisioningState": "Succeeded", "subnet": {"id": format!("{}/subnets/snet-pe", vnet_id(&sub, "vnet-hub"))},
+                            "privateLinkServiceConnections": [{"id": format!("{pe}/privateLinkServiceConnections/registry"), "name": "registry",
+                                "properties": {"privateLinkServiceId": id, "groupIds": ["registry"], "privateLinkServiceConnectionState": {"status": status, "description": "", "actionsRequired": "None"}}}],
+                            "manualPrivateLinkServiceConnections": []}}));
+                }
+            }
+            "Microsoft.MachineLearningServices/workspaces" if rng.percent(10) => {
+                v["properties"]["managedNetwork"] = json!({"isolationMode": "AllowInternetOutbound", "outboundRules": {}});
+            }
+            "Microsoft.MachineLearningServices/workspaces/computes" if matches!(v["properties"]["computeType"].as_str(), Some("AmlCompute" | "ComputeInstance")) && rng.percent(70) => {
+                let ws = id.split("/computes/").next().unwrap_or_default().rsplit('/').next().unwrap_or_default().to_string();
+                let subnet = spoke(&mut rng, &sub, format!("vnet-{ws}"), &mut spokes);
+                v["properties"]["properties"] = json!({"vmSize": "STANDARD_DS3_V2", "subnet": {"id": subnet}});
+            }
+            "Microsoft.ContainerService/managedClusters" if rng.percent(60) => {
+                let subnet = spoke(&mut rng, &sub, format!("vnet-{name}"), &mut spokes);
+                v["properties"]["agentPoolProfiles"] = json!([{"name": "nodepool1", "count": 3, "vmSize": "Standard_DS2_v2", "mode": "System", "vnetSubnetID": subnet}]);
+            }
+            "Microsoft.ContainerInstance/containerGroups" if rng.percent(40) => {
+                let subnet = spoke(&mut rng, &sub, format!("vnet-{name}"), &mut spokes);
+                v["properties"]["subnetIds"] = json!([{"id": subnet, "name": "snet-workload"}]);
+            }
+            _ => {}
+        }
+    }
+    let vnet = |id: &str, subnets: &[&str], peers: Vec<Value>| {
+        let name = id.rsplit('/').next().unwrap_or_default();
+        json!({"id": id, "name": name, "type": "Microsoft.Network/virtualNetworks", "location": "westeurope",
+            "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}, "provisioningState": "Succeeded",
+                "subnets": subnets.iter().map(|s| json!({"id": format!("{id}/subnets/{s}"), "name": s, "properties": {"addressPrefix": "10.0.1.0/24"}})).collect::<Vec<_>>(),
+                "virtualNetworkPeerings": peers}})
+    };
+    let peering = |from: &str, to: &str, state: &str| {
+        let to_name = to.rsplit('/').next().unwrap_or_default();
+        json!({"id": format!("{from}/virtualNetworkPeerings/to-{to_name}"), "name": format!("to-{to_name}"),
+            "properties": {"remoteVirtualNetwork": {"id": to}, "peeringState": state, "allowVirtualNetworkAccess": true}})
+    };
+    for sub in subs {
+        let hub = vnet_id(sub, "vnet-hub");
+        let mine = spokes.remove(sub).unwrap_or_default();
+        let mut seen = BTreeSet::new();
+        let mut hub_peers = Vec::new();
+        for (id, state) in &mine {
+            if !seen.insert(id.clone()) {
+                continue;
+            }
+            let peers = match state {
+                Some(s) => {
+                    // An Initiated peering exists on the spoke's side only.
+                    if *s == "Connected" {
+                        hub_peers.push(peering(&hub, id, s));
+                    }
+                    vec![peering(id, &hub, s)]
+                }
+                None => Vec::new(),
+            };
+            out.push(vnet(id, &["snet-workload"], peers));
+        }
+        out.push(vnet(&hub, &["snet-pe"], hub_peers));
+    }
+    out.extend(endpoints);
 }
 
 /// Graph's directory objects for the tenant's people and groups: each user named, each group

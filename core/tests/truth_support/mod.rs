@@ -77,6 +77,12 @@ pub struct AccessExpect {
     pub push: Level,
     #[serde(default)]
     pub explains: Vec<String>,
+    /// The network verdict (`reachable`, `blocked`, `unknown`) every workload of the row
+    /// must have, and substrings its reasons must contain.
+    #[serde(default)]
+    pub network: Option<pullpath_core::network::Reach>,
+    #[serde(default, rename = "networkExplains")]
+    pub network_explains: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -172,7 +178,7 @@ pub fn check(expect: &Expect, inv: &pullpath_core::inventory::Inventory) -> Vec<
             (None, Some(s)) => s.reason.clone(),
             (None, None) => String::new(),
         };
-        if want.planned != !plan.operations.is_empty() {
+        if want.planned == plan.operations.is_empty() {
             problems.push(format!("plan {:?}: expected {}, got: {text}", want.intent, if want.planned { "an operation" } else { "no operation" }));
         }
         for needle in &want.says {
@@ -205,6 +211,7 @@ pub fn check(expect: &Expect, inv: &pullpath_core::inventory::Inventory) -> Vec<
                         problems.push(format!("{} on {}: the explanations do not say {needle:?}: {}", want.principal, want.registry, text.replace('\n', "; ")));
                     }
                 }
+                problems.extend(check_network(want, row));
             }
         }
     }
@@ -223,6 +230,31 @@ pub fn check(expect: &Expect, inv: &pullpath_core::inventory::Inventory) -> Vec<
     for f in &expect.not_findings {
         if has(f) {
             problems.push(format!("finding {} on {} is present but must not be", f.id, f.resource));
+        }
+    }
+    problems
+}
+
+/// The row's network verdicts against the case's.
+fn check_network(want: &AccessExpect, row: &AccessRow) -> Vec<String> {
+    let mut problems = Vec::new();
+    let Some(reach) = want.network else {
+        if !want.network_explains.is_empty() {
+            problems.push(format!("{} on {}: networkExplains without network", want.principal, want.registry));
+        }
+        return problems;
+    };
+    if row.network.is_empty() {
+        problems.push(format!("{} on {}: no network verdict, expected {}", want.principal, want.registry, reach.as_str()));
+    }
+    let words: Vec<String> = row.network.iter().map(|v| v.words()).collect();
+    let words = words.join("\n");
+    for v in row.network.iter().filter(|v| v.reach != reach) {
+        problems.push(format!("{} on {} from {}: network {}, expected {}\n      because: {}", want.principal, want.registry, v.workload.name(), v.reach.as_str(), reach.as_str(), v.words()));
+    }
+    for needle in &want.network_explains {
+        if !words.contains(needle.as_str()) {
+            problems.push(format!("{} on {}: the network reasons do not say {needle:?}: {}", want.principal, want.registry, words.replace('\n', "; ")));
         }
     }
     problems

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use pullpath_contract_tests::convert::Mode;
 use pullpath_contract_tests::{Example, Spec};
 use pullpath_core::arm::{
-    Compute, Connection, ContainerGroup, ErrorResponse, ListPage, ManagedCluster, OnlineDeployment, OnlineEndpoint, PermissionGetResult, QueryRequest, QueryResponse,
-    Registry, RegistryUpdate, RoleAssignment, RoleAssignmentCreate, RoleDefinition, UserAssignedIdentity, Workspace,
+    Compute, Connection, ContainerGroup, ErrorResponse, ListPage, ManagedCluster, OnlineDeployment, OnlineEndpoint, PermissionGetResult, PrivateEndpoint, QueryRequest,
+    QueryResponse, Registry, RegistryUpdate, RoleAssignment, RoleAssignmentCreate, RoleDefinition, UserAssignedIdentity, VirtualNetwork, Workspace,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -62,6 +62,10 @@ fn response_model(operation: &str) -> Option<Reader> {
         "OnlineEndpoints_List" => read::<ListPage<OnlineEndpoint>>,
         "OnlineDeployments_Get" => read::<OnlineDeployment>,
         "OnlineDeployments_List" => read::<ListPage<OnlineDeployment>>,
+        "PrivateEndpoints_Get" => read::<PrivateEndpoint>,
+        "PrivateEndpoints_List" | "PrivateEndpoints_ListBySubscription" => read::<ListPage<PrivateEndpoint>>,
+        "VirtualNetworks_Get" => read::<VirtualNetwork>,
+        "VirtualNetworks_List" | "VirtualNetworks_ListAll" => read::<ListPage<VirtualNetwork>>,
         _ => return None,
     };
     Some(f)
@@ -71,22 +75,12 @@ fn response_model(operation: &str) -> Option<Reader> {
 /// their examples are still checked against the spec, but not read. Container Registry
 /// 2025-11-01 ships examples for scope maps, tokens, private endpoint connections and
 /// `listCredentials`; pullpath reads registries only (it decides who may list credentials
-/// from roles, never by calling the operation). The Network 2024-07-01 operations (private
-/// endpoints and their DNS zone groups, virtual networks, subnets, peerings) are not read yet:
-/// reading them is issue #19.
+/// from roles, never by calling the operation). Of the Network 2024-07-01 operations it reads
+/// private endpoints and virtual networks (whose subnets and peerings come embedded), not the
+/// subnet, peering and DNS zone group operations.
 fn not_read_by_pullpath(operation: &str) -> bool {
     matches!(operation, "ScopeMaps_Get" | "ScopeMaps_List" | "Tokens_Get" | "Tokens_List" | "PrivateEndpointConnections_List" | "Registries_ListCredentials")
-        // Issue #19: network reachability of registries.
-        || matches!(
-            operation,
-            "PrivateEndpoints_Get"
-                | "PrivateEndpoints_List"
-                | "PrivateDnsZoneGroups_List"
-                | "Subnets_Get"
-                | "VirtualNetworks_Get"
-                | "VirtualNetworks_List"
-                | "VirtualNetworkPeerings_List"
-        )
+        || matches!(operation, "PrivateDnsZoneGroups_List" | "Subnets_Get" | "VirtualNetworkPeerings_List")
 }
 
 /// The literal AutoRest's generated examples write for every string, ids included (the ML

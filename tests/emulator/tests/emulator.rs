@@ -375,7 +375,16 @@ async fn responses_match_the_official_specs() {
     let r = server(c).await;
     let sub = ResourceId::subscription(&r.with_sim(|s| s.subscriptions()[0].clone())).unwrap();
     let mut requests = vec![request::list_role_definitions(&sub)];
-    for kind in [ResourceKind::Registry, ResourceKind::Workspace, ResourceKind::ManagedCluster, ResourceKind::UserAssignedIdentity, ResourceKind::ContainerGroup, ResourceKind::RoleAssignment] {
+    for kind in [
+        ResourceKind::Registry,
+        ResourceKind::Workspace,
+        ResourceKind::ManagedCluster,
+        ResourceKind::UserAssignedIdentity,
+        ResourceKind::ContainerGroup,
+        ResourceKind::PrivateEndpoint,
+        ResourceKind::VirtualNetwork,
+        ResourceKind::RoleAssignment,
+    ] {
         requests.push(request::list_in_subscription(&sub, kind));
     }
     let ws: Vec<ResourceId> = r.with_sim(|s| s.resources().filter(|v| v["type"] == "Microsoft.MachineLearningServices/workspaces").filter_map(|v| ResourceId::parse(v["id"].as_str()?).ok()).collect());
@@ -402,6 +411,19 @@ async fn responses_match_the_official_specs() {
     assert!(workloads.iter().any(|w| w.is_type("Microsoft.ContainerInstance/containerGroups")), "the small tenant has a container group");
     for w in &workloads {
         requests.push(request::get(w).unwrap());
+    }
+    // Private endpoints and virtual networks (with embedded subnets and peerings) as GET
+    // returns them (Microsoft.Network 2024-07-01).
+    let network: Vec<ResourceId> = r.with_sim(|s| {
+        s.resources()
+            .filter(|v| v["type"] == "Microsoft.Network/privateEndpoints" || v["type"] == "Microsoft.Network/virtualNetworks")
+            .filter_map(|v| ResourceId::parse(v["id"].as_str()?).ok())
+            .collect()
+    });
+    assert!(network.iter().any(|w| w.is_type("Microsoft.Network/privateEndpoints")), "the small tenant has a private endpoint");
+    assert!(network.iter().any(|w| w.is_type("Microsoft.Network/virtualNetworks")), "the small tenant has a virtual network");
+    for n in &network {
+        requests.push(request::get(n).unwrap());
     }
     let rg = r.with_sim(|s| s.resources().filter_map(|v| ResourceId::parse(v["id"].as_str()?).ok()).find(|id| id.resource_group_name().is_some()).and_then(|id| id.ancestors().find(|a| a.level() == pullpath_core::id::ScopeLevel::ResourceGroup)).unwrap());
     requests.push(request::list_permissions(&rg));

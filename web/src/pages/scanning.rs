@@ -10,7 +10,7 @@ pub fn Scanning() -> impl IntoView {
     let p = state.progress;
     let percent = move || {
         let p = p.get();
-        if p.requests_planned == 0 { 0 } else { (p.requests_done * 100 / p.requests_planned).min(100) }
+        (p.requests_done * 100).checked_div(p.requests_planned).map_or(0, |v| v.min(100))
     };
     view! {
         <section aria-labelledby="scan-h">

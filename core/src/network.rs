@@ -1,0 +1,555 @@
+//! Whether a pull can reach its registry over the network: per pull path (a workload and the
+//! identity it pulls as, to a registry), a verdict — reachable, blocked or unknown — with the
+//! chain of reasons in words that name the resources.
+//!
+//! The rules are only those Microsoft documents (each is a truth case under
+//! `core/tests/truth/network/`): a registry with public network access disabled is reached
+//! only through an approved private endpoint in the workload's virtual network or one peered
+//! with it, through a workspace managed network's private endpoint, or through the
+//! trusted-services exception for the callers it names; a firewall that denies by default
+//! admits listed IP ranges, and a workload's outbound address is not in the data, so that is
+//! unknown. What was not readable is said, never assumed.
+//!
+//! Not here: RBAC (`access`), network security groups, routes, firewalls in the path and
+//! private DNS, none of which pullpath reads.
+
+use serde::{Deserialize, Serialize};
+
+use crate::arm::{ManagedCluster, PrivateEndpoint, Registry, VirtualNetwork, Workspace};
+use crate::fast::FastMap;
+use crate::id::ResourceId;
+use crate::inventory::Inventory;
+
+/// Whether the network lets the pull through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Reach {
+    Reachable,
+    /// Something needed to decide was not readable (said in the reasons).
+    Unknown,
+    Blocked,
+}
+
+impl Reach {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reach::Reachable => "reachable",
+            Reach::Unknown => "unknown",
+            Reach::Blocked => "blocked",
+        }
+    }
+}
+
+/// The network verdict of one workload's pull from one registry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkVerdict {
+    /// The compute, attached compute, online endpoint or container group that pulls.
+    pub workload: ResourceId,
+    pub reach: Reach,
+    /// The chain, in words: the registry's settings, then where the workload runs and what
+    /// that reaches.
+    pub reasons: Vec<String>,
+    /// The truth case this verdict rests on when no source settles it (see `truth`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unverified: Option<String>,
+}
+
+impl NetworkVerdict {
+    /// The reasons as one sentence.
+    pub fn words(&self) -> String {
+        self.reasons.join("; ")
+    }
+}
+
+/// What pulls: the kind of workload, which decides where it runs and whether the
+/// trusted-services exception can cover it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workload {
+    /// An AML compute cluster or instance.
+    Compute,
+    /// An AKS cluster attached to a workspace (the subject is the attached compute).
+    AttachedAks,
+    OnlineEndpoint,
+    ContainerGroup,
+}
+
+/// The identity a pull uses, as far as the trusted-services exception asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PullIdentity {
+    SystemAssigned,
+    /// User-assigned, a kubelet identity or a service principal.
+    Other,
+}
+
+/// How a registry's network settings gate a caller from outside its private endpoints.
+enum Gate<'a> {
+    Open,
+    /// `publicNetworkAccess: Disabled`.
+    PublicDisabled,
+    /// `networkRuleSet.defaultAction: Deny`, with the IP ranges it allows.
+    FirewallDeny(&'a [crate::arm::IpRule]),
+}
+
+fn gate(reg: &Registry) -> Gate<'_> {
+    let p = &reg.properties;
+    if p.public_network_access.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("Disabled")) {
+        return Gate::PublicDisabled;
+    }
+    match &p.network_rule_set {
+        Some(set) if set.default_action.as_deref().is_some_and(|a| a.eq_ignore_ascii_case("Deny")) => Gate::FirewallDeny(&set.ip_rules),
+        _ => Gate::Open,
+    }
+}
+
+/// Whether the registry restricts network access at all (for the image-build rule).
+pub fn is_restricted(reg: &Registry) -> bool {
+    !matches!(gate(reg), Gate::Open)
+}
+
+/// Where a workload's traffic leaves from.
+enum Place<'a> {
+    /// Subnets of the tenant's virtual networks (a compute's, an AKS cluster's pools', a
+    /// container group's).
+    Subnets(Vec<ResourceId>),
+    /// The workspace's managed virtual network.
+    Managed(&'a Workspace),
+    /// An AKS cluster whose pools name no subnet: AKS generated its network.
+    GeneratedAks(&'a ManagedCluster),
+    /// No subnet of the tenant's: Azure's own network.
+    Azure,
+}
+
+/// Who pulls, as the trusted-services table names callers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    MachineLearning,
+    ContainerInstances,
+    Kubernetes,
+}
+
+/// The indexes the verdicts share.
+pub struct Net<'a> {
+    vnets: FastMap<&'a str, &'a VirtualNetwork>,
+    /// Private endpoints by lowercase id.
+    endpoints: FastMap<&'a str, &'a PrivateEndpoint>,
+    /// Private endpoints connected to each registry (by registry key).
+    to_registry: FastMap<&'a str, Vec<&'a PrivateEndpoint>>,
+    workspaces: FastMap<&'a str, &'a Workspace>,
+    clusters: FastMap<&'a str, &'a ManagedCluster>,
+    computes: FastMap<&'a str, &'a crate::arm::Compute>,
+    online_endpoints: FastMap<&'a str, &'a crate::arm::OnlineEndpoint>,
+    container_groups: FastMap<&'a str, &'a crate::arm::ContainerGroup>,
+    registries: FastMap<&'a str, &'a Registry>,
+}
+
+impl<'a> Net<'a> {
+    pub fn new(inv: &'a Inventory) -> Net<'a> {
+        let mut to_registry: FastMap<&str, Vec<&PrivateEndpoint>> = FastMap::default();
+        for pe in &inv.private_endpoints {
+            let mut targets: Vec<&str> = pe.connections().filter_map(|c| c.properties.private_link_service_id.as_ref()).map(|id| id.key()).collect();
+            targets.dedup();
+            for t in targets {
+                to_registry.entry(t).or_default().push(pe);
+            }
+        }
+        Net {
+            vnets: inv.virtual_networks.iter().map(|v| (v.id.key(), v)).collect(),
+            endpoints: inv.private_endpoints.iter().map(|p| (p.id.key(), p)).collect(),
+            to_registry,
+            workspaces: inv.workspaces.iter().map(|w| (w.id.key(), w)).collect(),
+            clusters: inv.managed_clusters.iter().map(|m| (m.id.key(), m)).collect(),
+            computes: inv.computes.iter().map(|c| (c.id.key(), c)).collect(),
+            online_endpoints: inv.online_endpoints.iter().map(|e| (e.id.key(), e)).collect(),
+            container_groups: inv.container_groups.iter().map(|g| (g.id.key(), g)).collect(),
+            registries: inv.registries.iter().map(|r| (r.id.key(), r)).collect(),
+        }
+    }
+
+    /// Where `subject` (a workload of kind `what`) runs, who it is to the trusted-services
+    /// table, and its name in words; `None` when the data does not hold it.
+    fn place(&self, what: Workload, subject: &ResourceId) -> Option<(Place<'a>, Caller, String)> {
+        let workspace = || subject.parent().and_then(|w| self.workspaces.get(w.key()).copied());
+        let managed = |ws: Option<&'a Workspace>| ws.filter(|w| w.properties.managed_network.as_ref().is_some_and(|m| m.is_isolated()));
+        match what {
+            Workload::Compute => {
+                let c = self.computes.get(subject.key()).copied()?;
+                let place = match (managed(workspace()), c.properties.subnet()) {
+                    (Some(ws), _) => Place::Managed(ws),
+                    (None, Some(s)) => Place::Subnets(vec![s]),
+                    (None, None) => Place::Azure,
+                };
+                Some((place, Caller::MachineLearning, c.name.clone()))
+            }
+            Workload::OnlineEndpoint => {
+                let ep = self.online_endpoints.get(subject.key()).copied()?;
+                let place = managed(workspace()).map_or(Place::Azure, Place::Managed);
+                Some((place, Caller::MachineLearning, ep.name.clone()))
+            }
+            Workload::AttachedAks => {
+                let c = self.computes.get(subject.key()).copied()?;
+                let mc = self.clusters.get(c.properties.resource_id.as_ref()?.key()).copied()?;
+                let mut subnets: Vec<ResourceId> = mc.properties.agent_pool_profiles.iter().filter_map(|p| p.vnet_subnet_id.clone()).collect();
+                crate::sort::sort(&mut subnets);
+                subnets.dedup();
+                let place = if subnets.is_empty() { Place::GeneratedAks(mc) } else { Place::Subnets(subnets) };
+                Some((place, Caller::Kubernetes, format!("{} (AKS cluster {})", c.name, mc.name)))
+            }
+            Workload::ContainerGroup => {
+                let g = self.container_groups.get(subject.key()).copied()?;
+                let subnets: Vec<ResourceId> = g.properties.subnet_ids.iter().map(|s| s.id.clone()).collect();
+                let place = if subnets.is_empty() { Place::Azure } else { Place::Subnets(subnets) };
+                Some((place, Caller::ContainerInstances, g.name.clone()))
+            }
+        }
+    }
+
+    /// The network verdict of `subject`'s pull from `registry` as `identity`; `None` when the
+    /// workload or the registry is not in the data.
+    pub fn verdict(&self, what: Workload, subject: &ResourceId, identity: PullIdentity, registry: &ResourceId) -> Option<NetworkVerdict> {
+        let reg = self.registries.get(registry.key()).copied()?;
+        let (place, caller, name) = self.place(what, subject)?;
+        let (reach, reasons, unverified) = self.judge(reg, &place, caller, identity, &name);
+        Some(NetworkVerdict { workload: subject.clone(), reach, reasons, unverified })
+    }
+
+    /// The verdict of `who` (named `name`, pulling as `kind`) at `place` on `reg`.
+    fn judge(&self, reg: &Registry, place: &Place<'_>, caller: Caller, kind: PullIdentity, name: &str) -> (Reach, Vec<String>, Option<String>) {
+        let r = reg_name(reg);
+        let mut reasons = Vec::new();
+        let mut unverified = None;
+        match gate(reg) {
+            Gate::Open => {
+                reasons.push(format!("{r} allows public network access from all networks (publicNetworkAccess not Disabled, no firewall default Deny); network security groups and routes are not read"));
+                return (Reach::Reachable, reasons, None);
+            }
+            Gate::PublicDisabled => reasons.push(format!("{r} denies public network access (publicNetworkAccess: Disabled), so only its private endpoints and trusted services reach it")),
+            Gate::FirewallDeny(rules) => reasons.push(format!(
+                "{r}'s firewall denies the public endpoint by default (networkRuleSet.defaultAction: Deny) and allows {}",
+                if rules.is_empty() { "no IP ranges".to_string() } else { format!("only {}", ranges(rules)) }
+            )),
+        }
+        // A private path first: it does not depend on the registry's exceptions.
+        let (private, mut why) = self.private_path(reg, place, name);
+        match private {
+            Reach::Reachable => {
+                reasons.extend(why);
+                reasons.push("private DNS (privatelink.azurecr.io) is not checked".into());
+                return (Reach::Reachable, reasons, None);
+            }
+            Reach::Unknown | Reach::Blocked => {}
+        }
+        if peering_mentioned(&why) {
+            unverified = crate::truth::unverified(crate::truth::PEERING_MUST_BE_CONNECTED);
+        }
+        reasons.append(&mut why);
+        match trusted(reg, caller, kind) {
+            Ok(how) => {
+                reasons.push(how);
+                return (Reach::Reachable, reasons, unverified);
+            }
+            Err(why_not) => reasons.push(why_not),
+        }
+        let reach = match (gate(reg), private) {
+            (_, Reach::Unknown) => Reach::Unknown,
+            (Gate::FirewallDeny(rules), _) if !rules.is_empty() => {
+                reasons.push(format!("{name}'s outbound public IP address is not in the data, so whether the firewall's IP rules admit it is unknown"));
+                Reach::Unknown
+            }
+            _ => Reach::Blocked,
+        };
+        (reach, reasons, unverified)
+    }
+
+    /// Whether `place` reaches an approved private endpoint of `reg`, with the reasons.
+    fn private_path(&self, reg: &Registry, place: &Place<'_>, name: &str) -> (Reach, Vec<String>) {
+        let r = reg_name(reg);
+        match place {
+            Place::Azure => (Reach::Blocked, vec![format!("{name} runs on Azure's network, not in a subnet of yours, so no private endpoint of {r} is in its path")]),
+            Place::GeneratedAks(mc) => (
+                Reach::Unknown,
+                vec![format!(
+                    "{name}'s node pools name no subnet (vnetSubnetID), so AKS generated their virtual network{}, which is not read: whether it reaches a private endpoint of {r} is unknown",
+                    mc.properties.node_resource_group.as_deref().map(|g| format!(" in resource group {g}")).unwrap_or_default()
+                )],
+            ),
+            Place::Managed(ws) => managed_path(reg, ws, name),
+            Place::Subnets(subnets) => {
+                let mut worst = Reach::Reachable;
+                let mut reasons = Vec::new();
+                for s in subnets {
+                    let (reach, why) = self.subnet_path(reg, s, name);
+                    worst = worst.max(reach);
+                    reasons.push(why);
+                }
+                // Every subnet a workload runs in must reach the registry (an AKS pool that
+                // cannot fails its pods' pulls).
+                (worst, reasons)
+            }
+        }
+    }
+
+    fn subnet_path(&self, reg: &Registry, subnet: &ResourceId, name: &str) -> (Reach, String) {
+        let r = reg_name(reg);
+        let Some(vnet) = subnet.parent() else { return (Reach::Unknown, format!("{name}'s subnet {subnet} is not a virtual network's subnet")) };
+        let here = format!("{name} runs in subnet {} of {}", subnet.name(), vnet.name());
+        let mut endpoints: Vec<&PrivateEndpoint> = self.to_registry.get(reg.id.key()).cloned().unwrap_or_default();
+        // Endpoints the registry lists but the data does not hold.
+        let mut unread: Vec<String> = Vec::new();
+        for c in &reg.properties.private_endpoint_connections {
+            let Some(id) = c.properties.private_endpoint.as_ref().and_then(|p| p.id.as_ref()) else { continue };
+            match self.endpoints.get(id.key()) {
+                Some(pe) if !endpoints.iter().any(|x| x.id == pe.id) => endpoints.push(pe),
+                Some(_) => {}
+                None => unread.push(id.name().to_string()),
+            }
+        }
+        if endpoints.is_empty() && unread.is_empty() {
+            return (Reach::Blocked, format!("{here}, and {r} has no private endpoint"));
+        }
+        let mut misses = Vec::new();
+        let mut unknown = Vec::new();
+        for pe in &endpoints {
+            let approved = pe.connections().any(|c| c.properties.private_link_service_id.as_ref() == Some(&reg.id) && c.properties.private_link_service_connection_state.as_ref().is_some_and(|s| s.is_approved()))
+                || reg.properties.private_endpoint_connections.iter().any(|c| {
+                    c.properties.private_endpoint.as_ref().and_then(|p| p.id.as_ref()) == Some(&pe.id) && c.properties.private_link_service_connection_state.as_ref().is_some_and(|s| s.is_approved())
+                });
+            let Some(pe_vnet) = pe.subnet().and_then(ResourceId::parent) else {
+                unknown.push(format!("{}'s subnet is not in the data", pe.name));
+                continue;
+            };
+            if !approved {
+                misses.push(format!("{} (in {}) is not approved, and only an approved private endpoint carries traffic", pe.name, pe_vnet.name()));
+                continue;
+            }
+            if pe_vnet == vnet {
+                return (Reach::Reachable, format!("{here}, where {} is a private endpoint of {r}", pe.name));
+            }
+            match self.peered(&vnet, &pe_vnet) {
+                Peering::Connected => return (Reach::Reachable, format!("{here}, which is peered (Connected) with {} where {} lives", pe_vnet.name(), pe.name)),
+                Peering::NotConnected(state) => misses.push(format!("its peering with {} where {} lives is {state}, not Connected", pe_vnet.name(), pe.name)),
+                Peering::None => misses.push(format!("is not peered with {} where {} lives", pe_vnet.name(), pe.name)),
+                Peering::Unread => unknown.push(format!("neither {} nor {} was read, so whether they are peered (for {}) is unknown", vnet.name(), pe_vnet.name(), pe.name)),
+            }
+        }
+        for pe in &unread {
+            unknown.push(format!("private endpoint {pe} of {r} was not readable, so where it lives is unknown"));
+        }
+        let mut text = format!("{here}, which has no private endpoint to {r}");
+        if !misses.is_empty() {
+            text.push_str(" and ");
+            text.push_str(&misses.join(", and "));
+        }
+        if unknown.is_empty() {
+            (Reach::Blocked, text)
+        } else {
+            text.push_str("; ");
+            text.push_str(&unknown.join("; "));
+            (Reach::Unknown, text)
+        }
+    }
+
+    /// How `a` and `b` are peered, from either side.
+    fn peered(&self, a: &ResourceId, b: &ResourceId) -> Peering {
+        let mut read = false;
+        let mut state: Option<String> = None;
+        for (from, to) in [(a, b), (b, a)] {
+            let Some(v) = self.vnets.get(from.key()) else { continue };
+            read = true;
+            for p in v.properties.virtual_network_peerings.iter().filter(|p| p.remote() == Some(to)) {
+                if p.is_connected() {
+                    return Peering::Connected;
+                }
+                state = Some(p.properties.peering_state.clone().unwrap_or_else(|| "of unknown state".into()));
+            }
+        }
+        match (state, read) {
+            (Some(s), _) => Peering::NotConnected(s),
+            (None, true) => Peering::None,
+            (None, false) => Peering::Unread,
+        }
+    }
+}
+
+enum Peering {
+    Connected,
+    /// A peering exists in another state (`Initiated`, `Disconnected`).
+    NotConnected(String),
+    None,
+    /// Neither network is in the data.
+    Unread,
+}
+
+fn managed_path(reg: &Registry, ws: &Workspace, name: &str) -> (Reach, Vec<String>) {
+    let r = reg_name(reg);
+    let w = if ws.name.is_empty() { ws.id.name() } else { &ws.name };
+    let Some(mn) = ws.properties.managed_network.as_ref() else { return (Reach::Unknown, Vec::new()) };
+    let here = format!("{name} runs in workspace {w}'s managed virtual network ({})", mn.isolation_mode.as_deref().unwrap_or("isolated"));
+    let rules: Vec<(&String, &crate::arm::OutboundRule)> = mn.private_endpoint_rules_to(&reg.id).collect();
+    if let Some((rule, _)) = rules.iter().find(|(_, r)| !r.is_inactive()) {
+        return (Reach::Reachable, vec![format!("{here}, whose outbound rule {rule} is a private endpoint to {r}")]);
+    }
+    if ws.properties.container_registry.as_ref() == Some(&reg.id) {
+        return (Reach::Reachable, vec![format!("{here}, which Azure ML configures with a private endpoint to the workspace's own registry {r} when that registry is private")]);
+    }
+    match rules.first() {
+        Some((rule, _)) => (Reach::Blocked, vec![format!("{here}, whose private endpoint outbound rule {rule} to {r} is Inactive")]),
+        None => (Reach::Blocked, vec![format!("{here}, which has no PrivateEndpoint outbound rule to {r}")]),
+    }
+}
+
+/// Whether the trusted-services exception lets this caller through, in words either way.
+/// "Instances of the following services can access a network-restricted container registry if
+/// the registry's allow trusted services setting is enabled (the default)": Azure Container
+/// Instances with a system- or user-assigned identity, Machine Learning (deploy or train with a
+/// custom image) with a managed identity, which must be system-assigned where a user-assigned
+/// one is not noted as supported (allow-access-trusted-services).
+fn trusted(reg: &Registry, caller: Caller, kind: PullIdentity) -> Result<String, String> {
+    let r = reg_name(reg);
+    let on = reg.properties.network_rule_bypass_options.as_deref().is_none_or(|o| o.eq_ignore_ascii_case("AzureServices"));
+    if !on {
+        return Err(format!("{r} does not let trusted Azure services bypass its network rules (networkRuleBypassOptions: None)"));
+    }
+    match (caller, kind) {
+        (Caller::MachineLearning, PullIdentity::SystemAssigned) => {
+            Ok("reachable through the trusted-services exception: Azure Machine Learning with a system-assigned managed identity".into())
+        }
+        (Caller::MachineLearning, PullIdentity::Other) => {
+            Err("the trusted-services exception covers Azure Machine Learning only with a system-assigned identity, and this pull uses a user-assigned one".into())
+        }
+        (Caller::ContainerInstances, _) => Ok("reachable through the trusted-services exception: Azure Container Instances with a managed identity".into()),
+        (Caller::Kubernetes, _) => Err("AKS is not among the services the trusted-services exception lets through".into()),
+    }
+}
+
+fn reg_name(reg: &Registry) -> &str {
+    if reg.name.is_empty() {
+        reg.id.name()
+    } else {
+        &reg.name
+    }
+}
+
+fn ranges(rules: &[crate::arm::IpRule]) -> String {
+    let shown: Vec<&str> = rules.iter().map(|r| r.value.as_str()).take(3).collect();
+    let more = if rules.len() > 3 { format!(" and {} more", rules.len() - 3) } else { String::new() };
+    format!("{}{more}", shown.join(", "))
+}
+
+/// Whether a verdict turned on a peering that exists but is not Connected.
+fn peering_mentioned(reasons: &[String]) -> bool {
+    reasons.iter().any(|r| r.contains(", not Connected"))
+}
+
+/// "When Azure Container Registry is behind the virtual network, Azure Machine Learning can't
+/// use it to directly build Docker images ... Instead, configure the workspace to use the
+/// compute cluster" (tutorial-create-secure-workspace-vnet): each workspace whose registry
+/// restricts network access, without `imageBuildCompute` and without a managed network, with
+/// the words saying so (a registry that lets ACR Tasks bypass its rules is left out: what that
+/// does for Azure ML's builds is not documented).
+pub fn blocked_image_builds(inv: &Inventory) -> Vec<(&Workspace, &Registry, String)> {
+    let mut out = Vec::new();
+    for ws in &inv.workspaces {
+        let Some(reg_id) = ws.properties.container_registry.as_ref() else { continue };
+        let Some(reg) = inv.registries.iter().find(|r| &r.id == reg_id) else { continue };
+        let managed = ws.properties.managed_network.as_ref().is_some_and(|m| m.is_isolated());
+        let builder = ws.properties.image_build_compute.as_deref().is_some_and(|c| !c.trim().is_empty());
+        if !is_restricted(reg) || managed || builder || reg.properties.network_rule_bypass_allowed_for_tasks == Some(true) {
+            continue;
+        }
+        let r = reg_name(reg);
+        let w = if ws.name.is_empty() { ws.id.name() } else { &ws.name };
+        let words = format!(
+            "Workspace {w}'s registry {r} restricts network access, and the workspace names no image build compute, so Azure ML cannot build environment images with the registry's ACR Tasks. Set the workspace's imageBuildCompute to a compute cluster that reaches {r}."
+        );
+        out.push((ws, reg, words));
+    }
+    out
+}
+
+/// Guidance for a blocked pull of `workload` from `registry`: for a workload in a workspace
+/// with a managed network, the outbound rule to add (as the spec's PUT); else a private path.
+pub fn fix_words(inv: &Inventory, what: Workload, workload: &ResourceId, registry: &ResourceId) -> String {
+    let ws = matches!(what, Workload::Compute | Workload::OnlineEndpoint).then(|| workload.parent()).flatten().and_then(|w| inv.workspaces.iter().find(|x| x.id == w));
+    match ws.filter(|w| w.properties.managed_network.as_ref().is_some_and(|m| m.is_isolated())) {
+        Some(ws) => format!(
+            "Add a PrivateEndpoint outbound rule to {} in workspace {}'s managed network: PUT {}/outboundRules/{{ruleName}} with {{\"properties\": {{\"type\": \"PrivateEndpoint\", \"category\": \"UserDefined\", \"destination\": {{\"serviceResourceId\": \"{}\", \"subresourceTarget\": \"registry\"}}}}}} (workspaceRP 2024-10-01, ManagedNetworkSettingsRule_CreateOrUpdate).",
+            registry.name(),
+            ws.name,
+            ws.id,
+            registry
+        ),
+        None => {
+            let reg = registry.name();
+            format!("Give it a private path to {reg}: an approved private endpoint of {reg} (subresource registry) in its virtual network or in one peered with it, with private DNS for privatelink.azurecr.io; or allow its network in {reg}'s firewall.")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const S: &str = "/subscriptions/s/resourceGroups/rg/providers";
+
+    fn tenant(extra: Vec<serde_json::Value>) -> Inventory {
+        let mut resources = vec![
+            json!({"id": format!("{S}/Microsoft.ContainerRegistry/registries/acr"), "type": "Microsoft.ContainerRegistry/registries", "name": "acr",
+                "properties": {"publicNetworkAccess": "Disabled", "networkRuleBypassOptions": "None",
+                    "privateEndpointConnections": [{"properties": {"privateEndpoint": {"id": format!("{S}/Microsoft.Network/privateEndpoints/pe-gone")}, "privateLinkServiceConnectionState": {"status": "Approved"}}}]}}),
+            json!({"id": format!("{S}/Microsoft.ContainerRegistry/registries/other"), "type": "Microsoft.ContainerRegistry/registries", "name": "other", "properties": {"publicNetworkAccess": "Disabled"}}),
+        ];
+        resources.extend(extra);
+        let (inv, diags) = Inventory::from_resources(resources);
+        assert!(diags.is_empty(), "{diags:?}");
+        inv
+    }
+
+    fn id(s: &str) -> ResourceId {
+        ResourceId::parse(&format!("{S}/{s}")).unwrap()
+    }
+
+    /// A managed network reaches another registry only through an active PrivateEndpoint rule
+    /// naming it; an endpoint the registry lists but the data lacks makes a subnet's verdict
+    /// unknown, saying which; AKS pools without a subnet are unknown too.
+    #[test]
+    fn managed_rules_unread_endpoints_and_generated_aks_networks() {
+        let ws = |rules: serde_json::Value| {
+            json!({"id": format!("{S}/Microsoft.MachineLearningServices/workspaces/w"), "type": "Microsoft.MachineLearningServices/workspaces", "name": "w",
+                "properties": {"containerRegistry": format!("{S}/Microsoft.ContainerRegistry/registries/acr"), "managedNetwork": {"isolationMode": "AllowOnlyApprovedOutbound", "outboundRules": rules}}})
+        };
+        let compute = json!({"id": format!("{S}/Microsoft.MachineLearningServices/workspaces/w/computes/c"), "type": "Microsoft.MachineLearningServices/workspaces/computes", "name": "c",
+            "properties": {"computeType": "AmlCompute", "properties": {"subnet": {"id": format!("{S}/Microsoft.Network/virtualNetworks/v/subnets/a")}}}});
+        let other = id("Microsoft.ContainerRegistry/registries/other");
+        let c = id("Microsoft.MachineLearningServices/workspaces/w/computes/c");
+        let rule = |status: &str| json!({"pe": {"type": "PrivateEndpoint", "status": status, "destination": {"serviceResourceId": format!("{S}/Microsoft.ContainerRegistry/registries/other")}}});
+        for (rules, reach, says) in [
+            (rule("Active"), Reach::Reachable, "outbound rule pe is a private endpoint to other"),
+            (rule("Inactive"), Reach::Blocked, "outbound rule pe to other is Inactive"),
+            (json!({}), Reach::Blocked, "no PrivateEndpoint outbound rule to other"),
+        ] {
+            let inv = tenant(vec![ws(rules), compute.clone()]);
+            // Trusted services are on by default for `other`, but not for a user-assigned identity.
+            let v = Net::new(&inv).verdict(Workload::Compute, &c, PullIdentity::Other, &other).unwrap();
+            assert_eq!(v.reach, reach, "{}", v.words());
+            assert!(v.words().contains(says), "{}", v.words());
+        }
+        // Without a managed network the compute's subnet decides: acr lists an endpoint the data lacks.
+        let plain = json!({"id": format!("{S}/Microsoft.MachineLearningServices/workspaces/w"), "type": "Microsoft.MachineLearningServices/workspaces", "name": "w", "properties": {}});
+        let inv = tenant(vec![plain, compute]);
+        let v = Net::new(&inv).verdict(Workload::Compute, &c, PullIdentity::SystemAssigned, &id("Microsoft.ContainerRegistry/registries/acr")).unwrap();
+        assert_eq!(v.reach, Reach::Unknown, "{}", v.words());
+        assert!(v.words().contains("private endpoint pe-gone of acr was not readable"), "{}", v.words());
+        assert!(v.words().contains("networkRuleBypassOptions: None"), "{}", v.words());
+        // An attached AKS cluster whose pools name no subnet.
+        let aks = json!({"id": format!("{S}/Microsoft.ContainerService/managedClusters/k"), "type": "Microsoft.ContainerService/managedClusters", "name": "k",
+            "properties": {"nodeResourceGroup": "MC_k", "agentPoolProfiles": [{"name": "p"}]}});
+        let attached = json!({"id": format!("{S}/Microsoft.MachineLearningServices/workspaces/w/computes/k"), "type": "Microsoft.MachineLearningServices/workspaces/computes", "name": "k",
+            "properties": {"computeType": "Kubernetes", "resourceId": format!("{S}/Microsoft.ContainerService/managedClusters/k")}});
+        let inv = tenant(vec![aks, attached]);
+        let v = Net::new(&inv).verdict(Workload::AttachedAks, &id("Microsoft.MachineLearningServices/workspaces/w/computes/k"), PullIdentity::Other, &other).unwrap();
+        assert_eq!(v.reach, Reach::Unknown, "{}", v.words());
+        assert!(v.words().contains("AKS generated their virtual network in resource group MC_k"), "{}", v.words());
+    }
+}
