@@ -104,11 +104,13 @@ pub struct SubscriptionGroup {
 }
 
 impl SubscriptionGroup {
-    /// "ml-prod (1111…)", the id alone, or "above any subscription".
+    /// "subscription ml-prod (1111…)", "subscription 1111…", or "above any subscription". A
+    /// display name that already holds the id is not followed by it again.
     pub fn label(&self) -> String {
         match (&self.subscription, &self.name) {
-            (Some(id), Some(name)) if name != id => format!("{name} ({id})"),
-            (Some(id), _) => id.clone(),
+            (Some(id), Some(name)) if name.contains(id.as_str()) => name.clone(),
+            (Some(id), Some(name)) => format!("subscription {name} ({id})"),
+            (Some(id), None) => format!("subscription {id}"),
             (None, _) => "above any subscription".into(),
         }
     }
@@ -237,13 +239,19 @@ mod tests {
     }
 
     #[test]
+    fn a_display_name_holding_the_id_is_not_followed_by_it_again() {
+        let g = SubscriptionGroup { subscription: Some("1111".into()), name: Some("Subscription 1111".into()), counts: Counts::default(), places: vec![] };
+        assert_eq!(g.label(), "Subscription 1111");
+    }
+
+    #[test]
     fn groups_by_rule_then_subscription_then_resource_group_most_severe_and_largest_first() {
         let s = summarise(&tenant(), &Filter::default(), &names);
         let rules: Vec<(&str, usize)> = s.rules.iter().map(|r| (r.rule.as_str(), r.counts.total)).collect();
         assert_eq!(rules, [("acr-admin-user-enabled", 3), ("compute-without-identity", 1), ("broad-role-for-pull", 2)]);
         let admin = &s.rules[0];
         let subs: Vec<String> = admin.subscriptions.iter().map(|g| g.label()).collect();
-        assert_eq!(subs, ["ml-prod (aaaaaaaa-0000-0000-0000-000000000001)", "bbbbbbbb-0000-0000-0000-000000000002"]);
+        assert_eq!(subs, ["subscription ml-prod (aaaaaaaa-0000-0000-0000-000000000001)", "subscription bbbbbbbb-0000-0000-0000-000000000002"]);
         // Resource groups compare without case, as ARM's names do; the first spelling is shown.
         assert_eq!(admin.subscriptions[0].places.len(), 1);
         assert_eq!(admin.subscriptions[0].places[0].resource_group.as_deref(), Some("rg-1"));

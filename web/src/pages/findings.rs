@@ -102,13 +102,23 @@ fn counted(c: &Counts) -> String {
     }
 }
 
+/// A resource's name as people say it: an environment version as `training-base:3`.
+fn resource_label(id: &pullpath_core::ResourceId) -> String {
+    if id.is_type("Microsoft.MachineLearningServices/workspaces/environments/versions") {
+        if let Some(env) = id.parent() {
+            return format!("{}:{}", env.name(), id.name());
+        }
+    }
+    id.name().to_string()
+}
+
 /// How a related resource or principal is named: its resource name, or the identity's unique
 /// label (qualified as far as needed to tell it from others of the same name).
 fn related_name(a: &Analysis, related: &str) -> String {
     if related.starts_with('/') {
         match pullpath_core::ResourceId::parse(related) {
             Ok(id) if id.is_type("Microsoft.Authorization/roleAssignments") => format!("role assignment {}", id.name()),
-            Ok(id) => id.name().to_string(),
+            Ok(id) => resource_label(&id),
             Err(_) => related.to_string(),
         }
     } else {
@@ -147,7 +157,7 @@ fn FixGroup(indexes: Vec<usize>, what: String, status: RwSignal<String>) -> impl
 /// One finding as a list item.
 fn finding_item(state: AppState, a: &Analysis, i: usize, status: RwSignal<String>) -> impl IntoView {
     let f: &Finding = &a.findings[i];
-    let resource_name = f.resource.name().to_string();
+    let resource_name = resource_label(&f.resource);
     let resource_node = f.resource.key().to_string();
     let link = portal_url(&f.resource);
     let more = f.nodes.len().saturating_sub(INVOLVES);
@@ -267,6 +277,7 @@ pub fn FindingsView() -> impl IntoView {
                 let heading = format!("rule-{r}");
                 let heading_label = heading.clone();
                 let worst = rule.counts.worst();
+                let single_place = rule.subscriptions.len() == 1 && rule.subscriptions[0].places.len() == 1;
                 let places = open.then(|| {
                     rule.subscriptions
                         .iter()
@@ -276,8 +287,7 @@ pub fn FindingsView() -> impl IntoView {
                             let pkey = format!("{key}|{}|{}", sub.subscription.as_deref().unwrap_or("").to_ascii_lowercase(), place.resource_group.as_deref().unwrap_or("").to_ascii_lowercase());
                             let popen = is_open(&pkey);
                             let where_ = match &place.resource_group {
-                                Some(rg) => format!("{rg} in subscription {}", sub.label()),
-                                None if sub.subscription.is_some() => format!("subscription {}", sub.label()),
+                                Some(rg) => format!("{rg} in {}", sub.label()),
                                 None => sub.label(),
                             };
                             let limit = shown.with(|m| m.get(&pkey).copied().unwrap_or(PAGE));
@@ -298,7 +308,7 @@ pub fn FindingsView() -> impl IntoView {
                                                 {where_.clone()}" · "{counted(&place.counts)}
                                             </button>
                                         </h4>
-                                        <FixGroup indexes=place.findings.clone() what=format!("the {} of {} in {where_}", plural(count, "finding"), rule.rule) status=status/>
+                                        {(!single_place).then(|| view! { <FixGroup indexes=place.findings.clone() what=format!("the {} of {} in {where_}", plural(count, "finding"), rule.rule) status=status/> })}
                                     </div>
                                     {items.map(|items| view! { <ul class="findings">{items}</ul> })}
                                     {more}
