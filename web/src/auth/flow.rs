@@ -589,28 +589,20 @@ pub fn read_graph_token(status: u16, body: &str, now_ms: u64) -> Result<Tokens, 
     if matches!(status, 408 | 429 | 500..=599) {
         return Err(GraphRefusal::Unavailable(format!("the identity provider answered HTTP {status}")));
     }
-    #[derive(Deserialize)]
-    struct Refusal {
-        #[serde(default)]
-        error: String,
-        #[serde(default)]
-        suberror: Option<String>,
-        #[serde(default)]
-        error_description: Option<String>,
-    }
     match parse_token_response(status, body, now_ms) {
         Ok(t) => Ok(t),
         Err(AuthError::Provider { error, description }) if matches!(error.as_str(), "temporarily_unavailable" | "server_error") => {
             Err(GraphRefusal::Unavailable(description.unwrap_or(error)))
         }
         Err(AuthError::Provider { .. }) => {
-            let r: Refusal = serde_json::from_str(body).unwrap_or(Refusal { error: String::new(), suberror: None, error_description: None });
-            let description = r.error_description.unwrap_or_default();
-            let consent = r.error == "consent_required" || r.suberror.as_deref() == Some("consent_required") || description.starts_with("AADSTS65001");
+            let r: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+            let field = |k: &str| r.get(k).and_then(serde_json::Value::as_str).unwrap_or_default();
+            let (error, description) = (field("error"), field("error_description"));
+            let consent = error == "consent_required" || field("suberror") == "consent_required" || description.starts_with("AADSTS65001");
             // Entra's descriptions end in trace and correlation ids over several lines: the
             // first line says it.
             let first = description.lines().next().unwrap_or_default().trim();
-            let said = if first.is_empty() { r.error } else { format!("{}: {first}", r.error) };
+            let said = if first.is_empty() { error.to_string() } else { format!("{error}: {first}") };
             Err(GraphRefusal::NeedsInteraction { consent, said })
         }
         Err(e) if (200..300).contains(&status) => Err(GraphRefusal::Unavailable(e.to_string())),
