@@ -5,6 +5,7 @@
 // Graph tokens under /v1.0/: its request log shows which token went where.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { launch, collectErrors, screenshot } from './support/browser.mjs';
 import { signInAsUser, GRAPH_RESOURCE, ARM_RESOURCE } from './support/oidc.mjs';
 import { startStack } from './support/stack.mjs';
@@ -110,7 +111,9 @@ test('with consent given, the signed-in scan reads names and groups from Graph s
 
 test('without consent: the GUID view, what is missing, and consenting in the popup shows names', async () => {
   stack = await startStack();
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  // CSP bypassed only so that axe can be added to the page.
+  const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
   const errors = collectErrors(page);
   const log = tokenLog(page);
   await signInAndScan(page);
@@ -125,6 +128,10 @@ test('without consent: the GUID view, what is missing, and consenting in the pop
   assert.match(await note.innerText(), /Grant admin consent/);
   assert.match(await note.innerText(), /az ad app permission admin-consent --id 0f1c6e3a-5b7d-4f3e-9a7b-2c1d0e9f8a77/);
   await screenshot(page, 'graph-missing-graph');
+  await page.addScriptTag({ path: path.resolve('node_modules/axe-core/axe.min.js') });
+  const axe = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  assert.deepEqual(bad, [], 'axe finds nothing serious with the notice open');
   const before = await identities(page);
   assert.ok(before.some((l) => GUID.test(l)), `principals shown by id without Graph: ${before}`);
   assert.ok(!before.some((l) => l.includes('Dana Whitfield')), 'no names without Graph');
@@ -146,5 +153,5 @@ test('without consent: the GUID view, what is missing, and consenting in the pop
 
   assertTokensWentHome(log);
   assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
-  await page.close();
+  await context.close();
 });
