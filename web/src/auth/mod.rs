@@ -217,20 +217,7 @@ impl SignedIn {
     /// account only, and keeps the Graph token it yields. Where the user may not consent, the
     /// provider says so in the popup (an administrator's consent is then needed).
     pub async fn consent_graph(&self) -> Result<(), AuthError> {
-        refuse_in_frame()?;
-        if self.is_signed_out() {
-            return Err(AuthError::SessionExpired);
-        }
-        let pending = new_pending(&self.0.authority, current_path())?;
-        let url = flow::authorize_url(&self.0.discovery, &self.0.config.client_id, &redirect_uri(), &self.0.config.graph_scopes(), &pending);
-        let query = popup(&url).await?;
-        let code = flow::code_from_redirect(&query, Some(&pending))?;
-        let body = flow::code_exchange_body(&self.0.config.client_id, &code, &redirect_uri(), &pending.verifier, &self.0.config.graph_scopes());
-        let (tokens, claims) = redeem(&self.0.config, &self.0.discovery, &self.0.issuer, &pending, body, &self.0.cancel).await?;
-        flow::same_account(&self.0.claims.borrow(), &claims)?;
-        if self.is_signed_out() {
-            return Err(AuthError::SessionExpired);
-        }
+        let (tokens, _) = self.popup_sign_in(&self.0.config.graph_scopes()).await?;
         *self.0.graph.borrow_mut() = Some(tokens);
         Ok(())
     }
@@ -268,24 +255,31 @@ impl SignedIn {
     /// Signs in again in a popup, keeping this page (and its scan, plan and apply) as it is.
     /// Another account or tenant is refused: its tokens are dropped and the reason returned.
     pub async fn sign_in_again(&self) -> Result<(), AuthError> {
-        refuse_in_frame()?;
-        if self.is_signed_out() {
-            return Err(AuthError::SessionExpired);
-        }
-        let pending = new_pending(&self.0.authority, current_path())?;
-        let url = flow::authorize_url(&self.0.discovery, &self.0.config.client_id, &redirect_uri(), &self.0.config.scopes(), &pending);
-        let query = popup(&url).await?;
-        let code = flow::code_from_redirect(&query, Some(&pending))?;
-        let (tokens, claims) = exchange(&self.0.config, &self.0.discovery, &self.0.issuer, &pending, &code, &self.0.cancel).await?;
-        flow::same_account(&self.0.claims.borrow(), &claims)?;
-        if self.is_signed_out() {
-            return Err(AuthError::SessionExpired);
-        }
+        let (tokens, claims) = self.popup_sign_in(&self.0.config.scopes()).await?;
         *self.0.tokens.borrow_mut() = Some(tokens);
         *self.0.refresh.borrow_mut() = RefreshState::default();
         *self.0.claims.borrow_mut() = claims;
         self.0.renewed.set(self.0.renewed.get() + 1);
         Ok(())
+    }
+
+    /// A sign-in in a popup for `scopes`, taken only when it is this session's account.
+    async fn popup_sign_in(&self, scopes: &str) -> Result<(Tokens, IdClaims), AuthError> {
+        refuse_in_frame()?;
+        if self.is_signed_out() {
+            return Err(AuthError::SessionExpired);
+        }
+        let pending = new_pending(&self.0.authority, current_path())?;
+        let url = flow::authorize_url(&self.0.discovery, &self.0.config.client_id, &redirect_uri(), scopes, &pending);
+        let query = popup(&url).await?;
+        let code = flow::code_from_redirect(&query, Some(&pending))?;
+        let body = flow::code_exchange_body(&self.0.config.client_id, &code, &redirect_uri(), &pending.verifier, scopes);
+        let (tokens, claims) = redeem(&self.0.config, &self.0.discovery, &self.0.issuer, &pending, body, &self.0.cancel).await?;
+        flow::same_account(&self.0.claims.borrow(), &claims)?;
+        if self.is_signed_out() {
+            return Err(AuthError::SessionExpired);
+        }
+        Ok((tokens, claims))
     }
 
     /// Forgets the tokens in every holder of this session and aborts every request it started.
