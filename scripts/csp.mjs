@@ -8,8 +8,10 @@
 //   inline bootstrap script Trunk emits (by its SHA-256 hash, computed here) — no
 //   'unsafe-inline', no 'unsafe-eval';
 // - connect-src: only our own origin, the sign-in authorities and the ARM hosts: those named by
-//   public/config.json plus the three Azure clouds', so one build serves any tenant;
-//   PULLPATH_CSP_CONNECT_EXTRA adds origins (the browser tests' loopback servers).
+//   public/config.json plus the three Azure clouds', so one build serves any tenant; and the
+//   Microsoft Graph host of the configured cloud only (config.json's `cloud`, AzureCloud when
+//   absent, or its `graphOrigin`); PULLPATH_CSP_CONNECT_EXTRA adds origins (the browser tests'
+//   loopback servers).
 //
 // Usage: node scripts/csp.mjs [DIR]  (DIR defaults to $TRUNK_STAGING_DIR)
 import fs from 'node:fs';
@@ -21,6 +23,21 @@ const CLOUD_HOSTS = [
   'https://login.microsoftonline.us', 'https://management.usgovcloudapi.net',
   'https://login.partner.microsoftonline.cn', 'https://management.chinacloudapi.cn',
 ];
+
+/// Microsoft Graph's service root per cloud (core::cloud::Cloud::graph_origin).
+const GRAPH_HOSTS = {
+  azurecloud: 'https://graph.microsoft.com',
+  azureusgovernment: 'https://graph.microsoft.us',
+  azurechinacloud: 'https://microsoftgraph.chinacloudapi.cn',
+};
+const CLOUD_ALIASES = { '': 'azurecloud', public: 'azurecloud', usgov: 'azureusgovernment', china: 'azurechinacloud' };
+
+/// The Graph origin the configured app talks to (null for an unknown cloud: no Graph host).
+export function graphOrigin(config) {
+  if (config?.graphOrigin) return originOf(config.graphOrigin);
+  const name = String(config?.cloud ?? '').toLowerCase();
+  return GRAPH_HOSTS[CLOUD_ALIASES[name] ?? name] ?? null;
+}
 
 export function originOf(url) {
   try { const u = new URL(url); return `${u.protocol}//${u.host}`; } catch { return null; }
@@ -36,6 +53,8 @@ export function policy(html, config, extra = []) {
     const o = config?.[key] && originOf(config[key]);
     if (o) connect.add(o);
   }
+  const graph = graphOrigin(config);
+  if (graph) connect.add(graph);
   for (const e of extra) if (e) connect.add(e);
   return [
     "default-src 'none'",

@@ -83,6 +83,12 @@ struct RawConfig {
     /// Overrides the resource the token is requested for (defaults to the ARM origin).
     #[serde(default)]
     arm_resource: Option<String>,
+    /// Overrides the cloud's Microsoft Graph origin (the loopback emulator).
+    #[serde(default)]
+    graph_origin: Option<String>,
+    /// Overrides the resource the Graph token is requested for (defaults to the cloud's Graph).
+    #[serde(default)]
+    graph_resource: Option<String>,
 }
 
 /// Validated runtime configuration.
@@ -98,7 +104,17 @@ pub struct AppConfig {
     pub arm_origin: String,
     /// The resource whose `user_impersonation` scope is requested.
     pub arm_resource: String,
+    /// Microsoft Graph origin without trailing slash; the only origin that sees the Graph token.
+    pub graph_origin: String,
+    /// The resource whose [`GRAPH_PERMISSION`] is requested for the Graph token.
+    pub graph_resource: String,
 }
+
+/// The one delegated Microsoft Graph permission pullpath asks for: the least privileged one of
+/// `POST /directoryObjects/getByIds` ("Delegated (work or school account) | Directory.Read.All |
+/// Not available.", https://learn.microsoft.com/graph/api/directoryobject-getbyids), which also
+/// reads groups' transitive members and service principals.
+pub const GRAPH_PERMISSION: &str = "Directory.Read.All";
 
 impl AppConfig {
     pub fn parse(text: &str) -> Result<AppConfig, ConfigError> {
@@ -120,12 +136,21 @@ impl AppConfig {
         let arm_origin = raw.arm_origin.map(|o| o.trim().trim_end_matches('/').to_string()).filter(|o| !o.is_empty()).unwrap_or_else(|| cloud.arm_origin().to_string());
         check_url("armOrigin", &arm_origin)?;
         let arm_resource = raw.arm_resource.map(|r| r.trim().trim_end_matches('/').to_string()).filter(|r| !r.is_empty()).unwrap_or_else(|| cloud.arm_origin().to_string());
-        Ok(AppConfig { client_id, authority, cloud, arm_origin, arm_resource })
+        let graph_origin = trimmed(raw.graph_origin).unwrap_or_else(|| cloud.graph_origin().to_string());
+        check_url("graphOrigin", &graph_origin)?;
+        let graph_resource = trimmed(raw.graph_resource).unwrap_or_else(|| cloud.graph_origin().to_string());
+        Ok(AppConfig { client_id, authority, cloud, arm_origin, arm_resource, graph_origin, graph_resource })
     }
 
     /// Scopes for sign-in: ARM on behalf of the user, plus an id token and a refresh token.
     pub fn scopes(&self) -> String {
         format!("{}/user_impersonation openid profile offline_access", self.arm_resource)
+    }
+
+    /// Scopes for the Microsoft Graph token (from the same sign-in's refresh token, or a consent
+    /// popup): [`GRAPH_PERMISSION`] on the Graph resource, plus an id token and a refresh token.
+    pub fn graph_scopes(&self) -> String {
+        format!("{}/{GRAPH_PERMISSION} openid profile offline_access", self.graph_resource)
     }
 
     /// The authority with another tenant in place of the configured one (tenant switching).
@@ -135,6 +160,10 @@ impl AppConfig {
             None => self.authority.clone(),
         }
     }
+}
+
+fn trimmed(value: Option<String>) -> Option<String> {
+    value.map(|o| o.trim().trim_end_matches('/').to_string()).filter(|o| !o.is_empty())
 }
 
 fn check_url(field: &'static str, value: &str) -> Result<(), ConfigError> {
@@ -158,6 +187,8 @@ mod tests {
         assert_eq!(c.authority, "https://login.microsoftonline.us/contoso.onmicrosoft.us/v2.0");
         assert_eq!(c.arm_origin, "https://management.usgovcloudapi.net");
         assert_eq!(c.scopes(), "https://management.usgovcloudapi.net/user_impersonation openid profile offline_access");
+        assert_eq!(c.graph_origin, "https://graph.microsoft.us");
+        assert_eq!(c.graph_scopes(), "https://graph.microsoft.us/Directory.Read.All openid profile offline_access");
         let c = AppConfig::parse(r#"{"clientId":"11111111-2222-3333-4444-555555555555"}"#).unwrap();
         assert_eq!(c.authority, "https://login.microsoftonline.com/organizations/v2.0");
         assert_eq!(c.authority_for_tenant("fabrikam.com"), "https://login.microsoftonline.com/fabrikam.com/v2.0");
@@ -168,6 +199,8 @@ mod tests {
         let c = AppConfig::parse(r#"{"clientId":"11111111-2222-3333-4444-555555555555","authority":"http://127.0.0.1:9000","armOrigin":"http://127.0.0.1:7070/"}"#).unwrap();
         assert_eq!(c.arm_origin, "http://127.0.0.1:7070");
         assert_eq!(c.arm_resource, "https://management.azure.com");
+        let c = AppConfig::parse(r#"{"clientId":"11111111-2222-3333-4444-555555555555","graphOrigin":"http://127.0.0.1:7070/"}"#).unwrap();
+        assert_eq!((c.graph_origin.as_str(), c.graph_resource.as_str()), ("http://127.0.0.1:7070", "https://graph.microsoft.com"));
     }
 
     #[test]
@@ -179,6 +212,7 @@ mod tests {
             (r#"{"clientId":"11111111-2222-3333-4444-555555555555","authority":"http://evil.example"}"#, "\"authority\""),
             (r#"{"clientId":"11111111-2222-3333-4444-555555555555","armOrigin":"http://localhost.evil.example"}"#, "\"armOrigin\""),
             (r#"{"clientId":"11111111-2222-3333-4444-555555555555","cloud":"Mars"}"#, "Mars"),
+            (r#"{"clientId":"11111111-2222-3333-4444-555555555555","graphOrigin":"http://graph.evil.example"}"#, "\"graphOrigin\""),
         ];
         for (text, needle) in cases {
             let e = AppConfig::parse(text).unwrap_err().to_string();

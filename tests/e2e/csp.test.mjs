@@ -15,8 +15,16 @@ test('a release build allows no inline code but the hashed bootstrap, and talks 
   assert.match(csp, new RegExp(`script-src 'self' 'wasm-unsafe-eval' 'sha256-${hash.replace(/[+/=]/g, (c) => '\\' + c)}'`));
   assert.doesNotMatch(csp, /unsafe-inline|'unsafe-eval'/);
   const connect = csp.split('; ').find((d) => d.startsWith('connect-src')).split(' ').slice(1);
-  assert.deepEqual(connect.sort(), ["'self'", 'https://login.microsoftonline.com', 'https://login.microsoftonline.us', 'https://login.partner.microsoftonline.cn', 'https://management.azure.com', 'https://management.chinacloudapi.cn', 'https://management.usgovcloudapi.net'].sort());
+  assert.deepEqual(connect.sort(), ["'self'", 'https://login.microsoftonline.com', 'https://login.microsoftonline.us', 'https://login.partner.microsoftonline.cn', 'https://management.azure.com', 'https://management.chinacloudapi.cn', 'https://management.usgovcloudapi.net', 'https://graph.microsoft.com'].sort());
   assert.doesNotMatch(csp, /127\.0\.0\.1/);
+});
+
+test('connect-src names the Microsoft Graph host of the configured cloud only', () => {
+  const graphHosts = (config) => policy(HTML, config).split('; ').find((d) => d.startsWith('connect-src')).split(' ').filter((o) => /graph/.test(o));
+  assert.deepEqual(graphHosts({ cloud: 'AzureUSGovernment' }), ['https://graph.microsoft.us']);
+  assert.deepEqual(graphHosts({ cloud: 'AzureChinaCloud' }), ['https://microsoftgraph.chinacloudapi.cn']);
+  assert.deepEqual(graphHosts({}), ['https://graph.microsoft.com']);
+  assert.deepEqual(graphHosts({ cloud: 'Mars' }), [], 'an unknown cloud (which the app refuses) gets no Graph host');
 });
 
 test('the meta goes first in <head>, once', () => {

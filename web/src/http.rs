@@ -1,8 +1,10 @@
-//! The one module that talks to the network: `fetch` for ARM (with the bearer token) and for
-//! the identity provider (without one).
+//! The one module that talks to the network: `fetch` for ARM and Microsoft Graph (each with its
+//! own bearer token) and for the identity provider (without one).
 //!
-//! The token goes only to the configured ARM origin: core requests carry no host, this module
-//! puts the origin in front, and it refuses to attach a token to any URL whose origin differs.
+//! Each token goes only to its own origin: core requests carry no host; this module tells a
+//! Graph request from an ARM one (`directory_request::is_graph`), puts that service's origin in
+//! front, attaches that service's token, and refuses to attach a token to any URL whose origin
+//! differs. The ARM token never goes with a Graph request, nor the Graph token with an ARM one.
 //! Every fetch has a timeout, follows no redirect, and belongs to a cancellable group; when
 //! the session is gone an apply's requests are held (not failed) until the user signs in
 //! again or lets go.
@@ -149,7 +151,8 @@ const PLAIN_TIMEOUT_MS: u32 = 30_000;
 /// How often a held request looks whether it may go on.
 const HOLD_POLL_MS: u32 = 500;
 
-/// Executes core requests against ARM as the signed-in user.
+/// Executes core requests as the signed-in user: ARM's with the ARM token to the ARM origin,
+/// Microsoft Graph's with the Graph token to the Graph origin.
 #[derive(Clone)]
 pub struct ArmExecutor {
     pub signed_in: SignedIn,
@@ -211,17 +214,17 @@ impl ArmExecutor {
 
 impl Executor for ArmExecutor {
     async fn execute(&self, request: Request) -> Result<Response, TransportError> {
-        // A Microsoft Graph request would carry the ARM token to Graph's paths: refused here;
-        // Graph has its own token and origin.
-        if pullpath_core::directory_request::is_graph(&request) {
-            return Err(TransportError::Network(format!("refusing to send the ARM token with the Microsoft Graph request {}", request.path)));
-        }
-        let origin = self.signed_in.config().arm_origin.clone();
+        // Graph's paths get Graph's origin and token; nothing else does.
+        let graph = pullpath_core::directory_request::is_graph(&request);
+        let (origin, service) = if graph { (self.signed_in.config().graph_origin.clone(), "Microsoft Graph") } else { (self.signed_in.config().arm_origin.clone(), "ARM") };
         let url = request.url(&origin);
         if origin_of(&url).as_deref() != origin_of(&origin).as_deref() {
-            return Err(TransportError::Network(format!("refusing to send a token to {url}: it is not the ARM origin {origin}")));
+            return Err(TransportError::Network(format!("refusing to send a token to {url}: it is not the {service} origin {origin}")));
         }
-        let token = self.token().await?;
+        if self.cancel.is_cancelled() {
+            return Err(TransportError::Aborted);
+        }
+        let token = if graph { self.signed_in.graph_token().await.map_err(|r| TransportError::Unauthenticated(format!("no Microsoft Graph token: {}", r.said())))? } else { self.token().await? };
         let headers = Headers::new().map_err(js_err)?;
         headers.append("Authorization", &format!("Bearer {token}")).map_err(js_err)?;
         headers.append("x-ms-client-request-id", &random_uuid()).map_err(js_err)?;

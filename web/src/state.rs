@@ -23,6 +23,7 @@ use pullpath_core::scan::{Progress, Scan, ScanConfig, ScanResult, Start};
 use pullpath_core::share::ViewState;
 use pullpath_core::snapshot;
 
+use crate::auth::flow::GraphRefusal;
 use crate::auth::{self, Arrival, SignedIn};
 use crate::demo::DemoExecutor;
 use crate::engine::{self, AnyExecutor};
@@ -144,6 +145,11 @@ pub struct AppState {
     pub pending: RwSignal<Vec<Intent>>,
     /// Set when the session can no longer be refreshed: offer to sign in again.
     pub needs_sign_in: RwSignal<bool>,
+    /// Why the signed-in scan shown ran without Microsoft Graph (no token could be had without
+    /// asking): the results say so and offer to ask for consent. `None` otherwise.
+    pub graph_missing: RwSignal<Option<GraphRefusal>>,
+    /// The consent popup is open.
+    pub graph_asking: RwSignal<bool>,
     /// Something to tell the user that is not a problem (shown as a status line).
     pub notice: RwSignal<Option<String>>,
     /// Sign-out is waiting for a running apply to stop and undo its changes.
@@ -175,6 +181,8 @@ impl AppState {
             selection: RwSignal::new(None),
             pending: RwSignal::new(Vec::new()),
             needs_sign_in: RwSignal::new(false),
+            graph_missing: RwSignal::new(None),
+            graph_asking: RwSignal::new(false),
             notice: RwSignal::new(None),
             signing_out: RwSignal::new(false),
             apply: StoredValue::new_local(None),
@@ -273,6 +281,8 @@ impl AppState {
         self.source.set(None);
         self.pending.set(Vec::new());
         self.needs_sign_in.set(false);
+        self.graph_missing.set(None);
+        self.graph_asking.set(false);
         self.error.set(None);
         self.tab.set(Tab::Graph);
         self.screen.set(Screen::Landing);
@@ -374,7 +384,7 @@ impl AppState {
     pub fn scan_tenant(self) {
         let Some(exec) = self.executor() else { return };
         let subs: Vec<String> = self.subscriptions.get_untracked().into_iter().filter(|s| s.selected).map(|s| s.id).collect();
-        let config = ScanConfig::new(&exec.signed_in.config().arm_origin, Start::Subscriptions(subs));
+        let mut config = ScanConfig::new(&exec.signed_in.config().arm_origin, Start::Subscriptions(subs));
         let cancel = exec.cancel.clone();
         let epoch = self.epoch();
         spawn_local(async move {
@@ -384,13 +394,43 @@ impl AppState {
                 self.needs_sign_in.set(true);
                 return;
             }
+            // Names and groups come from Microsoft Graph when its token can be had without
+            // asking (consent exists); otherwise the scan runs on ARM data alone and the
+            // results offer to ask.
+            let graph = exec.signed_in.graph_token().await;
             if !self.is_current(epoch) {
                 return;
             }
+            if graph.is_ok() {
+                config.directory_origin = Some(exec.signed_in.config().graph_origin.clone());
+            }
+            self.graph_missing.set(graph.err());
             self.begin_scan(Source::Tenant);
             let scan = run_scan(AnyExecutor::Arm(exec), Scan::with_config(config), &cancel, move |p| if self.is_current(epoch) { self.progress.set(p) });
             let (result, ()) = futures::join!(scan, load_role_table());
             self.finish_scan(epoch, result);
+        });
+    }
+
+    /// Asks for the Microsoft Graph permission in a popup (incremental consent) and, once
+    /// given, scans again so that names and group members are read.
+    pub fn consent_graph(self) {
+        let Some(session) = self.session.get_untracked() else { return };
+        self.graph_asking.set(true);
+        let epoch = self.epoch();
+        spawn_local(async move {
+            let outcome = session.consent_graph().await;
+            if !self.is_current(epoch) {
+                return;
+            }
+            self.graph_asking.set(false);
+            match outcome {
+                Ok(()) => {
+                    self.error.set(None);
+                    self.scan_tenant();
+                }
+                Err(e) => self.error.set(Some(format!("Microsoft Graph was not granted: {e}. If your organisation does not let users consent, an administrator grants Directory.Read.All to pullpath (see below)."))),
+            }
         });
     }
 
@@ -421,6 +461,7 @@ impl AppState {
         match snapshot::parse(&text) {
             Ok((inventory, diagnostics)) => {
                 self.error.set(None);
+                self.graph_missing.set(None);
                 self.source.set(Some(Source::Snapshot(name)));
                 self.pending.set(Vec::new());
                 self.set_result(Some(ScanResult { inventory, diagnostics, ..Default::default() }));
@@ -431,6 +472,9 @@ impl AppState {
     }
 
     fn begin_scan(self, source: Source) {
+        if source != Source::Tenant {
+            self.graph_missing.set(None);
+        }
         self.error.set(None);
         self.progress.set(Progress::default());
         self.source.set(Some(source));

@@ -4,7 +4,9 @@
 //! secrets from random bytes, the authorize and end-session URLs, checking the redirect, the
 //! token request bodies, reading token responses, validating the id token and the discovery
 //! document's issuer, when a token may still be used and when to refresh it, and whether a
-//! second sign-in is the same account. The browser side (`auth/mod.rs`) does the I/O.
+//! second sign-in is the same account, and the Microsoft Graph token: asked with the same
+//! refresh token, and why none could be had (consent missing, or the provider busy). The
+//! browser side (`auth/mod.rs`) does the I/O.
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -551,6 +553,63 @@ pub fn read_refresh(status: u16, body: &str, now_ms: u64) -> Result<Tokens, Refr
     }
 }
 
+/// Why no Microsoft Graph token could be had.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GraphRefusal {
+    /// The provider wants the user in front of it: nobody consented to the Graph permission for
+    /// this user and app (`consent_required`, AADSTS65001), or it needs another sign-in
+    /// (`interaction_required`, `invalid_grant`). Asking again in a popup may help; where users
+    /// may not consent, only an administrator's consent does. `consent` says which it said.
+    NeedsInteraction { consent: bool, said: String },
+    /// The network or the provider failed for now: the scan goes on without Graph.
+    Unavailable(String),
+}
+
+impl GraphRefusal {
+    /// What the provider said, in its words.
+    pub fn said(&self) -> &str {
+        match self {
+            GraphRefusal::NeedsInteraction { said, .. } | GraphRefusal::Unavailable(said) => said,
+        }
+    }
+}
+
+/// Reads the token endpoint's answer to a request for the Graph token (a refresh-token grant
+/// with the Graph scope). "Refresh tokens are also used to acquire extra access tokens for
+/// other resources. [...] A client can use a refresh token to acquire access tokens across any
+/// combination of resource and tenant where it has permission to do so."
+/// (https://learn.microsoft.com/entra/identity-platform/refresh-tokens). Where it has no
+/// permission, the answer is an OAuth error; Entra's error envelope carries `error` ("used to
+/// react to errors", https://learn.microsoft.com/entra/identity-platform/reference-error-codes)
+/// and, for a missing consent, `suberror: consent_required` with AADSTS65001 in its
+/// description. Any refusal that is not the provider's own trouble asks for interaction
+/// (what MSAL.js calls an `InteractionRequiredAuthError`); which code it was only changes the
+/// words.
+pub fn read_graph_token(status: u16, body: &str, now_ms: u64) -> Result<Tokens, GraphRefusal> {
+    if matches!(status, 408 | 429 | 500..=599) {
+        return Err(GraphRefusal::Unavailable(format!("the identity provider answered HTTP {status}")));
+    }
+    match parse_token_response(status, body, now_ms) {
+        Ok(t) => Ok(t),
+        Err(AuthError::Provider { error, description }) if matches!(error.as_str(), "temporarily_unavailable" | "server_error") => {
+            Err(GraphRefusal::Unavailable(description.unwrap_or(error)))
+        }
+        Err(AuthError::Provider { .. }) => {
+            let r: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+            let field = |k: &str| r.get(k).and_then(serde_json::Value::as_str).unwrap_or_default();
+            let (error, description) = (field("error"), field("error_description"));
+            let consent = error == "consent_required" || field("suberror") == "consent_required" || description.starts_with("AADSTS65001");
+            // Entra's descriptions end in trace and correlation ids over several lines: the
+            // first line says it.
+            let first = description.lines().next().unwrap_or_default().trim();
+            let said = if first.is_empty() { error.to_string() } else { format!("{error}: {first}") };
+            Err(GraphRefusal::NeedsInteraction { consent, said })
+        }
+        Err(e) if (200..300).contains(&status) => Err(GraphRefusal::Unavailable(e.to_string())),
+        Err(e) => Err(GraphRefusal::NeedsInteraction { consent: false, said: e.to_string() }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -779,5 +838,22 @@ mod tests {
         assert_eq!(refresh_at_ms(&t), 3_300_000);
         let short = Tokens { issued_at_ms: 10_000, expires_at_ms: 70_000, ..t };
         assert_eq!(refresh_at_ms(&short), 40_000, "the deadline does not move as time passes");
+    }
+
+    #[test]
+    fn graph_token_answers_say_whether_consent_is_missing() {
+        let ok = read_graph_token(200, r#"{"access_token":"G","expires_in":3599,"refresh_token":"R2"}"#, 0).unwrap();
+        assert_eq!((ok.access_token.as_str(), ok.refresh_token.as_deref()), ("G", Some("R2")));
+        // Shaped after Entra's error envelope (reference-error-codes) for AADSTS65001.
+        let entra = r#"{"error":"invalid_grant","error_description":"AADSTS65001: The user or administrator has not consented to use the application with ID '0f1c6e3a-5b7d-4f3e-9a7b-2c1d0e9f8a77' named 'pullpath'. Send an interactive authorization request for this user and resource.\r\nTrace ID: 0000aaaa-11bb-cccc-dd22-eeeeee333333\r\nCorrelation ID: aaaa0000-bb11-2222-33cc-444444dddddd\r\nTimestamp: 2026-12-02 05:00:00Z","error_codes":[65001],"suberror":"consent_required"}"#;
+        match read_graph_token(400, entra, 0) {
+            Err(GraphRefusal::NeedsInteraction { consent: true, said }) => assert!(said.starts_with("invalid_grant: AADSTS65001") && !said.contains("Trace ID"), "{said}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(read_graph_token(400, r#"{"error":"interaction_required","error_description":"AADSTS50076: MFA"}"#, 0), Err(GraphRefusal::NeedsInteraction { consent: false, .. })));
+        assert!(matches!(read_graph_token(400, r#"{"error":"consent_required"}"#, 0), Err(GraphRefusal::NeedsInteraction { consent: true, .. })));
+        for (status, body) in [(503, ""), (429, "{}"), (400, r#"{"error":"temporarily_unavailable"}"#), (200, "<html>proxy</html>")] {
+            assert!(matches!(read_graph_token(status, body, 0), Err(GraphRefusal::Unavailable(_))), "{status} {body}");
+        }
     }
 }

@@ -9,6 +9,13 @@
 //! every holder at once, aborts everything the session started, and ends the session at the
 //! provider.
 //!
+//! Microsoft Graph has a token of its own from the same sign-in and app registration, as
+//! MSAL.js gets one per resource: silently with the session's refresh token and the Graph
+//! scope when consent exists, otherwise in a popup that asks for the Graph permission
+//! (incremental consent: "you can request permissions incrementally [...] as your app needs
+//! them", https://learn.microsoft.com/entra/identity-platform/consent-types-developer). It lives
+//! beside the ARM token, in memory, and goes only to the Graph origin (`crate::http`).
+//!
 //! The protocol itself (URLs, bodies, checks, timing decisions) is in [`flow`], tested
 //! natively. Not here: sending ARM requests (`crate::http`).
 
@@ -25,7 +32,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
 use crate::http::{fetch_plain, Cancel};
-use flow::{AuthError, Discovery, IdClaims, IssuerRule, PendingSignIn, RefreshFailure, RefreshState, TokenStep, Tokens};
+use flow::{AuthError, Discovery, GraphRefusal, IdClaims, IssuerRule, PendingSignIn, RefreshFailure, RefreshState, TokenStep, Tokens};
 
 const PENDING_KEY: &str = "pullpath.signin";
 /// A note for the page the provider sends back to after signing out (no tenant data).
@@ -43,6 +50,9 @@ struct Session {
     issuer: IssuerRule,
     /// `None` once signed out: every clone of [`SignedIn`] loses the tokens at once.
     tokens: RefCell<Option<Tokens>>,
+    /// The Microsoft Graph token, once had; its `refresh_token` only when the consent popup
+    /// gave one of its own (otherwise Graph is refreshed with the session's).
+    graph: RefCell<Option<Tokens>>,
     refresh: RefCell<RefreshState>,
     claims: RefCell<IdClaims>,
     /// Counts new sign-ins in the popup, so held requests know to try again.
@@ -125,22 +135,91 @@ impl SignedIn {
 
     async fn refresh_shared(&self) {
         let shared = self.0.refreshing.borrow().clone();
-        let shared = match shared {
-            Some(s) => s,
+        match shared {
+            Some(s) => s.await,
             None => {
-                use futures::FutureExt;
                 let me = self.clone();
-                let fut = async move {
-                    me.refresh_once().await;
-                    *me.0.refreshing.borrow_mut() = None;
-                }
-                .boxed_local()
-                .shared();
-                *self.0.refreshing.borrow_mut() = Some(fut.clone());
-                fut
+                self.take_turn(async move { me.refresh_once().await }).await;
             }
+        }
+    }
+
+    /// Runs `job` as the only use of a refresh token under way (waiting for the one before).
+    async fn take_turn(&self, job: impl std::future::Future<Output = ()> + 'static) {
+        use futures::FutureExt;
+        loop {
+            let current = self.0.refreshing.borrow().clone();
+            match current {
+                Some(s) => s.await,
+                None => break,
+            }
+        }
+        let me = self.clone();
+        let fut = async move {
+            job.await;
+            *me.0.refreshing.borrow_mut() = None;
+        }
+        .boxed_local()
+        .shared();
+        *self.0.refreshing.borrow_mut() = Some(fut.clone());
+        fut.await;
+    }
+
+    /// Whether a Microsoft Graph token is at hand (had, and not yet past its refresh time).
+    pub fn has_graph(&self) -> bool {
+        self.0.graph.borrow().as_ref().is_some_and(|t| now_ms() < flow::refresh_at_ms(t))
+    }
+
+    /// A usable Microsoft Graph token: the one at hand, or one asked for silently with the
+    /// refresh token and the Graph scope. Refused when consent is missing (then
+    /// [`SignedIn::consent_graph`] asks in a popup) or the provider cannot answer now.
+    pub async fn graph_token(&self) -> Result<String, GraphRefusal> {
+        if self.has_graph() {
+            if let Some(t) = self.0.graph.borrow().as_ref() {
+                return Ok(t.access_token.clone());
+            }
+        }
+        let outcome = std::rc::Rc::new(RefCell::new(None));
+        let (me, out) = (self.clone(), outcome.clone());
+        self.take_turn(async move { *out.borrow_mut() = Some(me.graph_once().await) }).await;
+        let taken = outcome.borrow_mut().take();
+        taken.unwrap_or_else(|| Err(GraphRefusal::Unavailable("signed out".into())))
+    }
+
+    /// One silent request for the Graph token (inside a turn of [`SignedIn::take_turn`]).
+    async fn graph_once(&self) -> Result<String, GraphRefusal> {
+        let own = self.0.graph.borrow().as_ref().and_then(|t| t.refresh_token.clone());
+        let session = self.0.tokens.borrow().as_ref().and_then(|t| t.refresh_token.clone());
+        let from_own = own.is_some();
+        let Some(refresh_token) = own.or(session) else {
+            return Err(GraphRefusal::NeedsInteraction { consent: false, said: "this sign-in has no refresh token".into() });
         };
-        shared.await;
+        let body = flow::refresh_body(&self.0.config.client_id, &refresh_token, &self.0.config.graph_scopes());
+        let resp = fetch_plain("POST", &self.0.discovery.token_endpoint, Some(body), &self.0.cancel).await.map_err(|e| GraphRefusal::Unavailable(e.to_string()))?;
+        let mut tokens = flow::read_graph_token(resp.status, &resp.body, now_ms())?;
+        if self.is_signed_out() {
+            return Err(GraphRefusal::Unavailable("signed out".into()));
+        }
+        // A rotated refresh token replaces the one used, where it came from.
+        if from_own {
+            tokens.refresh_token = tokens.refresh_token.or(Some(refresh_token));
+        } else {
+            if let (Some(new), Some(t)) = (tokens.refresh_token.take(), self.0.tokens.borrow_mut().as_mut()) {
+                t.refresh_token = Some(new);
+            }
+        }
+        let access = tokens.access_token.clone();
+        *self.0.graph.borrow_mut() = Some(tokens);
+        Ok(access)
+    }
+
+    /// Asks for the Microsoft Graph permission in a popup (incremental consent), for the same
+    /// account only, and keeps the Graph token it yields. Where the user may not consent, the
+    /// provider says so in the popup (an administrator's consent is then needed).
+    pub async fn consent_graph(&self) -> Result<(), AuthError> {
+        let (tokens, _) = self.popup_sign_in(&self.0.config.graph_scopes()).await?;
+        *self.0.graph.borrow_mut() = Some(tokens);
+        Ok(())
     }
 
     /// One refresh attempt; its outcome goes into the refresh state.
@@ -176,19 +255,7 @@ impl SignedIn {
     /// Signs in again in a popup, keeping this page (and its scan, plan and apply) as it is.
     /// Another account or tenant is refused: its tokens are dropped and the reason returned.
     pub async fn sign_in_again(&self) -> Result<(), AuthError> {
-        refuse_in_frame()?;
-        if self.is_signed_out() {
-            return Err(AuthError::SessionExpired);
-        }
-        let pending = new_pending(&self.0.authority, current_path())?;
-        let url = flow::authorize_url(&self.0.discovery, &self.0.config.client_id, &redirect_uri(), &self.0.config.scopes(), &pending);
-        let query = popup(&url).await?;
-        let code = flow::code_from_redirect(&query, Some(&pending))?;
-        let (tokens, claims) = exchange(&self.0.config, &self.0.discovery, &self.0.issuer, &pending, &code, &self.0.cancel).await?;
-        flow::same_account(&self.0.claims.borrow(), &claims)?;
-        if self.is_signed_out() {
-            return Err(AuthError::SessionExpired);
-        }
+        let (tokens, claims) = self.popup_sign_in(&self.0.config.scopes()).await?;
         *self.0.tokens.borrow_mut() = Some(tokens);
         *self.0.refresh.borrow_mut() = RefreshState::default();
         *self.0.claims.borrow_mut() = claims;
@@ -196,10 +263,30 @@ impl SignedIn {
         Ok(())
     }
 
+    /// A sign-in in a popup for `scopes`, taken only when it is this session's account.
+    async fn popup_sign_in(&self, scopes: &str) -> Result<(Tokens, IdClaims), AuthError> {
+        refuse_in_frame()?;
+        if self.is_signed_out() {
+            return Err(AuthError::SessionExpired);
+        }
+        let pending = new_pending(&self.0.authority, current_path())?;
+        let url = flow::authorize_url(&self.0.discovery, &self.0.config.client_id, &redirect_uri(), scopes, &pending);
+        let query = popup(&url).await?;
+        let code = flow::code_from_redirect(&query, Some(&pending))?;
+        let body = flow::code_exchange_body(&self.0.config.client_id, &code, &redirect_uri(), &pending.verifier, scopes);
+        let (tokens, claims) = redeem(&self.0.config, &self.0.discovery, &self.0.issuer, &pending, body, &self.0.cancel).await?;
+        flow::same_account(&self.0.claims.borrow(), &claims)?;
+        if self.is_signed_out() {
+            return Err(AuthError::SessionExpired);
+        }
+        Ok((tokens, claims))
+    }
+
     /// Forgets the tokens in every holder of this session and aborts every request it started.
     /// Returns where to end the session at the provider, if it names an end-session endpoint.
     pub fn end(&self) -> Option<String> {
         *self.0.tokens.borrow_mut() = None;
+        *self.0.graph.borrow_mut() = None;
         *self.0.claims.borrow_mut() = IdClaims::default();
         self.0.cancel.cancel();
         flow::end_session_url(&self.0.discovery, &self.0.config.client_id, &redirect_uri())
@@ -359,6 +446,7 @@ pub async fn arrive(config: Option<&AppConfig>) -> Arrival {
             discovery,
             issuer,
             tokens: RefCell::new(Some(tokens)),
+            graph: RefCell::new(None),
             refresh: RefCell::new(RefreshState::default()),
             claims: RefCell::new(claims),
             renewed: Cell::new(0),
@@ -371,6 +459,11 @@ pub async fn arrive(config: Option<&AppConfig>) -> Arrival {
 
 async fn exchange(config: &AppConfig, discovery: &Discovery, issuer: &IssuerRule, pending: &PendingSignIn, code: &str, cancel: &Cancel) -> Result<(Tokens, IdClaims), AuthError> {
     let body = flow::code_exchange_body(&config.client_id, code, &redirect_uri(), &pending.verifier, &config.scopes());
+    redeem(config, discovery, issuer, pending, body, cancel).await
+}
+
+/// Sends a code-exchange `body` and checks the id token that comes back.
+async fn redeem(config: &AppConfig, discovery: &Discovery, issuer: &IssuerRule, pending: &PendingSignIn, body: String, cancel: &Cancel) -> Result<(Tokens, IdClaims), AuthError> {
     let resp = fetch_plain("POST", &discovery.token_endpoint, Some(body), cancel).await.map_err(|e| AuthError::Network(e.to_string()))?;
     let tokens = flow::parse_token_response(resp.status, &resp.body, now_ms())?;
     let expected = flow::Expected { issuer, client_id: &config.client_id, nonce: &pending.nonce, now_s: now_ms() / 1000 };

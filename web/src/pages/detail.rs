@@ -196,7 +196,11 @@ fn access_view(state: AppState, a: &Arc<Analysed>, principal_id: &str, registry:
                                     {p.operation.as_ref().map(|o| view! { <dt>"Operation"</dt><dd><code>{o.to_string()}</code></dd> })}
                                     {p.pattern.as_ref().map(|o| view! { <dt>"Matched by"</dt><dd><code>{o.to_string()}</code></dd> })}
                                     {p.condition.as_ref().map(|o| view! { <dt>"Condition"</dt><dd><code class="cond">{o.to_string()}</code></dd> })}
-                                    {p.group.as_ref().map(|g| view! { <dt>"Held through group"</dt><dd><code>{g.to_string()}</code></dd> })}
+                                    {p.group.as_ref().map(|g| {
+                                        // The group's name from Graph, with its id (to act on).
+                                        let name = state.result.with_untracked(|r| r.as_ref().and_then(|r| r.inventory.directory.iter().find(|o| o.id.eq_ignore_ascii_case(g)).and_then(|o| o.name().map(str::to_string))));
+                                        view! { <dt>"Held through group"</dt><dd>{name.map(|n| format!("{n} "))}<code>{g.to_string()}</code></dd> }
+                                    })}
                                     <dt>"Gives"</dt><dd>{format!("pull: {} · push: {}", level_word(p.pull), level_word(p.push))}</dd>
                                 </dl>
                                 <p class="explanation">{p.explanation.to_string()}</p>

@@ -1,11 +1,13 @@
 //! The results screen: where the scan (or snapshot) came from, the tabs that show it (graph,
 //! matrix, findings, inventory), the detail panel for what is selected, and the tray of
-//! pending changes.
+//! pending changes; for a signed-in scan without Microsoft Graph, what that leaves out and how
+//! to get it (consent in a popup, or an administrator's grant).
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::{detail, findings, graph, inventory, matrix, plan, share};
+use crate::auth::flow::GraphRefusal;
 use crate::state::{AppState, Source, Tab};
 
 #[component]
@@ -56,6 +58,7 @@ pub fn Results() -> impl IntoView {
                     <share::ShareActions/>
                 </div>
             </div>
+            <GraphNote/>
             <div role="tablist" aria-label="Views" class="tabs" on:keydown=on_key>
                 {Tab::ALL.into_iter().map(|t| {
                     let id = format!("tab-{}", t.name().to_lowercase());
@@ -82,5 +85,43 @@ pub fn Results() -> impl IntoView {
             </div>
             <plan::Tray/>
         </section>
+    }
+}
+
+/// Shown when a signed-in scan ran on ARM data alone because no Microsoft Graph token could be
+/// had without asking: what is missing, a button that asks for consent in a popup (and then
+/// scans again), and how an administrator grants the permission where users may not consent.
+#[component]
+fn GraphNote() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let shown = move || state.graph_missing.with(Option::is_some) && state.source.with(|s| *s == Some(Source::Tenant));
+    let why = move || {
+        state.graph_missing.with(|g| match g {
+            Some(GraphRefusal::NeedsInteraction { consent: true, .. }) => "pullpath has no consent to read your directory (Microsoft Graph, delegated permission Directory.Read.All).".to_string(),
+            Some(GraphRefusal::NeedsInteraction { said, .. }) => format!("Microsoft Graph needs you to confirm in a sign-in window ({said})."),
+            Some(GraphRefusal::Unavailable(said)) => format!("No Microsoft Graph token could be had just now ({said})."),
+            None => String::new(),
+        })
+    };
+    let client_id = move || state.config.with(|c| c.as_ref().and_then(|c| c.as_ref().ok()).map(|c| c.client_id.clone()).unwrap_or_default());
+    let az = move || {
+        let id = client_id();
+        format!("az ad app permission add --id {id} --api 00000003-0000-0000-c000-000000000000 --api-permissions 06da0dbc-49e2-44d2-8312-53f166ab848a=Scope\naz ad app permission admin-consent --id {id}")
+    };
+    view! {
+        <Show when=shown>
+            <div class="banner info graph-note" role="region" aria-label="Names and groups">
+                <div>
+                    <p><strong>"Names and group members were not read. "</strong>{why}</p>
+                    <p>"People, groups and service principals are shown by object id, and access through a group is not credited to its members."</p>
+                    <details>
+                        <summary>"If you may not consent: how an administrator grants it"</summary>
+                        <p>"Azure portal: Microsoft Entra ID → App registrations → this app → API permissions → Add a permission → Microsoft Graph → Delegated → Directory.Read.All, then Grant admin consent. Or with the Azure CLI:"</p>
+                        <pre>{az}</pre>
+                    </details>
+                </div>
+                <button class="primary" on:click=move |_| state.consent_graph() disabled=move || state.graph_asking.get()>"Show names and groups"</button>
+            </div>
+        </Show>
     }
 }
