@@ -106,17 +106,24 @@ fn text_report_is_readable() {
     assert!(marked.len() == 1 && marked[0].contains("environment-base-image-unreachable"), "only the base-image finding is unverified: {marked:?}");
 }
 
-/// An answer no source settles is marked in the text report.
-#[test]
-fn unverified_answers_are_marked() {
-    let case: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../core/tests/truth/findings/workspace-key-vault-contributor-taken-on-trust.json")).unwrap()).unwrap();
-    let dir = std::env::temp_dir().join(format!("pullpath-unverified-{}", std::process::id()));
+/// The text report of a truth case's snapshot (`core/tests/truth/<case>`).
+fn text_report_of_truth_case(case: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../core/tests/truth").join(case);
+    // One directory per case: tests run in parallel.
+    let dir = std::env::temp_dir().join(format!("pullpath-case-{}-{}", std::process::id(), case.replace(['/', '.'], "-")));
+    let case: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("snapshot.json");
     std::fs::write(&file, case["snapshot"].to_string()).unwrap();
-    let out = analyze(&[&file.to_string_lossy(), "--format", "text"]);
-    let text = stdout(&out);
+    let text = stdout(&analyze(&[&file.to_string_lossy(), "--format", "text"]));
     let _ = std::fs::remove_dir_all(&dir);
+    text
+}
+
+/// An answer no source settles is marked in the text report.
+#[test]
+fn unverified_answers_are_marked() {
+    let text = text_report_of_truth_case("findings/workspace-key-vault-contributor-taken-on-trust.json");
     // The finding's own line, after the summary that opens the report.
     let (summary, findings) = text.split_once(" finding(s)\n").unwrap_or_else(|| panic!("{text}"));
     assert!(summary.starts_with("summary: ") && summary.contains("workspace-key-vault-access-policy-unchecked"), "{summary}");
@@ -146,14 +153,7 @@ fn unusable_input_exits_2_saying_what_and_where() {
 /// finding it raises is listed.
 #[test]
 fn network_verdicts_are_shown_under_their_rows() {
-    let case: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../core/tests/truth/network/private-endpoint-in-unpeered-vnet-blocks.json")).unwrap()).unwrap();
-    let dir = std::env::temp_dir().join(format!("pullpath-network-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("snapshot.json");
-    std::fs::write(&file, case["snapshot"].to_string()).unwrap();
-    let out = analyze(&[&file.to_string_lossy(), "--format", "text"]);
-    let text = stdout(&out);
-    let _ = std::fs::remove_dir_all(&dir);
+    let text = text_report_of_truth_case("network/private-endpoint-in-unpeered-vnet-blocks.json");
     let line = text.lines().find(|l| l.contains("network from gpu-cluster: blocked")).unwrap_or_else(|| panic!("{text}"));
     assert!(line.contains("acrprivate denies public network access") && line.contains("is not peered with vnet-hub where pe-acr lives"), "{line}");
     assert!(text.contains("HIGH   registry-unreachable-from-compute"), "{text}");
