@@ -75,7 +75,10 @@ impl Scan {
         if !(self.ready.is_empty() && self.delayed.is_empty() && self.in_flight.is_empty()) || self.directory.refused {
             return;
         }
-        let known = self.arm_named_principals();
+        let mut known = self.arm_named_principals();
+        // A kept result (a refresh after an apply) already holds what Graph said about its
+        // principals: only principals new to it are asked for, or said to be unnamed.
+        known.extend(self.result.inventory.directory.iter().filter_map(|o| directory_request::guid(&o.id)));
         let mut wanted: Vec<String> = self
             .result
             .inventory
@@ -373,6 +376,27 @@ mod tests {
         let only_b: Vec<&String> = rb.iter().filter(|r| !ra.contains(r)).collect();
         assert!(only_a.is_empty() && only_b.is_empty(), "scanned only: {only_a:#?}\nsnapshot only: {only_b:#?}");
         assert_eq!(a.identities, b.identities);
+    }
+
+    /// A refresh after an apply keeps what Graph said: it asks Graph only about principals new
+    /// to the result, and without Graph it does not claim that names were not read.
+    #[test]
+    fn a_refresh_keeps_the_names_graph_gave() {
+        let mut sim = Sim::demo();
+        let mut scan = Scan::with_config(config(true));
+        drive(&mut scan, |r, _| sim.handle(r));
+        let first = scan.into_result();
+        assert!(!first.inventory.directory.is_empty());
+        let registry = first.inventory.registries[0].id.clone();
+        for graph in [false, true] {
+            let mut again = Scan::resume(config(graph), first.clone());
+            again.refresh(super::super::Refresh::Scope(registry.clone()));
+            let sent = drive(&mut again, |r, _| sim.handle(r));
+            assert!(!sent.iter().any(is_graph), "graph {graph}: nothing new to ask Graph: {sent:?}");
+            let result = again.into_result();
+            assert!(!result.diagnostics.iter().any(|d| d.message.contains("were not read from Microsoft Graph")), "graph {graph}: {:?}", result.diagnostics);
+            assert_eq!(result.inventory.directory.len(), first.inventory.directory.len());
+        }
     }
 
     /// Without Graph the scan still ends, on ARM data, and says what it did not read.

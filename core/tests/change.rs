@@ -384,3 +384,32 @@ fn stopping_ends_each_phase() {
     assert_eq!(change.outcome(), Some(&Outcome::Applied));
     assert!(change.refreshed().is_none());
 }
+
+/// After an apply on a result read with Microsoft Graph, the refresh keeps the names and group
+/// members Graph gave, asks Graph only about principals new to the result (none here), and
+/// does not say that names were not read.
+#[test]
+fn the_refresh_keeps_what_graph_said() {
+    use pullpath_core::sim::DEFAULT_GRAPH_ORIGIN;
+    let s = all_fixes();
+    let initial = Sim::demo();
+    let previous = {
+        let mut sim = initial.clone();
+        let mut config = pullpath_core::scan::ScanConfig::new(DEFAULT_ORIGIN, Start::AllSubscriptions);
+        config.directory_origin = Some(DEFAULT_GRAPH_ORIGIN.into());
+        let mut scan = Scan::with_config(config);
+        drive(&mut scan, Duration::ZERO, 100_000, |r| Ok(sim.handle(r))).expect("the scan finishes");
+        scan.into_result()
+    };
+    assert!(!previous.inventory.directory.is_empty());
+    let analysis = access::analyze(&previous.inventory);
+    let config = ChangeConfig { apply: apply_support::config(7), directory_origin: Some(DEFAULT_GRAPH_ORIGIN.into()), ..ChangeConfig::new(DEFAULT_ORIGIN) };
+    let mut change = Change::new(previous.clone(), &analysis.identities, s.intents.clone(), config);
+    let mut sim = initial.clone();
+    let driven = drive_change(&mut change, &mut sim, &mut Faults::new(Vec::new()), &s);
+    assert_eq!(change.outcome(), Some(&Outcome::Applied));
+    assert!(!driven.refresh_requests.iter().any(pullpath_core::directory_request::is_graph), "{:?}", driven.refresh_requests);
+    let refreshed = change.refreshed().unwrap();
+    assert_eq!(refreshed.inventory.directory, previous.inventory.directory);
+    assert!(!refreshed.diagnostics.iter().any(|d| d.message.contains("were not read from Microsoft Graph")), "{:?}", refreshed.diagnostics);
+}

@@ -97,11 +97,14 @@ pub struct ChangeConfig {
     pub origin: String,
     /// The apply engine's limits (its `origin` is replaced by the one above).
     pub apply: ApplyConfig,
+    /// The Microsoft Graph origin the refresh after the apply names new principals from, when
+    /// the scan had Graph; `None` keeps the names the result has and asks Graph nothing.
+    pub directory_origin: Option<String>,
 }
 
 impl ChangeConfig {
     pub fn new(origin: &str) -> ChangeConfig {
-        ChangeConfig { origin: origin.trim_end_matches('/').to_string(), apply: ApplyConfig::default() }
+        ChangeConfig { origin: origin.trim_end_matches('/').to_string(), apply: ApplyConfig::default(), directory_origin: None }
     }
 }
 
@@ -337,7 +340,9 @@ impl Change {
             let applied = matches!(self.outcome(), Some(Outcome::Applied));
             match self.previous.take() {
                 Some(previous) if applied && !self.stopped => {
-                    let mut scan = Scan::resume(ScanConfig::new(&self.config.origin, Start::Subscriptions(Vec::new())), previous);
+                    let mut config = ScanConfig::new(&self.config.origin, Start::Subscriptions(Vec::new()));
+                    config.directory_origin = self.config.directory_origin.clone();
+                    let mut scan = Scan::resume(config, previous);
                     for target in Change::touched(&self.review.plan) {
                         scan.refresh(target);
                     }

@@ -76,7 +76,13 @@ fn change_of(state: AppState, origin: &str) -> Option<Change> {
     let intents = state.pending.get();
     let previous = state.result.get()?;
     let identities = state.analysed.with(|a| a.as_ref().map(|a| a.analysis.identities.clone()).unwrap_or_default());
-    let config = ChangeConfig { apply: ApplyConfig { seed: monotonic().as_millis() as u64 | 1, ..Default::default() }, ..ChangeConfig::new(origin) };
+    // The refresh after the apply names new principals from Graph when the scan could.
+    let directory_origin = match state.source.get_untracked() {
+        Some(Source::Demo) => Some(Cloud::AzureCloud.graph_origin().to_string()),
+        Some(Source::Tenant) if state.graph_missing.with_untracked(Option::is_none) => state.session.with_untracked(|s| s.as_ref().map(|s| s.config().graph_origin.clone())),
+        _ => None,
+    };
+    let config = ChangeConfig { apply: ApplyConfig { seed: monotonic().as_millis() as u64 | 1, ..Default::default() }, directory_origin, ..ChangeConfig::new(origin) };
     Some(Change::new(previous, &identities, intents, config))
 }
 
