@@ -97,6 +97,13 @@ pub struct View {
 pub fn is_problem(row: &AccessRow) -> bool {
     (!row.expected_by.is_empty() && row.pull != Level::Yes)
         || row.via.iter().any(|p| matches!(p.kind, PathKind::AbacIgnored | PathKind::BroadRole | PathKind::AdminKeys | PathKind::Anonymous))
+        || network_blocked(row)
+}
+
+/// Whether a workload that pulls as this identity cannot reach the registry over the network
+/// (`network`): allowed by RBAC, blocked by the network.
+pub fn network_blocked(row: &AccessRow) -> bool {
+    row.network.iter().any(|v| v.reach == crate::network::Reach::Blocked)
 }
 
 impl Matrix {
@@ -249,10 +256,16 @@ pub fn cell_text(row: &AccessRow) -> (String, CellTone) {
     } else {
         format!("pull {} push {}", sym(row.pull), sym(row.push))
     };
-    if problem && row.pull != Level::No {
+    let blocked = network_blocked(row);
+    if blocked && row.pull != Level::No {
+        // Both verdicts: RBAC allows the pull, the network stops it.
+        text.push_str(" · network blocked");
+    } else if problem && row.pull != Level::No {
         text.push_str(" ⚠");
     }
-    let tone = if problem || row.pull == Level::Partial {
+    let tone = if blocked && row.pull != Level::No {
+        CellTone::Bad
+    } else if problem || row.pull == Level::Partial {
         CellTone::Warn
     } else if row.pull == Level::No {
         CellTone::None
@@ -299,6 +312,20 @@ mod tests {
 
     fn names(m: &Matrix, v: &View) -> Vec<String> {
         v.rows.iter().map(|&r| m.rows[r as usize].identity.clone()).collect()
+    }
+
+    /// A pull RBAC allows and the network blocks reads as both, and counts as a problem.
+    #[test]
+    fn a_pull_the_network_blocks_shows_both_verdicts() {
+        let case: serde_json::Value = serde_json::from_str(include_str!("../tests/truth/network/private-endpoint-in-unpeered-vnet-blocks.json")).unwrap();
+        let (inv, _) = crate::snapshot::parse(&case["snapshot"].to_string()).unwrap();
+        let a = access::analyze(&inv);
+        let row = a.access.iter().find(|r| network_blocked(r)).expect("a blocked pull path");
+        assert_ne!(row.pull, Level::No, "RBAC allows this pull");
+        let (text, tone) = cell_text(row);
+        assert!(text.ends_with(" · network blocked"), "{text}");
+        assert_eq!(tone, CellTone::Bad);
+        assert!(is_problem(row));
     }
 
     #[test]

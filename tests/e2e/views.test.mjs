@@ -192,6 +192,20 @@ test('the matrix sorts and filters, and a cell explains itself', async () => {
   await detail.panel.getByRole('button', { name: 'Revoke AcrPull' }).click();
   await detail.status.filter({ hasText: /^Added to the pending changes: Delete role assignment / }).waitFor();
 
+  // A pull a workload needs carries the network's verdict too: the compute reaches its
+  // workspace registry, which allows public network access.
+  await matrix.kind.selectOption('');
+  await matrix.registryFilter.fill('acrmlprod');
+  await matrix.identityFilter.fill('cpu-cluster');
+  await matrix.summary.filter({ hasText: /^1 of \d+ identities/ }).waitFor();
+  await matrix.cell(0, 0).click();
+  await detail.panel.getByRole('heading', { name: 'Can cpu-cluster pull from acrmlprod?' }).waitFor();
+  await detail.panel.getByRole('heading', { name: 'Network', level: 3 }).waitFor();
+  const net = await detail.panel.locator('ul.network').innerText();
+  assert.match(net, /^cpu-cluster: reachable/, net);
+  assert.match(net, /acrmlprod allows public network access/, net);
+  await screenshot(page, 'detail-network');
+
   await page.emulateMedia({ colorScheme: 'dark' });
   await screenshot(page, 'matrix-dark');
   assert.deepEqual(errors, []);

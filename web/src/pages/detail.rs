@@ -144,6 +144,7 @@ fn access_view(state: AppState, a: &Arc<Analysed>, principal_id: &str, registry:
     let paths = row.map(|r| r.via.clone()).unwrap_or_default();
     let expected = row.map(|r| r.expected_by.clone()).unwrap_or_default();
     let why_not = row.and_then(|r| r.why_not.clone());
+    let network = row.map(|r| r.network.clone()).unwrap_or_default();
     let unverified = row.is_some_and(|r| r.unverified.is_some());
     let registry_for_scope = registry.clone();
     view! {
@@ -175,6 +176,24 @@ fn access_view(state: AppState, a: &Arc<Analysed>, principal_id: &str, registry:
             }).collect_view()}</ul>
         })}
         {why_not.map(|w| view! { <h3>"Why not"</h3><p class="why-not">{w}</p> })}
+        {(!network.is_empty()).then(|| view! {
+            // Whether each workload that pulls as this identity reaches the registry at all:
+            // the network's verdict beside the roles'.
+            <h3>"Network"</h3>
+            <ul class="network">{network.into_iter().map(|v| {
+                let node = v.workload.key().to_string();
+                let name = v.workload.name().to_string();
+                view! {
+                    <li class=format!("reach reach-{}", v.reach.as_str())>
+                        <p><button class="link" on:click=move |_| state.selection.set(Some(Selection::Node(node.clone())))>{name}</button>": "
+                            <strong>{v.reach.as_str()}</strong>
+                            {v.unverified.is_some().then(|| view! { " "<span class="badge unverified" title="No Microsoft source settles part of this answer">"unverified"</span> })}
+                        </p>
+                        <ul class="reasons">{v.reasons.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
+                    </li>
+                }
+            }).collect_view()}</ul>
+        })}
         <h3>"How"</h3>
         {if paths.is_empty() {
             view! { <p class="muted">"No role assignment, key or setting gives this identity access to this registry."</p> }.into_any()
