@@ -68,6 +68,19 @@ pub enum Show {
     All,
     /// Only cells that are problems, and the rows and registries that have one.
     Problems,
+    /// Only pulls RBAC allows and the network blocks (`network`), and their rows and registries.
+    NetworkBlocked,
+}
+
+impl Show {
+    /// Whether a cell stays.
+    pub fn keeps(self, row: &AccessRow) -> bool {
+        match self {
+            Show::All => true,
+            Show::Problems => is_problem(row),
+            Show::NetworkBlocked => row.pull != Level::No && network_blocked(row),
+        }
+    }
 }
 
 /// What the user asked to see.
@@ -149,7 +162,7 @@ impl Matrix {
             .iter()
             .map(|r| registry.is_empty() || r.name.to_lowercase().contains(&registry) || r.login_server.as_deref().is_some_and(|l| l.to_lowercase().contains(&registry)))
             .collect();
-        let problems = q.show == Show::Problems;
+        let problems = q.show != Show::All;
         let mut used = vec![false; self.registries];
         let mut rows: Vec<u32> = Vec::new();
         for (i, row) in self.rows.iter().enumerate() {
@@ -161,7 +174,7 @@ impl Matrix {
             }
             let mut keep = false;
             for &(reg, a) in &row.cells {
-                if reg_ok[reg as usize] && (!problems || is_problem(&analysis.access[a as usize])) {
+                if reg_ok[reg as usize] && q.show.keeps(&analysis.access[a as usize]) {
                     keep = true;
                     used[reg as usize] = true;
                 }
@@ -326,6 +339,14 @@ mod tests {
         assert!(text.ends_with(" · network blocked"), "{text}");
         assert_eq!(tone, CellTone::Bad);
         assert!(is_problem(row));
+        // The filter for exactly these: this cell stays, an allowed and reachable one does not.
+        let m = Matrix::new(&a);
+        let v = m.view(&a, &Query { show: Show::NetworkBlocked, ..Default::default() });
+        let kept: Vec<&AccessRow> = v.rows.iter().flat_map(|&r| m.rows[r as usize].cells.iter().filter(|(reg, _)| v.columns.contains(reg)).map(|&(_, i)| &a.access[i as usize])).filter(|r| Show::NetworkBlocked.keeps(r)).collect();
+        assert!(kept.iter().any(|r| r.principal_id == row.principal_id && r.registry == row.registry));
+        assert!(a.access.iter().filter(|r| r.pull != Level::No && !network_blocked(r)).all(|r| !Show::NetworkBlocked.keeps(r)));
+        let demo = demo();
+        assert!(Matrix::new(&demo).view(&demo, &Query { show: Show::NetworkBlocked, ..Default::default() }).rows.is_empty(), "the demo has no blocked path");
     }
 
     #[test]

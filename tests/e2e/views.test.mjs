@@ -173,6 +173,12 @@ test('the matrix sorts and filters, and a cell explains itself', async () => {
   const problems = await matrix.identities();
   assert.ok(problems.length > 0 && problems.length < byName.length, `problems: ${problems}`);
   await matrix.onlyProblems.uncheck();
+  // The demo's registries all allow public network access: no pull is blocked by the network.
+  const blockedOnly = page.getByLabel('Only allowed by roles, blocked by network');
+  await blockedOnly.check();
+  await matrix.summary.filter({ hasText: new RegExp(`^0 of ${byName.length} identities`) }).waitFor();
+  await blockedOnly.uncheck();
+  await matrix.summary.filter({ hasText: new RegExp(`^${byName.length} of ${byName.length} identities`) }).waitFor();
 
   // The ABAC registry: the user's AcrPull there is shown, and shown as ignored.
   await matrix.registryFilter.fill('acrteamabac');
