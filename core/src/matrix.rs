@@ -61,7 +61,7 @@ pub enum Direction {
     Descending,
 }
 
-/// Which problems to keep.
+/// Which cells to keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Show {
     #[default]
@@ -162,7 +162,8 @@ impl Matrix {
             .iter()
             .map(|r| registry.is_empty() || r.name.to_lowercase().contains(&registry) || r.login_server.as_deref().is_some_and(|l| l.to_lowercase().contains(&registry)))
             .collect();
-        let problems = q.show != Show::All;
+        // Only some cells are shown (problems, or network-blocked pulls).
+        let cells_filtered = q.show != Show::All;
         let mut used = vec![false; self.registries];
         let mut rows: Vec<u32> = Vec::new();
         for (i, row) in self.rows.iter().enumerate() {
@@ -180,11 +181,11 @@ impl Matrix {
                 }
             }
             // A row with no cell left says nothing once registries or problems are filtered.
-            if keep || (registry.is_empty() && !problems) {
+            if keep || (registry.is_empty() && !cells_filtered) {
                 rows.push(i as u32);
             }
         }
-        let row_filter = !identity.is_empty() || q.kind.is_some() || problems;
+        let row_filter = !identity.is_empty() || q.kind.is_some() || cells_filtered;
         let columns = (0..self.registries as u32).filter(|&r| reg_ok[r as usize] && (!row_filter || used[r as usize])).collect();
         let by_name = |a: &Row, b: &Row| a.identity.to_lowercase().cmp(&b.identity.to_lowercase()).then_with(|| a.principal_id.cmp(&b.principal_id));
         crate::sort::sort_by(&mut rows, |&a, &b| {

@@ -213,22 +213,12 @@ pub fn FindingsView() -> impl IntoView {
     let open_by_default = move || summary.with(|s| s.counts.total <= OPEN_UP_TO);
     let is_open = move |key: &str| open_by_default() != toggled.with(|t| t.contains(key));
     let toggle = move |key: String| toggled.update(|t| if !t.remove(&key) { t.insert(key); });
-    let all_fixes = move || state.analysed.with(|a| a.as_ref().map(|a| a.analysis.findings.iter().flat_map(|f| f.fixes.iter().cloned()).collect::<Vec<_>>()).unwrap_or_default());
-    let fix_all_new = move || {
-        let fixes = all_fixes();
-        state.pending.with(|p| {
-            let mut seen: Vec<&Intent> = Vec::new();
-            for i in fixes.iter().filter(|i| !p.contains(i)) {
-                if !seen.contains(&i) {
-                    seen.push(i);
-                }
-            }
-            seen.len()
-        })
-    };
+    // Every finding's fixes, each once (what Fix all adds), computed once per analysis.
+    let all_fixes = Memo::new(move |_| state.analysed.with(|a| a.as_ref().map(|a| summary::fixes(&a.analysis.findings, 0..a.analysis.findings.len())).unwrap_or_default()));
+    let fix_all_new = move || all_fixes.with(|f| state.pending.with(|p| f.iter().filter(|i| !p.contains(i)).count()));
     let fix_all = move |_| {
         let before = state.pending.with_untracked(Vec::len);
-        for i in all_fixes() {
+        for i in all_fixes.get_untracked() {
             state.add_pending(i);
         }
         let added = state.pending.with_untracked(Vec::len) - before;
