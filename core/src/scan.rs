@@ -42,7 +42,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::engine::Engine;
-use crate::arm::{ErrorResponse, ListPage, QueryRequest, QueryRequestOptions, QueryResponse, SubscriptionContainer, SubscriptionContainerProperties, AT_SCOPE_ABOVE_AND_BELOW, SUBSCRIPTION_TYPE};
+use crate::arm::{ErrorResponse, ListPage, QueryRequest, QueryRequestOptions, QueryResponse, Subscription, SubscriptionContainer, SubscriptionContainerProperties, Tenant, AT_SCOPE_ABOVE_AND_BELOW, SUBSCRIPTION_TYPE};
 use crate::executor::TransportError;
 use crate::id::{ResourceId, ScopeLevel};
 use crate::inventory::{Diagnostic, Inventory};
@@ -81,6 +81,26 @@ pub struct ScanResult {
     pub inventory: Inventory,
     pub skipped: Vec<Skipped>,
     pub diagnostics: Vec<Diagnostic>,
+    /// What `GET /subscriptions` listed (each once), when the scan read it: names and states
+    /// for the subscription picker.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub listed: Vec<Subscription>,
+    /// What `GET /tenants` listed ([`Start::Choices`] only): the directories to switch to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tenants: Vec<Tenant>,
+}
+
+impl ScanResult {
+    /// What keeps [`ScanResult::listed`] from being the whole subscription list, in words for
+    /// the picker: the list was refused or failed, or a later page could not be read. The
+    /// directory list is not judged: without it the picker takes a directory by name.
+    pub fn listing_problem(&self) -> Option<String> {
+        if let Some(s) = self.skipped.iter().find(|s| s.what == "subscriptions") {
+            return Some(format!("The subscription list could not be read: {}", s.reason));
+        }
+        let cut = self.skipped.iter().find(|s| s.what == "next page" && s.scope.eq_ignore_ascii_case("/subscriptions"))?;
+        Some(format!("The subscription list may be incomplete: {}", cut.reason))
+    }
 }
 
 /// Where the scan starts.
@@ -92,6 +112,11 @@ pub enum Start {
     Subscriptions(Vec<String>),
     /// The subscriptions below a management group (resolved through Resource Graph).
     ManagementGroup(String),
+    /// Nothing but the subscriptions and directories the caller can see (`GET /subscriptions`,
+    /// `GET /tenants`, both paged), for choosing what to scan: [`ScanResult::listed`] and
+    /// [`ScanResult::tenants`]. A directory list that fails is only skipped (the picker can
+    /// take a directory by name).
+    Choices,
 }
 
 /// How the scan reads the tenant.
@@ -230,6 +255,7 @@ enum Table {
 #[derive(Debug, Clone)]
 enum Step {
     Subscriptions,
+    Tenants,
     /// `packed`: rows grouped per resource group with `summarize make_list(pack(...))`, so a
     /// thousand-row page carries a whole resource group's rows instead of a thousand of them.
     Graph { table: Table, subscriptions: Vec<String>, management_group: Option<String>, packed: bool },
@@ -250,6 +276,7 @@ impl Step {
     fn describe(&self) -> (String, String) {
         match self {
             Step::Subscriptions => ("/".into(), "subscriptions".into()),
+            Step::Tenants => ("/".into(), "directories".into()),
             Step::Graph { table, subscriptions, management_group, .. } => {
                 let scope = match management_group {
                     Some(mg) => format!("management group {mg}"),
@@ -411,6 +438,10 @@ impl Scan {
         };
         match start {
             Start::AllSubscriptions => scan.enqueue(Step::Subscriptions, request::list_subscriptions()),
+            Start::Choices => {
+                scan.enqueue(Step::Subscriptions, request::list_subscriptions());
+                scan.enqueue(Step::Tenants, request::list_tenants());
+            }
             Start::Subscriptions(subs) => scan.plan_subscriptions(subs),
             Start::ManagementGroup(mg) => {
                 let step = Step::Graph { table: Table::Subscriptions, subscriptions: Vec::new(), management_group: Some(mg), packed: false };
@@ -941,7 +972,7 @@ impl Scan {
                     self.add_item(v, Merge::Replace);
                 }
             }
-            Step::Subscriptions | Step::List { .. } | Step::RefreshAssignments { .. } => {
+            Step::Subscriptions | Step::Tenants | Step::List { .. } | Step::RefreshAssignments { .. } => {
                 let page: ListPage<Value> = match serde_json::from_str(&resp.body) {
                     Ok(p) => demand::trim_page(&step, p, self.config.environment_versions),
                     Err(e) => {
@@ -965,15 +996,35 @@ impl Scan {
                 }
                 match &step {
                     Step::Subscriptions => {
-                        for v in &page.value {
-                            if let (Some(sub), Some(tenant)) = (v.get("subscriptionId").and_then(Value::as_str), v.get("tenantId").and_then(Value::as_str)) {
-                                if !tenant.is_empty() && !tenant.contains('/') {
-                                    self.tenants.insert(sub.to_ascii_lowercase(), tenant.to_string());
+                        let mut subs = Vec::new();
+                        for v in page.value {
+                            let sub: Subscription = match serde_json::from_value(v) {
+                                Ok(s) => s,
+                                Err(e) => {
+                                    self.result.diagnostics.push(Diagnostic { at: req.path.clone(), message: format!("a subscription in the list could not be read: {e}") });
+                                    continue;
                                 }
+                            };
+                            if let Some(tenant) = sub.tenant_id.as_deref().filter(|t| !t.is_empty() && !t.contains('/')) {
+                                self.tenants.insert(sub.subscription_id.to_ascii_lowercase(), tenant.to_string());
+                            }
+                            if !self.result.listed.iter().any(|s| s.subscription_id.eq_ignore_ascii_case(&sub.subscription_id)) {
+                                subs.push(sub.subscription_id.clone());
+                                self.result.listed.push(sub);
                             }
                         }
-                        let subs = page.value.iter().filter_map(|v| v.get("subscriptionId").and_then(Value::as_str)).map(str::to_string).collect();
-                        self.plan_subscriptions(subs);
+                        if self.config.start != Start::Choices {
+                            self.plan_subscriptions(subs);
+                        }
+                    }
+                    Step::Tenants => {
+                        for v in page.value {
+                            match serde_json::from_value::<Tenant>(v) {
+                                Ok(t) if !self.result.tenants.iter().any(|x| x.tenant_id.eq_ignore_ascii_case(&t.tenant_id)) => self.result.tenants.push(t),
+                                Ok(_) => {}
+                                Err(e) => self.result.diagnostics.push(Diagnostic { at: req.path.clone(), message: format!("a directory in the list could not be read: {e}") }),
+                            }
+                        }
                     }
                     Step::RefreshAssignments { scope, first_page } => {
                         if *first_page {

@@ -11,14 +11,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use pullpath_core::access::{self, Analysis};
 use pullpath_core::catalog;
-use pullpath_core::arm::{ErrorResponse, ListPage};
 use pullpath_core::graph::{self, Graph};
 use pullpath_core::id::ResourceId;
 use pullpath_core::intent::Intent;
 use pullpath_core::cloud::{AppConfig, Cloud};
-use pullpath_core::executor::{Executor, TransportError};
-use pullpath_core::link;
-use pullpath_core::request;
 use pullpath_core::scan::{Progress, Scan, ScanConfig, ScanResult, Start};
 use pullpath_core::share::ViewState;
 use pullpath_core::snapshot;
@@ -120,6 +116,8 @@ pub struct TenantChoice {
 pub struct SubscriptionChoice {
     pub id: String,
     pub name: String,
+    /// ARM's state word when it is not "Enabled" (Warned, PastDue, Disabled, Deleted).
+    pub state: Option<String>,
     pub selected: bool,
 }
 
@@ -131,6 +129,8 @@ pub struct AppState {
     pub config: RwSignal<Option<Result<AppConfig, String>>>,
     pub session: RwSignal<Option<SignedIn>, LocalStorage>,
     pub subscriptions: RwSignal<Vec<SubscriptionChoice>>,
+    /// The subscription list has been read (an empty list then means none is visible).
+    pub subscriptions_read: RwSignal<bool>,
     pub tenants: RwSignal<Vec<TenantChoice>>,
     pub progress: RwSignal<Progress>,
     pub result: RwSignal<Option<ScanResult>>,
@@ -171,6 +171,7 @@ impl AppState {
             config: RwSignal::new(None),
             session: RwSignal::new_local(None),
             subscriptions: RwSignal::new(Vec::new()),
+            subscriptions_read: RwSignal::new(false),
             tenants: RwSignal::new(Vec::new()),
             progress: RwSignal::new(Progress::default()),
             result: RwSignal::new(None),
@@ -275,6 +276,7 @@ impl AppState {
         auth::sign_out(end_url.as_ref().and(note.as_deref()));
         self.session.set(None);
         self.subscriptions.set(Vec::new());
+        self.subscriptions_read.set(false);
         self.tenants.set(Vec::new());
         self.progress.set(Progress::default());
         self.set_result(None);
@@ -316,67 +318,28 @@ impl AppState {
         Some(exec)
     }
 
-    /// Lists the subscriptions the user can see, for the picker.
+    /// Lists the subscriptions and directories the user can see, for the picker: a scan of
+    /// nothing else (`Start::Choices`), so the list pages, retries and waits out throttling as
+    /// every other read does.
     pub fn load_subscriptions(self) {
         let Some(exec) = self.executor() else { return };
         self.screen.set(Screen::Subscriptions);
+        self.subscriptions_read.set(false);
         let epoch = self.epoch();
+        let cancel = exec.cancel.clone();
+        let scan = Scan::new(&exec.signed_in.config().arm_origin, Start::Choices);
         spawn_local(async move {
-            let mut choices = Vec::new();
-            let first = request::list_subscriptions();
-            // nextLinks go through core's one check: on the ARM origin, within the page cap,
-            // never back to a page already read.
-            let mut pages = link::Pages::new(&first, link::MAX_PAGES);
-            let mut req = Some(first);
-            let origin = exec.signed_in.config().arm_origin.clone();
-            while let Some(r) = req.take() {
-                match exec.execute(r).await {
-                    Ok(resp) if resp.is_success() => match serde_json::from_str::<ListPage<serde_json::Value>>(&resp.body) {
-                        Ok(page) => {
-                            for s in page.value {
-                                let id = s.get("subscriptionId").and_then(|v| v.as_str()).unwrap_or_default().to_string();
-                                let name = s.get("displayName").and_then(|v| v.as_str()).unwrap_or(&id).to_string();
-                                if !id.is_empty() {
-                                    choices.push(SubscriptionChoice { id, name, selected: true });
-                                }
-                            }
-                            req = match page.next_link.as_deref().filter(|l| !l.is_empty()).map(|l| pages.next(&origin, l)) {
-                                Some(Ok(next)) => Some(next),
-                                Some(Err(e)) => {
-                                    self.error.set(Some(format!("The subscription list may be incomplete: {e}")));
-                                    None
-                                }
-                                None => None,
-                            };
-                        }
-                        Err(e) => self.error.set(Some(format!("The subscription list could not be read: {e}"))),
-                    },
-                    Ok(resp) => self.error.set(Some(arm_error(resp.status, &resp.body))),
-                    Err(TransportError::Aborted) => return,
-                    Err(e) => self.error.set(Some(e.to_string())),
-                }
-            }
+            let result = run_scan(AnyExecutor::Arm(exec), scan, &cancel, |_| ()).await;
             if !self.is_current(epoch) {
                 return;
             }
-            self.subscriptions.set(choices);
-            // The directories the user can switch to; without them the picker takes a name.
-            if let Ok(resp) = exec.execute(request::list_tenants()).await {
-                if let Ok(page) = serde_json::from_str::<ListPage<serde_json::Value>>(&resp.body) {
-                    let tenants = page
-                        .value
-                        .iter()
-                        .filter_map(|t| {
-                            let id = t.get("tenantId")?.as_str()?.to_string();
-                            let name = t.get("displayName").and_then(|v| v.as_str()).or_else(|| t.get("defaultDomain").and_then(|v| v.as_str())).unwrap_or(&id).to_string();
-                            Some(TenantChoice { id, name })
-                        })
-                        .collect();
-                    if self.is_current(epoch) {
-                        self.tenants.set(tenants);
-                    }
-                }
+            if let Some(problem) = result.listing_problem() {
+                self.error.set(Some(problem));
             }
+            let choices = result.listed.iter().map(|s| SubscriptionChoice { id: s.subscription_id.clone(), name: s.label().to_string(), state: s.state.clone().filter(|st| st != "Enabled"), selected: true }).collect();
+            self.subscriptions.set(choices);
+            self.subscriptions_read.set(true);
+            self.tenants.set(result.tenants.iter().map(|t| TenantChoice { id: t.tenant_id.clone(), name: t.label().to_string() }).collect());
         });
     }
 
@@ -550,14 +513,6 @@ impl AppState {
 impl Default for AppState {
     fn default() -> Self {
         AppState::new()
-    }
-}
-
-/// An ARM error, as ARM worded it.
-pub fn arm_error(status: u16, body: &str) -> String {
-    match serde_json::from_str::<ErrorResponse>(body) {
-        Ok(e) => format!("Azure Resource Manager answered {status} {}: {}", e.error.code, e.error.message),
-        Err(_) => format!("Azure Resource Manager answered HTTP {status}"),
     }
 }
 

@@ -19,6 +19,7 @@ mod network;
 mod online_endpoint;
 mod registry;
 mod resource_graph;
+mod subscription;
 mod workspace;
 
 pub use authorization::*;
@@ -33,4 +34,5 @@ pub use network::*;
 pub use online_endpoint::*;
 pub use registry::*;
 pub use resource_graph::*;
+pub use subscription::*;
 pub use workspace::*;

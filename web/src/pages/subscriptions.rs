@@ -16,7 +16,8 @@ pub fn Subscriptions() -> impl IntoView {
             <fieldset>
                 <legend>"Subscriptions"</legend>
                 {move || if state.subscriptions.with(Vec::is_empty) {
-                    view! { <p role="status">"Loading subscriptions…"</p> }.into_any()
+                    let words = if state.subscriptions_read.get() { "This account sees no subscription in this directory: choose another directory below, or ask for a role on a subscription." } else { "Loading subscriptions…" };
+                    view! { <p role="status">{words}</p> }.into_any()
                 } else {
                     view! {
                         <ul class="choices">
@@ -28,6 +29,7 @@ pub fn Subscriptions() -> impl IntoView {
                                             state.subscriptions.update(|s| if let Some(x) = s.get_mut(i) { x.selected = on });
                                         }/>
                                         {sub.name.clone()}" "<span class="id">{sub.id.clone()}</span>
+                                        {sub.state.clone().map(|st| view! { " "<span class="badge">{st}</span> })}
                                     </label>
                                 </li>
                             </For>
