@@ -393,7 +393,14 @@ impl Scan {
             _ => "directory objects".into(),
         };
         let why = graph_error_text(resp);
-        let hint = if denied { format!("; access through groups is not credited and principals are shown by id: reading them needs {PERMISSIONS}") } else { String::new() };
+        // A 401 is the token, not the permission: the host renews Graph tokens before they
+        // expire, so one refused is revoked or for another tenant, and saying a permission is
+        // missing would send an administrator to grant what is already granted.
+        let hint = match resp.status {
+            401 => "; access through groups is not credited and principals are shown by id: Microsoft Graph refused the sign-in's token (expired, revoked or for another tenant): sign in again and rescan".to_string(),
+            403 => format!("; access through groups is not credited and principals are shown by id: reading them needs {PERMISSIONS}"),
+            _ => String::new(),
+        };
         self.result.diagnostics.push(Diagnostic { at: AT.into(), message: format!("Microsoft Graph did not give {what} ({why}){hint}") });
         self.result.skipped.push(super::Skipped { scope: AT.into(), what: format!("Microsoft Graph: {what}"), reason: why });
     }
@@ -535,6 +542,20 @@ mod tests {
         assert_eq!(said.len(), 1);
         assert!(said[0].message.contains("Authorization_RequestDenied") && said[0].message.contains("Directory.Read.All"), "{}", said[0].message);
         assert_eq!(result.skipped.len(), 1);
+    }
+
+    /// A Graph token refused mid-scan (401) is said as such, not as a missing permission.
+    #[test]
+    fn a_refused_graph_token_is_not_called_a_missing_permission() {
+        let mut sim = Sim::demo();
+        let mut scan = Scan::with_config(config(true));
+        drive(&mut scan, |r, _| if r.path.ends_with("transitiveMembers") { Response::json(401, &json!({"error": {"code": "InvalidAuthenticationToken", "message": "Lifetime validation failed, the token is expired."}})) } else { sim.handle(r) });
+        let result = scan.into_result();
+        let said: Vec<_> = result.diagnostics.iter().filter(|d| d.message.contains("Microsoft Graph did not give")).collect();
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(said[0].message.contains("InvalidAuthenticationToken") && said[0].message.contains("sign in again and rescan") && !said[0].message.contains("Directory.Read.All"), "{}", said[0].message);
+        // The names read before stay.
+        assert!(result.inventory.directory.iter().any(|o| o.display_name.as_deref() == Some("Dana Whitfield")));
     }
 
     /// A 429 from Graph is waited out for its Retry-After, then asked again.
