@@ -162,6 +162,9 @@ pub struct ScanConfig {
     pub directory_origin: Option<String>,
     /// Transitive members read of one group before the scan stops paging it (and says so).
     pub max_group_members: usize,
+    /// Member reads combined into one Microsoft Graph `$batch` (at most
+    /// [`directory_request::MAX_REQUESTS_PER_BATCH`]); 1 sends each on its own.
+    pub directory_batch: usize,
     /// Versions read of each workspace environment, newest first (`scan_demand.rs`); 0 reads
     /// none.
     pub environment_versions: usize,
@@ -184,6 +187,7 @@ impl ScanConfig {
             directory_origin: None,
             // A guard of ours, not a Graph limit: 100 default-size pages.
             max_group_members: 10_000,
+            directory_batch: crate::directory_request::MAX_REQUESTS_PER_BATCH,
             environment_versions: 3,
         }
     }
@@ -270,6 +274,8 @@ enum Step {
     DirectoryMembers { group: String },
     /// Microsoft Graph: the service principal of an application id (an AKS cluster's).
     DirectoryApp { app_id: String },
+    /// Microsoft Graph `$batch` of member reads; item `i` has the id `i`.
+    DirectoryBatch { items: Vec<directory::BatchItem> },
 }
 
 impl Step {
@@ -290,6 +296,7 @@ impl Step {
             Step::DirectoryNames { count } => ("Microsoft Graph".into(), format!("names of {count} principal(s)")),
             Step::DirectoryMembers { group } => (format!("group {group}"), "transitive members".into()),
             Step::DirectoryApp { app_id } => (format!("application {app_id}"), "service principal".into()),
+            Step::DirectoryBatch { items } => ("Microsoft Graph".into(), format!("transitive members of {} group(s)", items.len())),
         }
     }
 }
@@ -407,6 +414,7 @@ impl Scan {
         config.graph_page_size = config.graph_page_size.clamp(1, 1000);
         config.max_in_flight = config.max_in_flight.max(1);
         config.max_attempts = config.max_attempts.max(1);
+        config.directory_batch = config.directory_batch.clamp(1, crate::directory_request::MAX_REQUESTS_PER_BATCH);
         let start = config.start.clone();
         let mut scan = Scan {
             config,
@@ -503,9 +511,17 @@ impl Scan {
         if self.stopped {
             return;
         }
+        // Member reads wait to be combined into `$batch`es (`flush_members`).
+        match step {
+            Step::DirectoryMembers { group } => self.directory.members_queue.push(directory::BatchItem { group, req, list, attempt: 0 }),
+            step => self.push_ready(step, req, list, 0),
+        }
+    }
+
+    fn push_ready(&mut self, step: Step, req: Request, list: Option<u64>, attempt: u32) {
         self.progress.requests_planned += 1;
         let bucket = Bucket::of(&req);
-        self.ready.push_back(Pending { step, req, bucket, attempt: 0, not_before: Duration::ZERO, list });
+        self.ready.push_back(Pending { step, req, bucket, attempt, not_before: Duration::ZERO, list });
     }
 
     fn skip(&mut self, step: &Step, reason: String) {
@@ -661,6 +677,7 @@ impl Scan {
     pub fn poll_request(&mut self, now: Duration) -> Option<(RequestId, Request)> {
         self.handle_timeout(now);
         self.promote_delayed();
+        self.flush_members();
         if self.in_flight.len() >= self.config.max_in_flight {
             return None;
         }
@@ -785,6 +802,7 @@ impl Scan {
         self.handle_outcome(id, outcome);
         // The ARM work may be done now: then Microsoft Graph's turn (names, group members).
         self.maybe_start_directory();
+        self.flush_members();
     }
 
     fn handle_outcome(&mut self, id: RequestId, outcome: Result<Response, TransportError>) {
@@ -804,6 +822,7 @@ impl Scan {
         match resp.status {
             200..=299 if matches!(pending.step, Step::DirectoryNames { .. } | Step::DirectoryApp { .. }) => self.directory_names(&resp),
             200..=299 if matches!(pending.step, Step::DirectoryMembers { .. }) => self.directory_members(pending, &resp),
+            200..=299 if matches!(pending.step, Step::DirectoryBatch { .. }) => self.directory_batch(pending, &resp),
             200..=299 => self.handle_success(pending, &resp),
             429 => {
                 self.progress.throttled += 1;
@@ -814,7 +833,9 @@ impl Scan {
                 self.retry(pending, Some(wait), &error_text(&resp))
             }
             408 | 500..=599 => self.retry(pending, None, &error_text(&resp)),
-            _ if matches!(pending.step, Step::DirectoryNames { .. } | Step::DirectoryMembers { .. } | Step::DirectoryApp { .. }) => self.directory_refused(&pending.step, &resp),
+            // A Graph that does not take `$batch` (or not this one): each read on its own.
+            400 if matches!(pending.step, Step::DirectoryBatch { .. }) => self.unbatch(pending),
+            _ if matches!(pending.step, Step::DirectoryNames { .. } | Step::DirectoryMembers { .. } | Step::DirectoryApp { .. } | Step::DirectoryBatch { .. }) => self.directory_refused(&pending.step, &resp),
             401 => self.skip(&pending.step, format!("{}; the sign-in has expired or is for another tenant: sign in again and rescan", error_text(&resp))),
             // A Resource Graph that cannot run the grouped query (an older or restricted KQL
             // dialect) can still page the plain rows.
@@ -966,7 +987,7 @@ impl Scan {
                 }
             }
             // Answered in `directory` before they get here.
-            Step::DirectoryNames { .. } | Step::DirectoryMembers { .. } | Step::DirectoryApp { .. } => {}
+            Step::DirectoryNames { .. } | Step::DirectoryMembers { .. } | Step::DirectoryApp { .. } | Step::DirectoryBatch { .. } => {}
             Step::Get { .. } => {
                 if let Ok(v) = serde_json::from_str::<Value>(&resp.body) {
                     self.add_item(v, Merge::Replace);
@@ -1248,9 +1269,10 @@ impl Scan {
     pub fn stop(&mut self, now: Duration) {
         self.handle_timeout(now);
         self.stopped = true;
-        let dropped = self.ready.len() + self.delayed.len();
+        let dropped = self.ready.len() + self.delayed.len() + self.directory.members_queue.len();
         self.ready.clear();
         self.delayed.clear();
+        self.directory.members_queue.clear();
         if dropped > 0 {
             self.result.diagnostics.push(Diagnostic { at: "/".into(), message: format!("the scan was stopped before {dropped} more read(s): what it shows may be incomplete; rescan to read everything") });
         }
@@ -1258,7 +1280,7 @@ impl Scan {
 
     /// True when nothing is queued, waiting or in flight.
     pub fn is_done(&self) -> bool {
-        self.ready.is_empty() && self.delayed.is_empty() && self.in_flight.is_empty()
+        self.ready.is_empty() && self.delayed.is_empty() && self.in_flight.is_empty() && self.directory.members_queue.is_empty()
     }
 
     pub fn result(&self) -> &ScanResult {

@@ -9,6 +9,13 @@
 //!   group found among members (so the explanation can name the chain), paged by
 //!   `@odata.nextLink`, followed only through `link::follow` on the Graph origin. A group is
 //!   read up to [`super::ScanConfig::max_group_members`] members; what is cut is said.
+//! - Batches: member reads waiting at the same time (first pages and the next pages their
+//!   answers link to) go together in `POST /v1.0/$batch`, up to 20 ("Microsoft Graph supports
+//!   batching up to 20 requests into the JSON object.", https://learn.microsoft.com/graph/json-batching).
+//!   Each item's answer is read on its own: its page, its `@odata.nextLink` (followed like a
+//!   plain read's), its 429 and `Retry-After` (the item is sent again, in a later batch), its
+//!   refusal. A lone read goes without a batch; a Graph that refuses `$batch` with a 400 gets
+//!   the reads one by one.
 //! - Clusters: an AKS cluster without a kubelet identity names its service principal by
 //!   application id only; `GET /v1.0/servicePrincipals?$filter=appId eq '…'` says which it is.
 //! - Throttling: "When throttling occurs, Microsoft Graph returns HTTP status code 429 (Too
@@ -18,7 +25,9 @@
 //! - Without Graph (no origin configured, or Graph refuses), the scan ends on ARM data alone
 //!   with a diagnostic saying exactly what was not read and which permission reads it.
 //!
-//! Request count: ⌈principals / 1,000⌉ + one per group + its further pages.
+//! Request count: ⌈principals / 1,000⌉ + ⌈member reads waiting together / 20⌉ per round
+//! (a round: the groups one answer names, or the next pages and nested groups one batch's
+//! answers name).
 //!
 //! Not here: building the requests (`directory_request`), what membership means (`access`).
 
@@ -27,11 +36,11 @@ use std::collections::HashSet;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Pending, Scan, Step};
+use super::{backoff, parse_seconds, Bucket, Pending, Scan, Step};
 use crate::directory::{DirectoryKind, DirectoryObject};
 use crate::directory_request::{self, MAX_IDS_PER_GET_BY_IDS};
 use crate::inventory::Diagnostic;
-use crate::request::Response;
+use crate::request::{Request, Response};
 
 /// Where directory diagnostics point.
 const AT: &str = "/v1.0/directoryObjects";
@@ -52,6 +61,36 @@ struct GraphPage {
     next_link: Option<String>,
 }
 
+/// A `$batch` answer: "responses", each with the "id" of its request, its "status", "headers"
+/// and "body" (https://learn.microsoft.com/graph/json-batching).
+#[derive(Deserialize)]
+struct BatchAnswer {
+    #[serde(default)]
+    responses: Vec<BatchItemAnswer>,
+}
+
+#[derive(Deserialize)]
+struct BatchItemAnswer {
+    id: String,
+    status: u16,
+    #[serde(default)]
+    headers: serde_json::Map<String, Value>,
+    #[serde(default)]
+    body: Value,
+}
+
+/// One member read waiting for (or inside) a `$batch`.
+#[derive(Debug, Clone)]
+pub(super) struct BatchItem {
+    /// The group (lowercase GUID).
+    pub group: String,
+    pub req: Request,
+    /// The paged list this read is a later page of (a key of `Scan::lists`).
+    pub list: Option<u64>,
+    /// Sends so far that Graph answered with a retryable status.
+    pub attempt: u32,
+}
+
 /// What the phase has asked and learned.
 #[derive(Debug, Default)]
 pub(super) struct DirectoryState {
@@ -67,6 +106,8 @@ pub(super) struct DirectoryState {
     refused: bool,
     /// The "no Graph" diagnostic was written.
     noted_missing: bool,
+    /// Member reads not sent yet: [`Scan::flush_members`] sends them, together.
+    pub members_queue: Vec<BatchItem>,
 }
 
 impl Scan {
@@ -264,6 +305,74 @@ impl Scan {
         }
     }
 
+    /// Sends the member reads waiting: a lone one as it is, more in `$batch`es of up to
+    /// `directory_batch`.
+    pub(super) fn flush_members(&mut self) {
+        let queue = std::mem::take(&mut self.directory.members_queue);
+        if self.stopped || self.directory.refused {
+            return;
+        }
+        let size = self.config.directory_batch;
+        let (batchable, mut alone): (Vec<BatchItem>, Vec<BatchItem>) = queue.into_iter().partition(|i| size > 1 && directory_request::members_group(&i.req).is_some());
+        for chunk in batchable.chunks(size) {
+            let ids: Vec<(String, Request)> = chunk.iter().enumerate().map(|(n, i)| (n.to_string(), i.req.clone())).collect();
+            match (chunk.len(), directory_request::batch(&ids)) {
+                (2.., Some(req)) => self.push_ready(Step::DirectoryBatch { items: chunk.to_vec() }, req, None, 0),
+                _ => alone.extend(chunk.iter().cloned()),
+            }
+        }
+        for i in alone {
+            self.push_ready(Step::DirectoryMembers { group: i.group }, i.req, i.list, i.attempt);
+        }
+    }
+
+    /// A `$batch` answer: each item as if it had come alone; throttled or failing items wait
+    /// for their `Retry-After` (or a backoff) and go again.
+    pub(super) fn directory_batch(&mut self, pending: Pending, resp: &Response) {
+        let Step::DirectoryBatch { items } = pending.step else { return };
+        let answers = serde_json::from_str::<BatchAnswer>(&resp.body).map(|a| a.responses).unwrap_or_default();
+        for (n, mut item) in items.into_iter().enumerate() {
+            let id = n.to_string();
+            let answer = answers.iter().find(|a| a.id == id);
+            let status = answer.map_or(0, |a| a.status);
+            let step = Step::DirectoryMembers { group: item.group.clone() };
+            let body = answer.map(|a| a.body.to_string()).unwrap_or_default();
+            match status {
+                200..=299 => {
+                    let page = Pending { step, req: item.req, bucket: Bucket::Directory, attempt: item.attempt + 1, not_before: Default::default(), list: item.list };
+                    self.directory_members(page, &Response { status, headers: Vec::new(), body });
+                }
+                // No answer for the item is a fault of the batch: sent again, as a 5xx is.
+                0 | 408 | 429 | 500..=599 => {
+                    item.attempt += 1;
+                    if item.attempt >= self.config.max_attempts {
+                        let (scope, what) = step.describe();
+                        self.result.skipped.push(super::Skipped { scope, what, reason: format!("Microsoft Graph answered HTTP {status} in a $batch (gave up after {} tries)", item.attempt) });
+                        continue;
+                    }
+                    let after = answer.and_then(|a| a.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))).and_then(|(_, v)| v.as_str().and_then(parse_seconds).or_else(|| v.as_u64().map(std::time::Duration::from_secs)));
+                    let wait = after.unwrap_or_else(|| backoff(item.attempt, std::time::Duration::from_secs(1)));
+                    if status == 429 {
+                        self.progress.throttled += 1;
+                    }
+                    self.progress.retries += 1;
+                    let b = self.buckets.entry(Bucket::Directory).or_default();
+                    b.blocked_until = b.blocked_until.max(self.now + wait);
+                    self.directory.members_queue.push(item);
+                }
+                _ => self.directory_refused(&step, &Response { status, headers: Vec::new(), body }),
+            }
+        }
+    }
+
+    /// A Graph that refused a `$batch` as a bad request: its reads go one by one.
+    pub(super) fn unbatch(&mut self, pending: Pending) {
+        let Step::DirectoryBatch { items } = pending.step else { return };
+        for i in items {
+            self.push_ready(Step::DirectoryMembers { group: i.group }, i.req, i.list, i.attempt);
+        }
+    }
+
     /// Graph refused (401/403, typically missing consent): said once, with the permission that
     /// reads it; nothing more is asked of Graph.
     pub(super) fn directory_refused(&mut self, step: &Step, resp: &Response) {
@@ -280,10 +389,18 @@ impl Scan {
             Step::DirectoryNames { count } => format!("the names of {count} principal(s)"),
             Step::DirectoryMembers { group } => format!("the members of group {group}"),
             Step::DirectoryApp { app_id } => format!("the service principal of application {app_id}"),
+            Step::DirectoryBatch { items } => format!("the members of {} group(s)", items.len()),
             _ => "directory objects".into(),
         };
         let why = graph_error_text(resp);
-        let hint = if denied { format!("; access through groups is not credited and principals are shown by id: reading them needs {PERMISSIONS}") } else { String::new() };
+        // A 401 is the token, not the permission: the host renews Graph tokens before they
+        // expire, so one refused is revoked or for another tenant, and saying a permission is
+        // missing would send an administrator to grant what is already granted.
+        let hint = match resp.status {
+            401 => "; access through groups is not credited and principals are shown by id: Microsoft Graph refused the sign-in's token (expired, revoked or for another tenant): sign in again and rescan".to_string(),
+            403 => format!("; access through groups is not credited and principals are shown by id: reading them needs {PERMISSIONS}"),
+            _ => String::new(),
+        };
         self.result.diagnostics.push(Diagnostic { at: AT.into(), message: format!("Microsoft Graph did not give {what} ({why}){hint}") });
         self.result.skipped.push(super::Skipped { scope: AT.into(), what: format!("Microsoft Graph: {what}"), reason: why });
     }
@@ -427,6 +544,20 @@ mod tests {
         assert_eq!(result.skipped.len(), 1);
     }
 
+    /// A Graph token refused mid-scan (401) is said as such, not as a missing permission.
+    #[test]
+    fn a_refused_graph_token_is_not_called_a_missing_permission() {
+        let mut sim = Sim::demo();
+        let mut scan = Scan::with_config(config(true));
+        drive(&mut scan, |r, _| if r.path.ends_with("transitiveMembers") { Response::json(401, &json!({"error": {"code": "InvalidAuthenticationToken", "message": "Lifetime validation failed, the token is expired."}})) } else { sim.handle(r) });
+        let result = scan.into_result();
+        let said: Vec<_> = result.diagnostics.iter().filter(|d| d.message.contains("Microsoft Graph did not give")).collect();
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(said[0].message.contains("InvalidAuthenticationToken") && said[0].message.contains("sign in again and rescan") && !said[0].message.contains("Directory.Read.All"), "{}", said[0].message);
+        // The names read before stay.
+        assert!(result.inventory.directory.iter().any(|o| o.display_name.as_deref() == Some("Dana Whitfield")));
+    }
+
     /// A 429 from Graph is waited out for its Retry-After, then asked again.
     #[test]
     fn graph_throttling_obeys_retry_after() {
@@ -471,6 +602,119 @@ mod tests {
         let group = result.inventory.directory.iter().find(|o| o.id == "cccccccc-0000-4000-8000-000000000001").unwrap();
         assert_eq!(group.transitive_members.as_ref().map(Vec::len), Some(150));
         assert!(result.diagnostics.iter().any(|d| d.message.contains("group everyone has more than 150 transitive members: the scan read the first 150")), "{:?}", result.diagnostics);
+    }
+
+    /// A tenant of `groups` groups holding AcrPull on one registry, each with `members` users.
+    fn many_groups(groups: usize, members: usize) -> Sim {
+        let acr = "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr";
+        let mut items = vec![json!({"id": acr, "name": "acr", "type": "Microsoft.ContainerRegistry/registries", "location": "westeurope", "properties": {}})];
+        for g in 0..groups {
+            let id = format!("cccccccc-0000-4000-8000-{g:012}");
+            items.push(json!({"id": format!("{acr}/providers/Microsoft.Authorization/roleAssignments/a{g}"), "name": format!("a{g}"), "type": "Microsoft.Authorization/roleAssignments",
+                "properties": {"roleDefinitionId": "/subscriptions/s1/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d", "principalId": id, "principalType": "Group", "scope": acr}}));
+            let users: Vec<_> = (0..members).map(|m| json!({"@odata.type": "#microsoft.graph.user", "id": format!("00000000-{g:04}-4000-8000-{m:012}"), "displayName": format!("user {g}.{m}")})).collect();
+            items.push(json!({"@odata.type": "#microsoft.graph.group", "id": id, "displayName": format!("group {g}"), "transitiveMembers": users}));
+        }
+        Sim::from_resources(items)
+    }
+
+    /// Members, by group, as the scan read them.
+    fn members(result: &crate::scan::ScanResult) -> Vec<(String, Vec<String>)> {
+        let mut out: Vec<(String, Vec<String>)> = result.inventory.directory.iter().filter_map(|o| Some((o.id.clone(), o.transitive_members.as_ref()?.iter().map(|m| m.id.clone()).collect()))).collect();
+        out.sort();
+        out
+    }
+
+    /// Member reads waiting together go in `$batch`es of at most 20, next pages too (each
+    /// item's `@odata.nextLink` followed on the Graph origin): 45 groups of 2 pages cost 6
+    /// batches instead of 90 reads, and read exactly the same members.
+    #[test]
+    fn member_reads_go_in_batches_of_twenty() {
+        let mut plain = config(true);
+        plain.directory_batch = 1;
+        let mut one = Scan::with_config(plain);
+        let mut sim = many_groups(45, 150);
+        let alone = drive(&mut one, |r, _| sim.handle(r));
+        let mut batched = Scan::with_config(config(true));
+        let mut sim = many_groups(45, 150);
+        let sent = drive(&mut batched, |r, _| sim.handle(r));
+        let graph = |sent: &[Request]| sent.iter().filter(|r| is_graph(r)).map(|r| r.path.clone()).collect::<Vec<_>>();
+        assert_eq!(graph(&alone).len(), 1 + 90);
+        let g = graph(&sent);
+        assert_eq!(g.len(), 1 + 6, "{g:?}");
+        assert!(g[1..].iter().all(|p| p == "/v1.0/$batch"));
+        let sizes: Vec<usize> = sent.iter().filter(|r| r.path == "/v1.0/$batch").map(|r| r.body.as_ref().unwrap()["requests"].as_array().unwrap().len()).collect();
+        assert_eq!(sizes, [20, 20, 5, 20, 20, 5]);
+        let (a, b) = (one.into_result(), batched.into_result());
+        assert!(b.skipped.is_empty() && b.diagnostics.is_empty(), "{:?} {:?}", b.skipped, b.diagnostics);
+        assert_eq!(members(&a), members(&b));
+        assert_eq!(members(&b).iter().map(|(_, m)| m.len()).sum::<usize>(), 45 * 150);
+    }
+
+    /// Inside a `$batch`, each item is answered on its own: a throttled item waits for its own
+    /// `Retry-After` and goes again, an item refused is said, a foreign next link is not
+    /// followed, and a Graph that refuses `$batch` gets the reads one by one.
+    #[test]
+    fn batch_items_are_answered_one_by_one() {
+        let reference = {
+            let mut sim = many_groups(3, 150);
+            let mut scan = Scan::with_config(config(true));
+            drive(&mut scan, |r, _| sim.handle(r));
+            members(&scan.into_result())
+        };
+        // Item 1 of the first batch: 429 with Retry-After 5.
+        let mut sim = many_groups(3, 150);
+        let mut scan = Scan::with_config(config(true));
+        let (mut throttled_at, mut again_at) = (None, None);
+        drive(&mut scan, |r, now| {
+            let mut resp = sim.handle(r);
+            if r.path == "/v1.0/$batch" {
+                let mut v: serde_json::Value = serde_json::from_str(&resp.body).unwrap();
+                let urls: Vec<String> = r.body.as_ref().unwrap()["requests"].as_array().unwrap().iter().map(|i| i["url"].as_str().unwrap().to_string()).collect();
+                let target = "/groups/cccccccc-0000-4000-8000-000000000001/transitiveMembers";
+                if let Some(i) = urls.iter().position(|u| u == target) {
+                    if throttled_at.is_none() {
+                        throttled_at = Some(now);
+                        v["responses"][i] = json!({"id": i.to_string(), "status": 429, "headers": {"Retry-After": "5"}, "body": {"error": {"code": "TooManyRequests", "message": "Too many requests"}}});
+                        resp.body = v.to_string();
+                    } else {
+                        again_at.get_or_insert(now);
+                    }
+                }
+            }
+            resp
+        });
+        let (t, a) = (throttled_at.unwrap(), again_at.expect("the throttled item is sent again"));
+        assert!(a >= t + Duration::from_secs(5), "again at {a:?}, throttled at {t:?}");
+        assert_eq!(scan.progress().throttled, 1);
+        let result = scan.into_result();
+        assert!(result.skipped.is_empty(), "{:?}", result.skipped);
+        assert_eq!(members(&result), reference);
+
+        // Item 0 refused (403), item 2's next link off the Graph origin.
+        let mut sim = many_groups(3, 150);
+        let mut scan = Scan::with_config(config(true));
+        let mut first = true;
+        drive(&mut scan, |r, _| {
+            let mut resp = sim.handle(r);
+            if r.path == "/v1.0/$batch" && std::mem::take(&mut first) {
+                let mut v: serde_json::Value = serde_json::from_str(&resp.body).unwrap();
+                v["responses"][0] = json!({"id": "0", "status": 403, "body": {"error": {"code": "Authorization_RequestDenied", "message": "Insufficient privileges to complete the operation."}}});
+                v["responses"][2]["body"]["@odata.nextLink"] = json!(format!("{DEFAULT_ORIGIN}/v1.0/groups/x/transitiveMembers?$skiptoken=1"));
+                resp.body = v.to_string();
+            }
+            resp
+        });
+        let result = scan.into_result();
+        assert!(result.diagnostics.iter().any(|d| d.message.contains("Authorization_RequestDenied") && d.message.contains("Directory.Read.All")), "{:?}", result.diagnostics);
+        assert!(result.skipped.iter().any(|s| s.reason.contains("does not point at https://graph.microsoft.com")), "{:?}", result.skipped);
+
+        // A Graph without `$batch`: 400, then every read alone, with the same members.
+        let mut sim = many_groups(3, 150);
+        let mut scan = Scan::with_config(config(true));
+        let sent = drive(&mut scan, |r, _| if r.path == "/v1.0/$batch" { Response::json(400, &json!({"error": {"code": "BadRequest", "message": "Invalid batch payload."}})) } else { sim.handle(r) });
+        assert_eq!(sent.iter().filter(|r| r.path.ends_with("transitiveMembers")).count(), 6);
+        assert_eq!(members(&scan.into_result()), reference);
     }
 
     /// A cluster that pulls with a service principal no assignment names: the scan asks Graph

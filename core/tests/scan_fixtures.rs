@@ -135,7 +135,7 @@ fn bucket_key(req: &Request) -> String {
 /// What a request is, for counting: `POST graph`, `GET registries`, ...
 fn kind_of(req: &Request) -> String {
     if pullpath_core::directory_request::is_graph(req) {
-        let what = if req.path.ends_with("getByIds") { "getByIds" } else { "transitiveMembers" };
+        let what = if req.path.ends_with("getByIds") { "getByIds" } else if req.path.ends_with("$batch") { "$batch" } else { "transitiveMembers" };
         let next = if req.query.iter().any(|(k, _)| k == "$skiptoken") { " (next page)" } else { "" };
         return format!("microsoft graph {what}{next}");
     }

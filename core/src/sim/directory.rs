@@ -2,11 +2,13 @@
 //! Graph serves them — `POST /v1.0/directoryObjects/getByIds`,
 //! `GET /v1.0/servicePrincipals?$filter=appId eq '…'` and
 //! `GET /v1.0/groups/{id}/transitiveMembers`, paged with absolute `@odata.nextLink`s on the
-//! Graph origin — and a caller without consent, refused as Graph refuses.
+//! Graph origin, and `POST /v1.0/$batch` of those — and a caller without consent, refused as
+//! Graph refuses.
 //!
 //! Group member lists are served as the tenant states them (already transitive, as Graph's
 //! `transitiveMembers` is); the simulator does not compute nesting. Non-goals: `$select`,
-//! `$filter`, `$batch` (answered with a 400 error body), throttling (the emulator's).
+//! `$filter`, a `$batch` item's `dependsOn` or `headers`, throttling (the emulator's, which
+//! answers `$batch` items one by one through [`batch_items`] and [`batch_answer`]).
 
 use serde_json::{json, Value};
 
@@ -14,6 +16,7 @@ use super::Sim;
 use crate::directory::{DirectoryKind, DirectoryObject};
 use crate::directory_request::{self, MAX_IDS_PER_GET_BY_IDS, VERSION_PREFIX};
 use crate::request::{Method, Request, Response};
+use crate::link;
 
 /// The Graph origin the simulator writes into `@odata.nextLink`s.
 pub const DEFAULT_GRAPH_ORIGIN: &str = crate::cloud::Cloud::AzureCloud.graph_origin();
@@ -28,9 +31,66 @@ pub enum DirectoryAccess {
     NotConsented,
 }
 
-/// Graph's error envelope: `{"error": {"code", "message"}}`.
+/// Graph's error envelope: `{"error": {"code", "message"}}` ("Errors in Microsoft Graph are
+/// returned using standard HTTP status codes, and a JSON error response object.",
+/// https://learn.microsoft.com/graph/errors). The emulator adds `innerError` (its date and
+/// request ids), which the simulator has no clock for.
 fn error(status: u16, code: &str, message: String) -> Response {
     Response::json(status, &json!({"error": {"code": code, "message": message}}))
+}
+
+/// The requests of a `$batch` body, each under its `id` as a plain Graph request; or the 400
+/// Graph answers for the whole batch. "Must be unique in the batch, otherwise, the batch
+/// request fails with a 400 error code." (`id`, https://learn.microsoft.com/graph/json-batching);
+/// more than 20 requests is refused too (unverified: the wording is the simulator's).
+pub fn batch_items(req: &Request) -> Result<Vec<(String, Request)>, Response> {
+    let bad = |m: String| error(400, "BadRequest", m);
+    let items = req.body.as_ref().and_then(|b| b.get("requests")).and_then(Value::as_array).ok_or_else(|| bad("The batch request must carry \"requests\".".into()))?;
+    if items.len() > directory_request::MAX_REQUESTS_PER_BATCH {
+        return Err(bad(format!("A batch may hold at most {} requests; {} were given.", directory_request::MAX_REQUESTS_PER_BATCH, items.len())));
+    }
+    let mut out: Vec<(String, Request)> = Vec::new();
+    for item in items {
+        let field = |k: &str| item.get(k).and_then(Value::as_str);
+        let (Some(id), Some(method), Some(url)) = (field("id"), field("method"), field("url")) else {
+            return Err(bad("Every batch request needs \"id\", \"method\" and \"url\".".into()));
+        };
+        if out.iter().any(|(other, _)| other.eq_ignore_ascii_case(id)) {
+            return Err(bad(format!("The batch request id '{id}' is not unique.")));
+        }
+        let method = match method.to_ascii_uppercase().as_str() {
+            "GET" => Method::Get,
+            "POST" => Method::Post,
+            other => return Err(bad(format!("The simulator does not batch {other} requests."))),
+        };
+        // "The relative resource URL for the individual request" (same page): after `/v1.0`.
+        let (path, query) = url.split_once('?').unwrap_or((url, ""));
+        let decoded = link::decode_component(path, link::Plus::Literal).and_then(|p| Ok((p, link::parse_query(query)?)));
+        let Ok((path, query)) = decoded else { return Err(bad(format!("The url of batch request '{id}' could not be decoded."))) };
+        let path = format!("{}{}", VERSION_PREFIX.trim_end_matches('/'), if path.starts_with('/') { path } else { format!("/{path}") });
+        out.push((id.to_string(), Request { method, path, query, body: item.get("body").cloned() }));
+    }
+    Ok(out)
+}
+
+/// The `$batch` answer: "responses", each with its request's "id", "status", "headers" and
+/// "body" (https://learn.microsoft.com/graph/json-batching), in the order given.
+pub fn batch_answer(answers: Vec<(String, Response)>) -> Response {
+    let responses: Vec<Value> = answers
+        .into_iter()
+        .map(|(id, r)| {
+            let mut headers = serde_json::Map::new();
+            headers.insert("Content-Type".into(), json!("application/json"));
+            for (k, v) in &r.headers {
+                if k.eq_ignore_ascii_case("retry-after") {
+                    headers.insert("Retry-After".into(), json!(v));
+                }
+            }
+            let body: Value = serde_json::from_str(&r.body).unwrap_or(Value::Null);
+            json!({"id": id, "status": r.status, "headers": headers, "body": body})
+        })
+        .collect();
+    Response::json(200, &json!({ "responses": responses }))
 }
 
 impl Sim {
@@ -45,6 +105,13 @@ impl Sim {
             (Method::Post, ["directoryObjects", "getByIds"]) => self.get_by_ids(req),
             (Method::Get, ["groups", id, "transitiveMembers"]) => self.transitive_members(req, id),
             (Method::Get, ["servicePrincipals"]) => self.service_principals(req),
+            (Method::Post, ["$batch"]) => match batch_items(req) {
+                Ok(items) => batch_answer(items.into_iter().map(|(id, r)| {
+                    let answer = if r.path.ends_with("/$batch") { error(400, "BadRequest", "A batch may not hold a batch.".into()) } else { self.directory(&r) };
+                    (id, answer)
+                }).collect()),
+                Err(refused) => refused,
+            },
             _ => error(400, "Request_BadRequest", format!("The simulator does not implement {} {}.", req.method.as_str(), req.path)),
         }
     }
@@ -136,6 +203,33 @@ mod tests {
         assert_eq!(v["value"].as_array().unwrap().len(), 2);
         assert!(v["value"][0].get("transitiveMembers").is_none());
         assert_eq!(v["value"][1]["displayName"], "cpu-cluster");
+    }
+
+    /// A `$batch` of member reads answers each item as the read alone is answered, next pages
+    /// included; a repeated id or too many requests refuse the whole batch.
+    #[test]
+    fn batch_answers_each_item_as_alone() {
+        let mut s = sim();
+        let first = list_transitive_members("cccccccc-0000-0000-0000-000000000001").unwrap();
+        let alone: Value = serde_json::from_str(&s.handle(&first).body).unwrap();
+        let next = crate::link::follow(DEFAULT_GRAPH_ORIGIN, alone["@odata.nextLink"].as_str().unwrap()).unwrap();
+        let unknown = list_transitive_members("dddddddd-0000-0000-0000-000000000000").unwrap();
+        let batch = directory_request::batch(&[("a".into(), first), ("b".into(), next.clone()), ("c".into(), unknown)]).unwrap();
+        let r = s.handle(&batch);
+        assert_eq!(r.status, 200);
+        let v: Value = serde_json::from_str(&r.body).unwrap();
+        let items = v["responses"].as_array().unwrap();
+        assert_eq!(items[0]["id"], "a");
+        assert_eq!(items[0]["body"], alone);
+        assert_eq!(items[1]["body"], serde_json::from_str::<Value>(&s.handle(&next).body).unwrap());
+        assert_eq!((items[2]["status"].as_u64(), items[2]["body"]["error"]["code"].as_str()), (Some(404), Some("Request_ResourceNotFound")));
+        let mut repeated = batch.clone();
+        repeated.body.as_mut().unwrap()["requests"][1]["id"] = json!("A");
+        assert_eq!(s.handle(&repeated).status, 400);
+        let mut many = batch;
+        let one = many.body.as_ref().unwrap()["requests"][0].clone();
+        many.body = Some(json!({"requests": (0..21).map(|i| { let mut r = one.clone(); r["id"] = json!(i.to_string()); r }).collect::<Vec<_>>()}));
+        assert_eq!(s.handle(&many).status, 400);
     }
 
     #[test]

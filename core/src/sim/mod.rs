@@ -30,7 +30,7 @@ use crate::executor::{Executor, TransportError};
 use crate::id::{ResourceId, ScopeLevel};
 use crate::request::{Method, Request, Response};
 
-pub use directory::{DirectoryAccess, DEFAULT_GRAPH_ORIGIN};
+pub use directory::{batch_answer, batch_items, DirectoryAccess, DEFAULT_GRAPH_ORIGIN};
 
 /// The demo tenant: one subscription with an ML workspace and its registry, compute clusters,
 /// a private base-image registry, an ABAC registry, an AKS cluster and a user-assigned identity.

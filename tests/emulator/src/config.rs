@@ -73,6 +73,13 @@ pub struct Config {
     /// Resource Graph quota window in seconds.
     #[arg(long, default_value_t = 5)]
     pub graph_window_secs: u64,
+    /// Microsoft Graph requests per principal per window (each `$batch` item counts); over it,
+    /// 429 with `Retry-After` until the window ends. 0: no quota.
+    #[arg(long, default_value_t = 0)]
+    pub directory_quota: u32,
+    /// Microsoft Graph quota window in seconds.
+    #[arg(long, default_value_t = 10)]
+    pub directory_window_secs: u64,
     /// A scope the caller may not read (repeatable): reads below it get 403 AuthorizationFailed.
     #[arg(long = "forbid")]
     pub forbidden: Vec<String>,

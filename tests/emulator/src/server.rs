@@ -1,5 +1,6 @@
 //! The HTTP server: every request goes CORS → token → api-version → throttle → latency →
-//! faults → simulator, and comes back with ARM's headers (`x-ms-request-id`,
+//! faults → simulator (a Microsoft Graph `$batch`: each item throttled, faulted and answered
+//! on its own), and comes back with ARM's headers (`x-ms-request-id`,
 //! `x-ms-ratelimit-remaining-*`, `Retry-After`, `Azure-AsyncOperation`, `Location`) and
 //! CORS headers. Every request is logged.
 //!
@@ -22,7 +23,7 @@ use pullpath_core::{directory_request, link};
 use pullpath_core::request::{Method, Request, Response};
 use pullpath_core::sim::faults::Faults;
 use pullpath_core::sim::generate::TenantSpec;
-use pullpath_core::sim::{DirectoryAccess, GraphAccess, Sim};
+use pullpath_core::sim::{batch_answer, batch_items, DirectoryAccess, GraphAccess, Sim};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -179,6 +180,8 @@ pub async fn start(config: Config) -> Result<Running, EmulatorError> {
         write_refill: config.write_refill,
         graph_quota: config.graph_quota,
         graph_window: Duration::from_secs(config.graph_window_secs.max(1)),
+        directory_quota: config.directory_quota,
+        directory_window: Duration::from_secs(config.directory_window_secs.max(1)),
     });
     let state = Arc::new(AppState {
         sim: Mutex::new(sim),
@@ -250,9 +253,55 @@ enum Answer {
     Reset,
 }
 
-/// Microsoft Graph's error envelope: `{"error": {"code", "message"}}`.
+/// Microsoft Graph's error envelope: "Errors in Microsoft Graph are returned using standard
+/// HTTP status codes, and a JSON error response object" (https://learn.microsoft.com/graph/errors):
+/// `{"error": {"code", "message", "innerError": {"date", "request-id", "client-request-id"}}}`,
+/// the `innerError` [`with_inner_error`] adds.
 fn graph_error(status: u16, code: &str, message: &str) -> Response {
     Response::json(status, &serde_json::json!({"error": {"code": code, "message": message}}))
+}
+
+/// A Graph error answer (the simulator's, or the emulator's own) with the `innerError` Graph
+/// adds to its error object: when it happened and which request it was (same page).
+fn with_inner_error(state: &AppState, mut r: Response, client_request_id: Option<&str>) -> Response {
+    if r.status < 400 {
+        return r;
+    }
+    let Ok(mut v) = serde_json::from_str::<serde_json::Value>(&r.body) else { return r };
+    let Some(error) = v.get_mut("error").and_then(serde_json::Value::as_object_mut) else { return r };
+    if !error.contains_key("innerError") {
+        let n = state.counter.fetch_add(1, Ordering::Relaxed);
+        let request_id = format!("00000000-0000-4000-8000-{n:012x}");
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        let client = client_request_id.map_or(request_id.clone(), str::to_string);
+        error.insert("innerError".into(), serde_json::json!({"date": iso_seconds(now), "request-id": request_id, "client-request-id": client}));
+        r.body = v.to_string();
+    }
+    r
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` (UTC) of a Unix time, as Graph writes `innerError.date`.
+fn iso_seconds(unix: u64) -> String {
+    // Days to a civil date: Howard Hinnant's `civil_from_days`.
+    let (days, secs) = ((unix / 86_400) as i64, unix % 86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}", secs / 3600, (secs / 60) % 60, secs % 60)
+}
+
+/// Graph's 429 for a principal over the `--directory-quota`, with `Retry-After`. Unverified:
+/// the error code (Graph's pages show several, by workload).
+fn directory_throttled(retry_after: u64) -> Response {
+    let mut r = graph_error(429, "TooManyRequests", "Too many requests. The client application has been throttled and should not attempt to repeat the request until an amount of time has elapsed.");
+    r.headers.push(("retry-after".into(), retry_after.to_string()));
+    r
 }
 
 fn arm_error(status: u16, code: &str, message: &str) -> Response {
@@ -271,13 +320,15 @@ async fn serve(state: &AppState, request: axum::extract::Request) -> (Answer, Op
     };
     let now_unix = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let auth = request.headers().get("authorization").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let client_request_id = ["client-request-id", "x-ms-client-request-id"].iter().find_map(|h| request.headers().get(*h)).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let client_request_id = client_request_id.as_deref();
     // Microsoft Graph's paths start with its version; it takes only Graph tokens, ARM only ARM's.
     let service = if request.uri().path().starts_with(directory_request::VERSION_PREFIX) { Service::Graph } else { Service::Arm };
     let principal = match state.verifier.check(auth.as_deref(), now_unix, service) {
         Ok(p) => p,
         Err(rej) if service == Service::Graph => {
             let challenge = "Bearer authorization_uri=\"https://login.microsoftonline.com/common\", error=\"invalid_token\"".to_string();
-            return (Answer::Http(graph_error(401, rej.code, &rej.message), vec![("www-authenticate".into(), challenge)]), None, rej.code.into());
+            return (Answer::Http(with_inner_error(state, graph_error(401, rej.code, &rej.message), client_request_id), vec![("www-authenticate".into(), challenge)]), None, rej.code.into());
         }
         Err(rej) => {
             let challenge = format!("Bearer authorization_uri=\"https://login.microsoftonline.com/common\", error=\"invalid_token\", error_description=\"{}\"", rej.message.replace('"', "'"));
@@ -323,8 +374,17 @@ async fn serve(state: &AppState, request: axum::extract::Request) -> (Answer, Op
             }
         }
     }
+    if service == Service::Graph && !(req.method == Method::Post && req.path == "/v1.0/$batch") {
+        if let Some(after) = state.limits.as_ref().and_then(|l| lock(&state.throttle).directory(l, &principal, state.started.elapsed())) {
+            return (Answer::Http(with_inner_error(state, directory_throttled(after), client_request_id), vec![]), Some(principal), "throttled".into());
+        }
+    }
     if !state.latency.is_zero() {
         tokio::time::sleep(state.latency).await;
+    }
+    if service == Service::Graph && req.method == Method::Post && req.path == "/v1.0/$batch" {
+        let (answer, note) = serve_batch(state, &principal, &req, client_request_id);
+        return (Answer::Http(answer, extra), Some(principal), note);
     }
     let outcome = {
         let mut faults = lock(&state.faults);
@@ -335,10 +395,47 @@ async fn serve(state: &AppState, request: axum::extract::Request) -> (Answer, Op
         (outcome, injected)
     };
     match outcome {
+        (Ok(resp), injected) if service == Service::Graph => (Answer::Http(with_inner_error(state, resp, client_request_id), extra), Some(principal), if injected { "fault".into() } else { String::new() }),
         (Ok(resp), injected) => (Answer::Http(resp, extra), Some(principal), if injected { "fault".into() } else { String::new() }),
         (Err(TransportError::Network(_)), _) => (Answer::Reset, Some(principal), "reset".into()),
         (Err(e), _) => (Answer::Http(arm_error(500, "InternalServerError", &e.to_string()), extra), Some(principal), "fault".into()),
     }
+}
+
+/// A Microsoft Graph `$batch`: each item counted against the principal's Graph quota, put
+/// through the fault rules and answered by the simulator on its own, as Graph evaluates the
+/// requests of a batch one by one (unverified: Graph's pages found say only that a throttled
+/// request gets 429 and a suggested wait).
+fn serve_batch(state: &AppState, principal: &Principal, req: &Request, client_request_id: Option<&str>) -> (Response, String) {
+    let items = match batch_items(req) {
+        Ok(items) => items,
+        Err(refused) => return (with_inner_error(state, refused, client_request_id), String::new()),
+    };
+    let total = items.len();
+    let (mut throttled, mut faulted) = (0, 0);
+    let mut answers = Vec::with_capacity(total);
+    for (id, item) in items {
+        if let Some(after) = state.limits.as_ref().and_then(|l| lock(&state.throttle).directory(l, principal, state.started.elapsed())) {
+            throttled += 1;
+            answers.push((id, with_inner_error(state, directory_throttled(after), client_request_id)));
+            continue;
+        }
+        let answer = if item.path.ends_with("/$batch") {
+            graph_error(400, "BadRequest", "A batch request may not hold a batch request.")
+        } else {
+            let mut faults = lock(&state.faults);
+            let before = faults.injected().len();
+            let outcome = faults.serve(&mut lock(&state.sim), &item);
+            faulted += usize::from(faults.injected().len() > before);
+            outcome.unwrap_or_else(|e| graph_error(503, "ServiceUnavailable", &e.to_string()))
+        };
+        answers.push((id, with_inner_error(state, answer, client_request_id)));
+    }
+    let note = match (throttled, faulted) {
+        (0, 0) => format!("batch of {total}"),
+        _ => format!("batch of {total}: {throttled} throttled, {faulted} faulted"),
+    };
+    (batch_answer(answers), note)
 }
 
 fn to_http(r: Response, extra: Vec<(String, String)>, origin: Option<&HeaderValue>, state: &AppState) -> axum::response::Response {
@@ -385,3 +482,13 @@ fn preflight(origin: Option<&HeaderValue>, requested: Option<HeaderValue>) -> ax
     out
 }
 
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn iso_seconds_is_the_utc_civil_time() {
+        assert_eq!(super::iso_seconds(0), "1970-01-01T00:00:00");
+        assert_eq!(super::iso_seconds(951_782_400), "2000-02-29T00:00:00");
+        assert_eq!(super::iso_seconds(1_796_212_800 + 3_723), "2026-12-02T13:02:03");
+    }
+}

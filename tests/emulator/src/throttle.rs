@@ -1,5 +1,12 @@
 //! ARM's throttling: token buckets per principal and subscription (or tenant) for reads and
-//! writes, and Resource Graph's per-principal quota window, with the headers each sends.
+//! writes, and Resource Graph's per-principal quota window, with the headers each sends; and
+//! Microsoft Graph's: a per-principal quota window over its requests, each `$batch` item
+//! counted, answered with 429 and `Retry-After` ("When a throttling threshold is exceeded,
+//! Microsoft Graph: Limits any further requests from that client app for some time. Returns
+//! HTTP status code 429 Too Many Requests and the requests fail. Returns a suggested wait time
+//! in the response header of the failed request.", https://learn.microsoft.com/graph/throttling).
+//! Graph publishes no figure for directory reads that this model could copy: the quota and its
+//! window are the emulator's flags, off by default.
 //!
 //! Time is passed in (`now` since the server started), so this module is tested without
 //! sleeping. Not here: answering the request (`server`).
@@ -20,6 +27,9 @@ pub struct Limits {
     /// Resource Graph queries per window; 0 turns the quota off.
     pub graph_quota: u32,
     pub graph_window: Duration,
+    /// Microsoft Graph requests (each `$batch` item) per window; 0 turns the quota off.
+    pub directory_quota: u32,
+    pub directory_window: Duration,
 }
 
 /// What the throttle decided for one request.
@@ -48,6 +58,8 @@ pub struct Throttle {
     buckets: BTreeMap<(Principal, Scope, Op), (f64, Duration)>,
     /// Per principal: queries used in the current window and when it started.
     graph: BTreeMap<Principal, (u32, Duration)>,
+    /// Per principal: Microsoft Graph requests in the current window and when it started.
+    directory: BTreeMap<Principal, (u32, Duration)>,
 }
 
 impl Throttle {
@@ -92,6 +104,24 @@ impl Throttle {
         Verdict::Allow(vec![(header, format!("{}", tokens.floor() as u64))])
     }
 
+    /// One Microsoft Graph request (or `$batch` item): `None` to go ahead, or the seconds
+    /// until the principal's window ends, for `Retry-After`.
+    pub fn directory(&mut self, limits: &Limits, who: &Principal, now: Duration) -> Option<u64> {
+        if limits.directory_quota == 0 {
+            return None;
+        }
+        let (used, start) = self.directory.entry(who.clone()).or_insert((0, now));
+        if now >= *start + limits.directory_window {
+            *used = 0;
+            *start = now;
+        }
+        if *used >= limits.directory_quota {
+            return Some((*start + limits.directory_window).saturating_sub(now).as_secs_f64().ceil().max(1.0) as u64);
+        }
+        *used += 1;
+        None
+    }
+
     fn graph(&mut self, limits: &Limits, who: &Principal, now: Duration) -> Verdict {
         if limits.graph_quota == 0 {
             return Verdict::Allow(Vec::new());
@@ -127,7 +157,7 @@ mod tests {
     use super::*;
 
     fn limits() -> Limits {
-        Limits { read_bucket: 3, read_refill: 1, write_bucket: 2, write_refill: 1, graph_quota: 2, graph_window: Duration::from_secs(5) }
+        Limits { read_bucket: 3, read_refill: 1, write_bucket: 2, write_refill: 1, graph_quota: 2, graph_window: Duration::from_secs(5), directory_quota: 2, directory_window: Duration::from_secs(10) }
     }
 
     fn get(path: &str) -> Request {
@@ -148,6 +178,19 @@ mod tests {
         assert!(matches!(t.check(&limits(), &alice, &get("/subscriptions/B"), Duration::ZERO), Verdict::Allow(_)));
         assert!(matches!(t.check(&limits(), &alice, &get("/subscriptions"), Duration::ZERO), Verdict::Allow(h) if h[0].0 == "x-ms-ratelimit-remaining-tenant-reads"));
         assert!(matches!(t.check(&limits(), &alice, &a, Duration::from_secs(1)), Verdict::Allow(_)));
+    }
+
+    #[test]
+    fn directory_quota_window_per_principal() {
+        let mut t = Throttle::default();
+        let (a, b) = (Principal("a".into()), Principal("b".into()));
+        assert_eq!(t.directory(&limits(), &a, Duration::ZERO), None);
+        assert_eq!(t.directory(&limits(), &a, Duration::from_secs(1)), None);
+        assert_eq!(t.directory(&limits(), &a, Duration::from_millis(3500)), Some(7));
+        assert_eq!(t.directory(&limits(), &b, Duration::from_secs(4)), None);
+        assert_eq!(t.directory(&limits(), &a, Duration::from_secs(10)), None);
+        let off = Limits { directory_quota: 0, ..limits() };
+        assert!((0..10).all(|_| t.directory(&off, &a, Duration::from_secs(10)).is_none()));
     }
 
     #[test]

@@ -573,3 +573,61 @@ async fn without_graph_consent_the_scan_says_what_is_missing() {
     assert!(report.result.inventory.directory.is_empty());
     assert!(report.result.diagnostics.iter().any(|d| d.message.contains("Authorization_RequestDenied") && d.message.contains("Directory.Read.All")), "{:?}", report.result.diagnostics);
 }
+
+/// Microsoft Graph's throttling on the emulator (`--directory-quota`): requests and `$batch`
+/// items over the principal's quota get 429 with `Retry-After` and Graph's error body; the
+/// scan waits them out and ends with exactly what an unthrottled scan reads.
+#[tokio::test]
+async fn graph_throttling_is_obeyed_and_the_scan_reads_the_same() {
+    async fn scan(quota: u32) -> (pullpath_emulator::driver::DriveReport, Vec<pullpath_emulator::server::LogEntry>) {
+        let mut c = config();
+        c.scenario = "small".into();
+        c.directory_quota = quota;
+        c.directory_window_secs = 1;
+        let r = server(c).await;
+        r.with_sim(|sim| sim.directory_page_size = 3);
+        let mut sc = ScanConfig::new(&r.base_url, Start::AllSubscriptions);
+        sc.directory_origin = Some(r.base_url.clone());
+        let report = run_scan_with_graph(&r.base_url, &token(), Some(&graph_token()), sc).await.unwrap();
+        (report, r.log())
+    }
+    let members = |report: &pullpath_emulator::driver::DriveReport| {
+        let mut m: Vec<(String, Vec<String>)> = report.result.inventory.directory.iter().map(|o| (o.id.clone(), o.transitive_members.iter().flatten().map(|m| m.id.clone()).collect())).collect();
+        m.sort();
+        m
+    };
+    let (free, _) = scan(0).await;
+    // One Graph request a second: every read after the first waits for the window.
+    let (tight, log) = scan(1).await;
+    assert!(tight.result.skipped.is_empty(), "{:?}", tight.result.skipped);
+    assert!(tight.progress.throttled > 0, "the quota throttled nothing: {:?}", tight.progress);
+    let read = members(&free);
+    assert!(read.iter().any(|(_, m)| m.len() > 3), "a group pages: {read:?}");
+    assert_eq!(members(&tight), read);
+    // Throttled answers are Graph's: plain ones and items inside a batch.
+    assert!(log.iter().any(|e| e.target.starts_with("/v1.0/") && (e.note == "throttled" || e.note.contains(" throttled"))), "{log:?}");
+    let client = reqwest::Client::new();
+    let mut c = config();
+    c.directory_quota = 1;
+    c.directory_window_secs = 60;
+    let r = server(c).await;
+    let names = pullpath_core::directory_request::get_by_ids(&["bbbbbbbb-0000-0000-0000-000000000001".into()]).unwrap();
+    assert_eq!(send(&client, &r.base_url, &graph_token(), &names).await.unwrap().status, 200);
+    let refused = send(&client, &r.base_url, &graph_token(), &names).await.unwrap();
+    assert_eq!(refused.status, 429);
+    let after: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&after), "{after}");
+    let e = &body(&refused)["error"];
+    assert_eq!(e["code"], "TooManyRequests");
+    assert!(e["innerError"]["date"].as_str().is_some_and(|d| d.len() == 19 && d.as_bytes()[10] == b'T'), "{e}");
+    assert!(e["innerError"]["request-id"].is_string() && e["innerError"]["client-request-id"].is_string(), "{e}");
+    let batch = pullpath_core::directory_request::batch(&[
+        ("a".into(), pullpath_core::directory_request::list_transitive_members("dddddddd-0000-0000-0000-000000000001").unwrap()),
+        ("b".into(), pullpath_core::directory_request::list_transitive_members("dddddddd-0000-0000-0000-000000000002").unwrap()),
+    ])
+    .unwrap();
+    let answered = send(&client, &r.base_url, &graph_token(), &batch).await.unwrap();
+    assert_eq!(answered.status, 200);
+    let items = body(&answered)["responses"].as_array().unwrap().clone();
+    assert!(items.iter().all(|i| i["status"] == 429 && i["headers"]["Retry-After"].is_string() && i["body"]["error"]["code"] == "TooManyRequests"), "{items:?}");
+}
