@@ -1,14 +1,18 @@
 //! The identity graph the UI draws: workspaces, computes, AKS clusters and connections, the
 //! identities they act as, and the registries those identities reach (or should reach).
 //!
-//! Built from an [`Analysis`] and its [`Inventory`]; plain data, deterministic order. Not here:
-//! deciding access (`access`) or layout (the web app).
+//! Built from an [`Analysis`] and its [`Inventory`]; plain data, deterministic order. A node is
+//! named by a [`NodeId`], whose text form (share links, DOM ids, the SVG export) only its
+//! `Display` and `FromStr` know. Not here: deciding access (`access`), layout (`layout`), words
+//! for kinds (`words`).
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::access::{Analysis, PathKind};
+use crate::access::{Analysis, IdentityKind, PathKind};
 use crate::id::ResourceId;
 use crate::inventory::Inventory;
 
@@ -18,12 +22,128 @@ pub struct Graph {
     pub edges: Vec<Edge>,
 }
 
+/// What a graph node stands for. What kind of resource a resource node is, is the node's
+/// [`NodeKind`]; the id only names it.
+///
+/// Ordered as its text is (resources by lowercase id, then `anyone`, then principals), so
+/// whatever sorts nodes by id sorts them as it always did.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NodeId {
+    /// A registry, workspace, compute, AKS cluster, connection, online endpoint or container
+    /// group (compared case-insensitively, as ARM compares ids).
+    Resource(ResourceId),
+    /// Everyone, for anonymous pull: the access rows' principal `*`.
+    Anyone,
+    /// A principal, by its lowercase object id.
+    Principal(Arc<str>),
+}
+
+/// Text that is not a node id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a graph node id (a resource id, principal:<object id> or anyone)")]
+pub struct NodeIdError(String);
+
+const PRINCIPAL_PREFIX: &str = "principal:";
+const ANYONE: &str = "anyone";
+
+impl NodeId {
+    pub fn resource(id: &ResourceId) -> NodeId {
+        NodeId::Resource(id.clone())
+    }
+
+    /// The node of a principal id as access rows write it: `*` is anyone.
+    pub fn principal(id: &str) -> NodeId {
+        if id == "*" {
+            NodeId::Anyone
+        } else {
+            NodeId::Principal(id.to_ascii_lowercase().into())
+        }
+    }
+
+    /// The node a finding's related id names (`Finding::nodes`: resource ids and principal
+    /// ids); `None` for a resource id that does not parse.
+    pub fn related(id: &str) -> Option<NodeId> {
+        if id.starts_with('/') {
+            ResourceId::parse(id).ok().map(NodeId::Resource)
+        } else {
+            Some(NodeId::principal(id))
+        }
+    }
+
+    pub fn as_resource(&self) -> Option<&ResourceId> {
+        match self {
+            NodeId::Resource(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The lowercase object id of a principal node (not of anyone).
+    pub fn principal_id(&self) -> Option<&str> {
+        match self {
+            NodeId::Principal(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The lowercase subscription id of a resource under a subscription; principals and anyone
+    /// have none.
+    pub fn subscription(&self) -> Option<&str> {
+        let rest = self.as_resource()?.key().strip_prefix("/subscriptions/")?;
+        Some(rest.split('/').next().unwrap_or(rest))
+    }
+}
+
+/// The one text form: a resource's lowercase id, `principal:{id}`, or `anyone`.
+impl fmt::Display for NodeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NodeId::Resource(r) => f.write_str(r.key()),
+            NodeId::Anyone => f.write_str(ANYONE),
+            NodeId::Principal(p) => write!(f, "{PRINCIPAL_PREFIX}{p}"),
+        }
+    }
+}
+
+/// Reads what `Display` writes, in any case (links made before ids were typed included).
+impl std::str::FromStr for NodeId {
+    type Err = NodeIdError;
+    fn from_str(s: &str) -> Result<NodeId, NodeIdError> {
+        let err = || NodeIdError(s.to_string());
+        if s == ANYONE {
+            return Ok(NodeId::Anyone);
+        }
+        if let Some(p) = s.strip_prefix(PRINCIPAL_PREFIX) {
+            // `*` is anyone's principal id, never a principal's.
+            return if p.is_empty() || p == "*" { Err(err()) } else { Ok(NodeId::principal(p)) };
+        }
+        if s.starts_with('/') {
+            return ResourceId::parse(s).map(NodeId::Resource).map_err(|_| err());
+        }
+        Err(err())
+    }
+}
+
+impl Serialize for NodeId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for NodeId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Node {
-    /// A lowercase resource id, or `principal:{id}` for a principal, or `anyone`.
-    pub id: String,
+    pub id: NodeId,
     pub kind: NodeKind,
     pub label: String,
+    /// An identity node's kind of principal (which the layout groups identities by).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<IdentityKind>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,8 +165,8 @@ pub enum NodeKind {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Edge {
-    pub from: String,
-    pub to: String,
+    pub from: NodeId,
+    pub to: NodeId,
     pub kind: EdgeKind,
     pub works: bool,
     pub label: String,
@@ -78,6 +198,14 @@ pub enum EdgeKind {
     Targets,
 }
 
+impl EdgeKind {
+    /// A principal → registry kind: one access path (or a missing one), which the matrix shows
+    /// as a cell.
+    pub fn is_access(self) -> bool {
+        matches!(self, EdgeKind::Direct | EdgeKind::Inherited | EdgeKind::BroadRole | EdgeKind::AdminKeys | EdgeKind::Anonymous | EdgeKind::AbacIgnored | EdgeKind::Missing)
+    }
+}
+
 impl From<PathKind> for EdgeKind {
     fn from(k: PathKind) -> EdgeKind {
         match k {
@@ -91,32 +219,32 @@ impl From<PathKind> for EdgeKind {
     }
 }
 
-fn res(id: &ResourceId) -> String {
-    id.key().to_string()
+fn res(id: &ResourceId) -> NodeId {
+    NodeId::resource(id)
 }
 
-fn principal(id: &str) -> String {
-    format!("principal:{}", id.to_ascii_lowercase())
+fn principal(id: &str) -> NodeId {
+    NodeId::principal(id)
 }
 
 /// Builds the graph. Every principal in an access row, every identity a resource acts as, and
 /// every workspace, compute, cluster, connection and registry in the inventory is a node.
 pub fn build(inv: &Inventory, analysis: &Analysis) -> Graph {
-    let mut nodes: BTreeMap<String, Node> = BTreeMap::new();
+    let mut nodes: BTreeMap<NodeId, Node> = BTreeMap::new();
     let mut edges: Vec<Edge> = Vec::new();
-    let mut node = |id: String, kind: NodeKind, label: String| {
-        nodes.entry(id.clone()).or_insert(Node { id, kind, label });
+    let mut node = |id: NodeId, kind: NodeKind, label: String, identity: Option<IdentityKind>| {
+        nodes.entry(id.clone()).or_insert(Node { id, kind, label, identity });
     };
-    let wire = |from: String, to: String, kind: EdgeKind, label: &str| Edge { from, to, kind, works: true, label: label.to_string() };
+    let wire = |from: NodeId, to: NodeId, kind: EdgeKind, label: &str| Edge { from, to, kind, works: true, label: label.to_string() };
 
     for r in &analysis.registries {
-        node(res(&r.id), NodeKind::Registry, r.name.clone());
+        node(res(&r.id), NodeKind::Registry, r.name.clone(), None);
     }
     for i in &analysis.identities {
-        node(principal(&i.principal_id), NodeKind::Identity, i.label.clone());
+        node(principal(&i.principal_id), NodeKind::Identity, i.label.clone(), Some(i.kind));
     }
     for w in &inv.workspaces {
-        node(res(&w.id), NodeKind::Workspace, w.id.name().to_string());
+        node(res(&w.id), NodeKind::Workspace, w.id.name().to_string(), None);
         if let Some(r) = &w.properties.container_registry {
             edges.push(wire(res(&w.id), res(r), EdgeKind::UsesRegistry, "default registry"));
         }
@@ -125,7 +253,7 @@ pub fn build(inv: &Inventory, analysis: &Analysis) -> Graph {
         }
     }
     for c in &inv.computes {
-        node(res(&c.id), NodeKind::Compute, c.id.name().to_string());
+        node(res(&c.id), NodeKind::Compute, c.id.name().to_string(), None);
         if let Some(ws) = c.id.parent() {
             edges.push(wire(res(&ws), res(&c.id), EdgeKind::Contains, "compute"));
         }
@@ -144,7 +272,7 @@ pub fn build(inv: &Inventory, analysis: &Analysis) -> Graph {
         }
     }
     for mc in &inv.managed_clusters {
-        node(res(&mc.id), NodeKind::ManagedCluster, mc.id.name().to_string());
+        node(res(&mc.id), NodeKind::ManagedCluster, mc.id.name().to_string(), None);
         if let Some(p) = mc.kubelet_identity().and_then(|k| k.object_id.as_ref()) {
             edges.push(wire(res(&mc.id), principal(p), EdgeKind::ActsAs, "kubelet identity"));
         }
@@ -153,7 +281,7 @@ pub fn build(inv: &Inventory, analysis: &Analysis) -> Graph {
         if !conn.is_container_registry() {
             continue;
         }
-        node(res(&conn.id), NodeKind::Connection, conn.id.name().to_string());
+        node(res(&conn.id), NodeKind::Connection, conn.id.name().to_string(), None);
         if let Some(ws) = conn.id.parent() {
             edges.push(wire(res(&ws), res(&conn.id), EdgeKind::Contains, "connection"));
         }
@@ -181,14 +309,14 @@ pub fn build(inv: &Inventory, analysis: &Analysis) -> Graph {
         }
     };
     for ep in &inv.online_endpoints {
-        node(res(&ep.id), NodeKind::Endpoint, ep.id.name().to_string());
+        node(res(&ep.id), NodeKind::Endpoint, ep.id.name().to_string(), None);
         if let Some(ws) = ep.id.parent() {
             edges.push(wire(res(&ws), res(&ep.id), EdgeKind::Contains, "online endpoint"));
         }
         acts_as(&mut edges, &ep.id, ep.identity.as_ref());
     }
     for g in &inv.container_groups {
-        node(res(&g.id), NodeKind::ContainerGroup, g.id.name().to_string());
+        node(res(&g.id), NodeKind::ContainerGroup, g.id.name().to_string(), None);
         acts_as(&mut edges, &g.id, g.identity.as_ref());
         for cred in &g.properties.image_registry_credentials {
             let by_password = cred.identity.as_deref().is_none_or(str::is_empty) && cred.username.as_deref().is_some_and(|u| !u.is_empty());
@@ -200,13 +328,11 @@ pub fn build(inv: &Inventory, analysis: &Analysis) -> Graph {
         }
     }
     for row in &analysis.access {
-        let from = if row.principal_id.as_ref() == "*" {
-            node("anyone".into(), NodeKind::Anyone, "anyone".into());
-            "anyone".to_string()
-        } else {
-            node(principal(&row.principal_id), NodeKind::Identity, row.identity.clone());
-            principal(&row.principal_id)
-        };
+        let from = principal(&row.principal_id);
+        match from {
+            NodeId::Anyone => node(NodeId::Anyone, NodeKind::Anyone, "anyone".into(), None),
+            _ => node(from.clone(), NodeKind::Identity, row.identity.clone(), Some(row.identity_kind)),
+        }
         for p in &row.via {
             let label = p.role.as_ref().map(|r| r.name.clone()).unwrap_or_else(|| "anonymous pull".into());
             edges.push(Edge { from: from.clone(), to: res(&row.registry), kind: p.kind.into(), works: p.works, label });
@@ -223,6 +349,39 @@ pub fn build(inv: &Inventory, analysis: &Analysis) -> Graph {
     Graph { nodes: nodes.into_values().collect(), edges }
 }
 
+/// The principals that act as or for a node, lowercase as access rows write them: a
+/// principal itself, anyone's `*`; a workspace's, compute's or AKS cluster's system-assigned and
+/// user-assigned identities (and a cluster's kubelet identity first), a connection's identity,
+/// a user-assigned identity's own principal. None for other nodes. The detail panel lists
+/// these principals' access rows for the node.
+pub fn acting_principals(inv: &Inventory, node: &NodeId) -> Vec<String> {
+    let id = match node {
+        NodeId::Anyone => return vec!["*".into()],
+        NodeId::Principal(p) => return vec![p.to_string()],
+        NodeId::Resource(id) => id,
+    };
+    let mut out = Vec::new();
+    let system_and_user = |msi: Option<&crate::arm::ManagedServiceIdentity>, out: &mut Vec<String>| {
+        let Some(msi) = msi else { return };
+        out.extend(msi.principal_id.iter().map(|p| p.to_ascii_lowercase()));
+        out.extend(msi.user_assigned_identities.values().filter_map(|r| r.principal_id.as_ref()).map(|p| p.to_ascii_lowercase()));
+    };
+    if let Some(w) = inv.workspaces.iter().find(|x| &x.id == id) {
+        system_and_user(w.identity.as_ref(), &mut out);
+    } else if let Some(c) = inv.computes.iter().find(|x| &x.id == id) {
+        system_and_user(c.identity.as_ref(), &mut out);
+    } else if let Some(conn) = inv.connections.iter().find(|x| &x.id == id) {
+        let uai = conn.properties.credentials.as_ref().and_then(|c| c.resource_id.as_ref());
+        out.extend(uai.and_then(|r| inv.identities.iter().find(|i| &i.id == r)).and_then(|i| i.properties.principal_id.as_ref()).map(|p| p.to_ascii_lowercase()));
+    } else if let Some(mc) = inv.managed_clusters.iter().find(|x| &x.id == id) {
+        out.extend(mc.kubelet_identity().and_then(|k| k.object_id.as_ref()).map(|p| p.to_ascii_lowercase()));
+        system_and_user(mc.identity.as_ref(), &mut out);
+    } else if let Some(u) = inv.identities.iter().find(|x| &x.id == id) {
+        out.extend(u.properties.principal_id.as_ref().map(|p| p.to_ascii_lowercase()));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,7 +391,7 @@ mod tests {
     fn demo_graph_connects_wiring_and_access() {
         let (inv, _) = crate::snapshot::parse(crate::sim::DEMO_TENANT).unwrap();
         let g = build(&inv, &access::analyze(&inv));
-        let find = |from: &str, to: &str, kind: EdgeKind| g.edges.iter().find(|e| e.from.contains(from) && e.to.contains(to) && e.kind == kind);
+        let find = |from: &str, to: &str, kind: EdgeKind| g.edges.iter().find(|e| e.from.to_string().contains(from) && e.to.to_string().contains(to) && e.kind == kind);
         // gpu-cluster → its identity → (missing) acrmlprod.
         assert!(find("computes/gpu-cluster", "principal:aaaaaaaa-0000-0000-0000-000000000005", EdgeKind::ActsAs).is_some());
         let missing = find("principal:aaaaaaaa-0000-0000-0000-000000000005", "registries/acrmlprod", EdgeKind::Missing).expect("missing pull edge");
@@ -247,5 +406,57 @@ mod tests {
         for e in &g.edges {
             assert!(g.nodes.iter().any(|n| n.id == e.from) && g.nodes.iter().any(|n| n.id == e.to), "{e:?}");
         }
+    }
+
+    #[test]
+    fn node_ids_read_back_their_text_and_sort_as_it_does() {
+        let reg = ResourceId::parse("/subscriptions/S1/resourceGroups/RG/providers/Microsoft.ContainerRegistry/registries/Acr").unwrap();
+        let ids = [NodeId::resource(&reg), NodeId::Anyone, NodeId::principal("AAAAAAAA-0000-0000-0000-000000000001"), NodeId::principal("bbbb")];
+        let texts: Vec<String> = ids.iter().map(NodeId::to_string).collect();
+        assert_eq!(
+            texts,
+            [
+                "/subscriptions/s1/resourcegroups/rg/providers/microsoft.containerregistry/registries/acr",
+                "anyone",
+                "principal:aaaaaaaa-0000-0000-0000-000000000001",
+                "principal:bbbb"
+            ]
+        );
+        for (id, text) in ids.iter().zip(&texts) {
+            assert_eq!(&text.parse::<NodeId>().unwrap(), id, "{text}");
+            assert_eq!(serde_json::to_value(id).unwrap(), serde_json::Value::String(text.clone()));
+            assert_eq!(&serde_json::from_value::<NodeId>(serde_json::Value::String(text.clone())).unwrap(), id);
+        }
+        // Ids order as their text does: layout breaks ties on ids.
+        let mut by_id = ids.to_vec();
+        by_id.sort();
+        let mut by_text = texts.clone();
+        by_text.sort();
+        assert_eq!(by_id.iter().map(NodeId::to_string).collect::<Vec<_>>(), by_text);
+        // A resource id in its original case names the same node.
+        assert_eq!(reg.as_str().parse::<NodeId>().unwrap(), ids[0]);
+        assert_eq!(ids[0].subscription(), Some("s1"));
+        assert_eq!(NodeId::principal("*"), NodeId::Anyone);
+        assert_eq!(NodeId::related("BBBB"), Some(ids[3].clone()));
+        assert_eq!(NodeId::related(reg.as_str()), Some(ids[0].clone()));
+        for bad in ["", "Anyone", "principal:", "principal:*", "subscriptions/s1", "<script>", "/subscriptions//x"] {
+            assert!(bad.parse::<NodeId>().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn acting_principals_are_the_identities_a_node_acts_as() {
+        let (inv, _) = crate::snapshot::parse(crate::sim::DEMO_TENANT).unwrap();
+        let node = |suffix: &str| {
+            let ids = inv.computes.iter().map(|c| &c.id).chain(inv.managed_clusters.iter().map(|c| &c.id)).chain(inv.connections.iter().map(|c| &c.id)).chain(inv.registries.iter().map(|c| &c.id));
+            NodeId::resource(ids.into_iter().find(|id| id.key().ends_with(suffix)).unwrap_or_else(|| panic!("{suffix}")))
+        };
+        assert_eq!(acting_principals(&inv, &node("computes/gpu-cluster")), ["aaaaaaaa-0000-0000-0000-000000000005"]);
+        // The kubelet identity first, then the cluster's own.
+        let aks = acting_principals(&inv, &node("managedclusters/aks-inference"));
+        assert_eq!(aks.first().map(String::as_str), Some("aaaaaaaa-0000-0000-0000-000000000004"), "{aks:?}");
+        assert!(acting_principals(&inv, &node("registries/acrmlprod")).is_empty());
+        assert_eq!(acting_principals(&inv, &NodeId::Anyone), ["*"]);
+        assert_eq!(acting_principals(&inv, &NodeId::principal("ABC")), ["abc"]);
     }
 }

@@ -68,6 +68,14 @@ impl Intent {
         let role = if registry.is_abac() { RoleRef::repository_reader() } else { RoleRef::acr_pull() };
         Intent::GrantRole { principal_id: principal_id.into(), principal_type, role, scope: registry.id.clone() }
     }
+
+    /// The role a grant gives; `None` for intents that grant none.
+    pub fn role(&self) -> Option<&RoleRef> {
+        match self {
+            Intent::GrantRole { role, .. } | Intent::GrantRoleToComputeIdentity { role, .. } => Some(role),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -83,6 +91,9 @@ mod tests {
             Intent::GrantRole { role, .. } => role.name,
             other => panic!("{other:?}"),
         };
+        let grant = Intent::grant_pull("p", PrincipalType::ServicePrincipal, inv.registries.iter().find(|r| r.name == "acrteamabac").unwrap());
+        assert_eq!(grant.role().map(|r| r.name.as_str()), Some("Container Registry Repository Reader"));
+        assert_eq!(Intent::SetAdminUser { registry: inv.registries[0].id.clone(), enabled: false }.role(), None);
         assert_eq!(role_for("acrmlprod"), "AcrPull");
         assert_eq!(role_for("acrteamabac"), "Container Registry Repository Reader");
     }

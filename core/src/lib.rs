@@ -55,3 +55,4 @@ pub mod share;
 
 // Cross-cutting
 pub mod sort;
+pub mod words;

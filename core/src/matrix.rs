@@ -226,18 +226,6 @@ pub fn kind_name(kind: IdentityKind) -> &'static str {
     kind.describe()
 }
 
-/// A path kind, for humans.
-pub fn path_kind_name(kind: PathKind) -> &'static str {
-    match kind {
-        PathKind::Direct => "role on the registry",
-        PathKind::Inherited => "inherited role",
-        PathKind::BroadRole => "broad role",
-        PathKind::AdminKeys => "admin user keys",
-        PathKind::Anonymous => "anonymous pull",
-        PathKind::AbacIgnored => "ignored by ABAC mode",
-    }
-}
-
 /// How a cell reads: a symbol and words, never colour alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CellTone {
@@ -257,11 +245,7 @@ pub fn cell_text(row: &AccessRow) -> (String, CellTone) {
     if row.pull == Level::No && expected {
         return ("✗ expected, cannot pull".into(), CellTone::Bad);
     }
-    let sym = |l: Level| match l {
-        Level::Yes => "✓",
-        Level::Partial => "partial",
-        Level::No => "—",
-    };
+    let sym = crate::words::level_in_cell;
     let problem = is_problem(row);
     let mut text = if row.pull == Level::No && row.push == Level::No {
         if problem { "⚠ role ignored".to_string() } else { "no access".to_string() }

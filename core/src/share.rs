@@ -4,6 +4,7 @@
 //! Not here: encoding and decoding URL text itself (`link`, the one URL codec), reading or
 //! writing the browser's location (the web app).
 
+use crate::graph::NodeId;
 use crate::link::{self, Plus};
 
 /// The view a share link restores. It carries only what is on screen — which tab, what is
@@ -19,7 +20,8 @@ pub struct ViewState {
 /// What is selected, mirroring the app's selection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ViewSelection {
-    Node(String),
+    /// A graph node, in `NodeId`'s text form.
+    Node(NodeId),
     Access { principal_id: String, registry: String },
     Edge(usize),
     Finding(usize),
@@ -38,7 +40,7 @@ impl ViewState {
         if let Some(sel) = &self.selection {
             out.push_str("&sel=");
             out.push_str(&match sel {
-                ViewSelection::Node(n) => format!("node:{}", encode(n)),
+                ViewSelection::Node(n) => format!("node:{}", encode(&n.to_string())),
                 ViewSelection::Access { principal_id, registry } => format!("access:{}:{}", encode(principal_id), encode(registry)),
                 ViewSelection::Edge(i) => format!("edge:{i}"),
                 ViewSelection::Finding(i) => format!("finding:{i}"),
@@ -73,7 +75,7 @@ fn parse_selection(v: &str) -> Option<ViewSelection> {
     let (kind, rest) = v.split_once(':')?;
     let text = |s: &str| decode(s).filter(|t| !t.is_empty() && t.len() <= MAX_FIELD);
     match kind {
-        "node" => Some(ViewSelection::Node(text(rest)?)),
+        "node" => text(rest)?.parse().ok().map(ViewSelection::Node),
         "access" => {
             let (p, r) = rest.split_once(':')?;
             Some(ViewSelection::Access { principal_id: text(p)?, registry: text(r)? })
@@ -107,10 +109,11 @@ mod tests {
         let cases = [
             ViewState { tab: "graph".into(), demo: true, selection: None },
             ViewState { tab: "matrix".into(), demo: true, selection: Some(ViewSelection::Access { principal_id: "p:1 &=#".into(), registry: acr() }) },
-            ViewState { tab: "graph".into(), demo: false, selection: Some(ViewSelection::Node("principal:abc".into())) },
+            ViewState { tab: "graph".into(), demo: false, selection: Some(ViewSelection::Node(NodeId::principal("abc"))) },
+            ViewState { tab: "graph".into(), demo: true, selection: Some(ViewSelection::Node(NodeId::Anyone)) },
             ViewState { tab: "findings".into(), demo: true, selection: Some(ViewSelection::Finding(3)) },
             ViewState { tab: "graph".into(), demo: true, selection: Some(ViewSelection::Edge(12)) },
-            ViewState { tab: "inventory".into(), demo: true, selection: Some(ViewSelection::Node("<script>é".into())) },
+            ViewState { tab: "inventory".into(), demo: true, selection: Some(ViewSelection::Node(acr().parse().unwrap())) },
         ];
         for c in cases {
             let f = c.to_fragment();
@@ -118,8 +121,21 @@ mod tests {
             assert!(!f[1..].contains(['#', ' ', '<']), "{f}");
             assert_eq!(ViewState::from_fragment(&f), Some(c.clone()), "{f}");
         }
-        let f = ViewState { tab: "matrix".into(), demo: true, selection: Some(ViewSelection::Node(acr())) }.to_fragment();
-        assert!(f.starts_with("#view=matrix&src=demo&sel=node:%2Fsubscriptions%2F"), "{f}");
+        let f = ViewState { tab: "matrix".into(), demo: true, selection: Some(ViewSelection::Node(acr().parse().unwrap())) }.to_fragment();
+        assert!(f.starts_with("#view=matrix&src=demo&sel=node:%2Fsubscriptions%2F11111111-1111-1111-1111-111111111111%2Fresourcegroups%2F"), "{f}");
+    }
+
+    /// Links written before node ids were typed (node ids as plain text) still open the same
+    /// node, and a node id that is no node's is dropped like any malformed selection.
+    #[test]
+    fn links_with_text_node_ids_still_select_their_node() {
+        let node = |f: &str| ViewState::from_fragment(f).and_then(|v| v.selection);
+        assert_eq!(node("#view=graph&src=demo&sel=node:principal%3Aaaaaaaaa-0000-0000-0000-000000000005"), Some(ViewSelection::Node(NodeId::principal("aaaaaaaa-0000-0000-0000-000000000005"))));
+        assert_eq!(node("#view=graph&src=demo&sel=node:anyone"), Some(ViewSelection::Node(NodeId::Anyone)));
+        let reg = node("#view=graph&src=demo&sel=node:%2Fsubscriptions%2F11111111-1111-1111-1111-111111111111%2Fresourcegroups%2Frg-ml-prod%2Fproviders%2Fmicrosoft.containerregistry%2Fregistries%2Facrmlprod");
+        assert_eq!(reg, Some(ViewSelection::Node(acr().parse().unwrap())));
+        assert_eq!(node("#view=inventory&src=demo&sel=node:%3Cscript%3E%C3%A9"), None);
+        assert_eq!(node("#view=graph&sel=node:principal%3A"), None);
     }
 
     #[test]

@@ -12,9 +12,10 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use pullpath_core::graph::{self, Edge, EdgeKind, Graph, Node, NodeKind};
+use pullpath_core::graph::{self, Edge, EdgeKind, Graph, Node, NodeId, NodeKind};
 use pullpath_core::layout::svg::{self, Legend, SvgOptions};
 use pullpath_core::layout::{self, Filter, LayoutOptions};
+use pullpath_core::words;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -73,8 +74,9 @@ fn edge_summary(e: &Edge) -> String {
 }
 
 /// The last segment of an id: enough to read a fixture.
-fn short(id: &str) -> &str {
-    id.rsplit('/').next().unwrap_or(id)
+fn short(id: &NodeId) -> String {
+    let text = id.to_string();
+    text.rsplit('/').next().unwrap_or(&text).to_string()
 }
 
 #[test]
@@ -83,7 +85,7 @@ fn view_cases() {
         let base: Value = serde_json::from_str(&std::fs::read_to_string(dir().join(doc["graph"].as_str().unwrap())).unwrap()).unwrap();
         let g = graph_of(&base["graph"]);
         let out = if let Some(n) = doc.get("neighbourhood") {
-            layout::neighbourhood(&g, n["id"].as_str().unwrap(), n["depth"].as_u64().unwrap() as usize)
+            layout::neighbourhood(&g, &n["id"].as_str().unwrap().parse().unwrap(), n["depth"].as_u64().unwrap() as usize)
         } else {
             layout::filter(&g, &Filter::deserialize(&doc["filter"]).unwrap_or_else(|e| panic!("{}: filter: {e}", path.display())))
         };
@@ -91,12 +93,12 @@ fn view_cases() {
         for e in &out.edges {
             assert!(out.nodes.iter().any(|n| n.id == e.from) && out.nodes.iter().any(|n| n.id == e.to), "{}: dangling {e:?}", path.display());
         }
-        let pos = |id: &str| g.nodes.iter().position(|n| n.id == id).unwrap();
+        let pos = |id: &NodeId| g.nodes.iter().position(|n| n.id == *id).unwrap();
         assert!(out.nodes.windows(2).all(|w| pos(&w[0].id) < pos(&w[1].id)), "{}: view reorders nodes", path.display());
         // And it lays out like any graph.
         support::check(&path.display().to_string(), &out, &layout::layout(&out, &LayoutOptions::default()));
         json!({
-            "nodes": out.nodes.iter().map(|n| short(&n.id).to_string()).collect::<Vec<_>>(),
+            "nodes": out.nodes.iter().map(|n| short(&n.id)).collect::<Vec<_>>(),
             "edges": out.edges.iter().map(edge_summary).collect::<Vec<_>>(),
         })
     });
@@ -137,13 +139,15 @@ fn layout_options_change_the_geometry_they_name() {
 
 fn hostile() -> Graph {
     let evil = "<script>alert(\"pwn\")</script> & 'q' ]]> \u{1}";
-    let reg = "/subscriptions/11111111-1111-1111-1111-111111111111/resourcegroups/rg/providers/microsoft.containerregistry/registries/acr\"><script>x</script>";
+    // Ids are parsed, so a hostile one has no `/` in its name; quotes and angle brackets it can.
+    let reg: NodeId = "/subscriptions/11111111-1111-1111-1111-111111111111/resourcegroups/rg/providers/microsoft.containerregistry/registries/acr\"><script>x<script>".parse().unwrap();
+    let who = NodeId::principal("<b>\"&");
     Graph {
         nodes: vec![
-            Node { id: reg.into(), kind: NodeKind::Registry, label: evil.into() },
-            Node { id: "principal:<b>".into(), kind: NodeKind::Identity, label: "user <img src=x onerror=alert(1)>".into() },
+            Node { id: reg.clone(), kind: NodeKind::Registry, label: evil.into(), identity: None },
+            Node { id: who.clone(), kind: NodeKind::Identity, label: "user <img src=x onerror=alert(1)>".into(), identity: None },
         ],
-        edges: vec![Edge { from: "principal:<b>".into(), to: reg.into(), kind: EdgeKind::AbacIgnored, works: false, label: "Acr&Pull <\"role\">".into() }],
+        edges: vec![Edge { from: who, to: reg, kind: EdgeKind::AbacIgnored, works: false, label: "Acr&Pull <\"role\">".into() }],
     }
 }
 
@@ -199,7 +203,8 @@ fn svg_escapes_hostile_names_into_text() {
     let labels = texts(&doc, "text");
     assert!(labels.iter().any(|t| t.starts_with("user <img")), "{labels:?}");
     // Ids go into attributes, quotes included, without ending the attribute.
-    assert!(doc.contains("data-id=\"/subscriptions/11111111-1111-1111-1111-111111111111/resourcegroups/rg/providers/microsoft.containerregistry/registries/acr&quot;&gt;&lt;script&gt;x&lt;/script&gt;\""));
+    assert!(doc.contains("data-id=\"/subscriptions/11111111-1111-1111-1111-111111111111/resourcegroups/rg/providers/microsoft.containerregistry/registries/acr&quot;&gt;&lt;script&gt;x&lt;script&gt;\""));
+    assert!(doc.contains("data-id=\"principal:&lt;b&gt;&quot;&amp;\""));
     // Quotes balance: every attribute opened is closed.
     assert_eq!(doc.matches('"').count() % 2, 0);
 }
@@ -215,9 +220,9 @@ fn svg_draws_each_edge_kind_in_its_style_with_a_legend() {
         let at = doc.find(&format!("<g data-kind=\"{kind}\">")).unwrap_or_else(|| panic!("no {kind} edge in:\n{doc}"));
         doc[at..].split("</g>").next().unwrap().to_string()
     };
-    let abac = edge_group("ignored by ABAC");
+    let abac = edge_group("abacIgnored");
     assert!(abac.contains("stroke=\"#c53030\"") && abac.contains("stroke-dasharray=\"6 4\"") && abac.matches("<path").count() == 2, "red, dashed and crossed: {abac}");
-    let broad = edge_group("broad role");
+    let broad = edge_group("broadRole");
     assert!(broad.contains("stroke-width=\"3.5\"") && !broad.contains("dasharray"), "thick solid: {broad}");
     let inherited = edge_group("inherited");
     assert!(inherited.contains("stroke-dasharray=\"6 4\"") && inherited.contains("#2b6cb0"), "blue dashed: {inherited}");
@@ -227,4 +232,32 @@ fn svg_draws_each_edge_kind_in_its_style_with_a_legend() {
     }
     let bare = svg::render(&g, &l, &SvgOptions { legend: Legend::Hidden, ..SvgOptions::default() });
     assert!(!bare.contains("pp-legend") && bare.len() < doc.len());
+}
+
+/// The export names every kind with the words the app's graph uses (`words`, whose own test
+/// pins the table): an edge's title and `data-kind`, a node's title.
+#[test]
+fn svg_uses_the_apps_words_for_every_kind() {
+    let reg: NodeId = "/subscriptions/s/resourcegroups/rg/providers/microsoft.containerregistry/registries/acr".parse().unwrap();
+    let who = NodeId::principal("p");
+    let mut g = Graph {
+        nodes: vec![
+            Node { id: who.clone(), kind: NodeKind::Identity, label: "alice".into(), identity: None },
+            Node { id: reg.clone(), kind: NodeKind::Registry, label: "acr".into(), identity: None },
+        ],
+        edges: Vec::new(),
+    };
+    for k in words::EDGE_KINDS {
+        g.edges.push(Edge { from: who.clone(), to: reg.clone(), kind: k, works: true, label: "r".into() });
+    }
+    let doc = svg::render(&g, &layout::layout(&g, &LayoutOptions::default()), &SvgOptions::default());
+    for (e, k) in g.edges.iter().zip(words::EDGE_KINDS) {
+        let title = words::edge_title("alice", "acr", e);
+        assert!(title.contains(&format!("({})", words::edge_kind(k))), "{title}");
+        assert!(doc.contains(&format!("<g data-kind=\"{}\"><title>{}</title>", words::edge_kind_name(k), svg::escape(&title))), "{k:?} in:\n{doc}");
+    }
+    for n in &g.nodes {
+        assert!(doc.contains(&format!("<title>{}</title>", words::node_title(n))), "{n:?}");
+    }
+    assert!(doc.contains("<title>alice (identity)</title>") && doc.contains("(direct role)"), "{doc}");
 }

@@ -10,17 +10,17 @@ mod support;
 
 use std::collections::HashSet;
 
-use pullpath_core::graph::{EdgeKind, NodeKind};
+use pullpath_core::graph::{EdgeKind, NodeId, NodeKind};
 use pullpath_core::layout::{self, synthetic, LayoutOptions};
 
 #[test]
 fn bench_graph_is_the_size_it_says_and_lays_out_cleanly() {
     let g = synthetic::graph(&synthetic::BENCH);
     assert_eq!((g.nodes.len(), g.edges.len()), (2_000, 10_000));
-    let ids: HashSet<&str> = g.nodes.iter().map(|n| n.id.as_str()).collect();
+    let ids: HashSet<&NodeId> = g.nodes.iter().map(|n| &n.id).collect();
     assert_eq!(ids.len(), g.nodes.len(), "node ids are unique");
     for e in &g.edges {
-        assert!(ids.contains(e.from.as_str()) && ids.contains(e.to.as_str()), "{e:?}");
+        assert!(ids.contains(&e.from) && ids.contains(&e.to), "{e:?}");
     }
     // Every node kind and every access kind is there, so the benchmark draws them all.
     for k in [NodeKind::Workspace, NodeKind::Compute, NodeKind::ManagedCluster, NodeKind::Connection, NodeKind::Identity, NodeKind::Registry, NodeKind::Anyone] {

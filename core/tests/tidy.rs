@@ -220,3 +220,31 @@ fn the_simulator_stays_out_of_the_apps_main_module() {
         assert!(!text.contains("sim::"), "{} uses the simulator outside its tests", f.display());
     }
 }
+
+/// Graph node ids are `graph::NodeId`s: only its `Display` and `FromStr` know their text form,
+/// so the web crate never spells `principal:…` or `anyone` as a node id, and never words an
+/// edge kind itself (`words` does, for the app and the SVG export alike). Comments do not count.
+#[test]
+fn the_web_crate_spells_no_node_id_and_no_kind_words() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let mut files = Vec::new();
+    rust_files(&root.join("web/src"), &mut files);
+    assert!(files.len() >= 10, "expected the web crate's sources, found {files:?}");
+    let mut problems = Vec::new();
+    for f in &files {
+        for (n, line) in std::fs::read_to_string(f).unwrap().lines().enumerate() {
+            let line = line.split("//").next().unwrap_or("");
+            for needle in ["\"principal:", "\"anyone\"", "strip_prefix(\"principal"] {
+                // The anyone node's CSS class is named after its kind, not its id.
+                let kind_mapping = needle == "\"anyone\"" && line.contains("NodeKind::Anyone => \"anyone\"");
+                if line.contains(needle) && !kind_mapping {
+                    problems.push(format!("{}:{}: a node id as text ({needle}); use graph::NodeId", f.display(), n + 1));
+                }
+            }
+            if line.contains("EdgeKind::") && line.contains("=> \"") {
+                problems.push(format!("{}:{}: words for an edge kind; use pullpath_core::words", f.display(), n + 1));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -1,7 +1,9 @@
-//! The app's state and the actions that change it (sign in, scan, open a snapshot, ...).
+//! The app's state and the actions that change it (sign in, load subscriptions, scan, open a
+//! snapshot or the demo, pending changes, sign out).
 //!
-//! Pages read the signals and call these actions; only this module starts async work (and the
-//! plan screen its apply). Signing out stops and undoes a running apply first, then aborts
+//! Pages read the signals and call these actions. Every read of a tenant starts here and runs on
+//! the one driver (`engine`); a change's whole life is one core `Change` that the plan screen
+//! drives on the same driver. Signing out stops and undoes a running apply first, then aborts
 //! every read of the session, drops results that arrive late, clears every signal holding
 //! tenant data, wipes the tokens and ends the session at the provider.
 
@@ -11,7 +13,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use pullpath_core::access::{self, Analysis};
 use pullpath_core::catalog;
-use pullpath_core::graph::{self, Graph};
+use pullpath_core::graph::{self, Graph, NodeId};
 use pullpath_core::id::ResourceId;
 use pullpath_core::intent::Intent;
 use pullpath_core::cloud::{AppConfig, Cloud};
@@ -78,8 +80,8 @@ impl Tab {
 /// What the detail panel shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Selection {
-    /// A graph node: a lowercase resource id, `principal:{id}`, or `anyone`.
-    Node(String),
+    /// A graph node.
+    Node(NodeId),
     /// One identity × registry cell of the access matrix (also a principal → registry edge).
     Access { principal_id: String, registry: ResourceId },
     /// A wiring edge of the graph, by index into `Analysed::graph.edges`.
@@ -464,8 +466,8 @@ impl AppState {
         exec
     }
 
-    /// Replaces the scan result and recomputes the analysis every view reads. A selection
-    /// that no longer exists is dropped; pending changes stay (they are re-planned on review).
+    /// Replaces the scan result and recomputes the analysis every view reads. Without a result
+    /// the selection goes too; pending changes stay (they are re-planned on review).
     pub fn set_result(self, result: Option<ScanResult>) {
         let analysed = result.as_ref().map(|r| {
             let analysis = access::analyze(&r.inventory);

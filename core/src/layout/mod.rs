@@ -23,7 +23,8 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::graph::{EdgeKind, Graph, Node, NodeKind};
+use crate::access::IdentityKind;
+use crate::graph::{EdgeKind, Graph, Node, NodeId, NodeKind};
 
 pub use view::{around, filter, neighbourhood, Filter};
 
@@ -111,6 +112,17 @@ pub enum IdentityGroup {
 }
 
 impl IdentityGroup {
+    /// The group of an identity of this kind when no resource acting as it says more.
+    pub fn of(kind: IdentityKind) -> IdentityGroup {
+        match kind {
+            IdentityKind::UserAssigned => IdentityGroup::UserAssigned,
+            IdentityKind::ComputeSystem | IdentityKind::EndpointSystem | IdentityKind::ContainerGroupSystem => IdentityGroup::Compute,
+            IdentityKind::AksKubelet | IdentityKind::AksCluster => IdentityGroup::Cluster,
+            IdentityKind::WorkspaceSystem => IdentityGroup::Workspace,
+            IdentityKind::RegistrySystem | IdentityKind::User | IdentityKind::Group | IdentityKind::ServicePrincipal | IdentityKind::Unknown => IdentityGroup::Principal,
+        }
+    }
+
     pub fn caption(self) -> &'static str {
         match self {
             IdentityGroup::Workspace => "workspace identities",
@@ -132,7 +144,7 @@ pub struct Point {
 /// A node's box: `x`, `y` is the top-left corner.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Placed {
-    pub id: String,
+    pub id: NodeId,
     pub x: f64,
     pub y: f64,
     pub width: f64,
@@ -147,8 +159,8 @@ pub struct Placed {
 pub struct Routed {
     /// Index into the graph's `edges`.
     pub edge: usize,
-    pub from: String,
-    pub to: String,
+    pub from: NodeId,
+    pub to: NodeId,
     pub points: Vec<Point>,
 }
 
@@ -173,24 +185,24 @@ pub struct Layout {
     pub height: f64,
 }
 
-/// The group an identity node belongs to: the kind of resource that acts as it, else what its
-/// label says (`graph::build` labels identities `name (compute system identity)`, `user …`).
+/// The group an identity node belongs to: the kind of resource that acts as it, else its own
+/// kind of principal (`Node::identity`).
 pub fn identity_group(graph: &Graph, node: usize) -> IdentityGroup {
     identity_groups(graph, &index_of(graph))[node].unwrap_or(IdentityGroup::Principal)
 }
 
-fn index_of(graph: &Graph) -> HashMap<&str, usize> {
-    graph.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect()
+fn index_of(graph: &Graph) -> HashMap<&NodeId, usize> {
+    graph.nodes.iter().enumerate().map(|(i, n)| (&n.id, i)).collect()
 }
 
-fn identity_groups(graph: &Graph, index: &HashMap<&str, usize>) -> Vec<Option<IdentityGroup>> {
-    let mut groups: Vec<Option<IdentityGroup>> = graph.nodes.iter().map(group_from_label).collect();
+fn identity_groups(graph: &Graph, index: &HashMap<&NodeId, usize>) -> Vec<Option<IdentityGroup>> {
+    let mut groups: Vec<Option<IdentityGroup>> = graph.nodes.iter().map(own_group).collect();
     // The resource acting as an identity says more than the label: a user-assigned identity
     // on a compute belongs with the compute. Compute beats cluster beats workspace, so the
     // most specific owner wins whatever the edge order.
     let mut owner: Vec<Option<IdentityGroup>> = vec![None; graph.nodes.len()];
     for e in graph.edges.iter().filter(|e| e.kind == EdgeKind::ActsAs) {
-        let (Some(&from), Some(&to)) = (index.get(e.from.as_str()), index.get(e.to.as_str())) else { continue };
+        let (Some(&from), Some(&to)) = (index.get(&e.from), index.get(&e.to)) else { continue };
         if graph.nodes[to].kind != NodeKind::Identity {
             continue;
         }
@@ -220,23 +232,12 @@ fn identity_groups(graph: &Graph, index: &HashMap<&str, usize>) -> Vec<Option<Id
     groups
 }
 
-fn group_from_label(n: &Node) -> Option<IdentityGroup> {
+/// A node's group from its own data: anyone's, or an identity's by its kind of principal (one
+/// of unknown kind is a principal).
+fn own_group(n: &Node) -> Option<IdentityGroup> {
     match n.kind {
         NodeKind::Anyone => Some(IdentityGroup::Anyone),
-        NodeKind::Identity => {
-            let l = n.label.to_ascii_lowercase();
-            Some(if l.contains("(user-assigned identity)") {
-                IdentityGroup::UserAssigned
-            } else if l.contains("(compute system identity)") || l.contains("(online endpoint system identity)") || l.contains("(container group system identity)") {
-                IdentityGroup::Compute
-            } else if l.contains("(aks kubelet identity)") || l.contains("(aks cluster identity)") {
-                IdentityGroup::Cluster
-            } else if l.contains("(workspace system identity)") {
-                IdentityGroup::Workspace
-            } else {
-                IdentityGroup::Principal
-            })
-        }
+        NodeKind::Identity => Some(n.identity.map_or(IdentityGroup::Principal, IdentityGroup::of)),
         _ => None,
     }
 }
@@ -279,7 +280,7 @@ pub fn layout(graph: &Graph, opts: &LayoutOptions) -> Layout {
     let node_rank = ranks(graph.nodes.len(), |a, b| graph.nodes[a].id.cmp(&graph.nodes[b].id));
     // Edges rank by their ends' ranks first: integer compares, strings only on ties (the
     // ids share long prefixes, and comparing them dominated the whole layout).
-    let end_rank = |id: &str| index.get(id).map(|&i| node_rank[i]).unwrap_or(usize::MAX);
+    let end_rank = |id: &NodeId| index.get(id).map(|&i| node_rank[i]).unwrap_or(usize::MAX);
     let edge_ends: Vec<(usize, usize)> = graph.edges.iter().map(|e| (end_rank(&e.from), end_rank(&e.to))).collect();
     let edge_rank = ranks(graph.edges.len(), |a, b| {
         let (x, y) = (&graph.edges[a], &graph.edges[b]);
@@ -301,7 +302,7 @@ pub fn layout(graph: &Graph, opts: &LayoutOptions) -> Layout {
     }
     let mut chains: Vec<Option<Chain>> = Vec::with_capacity(graph.edges.len());
     for (ei, e) in graph.edges.iter().enumerate() {
-        let (Some(&a), Some(&b)) = (index.get(e.from.as_str()), index.get(e.to.as_str())) else {
+        let (Some(&a), Some(&b)) = (index.get(&e.from), index.get(&e.to)) else {
             chains.push(None);
             continue;
         };

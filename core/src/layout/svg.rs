@@ -5,15 +5,17 @@
 //! Every piece of tenant text (resource names, labels, ids) is hostile input and is escaped;
 //! characters XML cannot carry become U+FFFD. Styles are presentation attributes, not CSS, so
 //! the file looks the same in a browser, an editor or a slide. Not here: positions (the
-//! [`layout`](super::layout) numbers are used as they are), interactivity (the web app).
+//! [`layout`](super::layout) numbers are used as they are), interactivity (the web app), the
+//! words for kinds (`words`, shared with the app).
 
 use std::collections::HashMap;
 use std::fmt::Write;
 
-use crate::graph::{Edge, EdgeKind, Graph, NodeKind};
+use crate::graph::{Edge, EdgeKind, Graph, NodeId, NodeKind};
+use crate::words;
 
-use super::viewport::{edge_path, fit_label, num};
-use super::{Layout, Point};
+use super::viewport::{cross_path, edge_path, fit_label, middle, num};
+use super::Layout;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Legend {
@@ -96,37 +98,6 @@ fn node_fill(kind: NodeKind) -> &'static str {
     }
 }
 
-fn node_kind_name(kind: NodeKind) -> &'static str {
-    match kind {
-        NodeKind::Identity => "identity",
-        NodeKind::Registry => "registry",
-        NodeKind::Workspace => "workspace",
-        NodeKind::Compute => "compute",
-        NodeKind::ManagedCluster => "AKS cluster",
-        NodeKind::Connection => "connection",
-        NodeKind::Endpoint => "online endpoint",
-        NodeKind::ContainerGroup => "container group",
-        NodeKind::Anyone => "anyone",
-    }
-}
-
-fn kind_name(kind: EdgeKind) -> &'static str {
-    match kind {
-        EdgeKind::Direct => "direct",
-        EdgeKind::Inherited => "inherited",
-        EdgeKind::BroadRole => "broad role",
-        EdgeKind::AdminKeys => "admin keys",
-        EdgeKind::Anonymous => "anonymous",
-        EdgeKind::AbacIgnored => "ignored by ABAC",
-        EdgeKind::Missing => "missing",
-        EdgeKind::Contains => "contains",
-        EdgeKind::UsesRegistry => "uses registry",
-        EdgeKind::ActsAs => "acts as",
-        EdgeKind::Attached => "attached",
-        EdgeKind::Targets => "targets",
-    }
-}
-
 /// Escapes text for XML content and attribute values alike.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -146,29 +117,16 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// Halfway along the route (by point count), where the × of a crossed edge goes.
-fn middle(points: &[Point]) -> Option<Point> {
-    let n = points.len();
-    if n == 0 {
-        return None;
-    }
-    if n % 2 == 1 {
-        return Some(points[n / 2]);
-    }
-    let (p, q) = (points[n / 2 - 1], points[n / 2]);
-    Some(Point { x: (p.x + q.x) / 2.0, y: (p.y + q.y) / 2.0 })
-}
-
-fn edge_title(labels: &HashMap<&str, &str>, e: &Edge) -> String {
-    let name = |id: &str| labels.get(id).map(|l| l.to_string()).unwrap_or_else(|| id.to_string());
-    let works = if e.works { "" } else { ", does not work" };
-    format!("{} → {}: {} ({}{works})", name(&e.from), name(&e.to), e.label, kind_name(e.kind))
+/// The title of an edge, with its ends named by their labels (ids when a label is missing).
+fn edge_title(labels: &HashMap<&NodeId, &str>, e: &Edge) -> String {
+    let name = |id: &NodeId| labels.get(id).map(|l| l.to_string()).unwrap_or_else(|| id.to_string());
+    words::edge_title(&name(&e.from), &name(&e.to), e)
 }
 
 /// The SVG document for `graph` placed by `layout` (from [`super::layout`] on the same graph).
 pub fn render(graph: &Graph, layout: &Layout, opts: &SvgOptions) -> String {
     let mut out = String::with_capacity(256 * (graph.nodes.len() + graph.edges.len()) + 4096);
-    let labels: HashMap<&str, &str> = graph.nodes.iter().map(|n| (n.id.as_str(), n.label.as_str())).collect();
+    let labels: HashMap<&NodeId, &str> = graph.nodes.iter().map(|n| (&n.id, n.label.as_str())).collect();
     let row_h = 22.0;
     // Wide enough for the longest legend text at 12 px.
     let cell_w = 400.0;
@@ -216,22 +174,11 @@ pub fn render(graph: &Graph, layout: &Layout, opts: &SvgOptions) -> String {
         let st = edge_style(e.kind);
         let stroke = if e.works { st.stroke } else { RED };
         let dash = if st.dash.is_empty() { String::new() } else { format!(" stroke-dasharray=\"{}\"", st.dash) };
-        let _ = write!(out, "<g data-kind=\"{}\"><title>{}</title>", kind_name(e.kind), escape(&edge_title(&labels, e)));
+        let _ = write!(out, "<g data-kind=\"{}\"><title>{}</title>", words::edge_kind_name(e.kind), escape(&edge_title(&labels, e)));
         let _ = write!(out, "<path d=\"{}\" stroke=\"{stroke}\" stroke-width=\"{}\"{dash} marker-end=\"url(#pp-arrow)\"/>", edge_path(&r.points), num(st.width));
         if st.crossed {
             if let Some(m) = middle(&r.points) {
-                let _ = write!(
-                    out,
-                    "<path d=\"M{} {}L{} {}M{} {}L{} {}\" stroke=\"{RED}\" stroke-width=\"2\"/>",
-                    num(m.x - 5.0),
-                    num(m.y - 5.0),
-                    num(m.x + 5.0),
-                    num(m.y + 5.0),
-                    num(m.x - 5.0),
-                    num(m.y + 5.0),
-                    num(m.x + 5.0),
-                    num(m.y - 5.0)
-                );
+                let _ = write!(out, "<path d=\"{}\" stroke=\"{RED}\" stroke-width=\"2\"/>", cross_path(m));
             }
         }
         let _ = writeln!(out, "</g>");
@@ -242,11 +189,10 @@ pub fn render(graph: &Graph, layout: &Layout, opts: &SvgOptions) -> String {
     for (p, n) in layout.nodes.iter().zip(&graph.nodes) {
         let _ = writeln!(
             out,
-            "<g data-id=\"{}\" data-kind=\"{}\"><title>{} ({})</title><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"4\" fill=\"{}\" stroke=\"#4a5568\"/><text x=\"{}\" y=\"{}\" {font} fill=\"#1a202c\">{}</text></g>",
-            escape(&n.id),
-            node_kind_name(n.kind),
-            escape(&n.label),
-            node_kind_name(n.kind),
+            "<g data-id=\"{}\" data-kind=\"{}\"><title>{}</title><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"4\" fill=\"{}\" stroke=\"#4a5568\"/><text x=\"{}\" y=\"{}\" {font} fill=\"#1a202c\">{}</text></g>",
+            escape(&n.id.to_string()),
+            words::node_kind(n.kind),
+            escape(&words::node_title(n)),
             num(p.x),
             num(p.y),
             num(p.width),

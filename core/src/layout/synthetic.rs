@@ -6,7 +6,14 @@
 //! AKS clusters, identities in every group, registries, and access edges of every kind.
 //! Not here: realistic ARM resources (`sim::generate` makes those).
 
-use crate::graph::{Edge, EdgeKind, Graph, Node, NodeKind};
+use crate::access::IdentityKind;
+use crate::graph::{Edge, EdgeKind, Graph, Node, NodeId, NodeKind};
+use crate::id::ResourceId;
+
+/// The node of a resource id this generator wrote.
+fn resource(text: &str) -> NodeId {
+    NodeId::Resource(ResourceId::parse(text).expect("the generator writes well-formed ids"))
+}
 
 /// How big a graph, and from which seed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,13 +62,13 @@ pub fn graph(spec: &Spec) -> Graph {
     let mut reg_ids = Vec::new();
     for i in 0..registries {
         let id = format!("{}/providers/microsoft.containerregistry/registries/acr{i:04}", rg(&mut rng));
-        nodes.push(Node { id: id.clone(), kind: NodeKind::Registry, label: format!("acr{i:04}") });
+        nodes.push(Node { id: resource(&id), kind: NodeKind::Registry, label: format!("acr{i:04}"), identity: None });
         reg_ids.push(id);
     }
     let mut ws_ids = Vec::new();
     for i in 0..workspaces {
         let id = format!("{}/providers/microsoft.machinelearningservices/workspaces/ws-{i:03}", rg(&mut rng));
-        nodes.push(Node { id: id.clone(), kind: NodeKind::Workspace, label: format!("ws-{i:03}") });
+        nodes.push(Node { id: resource(&id), kind: NodeKind::Workspace, label: format!("ws-{i:03}"), identity: None });
         ws_ids.push(id);
     }
     let mut compute_ids = Vec::new();
@@ -69,52 +76,57 @@ pub fn graph(spec: &Spec) -> Graph {
         let ws = &ws_ids[i % workspaces];
         let name = if i % 3 == 0 { format!("gpu-cluster-{i}") } else { format!("cpu-cluster-{i}") };
         let id = format!("{ws}/computes/{name}");
-        nodes.push(Node { id: id.clone(), kind: NodeKind::Compute, label: name });
+        nodes.push(Node { id: resource(&id), kind: NodeKind::Compute, label: name, identity: None });
         compute_ids.push(id);
     }
     let mut cluster_ids = Vec::new();
     for i in 0..clusters {
         let id = format!("{}/providers/microsoft.containerservice/managedclusters/aks-{i:03}", rg(&mut rng));
-        nodes.push(Node { id: id.clone(), kind: NodeKind::ManagedCluster, label: format!("aks-{i:03}") });
+        nodes.push(Node { id: resource(&id), kind: NodeKind::ManagedCluster, label: format!("aks-{i:03}"), identity: None });
         cluster_ids.push(id);
     }
     let mut conn_ids = Vec::new();
     for i in 0..connections {
         let ws = &ws_ids[i % workspaces];
         let id = format!("{ws}/connections/images-{i}");
-        nodes.push(Node { id: id.clone(), kind: NodeKind::Connection, label: format!("images-{i}") });
+        nodes.push(Node { id: resource(&id), kind: NodeKind::Connection, label: format!("images-{i}"), identity: None });
         conn_ids.push(id);
     }
     // Identities: one per workspace, compute and cluster, one per connection (user-assigned),
     // then users, groups and service principals.
     let mut principal_no = 0u64;
-    let mut principal = |nodes: &mut Vec<Node>, label: String| {
+    let mut principal = |nodes: &mut Vec<Node>, label: String, kind: IdentityKind| {
         principal_no += 1;
-        let id = format!("principal:{:08x}-0000-4000-8000-{principal_no:012x}", spec.seed as u32);
-        nodes.push(Node { id: id.clone(), kind: NodeKind::Identity, label });
+        let id = NodeId::principal(&format!("{:08x}-0000-4000-8000-{principal_no:012x}", spec.seed as u32));
+        nodes.push(Node { id: id.clone(), kind: NodeKind::Identity, label, identity: Some(kind) });
         id
     };
     let mut ids = Vec::new();
-    let mut acts: Vec<(String, String, &'static str)> = Vec::new();
-    let owners = ws_ids.iter().map(|w| (w, "workspace system identity")).chain(compute_ids.iter().map(|c| (c, "compute system identity"))).chain(cluster_ids.iter().map(|c| (c, "AKS kubelet identity"))).chain(conn_ids.iter().map(|c| (c, "user-assigned identity")));
-    for (owner, what) in owners {
+    let mut acts: Vec<(NodeId, NodeId, IdentityKind)> = Vec::new();
+    let owners = ws_ids
+        .iter()
+        .map(|w| (w, IdentityKind::WorkspaceSystem))
+        .chain(compute_ids.iter().map(|c| (c, IdentityKind::ComputeSystem)))
+        .chain(cluster_ids.iter().map(|c| (c, IdentityKind::AksKubelet)))
+        .chain(conn_ids.iter().map(|c| (c, IdentityKind::UserAssigned)));
+    for (owner, kind) in owners {
         if ids.len() >= identities {
             break;
         }
         let name = owner.rsplit('/').next().unwrap_or(owner);
-        let p = principal(&mut nodes, format!("{name} ({what})"));
-        acts.push((owner.clone(), p.clone(), what));
+        let p = principal(&mut nodes, format!("{name} ({})", kind.describe()), kind);
+        acts.push((resource(owner), p.clone(), kind));
         ids.push(p);
     }
-    let kinds = ["user", "group", "service principal"];
+    let kinds = [IdentityKind::User, IdentityKind::Group, IdentityKind::ServicePrincipal];
     while ids.len() < identities {
         let k = kinds[ids.len() % 3];
         let n = ids.len();
-        ids.push(principal(&mut nodes, format!("{k} {n:05}")));
+        ids.push(principal(&mut nodes, format!("{} {n:05}", k.describe()), k));
     }
-    nodes.push(Node { id: "anyone".into(), kind: NodeKind::Anyone, label: "anyone".into() });
+    nodes.push(Node { id: NodeId::Anyone, kind: NodeKind::Anyone, label: "anyone".into(), identity: None });
 
-    let wire = |from: &str, to: &str, kind: EdgeKind, label: &str| Edge { from: from.to_string(), to: to.to_string(), kind, works: true, label: label.to_string() };
+    let wire = |from: &str, to: &str, kind: EdgeKind, label: &str| Edge { from: resource(from), to: resource(to), kind, works: true, label: label.to_string() };
     let mut edges: Vec<Edge> = Vec::with_capacity(spec.edges);
     for (i, ws) in ws_ids.iter().enumerate() {
         edges.push(wire(ws, &reg_ids[(i * 7) % registries], EdgeKind::UsesRegistry, "default registry"));
@@ -129,9 +141,9 @@ pub fn graph(spec: &Spec) -> Graph {
         edges.push(wire(&ws_ids[i % workspaces], c, EdgeKind::Contains, "connection"));
         edges.push(wire(c, &reg_ids[rng.below(registries)], EdgeKind::Targets, "target registry"));
     }
-    for (owner, p, what) in &acts {
-        let label = if *what == "AKS kubelet identity" { "kubelet identity" } else { "system identity" };
-        edges.push(wire(owner, p, EdgeKind::ActsAs, label));
+    for (owner, p, kind) in &acts {
+        let label = if *kind == IdentityKind::AksKubelet { "kubelet identity" } else { "system identity" };
+        edges.push(Edge { from: owner.clone(), to: p.clone(), kind: EdgeKind::ActsAs, works: true, label: label.into() });
     }
     edges.truncate(spec.edges);
     // Access edges: identities reach mostly registries "near" them, as in a tenant where a
@@ -163,12 +175,12 @@ pub fn graph(spec: &Spec) -> Graph {
         let who = rng.below(ids.len());
         let near = who * registries / ids.len().max(1);
         let reg = if rng.below(4) == 0 { rng.below(registries) } else { (near + rng.below(5)) % registries };
-        let from = if kind == EdgeKind::Anonymous { "anyone" } else { ids[who].as_str() };
+        let from = if kind == EdgeKind::Anonymous { NodeId::Anyone } else { ids[who].clone() };
         // `graph::build` never repeats an edge; neither do we.
-        if !seen.insert((from.to_string(), reg, kind as u8)) {
+        if !seen.insert((from.clone(), reg, kind as u8)) {
             continue;
         }
-        edges.push(Edge { from: from.to_string(), to: reg_ids[reg].clone(), kind, works, label: label.to_string() });
+        edges.push(Edge { from, to: resource(&reg_ids[reg]), kind, works, label: label.to_string() });
     }
     Graph { nodes, edges }
 }

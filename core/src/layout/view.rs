@@ -8,21 +8,21 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use crate::graph::{EdgeKind, Graph};
+use crate::graph::{EdgeKind, Graph, NodeId};
 
 /// The node `id` and everything within `depth` edges of it, in either direction, with the
 /// edges among them. An unknown id gives an empty graph.
-pub fn neighbourhood(graph: &Graph, id: &str, depth: usize) -> Graph {
-    around(graph, &[id.to_string()], depth)
+pub fn neighbourhood(graph: &Graph, id: &NodeId, depth: usize) -> Graph {
+    around(graph, std::slice::from_ref(id), depth)
 }
 
 /// The nodes `ids` and everything within `depth` edges of any of them, with the edges among
 /// them, in the input's order (a finding's neighbourhood). Unknown ids are ignored.
-pub fn around(graph: &Graph, ids: &[String], depth: usize) -> Graph {
-    let index: HashMap<&str, usize> = graph.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
+pub fn around(graph: &Graph, ids: &[NodeId], depth: usize) -> Graph {
+    let index: HashMap<&NodeId, usize> = graph.nodes.iter().enumerate().map(|(i, n)| (&n.id, i)).collect();
     let mut adj: Vec<Vec<usize>> = vec![Vec::new(); graph.nodes.len()];
     for e in &graph.edges {
-        if let (Some(&a), Some(&b)) = (index.get(e.from.as_str()), index.get(e.to.as_str())) {
+        if let (Some(&a), Some(&b)) = (index.get(&e.from), index.get(&e.to)) {
             adj[a].push(b);
             adj[b].push(a);
         }
@@ -30,7 +30,7 @@ pub fn around(graph: &Graph, ids: &[String], depth: usize) -> Graph {
     let mut dist: Vec<Option<usize>> = vec![None; graph.nodes.len()];
     let mut queue = VecDeque::new();
     for id in ids {
-        if let Some(&i) = index.get(id.as_str()) {
+        if let Some(&i) = index.get(id) {
             if dist[i].is_none() {
                 dist[i] = Some(0);
                 queue.push_back(i);
@@ -49,7 +49,7 @@ pub fn around(graph: &Graph, ids: &[String], depth: usize) -> Graph {
             }
         }
     }
-    let keep: HashSet<&str> = graph.nodes.iter().zip(&dist).filter(|(_, d)| d.is_some()).map(|(n, _)| n.id.as_str()).collect();
+    let keep: HashSet<&NodeId> = graph.nodes.iter().zip(&dist).filter(|(_, d)| d.is_some()).map(|(n, _)| &n.id).collect();
     subgraph(graph, &keep, |_| true)
 }
 
@@ -68,39 +68,34 @@ pub struct Filter {
     pub text: String,
 }
 
-fn subscription_of(id: &str) -> Option<&str> {
-    let rest = id.strip_prefix("/subscriptions/")?;
-    Some(rest.split('/').next().unwrap_or(rest))
-}
-
 /// The part of the graph the filter keeps.
 pub fn filter(graph: &Graph, f: &Filter) -> Graph {
     let subs: HashSet<String> = f.subscriptions.iter().map(|s| s.trim().to_ascii_lowercase()).collect();
-    let in_scope = |id: &str| match subscription_of(id) {
-        Some(s) => subs.is_empty() || subs.contains(&s.to_ascii_lowercase()),
+    let in_scope = |id: &NodeId| match id.subscription() {
+        Some(s) => subs.is_empty() || subs.contains(s),
         // Principals and `anyone` have no subscription of their own: decided by their edges.
         None => true,
     };
     let kind_ok = |k: EdgeKind| f.edge_kinds.is_empty() || f.edge_kinds.contains(&k);
-    let nodes: HashSet<&str> = graph.nodes.iter().map(|n| n.id.as_str()).collect();
+    let nodes: HashSet<&NodeId> = graph.nodes.iter().map(|n| &n.id).collect();
 
     // Edges that pass kind and subscription.
     let edges: Vec<usize> = (0..graph.edges.len())
         .filter(|&i| {
             let e = &graph.edges[i];
-            kind_ok(e.kind) && in_scope(&e.from) && in_scope(&e.to) && nodes.contains(e.from.as_str()) && nodes.contains(e.to.as_str())
+            kind_ok(e.kind) && in_scope(&e.from) && in_scope(&e.to) && nodes.contains(&e.from) && nodes.contains(&e.to)
         })
         .collect();
-    let mut touched: HashSet<&str> = HashSet::new();
+    let mut touched: HashSet<&NodeId> = HashSet::new();
     for &i in &edges {
-        touched.insert(graph.edges[i].from.as_str());
-        touched.insert(graph.edges[i].to.as_str());
+        touched.insert(&graph.edges[i].from);
+        touched.insert(&graph.edges[i].to);
     }
-    let mut keep: HashSet<&str> = graph
+    let mut keep: HashSet<&NodeId> = graph
         .nodes
         .iter()
         .filter(|n| {
-            let id = n.id.as_str();
+            let id = &n.id;
             if touched.contains(id) {
                 return true;
             }
@@ -108,25 +103,26 @@ pub fn filter(graph: &Graph, f: &Filter) -> Graph {
             if !f.edge_kinds.is_empty() {
                 return false;
             }
-            match subscription_of(id) {
+            match id.subscription() {
                 Some(_) => in_scope(id),
                 None => subs.is_empty(),
             }
         })
-        .map(|n| n.id.as_str())
+        .map(|n| &n.id)
         .collect();
 
     let needle = f.text.trim().to_lowercase();
     if !needle.is_empty() {
-        let hits: HashSet<&str> = graph.nodes.iter().filter(|n| keep.contains(n.id.as_str()) && (n.label.to_lowercase().contains(&needle) || n.id.contains(&needle))).map(|n| n.id.as_str()).collect();
+        // The id as its text: a search for `principal:` or a subscription id finds nodes.
+        let hits: HashSet<&NodeId> = graph.nodes.iter().filter(|n| keep.contains(&n.id) && (n.label.to_lowercase().contains(&needle) || n.id.to_string().contains(&needle))).map(|n| &n.id).collect();
         let mut with_neighbours = hits.clone();
         for &i in &edges {
             let e = &graph.edges[i];
-            if hits.contains(e.from.as_str()) {
-                with_neighbours.insert(e.to.as_str());
+            if hits.contains(&e.from) {
+                with_neighbours.insert(&e.to);
             }
-            if hits.contains(e.to.as_str()) {
-                with_neighbours.insert(e.from.as_str());
+            if hits.contains(&e.to) {
+                with_neighbours.insert(&e.from);
             }
         }
         keep.retain(|id| with_neighbours.contains(id));
@@ -136,9 +132,9 @@ pub fn filter(graph: &Graph, f: &Filter) -> Graph {
 }
 
 /// Nodes in `keep` and the edges (passing `edge_ok`) between them, in the input's order.
-fn subgraph(graph: &Graph, keep: &HashSet<&str>, edge_ok: impl Fn(usize) -> bool) -> Graph {
+fn subgraph(graph: &Graph, keep: &HashSet<&NodeId>, edge_ok: impl Fn(usize) -> bool) -> Graph {
     Graph {
-        nodes: graph.nodes.iter().filter(|n| keep.contains(n.id.as_str())).cloned().collect(),
-        edges: graph.edges.iter().enumerate().filter(|(i, e)| edge_ok(*i) && keep.contains(e.from.as_str()) && keep.contains(e.to.as_str())).map(|(_, e)| e.clone()).collect(),
+        nodes: graph.nodes.iter().filter(|n| keep.contains(&n.id)).cloned().collect(),
+        edges: graph.edges.iter().enumerate().filter(|(i, e)| edge_ok(*i) && keep.contains(&e.from) && keep.contains(&e.to)).map(|(_, e)| e.clone()).collect(),
     }
 }

@@ -3,13 +3,13 @@
 //! the graph a view shows (around a finding's nodes), and which edge of the full graph each
 //! edge of a view is.
 //!
-//! Plain numbers and strings, tested natively. Not here: layout (`layout`), the DOM (the web
+//! Plain numbers, strings and node ids, tested natively. Not here: layout (`layout`), the DOM (the web
 //! app), choosing by filter or focus ([`super::filter`], [`super::neighbourhood`]).
 
 use std::collections::HashSet;
 use std::fmt::Write;
 
-use crate::graph::Graph;
+use crate::graph::{Graph, NodeId};
 
 use super::Point;
 
@@ -150,17 +150,14 @@ pub fn fit_label(label: &str, width: f64, char_width: f64, padding: f64) -> Stri
     s
 }
 
-/// The graph node ids a finding's related ids name: resource ids in any case become their
-/// lowercase node id, principal ids become `principal:{id}`. Ids not in the graph are dropped.
-pub fn finding_nodes(graph: &Graph, related: &[String]) -> Vec<String> {
-    let ids: HashSet<&str> = graph.nodes.iter().map(|n| n.id.as_str()).collect();
+/// The graph nodes a finding's related ids name (resource ids in any case, principal ids), each
+/// once; ids not in the graph are dropped.
+pub fn finding_nodes(graph: &Graph, related: &[String]) -> Vec<NodeId> {
+    let ids: HashSet<&NodeId> = graph.nodes.iter().map(|n| &n.id).collect();
     let mut out = Vec::new();
-    for r in related {
-        let lower = r.trim_end_matches('/').to_ascii_lowercase();
-        for candidate in [lower.clone(), format!("principal:{lower}")] {
-            if ids.contains(candidate.as_str()) && !out.contains(&candidate) {
-                out.push(candidate);
-            }
+    for id in related.iter().filter_map(|r| NodeId::related(r)) {
+        if ids.contains(&id) && !out.contains(&id) {
+            out.push(id);
         }
     }
     out
@@ -186,7 +183,7 @@ pub fn subscriptions(graph: &Graph) -> Vec<String> {
     let mut subs: Vec<String> = graph
         .nodes
         .iter()
-        .filter_map(|n| n.id.strip_prefix("/subscriptions/").map(|r| r.split('/').next().unwrap_or(r).to_string()))
+        .filter_map(|n| n.id.subscription().map(str::to_string))
         .collect();
     crate::sort::sort(&mut subs);
     subs.dedup();
@@ -213,21 +210,21 @@ mod tests {
     }
 
     fn g() -> Graph {
-        let node = |id: &str, kind, label: &str| Node { id: id.into(), kind, label: label.into() };
-        let edge = |from: &str, to: &str, kind| Edge { from: from.into(), to: to.into(), kind, works: true, label: "r".into() };
+        let node = |id: &str, kind, label: &str| Node { id: id.parse().unwrap(), kind, label: label.into(), identity: None };
+        let edge = |from: &str, to: &str, kind| Edge { from: from.parse().unwrap(), to: to.parse().unwrap(), kind, works: true, label: "r".into() };
         Graph {
             nodes: vec![
-                node("/subscriptions/s1/resourcegroups/a/providers/x/ws/w", NodeKind::Workspace, "mlw-prod"),
-                node("/subscriptions/s1/resourcegroups/a/providers/x/c/c", NodeKind::Compute, "cpu-cluster"),
+                node("/subscriptions/s1/resourcegroups/a/providers/x.y/ws/w", NodeKind::Workspace, "mlw-prod"),
+                node("/subscriptions/s1/resourcegroups/a/providers/x.y/c/c", NodeKind::Compute, "cpu-cluster"),
                 node("principal:p1", NodeKind::Identity, "cpu-cluster (compute system identity)"),
-                node("/subscriptions/s2/resourcegroups/b/providers/x/r/r", NodeKind::Registry, "acrmlprod"),
+                node("/subscriptions/s2/resourcegroups/b/providers/x.y/r/r", NodeKind::Registry, "acrmlprod"),
                 node("principal:p2", NodeKind::Identity, "lonely"),
             ],
             edges: vec![
-                edge("/subscriptions/s1/resourcegroups/a/providers/x/ws/w", "/subscriptions/s1/resourcegroups/a/providers/x/c/c", EdgeKind::Contains),
-                edge("/subscriptions/s1/resourcegroups/a/providers/x/c/c", "principal:p1", EdgeKind::ActsAs),
-                edge("principal:p1", "/subscriptions/s2/resourcegroups/b/providers/x/r/r", EdgeKind::Direct),
-                edge("principal:p1", "/subscriptions/s2/resourcegroups/b/providers/x/r/r", EdgeKind::BroadRole),
+                edge("/subscriptions/s1/resourcegroups/a/providers/x.y/ws/w", "/subscriptions/s1/resourcegroups/a/providers/x.y/c/c", EdgeKind::Contains),
+                edge("/subscriptions/s1/resourcegroups/a/providers/x.y/c/c", "principal:p1", EdgeKind::ActsAs),
+                edge("principal:p1", "/subscriptions/s2/resourcegroups/b/providers/x.y/r/r", EdgeKind::Direct),
+                edge("principal:p1", "/subscriptions/s2/resourcegroups/b/providers/x.y/r/r", EdgeKind::BroadRole),
             ],
         }
     }
@@ -299,19 +296,20 @@ mod tests {
     #[test]
     fn finding_nodes_map_to_graph_ids() {
         let g = g();
-        let related = vec!["/SUBSCRIPTIONS/s2/resourceGroups/b/providers/x/r/r".to_string(), "P1".to_string(), "unknown".to_string()];
-        assert_eq!(finding_nodes(&g, &related), vec!["/subscriptions/s2/resourcegroups/b/providers/x/r/r".to_string(), "principal:p1".to_string()]);
+        let related = vec!["/SUBSCRIPTIONS/s2/resourceGroups/b/providers/x.y/r/r".to_string(), "P1".to_string(), "unknown".to_string()];
+        let found: Vec<String> = finding_nodes(&g, &related).iter().map(NodeId::to_string).collect();
+        assert_eq!(found, ["/subscriptions/s2/resourcegroups/b/providers/x.y/r/r", "principal:p1"]);
     }
 
     #[test]
     fn around_keeps_neighbours_and_edge_origins_map_back() {
         let full = g();
-        let part = around(&full, &["principal:p1".to_string()], 1);
+        let part = around(&full, &[NodeId::principal("p1")], 1);
         let labels: Vec<&str> = part.nodes.iter().map(|n| n.label.as_str()).collect();
         assert_eq!(labels, ["cpu-cluster", "cpu-cluster (compute system identity)", "acrmlprod"]);
         assert_eq!(edge_origins(&full, &part), vec![1, 2, 3]);
         assert_eq!(around(&full, &[], 2), Graph::default());
-        let all = around(&full, &["principal:p1".to_string()], 3);
+        let all = around(&full, &[NodeId::principal("p1")], 3);
         assert_eq!(all.nodes.len(), 4, "the lonely identity is not connected");
         let filtered = super::super::filter(&full, &super::super::Filter { edge_kinds: vec![EdgeKind::BroadRole], ..Default::default() });
         assert_eq!(edge_origins(&full, &filtered), vec![3]);

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use pullpath_core::graph::Graph;
+use pullpath_core::graph::{Graph, NodeId};
 use pullpath_core::layout::{self, Column, Layout, LayoutOptions, Placed};
 
 const EPS: f64 = 1e-6;
@@ -21,10 +21,10 @@ pub fn check(name: &str, graph: &Graph, l: &Layout) {
     }
     no_overlaps(name, &l.nodes);
     columns_in_order(name, &l.nodes);
-    let index: HashMap<&str, &Placed> = l.nodes.iter().map(|p| (p.id.as_str(), p)).collect();
+    let index: HashMap<&NodeId, &Placed> = l.nodes.iter().map(|p| (&p.id, p)).collect();
     for (r, e) in l.edges.iter().zip(&graph.edges) {
         assert_eq!((&r.from, &r.to), (&e.from, &e.to), "{name}: edges keep the graph's order");
-        let (Some(a), Some(b)) = (index.get(e.from.as_str()), index.get(e.to.as_str())) else {
+        let (Some(a), Some(b)) = (index.get(&e.from), index.get(&e.to)) else {
             assert!(r.points.is_empty(), "{name}: an edge to a node not in the graph is not drawn");
             continue;
         };
@@ -118,7 +118,7 @@ fn segments_clear_nodes(name: &str, l: &Layout) {
 
 /// Node ids per column, top to bottom: the readable summary fixtures expect.
 pub fn columns(l: &Layout) -> Vec<Vec<String>> {
-    let mut by_col: Vec<(Column, f64, String)> = l.nodes.iter().map(|p| (p.column, p.y, p.id.clone())).collect();
+    let mut by_col: Vec<(Column, f64, String)> = l.nodes.iter().map(|p| (p.column, p.y, p.id.to_string())).collect();
     by_col.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
     let mut out: Vec<Vec<String>> = Vec::new();
     let mut last = None;

@@ -9,10 +9,12 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use pullpath_core::access::{describe_scope, AccessRow, Analysis, IdentityKind, Level, RegistryMode};
+use pullpath_core::graph::{self, NodeId};
 use pullpath_core::id::ResourceId;
 use pullpath_core::intent::Intent;
-use pullpath_core::matrix::{kind_name, path_kind_name, portal_url, principal_portal_url};
+use pullpath_core::matrix::{kind_name, portal_url, principal_portal_url};
 use pullpath_core::scan::ScanResult;
+use pullpath_core::words;
 
 use super::findings::FixButton;
 use crate::state::{Analysed, AppState, Selection};
@@ -36,14 +38,14 @@ pub fn Detail() -> impl IntoView {
             Selection::Node(id) => state.result.with(|r| r.as_ref().map(|r| node_view(state, r, &a, &id, status).into_any())),
             Selection::Access { principal_id, registry } => Some(access_view(state, &a, &principal_id, &registry, status).into_any()),
             Selection::Edge(i) => a.graph.edges.get(i).map(|e| {
-                let label = |id: &str| a.graph.nodes.iter().find(|n| n.id == id).map(|n| n.label.clone()).unwrap_or_else(|| id.to_string());
+                let label = |id: &NodeId| a.graph.nodes.iter().find(|n| n.id == *id).map(|n| n.label.clone()).unwrap_or_else(|| id.to_string());
                 let (from, to) = (e.from.clone(), e.to.clone());
                 view! {
                     <h2>"Connection"</h2>
                     <dl class="props">
                         <dt>"From"</dt><dd><button class="link" on:click=move |_| state.selection.set(Some(Selection::Node(from.clone())))>{label(&e.from)}</button></dd>
                         <dt>"To"</dt><dd><button class="link" on:click=move |_| state.selection.set(Some(Selection::Node(to.clone())))>{label(&e.to)}</button></dd>
-                        <dt>"Kind"</dt><dd>{format!("{:?}", e.kind)}</dd>
+                        <dt>"Kind"</dt><dd>{words::edge_kind(e.kind)}</dd>
                         <dt>"Works"</dt><dd>{if e.works { "✓ yes" } else { "✗ no" }}</dd>
                         <dt>"Label"</dt><dd>{e.label.clone()}</dd>
                     </dl>
@@ -51,7 +53,7 @@ pub fn Detail() -> impl IntoView {
                 .into_any()
             }),
             Selection::Finding(i) => a.analysis.findings.get(i).map(|f| {
-                let resource_node = f.resource.key().to_string();
+                let resource_node = NodeId::resource(&f.resource);
                 let name = f.resource.name().to_string();
                 view! {
                     <h2>"Finding"</h2>
@@ -112,14 +114,6 @@ fn grant_pull(state: AppState, principal_id: &str, kind: IdentityKind, registry:
         .ok_or("The registry is not in the scanned inventory.")
 }
 
-fn level_word(l: Level) -> &'static str {
-    match l {
-        Level::Yes => "✓ yes",
-        Level::Partial => "◐ some repositories",
-        Level::No => "✗ no",
-    }
-}
-
 fn registry_name(a: &Analysis, id: &ResourceId) -> String {
     a.registries.iter().find(|r| &r.id == id).map(|r| r.name.clone()).unwrap_or_else(|| id.name().to_string())
 }
@@ -138,8 +132,8 @@ fn access_view(state: AppState, a: &Arc<Analysed>, principal_id: &str, registry:
     let mode = an.registries.iter().find(|r| &r.id == registry).map(|r| r.mode);
     let pull = row.map(|r| r.pull).unwrap_or(Level::No);
     let push = row.map(|r| r.push).unwrap_or(Level::No);
-    let who_node = format!("principal:{principal_id}");
-    let reg_node = registry.key().to_string();
+    let who_node = NodeId::principal(principal_id);
+    let reg_node = NodeId::resource(registry);
     let grant = (pull != Level::Yes).then(|| grant_pull(state, principal_id, kind, registry));
     let paths = row.map(|r| r.via.clone()).unwrap_or_default();
     let expected = row.map(|r| r.expected_by.clone()).unwrap_or_default();
@@ -156,8 +150,8 @@ fn access_view(state: AppState, a: &Arc<Analysed>, principal_id: &str, registry:
             {mode.map(|m| format!(" ({})", match m { RegistryMode::Abac => "ABAC repository permissions", RegistryMode::Legacy => "legacy registry permissions" }))}
         </p>
         <dl class="props verdict">
-            <dt>"Pull"</dt><dd class=format!("lvl-{pull:?}")>{level_word(pull)}</dd>
-            <dt>"Push"</dt><dd class=format!("lvl-{push:?}")>{level_word(push)}</dd>
+            <dt>"Pull"</dt><dd class=format!("lvl-{pull:?}")>{words::level(pull)}</dd>
+            <dt>"Push"</dt><dd class=format!("lvl-{push:?}")>{words::level(push)}</dd>
         </dl>
         {unverified.then(|| view! { <p class="note unverified"><strong>"Unverified: "</strong>"an assignment at a management group may reach this registry, but where its subscription sits is not known, so it is not counted. Scan with Resource Graph, or add the subscription's resourcecontainers row to the snapshot."</p> })}
         {grant.map(|g| match g {
@@ -170,7 +164,7 @@ fn access_view(state: AppState, a: &Arc<Analysed>, principal_id: &str, registry:
         {(!expected.is_empty()).then(|| view! {
             <h3>"Needed by"</h3>
             <ul class="plain">{expected.iter().map(|e| {
-                let node = e.key().to_string();
+                let node = NodeId::resource(e);
                 let name = e.name().to_string();
                 view! { <li><button class="link" on:click=move |_| state.selection.set(Some(Selection::Node(node.clone())))>{name}</button></li> }
             }).collect_view()}</ul>
@@ -181,7 +175,7 @@ fn access_view(state: AppState, a: &Arc<Analysed>, principal_id: &str, registry:
             // the network's verdict beside the roles'.
             <h3>"Network"</h3>
             <ul class="network">{network.into_iter().map(|v| {
-                let node = v.workload.key().to_string();
+                let node = NodeId::resource(&v.workload);
                 let name = v.workload.name().to_string();
                 view! {
                     <li class=format!("reach reach-{}", v.reach.as_str())>
@@ -207,7 +201,7 @@ fn access_view(state: AppState, a: &Arc<Analysed>, principal_id: &str, registry:
                             <li class=if p.works { "path works" } else { "path fails" }>
                                 <p class="path-head">
                                     <span class="badge">{if p.works { "✓ works" } else { "✗ ignored" }}</span>" "
-                                    <strong>{path_kind_name(p.kind)}</strong>
+                                    <strong>{words::path_kind(p.kind)}</strong>
                                     {p.role.as_ref().map(|r| view! { ": "<span class="role">{r.name.clone()}</span> })}
                                 </p>
                                 <dl class="props">
@@ -220,7 +214,7 @@ fn access_view(state: AppState, a: &Arc<Analysed>, principal_id: &str, registry:
                                         let name = state.result.with_untracked(|r| r.as_ref().and_then(|r| r.inventory.directory.iter().find(|o| o.id.eq_ignore_ascii_case(g)).and_then(|o| o.name().map(str::to_string))));
                                         view! { <dt>"Held through group"</dt><dd>{name.map(|n| format!("{n} "))}<code>{g.to_string()}</code></dd> }
                                     })}
-                                    <dt>"Gives"</dt><dd>{format!("pull: {} · push: {}", level_word(p.pull), level_word(p.push))}</dd>
+                                    <dt>"Gives"</dt><dd>{format!("pull: {} · push: {}", words::level(p.pull), words::level(p.push))}</dd>
                                 </dl>
                                 <p class="explanation">{p.explanation.to_string()}</p>
                                 {revoke.map(|assignment| {
@@ -247,110 +241,97 @@ struct NodeInfo {
     name: String,
     id: Option<ResourceId>,
     props: Vec<(&'static str, String)>,
-    /// Principal ids acting as or for this node (their registries are listed).
+    /// Principal ids acting as or for this node (their registries are listed):
+    /// `graph::acting_principals`.
     principals: Vec<String>,
     portal: Option<String>,
 }
 
-fn system_and_user(identity: Option<&pullpath_core::arm::ManagedServiceIdentity>, props: &mut Vec<(&'static str, String)>, principals: &mut Vec<String>) {
+fn system_and_user(identity: Option<&pullpath_core::arm::ManagedServiceIdentity>, props: &mut Vec<(&'static str, String)>) {
     let Some(mi) = identity else {
         props.push(("Identity", "none".into()));
         return;
     };
     if let Some(p) = &mi.principal_id {
         props.push(("System identity", p.clone()));
-        principals.push(p.to_ascii_lowercase());
     }
-    for (id, r) in &mi.user_assigned_identities {
+    for id in mi.user_assigned_identities.keys() {
         let name = ResourceId::parse(id).map(|i| i.name().to_string()).unwrap_or_else(|_| id.clone());
         props.push(("User-assigned identity", name));
-        if let Some(p) = &r.principal_id {
-            principals.push(p.to_ascii_lowercase());
-        }
     }
 }
 
-fn node_info(r: &ScanResult, an: &Analysis, node: &str) -> Option<NodeInfo> {
+fn node_info(r: &ScanResult, an: &Analysis, node: &NodeId) -> NodeInfo {
     let inv = &r.inventory;
     let mut props: Vec<(&'static str, String)> = Vec::new();
-    let mut principals = Vec::new();
-    if node == "anyone" {
-        return Some(NodeInfo { kind: "Everyone", name: "Anyone (anonymous pull)".into(), id: None, props, principals: vec!["*".into()], portal: None });
-    }
-    if let Some(p) = node.strip_prefix("principal:") {
-        let ident = an.identities.iter().find(|i| i.principal_id.eq_ignore_ascii_case(p));
-        let kind = ident.map(|i| i.kind).unwrap_or(IdentityKind::Unknown);
-        props.push(("Principal id", p.to_string()));
-        props.push(("Kind", kind_name(kind).into()));
-        let resource = ident.and_then(|i| i.resource.clone());
-        if let Some(res) = &resource {
-            props.push(("Resource", res.name().to_string()));
-        }
-        let portal = resource.as_ref().map(portal_url).or_else(|| principal_portal_url(p, kind));
-        return Some(NodeInfo { kind: "Principal", name: ident.map(|i| i.name.clone()).unwrap_or_else(|| p.to_string()), id: resource, props, principals: vec![p.to_string()], portal });
-    }
-    let (kind, name, id): (&'static str, String, ResourceId) = if let Some(x) = inv.registries.iter().find(|x| x.id.key() == node) {
+    let principals = graph::acting_principals(inv, node);
+    let node = match node {
+        NodeId::Anyone => return NodeInfo { kind: "Everyone", name: "Anyone (anonymous pull)".into(), id: None, props, principals, portal: None },
+        NodeId::Principal(p) => return principal_info(an, p, principals),
+        NodeId::Resource(id) => id,
+    };
+    let (kind, name, id): (&'static str, String, ResourceId) = if let Some(x) = inv.registries.iter().find(|x| &x.id == node) {
         props.push(("Login server", x.properties.login_server.clone().unwrap_or_else(|| "unknown".into())));
         props.push(("SKU", x.sku.as_ref().map(|s| s.name.clone()).unwrap_or_else(|| "unknown".into())));
         props.push(("Permissions mode", if x.is_abac() { "ABAC repository permissions".into() } else { "Legacy registry permissions".into() }));
         props.push(("Admin user", if x.properties.admin_user_enabled { "✓ enabled".into() } else { "disabled".into() }));
         props.push(("Anonymous pull", if x.properties.anonymous_pull_enabled { "✓ enabled".into() } else { "disabled".into() }));
         ("Container registry", x.name.clone(), x.id.clone())
-    } else if let Some(x) = inv.workspaces.iter().find(|x| x.id.key() == node) {
+    } else if let Some(x) = inv.workspaces.iter().find(|x| &x.id == node) {
         props.push(("Registry", x.properties.container_registry.as_ref().map(|r| r.name().to_string()).unwrap_or_else(|| "none".into())));
         if let Some(c) = &x.properties.image_build_compute {
             props.push(("Image build compute", c.clone()));
         }
-        system_and_user(x.identity.as_ref(), &mut props, &mut principals);
+        system_and_user(x.identity.as_ref(), &mut props);
         ("ML workspace", x.name.clone(), x.id.clone())
-    } else if let Some(x) = inv.computes.iter().find(|x| x.id.key() == node) {
+    } else if let Some(x) = inv.computes.iter().find(|x| &x.id == node) {
         props.push(("Compute type", format!("{:?}", x.properties.compute_type)));
         if let Some(res) = &x.properties.resource_id {
             props.push(("Attached resource", res.name().to_string()));
         }
-        system_and_user(x.identity.as_ref(), &mut props, &mut principals);
+        system_and_user(x.identity.as_ref(), &mut props);
         ("ML compute", x.name.clone(), x.id.clone())
-    } else if let Some(x) = inv.connections.iter().find(|x| x.id.key() == node) {
+    } else if let Some(x) = inv.connections.iter().find(|x| &x.id == node) {
         props.push(("Category", x.properties.category.clone()));
         props.push(("Authentication", x.properties.auth_type.clone()));
         props.push(("Target", x.properties.target.clone().unwrap_or_else(|| "none".into())));
         if let Some(res) = x.properties.credentials.as_ref().and_then(|c| c.resource_id.as_ref()) {
             props.push(("Identity", res.name().to_string()));
-            if let Some(p) = inv.identities.iter().find(|i| &i.id == res).and_then(|i| i.properties.principal_id.clone()) {
-                principals.push(p.to_ascii_lowercase());
-            }
         }
         ("Workspace connection", x.name.clone(), x.id.clone())
-    } else if let Some(x) = inv.managed_clusters.iter().find(|x| x.id.key() == node) {
+    } else if let Some(x) = inv.managed_clusters.iter().find(|x| &x.id == node) {
         if let Some(k) = x.kubelet_identity() {
             props.push(("Kubelet identity", k.object_id.clone().unwrap_or_else(|| "unknown".into())));
-            if let Some(p) = &k.object_id {
-                principals.push(p.to_ascii_lowercase());
-            }
         }
-        system_and_user(x.identity.as_ref(), &mut props, &mut principals);
+        system_and_user(x.identity.as_ref(), &mut props);
         ("AKS cluster", x.name.clone(), x.id.clone())
-    } else if let Some(x) = inv.identities.iter().find(|x| x.id.key() == node) {
+    } else if let Some(x) = inv.identities.iter().find(|x| &x.id == node) {
         props.push(("Principal id", x.properties.principal_id.clone().unwrap_or_else(|| "unknown".into())));
         props.push(("Client id", x.properties.client_id.clone().unwrap_or_else(|| "unknown".into())));
-        if let Some(p) = &x.properties.principal_id {
-            principals.push(p.to_ascii_lowercase());
-        }
         ("User-assigned identity", x.name.clone(), x.id.clone())
     } else {
-        let id = ResourceId::parse(node).ok()?;
-        ("Resource", id.name().to_string(), id)
+        ("Resource", node.name().to_string(), node.clone())
     };
     let portal = Some(portal_url(&id));
-    Some(NodeInfo { kind, name, id: Some(id), props, principals, portal })
+    NodeInfo { kind, name, id: Some(id), props, principals, portal }
 }
 
-fn node_view(state: AppState, r: &ScanResult, a: &Arc<Analysed>, node: &str, status: RwSignal<String>) -> impl IntoView {
+fn principal_info(an: &Analysis, p: &str, principals: Vec<String>) -> NodeInfo {
+    let ident = an.identities.iter().find(|i| i.principal_id.eq_ignore_ascii_case(p));
+    let kind = ident.map(|i| i.kind).unwrap_or(IdentityKind::Unknown);
+    let mut props = vec![("Principal id", p.to_string()), ("Kind", kind_name(kind).into())];
+    let resource = ident.and_then(|i| i.resource.clone());
+    if let Some(res) = &resource {
+        props.push(("Resource", res.name().to_string()));
+    }
+    let portal = resource.as_ref().map(portal_url).or_else(|| principal_portal_url(p, kind));
+    NodeInfo { kind: "Principal", name: ident.map(|i| i.name.clone()).unwrap_or_else(|| p.to_string()), id: resource, props, principals, portal }
+}
+
+fn node_view(state: AppState, r: &ScanResult, a: &Arc<Analysed>, node: &NodeId, status: RwSignal<String>) -> impl IntoView {
     let an = &a.analysis;
-    let Some(info) = node_info(r, an, node) else {
-        return view! { <h2>"Not found"</h2><p>"This item is not in the current scan."</p> }.into_any();
-    };
-    let registry = r.inventory.registries.iter().find(|x| x.id.key() == node).map(|x| (x.id.clone(), x.properties.admin_user_enabled));
+    let info = node_info(r, an, node);
+    let registry = r.inventory.registries.iter().find(|x| node.as_resource() == Some(&x.id)).map(|x| (x.id.clone(), x.properties.admin_user_enabled));
     // Who can pull from this registry, or which registries these principals reach.
     let rows: Vec<&AccessRow> = match &registry {
         Some((id, _)) => an.access.iter().filter(|x| &x.registry == id && x.pull != Level::No).collect(),

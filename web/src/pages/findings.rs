@@ -9,6 +9,7 @@ use std::collections::HashSet;
 
 use pullpath_core::access::Analysis;
 use pullpath_core::findings::Finding;
+use pullpath_core::graph::NodeId;
 use pullpath_core::intent::Intent;
 use pullpath_core::matrix::portal_url;
 use pullpath_core::summary::{self, Counts, Filter, Summary, SEVERITIES};
@@ -25,15 +26,6 @@ const OPEN_UP_TO: usize = 40;
 const INVOLVES: usize = 8;
 
 const SEVERITY_NAMES: [&str; 4] = ["High", "Medium", "Low", "Info"];
-
-/// The graph node id of a finding's related resource or principal.
-pub(crate) fn node_id(related: &str) -> String {
-    if related.starts_with('/') {
-        related.to_ascii_lowercase()
-    } else {
-        format!("principal:{}", related.to_ascii_lowercase())
-    }
-}
 
 /// What a finding's Fix button can do now.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -158,17 +150,17 @@ fn FixGroup(indexes: Vec<usize>, what: String, status: RwSignal<String>) -> impl
 fn finding_item(state: AppState, a: &Analysis, i: usize, status: RwSignal<String>) -> impl IntoView {
     let f: &Finding = &a.findings[i];
     let resource_name = resource_label(&f.resource);
-    let resource_node = f.resource.key().to_string();
+    let resource_node = NodeId::resource(&f.resource);
     let link = portal_url(&f.resource);
     let more = f.nodes.len().saturating_sub(INVOLVES);
     let nodes = f
         .nodes
         .iter()
         .take(INVOLVES)
-        .map(|n| {
-            let id = node_id(n);
+        .filter_map(|n| {
+            let id = NodeId::related(n)?;
             let name = related_name(a, n);
-            view! { <li><button class="link" on:click=move |_| state.selection.set(Some(Selection::Node(id.clone())))>{name}</button></li> }
+            Some(view! { <li><button class="link" on:click=move |_| state.selection.set(Some(Selection::Node(id.clone())))>{name}</button></li> })
         })
         .collect_view();
     view! {

@@ -1,12 +1,13 @@
 //! The graph tab: the permission graph laid out by the core and drawn as inline SVG, with pan
-//! and zoom, search, focus on a node, filters, selection for the detail panel, grant by
-//! connecting an identity to a registry, and export as SVG or PNG.
+//! and zoom, search, a finding's neighbourhood, focus on a node, filters, selection for the
+//! detail panel, grant by connecting an identity to a registry, and export as SVG or PNG.
 //!
 //! Pan and zoom change one `transform` attribute: nodes and edges are built once per view
-//! (graph × filter × focus) and never re-rendered while moving. Pointer and keyboard events
-//! are handled once on the canvas (delegation through `data-node` / `data-edge`), not per
-//! element. Not here: layout and viewport arithmetic (`pullpath_core::layout`), what a
-//! selection shows (the detail panel), the pending tray.
+//! (graph × finding × filter × focus) and never re-rendered while moving. Pointer and keyboard
+//! events are handled once on the canvas (delegation through `data-node` / `data-edge`), not
+//! per element. Not here: layout, views and viewport arithmetic (`pullpath_core::layout`), the
+//! words for kinds (`pullpath_core::words`, shared with the SVG export), which role a grant
+//! gives (`Intent::grant_pull`), what a selection shows (the detail panel), the pending tray.
 
 mod export;
 
@@ -15,10 +16,11 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use pullpath_core::arm::Registry;
-use pullpath_core::graph::{Edge, EdgeKind, Graph, Node, NodeKind};
+use pullpath_core::graph::{Edge, EdgeKind, Graph, Node, NodeId, NodeKind};
 use pullpath_core::intent::Intent;
 use pullpath_core::layout::viewport::{self, Viewport};
 use pullpath_core::layout::{self, svg, Filter, Layout, LayoutOptions};
+use pullpath_core::words::{self, EDGE_KINDS};
 use wasm_bindgen::JsCast;
 
 use crate::state::{Analysed, AppState, Selection};
@@ -33,72 +35,18 @@ const RED: &str = "#c53030";
 /// A pointer that moves less than this between down and up clicked.
 const CLICK_SLOP: f64 = 4.0;
 
-/// Edge kinds in legend and filter order.
-const KINDS: [EdgeKind; 12] = [
-    EdgeKind::Direct,
-    EdgeKind::Inherited,
-    EdgeKind::BroadRole,
-    EdgeKind::AdminKeys,
-    EdgeKind::Anonymous,
-    EdgeKind::AbacIgnored,
-    EdgeKind::Missing,
-    EdgeKind::Contains,
-    EdgeKind::UsesRegistry,
-    EdgeKind::ActsAs,
-    EdgeKind::Attached,
-    EdgeKind::Targets,
-];
-
-fn kind_name(kind: EdgeKind) -> &'static str {
+/// The CSS class of a node kind (`graph.css` colours nodes and legend swatches by it).
+fn node_class(kind: NodeKind) -> &'static str {
     match kind {
-        EdgeKind::Direct => "direct role",
-        EdgeKind::Inherited => "inherited role",
-        EdgeKind::BroadRole => "broad role",
-        EdgeKind::AdminKeys => "admin keys",
-        EdgeKind::Anonymous => "anonymous pull",
-        EdgeKind::AbacIgnored => "ignored by ABAC",
-        EdgeKind::Missing => "missing",
-        EdgeKind::Contains => "contains",
-        EdgeKind::UsesRegistry => "uses registry",
-        EdgeKind::ActsAs => "acts as",
-        EdgeKind::Attached => "attached",
-        EdgeKind::Targets => "names the registry",
-    }
-}
-
-fn kind_attr(kind: EdgeKind) -> &'static str {
-    match kind {
-        EdgeKind::Direct => "direct",
-        EdgeKind::Inherited => "inherited",
-        EdgeKind::BroadRole => "broadRole",
-        EdgeKind::AdminKeys => "adminKeys",
-        EdgeKind::Anonymous => "anonymous",
-        EdgeKind::AbacIgnored => "abacIgnored",
-        EdgeKind::Missing => "missing",
-        EdgeKind::Contains => "contains",
-        EdgeKind::UsesRegistry => "usesRegistry",
-        EdgeKind::ActsAs => "actsAs",
-        EdgeKind::Attached => "attached",
-        EdgeKind::Targets => "targets",
-    }
-}
-
-/// Principal → registry kinds: one access path each, selected as a matrix cell.
-fn is_access(kind: EdgeKind) -> bool {
-    matches!(kind, EdgeKind::Direct | EdgeKind::Inherited | EdgeKind::BroadRole | EdgeKind::AdminKeys | EdgeKind::Anonymous | EdgeKind::AbacIgnored | EdgeKind::Missing)
-}
-
-fn node_kind(kind: NodeKind) -> (&'static str, &'static str) {
-    match kind {
-        NodeKind::Identity => ("identity", "identity"),
-        NodeKind::Registry => ("registry", "registry"),
-        NodeKind::Workspace => ("workspace", "workspace"),
-        NodeKind::Compute => ("compute", "compute"),
-        NodeKind::ManagedCluster => ("cluster", "AKS cluster"),
-        NodeKind::Connection => ("connection", "connection"),
-        NodeKind::Endpoint => ("endpoint", "online endpoint"),
-        NodeKind::ContainerGroup => ("containergroup", "container group"),
-        NodeKind::Anyone => ("anyone", "anyone"),
+        NodeKind::Identity => "identity",
+        NodeKind::Registry => "registry",
+        NodeKind::Workspace => "workspace",
+        NodeKind::Compute => "compute",
+        NodeKind::ManagedCluster => "cluster",
+        NodeKind::Connection => "connection",
+        NodeKind::Endpoint => "endpoint",
+        NodeKind::ContainerGroup => "containergroup",
+        NodeKind::Anyone => "anyone",
     }
 }
 
@@ -186,27 +134,28 @@ fn target(ev: &web_sys::Event) -> Option<web_sys::Element> {
     ev.target()?.dyn_into::<web_sys::Element>().ok()
 }
 
-fn edge_title(labels: &HashMap<&str, &str>, e: &Edge) -> String {
-    let name = |id: &str| labels.get(id).map(|l| l.to_string()).unwrap_or_else(|| id.to_string());
-    let works = if e.works { "" } else { ", does not work" };
-    format!("{} → {}: {} ({}{works})", name(&e.from), name(&e.to), e.label, kind_name(e.kind))
+fn edge_title(labels: &HashMap<&NodeId, &str>, e: &Edge) -> String {
+    let name = |id: &NodeId| labels.get(id).map(|l| l.to_string()).unwrap_or_else(|| id.to_string());
+    words::edge_title(&name(&e.from), &name(&e.to), e)
 }
 
-/// The change "connect `from` to `to`" asks for, and the words for it.
+/// The change "connect `from` to `to`" asks for, and the words for it. Which role pulls is
+/// `Intent::grant_pull`'s to decide; the words name the role it chose.
 fn grant_for(a: &Analysed, registries: &[Registry], from: &Node, to: &Node) -> Result<(Intent, String), String> {
     if to.kind != NodeKind::Registry {
         return Err(format!("{} is not a registry: drop the line on a registry to grant pull.", to.label));
     }
-    let principal = from.id.strip_prefix("principal:").ok_or_else(|| format!("{} is not an identity.", from.label))?;
+    let principal = from.id.principal_id().ok_or_else(|| format!("{} is not an identity.", from.label))?;
     let identity = a.analysis.identities.iter().find(|i| i.principal_id.eq_ignore_ascii_case(principal)).ok_or_else(|| format!("{} is not an identity pullpath knows.", from.label))?;
     let principal_type = identity
         .kind
         .principal_type()
         .ok_or_else(|| format!("The type of principal {} is unknown, so a role assignment for it cannot be planned.", identity.label))?;
-    let registry = registries.iter().find(|r| r.id.key() == to.id).ok_or_else(|| format!("{} is not in the inventory.", to.label))?;
-    let role = if registry.is_abac() { "Container Registry Repository Reader" } else { "AcrPull" };
+    let registry = registries.iter().find(|r| to.id.as_resource() == Some(&r.id)).ok_or_else(|| format!("{} is not in the inventory.", to.label))?;
+    let intent = Intent::grant_pull(&identity.principal_id, principal_type, registry);
+    let role = intent.role().map_or("a pull role", |r| r.name.as_str());
     let words = format!("Pending: grant {role} on {} to {}", registry.name, identity.name);
-    Ok((Intent::grant_pull(&identity.principal_id, principal_type, registry), words))
+    Ok((intent, words))
 }
 
 /// Width and height of the `<svg>` element of a document `svg::render` wrote.
@@ -234,7 +183,7 @@ pub fn GraphView() -> impl IntoView {
     let hidden_subs = RwSignal::new(Vec::<String>::new());
     let hidden_kinds = RwSignal::new(Vec::<EdgeKind>::new());
     let finding = RwSignal::new(None::<usize>);
-    let focus = RwSignal::new(None::<String>);
+    let focus = RwSignal::new(None::<NodeId>);
     let depth = RwSignal::new(1usize);
     let query = RwSignal::new(String::new());
     let cursor = RwSignal::new(0usize);
@@ -271,7 +220,7 @@ pub fn GraphView() -> impl IntoView {
             part = Some(layout::around(full, &viewport::finding_nodes(full, &f.nodes), 1));
         }
         let keep_subs: Vec<String> = viewport::subscriptions(full).into_iter().filter(|s| !hidden_subs.contains(s)).collect();
-        let keep_kinds: Vec<EdgeKind> = KINDS.into_iter().filter(|k| !hidden_kinds.contains(k)).collect();
+        let keep_kinds: Vec<EdgeKind> = EDGE_KINDS.into_iter().filter(|k| !hidden_kinds.contains(k)).collect();
         if (!hidden_subs.is_empty() && keep_subs.is_empty()) || keep_kinds.is_empty() {
             part = Some(Graph::default());
         } else if !hidden_subs.is_empty() || !hidden_kinds.is_empty() {
@@ -360,9 +309,9 @@ pub fn GraphView() -> impl IntoView {
         let sel = view_memo.with_untracked(|v| {
             let d = &v.as_ref()?.0;
             let e = d.graph.edges.get(i)?;
-            if is_access(e.kind) {
-                if let Some(p) = e.from.strip_prefix("principal:") {
-                    if let Some(r) = a.analysis.registries.iter().find(|r| r.id.key() == e.to) {
+            if e.kind.is_access() {
+                if let Some(p) = e.from.principal_id() {
+                    if let Some(r) = a.analysis.registries.iter().find(|r| e.to.as_resource() == Some(&r.id)) {
                         let principal_id = a.analysis.identities.iter().find(|x| x.principal_id.eq_ignore_ascii_case(p)).map(|x| x.principal_id.clone()).unwrap_or_else(|| p.to_string());
                         return Some(Selection::Access { principal_id, registry: r.id.clone() });
                     }
@@ -626,7 +575,7 @@ pub fn GraphView() -> impl IntoView {
     let edges = move || {
         view_memo.get().map(|v| {
             let d = v.0.clone();
-            let labels: HashMap<&str, &str> = d.graph.nodes.iter().map(|n| (n.id.as_str(), n.label.as_str())).collect();
+            let labels: HashMap<&NodeId, &str> = d.graph.nodes.iter().map(|n| (&n.id, n.label.as_str())).collect();
             let rich = d.graph.edges.len() <= RICH_EDGES;
             d.graph
                 .edges
@@ -641,7 +590,7 @@ pub fn GraphView() -> impl IntoView {
                     let cross = if st.crossed { viewport::middle(&r.points).map(viewport::cross_path) } else { None };
                     let dash = (!st.dash.is_empty()).then_some(st.dash);
                     view! {
-                        <g class="edge" data-edge=i data-kind=kind_attr(e.kind) data-works=if e.works { "true" } else { "false" }>
+                        <g class="edge" data-edge=i data-kind=words::edge_kind_name(e.kind) data-works=if e.works { "true" } else { "false" }>
                             <title>{edge_title(&labels, e)}</title>
                             {rich.then(|| view! { <path class="edge-hit" d=path.clone()></path> })}
                             <path class="edge-line" d=path stroke=stroke stroke-width=st.width stroke-dasharray=dash
@@ -665,7 +614,7 @@ pub fn GraphView() -> impl IntoView {
                 .zip(&d.layout.nodes)
                 .enumerate()
                 .map(|(i, (n, p))| {
-                    let (class_kind, kind_words) = node_kind(n.kind);
+                    let class_kind = node_class(n.kind);
                     let id = n.id.clone();
                     let selected = Memo::new(move |_| state.selection.with(|s| matches!(s, Some(Selection::Node(x)) if *x == id)));
                     let hit = Memo::new(move |_| matches.with(|m| m.binary_search(&i).is_ok()));
@@ -696,7 +645,7 @@ pub fn GraphView() -> impl IntoView {
                     view! {
                         <g class=class data-node=i role="button" tabindex=tabindex aria-label=spoken(&n.label)
                             aria-pressed=move || if selected.get() { "true" } else { "false" }>
-                            <title>{format!("{} ({kind_words})", n.label)}</title>
+                            <title>{words::node_title(n)}</title>
                             <rect x=p.x y=p.y width=p.width height=p.height rx="5"></rect>
                             <text x=p.x + opts.node_padding / 2.0 y=p.y + p.height / 2.0 + 4.0>{shown}</text>
                             {cut.then(|| view! {
@@ -720,9 +669,8 @@ pub fn GraphView() -> impl IntoView {
             let picked: Vec<usize> = match &sel {
                 Some(Selection::Edge(o)) => d.origins.iter().position(|x| x == o).into_iter().collect(),
                 Some(Selection::Access { principal_id, registry }) => {
-                    let from = format!("principal:{}", principal_id.to_ascii_lowercase());
-                    let to = registry.key();
-                    d.graph.edges.iter().enumerate().filter(|(_, e)| is_access(e.kind) && e.from == from && e.to == to).map(|(i, _)| i).collect()
+                    let (from, to) = (NodeId::principal(principal_id), NodeId::resource(registry));
+                    d.graph.edges.iter().enumerate().filter(|(_, e)| e.kind.is_access() && e.from == from && e.to == to).map(|(i, _)| i).collect()
                 }
                 _ => Vec::new(),
             };
@@ -781,11 +729,11 @@ pub fn GraphView() -> impl IntoView {
                 <summary>"Filters"</summary>
                 <fieldset>
                     <legend>"Access kind"</legend>
-                    {KINDS.into_iter().map(|k| view! {
+                    {EDGE_KINDS.into_iter().map(|k| view! {
                         <label class="check">
                             <input type="checkbox" prop:checked=move || !hidden_kinds.with(|h| h.contains(&k))
                                 on:change=move |_| hidden_kinds.update(|h| if let Some(p) = h.iter().position(|x| *x == k) { h.remove(p); } else { h.push(k); })/>
-                            {kind_name(k)}
+                            {words::edge_kind(k)}
                         </label>
                     }).collect_view()}
                 </fieldset>
@@ -852,14 +800,9 @@ fn Legend() -> impl IntoView {
                     </li>
                 }
             }).collect_view()}
-            <li><span class="swatch-node kind-identity"></span>"identity"</li>
-            <li><span class="swatch-node kind-registry"></span>"registry"</li>
-            <li><span class="swatch-node kind-workspace"></span>"workspace"</li>
-            <li><span class="swatch-node kind-compute"></span>"compute"</li>
-            <li><span class="swatch-node kind-cluster"></span>"AKS cluster"</li>
-            <li><span class="swatch-node kind-connection"></span>"connection"</li>
-            <li><span class="swatch-node kind-endpoint"></span>"online endpoint"</li>
-            <li><span class="swatch-node kind-containergroup"></span>"container group"</li>
+            {words::NODE_KINDS.into_iter().filter(|k| *k != NodeKind::Anyone).map(|k| view! {
+                <li><span class=format!("swatch-node kind-{}", node_class(k))></span>{words::node_kind(k)}</li>
+            }).collect_view()}
             <li>"Drag from an identity to a registry to plan a pull grant."</li>
         </ul>
     }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use pullpath_core::access::IdentityKind;
+use pullpath_core::graph::NodeId;
 use pullpath_core::matrix::{cell_text, kind_name, CellTone, Direction, Matrix, Query, Show, Sort, KINDS};
 use wasm_bindgen::JsCast;
 
@@ -224,7 +225,7 @@ pub fn MatrixView() -> impl IntoView {
         let head_cells = (w.c0..w.c1)
             .map(|c| {
                 let reg = &a.analysis.registries[v.columns[c] as usize];
-                let node = reg.id.key().to_string();
+                let node = NodeId::resource(&reg.id);
                 let name = reg.name.clone();
                 let title = reg.login_server.clone().unwrap_or_else(|| reg.name.clone());
                 view! {
@@ -243,7 +244,7 @@ pub fn MatrixView() -> impl IntoView {
         let body = (w.r0..w.r1)
             .map(|r| {
                 let row = &m.rows[v.rows[r] as usize];
-                let node = format!("principal:{}", row.principal_id);
+                let node = NodeId::principal(&row.principal_id);
                 let cells = (w.c0..w.c1)
                     .map(|c| {
                         let reg_i = v.columns[c];
