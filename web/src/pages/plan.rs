@@ -181,7 +181,7 @@ pub fn PlanReview() -> impl IntoView {
     let report: RwSignal<Option<Report>> = RwSignal::new(None);
     // The session ended mid-apply: requests are held until the user signs in again or lets go.
     let paused = RwSignal::new(false);
-    let controls: StoredValue<Option<(crate::http::Cancel, Hold)>, LocalStorage> = StoredValue::new_local(None);
+    let controls: StoredValue<Option<(crate::fetch::Cancel, Hold)>, LocalStorage> = StoredValue::new_local(None);
     let accept_risk = RwSignal::new(false);
 
     // A new change (and its permission preflight) whenever the plan's inputs change, until
