@@ -247,3 +247,24 @@ fn the_web_crate_spells_no_node_id_and_no_kind_words() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// The screens render state and send intents (issue 15): no page builds an executor, a plan,
+/// a scan or a change, nor drives a machine. `state` and `change` do, below every page.
+#[test]
+fn no_page_builds_an_executor_a_plan_a_scan_or_a_change() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let mut files = Vec::new();
+    rust_files(&root.join("web/src/pages"), &mut files);
+    assert!(files.len() >= 10, "expected the web crate's pages, found {files:?}");
+    let needles = ["ArmExecutor", "AnyExecutor", "DemoExecutor", "demo_executor", "Change::new", "Scan::new", "ScanConfig", "plan::plan(", "engine::run", "Apply::new"];
+    let mut problems = Vec::new();
+    for f in &files {
+        let text = code(&std::fs::read_to_string(f).unwrap());
+        for needle in needles {
+            if text.contains(needle) {
+                problems.push(format!("{} names {needle}: pages render state and send intents; move the work to `state` or `change`", f.display()));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

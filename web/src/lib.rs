@@ -7,9 +7,11 @@
 //! core state machine with browser timers), `state` (signals and actions) and `pages`.
 
 pub mod auth;
+mod change;
 mod demo;
 mod engine;
 mod fetch;
+mod files;
 pub mod http;
 mod pages;
 mod state;
