@@ -1,7 +1,9 @@
-//! The matrix shows a group and, expanded, its members (issue 16): the principals whose access
-//! runs through the group's assignments, nested groups included, right below it.
+//! Groups in the views (issue 16): the matrix shows a group and, expanded, its members (the
+//! principals whose access runs through the group's assignments, nested groups included, right
+//! below it); the graph draws each such member's "member of" edge to the group.
 
 use pullpath_core::access::{self, IdentityKind};
+use pullpath_core::graph::{self, EdgeKind, NodeId};
 use pullpath_core::matrix::{Matrix, Query};
 use pullpath_core::sim::DEMO_TENANT;
 use pullpath_core::snapshot;
@@ -63,4 +65,30 @@ fn expanding_something_that_is_not_a_group_changes_nothing() {
     let cpu = &m.rows[row_named(&m, "cpu-cluster") as usize];
     let plain = m.view(&a, &Query::default());
     assert_eq!(m.view(&a, &Query { expanded: vec![cpu.principal_id.clone(), "not-a-principal".into()], ..Default::default() }), plain);
+}
+
+#[test]
+fn the_graph_draws_member_of_edges_from_members_to_the_group_holding_the_role() {
+    let (inv, _) = snapshot::parse(DEMO_TENANT).unwrap();
+    let a = access::analyze(&inv);
+    let g = graph::build(&inv, &a);
+    let m = Matrix::new(&a);
+    let group = &m.rows[row_named(&m, "ml-image-pullers") as usize];
+    let group_node = NodeId::principal(&group.principal_id);
+    let into_group: Vec<&NodeId> = g.edges.iter().filter(|e| e.kind == EdgeKind::MemberOf && e.to == group_node).map(|e| &e.from).collect();
+    let members: Vec<NodeId> = group.members.iter().map(|&i| NodeId::principal(&m.rows[i as usize].principal_id)).collect();
+    assert_eq!(into_group.len(), members.len(), "one edge per member: {into_group:?}");
+    for mem in &members {
+        assert!(into_group.contains(&mem), "{mem} → the group");
+    }
+    // Every member-of edge ends at a group, and only principals reaching a registry through it
+    // have one.
+    for e in g.edges.iter().filter(|e| e.kind == EdgeKind::MemberOf) {
+        let to = g.nodes.iter().find(|n| n.id == e.to).expect("the group is drawn");
+        assert_eq!(to.identity, Some(IdentityKind::Group), "{} is a group", to.label);
+    }
+    let cpu = NodeId::principal(&m.rows[row_named(&m, "cpu-cluster") as usize].principal_id);
+    assert!(g.edges.iter().any(|e| e.kind == EdgeKind::MemberOf && e.from == cpu), "cpu-cluster pulls through the group");
+    let kubelet = NodeId::principal(&m.rows[row_named(&m, "aks-inference kubelet") as usize].principal_id);
+    assert!(!g.edges.iter().any(|e| e.kind == EdgeKind::MemberOf && e.from == kubelet), "the kubelet is in no group");
 }
