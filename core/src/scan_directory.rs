@@ -112,6 +112,17 @@ pub(super) struct DirectoryState {
 
 /// How the diagnostic of a scan without Graph access starts.
 const NOT_READ: &str = "names and group members were not read from Microsoft Graph";
+/// How the diagnostic of a Graph that refused or failed a read starts.
+const DID_NOT_GIVE: &str = "Microsoft Graph did not give";
+
+impl ScanResult {
+    /// What Microsoft Graph refused or failed to give in this scan, in words with what to do
+    /// (sign in again after a 401; the permission an administrator grants after a 403), if
+    /// anything: the scan had a Graph token, and names or group members are still missing.
+    pub fn directory_problem(&self) -> Option<&str> {
+        self.diagnostics.iter().find(|d| d.at == AT && d.message.starts_with(DID_NOT_GIVE)).map(|d| d.message.as_str())
+    }
+}
 
 impl Scan {
     /// The Graph phase alone, for `previous`, a result read without Graph (a scan before the
@@ -419,7 +430,7 @@ impl Scan {
             403 => format!("; access through groups is not credited and principals are shown by id: reading them needs {PERMISSIONS}"),
             _ => String::new(),
         };
-        self.result.diagnostics.push(Diagnostic { at: AT.into(), message: format!("Microsoft Graph did not give {what} ({why}){hint}") });
+        self.result.diagnostics.push(Diagnostic { at: AT.into(), message: format!("{DID_NOT_GIVE} {what} ({why}){hint}") });
         self.result.skipped.push(super::Skipped { scope: AT.into(), what: format!("Microsoft Graph: {what}"), reason: why });
     }
 }

@@ -44,6 +44,7 @@ fn consent_reads_only_the_graph_phase_and_gives_the_full_scans_answer() {
     let mut added = Scan::add_directory(config(true), without);
     let sent = drive(&mut added, &mut sim);
     let added = added.into_result();
+    assert_eq!(added.directory_problem(), None);
     let arm: Vec<&Request> = sent.iter().filter(|r| !is_graph(r)).collect();
     assert!(arm.is_empty(), "ARM was read again: {arm:?}");
 
@@ -84,6 +85,8 @@ fn a_refusal_after_consent_replaces_the_old_note_and_arm_stays_unread() {
     assert!(sent.iter().all(is_graph), "{sent:?}");
     let r = added.into_result();
     assert!(r.diagnostics.iter().any(|d| d.message.contains("Authorization_RequestDenied")), "{:?}", r.diagnostics);
+    let problem = r.directory_problem().expect("the refusal is the result's Graph problem");
+    assert!(problem.contains("Directory.Read.All") && problem.contains("administrator grants"), "{problem}");
     assert!(!r.diagnostics.iter().any(|d| d.message.contains("not read from Microsoft Graph")), "{:?}", r.diagnostics);
     assert!(!r.inventory.registries.is_empty(), "what ARM gave is kept");
 }

@@ -215,3 +215,43 @@ test('an expired Graph token is renewed silently: the next scan reads names agai
   assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
   await page.close();
 });
+
+test('Graph refusing a valid token (403 Authorization_RequestDenied) keeps the ARM results and says what an administrator grants', async () => {
+  stack = await startStack({ graphConsent: 'granted' });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors = collectErrors(page);
+  const log = tokenLog(page);
+  // Graph's own error envelope (https://learn.microsoft.com/graph/errors), as it answers a
+  // token that lacks the permission; only the first read is refused.
+  let refusals = 0;
+  await page.route(`${stack.arm.url}/v1.0/directoryObjects/getByIds`, (route) => {
+    if (refusals > 0) return route.continue();
+    refusals++;
+    return route.fulfill({ status: 403, contentType: 'application/json', headers: { 'access-control-allow-origin': '*' }, body: JSON.stringify({ error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.', innerError: { 'request-id': '00000000-0000-0000-0000-000000000001', date: '2026-12-02T00:00:00' } } }) });
+  });
+  await signInAndScan(page);
+  const note = page.getByRole('region', { name: 'Names and groups' });
+  await note.waitFor();
+  const text = await note.innerText();
+  assert.match(text, /Authorization_RequestDenied/, text);
+  assert.match(text, /Directory\.Read\.All/, text);
+  assert.match(text, /administrator grants/, text);
+  await note.getByText('If you may not consent').click();
+  assert.match(await note.innerText(), /Grant admin consent/);
+  await screenshot(page, 'graph-refused-403');
+  const before = await identities(page);
+  assert.ok(before.some((l) => GUID.test(l)), `principals by id: ${before}`);
+  assert.ok(before.some((l) => l === 'cpu-cluster'), 'what ARM gave is shown');
+
+  // Read again (the administrator granted it meanwhile): only Graph is read, and names show.
+  const mark = log.length;
+  await note.getByRole('button', { name: 'Read names and groups again' }).click();
+  await note.waitFor({ state: 'detached', timeout: 60_000 });
+  await new Results(page).heading.waitFor();
+  const after = await identities(page);
+  for (const name of ['Dana Whitfield', 'Priya Raman']) assert.ok(after.some((l) => l.includes(name)), `${name} in ${after}`);
+  const armAgain = log.slice(mark).filter((r) => r.url.startsWith(stack.arm.url) && !new URL(r.url).pathname.startsWith('/v1.0/'));
+  assert.deepEqual(armAgain.map((r) => r.url), [], 'only Graph is read again');
+  assert.deepEqual(errors.filter((e) => !/Failed to load resource|403/.test(e)), []);
+  await page.close();
+});

@@ -381,7 +381,7 @@ impl AppState {
     /// Reads Microsoft Graph for the tenant's result on screen (after consent): names, group
     /// members and AKS service principals, and nothing from ARM again (`Scan::add_directory`).
     /// Without a tenant's result it scans the whole selection.
-    fn add_names_and_groups(self) {
+    pub fn add_names_and_groups(self) {
         let previous = self.result.get_untracked().filter(|_| self.source.get_untracked() == Some(Source::Tenant));
         let Some(previous) = previous else { return self.scan_tenant() };
         let Some(exec) = self.executor() else { return };

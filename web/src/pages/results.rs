@@ -89,13 +89,22 @@ pub fn Results() -> impl IntoView {
 }
 
 /// Shown when a signed-in scan ran on ARM data alone because no Microsoft Graph token could be
-/// had without asking: what is missing, a button that asks for consent in a popup (and then
-/// scans again), and how an administrator grants the permission where users may not consent.
+/// had without asking, or when Graph refused its reads: what is missing, a button that asks for
+/// consent in a popup (or, with a token, reads Graph again) for the results on screen, and how
+/// an administrator grants the permission where users may not consent.
 #[component]
 fn GraphNote() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let shown = move || state.graph_missing.with(Option::is_some) && state.source.with(|s| *s == Some(Source::Tenant));
+    // Graph refused or failed a read although the scan had a token (a 403 with consent given:
+    // the permission or a policy is missing; a 401): said with what to do, and read again.
+    let refused = move || state.result.with(|r| r.as_ref().and_then(|r| r.directory_problem().map(str::to_string)));
+    let tenant = move || state.source.with(|s| *s == Some(Source::Tenant));
+    let shown = move || tenant() && (state.graph_missing.with(Option::is_some) || state.result.with(|r| r.as_ref().is_some_and(|r| r.directory_problem().is_some())));
+    let token_missing = move || state.graph_missing.with(Option::is_some);
     let why = move || {
+        if !token_missing() {
+            return refused().map(|p| format!("{p}.")).unwrap_or_default();
+        }
         state.graph_missing.with(|g| match g {
             Some(GraphRefusal::NeedsInteraction { consent: true, .. }) => "pullpath has no consent to read your directory (Microsoft Graph, delegated permission Directory.Read.All).".to_string(),
             Some(GraphRefusal::NeedsInteraction { said, .. }) => format!("Microsoft Graph needs you to confirm in a sign-in window ({said})."),
@@ -120,7 +129,11 @@ fn GraphNote() -> impl IntoView {
                         <pre>{az}</pre>
                     </details>
                 </div>
-                <button class="primary" on:click=move |_| state.consent_graph() disabled=move || state.graph_asking.get()>"Show names and groups"</button>
+                {move || if token_missing() {
+                    view! { <button class="primary" on:click=move |_| state.consent_graph() disabled=move || state.graph_asking.get()>"Show names and groups"</button> }.into_any()
+                } else {
+                    view! { <button class="primary" on:click=move |_| state.add_names_and_groups()>"Read names and groups again"</button> }.into_any()
+                }}
             </div>
         </Show>
     }
