@@ -37,7 +37,7 @@ use std::time::Duration;
 
 use pullpath_core::executor::Executor;
 use pullpath_core::scan::{Scan, ScanConfig, Start, Strategy};
-use pullpath_core::sim::{Sim, SimExecutor, DEFAULT_GRAPH_ORIGIN, DEFAULT_ORIGIN};
+use pullpath_sim::{Sim, SimExecutor, DEFAULT_GRAPH_ORIGIN, DEFAULT_ORIGIN};
 use pullpath_core::{snapshot, truth};
 use serde_json::Value;
 

@@ -8,8 +8,8 @@
 use pullpath_contract_tests::Spec;
 use pullpath_core::request::{Method, Request};
 use pullpath_core::scan::{Scan, ScanConfig, Start, Strategy};
-use pullpath_core::sim::generate::TenantSpec;
-use pullpath_core::sim::{Sim, DEFAULT_ORIGIN};
+use pullpath_sim::generate::TenantSpec;
+use pullpath_sim::{Sim, DEFAULT_ORIGIN};
 use serde_json::Value;
 
 /// The requests one scan sends, each with the simulator's answer.
