@@ -40,11 +40,11 @@ fn refreshing_a_scope_rereads_only_its_role_assignments() {
     })));
     scan.refresh(Refresh::Scope(acr.clone()));
     let mut paths = Vec::new();
-    while let Some((id, req)) = scan.poll_request(std::time::Duration::ZERO) {
+    pullpath_sim::drive(&mut scan, std::time::Duration::ZERO, 100, |req| {
         paths.push((req.method, req.path.clone()));
-        let resp = sim.handle(&req);
-        scan.handle_response(std::time::Duration::ZERO, id, Ok(resp));
-    }
+        Ok(sim.handle(req))
+    })
+    .expect("the refresh finishes");
     assert_eq!(paths, [(Method::Get, format!("{acr}/providers/Microsoft.Authorization/roleAssignments"))]);
     assert_eq!(scan.progress().requests_planned, planned + 1);
     let ras = &scan.result().inventory.role_assignments;

@@ -62,14 +62,13 @@ fn grouped_rows_read_the_same_inventory_as_plain_rows() {
         config.graph_page_size = page_size;
         let mut scan = Scan::with_config(config);
         let mut graph_queries = Vec::new();
-        while let Some((id, req)) = scan.poll_request(Duration::ZERO) {
+        drive(&mut scan, Duration::ZERO, 100_000, |req| {
             if req.method == Method::Post {
                 graph_queries.push(req.body.as_ref().and_then(|b| b["query"].as_str()).unwrap_or_default().to_string());
             }
-            let resp = sim.handle(&req);
-            scan.handle_response(Duration::ZERO, id, Ok(resp));
-        }
-        assert!(scan.is_done());
+            Ok(sim.handle(req))
+        })
+        .expect("the scan finishes");
         let mut result = scan.into_result();
         // What a scan without Microsoft Graph does not know (names, group members) is not
         // what this test is about.
@@ -161,11 +160,11 @@ fn foreign_next_link_is_not_followed() {
     config.strategy = Strategy::PerProvider;
     let mut scan = Scan::with_config(config);
     let mut sent = Vec::new();
-    while let Some((id, req)) = scan.poll_request(Duration::ZERO) {
+    drive(&mut scan, Duration::ZERO, 100_000, |req| {
         sent.push(req.url(DEFAULT_ORIGIN));
-        let resp = sim.handle(&req);
-        scan.handle_response(Duration::ZERO, id, Ok(resp));
-    }
+        Ok(sim.handle(req))
+    })
+    .expect("the scan finishes");
     assert!(sent.iter().all(|u| u.starts_with(DEFAULT_ORIGIN)));
     assert!(scan.result().skipped.iter().any(|s| s.reason.contains("evil.example")));
 }
