@@ -18,7 +18,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("svg export 2000 nodes 10000 edges", |b| b.iter(|| svg::render(std::hint::black_box(&g), &l, &svg::SvgOptions::default())));
     let f = Filter { edge_kinds: vec![EdgeKind::AbacIgnored, EdgeKind::Missing], text: "cluster".into(), ..Filter::default() };
     group.bench_function("filter 2000 nodes 10000 edges", |b| b.iter(|| layout::filter(std::hint::black_box(&g), &f)));
-    let focus = g.nodes.iter().find(|n| n.label == "ws-000").map(|n| n.id.clone()).unwrap_or_default();
+    let focus = g.nodes.iter().find(|n| n.label == "ws-000").map(|n| n.id.clone()).expect("the synthetic graph has workspace ws-000");
     group.bench_function("neighbourhood depth 2", |b| b.iter(|| layout::neighbourhood(std::hint::black_box(&g), &focus, 2)));
     group.finish();
 }

@@ -8,6 +8,7 @@
 pub mod arm;
 pub mod id;
 pub mod link;
+pub mod percent;
 pub mod request;
 
 // Where the app runs

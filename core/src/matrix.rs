@@ -277,7 +277,7 @@ const PORTAL: &str = "https://portal.azure.com";
 
 /// The Azure portal page of a resource.
 pub fn portal_url(id: &ResourceId) -> String {
-    format!("{PORTAL}/#@/resource{}", crate::link::encode_path_in_fragment(id.as_str()))
+    format!("{PORTAL}/#@/resource{}", crate::percent::encode_path_in_fragment(id.as_str()))
 }
 
 /// The Entra ID page of a principal, when its kind says which page that is and the id is a

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::id::ResourceId;
+use crate::percent::encode_component;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -401,8 +402,6 @@ fn encode_path(path: &str) -> String {
     path.split('/').map(encode_component).collect::<Vec<_>>().join("/")
 }
 
-/// Percent-encodes everything but RFC 3986 unreserved characters (the codec in `link`).
-pub use crate::link::encode_component;
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,7 @@
 //! writing the browser's location (the web app).
 
 use crate::graph::NodeId;
-use crate::link::{self, Plus};
+use crate::percent::{self, Plus};
 
 /// The view a share link restores. It carries only what is on screen — which tab, what is
 /// selected, and whether it is the demo tenant — never tokens or resource data.
@@ -87,13 +87,13 @@ fn parse_selection(v: &str) -> Option<ViewSelection> {
 }
 
 fn encode(s: &str) -> String {
-    link::encode_component(s)
+    percent::encode_component(s)
 }
 
 /// A fragment part as [`encode`] wrote it; `None` for a malformed escape or bytes that are not
 /// text. `+` is itself: the encoder never writes one for a space.
 fn decode(s: &str) -> Option<String> {
-    link::decode_component(s, Plus::Literal).ok()
+    percent::decode_component(s, Plus::Literal).ok()
 }
 
 #[cfg(test)]

@@ -23,30 +23,13 @@ fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/layout")
 }
 
-fn json_files(sub: &str) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir().join(sub)).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
-    files.sort();
-    files
-}
-
-/// Runs `actual` for every fixture in `sub`, compares with `expect`, or rewrites it.
+/// Runs `actual` for every fixture in `sub` and compares it with the fixture's `expect`
+/// (`pullpath-fixture`, which also rewrites it on `UPDATE_EXPECT=1`).
 fn walk(sub: &str, min: usize, actual: impl Fn(&Path, &Value) -> Value) {
-    let update = std::env::var_os("UPDATE_EXPECT").is_some();
-    let files = json_files(sub);
-    assert!(files.len() >= min, "expected at least {min} fixtures in tests/layout/{sub}");
-    let mut failures = Vec::new();
-    for path in &files {
-        let text = std::fs::read_to_string(path).unwrap();
-        let mut doc: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let got = actual(path, &doc);
-        if update {
-            doc["expect"] = got;
-            std::fs::write(path, serde_json::to_string_pretty(&doc).unwrap() + "\n").unwrap();
-        } else if doc["expect"] != got {
-            failures.push(format!("{}:\nexpected {}\nactual   {}", path.display(), doc["expect"], got));
-        }
-    }
-    assert!(failures.is_empty(), "{} fixture(s) differ (UPDATE_EXPECT=1 rewrites them; review the diff):\n{}", failures.len(), failures.join("\n\n"));
+    pullpath_fixture::walk(dir().join(sub), "json", min, |path| {
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).map_err(|e| e.to_string())?).map_err(|e| format!("not JSON: {e}"))?;
+        pullpath_fixture::check_json(path, "expect", actual(path, &doc))
+    });
 }
 
 fn graph_of(v: &Value) -> Graph {

@@ -4,7 +4,8 @@
 
 use percent_encoding::percent_decode_str;
 use proptest::prelude::*;
-use pullpath_core::link::{self, LinkError, Plus};
+use pullpath_core::link::{self, LinkError};
+use pullpath_core::percent::{self, Plus};
 use pullpath_core::request::{Method, Request};
 
 const ORIGIN: &str = "https://management.azure.com";
@@ -80,19 +81,19 @@ proptest! {
     #[test]
     fn decoding_undoes_encoding(s in "\\PC{0,24}", raw in any::<String>()) {
         for text in [&s, &raw] {
-            let encoded = link::encode_component(text);
+            let encoded = percent::encode_component(text);
             prop_assert!(encoded.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)), "{encoded}");
-            prop_assert_eq!(&link::decode_component(&encoded, Plus::Literal).unwrap(), text);
-            prop_assert_eq!(&link::decode_component(&encoded, Plus::Space).unwrap(), text);
+            prop_assert_eq!(&percent::decode_component(&encoded, Plus::Literal).unwrap(), text);
+            prop_assert_eq!(&percent::decode_component(&encoded, Plus::Space).unwrap(), text);
         }
     }
 
     #[test]
     fn decoding_never_panics(s in "(\\PC|%|%[0-9a-fA-F]|\\+){0,16}", raw in any::<String>()) {
         for text in [&s, &raw] {
-            let _ = link::decode_component(text, Plus::Literal);
-            let _ = link::decode_component(text, Plus::Space);
-            let _ = link::parse_query(text);
+            let _ = percent::decode_component(text, Plus::Literal);
+            let _ = percent::decode_component(text, Plus::Space);
+            let _ = percent::parse_query(text);
         }
     }
 

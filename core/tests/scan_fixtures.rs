@@ -4,7 +4,7 @@
 //! in simulated time (no sleeping, no network).
 //!
 //! `UPDATE_EXPECT=1 cargo test -p pullpath-core --test scan_fixtures` rewrites the `expect`
-//! blocks; review the diff before committing.
+//! blocks (`pullpath-fixture`); review the diff before committing.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -35,6 +35,9 @@ struct Case {
     throttle: Option<Throttle>,
     #[serde(default)]
     faults: Vec<FaultRule>,
+    /// Compared (and rewritten) by `pullpath_fixture::check_json`; declared so that
+    /// `deny_unknown_fields` accepts it.
+    #[allow(dead_code)]
     expect: Value,
 }
 
@@ -295,27 +298,14 @@ fn summary(o: &Outcome) -> Value {
 
 #[test]
 fn scan_scenarios() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scan");
-    let update = std::env::var_os("UPDATE_EXPECT").is_some();
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
-    files.sort();
-    assert!(files.len() >= 8, "expected the scan scenarios in {}", dir.display());
-    let mut failures = Vec::new();
-    for path in files {
-        let text = std::fs::read_to_string(&path).unwrap();
-        let case: Case = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        eprintln!("scenario {}", path.display());
+    pullpath_fixture::walk(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scan"), "json", 8, |path| {
+        let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+        let case: Case = serde_json::from_str(&text).map_err(|e| format!("not a scan case: {e}"))?;
         let outcome = run(&case);
         // Invariants every scenario holds, whatever it expects.
-        assert_eq!(outcome.foreign, 0, "{}: a request left the ARM origin", path.display());
-        let actual = summary(&outcome);
-        if update {
-            let mut doc: Value = serde_json::from_str(&text).unwrap();
-            doc["expect"] = actual;
-            std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap() + "\n").unwrap();
-        } else if actual != case.expect {
-            failures.push(format!("{}:\nexpected {}\nactual   {}", path.display(), case.expect, actual));
+        if outcome.foreign != 0 {
+            return Err(format!("{} request(s) left the ARM origin", outcome.foreign));
         }
-    }
-    assert!(failures.is_empty(), "{} scenario(s) differ (UPDATE_EXPECT=1 rewrites them):\n{}", failures.len(), failures.join("\n\n"));
+        pullpath_fixture::check_json(path, "expect", summary(&outcome))
+    });
 }

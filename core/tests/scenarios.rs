@@ -2,24 +2,14 @@
 //! `snapshotFile` relative to the crate) and the access rows and findings analysis must give.
 //!
 //! `UPDATE_EXPECT=1 cargo test -p pullpath-core --test scenarios` rewrites the `expect` part of
-//! every fixture from the current output (rust-analyzer's expect-test style); review the diff.
+//! every fixture from the current output (`pullpath-fixture`, after rust-analyzer's expect-test);
+//! review the diff.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use pullpath_core::access::{self, Analysis};
 use pullpath_core::snapshot;
 use serde_json::{json, Value};
-
-fn fixtures() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files
-}
 
 /// The readable form of an analysis that fixtures pin down.
 fn expectation(a: &Analysis) -> Value {
@@ -55,7 +45,7 @@ fn expectation(a: &Analysis) -> Value {
 
 fn run(path: &Path) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let mut fixture: Value = serde_json::from_str(&text).map_err(|e| format!("fixture is not JSON: {e}"))?;
+    let fixture: Value = serde_json::from_str(&text).map_err(|e| format!("fixture is not JSON: {e}"))?;
     let snapshot_text = match (fixture.get("snapshot"), fixture.get("snapshotFile").and_then(Value::as_str)) {
         (Some(s), _) => s.to_string(),
         (None, Some(file)) => std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(file)).map_err(|e| format!("{file}: {e}"))?,
@@ -67,46 +57,10 @@ fn run(path: &Path) -> Result<(), String> {
     if !parse_diags.is_empty() {
         actual["snapshotDiagnostics"] = json!(parse_diags.iter().map(|d| format!("{}: {}", d.at, d.message)).collect::<Vec<_>>());
     }
-    if std::env::var_os("UPDATE_EXPECT").is_some() {
-        fixture["expect"] = actual;
-        std::fs::write(path, serde_json::to_string_pretty(&fixture).unwrap() + "\n").map_err(|e| e.to_string())?;
-        return Ok(());
-    }
-    let expected = fixture.get("expect").cloned().unwrap_or(Value::Null);
-    if expected == actual {
-        return Ok(());
-    }
-    Err(first_difference("expect", &expected, &actual))
-}
-
-fn first_difference(at: &str, expected: &Value, actual: &Value) -> String {
-    match (expected, actual) {
-        (Value::Object(e), Value::Object(a)) => {
-            for key in e.keys().chain(a.keys()) {
-                let (x, y) = (e.get(key).unwrap_or(&Value::Null), a.get(key).unwrap_or(&Value::Null));
-                if x != y {
-                    return first_difference(&format!("{at}.{key}"), x, y);
-                }
-            }
-            String::new()
-        }
-        (Value::Array(e), Value::Array(a)) => {
-            for i in 0..e.len().max(a.len()) {
-                let (x, y) = (e.get(i).unwrap_or(&Value::Null), a.get(i).unwrap_or(&Value::Null));
-                if x != y {
-                    return first_difference(&format!("{at}[{i}]"), x, y);
-                }
-            }
-            String::new()
-        }
-        _ => format!("{at}:\n  expected {expected}\n  actual   {actual}"),
-    }
+    pullpath_fixture::check_json(path, "expect", actual)
 }
 
 #[test]
 fn scenarios() {
-    let files = fixtures();
-    assert!(!files.is_empty(), "no scenario fixtures found");
-    let failures: Vec<String> = files.iter().filter_map(|f| run(f).err().map(|e| format!("{}: {e}", f.file_name().unwrap().to_string_lossy()))).collect();
-    assert!(failures.is_empty(), "{} of {} scenarios differ (UPDATE_EXPECT=1 rewrites them; review the diff):\n{}", failures.len(), files.len(), failures.join("\n\n"));
+    pullpath_fixture::walk(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios"), "json", 10, run);
 }

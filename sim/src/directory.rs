@@ -16,7 +16,7 @@ use super::Sim;
 use pullpath_core::directory::{DirectoryKind, DirectoryObject};
 use pullpath_core::directory_request::{self, MAX_IDS_PER_GET_BY_IDS, VERSION_PREFIX};
 use pullpath_core::request::{Method, Request, Response};
-use pullpath_core::link;
+use pullpath_core::percent;
 
 /// The Graph origin the simulator writes into `@odata.nextLink`s.
 pub const DEFAULT_GRAPH_ORIGIN: &str = pullpath_core::cloud::Cloud::AzureCloud.graph_origin();
@@ -65,7 +65,7 @@ pub fn batch_items(req: &Request) -> Result<Vec<(String, Request)>, Response> {
         };
         // "The relative resource URL for the individual request" (same page): after `/v1.0`.
         let (path, query) = url.split_once('?').unwrap_or((url, ""));
-        let decoded = link::decode_component(path, link::Plus::Literal).and_then(|p| Ok((p, link::parse_query(query)?)));
+        let decoded = percent::decode_component(path, percent::Plus::Literal).and_then(|p| Ok((p, percent::parse_query(query)?)));
         let Ok((path, query)) = decoded else { return Err(bad(format!("The url of batch request '{id}' could not be decoded."))) };
         let path = format!("{}{}", VERSION_PREFIX.trim_end_matches('/'), if path.starts_with('/') { path } else { format!("/{path}") });
         out.push((id.to_string(), Request { method, path, query, body: item.get("body").cloned() }));

@@ -22,7 +22,8 @@ use pullpath_core::executor::{Executor, TransportError};
 use pullpath_core::request::{Request, Response};
 
 use crate::demo::DemoExecutor;
-use crate::http::{ArmExecutor, Cancel};
+use crate::fetch::Cancel;
+use crate::http::ArmExecutor;
 
 /// Monotonic time for the core's state machines, from `performance.now()`.
 pub fn monotonic() -> Duration {

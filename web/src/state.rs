@@ -25,7 +25,8 @@ use crate::auth::flow::GraphRefusal;
 use crate::auth::{self, Arrival, SignedIn};
 use crate::demo::DemoExecutor;
 use crate::engine::{self, AnyExecutor};
-use crate::http::{ArmExecutor, Cancel, Hold, SessionEvent, WhenSignedOut};
+use crate::fetch::Cancel;
+use crate::http::{ArmExecutor, Hold, SessionEvent, WhenSignedOut};
 
 /// Whether the page was opened from a share link of the demo tenant.
 fn demo_link_in_url() -> bool {
@@ -525,7 +526,7 @@ async fn load_role_table() {
     if catalog::table_installed() {
         return;
     }
-    if let Ok(resp) = crate::http::fetch_plain("GET", "roles.txt", None, &Cancel::new()).await {
+    if let Ok(resp) = crate::fetch::fetch_plain("GET", "roles.txt", None, &Cancel::new()).await {
         if resp.is_success() {
             // A copy of another version is refused whole (the analysis then says so too).
             let _ = catalog::install_table(resp.body);
@@ -534,7 +535,7 @@ async fn load_role_table() {
 }
 
 async fn load_config() -> Result<AppConfig, String> {
-    let resp = crate::http::fetch_plain("GET", "config.json", None, &Cancel::new()).await.map_err(|e| format!("config.json could not be loaded: {e}"))?;
+    let resp = crate::fetch::fetch_plain("GET", "config.json", None, &Cancel::new()).await.map_err(|e| format!("config.json could not be loaded: {e}"))?;
     if !resp.is_success() {
         return Err(format!("config.json could not be loaded (HTTP {}): deploy a config.json next to index.html", resp.status));
     }

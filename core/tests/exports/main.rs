@@ -33,24 +33,17 @@ fn demo_plan() -> Plan {
     plan
 }
 
+/// Compares each exported file with its snapshot and reports snapshots the export no longer
+/// writes (`pullpath-fixture`; `UPDATE_EXPECT=1` rewrites and deletes them).
 fn snapshot(format: Format, files: &[ExportFile]) {
     let dir = root().join("exports/snapshots").join(format.as_str());
-    let update = std::env::var_os("UPDATE_EXPECT").is_some();
+    let name = format!("{} export", format.as_str());
+    let mut report = pullpath_fixture::Report::default();
     for f in files {
-        let path = dir.join(&f.path);
-        if update {
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(&path, &f.text).unwrap();
-            continue;
-        }
-        let want = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("no snapshot {}; run with UPDATE_EXPECT=1 and review", path.display()));
-        assert!(want == f.text, "{} differs from its snapshot; run with UPDATE_EXPECT=1 and review the diff", path.display());
+        report.record(&name, pullpath_fixture::check_text(dir.join(&f.path), &f.text));
     }
-    let mut on_disk: Vec<String> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    on_disk.sort();
-    let mut made: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
-    made.sort();
-    assert_eq!(on_disk, made, "stale snapshot files in {}", dir.display());
+    report.record(&name, pullpath_fixture::check_stale(&dir, files.iter().map(|f| f.path.as_str())));
+    report.finish();
 }
 
 fn role_assignment_names(plan: &Plan) -> Vec<String> {

@@ -4,7 +4,7 @@
 //! schema as the harness converts it, and request bodies pullpath has a model for survive a
 //! parse → serialise round trip and still validate.
 //!
-//! Run with `UPDATE_EXPECT=1` to rewrite the snapshots, then review the diff.
+//! Run with `UPDATE_EXPECT=1` to rewrite the snapshots (`pullpath-fixture`), then review the diff.
 
 use std::path::{Path, PathBuf};
 
@@ -141,7 +141,7 @@ fn unreferenced_operation(example: &Example, spec: &Spec) -> Result<(String, Str
     Ok((entry["operation"].as_str().unwrap_or_default().to_string(), entry["api_version"].as_str().unwrap_or_default().to_string()))
 }
 
-fn check_example(spec: &Spec, example: &Example, update: bool) -> Result<(), Vec<String>> {
+fn check_example(spec: &Spec, example: &Example) -> Result<(), Vec<String>> {
     let mut problems = Vec::new();
     let (op_id, version) = match &example.operation {
         Some(op) => op.clone(),
@@ -184,16 +184,8 @@ fn check_example(spec: &Spec, example: &Example, update: bool) -> Result<(), Vec
     }
     let rel = example.path.strip_prefix(spec.root()).unwrap_or(&example.path);
     let expect_path = contract_dir().join("expect/examples").join(rel);
-    let actual = serde_json::to_string_pretty(&Value::Object(read_back)).unwrap_or_default() + "\n";
-    if update {
-        std::fs::create_dir_all(expect_path.parent().unwrap_or(Path::new("."))).map_err(|e| vec![e.to_string()])?;
-        std::fs::write(&expect_path, &actual).map_err(|e| vec![e.to_string()])?;
-    } else {
-        match std::fs::read_to_string(&expect_path) {
-            Ok(expected) if expected == actual => {}
-            Ok(_) => problems.push(format!("what the models read differs from {}; rerun with UPDATE_EXPECT=1 and review the diff", expect_path.display())),
-            Err(_) => problems.push(format!("no snapshot {}; run with UPDATE_EXPECT=1 and review it", expect_path.display())),
-        }
+    if let Err(e) = pullpath_fixture::check_json_file(&expect_path, &Value::Object(read_back)) {
+        problems.push(format!("what the models read: {e}"));
     }
     if problems.is_empty() {
         Ok(())
@@ -211,13 +203,10 @@ fn body_param<'a>(op: &pullpath_contract_tests::Operation, example: &'a Value) -
 #[test]
 fn every_spec_example_reads_into_the_typed_models() {
     let spec = Spec::shared();
-    let update = std::env::var_os("UPDATE_EXPECT").is_some();
     assert!(spec.examples().len() >= 40, "expected the ~46 examples of shared/azure, found {}", spec.examples().len());
-    let mut failures = Vec::new();
+    let mut report = pullpath_fixture::Report::default();
     for example in spec.examples() {
-        if let Err(problems) = check_example(spec, example, update) {
-            failures.push(format!("{}:\n  {}", example.path.display(), problems.join("\n  ")));
-        }
+        report.run(pullpath_fixture::shown(&example.path), || check_example(spec, example).map_err(|problems| problems.join("\n  ")));
     }
-    assert!(failures.is_empty(), "{} of {} examples failed:\n{}", failures.len(), spec.examples().len(), failures.join("\n"));
+    report.finish();
 }

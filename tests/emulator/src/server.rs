@@ -19,7 +19,7 @@ use axum::Router;
 use pullpath_core::arm::ErrorResponse;
 use pullpath_core::executor::TransportError;
 use pullpath_core::id::ResourceId;
-use pullpath_core::{directory_request, link};
+use pullpath_core::{directory_request, percent};
 use pullpath_core::request::{Method, Request, Response};
 use pullpath_sim::faults::Faults;
 use pullpath_sim::generate::TenantSpec;
@@ -336,7 +336,7 @@ async fn serve(state: &AppState, request: axum::extract::Request) -> (Answer, Op
         }
     };
     // Core's one codec: the path as RFC 3986 (`+` is itself), the query as form data.
-    let decoded = link::decode_component(request.uri().path(), link::Plus::Literal).and_then(|p| Ok((p, link::parse_query(request.uri().query().unwrap_or_default())?)));
+    let decoded = percent::decode_component(request.uri().path(), percent::Plus::Literal).and_then(|p| Ok((p, percent::parse_query(request.uri().query().unwrap_or_default())?)));
     let (path, query) = match decoded {
         Ok(pq) => pq,
         Err(e) => return (Answer::Http(arm_error(400, "InvalidRequestUri", &format!("The request URI could not be decoded: {e}")), vec![]), Some(principal), "InvalidRequestUri".into()),

@@ -227,7 +227,7 @@ fn base64url_decode(s: &str) -> Option<Vec<u8>> {
 
 /// `application/x-www-form-urlencoded` and query-string encoding.
 pub fn form(pairs: &[(&str, &str)]) -> String {
-    pairs.iter().map(|(k, v)| format!("{}={}", pullpath_core::request::encode_component(k), pullpath_core::request::encode_component(v))).collect::<Vec<_>>().join("&")
+    pairs.iter().map(|(k, v)| format!("{}={}", pullpath_core::percent::encode_component(k), pullpath_core::percent::encode_component(v))).collect::<Vec<_>>().join("&")
 }
 
 /// The URL to send the browser to.
@@ -265,7 +265,7 @@ pub fn end_session_url(discovery: &Discovery, client_id: &str, post_logout_redir
 /// Parses a query string into pairs (percent-decoding, `+` as space), with core's one codec.
 /// A query with a malformed escape yields no pairs: it is not a redirect pullpath can read.
 pub fn parse_query(query: &str) -> Vec<(String, String)> {
-    pullpath_core::link::parse_query(query.trim_start_matches('?')).unwrap_or_default()
+    pullpath_core::percent::parse_query(query.trim_start_matches('?')).unwrap_or_default()
 }
 
 /// True when a page load is the return from the identity provider.

@@ -31,7 +31,7 @@ use pullpath_core::cloud::AppConfig;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
-use crate::http::{fetch_plain, Cancel};
+use crate::fetch::{fetch_plain, Cancel};
 use flow::{AuthError, Discovery, GraphRefusal, IdClaims, IssuerRule, PendingSignIn, RefreshFailure, RefreshState, TokenStep, Tokens};
 
 const PENDING_KEY: &str = "pullpath.signin";

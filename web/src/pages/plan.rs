@@ -3,28 +3,24 @@
 //! inverse, the exports), whether the signed-in user may make them, and applying them.
 //!
 //! A change's whole life (plan, permission preflight, apply, refresh of what it touched) is
-//! one core `change::Change`; `crate::engine` runs it. This module renders its state and sends
-//! it the user's commands (`confirm`, and stop through the abort group).
+//! one core `change::Change`, held and run by `crate::change`; this module renders its state
+//! and sends it the user's commands (apply, stop).
 
-use std::cell::RefCell;
-use std::rc::Rc;
 use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use pullpath_core::access::Level;
-use pullpath_core::apply::{ApplyConfig, Outcome, Report};
+use pullpath_core::apply::Outcome;
 use pullpath_core::change::preflight::{Gate, Verdict};
 use pullpath_core::change::words::{self, Stage};
-use pullpath_core::change::{Change, ChangeConfig, Phase, Review};
+use pullpath_core::change::{Phase, Review};
 use pullpath_core::export::{self, Format};
 use pullpath_core::request::Request;
-use pullpath_core::cloud::Cloud;
 use wasm_bindgen::JsCast;
 
-use super::share::{copy, download, today};
-use crate::engine::{self, monotonic, AnyExecutor};
-use crate::http::{ArmExecutor, Hold, SessionEvent, WhenSignedOut};
+use crate::change::{arm_origin, ChangeState};
+use crate::files::{copy, download, today};
 use crate::state::{AppState, Screen, Source};
 
 /// One line per pending change, in words.
@@ -71,45 +67,6 @@ pub fn Tray() -> impl IntoView {
     }
 }
 
-/// A new change of the pending intents against the result on screen.
-fn change_of(state: AppState, origin: &str) -> Option<Change> {
-    let intents = state.pending.get();
-    let previous = state.result.get()?;
-    let identities = state.analysed.with(|a| a.as_ref().map(|a| a.analysis.identities.clone()).unwrap_or_default());
-    // The refresh after the apply names new principals from Graph when the scan could.
-    let directory_origin = match state.source.get_untracked() {
-        Some(Source::Demo) => Some(Cloud::AzureCloud.graph_origin().to_string()),
-        Some(Source::Tenant) if state.graph_missing.with_untracked(Option::is_none) => state.session.with_untracked(|s| s.as_ref().map(|s| s.config().graph_origin.clone())),
-        _ => None,
-    };
-    let config = ChangeConfig { apply: ApplyConfig { seed: monotonic().as_millis() as u64 | 1, ..Default::default() }, directory_origin, ..ChangeConfig::new(origin) };
-    Some(Change::new(previous, &identities, intents, config))
-}
-
-fn arm_origin(state: AppState) -> String {
-    match state.source.get_untracked() {
-        Some(Source::Tenant) => state.session.with_untracked(|s| s.as_ref().map(|s| s.config().arm_origin.clone())).unwrap_or_else(|| Cloud::AzureCloud.arm_origin().into()),
-        _ => Cloud::AzureCloud.arm_origin().into(),
-    }
-}
-
-/// The executor that can write to where the inventory came from, or why there is none. When
-/// the session is gone, `when_signed_out` says whether its requests fail (the permission
-/// check) or wait (an apply).
-fn executor(state: AppState, when_signed_out: WhenSignedOut, on_session: std::rc::Rc<dyn Fn(SessionEvent)>) -> Result<AnyExecutor, String> {
-    match state.source.get_untracked() {
-        Some(Source::Demo) => Ok(AnyExecutor::Demo(state.demo_executor())),
-        Some(Source::Tenant) => {
-            let signed_in = state.session.get_untracked().ok_or("You are signed out: sign in again to apply.")?;
-            Ok(AnyExecutor::Arm(ArmExecutor::new(signed_in, when_signed_out, on_session)))
-        }
-        Some(Source::Snapshot(name)) => Err(format!(
-            "This plan comes from the snapshot file {name}, which is not connected to a tenant: nothing can be applied from here. Export it below (az CLI, Bicep, ARM template or Terraform) and run it, or sign in and scan to apply."
-        )),
-        None => Err("There is no tenant to apply to.".into()),
-    }
-}
-
 fn level(l: Option<Level>) -> &'static str {
     match l {
         None => "—",
@@ -138,194 +95,23 @@ fn format_label(f: Format) -> &'static str {
     }
 }
 
-/// What the screen shows of the change, copied out after every step of it.
-#[derive(Clone, PartialEq)]
-struct Shown {
-    phase: Phase,
-    verdicts: Vec<Verdict>,
-    gate: Option<Gate>,
-    stages: Vec<(Stage, Option<String>)>,
-    started: bool,
-    /// The apply has ended (the refresh may still run).
-    ended: bool,
-    outcome: Option<Outcome>,
-    outcome_text: Option<String>,
-}
-
-impl Shown {
-    fn of(c: &Change) -> Shown {
-        Shown {
-            phase: c.phase(),
-            verdicts: c.verdicts().to_vec(),
-            gate: c.gate(),
-            stages: c.stages(),
-            started: c.started(),
-            ended: c.applied_or_ended() || (c.started() && c.phase() == Phase::Done),
-            outcome: c.outcome().cloned(),
-            outcome_text: c.outcome_text(),
-        }
-    }
-}
-
 #[component]
 pub fn PlanReview() -> impl IntoView {
     let state = expect_context::<AppState>();
     let origin = arm_origin(state);
-    // The change under review; kept once its apply starts, so refreshing the results
-    // afterwards does not replace what the apply screen shows.
-    let current: StoredValue<Option<Rc<RefCell<Change>>>, LocalStorage> = StoredValue::new_local(None);
-    let reviewed: RwSignal<Option<Arc<Review>>> = RwSignal::new(None);
-    let shown: RwSignal<Option<Shown>> = RwSignal::new(None);
-    // Why the permissions cannot be checked here (no tenant to ask), if so.
-    let not_possible: RwSignal<Option<String>> = RwSignal::new(None);
-    let report: RwSignal<Option<Report>> = RwSignal::new(None);
-    // The session ended mid-apply: requests are held until the user signs in again or lets go.
-    let paused = RwSignal::new(false);
-    let controls: StoredValue<Option<(crate::http::Cancel, Hold)>, LocalStorage> = StoredValue::new_local(None);
+    let change = ChangeState::new(state);
+    let ChangeState { reviewed, shown, not_possible, report, paused, .. } = change;
     let accept_risk = RwSignal::new(false);
-
-    // A new change (and its permission preflight) whenever the plan's inputs change, until
-    // an apply starts.
-    let generation = StoredValue::new(0u64);
-    let origin_for_change = origin.clone();
-    let rebuild = move || {
-        if current.with_value(|c| c.as_ref().is_some_and(|c| c.borrow().started())) {
-            return;
-        }
-        let change = change_of(state, &origin_for_change);
-        generation.update_value(|g| *g += 1);
-        let mine = generation.get_value();
-        let Some(change) = change else {
-            current.set_value(None);
-            reviewed.set(None);
-            shown.set(None);
-            return;
-        };
-        reviewed.set(Some(Arc::new(change.review().clone())));
-        shown.set(Some(Shown::of(&change)));
-        let change = Rc::new(RefCell::new(change));
-        current.set_value(Some(change.clone()));
-        if change.borrow().phase() != Phase::Checking {
-            not_possible.set(None);
-            return;
-        }
-        match executor(state, WhenSignedOut::Fail, state.on_session()) {
-            Err(why) => not_possible.set(Some(why)),
-            Ok(exec) => {
-                not_possible.set(None);
-                let epoch = state.epoch();
-                spawn_local(async move {
-                    let abort = exec.child_group();
-                    engine::run(&exec, &change, &abort, |c| {
-                        if generation.get_value() == mine && state.is_current(epoch) {
-                            shown.set(Some(Shown::of(c)));
-                        }
-                    })
-                    .await;
-                });
-            }
-        }
-    };
-    // The first change is there when the screen first draws; later ones follow its inputs.
-    untrack(rebuild.clone());
-    Effect::new(move |prev: Option<()>| {
-        state.pending.track();
-        state.result.track();
-        state.analysed.track();
-        if prev.is_some() {
-            untrack(rebuild.clone());
-        }
-    });
 
     let verdict = move |i: usize| shown.with(|s| s.as_ref().filter(|s| s.phase != Phase::Checking).and_then(|s| s.verdicts.get(i).cloned()));
     let gate = move || shown.with(|s| s.as_ref().and_then(|s| s.gate));
     let checking = move || not_possible.with(Option::is_none) && shown.with(|s| s.as_ref().is_some_and(|s| s.phase == Phase::Checking));
 
-    let start_apply = move || {
-        let Some(change) = current.get_value() else { return };
-        let h = Hold::default();
-        let needs = state.needs_sign_in;
-        let on_session = std::rc::Rc::new(move |e: SessionEvent| {
-            paused.set(e == SessionEvent::Lost);
-            needs.set(e == SessionEvent::Lost);
-        });
-        let exec = match executor(state, WhenSignedOut::Hold(h.clone()), on_session) {
-            Ok(e) => e,
-            Err(why) => {
-                state.error.set(Some(why));
-                return;
-            }
-        };
-        if let Err(e) = change.borrow_mut().confirm(monotonic()) {
-            state.error.set(Some(e.to_string()));
-            return;
-        }
-        let abort = exec.child_group();
-        controls.set_value(Some((abort.clone(), h.clone())));
-        state.apply.set_value(Some((abort.clone(), h)));
-        shown.set(Some(Shown::of(&change.borrow())));
-        let epoch = state.epoch();
-        spawn_local(async move {
-            let intents = change.borrow().review().intents.clone();
-            engine::run(&exec, &change, &abort, |c| {
-                let next = Shown::of(c);
-                if next.ended && report.with_untracked(Option::is_none) {
-                    report.set(c.report());
-                    if matches!(next.outcome, Some(Outcome::Applied)) && !state.signing_out.get_untracked() {
-                        // The reviewed changes are made.
-                        state.pending.update(|p| p.retain(|i| !intents.contains(i)));
-                    }
-                }
-                if shown.with_untracked(|s| s.as_ref() != Some(&next)) {
-                    shown.set(Some(next));
-                }
-            })
-            .await;
-            let (rep, refreshed) = {
-                let c = change.borrow();
-                (c.report(), c.refreshed().cloned())
-            };
-            // A loop that stopped without an outcome still shows as finished.
-            shown.update(|s| {
-                if let Some(s) = s {
-                    s.ended = true;
-                }
-            });
-            paused.set(false);
-            controls.set_value(None);
-            state.apply.set_value(None);
-            if state.signing_out.get_untracked() {
-                // Sign-out waited for this: say how the tenant was left (in words without its
-                // data), keep the journal when something could not be undone, then sign out.
-                let outcome = rep.as_ref().and_then(|r| r.outcome.clone());
-                if matches!(outcome, Some(Outcome::RollbackIncomplete { .. }) | None) {
-                    if let Some(text) = rep.as_ref().and_then(|r| serde_json::to_string_pretty(r).ok()) {
-                        let _ = download(&format!("pullpath-journal-{}.json", today()), "application/json", &text);
-                    }
-                }
-                state.finish_sign_out(Some(words::signed_out_note(outcome.as_ref()).into()));
-                return;
-            }
-            if report.with_untracked(Option::is_none) {
-                report.set(rep);
-            }
-            // The change read again what it touched: every view shows the tenant after it.
-            // Signed out meanwhile: the tenant must not come back on screen.
-            if let Some(result) = refreshed.filter(|_| state.is_current(epoch)) {
-                state.set_result(Some(result));
-            }
-        });
-    };
-
-    let running = move || shown.with(|s| s.as_ref().is_some_and(|s| s.started && !s.ended));
+    let running = move || change.running();
     let finished = move || shown.with(|s| s.as_ref().is_some_and(|s| s.ended));
     let refreshing = move || shown.with(|s| s.as_ref().is_some_and(|s| s.phase == Phase::Refreshing));
     let stage_of = move |i: usize| shown.with(|s| s.as_ref().filter(|s| s.started).and_then(|s| s.stages.get(i).cloned()));
-    let stop = move || {
-        if let Some((abort, _)) = controls.get_value() {
-            abort.cancel();
-        }
-    };
+    let stop = move || change.stop();
 
     let back = move |_| {
         if !running() {
@@ -479,10 +265,7 @@ pub fn PlanReview() -> impl IntoView {
                     <div role="alert" class="perm unknown paused">
                         <p><strong>"Paused: your sign-in has ended."</strong>" Nothing is sent until you sign in again (same user, above) to continue, or stop: then pullpath undoes what it wrote with the token it has left and says what it could not undo."</p>
                         <div class="actions">
-                            <button on:click=move |_| {
-                                stop();
-                                if let Some((_, h)) = controls.get_value() { h.release() }
-                            }>"Stop without signing in"</button>
+                            <button on:click=move |_| change.stop_without_signing_in()>"Stop without signing in"</button>
                         </div>
                     </div>
                 })}
@@ -491,7 +274,7 @@ pub fn PlanReview() -> impl IntoView {
                         let n = reviewed.get().map(|r| r.plan.operations.len()).unwrap_or(0);
                         let enabled = move || n > 0 && match gate() { Some(Gate::Open) => true, Some(Gate::Uncertain) => accept_risk.get(), _ => false };
                         view! {
-                            <button class="primary" disabled=move || !enabled() on:click=move |_| start_apply()>
+                            <button class="primary" disabled=move || !enabled() on:click=move |_| change.apply()>
                                 {format!("Apply {n} operation{}", if n == 1 { "" } else { "s" })}
                             </button>
                         }
