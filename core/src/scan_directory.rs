@@ -36,7 +36,7 @@ use std::collections::HashSet;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{backoff, parse_seconds, Bucket, Pending, Scan, Step};
+use super::{backoff, parse_seconds, Bucket, Pending, Scan, ScanConfig, ScanResult, Step};
 use crate::directory::{DirectoryKind, DirectoryObject};
 use crate::directory_request::{self, MAX_IDS_PER_GET_BY_IDS};
 use crate::inventory::Diagnostic;
@@ -110,7 +110,25 @@ pub(super) struct DirectoryState {
     pub members_queue: Vec<BatchItem>,
 }
 
+/// How the diagnostic of a scan without Graph access starts.
+const NOT_READ: &str = "names and group members were not read from Microsoft Graph";
+
 impl Scan {
+    /// The Graph phase alone, for `previous`, a result read without Graph (a scan before the
+    /// user consented to it): the names of its principals, its groups' transitive members and
+    /// its AKS service principals are read as the full scan would read them, and nothing is
+    /// read from ARM again. What the result said about Graph (its "not read" note, a refusal)
+    /// goes, and is said again if it still holds. Principals `previous` already names are not
+    /// asked again. `config.directory_origin` must be set; without it this only repeats the
+    /// "not read" note.
+    pub fn add_directory(config: ScanConfig, previous: ScanResult) -> Scan {
+        let mut scan = Scan::resume(config, previous);
+        scan.result.diagnostics.retain(|d| d.at != AT);
+        scan.result.skipped.retain(|s| s.scope != AT);
+        scan.maybe_start_directory();
+        scan
+    }
+
     /// Starts (or continues, after a refresh) the Graph phase when the ARM work is done.
     pub(super) fn maybe_start_directory(&mut self) {
         if !(self.ready.is_empty() && self.delayed.is_empty() && self.in_flight.is_empty()) || self.directory.refused {
@@ -134,12 +152,12 @@ impl Scan {
             if !wanted.is_empty() && !self.directory.noted_missing {
                 self.directory.noted_missing = true;
                 // A refresh of a kept result says it again, for the inventory as it is now.
-                self.result.diagnostics.retain(|d| !(d.at == AT && d.message.starts_with("names and group members were not read from Microsoft Graph")));
+                self.result.diagnostics.retain(|d| !(d.at == AT && d.message.starts_with(NOT_READ)));
                 let groups = self.result.inventory.role_assignments.iter().filter(|ra| matches!(ra.properties.principal_type, Some(crate::arm::PrincipalType::Group))).map(|ra| ra.properties.principal_id.to_ascii_lowercase()).collect::<HashSet<_>>().len();
                 self.result.diagnostics.push(Diagnostic {
                     at: AT.into(),
                     message: format!(
-                        "names and group members were not read from Microsoft Graph (this scan has no Graph access): {} principal(s) of role assignments are shown by their object ids, and the members of {groups} group(s) holding roles are unknown, so access through those groups is not credited to anyone; reading them needs {PERMISSIONS}",
+                        "{NOT_READ} (this scan has no Graph access): {} principal(s) of role assignments are shown by their object ids, and the members of {groups} group(s) holding roles are unknown, so access through those groups is not credited to anyone; reading them needs {PERMISSIONS}",
                         wanted.len()
                     ),
                 });

@@ -138,7 +138,8 @@ test('without consent: the GUID view, what is missing, and consenting in the pop
   assert.equal(log.filter((r) => new URL(r.url).pathname.startsWith('/v1.0/')).length, 0, 'no Graph request without a Graph token');
   await screenshot(page, 'graph-missing-matrix');
 
-  // Consent in the popup; the scan runs again with Graph.
+  // Consent in the popup; Graph is read for the results on screen, and ARM is not read again.
+  const mark = log.length;
   const [popup] = await Promise.all([page.waitForEvent('popup'), note.getByRole('button', { name: 'Show names and groups' }).click()]);
   await signInAsUser(popup);
   const authorize = new URL(log.find((r) => r.url.startsWith(`${stack.oidc.issuer}/auth?`) && r.url.includes('Directory.Read.All')).url);
@@ -150,6 +151,10 @@ test('without consent: the GUID view, what is missing, and consenting in the pop
   for (const name of ['Dana Whitfield', 'Priya Raman']) assert.ok(after.some((l) => l.includes(name)), `${name} in ${after}`);
   for (const l of after) assert.doesNotMatch(l, GUID, `a name, not an id: ${l}`);
   await screenshot(page, 'graph-after-consent-matrix');
+  const afterConsent = log.slice(mark).filter((r) => r.url.startsWith(stack.arm.url));
+  const armAgain = afterConsent.filter((r) => !new URL(r.url).pathname.startsWith('/v1.0/'));
+  assert.deepEqual(armAgain.map((r) => `${r.method} ${r.url}`), [], 'after consent only Microsoft Graph is read');
+  assert.ok(afterConsent.some((r) => new URL(r.url).pathname.startsWith('/v1.0/directoryObjects/getByIds')), 'names were read after consent');
 
   assertTokensWentHome(log);
   assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);

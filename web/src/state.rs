@@ -378,8 +378,36 @@ impl AppState {
         });
     }
 
+    /// Reads Microsoft Graph for the tenant's result on screen (after consent): names, group
+    /// members and AKS service principals, and nothing from ARM again (`Scan::add_directory`).
+    /// Without a tenant's result it scans the whole selection.
+    fn add_names_and_groups(self) {
+        let previous = self.result.get_untracked().filter(|_| self.source.get_untracked() == Some(Source::Tenant));
+        let Some(previous) = previous else { return self.scan_tenant() };
+        let Some(exec) = self.executor() else { return };
+        let mut config = ScanConfig::new(&exec.signed_in.config().arm_origin, Start::Subscriptions(Vec::new()));
+        config.directory_origin = Some(exec.signed_in.config().graph_origin.clone());
+        let cancel = exec.cancel.clone();
+        let epoch = self.epoch();
+        spawn_local(async move {
+            let graph = exec.signed_in.graph_token().await;
+            if !self.is_current(epoch) {
+                return;
+            }
+            if let Err(refusal) = graph {
+                // Consent was given but no token can be had: the results stay as they are.
+                self.graph_missing.set(Some(refusal));
+                return;
+            }
+            self.graph_missing.set(None);
+            self.begin_scan(Source::Tenant);
+            let result = run_scan(AnyExecutor::Arm(exec), Scan::add_directory(config, previous), &cancel, move |p| if self.is_current(epoch) { self.progress.set(p) }).await;
+            self.finish_scan(epoch, result);
+        });
+    }
+
     /// Asks for the Microsoft Graph permission in a popup (incremental consent) and, once
-    /// given, scans again so that names and group members are read.
+    /// given, reads names and group members for the results on screen.
     pub fn consent_graph(self) {
         let Some(session) = self.session.get_untracked() else { return };
         self.graph_asking.set(true);
@@ -393,7 +421,7 @@ impl AppState {
             match outcome {
                 Ok(()) => {
                     self.error.set(None);
-                    self.scan_tenant();
+                    self.add_names_and_groups();
                 }
                 Err(e) => self.error.set(Some(format!("Microsoft Graph was not granted: {e}. If your organisation does not let users consent, an administrator grants Directory.Read.All to pullpath (see below)."))),
             }
