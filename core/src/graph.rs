@@ -196,6 +196,9 @@ pub enum EdgeKind {
     /// Connection → target registry; container group → the registry it logs in to with a
     /// username and password.
     Targets,
+    /// Principal → a group it is a transitive member of, where the group holds a role on a
+    /// registry (the member's access runs through it).
+    MemberOf,
 }
 
 impl EdgeKind {
@@ -339,6 +342,11 @@ pub fn build(inv: &Inventory, analysis: &Analysis) -> Graph {
         }
         if !row.expected_by.is_empty() && row.pull == crate::access::Level::No {
             edges.push(Edge { from: from.clone(), to: res(&row.registry), kind: EdgeKind::Missing, works: false, label: "expected pull".into() });
+        }
+        // Access through a group: the member → group edge shows whose role it is (the group's
+        // own row draws the group → registry edge).
+        for g in row.via.iter().filter_map(|p| p.group.as_deref()) {
+            edges.push(Edge { from: from.clone(), to: principal(g), kind: EdgeKind::MemberOf, works: true, label: "member of".into() });
         }
     }
     // Edges may name resources outside the snapshot (a registry in another tenant); keep only

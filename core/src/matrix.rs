@@ -27,6 +27,10 @@ pub struct Row {
     pub pulls: u32,
     /// Cells that are problems (see [`is_problem`]).
     pub problems: u32,
+    /// For a group: the rows of the principals that hold access as its transitive members
+    /// (an access path of theirs is the group's assignment), by name. Empty for any other row,
+    /// and for a group whose members were not read.
+    pub members: Vec<u32>,
 }
 
 impl Row {
@@ -94,6 +98,8 @@ pub struct Query {
     pub show: Show,
     pub sort: Sort,
     pub direction: Direction,
+    /// Groups (lowercase principal ids) shown with their members right below them.
+    pub expanded: Vec<String>,
 }
 
 /// The rows and columns a query selects, in display order.
@@ -103,6 +109,10 @@ pub struct View {
     pub rows: Vec<u32>,
     /// Indexes into `Analysis::registries`.
     pub columns: Vec<u32>,
+    /// Beside `rows`: for a member shown under its expanded group, that group's row (an index
+    /// into [`Matrix::rows`]); `None` for a row in its own place. A member keeps its own place
+    /// too, so sorting and filtering read the same with and without groups expanded.
+    pub member_of: Vec<Option<u32>>,
 }
 
 /// A cell that needs attention: an expected pull that does not work, or access through a
@@ -136,6 +146,7 @@ impl Matrix {
                     cells: Vec::new(),
                     pulls: 0,
                     problems: 0,
+                    members: Vec::new(),
                 });
                 rows.len() - 1
             });
@@ -148,6 +159,30 @@ impl Matrix {
             crate::sort::sort_unstable(&mut row.cells);
             // One access row per principal and registry; keep the first if the data repeats.
             row.cells.dedup_by_key(|c| c.0);
+        }
+        // A member's path through a group names the group: that is who the group's row lists.
+        let mut members: FastMap<&str, Vec<u32>> = FastMap::default();
+        for (i, row) in rows.iter().enumerate() {
+            for &(_, a) in &row.cells {
+                for g in analysis.access[a as usize].via.iter().filter_map(|p| p.group.as_deref()) {
+                    let list = members.entry(g).or_default();
+                    if list.last() != Some(&(i as u32)) {
+                        list.push(i as u32);
+                    }
+                }
+            }
+        }
+        let by_name = |a: &Row, b: &Row| a.identity.to_lowercase().cmp(&b.identity.to_lowercase()).then_with(|| a.principal_id.cmp(&b.principal_id));
+        for i in 0..rows.len() {
+            if rows[i].kind != IdentityKind::Group {
+                continue;
+            }
+            let Some(list) = members.get(rows[i].principal_id.as_str()) else { continue };
+            let mut list = list.clone();
+            list.sort_unstable();
+            list.dedup();
+            crate::sort::sort_by(&mut list, |&a, &b| by_name(&rows[a as usize], &rows[b as usize]));
+            rows[i].members = list;
         }
         Matrix { rows, registries: analysis.registries.len() }
     }
@@ -201,7 +236,21 @@ impl Matrix {
                 Direction::Descending => o.reverse(),
             }
         });
-        View { rows, columns }
+        let mut member_of = vec![None; rows.len()];
+        if !q.expanded.is_empty() {
+            let (mut shown, mut under) = (Vec::with_capacity(rows.len()), Vec::with_capacity(rows.len()));
+            for &r in &rows {
+                shown.push(r);
+                under.push(None);
+                let row = &self.rows[r as usize];
+                if !row.members.is_empty() && q.expanded.iter().any(|g| g.eq_ignore_ascii_case(&row.principal_id)) {
+                    shown.extend(row.members.iter().copied());
+                    under.extend(row.members.iter().map(|_| Some(r)));
+                }
+            }
+            (rows, member_of) = (shown, under);
+        }
+        View { rows, columns, member_of }
     }
 }
 

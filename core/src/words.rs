@@ -9,7 +9,7 @@ use crate::access::{Level, PathKind};
 use crate::graph::{Edge, EdgeKind, Node, NodeKind};
 
 /// Every edge kind, in the order the graph's legend and filter list them.
-pub const EDGE_KINDS: [EdgeKind; 12] = [
+pub const EDGE_KINDS: [EdgeKind; 13] = [
     EdgeKind::Direct,
     EdgeKind::Inherited,
     EdgeKind::BroadRole,
@@ -22,6 +22,7 @@ pub const EDGE_KINDS: [EdgeKind; 12] = [
     EdgeKind::ActsAs,
     EdgeKind::Attached,
     EdgeKind::Targets,
+    EdgeKind::MemberOf,
 ];
 
 /// Every node kind, in the order the graph's legend lists them.
@@ -53,6 +54,7 @@ pub fn edge_kind(kind: EdgeKind) -> &'static str {
         EdgeKind::ActsAs => "acts as",
         EdgeKind::Attached => "attached",
         EdgeKind::Targets => "names the registry",
+        EdgeKind::MemberOf => "member of",
     }
 }
 
@@ -71,6 +73,7 @@ pub fn edge_kind_name(kind: EdgeKind) -> &'static str {
         EdgeKind::ActsAs => "actsAs",
         EdgeKind::Attached => "attached",
         EdgeKind::Targets => "targets",
+        EdgeKind::MemberOf => "memberOf",
     }
 }
 
@@ -156,6 +159,7 @@ mod tests {
                 ("actsAs", "acts as"),
                 ("attached", "attached"),
                 ("targets", "names the registry"),
+                ("memberOf", "member of"),
             ]
         );
         // The machine name is the JSON name, so `data-kind` and a graph's JSON agree.

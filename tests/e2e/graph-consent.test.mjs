@@ -7,7 +7,7 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { launch, collectErrors, screenshot } from './support/browser.mjs';
-import { signInAsUser, GRAPH_RESOURCE, ARM_RESOURCE } from './support/oidc.mjs';
+import { signInAsUser, GRAPH_RESOURCE, GRAPH_SCOPE, ARM_RESOURCE } from './support/oidc.mjs';
 import { startStack } from './support/stack.mjs';
 import { Landing, Results, Subscriptions } from './support/pages.mjs';
 
@@ -51,7 +51,7 @@ async function identities(page) {
   await new Results(page).tab('Matrix').click();
   const grid = page.getByRole('grid', { name: 'Access by identity and registry' });
   await grid.waitFor();
-  return grid.getByRole('rowheader').locator('button').allInnerTexts();
+  return grid.getByRole('rowheader').locator('button.link').allInnerTexts();
 }
 
 /// Which token each service saw: the page's view (audience per origin and path) and the
@@ -159,4 +159,59 @@ test('without consent: the GUID view, what is missing, and consenting in the pop
   assertTokensWentHome(log);
   assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
   await context.close();
+});
+
+test('declining consent in the popup keeps the results and says what was not granted', async () => {
+  stack = await startStack();
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors = collectErrors(page);
+  const log = tokenLog(page);
+  await signInAndScan(page);
+  const note = page.getByRole('region', { name: 'Names and groups' });
+  await note.waitFor();
+  const before = await identities(page);
+  const mark = log.length;
+
+  // The user cancels at the provider: the popup comes back with `error=access_denied`.
+  const [popup] = await Promise.all([page.waitForEvent('popup'), note.getByRole('button', { name: 'Show names and groups' }).click()]);
+  await popup.getByRole('link', { name: /cancel/i }).click();
+  const alert = page.getByRole('alert').filter({ hasText: /Microsoft Graph was not granted/ });
+  await alert.waitFor({ timeout: 30_000 });
+  const said = await alert.innerText();
+  assert.match(said, /access_denied/, `the provider's answer is named: ${said}`);
+  assert.match(said, /an administrator grants Directory\.Read\.All/, said);
+  await screenshot(page, 'graph-consent-declined');
+
+  // Nothing was read again and nothing was lost: the same results, the notice and its button.
+  assert.deepEqual(log.slice(mark).filter((r) => r.url.startsWith(stack.arm.url)).map((r) => r.url), [], 'no request to ARM or Graph after the refusal');
+  await note.getByRole('button', { name: 'Show names and groups' }).waitFor();
+  assert.deepEqual(await identities(page), before, 'the results on screen are kept');
+  assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
+  await page.close();
+});
+
+test('an expired Graph token is renewed silently: the next scan reads names again and Graph refuses nothing', async () => {
+  // Tokens live 6 s; the app renews from half their life on.
+  stack = await startStack({ graphConsent: 'granted', accessTokenTTL: 6 });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors = collectErrors(page);
+  const log = tokenLog(page);
+  await signInAndScan(page);
+  const graphGrants = () => log.filter((r) => r.url === `${stack.oidc.issuer}/token` && /grant_type=refresh_token/.test(r.body ?? '') && (r.body ?? '').includes(encodeURIComponent(GRAPH_SCOPE)));
+  const first = graphGrants().length;
+  assert.ok(first >= 1, 'the Graph token came from the refresh token');
+  await page.waitForTimeout(7000);
+  const mark = log.length;
+  const names = page.waitForResponse((r) => r.url().includes('/v1.0/directoryObjects/getByIds'), { timeout: 60_000 });
+  await page.getByRole('button', { name: 'Scan again' }).click();
+  assert.equal((await names).status(), 200, 'Graph took the renewed token');
+  await new Results(page).heading.waitFor();
+  assert.ok(graphGrants().length > first, 'a new Graph token was had without asking');
+  const graphAfter = log.slice(mark).filter((r) => r.url.startsWith(stack.arm.url) && new URL(r.url).pathname.startsWith('/v1.0/'));
+  assert.ok(graphAfter.length > 0, 'the second scan read Graph');
+  const after = await identities(page);
+  for (const name of ['Dana Whitfield', 'Priya Raman']) assert.ok(after.some((l) => l.includes(name)), `${name} in ${after}`);
+  assertTokensWentHome(log);
+  assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
+  await page.close();
 });

@@ -27,7 +27,7 @@ class Matrix {
   get sortBy() { return this.page.getByLabel('Sort by', { exact: true }); }
   get direction() { return this.page.getByRole('button', { name: /^Order: / }); }
   get summary() { return this.page.locator('.matrix-view [role=status]'); }
-  async identities() { return this.grid.getByRole('rowheader').locator('button').allInnerTexts(); }
+  async identities() { return this.grid.getByRole('rowheader').locator('button.link').allInnerTexts(); }
   cell(row, col) { return this.page.locator(`#mx-${row}-${col}`); }
   registryHeader(name) { return this.grid.getByRole('columnheader').getByRole('button', { name, exact: true }); }
 }
@@ -214,6 +214,37 @@ test('the matrix sorts and filters, and a cell explains itself', async () => {
 
   await page.emulateMedia({ colorScheme: 'dark' });
   await screenshot(page, 'matrix-dark');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the matrix shows a group and, expanded, the members that hold its access', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors = collectErrors(page);
+  await openDemo(page);
+  const matrix = new Matrix(page);
+  await matrix.show();
+  const before = await matrix.identities();
+  const toggle = matrix.grid.getByRole('button', { name: /^Show the \d+ members? of ml-image-pullers$/ });
+  await toggle.waitFor();
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+  await toggle.click();
+  const hide = matrix.grid.getByRole('button', { name: /^Hide the \d+ members? of ml-image-pullers$/ });
+  await hide.waitFor();
+  assert.equal(await hide.getAttribute('aria-expanded'), 'true');
+  const members = await matrix.grid.locator('th.who.member button.link').allInnerTexts();
+  assert.ok(members.includes('Dana Whitfield'), `members: ${members}`);
+  const kinds = await matrix.grid.locator('th.who.member .kind').allInnerTexts();
+  assert.ok(kinds.every((k) => k.endsWith('member of ml-image-pullers')), `${kinds}`);
+  // The members come right after their group, and every row keeps its own place too.
+  const after = await matrix.identities();
+  const at = after.indexOf('ml-image-pullers');
+  assert.deepEqual(after.slice(at + 1, at + 1 + members.length), members);
+  assert.equal(after.length, before.length + members.length);
+  await matrix.summary.filter({ hasText: new RegExp(`^${before.length} of ${before.length} identities`) }).waitFor();
+  await screenshot(page, 'matrix-group-expanded');
+  await hide.click();
+  assert.deepEqual(await matrix.identities(), before, 'collapsed again');
   assert.deepEqual(errors, []);
   await page.close();
 });

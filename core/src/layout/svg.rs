@@ -68,11 +68,12 @@ pub fn edge_style(kind: EdgeKind) -> EdgeStyle {
         EdgeKind::Missing => s(RED, 1.5, "2 4", false, "expected pull with no working path (red dotted)"),
         EdgeKind::Contains | EdgeKind::UsesRegistry | EdgeKind::ActsAs | EdgeKind::Attached => s("#a0aec0", 1.0, "", false, "wiring: contains, acts as, uses, attached (grey)"),
         EdgeKind::Targets => s("#a0aec0", 1.0, "4 3", false, "registry a connection or container group names (grey dashed)"),
+        EdgeKind::MemberOf => s("#2c7a7b", 1.25, "1 2", false, "member of a group that holds a role (teal dotted)"),
     }
 }
 
 /// One legend entry per distinct style (the wiring kinds share one); the app's legend too.
-pub const LEGEND: [EdgeKind; 9] = [
+pub const LEGEND: [EdgeKind; 10] = [
     EdgeKind::Direct,
     EdgeKind::Inherited,
     EdgeKind::BroadRole,
@@ -82,6 +83,7 @@ pub const LEGEND: [EdgeKind; 9] = [
     EdgeKind::Missing,
     EdgeKind::ActsAs,
     EdgeKind::Targets,
+    EdgeKind::MemberOf,
 ];
 
 fn node_fill(kind: NodeKind) -> &'static str {

@@ -188,7 +188,11 @@ pub fn MatrixView() -> impl IntoView {
     let summary = move || {
         model.with(|m| {
             view_rows.with(|v| match (m, v) {
-                (Some(Model(_, m)), Some(v)) => format!("{} of {} identities × {} of {} registries", v.rows.len(), m.rows.len(), v.columns.len(), m.registries),
+                (Some(Model(_, m)), Some(v)) => {
+                    // Members shown again under an expanded group are not counted twice.
+                    let own = v.member_of.iter().filter(|g| g.is_none()).count();
+                    format!("{own} of {} identities × {} of {} registries", m.rows.len(), v.columns.len(), m.registries)
+                }
                 _ => String::new(),
             })
         })
@@ -273,10 +277,31 @@ pub fn MatrixView() -> impl IntoView {
                     .collect_view();
                 let name = row.identity.clone();
                 let full_name = name.clone();
-                let kind = kind_name(row.kind);
+                // A member shown under its expanded group says so; a group with members read
+                // offers to show them below it.
+                let under = v.member_of.get(r).copied().flatten().map(|g| m.rows[g as usize].identity.clone());
+                let kind = match &under {
+                    Some(g) => format!("{}, member of {g}", kind_name(row.kind)),
+                    None => kind_name(row.kind).to_string(),
+                };
+                let toggle = (under.is_none() && !row.members.is_empty()).then(|| {
+                    let (gid, n, gname) = (row.principal_id.clone(), row.members.len(), row.identity.clone());
+                    let gid2 = gid.clone();
+                    let open = Signal::derive(move || query.with(|q| q.expanded.contains(&gid)));
+                    view! {
+                        <button class="members-toggle" aria-expanded=move || open.get().to_string()
+                            aria-label=move || format!("{} the {n} member{} of {gname}", if open.get() { "Hide" } else { "Show" }, if n == 1 { "" } else { "s" })
+                            on:click=move |_| query.update(|q| match q.expanded.iter().position(|g| *g == gid2) {
+                                Some(i) => { q.expanded.remove(i); }
+                                None => q.expanded.push(gid2.clone()),
+                            })>{move || format!("{} {n}", if open.get() { "▾" } else { "▸" })}</button>
+                    }
+                });
+                let who_class = if under.is_some() { "who member" } else { "who" };
                 view! {
                     <tr aria-rowindex=r + 2>
-                        <th scope="row" class="who">
+                        <th scope="row" class=who_class>
+                            {toggle}
                             <button class="link" title=full_name on:click=move |_| state.selection.set(Some(Selection::Node(node.clone())))>{name}</button>
                             <span class="kind">{kind}</span>
                         </th>
