@@ -214,7 +214,7 @@ mod tests {
 
     /// The demo tenant as a snapshot file; one per test, since tests run in parallel.
     fn demo_snapshot(test: &str) -> PathBuf {
-        let sim = pullpath_core::sim::Sim::demo();
+        let sim = pullpath_sim::Sim::demo();
         let doc = serde_json::json!({"resources": sim.tenant_resources().cloned().collect::<Vec<_>>()});
         let path = std::env::temp_dir().join(format!("pullpath-plan-{test}-{}.json", std::process::id()));
         std::fs::write(&path, doc.to_string()).unwrap();

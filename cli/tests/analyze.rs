@@ -9,7 +9,7 @@ fn fixture(name: &str) -> String {
 }
 
 fn demo() -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../core/src/sim/demo.json").to_string_lossy().into_owned()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sim/src/demo.json").to_string_lossy().into_owned()
 }
 
 fn analyze(args: &[&str]) -> Output {

@@ -18,7 +18,7 @@ fn pullpath(args: &[&str]) -> Output {
 /// The demo tenant with `HOSTILE` in every registry's and identity's name and in the type of
 /// one resource pullpath does not read (which a diagnostic names).
 fn hostile_snapshot(test: &str) -> PathBuf {
-    let demo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../core/src/sim/demo.json");
+    let demo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sim/src/demo.json");
     let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(demo).unwrap()).unwrap();
     let resources = doc["resources"].as_array_mut().expect("demo.json has resources");
     for r in resources.iter_mut() {

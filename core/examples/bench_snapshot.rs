@@ -11,7 +11,7 @@
 //! very graph the app's Graph tab draws for this snapshot.
 
 use pullpath_core::layout::{self, LayoutOptions};
-use pullpath_core::sim::generate::{generate, TenantSpec};
+use pullpath_sim::generate::{generate, TenantSpec};
 use pullpath_core::{access, graph, snapshot};
 
 fn main() {

@@ -1303,7 +1303,7 @@ mod tests {
     /// The UI and the CLI exchange the analysis as JSON: it must read back unchanged.
     #[test]
     fn analysis_round_trips_through_json() {
-        let (inv, _) = crate::snapshot::parse(crate::sim::DEMO_TENANT).unwrap();
+        let (inv, _) = crate::snapshot::parse(crate::DEMO_TENANT).unwrap();
         let a = analyze(&inv);
         assert!(!a.access.is_empty() && !a.findings.is_empty());
         let back: Analysis = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
@@ -1359,7 +1359,7 @@ mod tests {
     /// by their Graph names, and access through the nested group names the chain.
     #[test]
     fn the_demo_labels_no_principal_by_guid_and_names_group_chains() {
-        let (inv, _) = crate::snapshot::parse(crate::sim::DEMO_TENANT).unwrap();
+        let (inv, _) = crate::snapshot::parse(crate::DEMO_TENANT).unwrap();
         let a = analyze(&inv);
         for i in &a.identities {
             assert!(!i.label.contains(&i.principal_id), "{i:?}");

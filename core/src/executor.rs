@@ -2,9 +2,10 @@
 //! messages that carry requests to an executor in another JavaScript realm.
 //!
 //! The web app implements [`Executor`] with `fetch` (ARM and Microsoft Graph, each with its own
-//! token) and with the demo's Web Worker; the simulator implements it in memory. The core's
-//! machines (`Scan`, `Apply`, `Change`) never call it: they are sans-IO, and a driver (the web
-//! app's `engine`) hands their requests to an executor, so they run unchanged on any of them.
+//! token) and with the demo's Web Worker; the simulator implements it in memory
+//! (`pullpath_sim::SimExecutor`). The core's machines (`Scan`, `Apply`, `Change`) never call
+//! it: they are sans-IO, and a driver (the web app's `engine`) hands their requests to an
+//! executor, so they run unchanged on any of them.
 //! The trait has no `Send` bound because browsers are single-threaded.
 
 use crate::request::{Request, Response};

@@ -397,7 +397,7 @@ mod tests {
 
     #[test]
     fn demo_graph_connects_wiring_and_access() {
-        let (inv, _) = crate::snapshot::parse(crate::sim::DEMO_TENANT).unwrap();
+        let (inv, _) = crate::snapshot::parse(crate::DEMO_TENANT).unwrap();
         let g = build(&inv, &access::analyze(&inv));
         let find = |from: &str, to: &str, kind: EdgeKind| g.edges.iter().find(|e| e.from.to_string().contains(from) && e.to.to_string().contains(to) && e.kind == kind);
         // gpu-cluster → its identity → (missing) acrmlprod.
@@ -454,7 +454,7 @@ mod tests {
 
     #[test]
     fn acting_principals_are_the_identities_a_node_acts_as() {
-        let (inv, _) = crate::snapshot::parse(crate::sim::DEMO_TENANT).unwrap();
+        let (inv, _) = crate::snapshot::parse(crate::DEMO_TENANT).unwrap();
         let node = |suffix: &str| {
             let ids = inv.computes.iter().map(|c| &c.id).chain(inv.managed_clusters.iter().map(|c| &c.id)).chain(inv.connections.iter().map(|c| &c.id)).chain(inv.registries.iter().map(|c| &c.id));
             NodeId::resource(ids.into_iter().find(|id| id.key().ends_with(suffix)).unwrap_or_else(|| panic!("{suffix}")))

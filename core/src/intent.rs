@@ -81,22 +81,6 @@ impl Intent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inventory::Inventory;
-    use crate::sim::Sim;
-
-    #[test]
-    fn pull_grants_pick_the_role_the_registry_honours() {
-        let inv = Inventory::from_resources(Sim::demo().tenant_resources().cloned()).0;
-        let role_for = |name: &str| match Intent::grant_pull("p", PrincipalType::ServicePrincipal, inv.registries.iter().find(|r| r.name == name).unwrap()) {
-            Intent::GrantRole { role, .. } => role.name,
-            other => panic!("{other:?}"),
-        };
-        let grant = Intent::grant_pull("p", PrincipalType::ServicePrincipal, inv.registries.iter().find(|r| r.name == "acrteamabac").unwrap());
-        assert_eq!(grant.role().map(|r| r.name.as_str()), Some("Container Registry Repository Reader"));
-        assert_eq!(Intent::SetAdminUser { registry: inv.registries[0].id.clone(), enabled: false }.role(), None);
-        assert_eq!(role_for("acrmlprod"), "AcrPull");
-        assert_eq!(role_for("acrteamabac"), "Container Registry Repository Reader");
-    }
 
     #[test]
     fn intents_round_trip_through_json() {

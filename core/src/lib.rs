@@ -46,11 +46,13 @@ pub mod export;
 pub mod intent;
 pub mod plan;
 
-// The simulated tenant (feature `sim`: tests, tools and the demo's worker, not the app's main module)
-#[cfg(feature = "sim")]
-pub mod sim;
-
 pub use id::ResourceId;
+
+/// The demo tenant's snapshot, for core's unit tests. The simulator (crate `pullpath-sim`)
+/// owns it; core's unit tests cannot use that crate (it depends on core, so its types would
+/// be another copy of core's), and read the file instead.
+#[cfg(test)]
+pub(crate) const DEMO_TENANT: &str = include_str!("../../sim/src/demo.json");
 pub mod matrix;
 pub mod share;
 

@@ -369,7 +369,7 @@ mod tests {
 
     #[test]
     fn demo_tenant_round_trips() {
-        let (inv, diags) = parse(crate::sim::DEMO_TENANT).unwrap();
+        let (inv, diags) = parse(crate::DEMO_TENANT).unwrap();
         assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(inv.registries.len(), 5);
         assert_eq!((inv.online_endpoints.len(), inv.container_groups.len()), (2, 1));

@@ -12,8 +12,8 @@ use apply_support::{check_invariants, no_duplicate_assignments, run_events, Even
 use proptest::prelude::*;
 use pullpath_core::apply::{Outcome, Purpose};
 use pullpath_core::request::Method;
-use pullpath_core::sim::faults::{Fault, FaultRule, LroBehaviour, LroOutcome};
-use pullpath_core::sim::Sim;
+use pullpath_sim::faults::{Fault, FaultRule, LroBehaviour, LroOutcome};
+use pullpath_sim::Sim;
 use serde_json::json;
 
 fn all_intents() -> Vec<pullpath_core::intent::Intent> {

@@ -41,7 +41,7 @@ fn reapplying_an_applied_plan_sends_no_write() {
     assert_eq!(first.outcome_kind(), "applied");
     let mut sim = first.sim.clone();
     let mut again = pullpath_core::apply::Apply::new(first.plan.clone(), apply_support::config(1));
-    pullpath_core::engine::drive(&mut again, std::time::Duration::ZERO, 10_000, |r| Ok(sim.handle(r))).expect("second apply finishes");
+    pullpath_sim::drive(&mut again, std::time::Duration::ZERO, 10_000, |r| Ok(sim.handle(r))).expect("second apply finishes");
     assert_eq!(again.outcome(), Some(&pullpath_core::apply::Outcome::Applied));
     let writes: Vec<_> = again.journal().iter().filter(|e| e.method != pullpath_core::request::Method::Get).collect();
     assert!(writes.is_empty(), "re-apply wrote: {writes:?}");

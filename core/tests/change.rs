@@ -14,12 +14,13 @@ use pullpath_core::apply::Outcome;
 use pullpath_core::change::preflight::Gate;
 use pullpath_core::change::words::Stage;
 use pullpath_core::change::{Change, ChangeConfig, ChangeError, Phase};
-use pullpath_core::engine::{drive, Engine};
+use pullpath_core::engine::Engine;
+use pullpath_sim::drive;
 use pullpath_core::executor::TransportError;
 use pullpath_core::request::{Method, Request, Response};
 use pullpath_core::scan::{Scan, ScanResult, Start};
-use pullpath_core::sim::faults::{Fault, FaultRule, Faults};
-use pullpath_core::sim::{Sim, DEFAULT_ORIGIN};
+use pullpath_sim::faults::{Fault, FaultRule, Faults};
+use pullpath_sim::{Sim, DEFAULT_ORIGIN};
 use pullpath_core::ResourceId;
 use serde_json::Value;
 
@@ -77,7 +78,7 @@ struct Driven {
     made_during: Vec<PatchResource>,
 }
 
-/// Drives `change` like `engine::drive`, with the scenario's events: the apply's requests go
+/// Drives `change` like `pullpath_sim::drive`, with the scenario's events: the apply's requests go
 /// through the fault schedule, the preflight's and the refresh's straight to the simulator.
 /// Rounds are counted from the confirm, as the apply tests count them.
 fn drive_change(change: &mut Change, sim: &mut Sim, faults: &mut Faults, s: &Scenario) -> Driven {
@@ -390,7 +391,7 @@ fn stopping_ends_each_phase() {
 /// does not say that names were not read.
 #[test]
 fn the_refresh_keeps_what_graph_said() {
-    use pullpath_core::sim::DEFAULT_GRAPH_ORIGIN;
+    use pullpath_sim::DEFAULT_GRAPH_ORIGIN;
     let s = all_fixes();
     let initial = Sim::demo();
     let previous = {

@@ -30,7 +30,7 @@ use pullpath_core::id::{ResourceId, ScopeLevel};
 use pullpath_core::intent::Intent;
 use pullpath_core::plan::{Operation, Plan, State};
 use pullpath_core::request::{self, Method};
-use pullpath_core::sim::DEFAULT_ORIGIN;
+use pullpath_sim::DEFAULT_ORIGIN;
 use serde_json::{json, Map, Value};
 
 fn scratch() -> PathBuf {

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 
 use pullpath_core::access;
 use pullpath_core::apply::{Apply, ApplyConfig, Outcome};
-use pullpath_core::engine::drive;
+use pullpath_sim::drive;
 use pullpath_core::intent::Intent;
 use pullpath_core::inventory::Inventory;
 use pullpath_core::plan;
-use pullpath_core::sim::Sim;
+use pullpath_sim::Sim;
 use pullpath_core::snapshot;
 use serde_json::Value;
 

@@ -5,7 +5,7 @@
 use pullpath_core::access::{self, IdentityKind};
 use pullpath_core::graph::{self, EdgeKind, NodeId};
 use pullpath_core::matrix::{Matrix, Query};
-use pullpath_core::sim::DEMO_TENANT;
+use pullpath_sim::DEMO_TENANT;
 use pullpath_core::snapshot;
 
 fn demo() -> (pullpath_core::access::Analysis, Matrix) {

@@ -5,27 +5,19 @@ use std::time::Duration;
 
 use pullpath_core::request::Method;
 use pullpath_core::scan::{Scan, ScanConfig, Start};
-use pullpath_core::sim::faults::{Fault, FaultRule, Faults};
-use pullpath_core::sim::generate::TenantSpec;
-use pullpath_core::sim::{Sim, DEFAULT_ORIGIN};
+use pullpath_sim::faults::{Fault, FaultRule, Faults};
+use pullpath_sim::generate::TenantSpec;
+use pullpath_sim::{drive, Sim, DEFAULT_ORIGIN};
 
 /// Runs `scan` against `sim` through `faults` with simulated time; returns the paths sent.
 fn run(scan: &mut Scan, sim: &mut Sim, faults: &mut Faults) -> Vec<String> {
-    let mut now = Duration::ZERO;
     let mut paths = Vec::new();
-    for _ in 0..10_000 {
-        while let Some((id, req)) = scan.poll_request(now) {
-            paths.push(req.path.clone());
-            let answer = faults.serve(sim, &req);
-            scan.handle_response(now, id, answer);
-        }
-        if scan.is_done() {
-            return paths;
-        }
-        now = scan.poll_timeout().expect("waits for nothing without finishing").max(now);
-        scan.handle_timeout(now);
-    }
-    panic!("did not finish");
+    drive(scan, Duration::ZERO, 10_000, |req| {
+        paths.push(req.path.clone());
+        faults.serve(sim, req)
+    })
+    .expect("the scan finishes");
+    paths
 }
 
 fn generated() -> Sim {

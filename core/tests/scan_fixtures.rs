@@ -14,9 +14,9 @@ use pullpath_core::executor::TransportError;
 use pullpath_core::id::ResourceId;
 use pullpath_core::request::{Method, Request, Response};
 use pullpath_core::scan::{Scan, ScanConfig, ScanResult, Start, Strategy};
-use pullpath_core::sim::faults::{FaultRule, Faults};
-use pullpath_core::sim::generate::TenantSpec;
-use pullpath_core::sim::{GraphAccess, Sim};
+use pullpath_sim::faults::{FaultRule, Faults};
+use pullpath_sim::generate::TenantSpec;
+use pullpath_sim::{GraphAccess, Sim};
 use serde::Deserialize;
 use serde_json::{json, Value};
 

@@ -8,17 +8,16 @@ use pullpath_core::access;
 use pullpath_core::directory_request::is_graph;
 use pullpath_core::request::Request;
 use pullpath_core::scan::{Scan, ScanConfig, ScanResult, Start};
-use pullpath_core::sim::{Sim, DEFAULT_GRAPH_ORIGIN, DEFAULT_ORIGIN};
+use pullpath_sim::{Sim, DEFAULT_GRAPH_ORIGIN, DEFAULT_ORIGIN};
 
 /// Serves every request the scan wants; returns them.
 fn drive(scan: &mut Scan, sim: &mut Sim) -> Vec<Request> {
     let mut sent = Vec::new();
-    while let Some((id, req)) = scan.poll_request(Duration::ZERO) {
-        let resp = sim.handle(&req);
-        sent.push(req);
-        scan.handle_response(Duration::ZERO, id, Ok(resp));
-    }
-    assert!(scan.is_done());
+    pullpath_sim::drive(scan, Duration::ZERO, 100_000, |req| {
+        sent.push(req.clone());
+        Ok(sim.handle(req))
+    })
+    .expect("the scan finishes");
     sent
 }
 

@@ -3,7 +3,7 @@
 use pullpath_core::id::ResourceId;
 use pullpath_core::request::Method;
 use pullpath_core::scan::{Refresh, Scan, Start};
-use pullpath_core::sim::{Sim, DEFAULT_ORIGIN};
+use pullpath_sim::{Sim, DEFAULT_ORIGIN};
 use serde_json::json;
 
 const SUB: &str = "11111111-1111-1111-1111-111111111111";
@@ -11,12 +11,11 @@ const SUB: &str = "11111111-1111-1111-1111-111111111111";
 /// Serves every request the scan wants; returns how many it sent.
 fn drive(scan: &mut Scan, sim: &mut Sim) -> usize {
     let mut sent = 0;
-    while let Some((id, req)) = scan.poll_request(std::time::Duration::ZERO) {
+    pullpath_sim::drive(scan, std::time::Duration::ZERO, 100_000, |req| {
         sent += 1;
-        let resp = sim.handle(&req);
-        scan.handle_response(std::time::Duration::ZERO, id, Ok(resp));
-    }
-    assert!(scan.is_done());
+        Ok(sim.handle(req))
+    })
+    .expect("the scan finishes");
     sent
 }
 
@@ -41,11 +40,11 @@ fn refreshing_a_scope_rereads_only_its_role_assignments() {
     })));
     scan.refresh(Refresh::Scope(acr.clone()));
     let mut paths = Vec::new();
-    while let Some((id, req)) = scan.poll_request(std::time::Duration::ZERO) {
+    pullpath_sim::drive(&mut scan, std::time::Duration::ZERO, 100, |req| {
         paths.push((req.method, req.path.clone()));
-        let resp = sim.handle(&req);
-        scan.handle_response(std::time::Duration::ZERO, id, Ok(resp));
-    }
+        Ok(sim.handle(req))
+    })
+    .expect("the refresh finishes");
     assert_eq!(paths, [(Method::Get, format!("{acr}/providers/Microsoft.Authorization/roleAssignments"))]);
     assert_eq!(scan.progress().requests_planned, planned + 1);
     let ras = &scan.result().inventory.role_assignments;

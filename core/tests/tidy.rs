@@ -1,5 +1,5 @@
-//! Tidy checks on the source itself, as rust-analyzer's tidy tests do: no module of `core` or
-//! `web` depends on another that depends on it back, directly or through others.
+//! Tidy checks on the source itself, as rust-analyzer's tidy tests do: no module of `core`,
+//! `sim` or `web` depends on another that depends on it back, directly or through others.
 //!
 //! A module is a top-level module of its crate (`core/src/scan.rs`, everything under
 //! `core/src/change/`); it depends on another when its code names `crate::other` (in a `use`
@@ -158,7 +158,7 @@ fn cycles(deps: &BTreeMap<String, BTreeSet<String>>) -> BTreeSet<Vec<String>> {
 fn no_module_depends_on_itself_through_others() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let mut problems = Vec::new();
-    for krate in ["core", "web"] {
+    for krate in ["core", "sim", "web"] {
         let deps = dependencies(&root.join(krate).join("src"));
         assert!(deps.len() >= 5, "{krate}: expected its modules, found {:?}", deps.keys());
         let found = cycles(&deps);
@@ -197,27 +197,52 @@ fn the_dependency_reader_sees_groups_paths_and_skips_comments() {
     assert_eq!(found.len(), 2, "{found:?}");
 }
 
-/// The simulator is not in the app's main module (ARCHITECTURE.md, `demo/`): the web crate
-/// neither turns on core's `sim` feature nor names the module, and core's own code outside
-/// `sim/` uses it only in tests (so the feature can be off).
+/// The sections of a manifest that name `package` (`dependencies`, `dev-dependencies`,
+/// `target.'cfg(…)'.dependencies`, …).
+fn sections_naming(manifest: &str, package: &str) -> Vec<String> {
+    let mut section = String::new();
+    let mut out = Vec::new();
+    for line in manifest.lines().map(str::trim) {
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = name.to_string();
+        } else if line.split(['=', '.', ' ']).next() == Some(package) || section.ends_with(&format!("dependencies.{package}")) {
+            out.push(section.clone());
+        }
+    }
+    out
+}
+
+/// The simulator (crate `pullpath-sim`) is a host of core like the others, and not in the
+/// app's main module (ARCHITECTURE.md, `sim/` and `demo/`): no manifest under `web/` names it
+/// and the web crate's code does not either; core depends on it only for its integration tests
+/// and benches (a dev-dependency), never in its own code.
 #[test]
-fn the_simulator_stays_out_of_the_apps_main_module() {
+fn the_simulator_stays_out_of_core_and_the_apps_main_module() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let manifest = std::fs::read_to_string(root.join("web/Cargo.toml")).unwrap();
-    let core_dep = manifest.lines().find(|l| l.trim_start().starts_with("pullpath-core")).expect("web depends on pullpath-core");
-    assert!(!core_dep.contains("sim"), "web/Cargo.toml turns on core's sim feature: {core_dep}");
     let mut files = Vec::new();
     rust_files(&root.join("web/src"), &mut files);
     for f in &files {
         let text = code(&std::fs::read_to_string(f).unwrap());
-        assert!(!text.contains("sim::"), "{} names the simulator", f.display());
+        assert!(!text.contains("pullpath_sim") && !text.contains("sim::"), "{} names the simulator", f.display());
     }
+    let web = std::fs::read_to_string(root.join("web/Cargo.toml")).unwrap();
+    assert_eq!(sections_naming(&web, "pullpath-sim"), Vec::<String>::new(), "web/Cargo.toml depends on the simulator");
+    let core = std::fs::read_to_string(root.join("core/Cargo.toml")).unwrap();
+    assert_eq!(sections_naming(&core, "pullpath-sim"), ["dev-dependencies"], "core/Cargo.toml: the simulator only for tests");
+    assert!(!core.lines().any(|l| l.trim() == "[features]"), "core/Cargo.toml has features again (the simulator was one)");
     let mut files = Vec::new();
     rust_files(&root.join("core/src"), &mut files);
-    for f in files.iter().filter(|f| !f.starts_with(root.join("core/src/sim"))) {
+    assert!(files.len() > 20, "{files:?}");
+    for f in &files {
         let text = code(&std::fs::read_to_string(f).unwrap());
-        assert!(!text.contains("sim::"), "{} uses the simulator outside its tests", f.display());
+        assert!(!text.contains("pullpath_sim") && !text.contains("sim::"), "{} uses the simulator", f.display());
     }
+}
+
+#[test]
+fn the_manifest_reader_finds_every_kind_of_dependency() {
+    let manifest = "[dependencies]\npullpath-core.workspace = true\npullpath-simple = \"1\"\n[dev-dependencies]\npullpath-sim = { path = \"../sim\" }\n[target.'cfg(unix)'.dependencies]\npullpath-sim.workspace = true\n[dependencies.pullpath-sim]\npath = \"../sim\"\n";
+    assert_eq!(sections_naming(manifest, "pullpath-sim"), ["dev-dependencies", "target.'cfg(unix)'.dependencies", "dependencies.pullpath-sim"]);
 }
 
 /// Graph node ids are `graph::NodeId`s: only its `Display` and `FromStr` know their text form,

@@ -37,7 +37,7 @@ use std::time::Duration;
 
 use pullpath_core::executor::Executor;
 use pullpath_core::scan::{Scan, ScanConfig, Start, Strategy};
-use pullpath_core::sim::{Sim, SimExecutor, DEFAULT_GRAPH_ORIGIN, DEFAULT_ORIGIN};
+use pullpath_sim::{drive, Sim, SimExecutor, DEFAULT_GRAPH_ORIGIN, DEFAULT_ORIGIN};
 use pullpath_core::{snapshot, truth};
 use serde_json::Value;
 
@@ -61,26 +61,10 @@ fn scan(resources: &[Value], strategy: Strategy) -> Result<pullpath_core::scan::
     // Cases with directory objects (names, group members) are read from Microsoft Graph too.
     config.directory_origin = Some(DEFAULT_GRAPH_ORIGIN.into());
     let mut scan = Scan::with_config(config);
-    let mut now = Duration::ZERO;
-    for _ in 0..100_000 {
-        scan.handle_timeout(now);
-        let mut sent = false;
-        while let Some((id, req)) = scan.poll_request(now) {
-            let resp = ready(exec.execute(req));
-            scan.handle_response(now, id, resp);
-            sent = true;
-        }
-        if scan.is_done() {
-            return Ok(scan.into_result());
-        }
-        if !sent {
-            match scan.poll_timeout() {
-                Some(t) => now = t.max(now + Duration::from_millis(1)),
-                None => return Err("the scan is stuck: nothing to send, nothing to wait for, not done".into()),
-            }
-        }
+    match drive(&mut scan, Duration::ZERO, 100_000, |req| ready(exec.execute(req.clone()))) {
+        Some(_) => Ok(scan.into_result()),
+        None => Err("the scan does not finish: it waits for nothing, or ran out of rounds".into()),
     }
-    Err("the scan does not finish".into())
 }
 
 fn run(case: &Case) -> Vec<String> {

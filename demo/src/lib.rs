@@ -8,7 +8,7 @@
 
 use pullpath_core::executor::{Answer, Call};
 use pullpath_core::request::Response;
-use pullpath_core::sim::Sim;
+use pullpath_sim::Sim;
 
 /// Answers one message. A message that is not a call (nothing but the app sends to this
 /// worker, so this means a bug) gets no answer rather than a made-up one; the app's side
@@ -55,7 +55,7 @@ mod tests {
         let patched: Answer = serde_json::from_str(&answer(&mut sim, &call(2, request::patch_registry(&id, &body))).unwrap()).unwrap();
         assert!(patched.response.is_success(), "{}", patched.response.body);
         // A registry PATCH is a long-running operation: poll it to its end, as Apply does.
-        let poll = patched.response.header("azure-asyncoperation").map(|u| pullpath_core::link::follow(pullpath_core::sim::DEFAULT_ORIGIN, u).unwrap());
+        let poll = patched.response.header("azure-asyncoperation").map(|u| pullpath_core::link::follow(pullpath_sim::DEFAULT_ORIGIN, u).unwrap());
         for n in 10..20 {
             let Some(poll) = &poll else { break };
             let a: Answer = serde_json::from_str(&answer(&mut sim, &call(n, poll.clone())).unwrap()).unwrap();

@@ -6,7 +6,7 @@ fn main() {
     use std::rc::Rc;
 
     use pullpath_core::executor::WORKER_READY;
-    use pullpath_core::sim::Sim;
+    use pullpath_sim::Sim;
     use wasm_bindgen::prelude::*;
     use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 

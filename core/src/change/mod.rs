@@ -12,41 +12,6 @@
 pub mod preflight;
 pub mod words;
 
-/// What the tests of `preflight` and `words` both build on: the demo tenant, its registry and
-/// two intents.
-#[cfg(test)]
-pub(crate) mod fixtures {
-    use crate::arm::PrincipalType;
-    use crate::id::ResourceId;
-    use crate::intent::{Intent, RoleRef};
-    use crate::inventory::Inventory;
-    use crate::sim::Sim;
-
-    pub const SUB: &str = "/subscriptions/11111111-1111-1111-1111-111111111111";
-
-    pub fn id(s: &str) -> ResourceId {
-        ResourceId::parse(&format!("{SUB}{s}")).unwrap()
-    }
-
-    pub fn acr() -> ResourceId {
-        id("/resourceGroups/rg-ml-prod/providers/Microsoft.ContainerRegistry/registries/acrmlprod")
-    }
-
-    pub fn demo() -> Inventory {
-        Inventory::from_resources(Sim::demo().tenant_resources().cloned()).0
-    }
-
-    pub fn grant() -> Intent {
-        Intent::GrantRole { principal_id: "00000000-0000-0000-0000-0000000000aa".into(), principal_type: PrincipalType::ServicePrincipal, role: RoleRef::acr_pull(), scope: acr() }
-    }
-
-    /// Flips acrmlprod's admin user, whatever the demo has.
-    pub fn admin_toggle() -> Intent {
-        let on = demo().registries.iter().find(|r| r.id == acr()).unwrap().properties.admin_user_enabled;
-        Intent::SetAdminUser { registry: acr(), enabled: !on }
-    }
-}
-
 use std::time::Duration;
 
 use crate::access::Identity;

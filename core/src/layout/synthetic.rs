@@ -4,7 +4,7 @@
 //! Same spec, same graph, byte for byte: a xorshift stream seeded by the caller, no system
 //! randomness. The shape follows a real tenant: workspaces with computes and connections,
 //! AKS clusters, identities in every group, registries, and access edges of every kind.
-//! Not here: realistic ARM resources (`sim::generate` makes those).
+//! Not here: realistic ARM resources (`pullpath_sim::generate` makes those).
 
 use crate::access::IdentityKind;
 use crate::graph::{Edge, EdgeKind, Graph, Node, NodeId, NodeKind};

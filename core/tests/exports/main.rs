@@ -14,7 +14,7 @@ use std::process::Command;
 use pullpath_core::export::{export, ExportFile, Format};
 use pullpath_core::inventory::Inventory;
 use pullpath_core::plan::{self, Plan, State};
-use pullpath_core::sim::{Sim, DEFAULT_ORIGIN};
+use pullpath_sim::{Sim, DEFAULT_ORIGIN};
 use serde_json::Value;
 
 fn root() -> PathBuf {

@@ -11,7 +11,7 @@ use pullpath_core::intent::Intent;
 use pullpath_core::inventory::Inventory;
 use pullpath_core::plan::{self, Plan};
 use pullpath_core::request::{self, Request};
-use pullpath_core::sim::Sim;
+use pullpath_sim::Sim;
 use pullpath_core::ResourceId;
 use serde_json::Value;
 
@@ -90,7 +90,7 @@ fn every_request_the_apply_engine_sends_is_in_the_spec() {
             sent.push(r.clone());
             Ok(resp)
         };
-        pullpath_core::engine::drive(&mut a, std::time::Duration::ZERO, 100_000, &mut log).expect("finishes");
+        pullpath_sim::drive(&mut a, std::time::Duration::ZERO, 100_000, &mut log).expect("finishes");
         assert_eq!(a.journal().len(), sent.len());
         for (entry, r) in a.journal().iter().zip(&sent) {
             if matches!(entry.purpose, Purpose::Poll | Purpose::UndoPoll) {

@@ -8,8 +8,8 @@
 use pullpath_contract_tests::Spec;
 use pullpath_core::request::{Method, Request};
 use pullpath_core::scan::{Scan, ScanConfig, Start, Strategy};
-use pullpath_core::sim::generate::TenantSpec;
-use pullpath_core::sim::{Sim, DEFAULT_ORIGIN};
+use pullpath_sim::generate::TenantSpec;
+use pullpath_sim::{drive, Sim, DEFAULT_ORIGIN};
 use serde_json::Value;
 
 /// The requests one scan sends, each with the simulator's answer.
@@ -21,11 +21,12 @@ fn scan(strategy: Strategy, page_size: u32) -> Vec<(Request, u16, Value)> {
     config.graph_page_size = page_size;
     let mut scan = Scan::with_config(config);
     let mut out = Vec::new();
-    while let Some((id, req)) = scan.poll_request(std::time::Duration::ZERO) {
-        let resp = sim.handle(&req);
-        out.push((req, resp.status, serde_json::from_str(&resp.body).unwrap_or(Value::Null)));
-        scan.handle_response(std::time::Duration::ZERO, id, Ok(resp));
-    }
+    drive(&mut scan, std::time::Duration::ZERO, 100_000, |req| {
+        let resp = sim.handle(req);
+        out.push((req.clone(), resp.status, serde_json::from_str(&resp.body).unwrap_or(Value::Null)));
+        Ok(resp)
+    })
+    .expect("the scan finishes");
     out
 }
 

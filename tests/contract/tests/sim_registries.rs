@@ -6,7 +6,7 @@
 use pullpath_contract_tests::Spec;
 use pullpath_core::arm::{ListPage, Registry};
 use pullpath_core::request::{self, ResourceKind};
-use pullpath_core::sim::Sim;
+use pullpath_sim::Sim;
 use pullpath_core::ResourceId;
 use serde_json::Value;
 

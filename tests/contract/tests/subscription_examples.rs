@@ -39,15 +39,14 @@ fn the_list_examples_read_into_the_models() {
 fn the_choices_scan_reads_the_example_answers() {
     let mut scan = Scan::new("https://management.azure.com", Start::Choices);
     let ok = |v: Value| Response { status: 200, headers: Vec::new(), body: v.to_string() };
-    while let Some((id, req)) = scan.poll_request(std::time::Duration::ZERO) {
-        let answer = match req.path.as_str() {
+    pullpath_sim::drive(&mut scan, std::time::Duration::ZERO, 100, |req| {
+        Ok(match req.path.as_str() {
             "/subscriptions" => ok(body("Subscriptions_List.json")),
             "/tenants" => ok(body("Tenants_List.json")),
             other => panic!("the picker read {other}"),
-        };
-        scan.handle_response(std::time::Duration::ZERO, id, Ok(answer));
-    }
-    assert!(scan.is_done());
+        })
+    })
+    .expect("the picker's scan finishes");
     let r = scan.into_result();
     assert_eq!(r.listed.iter().map(Subscription::label).collect::<Vec<_>>(), ["Example Subscription", "Example Subscription2"]);
     assert_eq!(r.tenants.len(), 3);

@@ -27,7 +27,7 @@ pub struct Config {
     /// Added to every response, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
-    /// Fault rules (`pullpath_core::sim::faults::FaultRule` as a JSON array), inline or `@file`.
+    /// Fault rules (`pullpath_sim::faults::FaultRule` as a JSON array), inline or `@file`.
     #[arg(long)]
     pub faults: Option<String>,
     /// JWKS used to check bearer tokens (a local OIDC server's `/jwks` or `/.well-known/jwks.json`).

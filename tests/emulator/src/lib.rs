@@ -1,10 +1,10 @@
-//! pullpath-emulator: a loopback Azure Resource Manager that serves `core::sim` over real
+//! pullpath-emulator: a loopback Azure Resource Manager that serves `pullpath_sim` over real
 //! HTTP, so the browser app, the CLI and scale benchmarks can run against something that
 //! behaves like ARM on the wire — bearer tokens checked against a JWKS, ARM's 401/403/429
 //! bodies and headers, token-bucket throttling with `x-ms-ratelimit-remaining-*`, Resource
 //! Graph quota headers, CORS like ARM's, injected faults and per-request latency.
 //!
-//! Not here: what the tenant holds or how requests are answered (`pullpath_core::sim`), and
+//! Not here: what the tenant holds or how requests are answered (`pullpath_sim`), and
 //! how discovery works (`pullpath_core::scan`; [`driver`] only carries its requests).
 
 pub mod auth;

@@ -4,7 +4,7 @@
 //! `x-ms-ratelimit-remaining-*`, `Retry-After`, `Azure-AsyncOperation`, `Location`) and
 //! CORS headers. Every request is logged.
 //!
-//! Not here: answering ARM operations (`pullpath_core::sim`), token checks (`auth`), bucket
+//! Not here: answering ARM operations (`pullpath_sim`), token checks (`auth`), bucket
 //! arithmetic (`throttle`).
 
 use std::net::SocketAddr;
@@ -21,9 +21,9 @@ use pullpath_core::executor::TransportError;
 use pullpath_core::id::ResourceId;
 use pullpath_core::{directory_request, percent};
 use pullpath_core::request::{Method, Request, Response};
-use pullpath_core::sim::faults::Faults;
-use pullpath_core::sim::generate::TenantSpec;
-use pullpath_core::sim::{batch_answer, batch_items, DirectoryAccess, GraphAccess, Sim};
+use pullpath_sim::faults::Faults;
+use pullpath_sim::generate::TenantSpec;
+use pullpath_sim::{batch_answer, batch_items, DirectoryAccess, GraphAccess, Sim};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 

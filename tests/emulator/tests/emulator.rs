@@ -8,7 +8,7 @@ use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use pullpath_core::id::ResourceId;
 use pullpath_core::request::{self, Method, Request, ResourceKind, Response};
 use pullpath_core::scan::{ScanConfig, Start, Strategy};
-use pullpath_core::sim::Sim;
+use pullpath_sim::Sim;
 use pullpath_emulator::driver::{run_scan, run_scan_with_graph, send};
 use pullpath_emulator::{start, Config, Running};
 use serde_json::{json, Value};
@@ -318,7 +318,7 @@ async fn scan_over_http_matches_the_in_memory_scan() {
         sc.directory_origin = Some(r.base_url.clone());
         let report = run_scan_with_graph(&r.base_url, &token(), Some(&graph_token()), sc).await.unwrap();
         let inv = &report.result.inventory;
-        let sim = Sim::generated(&pullpath_core::sim::generate::TenantSpec::small(4));
+        let sim = Sim::generated(&pullpath_sim::generate::TenantSpec::small(4));
         assert!(!inv.directory.is_empty() && inv.directory.iter().all(|o| o.display_name.is_some()), "{:?}", inv.directory);
         let count = |ty: &str| sim.resources().filter(|v| v["type"] == ty).count();
         assert_eq!(inv.registries.len(), count("Microsoft.ContainerRegistry/registries"), "{strategy:?}");

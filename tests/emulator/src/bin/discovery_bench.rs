@@ -81,9 +81,9 @@ async fn main() {
 /// resource's list repeats the assignments inherited from above, page after page), which
 /// takes minutes over HTTP; its request count is the same in memory, so count it there.
 fn count_per_resource(scenario: &str) {
-    let spec = pullpath_core::sim::generate::TenantSpec::named(scenario, 1).expect("scenario is small or large");
-    let mut sim = pullpath_core::sim::Sim::generated(&spec);
-    let mut config = ScanConfig::new(pullpath_core::sim::DEFAULT_ORIGIN, Start::AllSubscriptions);
+    let spec = pullpath_sim::generate::TenantSpec::named(scenario, 1).expect("scenario is small or large");
+    let mut sim = pullpath_sim::Sim::generated(&spec);
+    let mut config = ScanConfig::new(pullpath_sim::DEFAULT_ORIGIN, Start::AllSubscriptions);
     config.strategy = Strategy::PerResource;
     let mut scan = pullpath_core::scan::Scan::with_config(config);
     let (mut requests, mut role_lists) = (0usize, 0usize);

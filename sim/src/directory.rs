@@ -13,13 +13,13 @@
 use serde_json::{json, Value};
 
 use super::Sim;
-use crate::directory::{DirectoryKind, DirectoryObject};
-use crate::directory_request::{self, MAX_IDS_PER_GET_BY_IDS, VERSION_PREFIX};
-use crate::request::{Method, Request, Response};
-use crate::percent;
+use pullpath_core::directory::{DirectoryKind, DirectoryObject};
+use pullpath_core::directory_request::{self, MAX_IDS_PER_GET_BY_IDS, VERSION_PREFIX};
+use pullpath_core::request::{Method, Request, Response};
+use pullpath_core::percent;
 
 /// The Graph origin the simulator writes into `@odata.nextLink`s.
-pub const DEFAULT_GRAPH_ORIGIN: &str = crate::cloud::Cloud::AzureCloud.graph_origin();
+pub const DEFAULT_GRAPH_ORIGIN: &str = pullpath_core::cloud::Cloud::AzureCloud.graph_origin();
 
 /// Whether the caller's Graph token carries the permissions pullpath asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -183,7 +183,7 @@ impl Sim {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::directory_request::{get_by_ids, list_transitive_members};
+    use pullpath_core::directory_request::{get_by_ids, list_transitive_members};
 
     fn sim() -> Sim {
         let mut members: Vec<Value> = (0..250).map(|i| json!({"@odata.type": "#microsoft.graph.user", "id": format!("00000000-0000-0000-0000-{i:012}"), "displayName": format!("user {i}")})).collect();
@@ -212,7 +212,7 @@ mod tests {
         let mut s = sim();
         let first = list_transitive_members("cccccccc-0000-0000-0000-000000000001").unwrap();
         let alone: Value = serde_json::from_str(&s.handle(&first).body).unwrap();
-        let next = crate::link::follow(DEFAULT_GRAPH_ORIGIN, alone["@odata.nextLink"].as_str().unwrap()).unwrap();
+        let next = pullpath_core::link::follow(DEFAULT_GRAPH_ORIGIN, alone["@odata.nextLink"].as_str().unwrap()).unwrap();
         let unknown = list_transitive_members("dddddddd-0000-0000-0000-000000000000").unwrap();
         let batch = directory_request::batch(&[("a".into(), first), ("b".into(), next.clone()), ("c".into(), unknown)]).unwrap();
         let r = s.handle(&batch);
@@ -240,8 +240,8 @@ mod tests {
         assert_eq!(v["value"].as_array().unwrap().len(), 100);
         let next = v["@odata.nextLink"].as_str().unwrap();
         assert!(next.starts_with("https://graph.microsoft.com/v1.0/groups/cccccccc-0000-0000-0000-000000000001/transitiveMembers?"), "{next}");
-        let third = s.handle(&crate::link::follow(DEFAULT_GRAPH_ORIGIN, next).unwrap());
-        let third = s.handle(&crate::link::follow(DEFAULT_GRAPH_ORIGIN, serde_json::from_str::<Value>(&third.body).unwrap()["@odata.nextLink"].as_str().unwrap()).unwrap());
+        let third = s.handle(&pullpath_core::link::follow(DEFAULT_GRAPH_ORIGIN, next).unwrap());
+        let third = s.handle(&pullpath_core::link::follow(DEFAULT_GRAPH_ORIGIN, serde_json::from_str::<Value>(&third.body).unwrap()["@odata.nextLink"].as_str().unwrap()).unwrap());
         let v: Value = serde_json::from_str(&third.body).unwrap();
         assert_eq!(v["value"].as_array().unwrap().len(), 51);
         assert!(v.get("@odata.nextLink").is_none());

@@ -640,7 +640,7 @@ mod tests {
     #[test]
     fn large_tenant_has_the_issue_sizes() {
         let t = generate(&TenantSpec::large(1));
-        let sim = crate::sim::Sim::generated(&TenantSpec::large(1));
+        let sim = crate::Sim::generated(&TenantSpec::large(1));
         assert_eq!(sim.subscriptions_below(GENERATED_ROOT_GROUP).unwrap().len(), 50);
         assert_eq!(sim.subscriptions_below(DEMO_TENANT_ID).unwrap().len(), 50, "the tenant root group holds every subscription");
         assert_eq!(t.management_groups[GENERATED_PLATFORM_GROUP].subscriptions.len(), 17);
@@ -653,11 +653,11 @@ mod tests {
         let abac = t.resources.iter().filter(|r| r.pointer("/properties/roleAssignmentMode").and_then(Value::as_str) == Some("AbacRepositoryPermissions")).count();
         assert!((100..400).contains(&abac), "{abac} ABAC registries");
         // Every scope level carries assignments.
-        let scopes: std::collections::HashSet<crate::id::ScopeLevel> = t
+        let scopes: std::collections::HashSet<pullpath_core::id::ScopeLevel> = t
             .resources
             .iter()
             .filter_map(|r| r.pointer("/properties/scope").and_then(Value::as_str))
-            .filter_map(|s| crate::id::ResourceId::parse(s).ok())
+            .filter_map(|s| pullpath_core::id::ResourceId::parse(s).ok())
             .map(|s| s.level())
             .collect();
         assert_eq!(scopes.len(), 4, "{scopes:?}");
@@ -668,17 +668,17 @@ mod tests {
     fn generated_groups_have_members_and_nest() {
         // One group per hundred identities: two here.
         let t = generate(&TenantSpec { identities: 200, ..TenantSpec::small(3) });
-        let objects: Vec<crate::directory::DirectoryObject> = t.resources.iter().filter(|r| r.get("@odata.type").is_some()).map(|r| serde_json::from_value(r.clone()).unwrap()).collect();
-        let (dir, diags) = crate::directory::Directory::new(&objects);
+        let objects: Vec<pullpath_core::directory::DirectoryObject> = t.resources.iter().filter(|r| r.get("@odata.type").is_some()).map(|r| serde_json::from_value(r.clone()).unwrap()).collect();
+        let (dir, diags) = pullpath_core::directory::Directory::new(&objects);
         assert!(diags.is_empty());
-        let groups: Vec<_> = objects.iter().filter(|o| o.kind() == crate::directory::DirectoryKind::Group).collect();
+        let groups: Vec<_> = objects.iter().filter(|o| o.kind() == pullpath_core::directory::DirectoryKind::Group).collect();
         assert!(groups.len() >= 2, "{}", groups.len());
         assert!(groups.iter().all(|g| g.transitive_members.as_ref().is_some_and(|m| !m.is_empty())));
         let (outer, inner) = (&groups[0].id, &groups[1].id);
         let member = groups[1].transitive_members.as_ref().unwrap()[0].id.clone();
         assert!(dir.members(outer).unwrap().contains(&inner.to_ascii_lowercase()));
         assert!(dir.members(outer).unwrap().contains(&member.to_ascii_lowercase()));
-        assert!(objects.iter().filter(|o| o.kind() == crate::directory::DirectoryKind::User).all(|u| u.name().is_some()));
+        assert!(objects.iter().filter(|o| o.kind() == pullpath_core::directory::DirectoryKind::User).all(|u| u.name().is_some()));
     }
 
     #[test]
@@ -687,7 +687,7 @@ mod tests {
         let mut ids = BTreeSet::new();
         // Directory objects have Graph ids, not ARM ones.
         for r in t.resources.iter().filter(|r| r.get("@odata.type").is_none()) {
-            let id = crate::id::ResourceId::parse(r["id"].as_str().unwrap()).unwrap();
+            let id = pullpath_core::id::ResourceId::parse(r["id"].as_str().unwrap()).unwrap();
             assert!(id.is_type(r["type"].as_str().unwrap()), "{id} vs {}", r["type"]);
             assert!(ids.insert(id));
         }

@@ -14,9 +14,9 @@ use serde_json::{json, Value};
 
 use super::faults::{LroBehaviour, LroOutcome};
 use super::{merge, not_found, not_supported, Sim, DEMO_TENANT_ID};
-use crate::arm::ErrorResponse;
-use crate::id::ResourceId;
-use crate::request::{Method, Request, Response};
+use pullpath_core::arm::ErrorResponse;
+use pullpath_core::id::ResourceId;
+use pullpath_core::request::{Method, Request, Response};
 
 const ROLE_ASSIGNMENTS: &str = "Microsoft.Authorization/roleAssignments";
 const REGISTRIES: &str = "Microsoft.ContainerRegistry/registries";
@@ -370,7 +370,7 @@ fn lro_headers(mut r: Response) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::faults::{LroBehaviour, LroOutcome};
+    use crate::faults::{LroBehaviour, LroOutcome};
 
     const REG: &str = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-ml-prod/providers/Microsoft.ContainerRegistry/registries/acrmlprod";
 
@@ -390,7 +390,7 @@ mod tests {
         for (outcome, final_status, admin) in [(LroOutcome::Succeeded, "Succeeded", false), (LroOutcome::Failed, "Failed", true), (LroOutcome::FailedAfterApplying, "Failed", false)] {
             let mut sim = Sim::demo();
             sim.set_lro_behaviour(LroBehaviour { polls: 2, outcome });
-            let r = sim.handle(&req(Method::Patch, REG, crate::request::ResourceKind::Registry.api_version(), Some(json!({"properties": {"adminUserEnabled": false}}))));
+            let r = sim.handle(&req(Method::Patch, REG, pullpath_core::request::ResourceKind::Registry.api_version(), Some(json!({"properties": {"adminUserEnabled": false}}))));
             assert_eq!(r.status, 201);
             let url = r.header("azure-asyncoperation").unwrap().to_string();
             let statuses: Vec<String> = (0..4).map(|_| serde_json::from_str::<Value>(&follow(&mut sim, &url).body).unwrap()["status"].as_str().unwrap().to_string()).collect();

@@ -1,6 +1,10 @@
-//! An in-memory Azure Resource Manager: serves the demo tenant, generated tenants and the tests.
+//! pullpath-sim: an in-memory Azure Resource Manager and Microsoft Graph, serving the demo
+//! tenant, generated tenants and the tests, and [`drive`], the one synchronous loop that runs
+//! core's engines against it (or any function answering requests).
 //!
-//! It replaces only the transport: requests built by `request` come in, ARM-shaped responses
+//! A host of core like any other (after Ruffle's test backends, which live beside its core, not
+//! inside it): core never depends on it, and the browser app's main module does not carry it
+//! (only the demo's worker does). It replaces only the transport: requests built by core's `request` come in, ARM-shaped responses
 //! (status codes, list envelopes with `nextLink`, error envelopes) go out, and everything
 //! above runs unchanged. It is deterministic: no clock, no randomness. Reads, paging,
 //! subscriptions, management groups, scopes the caller may not read (403
@@ -14,6 +18,7 @@
 //! pretending to succeed.
 
 mod directory;
+mod drive;
 pub mod faults;
 pub mod generate;
 mod resource_graph;
@@ -25,11 +30,12 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use crate::arm::ErrorResponse;
-use crate::executor::{Executor, TransportError};
-use crate::id::{ResourceId, ScopeLevel};
-use crate::request::{Method, Request, Response};
+use pullpath_core::arm::ErrorResponse;
+use pullpath_core::executor::{Executor, TransportError};
+use pullpath_core::id::{ResourceId, ScopeLevel};
+use pullpath_core::request::{Method, Request, Response};
 
+pub use drive::drive;
 pub use directory::{batch_answer, batch_items, DirectoryAccess, DEFAULT_GRAPH_ORIGIN};
 
 /// The demo tenant: one subscription with an ML workspace and its registry, compute clusters,
@@ -37,7 +43,7 @@ pub use directory::{batch_answer, batch_items, DirectoryAccess, DEFAULT_GRAPH_OR
 pub const DEMO_TENANT: &str = include_str!("demo.json");
 
 /// Default ARM origin the simulator writes into `nextLink`s.
-pub const DEFAULT_ORIGIN: &str = crate::cloud::Cloud::AzureCloud.arm_origin();
+pub const DEFAULT_ORIGIN: &str = pullpath_core::cloud::Cloud::AzureCloud.arm_origin();
 
 /// Object id the simulator names as "the client" in authorization errors.
 pub const DEFAULT_CALLER: &str = "99999999-0000-0000-0000-000000000001";
@@ -110,7 +116,7 @@ pub struct Sim {
     cache: RefCell<HashMap<String, Arc<Vec<ResourceId>>>>,
     /// Microsoft Graph's directory objects of the tenant (users, groups with their transitive
     /// members, service principals), as a snapshot holds them.
-    pub directory_objects: Vec<crate::directory::DirectoryObject>,
+    pub directory_objects: Vec<pullpath_core::directory::DirectoryObject>,
     /// Origin written into Graph's `@odata.nextLink`s.
     pub graph_origin: String,
     /// Members per `transitiveMembers` page.
@@ -138,7 +144,7 @@ impl Sim {
         let mut directory_objects = Vec::new();
         for r in flat {
             if r.get("@odata.type").is_some_and(Value::is_string) {
-                if let Ok(o) = serde_json::from_value::<crate::directory::DirectoryObject>(r) {
+                if let Ok(o) = serde_json::from_value::<pullpath_core::directory::DirectoryObject>(r) {
                     directory_objects.push(o);
                 }
                 continue;
@@ -210,7 +216,7 @@ impl Sim {
                 }
             }
             subs.extend(self.management_groups.values().flat_map(|g| g.subscriptions.iter().cloned()));
-            crate::sort::sort_by_key(&mut subs, |s| s.to_lowercase());
+            pullpath_core::sort::sort_by_key(&mut subs, |s| s.to_lowercase());
             subs.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
             subs.iter().filter_map(|s| ResourceId::subscription(s).ok()).collect()
         });
@@ -223,7 +229,7 @@ impl Sim {
         if let Some(status) = self.operation_status(req) {
             return status;
         }
-        if crate::directory_request::is_graph(req) {
+        if pullpath_core::directory_request::is_graph(req) {
             return self.directory(req);
         }
         match req.method {
@@ -379,7 +385,7 @@ impl Sim {
             }
             level = next;
         }
-        crate::sort::sort_by_key(&mut out, |s| s.to_ascii_lowercase());
+        pullpath_core::sort::sort_by_key(&mut out, |s| s.to_ascii_lowercase());
         out.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
         Some(out)
     }
@@ -484,7 +490,7 @@ impl Sim {
     fn newest_versions(&self, req: &Request, scope: &ResourceId, ty: &str, top: usize) -> Response {
         let mut items: Vec<&Value> = self.list(scope, ty).into_iter().map(|(_, v)| v).collect();
         let created = |v: &Value| v.pointer("/systemData/createdAt").and_then(Value::as_str).unwrap_or_default().to_string();
-        crate::sort::sort_by(&mut items, |a, b| created(b).cmp(&created(a)));
+        pullpath_core::sort::sort_by(&mut items, |a, b| created(b).cmp(&created(a)));
         let total = items.len();
         items.truncate(top);
         self.page_of(req, items, 0, total)
@@ -651,7 +657,7 @@ impl Executor for SimExecutor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::request::{self, ResourceKind};
+    use pullpath_core::request::{self, ResourceKind};
 
     fn body(r: &Response) -> Value {
         serde_json::from_str(&r.body).unwrap()

@@ -15,9 +15,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{Sim, DEMO_TENANT_ID};
-use crate::arm::{ErrorDetail, ErrorResponse};
-use crate::executor::TransportError;
-use crate::request::{Method, Request, Response};
+use pullpath_core::arm::{ErrorDetail, ErrorResponse};
+use pullpath_core::executor::TransportError;
+use pullpath_core::request::{Method, Request, Response};
 
 /// One kind of failure, shaped as ARM sends it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

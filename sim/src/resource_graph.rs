@@ -30,10 +30,10 @@
 use serde_json::{json, Map, Value};
 
 use super::{GraphAccess, Sim, DEMO_TENANT_ID};
-use crate::arm::SUBSCRIPTION_TYPE;
-use crate::arm::{ErrorDetail, ErrorResponse, QueryRequest};
-use crate::id::{ResourceId, ScopeLevel};
-use crate::request::{Request, Response};
+use pullpath_core::arm::SUBSCRIPTION_TYPE;
+use pullpath_core::arm::{ErrorDetail, ErrorResponse, QueryRequest};
+use pullpath_core::id::{ResourceId, ScopeLevel};
+use pullpath_core::request::{Request, Response};
 
 /// Resource Graph's default and maximum page sizes.
 const DEFAULT_TOP: usize = 100;
@@ -289,7 +289,7 @@ impl Row<'_> {
         match (self, cols) {
             (row @ Row::Resource(..), Some(cols)) => {
                 // Projected: copy only the columns asked for (a page has a thousand rows).
-                Value::Object(crate::sort::collect_object(cols.iter().map(|c| (c.clone(), row.column(c)))))
+                Value::Object(pullpath_core::sort::collect_object(cols.iter().map(|c| (c.clone(), row.column(c)))))
             }
             (Row::Resource(id, v, sub), None) => graph_row(id, v, &sub),
             (Row::Owned(v), cols) => project(v, cols),
@@ -475,9 +475,9 @@ mod tests {
             subscriptions: vec![],
             management_groups: vec![],
             query: query.into(),
-            options: Some(crate::arm::QueryRequestOptions { top: Some(1000), authorization_scope_filter: filter.map(str::to_string), ..Default::default() }),
+            options: Some(pullpath_core::arm::QueryRequestOptions { top: Some(1000), authorization_scope_filter: filter.map(str::to_string), ..Default::default() }),
         };
-        let resp = sim.resource_graph(&crate::request::resource_graph(&body));
+        let resp = sim.resource_graph(&pullpath_core::request::resource_graph(&body));
         assert_eq!(resp.status, 200, "{}", resp.body);
         serde_json::from_str(&resp.body).unwrap()
     }
@@ -486,7 +486,7 @@ mod tests {
     /// above the subscriptions; subscription rows carry the ancestors chain.
     #[test]
     fn authorization_scope_filter_decides_what_is_above() {
-        let sim = Sim::generated(&crate::sim::generate::TenantSpec::small(11));
+        let sim = Sim::generated(&crate::generate::TenantSpec::small(11));
         let above = |v: &Value| v["data"].as_array().unwrap().iter().filter(|r| r["id"].as_str().unwrap().starts_with("/providers/")).count();
         let q = "authorizationresources | where type =~ 'microsoft.authorization/roleassignments' | project id, properties";
         let (default, below, both, up, exact) = (query(&sim, q, None), query(&sim, q, Some("AtScopeAndBelow")), query(&sim, q, Some("AtScopeAboveAndBelow")), query(&sim, q, Some("AtScopeAndAbove")), query(&sim, q, Some("AtScopeExact")));
@@ -494,8 +494,8 @@ mod tests {
         assert_eq!(default["totalRecords"], below["totalRecords"]);
         assert_eq!(both["totalRecords"].as_u64().unwrap(), below["totalRecords"].as_u64().unwrap() + 1);
         assert!(up["totalRecords"].as_u64().unwrap() < both["totalRecords"].as_u64().unwrap(), "AtScopeAndAbove leaves out what is below the subscriptions");
-        let bad = QueryRequest { options: Some(crate::arm::QueryRequestOptions { authorization_scope_filter: Some("Everything".into()), ..Default::default() }), ..serde_json::from_value(serde_json::json!({"query": q})).unwrap() };
-        assert_eq!(sim.resource_graph(&crate::request::resource_graph(&bad)).status, 400);
+        let bad = QueryRequest { options: Some(pullpath_core::arm::QueryRequestOptions { authorization_scope_filter: Some("Everything".into()), ..Default::default() }), ..serde_json::from_value(serde_json::json!({"query": q})).unwrap() };
+        assert_eq!(sim.resource_graph(&pullpath_core::request::resource_graph(&bad)).status, 400);
         let rows = query(&sim, "resourcecontainers | where type =~ 'microsoft.resources/subscriptions' | project id, properties", None);
         for row in rows["data"].as_array().unwrap() {
             let chain: Vec<&str> = row["properties"]["managementGroupAncestorsChain"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
