@@ -3,12 +3,13 @@
 //! exits 1 when a finding at or above `--fail-on` exists (0 otherwise, 2 on unusable input).
 //!
 //! Only argument parsing, file reading and printing live here; the analysis is
-//! `pullpath_core::access::analyze`.
+//! `pullpath_core::analysis::analyze`.
 
 use std::fmt::Write as _;
 use std::io::Read as _;
 
-use pullpath_core::access::{self, Analysis, Level};
+use pullpath_core::access::{self, Level};
+use pullpath_core::analysis::{self, Analysis};
 use pullpath_core::findings::Severity;
 use pullpath_core::inventory::Inventory;
 use pullpath_core::summary;
@@ -98,7 +99,7 @@ fn run_inner(args: &[String]) -> Result<u8, AnalyzeError> {
     let args = parse_args(args)?;
     let text = read(&args.snapshot)?;
     let (inv, mut diagnostics) = snapshot::parse(&text).map_err(|source| AnalyzeError::Snapshot { path: args.snapshot.clone(), source })?;
-    let mut analysis = access::analyze(&inv);
+    let mut analysis = analysis::analyze(&inv);
     diagnostics.append(&mut analysis.diagnostics);
     analysis.diagnostics = diagnostics;
     let out = match args.format {

@@ -9,7 +9,9 @@ use std::fmt::Write as _;
 use std::io::Read as _;
 use std::path::PathBuf;
 
-use pullpath_core::access::{self, Level};
+use pullpath_core::access::Level;
+
+use pullpath_core::analysis;
 use pullpath_core::export::{self, ExportFile, Format};
 use pullpath_core::intent::Intent;
 use pullpath_core::inventory::Inventory;
@@ -107,7 +109,7 @@ pub fn run(args: &[String]) -> u8 {
 
 /// The fixes of the findings named by `wanted` (a finding id, or `all`), in finding order.
 fn chosen_intents(inv: &Inventory, wanted: &str) -> Result<Vec<Intent>, PlanError> {
-    let analysis = access::analyze(inv);
+    let analysis = analysis::analyze(inv);
     let chosen: Vec<Intent> = analysis.findings.iter().filter(|f| wanted == "all" || f.id == wanted).flat_map(|f| f.fixes.iter().cloned()).collect();
     if wanted != "all" && !analysis.findings.iter().any(|f| f.id == wanted) {
         let mut ids: Vec<&str> = analysis.findings.iter().map(|f| f.id.as_str()).collect();

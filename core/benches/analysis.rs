@@ -10,6 +10,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use pullpath_core::access;
+use pullpath_core::analysis;
 use pullpath_core::inventory::Inventory;
 use pullpath_core::snapshot;
 use serde_json::{json, Value};
@@ -258,7 +259,7 @@ fn bench(c: &mut Criterion) {
     let (inv, diags): (Inventory, _) = Inventory::from_resources(resources);
     assert!(diags.is_empty(), "{diags:?}");
     let before = reset_peak_rss_mb();
-    let analysis = access::analyze(&inv);
+    let analysis = analysis::analyze(&inv);
     eprintln!(
         "large tenant: {} resources, {} access rows, {} findings, {} diagnostics; snapshot {:.1} MB; RSS before analysis {:.0} MB (inventory and document held), peak during analysis {:.0} MB",
         inv.len(),
@@ -273,7 +274,7 @@ fn bench(c: &mut Criterion) {
     phases(&inv);
     let mut group = c.benchmark_group("large tenant");
     group.sample_size(10);
-    group.bench_function("analyze", |b| b.iter(|| access::analyze(std::hint::black_box(&inv))));
+    group.bench_function("analyze", |b| b.iter(|| analysis::analyze(std::hint::black_box(&inv))));
     group.bench_function("snapshot::parse", |b| b.iter(|| snapshot::parse(std::hint::black_box(&document)).map(|(i, _)| i.len())));
     group.finish();
 }
@@ -281,7 +282,7 @@ fn bench(c: &mut Criterion) {
 /// Kept out of line so callgrind can count exactly the analysis, drop included.
 #[inline(never)]
 fn once(inv: &Inventory) -> (usize, usize) {
-    let analysis = access::analyze(std::hint::black_box(inv));
+    let analysis = analysis::analyze(std::hint::black_box(inv));
     (analysis.access.len(), analysis.findings.len())
 }
 

@@ -11,8 +11,10 @@
 //! very graph the app's Graph tab draws for this snapshot.
 
 use pullpath_core::layout::{self, LayoutOptions};
+
+use pullpath_core::analysis;
 use pullpath_sim::generate::{generate, TenantSpec};
-use pullpath_core::{access, graph, snapshot};
+use pullpath_core::{graph, snapshot};
 
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
@@ -43,7 +45,7 @@ fn main() {
     let tenant = generate(&spec);
     let text = serde_json::json!({ "resources": tenant.resources }).to_string();
     let (inventory, _) = snapshot::parse(&text).expect("the generated snapshot parses");
-    let analysis = access::analyze(&inventory);
+    let analysis = analysis::analyze(&inventory);
     let g = graph::build(&inventory, &analysis);
     std::fs::write(out, &text).expect("the snapshot is written");
     if let Some(path) = graph_out {

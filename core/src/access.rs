@@ -40,8 +40,8 @@
 //! Cost is O(assignments × registries under each assignment's scope), through indexes by scope
 //! key and principal — never O(assignments × registries × identities).
 //!
-//! Not here: judging the result (`findings`), drawing it (`graph`), ARM wildcard matching
-//! (`rbac`).
+//! Not here: judging the result (`findings`), putting the two together (`analysis`), drawing
+//! it (`graph`), ARM wildcard matching (`rbac`).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -54,24 +54,11 @@ use crate::arm::{PrincipalType, Registry, RoleAssignmentMode};
 use crate::catalog::{ops, Plane};
 use crate::condition::{self, Verdict};
 use crate::directory::{Directory, DirectoryKind, DirectoryObject};
-use crate::findings::{self, Finding};
 use crate::hierarchy::{Applies, Hierarchy};
 use crate::id::{ResourceId, ScopeLevel};
 use crate::intent::RoleRef;
 use crate::inventory::{Diagnostic, Inventory};
 use crate::rbac::{self, AssignmentIndex, FastMap, FastSet, Roles};
-
-/// Everything the UI and the CLI show for one inventory.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Analysis {
-    pub identities: Vec<Identity>,
-    pub registries: Vec<RegistryInfo>,
-    pub access: Vec<AccessRow>,
-    pub findings: Vec<Finding>,
-    /// What analysis could not use or decide, and why.
-    pub diagnostics: Vec<Diagnostic>,
-}
 
 /// A principal that appears in the tenant: a managed identity pullpath can name, or a bare
 /// principal id from a role assignment.
@@ -1211,7 +1198,7 @@ pub fn network_workload(reason: ExpectReason, subject: &ResourceId) -> Option<cr
 }
 
 /// Adds each expected pull's network verdict (see `network`) to its access row.
-fn network_verdicts(ctx: &Context<'_>, expected: &[Expectation], rows: &mut [AccessRow]) {
+pub fn network_verdicts(ctx: &Context<'_>, expected: &[Expectation], rows: &mut [AccessRow]) {
     use crate::network::PullIdentity;
     let net = crate::network::Net::new(ctx.inv);
     // The row of each expected pull, found before any row changes (no key is copied).
@@ -1264,32 +1251,11 @@ pub fn principal_labels(inv: &Inventory) -> FastMap<String, String> {
     Context::new(inv).identities.into_iter().filter(|(_, i)| !i.label.contains(&i.principal_id) && i.name != i.principal_id).map(|(k, i)| (k, i.label)).collect()
 }
 
-/// The whole analysis of one inventory: identities, registries, access rows and findings.
-pub fn analyze(inv: &Inventory) -> Analysis {
-    let ctx = Context::new(inv);
-    let (mut expected, mut diagnostics) = expectations(&ctx);
-    let demand = findings::demand::pulls(&ctx);
-    expected.extend(findings::demand::expectations(&ctx, &demand));
-    diagnostics.extend(demand.diagnostics.iter().cloned());
-    let (mut access, more) = compute(&ctx, &expected);
-    diagnostics.extend(more);
-    network_verdicts(&ctx, &expected, &mut access);
-    let mut findings = findings::find(&ctx, &access, &expected);
-    let before = findings.len();
-    findings::demand::findings(&ctx, &demand, &access, &mut findings);
-    if findings.len() != before {
-        findings = findings::sorted(findings);
-    }
-    let mut all_diags = ctx.diagnostics.clone();
-    all_diags.extend(diagnostics);
-    let mut identities: Vec<Identity> = ctx.identities.values().cloned().collect();
-    crate::sort::sort_by(&mut identities, |a, b| a.label.cmp(&b.label).then_with(|| a.principal_id.cmp(&b.principal_id)));
-    Analysis { identities, registries: ctx.registries.clone(), access, findings, diagnostics: all_diags }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::{analyze, Analysis};
+    use crate::findings;
 
     #[test]
     fn registry_specific_patterns() {

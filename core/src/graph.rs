@@ -12,7 +12,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::access::{Analysis, IdentityKind, PathKind};
+use crate::access::{IdentityKind, PathKind};
+use crate::analysis::Analysis;
 use crate::id::ResourceId;
 use crate::inventory::Inventory;
 
@@ -393,12 +394,12 @@ pub fn acting_principals(inv: &Inventory, node: &NodeId) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::access;
+    use crate::analysis;
 
     #[test]
     fn demo_graph_connects_wiring_and_access() {
         let (inv, _) = crate::snapshot::parse(crate::DEMO_TENANT).unwrap();
-        let g = build(&inv, &access::analyze(&inv));
+        let g = build(&inv, &analysis::analyze(&inv));
         let find = |from: &str, to: &str, kind: EdgeKind| g.edges.iter().find(|e| e.from.to_string().contains(from) && e.to.to_string().contains(to) && e.kind == kind);
         // gpu-cluster → its identity → (missing) acrmlprod.
         assert!(find("computes/gpu-cluster", "principal:aaaaaaaa-0000-0000-0000-000000000005", EdgeKind::ActsAs).is_some());

@@ -26,6 +26,7 @@ pub mod snapshot;
 
 // Understanding it
 pub mod access;
+pub mod analysis;
 pub mod catalog;
 pub mod condition;
 pub mod fast;

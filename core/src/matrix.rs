@@ -8,7 +8,8 @@
 
 use std::cmp::Ordering;
 
-use crate::access::{AccessRow, Analysis, IdentityKind, Level, PathKind};
+use crate::access::{AccessRow, IdentityKind, Level, PathKind};
+use crate::analysis::Analysis;
 use crate::id::ResourceId;
 use crate::rbac::FastMap;
 

@@ -613,7 +613,7 @@ pub struct Access {
 pub fn access_changes(inventory: &Inventory, plan: &Plan) -> Vec<RowChange> {
     use std::collections::BTreeMap;
     let rows = |inv: &Inventory| -> BTreeMap<(String, ResourceId), (String, Access)> {
-        crate::sort::collect_map(crate::access::analyze(inv).access.into_iter().map(|r| ((r.principal_id.to_ascii_lowercase(), r.registry.clone()), (r.identity.clone(), Access { pull: r.pull, push: r.push }))))
+        crate::sort::collect_map(crate::analysis::analyze(inv).access.into_iter().map(|r| ((r.principal_id.to_ascii_lowercase(), r.registry.clone()), (r.identity.clone(), Access { pull: r.pull, push: r.push }))))
     };
     let before = rows(inventory);
     let after = rows(&apply_to_inventory(inventory, plan));

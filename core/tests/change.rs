@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use apply_support::{check_invariants, inventory, merge, PatchResource, Run, Scenario};
-use pullpath_core::access;
+use pullpath_core::analysis;
 use pullpath_core::apply::Outcome;
 use pullpath_core::change::preflight::Gate;
 use pullpath_core::change::words::Stage;
@@ -152,7 +152,7 @@ struct Lived {
 fn live(s: &Scenario) -> Lived {
     let initial = Sim::demo();
     let previous = full_scan(&mut initial.clone());
-    let analysis = access::analyze(&previous.inventory);
+    let analysis = analysis::analyze(&previous.inventory);
     let mut change = Change::new(previous, &analysis.identities, s.intents.clone(), ChangeConfig { apply: apply_support::config(7), ..ChangeConfig::new(DEFAULT_ORIGIN) });
     let mut sim = initial.clone();
     for p in &s.patch_before_apply {
@@ -265,8 +265,8 @@ fn the_refresh_rereads_only_what_the_plan_touched_and_equals_a_rescan() {
     let refreshed = l.change.refreshed().unwrap().clone();
     assert_eq!(canonical(&refreshed), canonical(&full_scan(&mut l.run.sim)));
     // The fixes took: fewer findings than before.
-    let before = access::analyze(&inventory(&l.run.initial)).findings.len();
-    let after = access::analyze(&refreshed.inventory).findings.len();
+    let before = analysis::analyze(&inventory(&l.run.initial)).findings.len();
+    let after = analysis::analyze(&refreshed.inventory).findings.len();
     assert!(after < before, "{before} → {after}");
 }
 
@@ -403,7 +403,7 @@ fn the_refresh_keeps_what_graph_said() {
         scan.into_result()
     };
     assert!(!previous.inventory.directory.is_empty());
-    let analysis = access::analyze(&previous.inventory);
+    let analysis = analysis::analyze(&previous.inventory);
     let config = ChangeConfig { apply: apply_support::config(7), directory_origin: Some(DEFAULT_GRAPH_ORIGIN.into()), ..ChangeConfig::new(DEFAULT_ORIGIN) };
     let mut change = Change::new(previous.clone(), &analysis.identities, s.intents.clone(), config);
     let mut sim = initial.clone();

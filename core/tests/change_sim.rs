@@ -157,7 +157,7 @@ mod words {
     #[test]
     fn intents_read_as_sentences_with_identity_labels() {
         let inv = demo();
-        let analysis = pullpath_core::access::analyze(&inv);
+        let analysis = pullpath_core::analysis::analyze(&inv);
         let known = analysis.identities.iter().find(|i| i.label != i.principal_id).unwrap();
         let g = Intent::GrantRole { principal_id: known.principal_id.to_uppercase(), principal_type: PrincipalType::ServicePrincipal, role: RoleRef::acr_pull(), scope: acr() };
         assert_eq!(describe_intent(&g, &inv, &analysis.identities), format!("Grant AcrPull on acrmlprod to {}", known.label));

@@ -5,7 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use pullpath_core::access::{self, Level};
+use pullpath_core::access::Level;
+
+use pullpath_core::analysis;
 use pullpath_core::snapshot;
 use serde_json::Value;
 
@@ -41,7 +43,7 @@ fn check(path: &Path) -> Result<(), String> {
     if !diags.is_empty() {
         return Err(format!("snapshot diagnostics: {diags:?}"));
     }
-    let analysis = access::analyze(&inv);
+    let analysis = analysis::analyze(&inv);
     let rows = case.pointer("/expect/access").and_then(Value::as_array).ok_or("no expect.access")?;
     for want in rows {
         let principal = text(want, "/principal")?.to_ascii_lowercase();

@@ -5,7 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use pullpath_core::access;
+
+use pullpath_core::analysis;
 use pullpath_core::apply::{Apply, ApplyConfig, Outcome};
 use pullpath_sim::drive;
 use pullpath_core::intent::Intent;
@@ -16,7 +17,7 @@ use pullpath_core::snapshot;
 use serde_json::Value;
 
 fn fixes(inv: &Inventory) -> Vec<Intent> {
-    access::analyze(inv).findings.into_iter().flat_map(|f| f.fixes).collect()
+    analysis::analyze(inv).findings.into_iter().flat_map(|f| f.fixes).collect()
 }
 
 fn inventory(sim: &Sim) -> Inventory {
@@ -77,7 +78,7 @@ fn fix_all_leaves_nothing_fix_all_could_fix() {
 #[test]
 fn enabling_an_identity_and_granting_it_pull_is_one_fix() {
     let inv = inventory(&Sim::demo());
-    let finding = access::analyze(&inv).findings.into_iter().find(|f| f.id == "compute-without-identity").expect("the demo has a compute without identity");
+    let finding = analysis::analyze(&inv).findings.into_iter().find(|f| f.id == "compute-without-identity").expect("the demo has a compute without identity");
     let (plan, skipped) = plan::plan(&inv, &finding.fixes);
     assert!(skipped.is_empty(), "{skipped:?}");
     assert_eq!(plan.operations.len(), 2, "{:#?}", plan.operations);
@@ -103,7 +104,7 @@ fn enabling_an_identity_and_granting_it_pull_is_one_fix() {
 fn fix_all_fixes_the_demo_build_on_a_private_base_image() {
     let mut sim = Sim::demo();
     let before = inventory(&sim);
-    let unreachable = |inv: &Inventory| access::analyze(inv).findings.into_iter().filter(|f| f.id == "environment-base-image-unreachable").collect::<Vec<_>>();
+    let unreachable = |inv: &Inventory| analysis::analyze(inv).findings.into_iter().filter(|f| f.id == "environment-base-image-unreachable").collect::<Vec<_>>();
     let found = unreachable(&before);
     assert_eq!(found.len(), 1, "{found:#?}");
     assert!(found[0].message.contains("no ContainerRegistry connection to acrprivate.azurecr.io"), "{}", found[0].message);

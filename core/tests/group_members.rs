@@ -2,15 +2,17 @@
 //! principals whose access runs through the group's assignments, nested groups included, right
 //! below it); the graph draws each such member's "member of" edge to the group.
 
-use pullpath_core::access::{self, IdentityKind};
+use pullpath_core::access::IdentityKind;
+
+use pullpath_core::analysis;
 use pullpath_core::graph::{self, EdgeKind, NodeId};
 use pullpath_core::matrix::{Matrix, Query};
 use pullpath_sim::DEMO_TENANT;
 use pullpath_core::snapshot;
 
-fn demo() -> (pullpath_core::access::Analysis, Matrix) {
+fn demo() -> (pullpath_core::analysis::Analysis, Matrix) {
     let (inv, _) = snapshot::parse(DEMO_TENANT).unwrap();
-    let a = access::analyze(&inv);
+    let a = analysis::analyze(&inv);
     let m = Matrix::new(&a);
     (a, m)
 }
@@ -70,7 +72,7 @@ fn expanding_something_that_is_not_a_group_changes_nothing() {
 #[test]
 fn the_graph_draws_member_of_edges_from_members_to_the_group_holding_the_role() {
     let (inv, _) = snapshot::parse(DEMO_TENANT).unwrap();
-    let a = access::analyze(&inv);
+    let a = analysis::analyze(&inv);
     let g = graph::build(&inv, &a);
     let m = Matrix::new(&a);
     let group = &m.rows[row_named(&m, "ml-image-pullers") as usize];

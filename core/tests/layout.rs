@@ -90,7 +90,7 @@ fn view_cases() {
 #[test]
 fn demo_tenant_lays_out_with_every_path_visible() {
     let (inv, _) = pullpath_core::snapshot::parse(pullpath_sim::DEMO_TENANT).unwrap();
-    let g = graph::build(&inv, &pullpath_core::access::analyze(&inv));
+    let g = graph::build(&inv, &pullpath_core::analysis::analyze(&inv));
     let opts = LayoutOptions::default();
     let l = layout::layout(&g, &opts);
     support::check("demo tenant", &g, &l);
@@ -106,7 +106,7 @@ fn demo_tenant_lays_out_with_every_path_visible() {
 #[test]
 fn layout_options_change_the_geometry_they_name() {
     let (inv, _) = pullpath_core::snapshot::parse(pullpath_sim::DEMO_TENANT).unwrap();
-    let g = graph::build(&inv, &pullpath_core::access::analyze(&inv));
+    let g = graph::build(&inv, &pullpath_core::analysis::analyze(&inv));
     let narrow = layout::layout(&g, &LayoutOptions::default());
     let wide = layout::layout(&g, &LayoutOptions { column_gap: 400.0, ..LayoutOptions::default() });
     assert!(wide.width > narrow.width + 400.0, "a wider column gap widens the picture");

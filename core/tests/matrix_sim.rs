@@ -2,13 +2,14 @@
 //! cell is read out as, and a pull the network blocks.
 //! (Integration tests: the simulator is its own crate, which core's unit tests cannot use.)
 
-use pullpath_core::access::{self, AccessRow, Analysis, IdentityKind, Level};
+use pullpath_core::access::{AccessRow, IdentityKind, Level};
+use pullpath_core::analysis::{self, Analysis};
 use pullpath_core::inventory::Inventory;
 use pullpath_core::matrix::*;
 use pullpath_sim::Sim;
 
 fn demo() -> Analysis {
-    access::analyze(&Inventory::from_resources(Sim::demo().tenant_resources().cloned()).0)
+    analysis::analyze(&Inventory::from_resources(Sim::demo().tenant_resources().cloned()).0)
 }
 
 fn names(m: &Matrix, v: &View) -> Vec<String> {
@@ -20,7 +21,7 @@ fn names(m: &Matrix, v: &View) -> Vec<String> {
 fn a_pull_the_network_blocks_shows_both_verdicts() {
     let case: serde_json::Value = serde_json::from_str(include_str!("truth/network/private-endpoint-in-unpeered-vnet-blocks.json")).unwrap();
     let (inv, _) = pullpath_core::snapshot::parse(&case["snapshot"].to_string()).unwrap();
-    let a = access::analyze(&inv);
+    let a = analysis::analyze(&inv);
     let row = a.access.iter().find(|r| network_blocked(r)).expect("a blocked pull path");
     assert_ne!(row.pull, Level::No, "RBAC allows this pull");
     let (text, tone) = cell_text(row);

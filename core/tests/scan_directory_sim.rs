@@ -51,9 +51,9 @@ fn the_demo_scanned_with_graph_reads_like_its_snapshot() {
     let result = scan.into_result();
     assert!(result.skipped.is_empty(), "{:?}", result.skipped);
     let (snapshot, _) = pullpath_core::snapshot::parse(pullpath_sim::DEMO_TENANT).unwrap();
-    let (a, b) = (pullpath_core::access::analyze(&result.inventory), pullpath_core::access::analyze(&snapshot));
+    let (a, b) = (pullpath_core::analysis::analyze(&result.inventory), pullpath_core::analysis::analyze(&snapshot));
     // Paths come in the order assignments were read, which differs between the two.
-    let rows = |a: &pullpath_core::access::Analysis| {
+    let rows = |a: &pullpath_core::analysis::Analysis| {
         let mut rows: Vec<String> = a
             .access
             .iter()
@@ -314,7 +314,7 @@ fn a_clusters_service_principal_is_found_by_its_app_id() {
     let mut scan = Scan::with_config(config(true));
     let sent = drive(&mut scan, |r, _| sim.handle(r));
     assert_eq!(sent.iter().filter(|r| r.path == "/v1.0/servicePrincipals").count(), 1);
-    let a = pullpath_core::access::analyze(&scan.into_result().inventory);
+    let a = pullpath_core::analysis::analyze(&scan.into_result().inventory);
     let f = a.findings.iter().find(|f| f.id == pullpath_core::findings::ids::AKS_KUBELET_CANNOT_PULL).expect("the cluster's principal cannot pull");
     assert!(f.message.contains("aks-puller"), "{}", f.message);
 }
@@ -345,7 +345,7 @@ fn the_documented_transitive_members_answer_is_read() {
     let group = inv.directory.iter().find(|o| o.id == "dddddddd-0000-0000-0000-000000000001").unwrap();
     let members: Vec<&str> = group.transitive_members.iter().flatten().map(|m| m.id.as_str()).collect();
     assert_eq!(members, ["11111111-2222-3333-4444-555555555555"]);
-    let a = pullpath_core::access::analyze(&inv);
+    let a = pullpath_core::analysis::analyze(&inv);
     let row = a.access.iter().find(|r| r.principal_id.as_ref() == "11111111-2222-3333-4444-555555555555" && r.registry.name() == "acrbaseimages").expect("the member's row");
     assert_eq!(row.pull, pullpath_core::access::Level::Yes);
     assert_eq!(row.identity, "user 11111111-2222-3333-4444-555555555555");

@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use pullpath_core::access;
+
+use pullpath_core::analysis;
 use pullpath_core::directory_request::is_graph;
 use pullpath_core::request::Request;
 use pullpath_core::scan::{Scan, ScanConfig, ScanResult, Start};
@@ -53,7 +54,7 @@ fn consent_reads_only_the_graph_phase_and_gives_the_full_scans_answer() {
     assert_eq!(sent.len(), graph_in_full.len(), "the same Graph reads as a full scan: {sent:?}");
 
     assert!(!added.diagnostics.iter().any(|d| d.message.contains("not read from Microsoft Graph")), "the note of the scan without Graph is gone: {:?}", added.diagnostics);
-    let (a, b) = (access::analyze(&added.inventory), access::analyze(&full.inventory));
+    let (a, b) = (analysis::analyze(&added.inventory), analysis::analyze(&full.inventory));
     assert_eq!(a.identities, b.identities, "names");
     assert_eq!(a.access, b.access, "access through groups");
     assert_eq!(a.findings, b.findings);

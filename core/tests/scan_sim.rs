@@ -107,7 +107,7 @@ fn management_group_assignments_reach_the_same_registries_either_way() {
         drive(&mut scan, Duration::ZERO, 100_000, |r| Ok(sim.handle(r))).expect("the scan finishes");
         let inv = scan.into_result().inventory;
         let mg_assignment = inv.role_assignments.iter().find(|ra| ra.scope().level() == ScopeLevel::ManagementGroup && ra.scope().name() == GENERATED_PLATFORM_GROUP).expect("the MG-level AcrPull is read").clone();
-        let analysis = pullpath_core::access::analyze(&inv);
+        let analysis = pullpath_core::analysis::analyze(&inv);
         assert!(!analysis.diagnostics.iter().any(|d| d.message.contains("unknown hierarchy")), "{:?}", analysis.diagnostics);
         let mut regs: Vec<String> = analysis
             .access
@@ -146,7 +146,7 @@ fn per_provider_scan_knows_the_tenant_root_group_by_the_tenant_id() {
     let row = inv.subscriptions.iter().find(|c| c.subscription().eq_ignore_ascii_case("s1")).expect("the role-assignment list places s1");
     assert!(row.properties.management_group_ancestors_chain.is_none(), "a per-provider scan reads no chain");
     assert_eq!(row.tenant_id.as_deref(), Some(tenant), "the directory comes from GET /subscriptions");
-    let analysis = pullpath_core::access::analyze(&inv);
+    let analysis = pullpath_core::analysis::analyze(&inv);
     let access = analysis.access.iter().find(|r| r.principal_id.as_ref() == "p1").expect("the root group's AcrPull reaches acr");
     assert!(access.via.iter().any(|p| p.explanation.contains("the tenant root group")), "{:?}", access.via);
 }

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use pullpath_core::access::{self, Analysis};
+use pullpath_core::analysis::{self, Analysis};
 use pullpath_core::snapshot;
 use serde_json::{json, Value};
 
@@ -52,7 +52,7 @@ fn run(path: &Path) -> Result<(), String> {
         (None, None) => return Err("fixture has neither \"snapshot\" nor \"snapshotFile\"".into()),
     };
     let (inv, parse_diags) = snapshot::parse(&snapshot_text).map_err(|e| e.to_string())?;
-    let analysis = access::analyze(&inv);
+    let analysis = analysis::analyze(&inv);
     let mut actual = expectation(&analysis);
     if !parse_diags.is_empty() {
         actual["snapshotDiagnostics"] = json!(parse_diags.iter().map(|d| format!("{}: {}", d.at, d.message)).collect::<Vec<_>>());

@@ -4,7 +4,7 @@
 //! that show it, and the access rows and findings Azure's rule implies.
 //!
 //! Every case runs twice: (a) the snapshot as a user would load it (`snapshot::parse` +
-//! `access::analyze`); (b) the same resources served by the simulator, read by a real `Scan`
+//! `analysis::analyze`); (b) the same resources served by the simulator, read by a real `Scan`
 //! through `SimExecutor` — once through Resource Graph, once per provider, each followed by
 //! the Microsoft Graph phase for the case's directory objects — and the scanned
 //! inventory analysed. Both must meet every expectation:

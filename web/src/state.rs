@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use pullpath_core::access::{self, Analysis};
+use pullpath_core::analysis::{self, Analysis};
 use pullpath_core::catalog;
 use pullpath_core::graph::{self, Graph, NodeId};
 use pullpath_core::id::ResourceId;
@@ -499,7 +499,7 @@ impl AppState {
     /// the selection goes too; pending changes stay (they are re-planned on review).
     pub fn set_result(self, result: Option<ScanResult>) {
         let analysed = result.as_ref().map(|r| {
-            let analysis = access::analyze(&r.inventory);
+            let analysis = analysis::analyze(&r.inventory);
             let graph = graph::build(&r.inventory, &analysis);
             Arc::new(Analysed { analysis, graph })
         });

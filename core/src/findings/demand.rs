@@ -1,5 +1,4 @@
-//! Pull demand (a part of `findings`, so `access::analyze` can reach it without an import
-//! cycle): the images the tenant's workloads actually pull, the registry each comes
+//! Pull demand (a part of `findings`; `analysis` puts it together with `access`): the images the tenant's workloads actually pull, the registry each comes
 //! from, and whether the pull will work.
 //!
 //! Read from the environment versions and online deployments the scan lists (`arm::

@@ -5,7 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use pullpath_core::access::{self, AccessRow, Level};
+use pullpath_core::access::{AccessRow, Level};
+
+use pullpath_core::analysis;
 use pullpath_core::id::ResourceId;
 use serde::Deserialize;
 use serde_json::Value;
@@ -169,7 +171,7 @@ fn explanations(row: &AccessRow) -> String {
 
 /// Every expectation the analysis does not meet, described.
 pub fn check(expect: &Expect, inv: &pullpath_core::inventory::Inventory) -> Vec<String> {
-    let analysis = &access::analyze(inv);
+    let analysis = &analysis::analyze(inv);
     let mut problems = Vec::new();
     for want in &expect.plans {
         let (plan, skipped) = pullpath_core::plan::plan(inv, std::slice::from_ref(&want.intent));
@@ -283,7 +285,7 @@ pub fn case_id(root: &Path, path: &Path) -> String {
 /// the case's source is `"unverified"`.
 pub fn check_unverified_marks(case: &Case, inv: &pullpath_core::inventory::Inventory) -> Vec<String> {
     let unverified = matches!(case.source, Source::Unverified(_));
-    let analysis = access::analyze(inv);
+    let analysis = analysis::analyze(inv);
     let mut problems = Vec::new();
     for f in &case.expect.findings {
         for x in analysis.findings.iter().filter(|x| x.id == f.id && f.names(&x.resource).unwrap_or(false)) {

@@ -8,7 +8,8 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use pullpath_core::access::{describe_scope, AccessRow, Analysis, IdentityKind, Level, RegistryMode};
+use pullpath_core::access::{describe_scope, AccessRow, IdentityKind, Level, RegistryMode};
+use pullpath_core::analysis::Analysis;
 use pullpath_core::graph::{self, NodeId};
 use pullpath_core::id::ResourceId;
 use pullpath_core::intent::Intent;

@@ -7,7 +7,7 @@
 use leptos::prelude::*;
 use std::collections::HashSet;
 
-use pullpath_core::access::Analysis;
+use pullpath_core::analysis::Analysis;
 use pullpath_core::findings::Finding;
 use pullpath_core::graph::NodeId;
 use pullpath_core::intent::Intent;
