@@ -196,6 +196,9 @@ pub const SUBSCRIPTIONS_API_VERSION: &str = "2022-12-01";
 pub const RESOURCE_GRAPH_API_VERSION: &str = "2024-04-01";
 /// `api-version` for `Microsoft.Authorization/permissions`.
 pub const PERMISSIONS_API_VERSION: &str = "2022-04-01";
+/// `apiVersion` of the nested `Microsoft.Resources/deployments` an exported ARM template
+/// wraps each subscription's and resource group's changes in. pullpath never sends it.
+pub const DEPLOYMENTS_API_VERSION: &str = "2022-09-01";
 
 fn request(method: Method, path: String, api_version: &str) -> Request {
     Request { method, path, query: vec![("api-version".into(), api_version.into())], body: None }

@@ -293,3 +293,43 @@ fn no_page_builds_an_executor_a_plan_a_scan_or_a_change() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Whether a line holds a quoted `"YYYY-MM-DD` literal, the shape of every ARM api-version.
+fn quoted_date(line: &str) -> bool {
+    let b = line.as_bytes();
+    (0..b.len().saturating_sub(10)).any(|i| {
+        let d = |j: usize| b[i + j].is_ascii_digit();
+        b[i] == b'"' && d(1) && d(2) && d(3) && d(4) && b[i + 5] == b'-' && d(6) && d(7) && b[i + 8] == b'-' && d(9) && d(10)
+    })
+}
+
+/// Every api-version pullpath sends is in `request.rs`'s table (ARCHITECTURE.md: "no ARM path
+/// is assembled anywhere else"), so a version bump is one change checked against one spec:
+/// no other production code in core, web or the CLI names `api-version`. Tests (a module
+/// after `#[cfg(test)]`) and comments may; the simulator parses requests and is not here.
+#[test]
+fn api_versions_live_only_in_the_request_table() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let mut files = Vec::new();
+    for dir in ["core/src", "web/src", "cli/src"] {
+        rust_files(&root.join(dir), &mut files);
+    }
+    assert!(files.iter().any(|f| f.ends_with("core/src/request.rs")), "the request table is where it is expected");
+    let mut problems = Vec::new();
+    for f in files.iter().filter(|f| !f.ends_with("core/src/request.rs")) {
+        let text = std::fs::read_to_string(f).unwrap();
+        let production = text.split("#[cfg(test)]").next().unwrap_or("");
+        for (n, line) in production.lines().enumerate() {
+            let code = line.trim_start();
+            if code.starts_with("//") {
+                continue;
+            }
+            // A version is a quoted date (`"2025-11-01"`, `"…-preview"`) or a query key.
+            if line.contains("\"api-version\"") || line.contains("api-version=") || quoted_date(line) {
+                problems.push(format!("{}:{}: an api-version outside core/src/request.rs", f.display(), n + 1));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(quoted_date(r#"  "apiVersion": "2022-09-01","#) && !quoted_date("pullpath does not know an api-version for"), "the reader sees a version");
+}

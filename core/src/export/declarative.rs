@@ -266,7 +266,7 @@ pub fn arm_template(plan: &Plan) -> String {
         };
         let mut dep = json!({
             "type": "Microsoft.Resources/deployments",
-            "apiVersion": "2022-09-01",
+            "apiVersion": crate::request::DEPLOYMENTS_API_VERSION,
             "name": deployment_name(&stems, g),
             "subscriptionId": arm_literal(&g.subscription),
             "properties": {
