@@ -22,6 +22,9 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
     /// What analysis could not use or decide, and why.
     pub diagnostics: Vec<Diagnostic>,
+    /// The images workloads really pull from registries in the scan (`findings::demand`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub used_by: Vec<findings::demand::UsedBy>,
 }
 
 /// The whole analysis of one inventory: identities, registries, access rows and findings.
@@ -29,6 +32,7 @@ pub fn analyze(inv: &Inventory) -> Analysis {
     let ctx = Context::new(inv);
     let (mut expected, mut diagnostics) = expectations(&ctx);
     let demand = findings::demand::pulls(&ctx);
+    let used_by = findings::demand::used_by(&ctx, &demand);
     expected.extend(findings::demand::expectations(&ctx, &demand));
     diagnostics.extend(demand.diagnostics.iter().cloned());
     let (mut access, more) = compute(&ctx, &expected);
@@ -44,6 +48,6 @@ pub fn analyze(inv: &Inventory) -> Analysis {
     all_diags.extend(diagnostics);
     let mut identities: Vec<Identity> = ctx.identities.values().cloned().collect();
     crate::sort::sort_by(&mut identities, |a, b| a.label.cmp(&b.label).then_with(|| a.principal_id.cmp(&b.principal_id)));
-    Analysis { identities, registries: ctx.registries.clone(), access, findings, diagnostics: all_diags }
+    Analysis { identities, registries: ctx.registries.clone(), access, findings, diagnostics: all_diags, used_by }
 }
 

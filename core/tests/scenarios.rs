@@ -40,7 +40,12 @@ fn expectation(a: &Analysis) -> Value {
         .map(|f| json!({"id": f.id, "severity": f.severity, "resource": f.resource.to_string(), "message": f.message, "fixes": f.fixes}))
         .collect();
     let diagnostics: Vec<Value> = a.diagnostics.iter().map(|d| json!(format!("{}: {}", d.at, d.message))).collect();
-    json!({"access": access, "findings": findings, "diagnostics": diagnostics})
+    let mut out = json!({"access": access, "findings": findings, "diagnostics": diagnostics});
+    // Who really pulls from which registry (issue 18), in the words the detail panel shows.
+    if !a.used_by.is_empty() {
+        out["usedBy"] = json!(a.used_by.iter().map(|u| format!("{}: {}", u.registry.name(), u.describe())).collect::<Vec<_>>());
+    }
+    out
 }
 
 fn run(path: &Path) -> Result<(), String> {

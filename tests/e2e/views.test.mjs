@@ -321,6 +321,15 @@ test('a registry shows its settings, portal link and admin-user toggle', async (
   await toggle.click();
   const verb = label.startsWith('Disable') ? 'Disable' : 'Enable';
   await detail.status.filter({ hasText: `Added to the pending changes: ${verb} the admin user of acrmlprod.` }).waitFor();
+  assert.match(text, /Images pulled from it\s*No environment or deployment read in this scan uses an image on this registry\./, text);
+
+  // The private base registry lists the environment that is really built on it.
+  await matrix.registryHeader('acrprivate').click();
+  await detail.panel.getByRole('heading', { name: 'acrprivate', level: 2 }).waitFor();
+  await detail.panel.getByRole('heading', { name: 'Images pulled from it', level: 3 }).waitFor();
+  const used = await detail.panel.locator('ul.used-by li').allInnerTexts();
+  assert.deepEqual(used, ['environment training-base:3 of workspace mlw-prod is built on acrprivate.azurecr.io/base/python-cuda:3.11']);
+  await screenshot(page, 'detail-registry-used-by');
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -62,6 +62,66 @@ pub enum Use<'a> {
     Deployment { deployment: &'a OnlineDeployment, endpoint: &'a OnlineEndpoint },
 }
 
+/// Who really pulls from a registry in the scan, as plain data for the views (the detail panel
+/// lists them for a registry): one per demanded pull whose image is on that registry.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UsedBy {
+    pub registry: ResourceId,
+    /// The environment version whose image it is.
+    pub environment: ResourceId,
+    pub image: String,
+    pub by: UsedFor,
+}
+
+/// What [`UsedBy`]'s image is pulled for.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum UsedFor {
+    /// The base image of the environment's image build (ACR Tasks on the workspace registry).
+    Build,
+    /// Pulled as is by the workspace's computes.
+    AsIs,
+    /// Run by an online deployment, pulled by its endpoint's identity.
+    Deployment { deployment: ResourceId },
+}
+
+impl UsedBy {
+    /// In words: "environment train-env:3 of workspace mlw is built on acr.azurecr.io/base:1".
+    pub fn describe(&self) -> String {
+        let container = self.environment.parent();
+        let workspace = container.as_ref().and_then(|c| c.parent()).map(|w| w.name().to_string()).unwrap_or_default();
+        let env = format!("{}:{} of workspace {workspace}", container.as_ref().map(|p| p.name().to_string()).unwrap_or_default(), self.environment.name());
+        match &self.by {
+            UsedFor::Build => format!("environment {env} is built on {}", self.image),
+            UsedFor::AsIs => format!("environment {env} runs {} as is on its workspace's computes", self.image),
+            UsedFor::Deployment { deployment } => {
+                let endpoint = deployment.parent().map(|p| p.name().to_string()).unwrap_or_default();
+                format!("deployment {} of endpoint {endpoint} runs {} (environment {env})", deployment.name(), self.image)
+            }
+        }
+    }
+}
+
+/// The pulls of `demand` from registries in the scan, by registry then environment.
+pub fn used_by(ctx: &Context<'_>, demand: &Demand<'_>) -> Vec<UsedBy> {
+    let mut out: Vec<UsedBy> = demand
+        .pulls
+        .iter()
+        .filter_map(|p| {
+            let Source::Registry(r) = p.source else { return None };
+            let by = match p.what {
+                Use::Build => UsedFor::Build,
+                Use::AsIs => UsedFor::AsIs,
+                Use::Deployment { deployment, .. } => UsedFor::Deployment { deployment: deployment.id.clone() },
+            };
+            Some(UsedBy { registry: ctx.registries[r].id.clone(), environment: p.environment.id.clone(), image: p.image.to_string(), by })
+        })
+        .collect();
+    crate::sort::sort_by(&mut out, |a, b| (a.registry.key(), a.environment.key(), &a.image).cmp(&(b.registry.key(), b.environment.key(), &b.image)));
+    out
+}
+
 /// One demanded pull.
 #[derive(Debug, Clone)]
 pub struct Pull<'a> {

@@ -338,6 +338,8 @@ fn node_view(state: AppState, r: &ScanResult, a: &Arc<Analysed>, node: &NodeId, 
         Some((id, _)) => an.access.iter().filter(|x| &x.registry == id && x.pull != Level::No).collect(),
         None => an.access.iter().filter(|x| info.principals.iter().any(|p| *p == *x.principal_id)).collect(),
     };
+    // Which environments and deployments really pull from this registry (issue 18).
+    let used: Option<Vec<String>> = registry.as_ref().map(|(id, _)| an.used_by.iter().filter(|u| &u.registry == id).map(|u| u.describe()).collect());
     let rows_heading = if registry.is_some() { "Who can pull from it" } else { "Registries it can reach or needs" };
     let total = rows.len();
     let items = rows
@@ -376,6 +378,14 @@ fn node_view(state: AppState, r: &ScanResult, a: &Arc<Analysed>, node: &NodeId, 
                 {(total > ROWS_SHOWN).then(|| view! { <p class="muted">{format!("and {} more (see the matrix)", total - ROWS_SHOWN)}</p> })}
             }.into_any()
         }}
+        {used.map(|used| view! {
+            <h3>"Images pulled from it"</h3>
+            {if used.is_empty() {
+                view! { <p class="muted">"No environment or deployment read in this scan uses an image on this registry."</p> }.into_any()
+            } else {
+                view! { <ul class="plain used-by">{used.into_iter().map(|u| view! { <li>{u}</li> }).collect_view()}</ul> }.into_any()
+            }}
+        })}
     }
     .into_any()
 }
