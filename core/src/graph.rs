@@ -200,13 +200,16 @@ pub enum EdgeKind {
     /// Principal → a group it is a transitive member of, where the group holds a role on a
     /// registry (the member's access runs through it).
     MemberOf,
+    /// A pull a role allows and the network blocks for a workload that needs it (`network`):
+    /// drawn apart from RBAC-denied (`Missing`) so the two causes never look alike.
+    NetworkBlocked,
 }
 
 impl EdgeKind {
     /// A principal → registry kind: one access path (or a missing one), which the matrix shows
     /// as a cell.
     pub fn is_access(self) -> bool {
-        matches!(self, EdgeKind::Direct | EdgeKind::Inherited | EdgeKind::BroadRole | EdgeKind::AdminKeys | EdgeKind::Anonymous | EdgeKind::AbacIgnored | EdgeKind::Missing)
+        matches!(self, EdgeKind::Direct | EdgeKind::Inherited | EdgeKind::BroadRole | EdgeKind::AdminKeys | EdgeKind::Anonymous | EdgeKind::AbacIgnored | EdgeKind::Missing | EdgeKind::NetworkBlocked)
     }
 }
 
@@ -343,6 +346,10 @@ pub fn build(inv: &Inventory, analysis: &Analysis) -> Graph {
         }
         if !row.expected_by.is_empty() && row.pull == crate::access::Level::No {
             edges.push(Edge { from: from.clone(), to: res(&row.registry), kind: EdgeKind::Missing, works: false, label: "expected pull".into() });
+        }
+        if row.pull != crate::access::Level::No && crate::matrix::network_blocked(row) {
+            let blocked: Vec<&str> = row.network.iter().filter(|v| v.reach == crate::network::Reach::Blocked).map(|v| v.workload.name()).collect();
+            edges.push(Edge { from: from.clone(), to: res(&row.registry), kind: EdgeKind::NetworkBlocked, works: false, label: format!("blocked by the network for {}", blocked.join(", ")) });
         }
         // Access through a group: the member → group edge shows whose role it is (the group's
         // own row draws the group → registry edge).

@@ -9,7 +9,7 @@ use crate::access::{Level, PathKind};
 use crate::graph::{Edge, EdgeKind, Node, NodeKind};
 
 /// Every edge kind, in the order the graph's legend and filter list them.
-pub const EDGE_KINDS: [EdgeKind; 13] = [
+pub const EDGE_KINDS: [EdgeKind; 14] = [
     EdgeKind::Direct,
     EdgeKind::Inherited,
     EdgeKind::BroadRole,
@@ -17,6 +17,7 @@ pub const EDGE_KINDS: [EdgeKind; 13] = [
     EdgeKind::Anonymous,
     EdgeKind::AbacIgnored,
     EdgeKind::Missing,
+    EdgeKind::NetworkBlocked,
     EdgeKind::Contains,
     EdgeKind::UsesRegistry,
     EdgeKind::ActsAs,
@@ -55,6 +56,7 @@ pub fn edge_kind(kind: EdgeKind) -> &'static str {
         EdgeKind::Attached => "attached",
         EdgeKind::Targets => "names the registry",
         EdgeKind::MemberOf => "member of",
+        EdgeKind::NetworkBlocked => "blocked by network",
     }
 }
 
@@ -74,6 +76,7 @@ pub fn edge_kind_name(kind: EdgeKind) -> &'static str {
         EdgeKind::Attached => "attached",
         EdgeKind::Targets => "targets",
         EdgeKind::MemberOf => "memberOf",
+        EdgeKind::NetworkBlocked => "networkBlocked",
     }
 }
 
@@ -154,6 +157,7 @@ mod tests {
                 ("anonymous", "anonymous pull"),
                 ("abacIgnored", "ignored by ABAC"),
                 ("missing", "missing"),
+                ("networkBlocked", "blocked by network"),
                 ("contains", "contains"),
                 ("usesRegistry", "uses registry"),
                 ("actsAs", "acts as"),

@@ -354,6 +354,35 @@ const hostile = {
   ],
 };
 
+test('a pull the role allows and the network blocks is drawn apart, with words, in the graph', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors = collectErrors(page);
+  // A truth case: gpu-cluster may pull from acrprivate, but its peering is only Initiated.
+  const truthCase = JSON.parse(fs.readFileSync(path.resolve('core/tests/truth/network/peering-must-be-connected.json'), 'utf8'));
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pullpath-')), 'blocked.json');
+  fs.writeFileSync(file, JSON.stringify(truthCase.snapshot));
+  const landing = new Landing(page);
+  await landing.open(server.url);
+  await page.locator('input[type=file]').setInputFiles(file);
+  const results = new Results(page);
+  await results.heading.waitFor();
+  await results.tab('Graph').click();
+  const blocked = page.locator('.graph-canvas g.edge[data-kind=networkBlocked]');
+  await blocked.first().waitFor();
+  assert.equal(await blocked.count(), 1);
+  const title = await blocked.locator('title').textContent();
+  assert.match(title, /blocked by network/, title);
+  assert.match(title, /gpu-cluster/, title);
+  const dash = await blocked.locator('path.edge-line').getAttribute('stroke-dasharray');
+  assert.notEqual(await blocked.locator('path.edge-line').getAttribute('stroke'), '#c53030', 'not the red of a pull RBAC denies');
+  const missing = page.locator('.graph-canvas g.edge[data-kind=missing] path.edge-line');
+  if (await missing.count()) assert.notEqual(dash, await missing.first().getAttribute('stroke-dasharray'), 'not drawn like an RBAC-denied pull');
+  assert.match(await page.getByRole('list', { name: 'Legend: line styles' }).innerText(), /the network blocks it/);
+  await screenshot(page, 'graph-network-blocked');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('names that are HTML or script show as text and never run', async () => {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const errors = collectErrors(page);

@@ -56,6 +56,18 @@ pub struct EdgeStyle {
 
 const RED: &str = "#c53030";
 
+/// The colour an edge is drawn in, for the app and the export alike: its kind's, except that a
+/// role that exists but does not work is red; a pull the network blocks keeps its own amber, so
+/// a network cause never looks like an RBAC one.
+pub fn edge_stroke(e: &crate::graph::Edge) -> &'static str {
+    let st = edge_style(e.kind);
+    if e.works || e.kind == EdgeKind::NetworkBlocked {
+        st.stroke
+    } else {
+        RED
+    }
+}
+
 pub fn edge_style(kind: EdgeKind) -> EdgeStyle {
     let s = |stroke, width, dash, crossed, meaning| EdgeStyle { stroke, width, dash, crossed, meaning };
     match kind {
@@ -68,12 +80,13 @@ pub fn edge_style(kind: EdgeKind) -> EdgeStyle {
         EdgeKind::Missing => s(RED, 1.5, "2 4", false, "expected pull with no working path (red dotted)"),
         EdgeKind::Contains | EdgeKind::UsesRegistry | EdgeKind::ActsAs | EdgeKind::Attached => s("#a0aec0", 1.0, "", false, "wiring: contains, acts as, uses, attached (grey)"),
         EdgeKind::Targets => s("#a0aec0", 1.0, "4 3", false, "registry a connection or container group names (grey dashed)"),
+        EdgeKind::NetworkBlocked => s("#b7791f", 2.0, "12 4", false, "role allows the pull, the network blocks it (amber, long dashes)"),
         EdgeKind::MemberOf => s("#2c7a7b", 1.25, "1 2", false, "member of a group that holds a role (teal dotted)"),
     }
 }
 
 /// One legend entry per distinct style (the wiring kinds share one); the app's legend too.
-pub const LEGEND: [EdgeKind; 10] = [
+pub const LEGEND: [EdgeKind; 11] = [
     EdgeKind::Direct,
     EdgeKind::Inherited,
     EdgeKind::BroadRole,
@@ -81,6 +94,7 @@ pub const LEGEND: [EdgeKind; 10] = [
     EdgeKind::Anonymous,
     EdgeKind::AbacIgnored,
     EdgeKind::Missing,
+    EdgeKind::NetworkBlocked,
     EdgeKind::ActsAs,
     EdgeKind::Targets,
     EdgeKind::MemberOf,
@@ -174,7 +188,7 @@ pub fn render(graph: &Graph, layout: &Layout, opts: &SvgOptions) -> String {
             continue;
         }
         let st = edge_style(e.kind);
-        let stroke = if e.works { st.stroke } else { RED };
+        let stroke = edge_stroke(e);
         let dash = if st.dash.is_empty() { String::new() } else { format!(" stroke-dasharray=\"{}\"", st.dash) };
         let _ = write!(out, "<g data-kind=\"{}\"><title>{}</title>", words::edge_kind_name(e.kind), escape(&edge_title(&labels, e)));
         let _ = write!(out, "<path d=\"{}\" stroke=\"{stroke}\" stroke-width=\"{}\"{dash} marker-end=\"url(#pp-arrow)\"/>", edge_path(&r.points), num(st.width));

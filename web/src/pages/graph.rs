@@ -585,7 +585,7 @@ pub fn GraphView() -> impl IntoView {
                 .filter(|(_, (_, r))| r.points.len() >= 2)
                 .map(|(i, (e, r))| {
                     let st = svg::edge_style(e.kind);
-                    let stroke = if e.works { st.stroke } else { RED };
+                    let stroke = svg::edge_stroke(e);
                     let path = viewport::edge_path(&r.points);
                     let cross = if st.crossed { viewport::middle(&r.points).map(viewport::cross_path) } else { None };
                     let dash = (!st.dash.is_empty()).then_some(st.dash);
