@@ -88,18 +88,35 @@ pub struct ScanResult {
     /// What `GET /tenants` listed ([`Start::Choices`] only): the directories to switch to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tenants: Vec<Tenant>,
+    /// What happened to the subscription list, recorded where it happened (not read back from
+    /// the words of `skipped`): see [`ScanResult::listing_problem`].
+    #[serde(skip)]
+    listing: Option<Listing>,
+}
+
+/// Why [`ScanResult::listed`] may not be the whole subscription list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Listing {
+    /// A request of the list was refused or failed.
+    NotRead(String),
+    /// A later page was not followed (a link off the origin, a loop, the page cap).
+    Cut(String),
 }
 
 impl ScanResult {
+    /// A result that no scan read: a snapshot file's inventory and what parsing it said.
+    pub fn of_snapshot(inventory: Inventory, diagnostics: Vec<Diagnostic>) -> ScanResult {
+        ScanResult { inventory, diagnostics, ..Default::default() }
+    }
+
     /// What keeps [`ScanResult::listed`] from being the whole subscription list, in words for
     /// the picker: the list was refused or failed, or a later page could not be read. The
     /// directory list is not judged: without it the picker takes a directory by name.
     pub fn listing_problem(&self) -> Option<String> {
-        if let Some(s) = self.skipped.iter().find(|s| s.what == "subscriptions") {
-            return Some(format!("The subscription list could not be read: {}", s.reason));
+        match self.listing.as_ref()? {
+            Listing::NotRead(why) => Some(format!("The subscription list could not be read: {why}")),
+            Listing::Cut(why) => Some(format!("The subscription list may be incomplete: {why}")),
         }
-        let cut = self.skipped.iter().find(|s| s.what == "next page" && s.scope.eq_ignore_ascii_case("/subscriptions"))?;
-        Some(format!("The subscription list may be incomplete: {}", cut.reason))
     }
 }
 
@@ -532,6 +549,10 @@ impl Scan {
         if let Step::List { kind: ResourceKind::RoleAssignment, scope } = step {
             // Part of the list is missing: which groups above hold assignments is not known.
             self.result.inventory.subscriptions.retain(|c| !(c.id == *scope && c.properties.management_group_ancestors_chain.is_none()));
+        }
+        if matches!(step, Step::Subscriptions) && !matches!(self.result.listing, Some(Listing::NotRead(_))) {
+            // A refusal says more than a cut: it wins whatever came first.
+            self.result.listing = Some(Listing::NotRead(reason.clone()));
         }
         let (scope, what) = step.describe();
         self.result.skipped.push(Skipped { scope, what, reason });
@@ -1240,6 +1261,9 @@ impl Scan {
                 if matches!(e, LinkError::Repeated { .. } | LinkError::TooManyPages { .. }) {
                     let (scope, what) = step.describe();
                     self.result.diagnostics.push(Diagnostic { at: req.path.clone(), message: format!("{e}; kept the {read} page(s) read, so the list of {what} at {scope} may be incomplete") });
+                }
+                if matches!(step, Step::Subscriptions) && self.result.listing.is_none() {
+                    self.result.listing = Some(Listing::Cut(e.to_string()));
                 }
                 self.result.skipped.push(Skipped { scope: req.path.clone(), what: "next page".into(), reason: e.to_string() });
             }

@@ -458,7 +458,7 @@ impl AppState {
                 self.graph_missing.set(None);
                 self.source.set(Some(Source::Snapshot(name)));
                 self.pending.set(Vec::new());
-                self.set_result(Some(ScanResult { inventory, diagnostics, ..Default::default() }));
+                self.set_result(Some(ScanResult::of_snapshot(inventory, diagnostics)));
                 self.screen.set(Screen::Results);
             }
             Err(e) => self.error.set(Some(format!("{name} could not be opened: {e}"))),
