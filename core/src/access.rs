@@ -242,6 +242,14 @@ pub struct AccessRow {
     pub network: Vec<crate::network::NetworkVerdict>,
 }
 
+impl AccessRow {
+    /// Whether a workload that pulls as this principal cannot reach the registry over the
+    /// network (`network`): allowed by RBAC or not, blocked by the network.
+    pub fn network_blocked(&self) -> bool {
+        self.network.iter().any(|v| v.reach == crate::network::Reach::Blocked)
+    }
+}
+
 /// A pull the tenant's wiring needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expectation {

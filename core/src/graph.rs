@@ -347,7 +347,7 @@ pub fn build(inv: &Inventory, analysis: &Analysis) -> Graph {
         if !row.expected_by.is_empty() && row.pull == crate::access::Level::No {
             edges.push(Edge { from: from.clone(), to: res(&row.registry), kind: EdgeKind::Missing, works: false, label: "expected pull".into() });
         }
-        if row.pull != crate::access::Level::No && crate::matrix::network_blocked(row) {
+        if row.pull != crate::access::Level::No && row.network_blocked() {
             let blocked: Vec<&str> = row.network.iter().filter(|v| v.reach == crate::network::Reach::Blocked).map(|v| v.workload.name()).collect();
             edges.push(Edge { from: from.clone(), to: res(&row.registry), kind: EdgeKind::NetworkBlocked, works: false, label: format!("blocked by the network for {}", blocked.join(", ")) });
         }

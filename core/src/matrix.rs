@@ -127,7 +127,7 @@ pub fn is_problem(row: &AccessRow) -> bool {
 /// Whether a workload that pulls as this identity cannot reach the registry over the network
 /// (`network`): allowed by RBAC, blocked by the network.
 pub fn network_blocked(row: &AccessRow) -> bool {
-    row.network.iter().any(|v| v.reach == crate::network::Reach::Blocked)
+    row.network_blocked()
 }
 
 impl Matrix {
