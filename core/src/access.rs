@@ -236,6 +236,10 @@ pub struct AccessRow {
     /// management group pullpath cannot place the registry under): shown as "unverified".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unverified: Option<String>,
+    /// A workload really pulls an image from this registry as this principal (`demand`): an
+    /// environment used as is, a deployment's image, a build's base image.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub used: bool,
     /// Whether each workload of `expected_by` reaches the registry over the network (see
     /// `network`), next to the RBAC answer above.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -1181,7 +1185,7 @@ pub fn compute<'a>(ctx: &Context<'a>, expected: &[Expectation]) -> (Vec<AccessRo
             crate::sort::sort(&mut expected);
             expected.dedup();
             let unverified = if uncertain.contains(&(r, p)) { crate::truth::unverified(crate::truth::UNKNOWN_HIERARCHY_NOT_ASSUMED) } else { None };
-            AccessRow { principal_id: principals[p].clone(), identity: label.clone(), identity_kind: *kind, registry: reg.id.clone(), pull, push, expected_by: expected, via, why_not, unverified, network: Vec::new() }
+            AccessRow { principal_id: principals[p].clone(), identity: label.clone(), identity_kind: *kind, registry: reg.id.clone(), pull, push, expected_by: expected, via, why_not, unverified, used: false, network: Vec::new() }
         })
         .collect();
     (rows, diags)

@@ -33,11 +33,15 @@ pub fn analyze(inv: &Inventory) -> Analysis {
     let (mut expected, mut diagnostics) = expectations(&ctx);
     let demand = findings::demand::pulls(&ctx);
     let used_by = findings::demand::used_by(&ctx, &demand);
+    let pullers = findings::demand::pullers(&ctx, &demand);
     expected.extend(findings::demand::expectations(&ctx, &demand));
     diagnostics.extend(demand.diagnostics.iter().cloned());
     let (mut access, more) = compute(&ctx, &expected);
     diagnostics.extend(more);
     network_verdicts(&ctx, &expected, &mut access);
+    for row in &mut access {
+        row.used = pullers.contains(&(row.registry.key().to_string(), row.principal_id.to_string()));
+    }
     let mut findings = findings::find(&ctx, &access, &expected);
     let before = findings.len();
     findings::demand::findings(&ctx, &demand, &access, &mut findings);

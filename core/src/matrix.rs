@@ -75,6 +75,9 @@ pub enum Show {
     Problems,
     /// Only pulls RBAC allows and the network blocks (`network`), and their rows and registries.
     NetworkBlocked,
+    /// Only pulls a workload really makes (an environment's or deployment's image, `demand`),
+    /// whether they work or not, and their rows and registries.
+    Used,
 }
 
 impl Show {
@@ -84,6 +87,7 @@ impl Show {
             Show::All => true,
             Show::Problems => is_problem(row),
             Show::NetworkBlocked => row.pull != Level::No && network_blocked(row),
+            Show::Used => row.used,
         }
     }
 }

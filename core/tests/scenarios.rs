@@ -31,6 +31,9 @@ fn expectation(a: &Analysis) -> Value {
             if let Some(w) = &r.why_not {
                 row["whyNot"] = json!(w);
             }
+            if r.used {
+                row["used"] = json!(true);
+            }
             row
         })
         .collect();

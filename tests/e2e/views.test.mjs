@@ -179,6 +179,12 @@ test('the matrix sorts and filters, and a cell explains itself', async () => {
   await matrix.summary.filter({ hasText: new RegExp(`^0 of ${byName.length} identities`) }).waitFor();
   await blockedOnly.uncheck();
   await matrix.summary.filter({ hasText: new RegExp(`^${byName.length} of ${byName.length} identities`) }).waitFor();
+  // The demo's one demanded pull is a build with no connection: no identity pulls its base image.
+  const usedOnly = page.getByLabel('Only pulls actually used');
+  await usedOnly.check();
+  await matrix.summary.filter({ hasText: new RegExp(`^0 of ${byName.length} identities`) }).waitFor();
+  await usedOnly.uncheck();
+  await matrix.summary.filter({ hasText: new RegExp(`^${byName.length} of ${byName.length} identities`) }).waitFor();
 
   // The ABAC registry: the user's AcrPull there is shown, and shown as ignored.
   await matrix.registryFilter.fill('acrteamabac');
@@ -379,6 +385,30 @@ test('a pull the role allows and the network blocks is drawn apart, with words, 
   if (await missing.count()) assert.notEqual(dash, await missing.first().getAttribute('stroke-dasharray'), 'not drawn like an RBAC-denied pull');
   assert.match(await page.getByRole('list', { name: 'Legend: line styles' }).innerText(), /the network blocks it/);
   await screenshot(page, 'graph-network-blocked');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('only pulls actually used: the computes and endpoints that run an image, whether the pull works or not', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors = collectErrors(page);
+  const fixture = JSON.parse(fs.readFileSync(path.resolve('core/tests/scenarios/demand-as-is-and-deployment.json'), 'utf8'));
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pullpath-')), 'demand.json');
+  fs.writeFileSync(file, JSON.stringify(fixture.snapshot));
+  const landing = new Landing(page);
+  await landing.open(server.url);
+  await page.locator('input[type=file]').setInputFiles(file);
+  await new Results(page).heading.waitFor();
+  const matrix = new Matrix(page);
+  await matrix.show();
+  const all = await matrix.identities();
+  await page.getByLabel('Only pulls actually used').check();
+  await matrix.summary.filter({ hasText: /^4 of 4 identities/ }).waitFor();
+  assert.deepEqual((await matrix.identities()).sort(), ['cpu-denied', 'cpu-ok', 'ep-demand', 'ep-ok']);
+  // Every identity of this tenant runs an image; the demo's matrix test shows the filter
+  // leaving identities out.
+  assert.equal(all.length, 4, `${all}`);
+  await screenshot(page, 'matrix-used-only');
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -259,6 +259,40 @@ fn pulling_computes<'a>(ctx: &Context<'a>, ws: &Workspace) -> Vec<(&'a crate::ar
         .collect()
 }
 
+/// The (registry key, lowercase principal) pairs a demanded pull really pulls as: a
+/// workspace's computes for an image used as is, an endpoint's identity for a deployment's
+/// image, and for a build the user-assigned identity each of the workspace's ContainerRegistry
+/// connections to the base image's registry names. The matrix's "only pulls actually used"
+/// keeps these.
+pub fn pullers(ctx: &Context<'_>, demand: &Demand<'_>) -> FastSet<(String, String)> {
+    let mut out = FastSet::default();
+    for pull in &demand.pulls {
+        let Source::Registry(r) = pull.source else { continue };
+        let reg = &ctx.registries[r];
+        let key = reg.id.key().to_string();
+        let mut add = |p: String| {
+            out.insert((key.clone(), p.to_ascii_lowercase()));
+        };
+        match pull.what {
+            Use::AsIs => pulling_computes(ctx, pull.workspace).into_iter().flat_map(|(_, p)| p).for_each(&mut add),
+            Use::Deployment { endpoint, .. } => crate::access::msi_principals(ctx.inv, endpoint.identity.as_ref()).into_iter().for_each(&mut add),
+            Use::Build => {
+                let login = reg.login_server.as_deref().map(normalise_login);
+                for c in ctx.inv.connections.iter().filter(|c| c.id.parent().as_ref() == Some(&pull.workspace.id) && c.is_container_registry() && c.is_managed_identity()) {
+                    if login.is_none() || c.properties.target.as_deref().map(normalise_login) != login {
+                        continue;
+                    }
+                    let uai = c.properties.credentials.as_ref().and_then(|k| k.resource_id.as_ref());
+                    if let Some(p) = uai.and_then(|u| ctx.inv.identities.iter().find(|i| &i.id == u)).and_then(|i| i.properties.principal_id.clone()) {
+                        add(p);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The pulls `access` must answer for: computes and endpoints on registries other than the
 /// workspace's. (A build's pull is its connection's, which `access` expects already.)
 pub fn expectations(ctx: &Context<'_>, demand: &Demand<'_>) -> Vec<Expectation> {

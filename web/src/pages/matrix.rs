@@ -373,6 +373,10 @@ pub fn MatrixView() -> impl IntoView {
                     prop:checked=move || query.with(|q| q.show == Show::NetworkBlocked)
                     on:change=move |ev| { let on = event_target_checked(&ev); query.update(|q| q.show = if on { Show::NetworkBlocked } else { Show::All }) }/>
                     "Only allowed by roles, blocked by network"</label>
+                <label class="check"><input type="checkbox"
+                    prop:checked=move || query.with(|q| q.show == Show::Used)
+                    on:change=move |ev| { let on = event_target_checked(&ev); query.update(|q| q.show = if on { Show::Used } else { Show::All }) }/>
+                    "Only pulls actually used"</label>
                 <span class="field"><label for="mx-f-sort">"Sort by"</label> <select id="mx-f-sort" prop:value=sort_value on:change=move |ev| {
                         let t = event_target_value(&ev);
                         query.update(|q| q.sort = match t.as_str() { "kind" => Sort::Kind, "pulls" => Sort::Pulls, _ => Sort::Name });
