@@ -277,16 +277,8 @@ pub fn pullers(ctx: &Context<'_>, demand: &Demand<'_>) -> FastSet<(String, Strin
             Use::AsIs => pulling_computes(ctx, pull.workspace).into_iter().flat_map(|(_, p)| p).for_each(&mut add),
             Use::Deployment { endpoint, .. } => crate::access::msi_principals(ctx.inv, endpoint.identity.as_ref()).into_iter().for_each(&mut add),
             Use::Build => {
-                let login = reg.login_server.as_deref().map(normalise_login);
-                for c in ctx.inv.connections.iter().filter(|c| c.id.parent().as_ref() == Some(&pull.workspace.id) && c.is_container_registry() && c.is_managed_identity()) {
-                    if login.is_none() || c.properties.target.as_deref().map(normalise_login) != login {
-                        continue;
-                    }
-                    let uai = c.properties.credentials.as_ref().and_then(|k| k.resource_id.as_ref());
-                    if let Some(p) = uai.and_then(|u| ctx.inv.identities.iter().find(|i| &i.id == u)).and_then(|i| i.properties.principal_id.clone()) {
-                        add(p);
-                    }
-                }
+                let Some(login) = reg.login_server.as_deref().map(normalise_login) else { continue };
+                registry_connections(ctx, pull.workspace, &login).filter(|c| c.is_managed_identity()).filter_map(|c| connection_principal(ctx, c)).for_each(&mut add);
             }
         }
     }
@@ -419,6 +411,17 @@ struct ConnectionCheck {
     unverified: Option<String>,
 }
 
+/// The workspace's ContainerRegistry connections to the registry at `login` (a normalised login
+/// server): what a build of the workspace pulls a base image on that registry through.
+fn registry_connections<'a>(ctx: &Context<'a>, ws: &'a Workspace, login: &'a str) -> impl Iterator<Item = &'a Connection> + 'a {
+    ctx.inv.connections.iter().filter(move |c| c.id.parent().as_ref() == Some(&ws.id) && c.is_container_registry() && c.properties.target.as_deref().map(normalise_login).as_deref() == Some(login))
+}
+
+/// The principal a connection acts as: its user-assigned identity's (`credentials.resourceId`).
+fn connection_principal(ctx: &Context<'_>, conn: &Connection) -> Option<String> {
+    crate::access::uai_principal(ctx.inv, None, conn.properties.credentials.as_ref()?.resource_id.as_ref()?)
+}
+
 fn check_connection(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, ws: &Workspace, conn: &Connection, r: usize) -> ConnectionCheck {
     let reg = &ctx.registries[r];
     let mut check = ConnectionCheck { missing: Vec::new(), fixes: Vec::new(), nodes: vec![conn.id.to_string()], unverified: None };
@@ -459,12 +462,7 @@ fn build(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, pull: 
     let reg = &ctx.registries[r];
     let Some(login) = reg.login_server.as_deref().map(normalise_login) else { return };
     let ws = pull.workspace;
-    let conns: Vec<&Connection> = ctx
-        .inv
-        .connections
-        .iter()
-        .filter(|c| c.id.parent().as_ref() == Some(&ws.id) && c.is_container_registry() && c.properties.target.as_deref().map(normalise_login).as_deref() == Some(login.as_str()))
-        .collect();
+    let conns: Vec<&Connection> = registry_connections(ctx, ws, &login).collect();
     let checks: Vec<ConnectionCheck> = conns.iter().map(|c| check_connection(ctx, rows, ws, c, r)).collect();
     if checks.iter().any(|c| c.missing.is_empty()) {
         return;
