@@ -383,9 +383,10 @@ pub struct Scan {
     seen: HashSet<String>,
     /// Subscriptions already planned, so a subscription listed twice is scanned once.
     planned_subs: HashSet<String>,
-    /// Subscription and tenant ids (lowercase) already in `result.listed` / `result.tenants`,
-    /// so a list that repeats one keeps it once at constant cost per item.
-    listed_ids: HashSet<String>,
+    /// Subscription ids and tenant ids (lowercase) already in `result.listed` and
+    /// `result.tenants`, so a list that repeats one keeps it once at constant cost per item.
+    listed_subs: HashSet<String>,
+    listed_tenants: HashSet<String>,
     /// Subscriptions whose role definitions were requested: once each, kept across refreshes.
     role_definitions_for: HashSet<String>,
     /// Workspaces whose computes/connections were requested.
@@ -448,7 +449,8 @@ impl Scan {
             result: ScanResult::default(),
             seen: HashSet::new(),
             planned_subs: HashSet::new(),
-            listed_ids: HashSet::new(),
+            listed_subs: HashSet::new(),
+            listed_tenants: HashSet::new(),
             role_definitions_for: HashSet::new(),
             children_for: HashSet::new(),
             assignments_for: HashSet::new(),
@@ -1054,7 +1056,7 @@ impl Scan {
                             if let Some(tenant) = sub.tenant_id.as_deref().filter(|t| !t.is_empty() && !t.contains('/')) {
                                 self.tenants.insert(sub.subscription_id.to_ascii_lowercase(), tenant.to_string());
                             }
-                            if self.listed_ids.insert(format!("sub:{}", sub.subscription_id.to_ascii_lowercase())) {
+                            if self.listed_subs.insert(sub.subscription_id.to_ascii_lowercase()) {
                                 subs.push(sub.subscription_id.clone());
                                 self.result.listed.push(sub);
                             }
@@ -1066,7 +1068,7 @@ impl Scan {
                     Step::Tenants => {
                         for v in page.value {
                             match serde_json::from_value::<Tenant>(v) {
-                                Ok(t) if self.listed_ids.insert(format!("tenant:{}", t.tenant_id.to_ascii_lowercase())) => self.result.tenants.push(t),
+                                Ok(t) if self.listed_tenants.insert(t.tenant_id.to_ascii_lowercase()) => self.result.tenants.push(t),
                                 Ok(_) => {}
                                 Err(e) => self.result.diagnostics.push(Diagnostic { at: req.path.clone(), message: format!("a directory in the list could not be read: {e}") }),
                             }

@@ -99,8 +99,8 @@ fn GraphNote() -> impl IntoView {
     // the permission or a policy is missing; a 401): said with what to do, and read again.
     let refused = move || state.result.with(|r| r.as_ref().and_then(|r| r.directory_problem().map(str::to_string)));
     let tenant = move || state.source.with(|s| *s == Some(Source::Tenant));
-    let shown = move || tenant() && (state.graph_missing.with(Option::is_some) || state.result.with(|r| r.as_ref().is_some_and(|r| r.directory_problem().is_some())));
     let token_missing = move || state.graph_missing.with(Option::is_some);
+    let shown = move || tenant() && (token_missing() || state.result.with(|r| r.as_ref().is_some_and(|r| r.directory_problem().is_some())));
     let why = move || {
         if !token_missing() {
             return refused().map(|p| format!("{p}.")).unwrap_or_default();
