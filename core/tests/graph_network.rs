@@ -46,3 +46,23 @@ fn the_demo_has_no_network_blocked_edge() {
     let g = graph::build(&inv, &analysis::analyze(&inv));
     assert!(!g.edges.iter().any(|e| e.kind == EdgeKind::NetworkBlocked), "every demo registry allows public access");
 }
+
+/// The blocked edge's title names the workload: a hostile compute name stays text there, in
+/// the app's words and in the export.
+#[test]
+fn a_hostile_workload_name_in_the_blocked_edge_is_only_text() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/truth/network/peering-must-be-connected.json");
+    // No `/` (it would end the id's segment) and no control character (ids refuse them).
+    let evil = "gpu<script>x<\\script>\"'&`$(id)]]>";
+    let text = std::fs::read_to_string(path).unwrap().replace("/computes/gpu-cluster", &format!("/computes/{}", serde_json::to_string(evil).unwrap().trim_matches('"')));
+    let case: Value = serde_json::from_str(&text).unwrap();
+    let inv = snapshot::parse(&case["snapshot"].to_string()).unwrap().0;
+    let g = graph::build(&inv, &analysis::analyze(&inv));
+    let blocked = g.edges.iter().find(|e| e.kind == EdgeKind::NetworkBlocked).expect("still blocked");
+    assert!(blocked.label.contains(evil), "{}", blocked.label);
+    let l = layout::layout(&g, &LayoutOptions::default());
+    let doc = svg::render(&g, &l, &svg::SvgOptions::default());
+    assert!(!doc.contains("<script") && !doc.contains("]]>"), "markup from data in:\n{doc}");
+    assert!(doc.contains("gpu&lt;script&gt;x&lt;\\script&gt;&quot;&apos;&amp;`$(id)]]&gt;"), "the name is escaped text");
+    assert_eq!(doc.matches('"').count() % 2, 0, "every attribute closes");
+}
