@@ -635,6 +635,45 @@ fn broad_roles(ctx: &Context<'_>, rows: &[AccessRow], out: &mut Vec<Finding>) {
     }
 }
 
+/// Container groups that log in to a registry with a username and password have no identity,
+/// so no access row carries their network verdict: judge each such login here. Medium: whether
+/// the credentials would be accepted is not known (pullpath never reads them).
+fn password_logins_blocked(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    use crate::network::{Net, PullIdentity, Reach, Workload};
+    if !ctx.inv.container_groups.iter().any(|g| g.properties.image_registry_credentials.iter().any(|c| c.username.is_some())) {
+        return;
+    }
+    let net = Net::new(ctx.inv);
+    for reg in &ctx.inv.registries {
+        for login in crate::registry_login::password_logins(ctx.inv, reg) {
+            let group = &login.group.id;
+            let Some(v) = net.verdict(Workload::ContainerGroup, group, PullIdentity::Password, &reg.id) else { continue };
+            if v.reach != Reach::Blocked {
+                continue;
+            }
+            let mut fix = crate::network::fix_words(ctx.inv, Workload::ContainerGroup, group, &reg.id);
+            if reg.properties.network_rule_bypass_options.as_deref().is_none_or(|o| o.eq_ignore_ascii_case("AzureServices")) {
+                fix.push_str(" Or redeploy it to pull with a user-assigned identity holding pull on the registry: the trusted-services exception lets Azure Container Instances through with a managed identity.");
+            }
+            out.push(Finding {
+                id: ids::REGISTRY_UNREACHABLE_FROM_CONTAINER_GROUP.into(),
+                severity: Severity::Medium,
+                resource: group.clone(),
+                message: format!(
+                    "Container group {} cannot reach registry {} over the network: {}. It logs in with a username and password (username {}), so whatever those credentials allow, its pulls fail on the network. {fix}",
+                    group.name(),
+                    reg.id.name(),
+                    v.words(),
+                    login.username
+                ),
+                nodes: vec![group.to_string(), reg.id.to_string()],
+                fixes: Vec::new(),
+                unverified: v.unverified.clone(),
+            });
+        }
+    }
+}
+
 /// One finding per workload and registry whose network verdict is blocked, naming every
 /// identity blocked there; High when RBAC lets it pull (the pull fails for a reason the role
 /// assignments do not show). Fixes are guidance only: none is planned yet.
@@ -674,6 +713,7 @@ fn network_blocked(ctx: &Context<'_>, rows: &[AccessRow], expected: &[Expectatio
             });
         }
     }
+    password_logins_blocked(ctx, out);
     for (ws, reg, message) in crate::network::blocked_image_builds(ctx.inv) {
         out.push(Finding {
             id: ids::IMAGE_BUILDS_BLOCKED_BY_REGISTRY_NETWORK.into(),

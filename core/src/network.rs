@@ -80,6 +80,9 @@ pub enum PullIdentity {
     SystemAssigned,
     /// User-assigned, a kubelet identity or a service principal.
     Other,
+    /// No managed identity: a username and password (a container group's
+    /// `imageRegistryCredentials` entry without `identity`).
+    Password,
 }
 
 /// How a registry's network settings gate a caller from outside its private endpoints.
@@ -411,6 +414,13 @@ fn trusted(reg: &Registry, caller: Caller, kind: PullIdentity) -> Result<String,
         return Err(format!("{r} does not let trusted Azure services bypass its network rules (networkRuleBypassOptions: None)"));
     }
     match (caller, kind) {
+        // "Where indicated, access by the trusted service requires additional configuration of
+        // a managed identity in a service instance, assignment of an RBAC role, and
+        // authentication with the registry", and every row of the table that pullpath's callers
+        // use is so indicated: a login with a username and password is not let through.
+        (_, PullIdentity::Password) => Err(
+            "the trusted-services exception lets a service through only when it authenticates with its managed identity, and this pull logs in with a username and password".into(),
+        ),
         (Caller::MachineLearning, PullIdentity::SystemAssigned) => {
             Ok("reachable through the trusted-services exception: Azure Machine Learning with a system-assigned managed identity".into())
         }

@@ -93,6 +93,9 @@ pub struct FindingExpect {
     pub id: String,
     /// The resource's name, or its full id (starts with `/`).
     pub resource: String,
+    /// Words the finding's message must contain (only for `findings`).
+    #[serde(default)]
+    pub says: Vec<String>,
 }
 
 impl FindingExpect {
@@ -229,7 +232,17 @@ pub fn check(expect: &Expect, inv: &pullpath_core::inventory::Inventory) -> Vec<
             problems.push(format!("finding {} on {} is missing (present: {})", f.id, f.resource, if present.is_empty() { "none".into() } else { present.join(", ") }));
         }
     }
+    for f in &expect.findings {
+        for needle in &f.says {
+            if !analysis.findings.iter().any(|x| x.id == f.id && f.names(&x.resource).unwrap_or(false) && x.message.contains(needle.as_str())) {
+                problems.push(format!("finding {} on {} does not say {needle:?}", f.id, f.resource));
+            }
+        }
+    }
     for f in &expect.not_findings {
+        if !f.says.is_empty() {
+            problems.push(format!("notFindings entry {} on {} has says, which only findings take", f.id, f.resource));
+        }
         if has(f) {
             problems.push(format!("finding {} on {} is present but must not be", f.id, f.resource));
         }
