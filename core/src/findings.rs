@@ -652,7 +652,7 @@ fn password_logins_blocked(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
             let mut fix = crate::network::fix_words(ctx.inv, Workload::ContainerGroup, group, &reg.id);
-            if reg.properties.network_rule_bypass_options.as_deref().is_none_or(|o| o.eq_ignore_ascii_case("AzureServices")) {
+            if crate::network::allows_trusted_services(reg) {
                 fix.push_str(" Or redeploy it to pull with a user-assigned identity holding pull on the registry: the trusted-services exception lets Azure Container Instances through with a managed identity.");
             }
             out.push(Finding {

@@ -409,8 +409,7 @@ fn managed_path(reg: &Registry, ws: &Workspace, name: &str) -> (Reach, Vec<Strin
 /// one is not noted as supported (allow-access-trusted-services).
 fn trusted(reg: &Registry, caller: Caller, kind: PullIdentity) -> Result<String, String> {
     let r = reg_name(reg);
-    let on = reg.properties.network_rule_bypass_options.as_deref().is_none_or(|o| o.eq_ignore_ascii_case("AzureServices"));
-    if !on {
+    if !allows_trusted_services(reg) {
         return Err(format!("{r} does not let trusted Azure services bypass its network rules (networkRuleBypassOptions: None)"));
     }
     match (caller, kind) {
@@ -430,6 +429,11 @@ fn trusted(reg: &Registry, caller: Caller, kind: PullIdentity) -> Result<String,
         (Caller::ContainerInstances, _) => Ok("reachable through the trusted-services exception: Azure Container Instances with a managed identity".into()),
         (Caller::Kubernetes, _) => Err("AKS is not among the services the trusted-services exception lets through".into()),
     }
+}
+
+/// Whether the registry lets trusted Azure services bypass its network rules (the default).
+pub fn allows_trusted_services(reg: &Registry) -> bool {
+    reg.properties.network_rule_bypass_options.as_deref().is_none_or(|o| o.eq_ignore_ascii_case("AzureServices"))
 }
 
 fn reg_name(reg: &Registry) -> &str {
