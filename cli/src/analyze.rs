@@ -218,6 +218,7 @@ fn describe_fix(fix: &Intent, a: &Analysis) -> String {
         Intent::EnableComputeSystemIdentity { compute } => format!("give {compute} a system-assigned identity"),
         Intent::AssignComputeUserIdentity { compute, identity } => format!("attach {identity} to {compute}"),
         Intent::CreateRegistryConnection { workspace, name, target, .. } => format!("create connection {name} to {target} in {workspace}"),
+        Intent::AddRegistryOutboundRule { workspace, name, registry } => format!("add outbound rule {name} (private endpoint to {registry}) to the managed network of {workspace}"),
         #[allow(unreachable_patterns)]
         other => serde_json::to_string(other).unwrap_or_default(),
     }

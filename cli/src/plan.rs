@@ -171,7 +171,10 @@ fn level(l: Level) -> &'static str {
 
 fn access(a: Option<Access>) -> String {
     match a {
-        Some(a) => format!("pull {}, push {}", level(a.pull), level(a.push)),
+        Some(a) => match a.network {
+            Some(n) => format!("pull {}, push {}, network {}", level(a.pull), level(a.push), n.as_str()),
+            None => format!("pull {}, push {}", level(a.pull), level(a.push)),
+        },
         None => "no row".into(),
     }
 }

@@ -651,7 +651,7 @@ fn password_logins_blocked(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             if v.reach != Reach::Blocked {
                 continue;
             }
-            let mut fix = crate::network::fix_words(ctx.inv, Workload::ContainerGroup, group, &reg.id);
+            let mut fix = crate::network::fix(ctx.inv, Workload::ContainerGroup, group, &reg.id).0;
             if crate::network::allows_trusted_services(reg) {
                 fix.push_str(" Or redeploy it to pull with a user-assigned identity holding pull on the registry: the trusted-services exception lets Azure Container Instances through with a managed identity.");
             }
@@ -676,7 +676,8 @@ fn password_logins_blocked(ctx: &Context<'_>, out: &mut Vec<Finding>) {
 
 /// One finding per workload and registry whose network verdict is blocked, naming every
 /// identity blocked there; High when RBAC lets it pull (the pull fails for a reason the role
-/// assignments do not show). Fixes are guidance only: none is planned yet.
+/// assignments do not show). Where the workload runs in a workspace's managed network, the fix
+/// is the outbound rule to the registry (`network::fix`); elsewhere it is guidance.
 fn network_blocked(ctx: &Context<'_>, rows: &[AccessRow], expected: &[Expectation], out: &mut Vec<Finding>) {
     use crate::network::{Reach, Workload};
     let kinds: FastMap<&str, Workload> = expected.iter().filter_map(|e| Some((e.subject.key(), crate::access::network_workload(e.reason, &e.subject)?))).collect();
@@ -699,7 +700,7 @@ fn network_blocked(ctx: &Context<'_>, rows: &[AccessRow], expected: &[Expectatio
                 Workload::ContainerGroup => (ids::REGISTRY_UNREACHABLE_FROM_CONTAINER_GROUP, "Container group"),
             };
             let rbac = if row.pull == Level::No { "" } else { " RBAC lets it pull, so its pulls fail on the network (a timeout or a refused request), not on permissions." };
-            let fix = crate::network::fix_words(ctx.inv, what, &v.workload, &row.registry);
+            let (fix, intent) = crate::network::fix(ctx.inv, what, &v.workload, &row.registry);
             let message = format!("{label} {} cannot reach registry {} over the network: {}.{rbac} {fix}", v.workload.name(), row.registry.name(), v.words());
             seen.insert((v.workload.key(), row.registry.key()), out.len());
             out.push(Finding {
@@ -708,7 +709,7 @@ fn network_blocked(ctx: &Context<'_>, rows: &[AccessRow], expected: &[Expectatio
                 resource: v.workload.clone(),
                 message,
                 nodes: vec![v.workload.to_string(), row.registry.to_string(), row.principal_id.to_string()],
-                fixes: Vec::new(),
+                fixes: intent.into_iter().collect(),
                 unverified: v.unverified.clone(),
             });
         }

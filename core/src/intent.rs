@@ -58,6 +58,26 @@ pub enum Intent {
     /// naming a user-assigned identity, for image builds from a private registry.
     #[serde(rename_all = "camelCase")]
     CreateRegistryConnection { workspace: ResourceId, name: String, target: String, identity: ResourceId, client_id: String },
+    /// Add a user-defined `PrivateEndpoint` outbound rule named `name` to `registry` in the
+    /// managed network of `workspace`: how its computes and managed online endpoints reach a
+    /// registry that denies public access and is not the workspace's own.
+    #[serde(rename_all = "camelCase")]
+    AddRegistryOutboundRule { workspace: ResourceId, name: String, registry: ResourceId },
+}
+
+/// The outbound rule name pullpath gives a workspace's private endpoint rule to `registry`:
+/// `pe-` and the registry's name, reduced to what the rule name pattern
+/// (`^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$`, workspaceRP 2024-10-01) allows and cut to its 33
+/// characters. The same registry always gives the same name, so planning twice asks once.
+pub fn outbound_rule_name(registry: &ResourceId) -> String {
+    let reduced: String = registry.name().chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+    format!("pe-{}", reduced.to_ascii_lowercase()).chars().take(33).collect()
+}
+
+/// Whether `name` fits the outbound rule name pattern `^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$`.
+pub fn is_outbound_rule_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    (3..=33).contains(&name.len()) && chars.next().is_some_and(|c| c.is_ascii_alphanumeric()) && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 impl Intent {
@@ -87,5 +107,21 @@ mod tests {
         let json = r#"{"kind":"grantRole","principalId":"p","principalType":"ServicePrincipal","role":{"guid":"7f951dda-4ed3-4680-a7ca-43fe172d538d","name":"AcrPull"},"scope":"/subscriptions/s/resourceGroups/rg"}"#;
         let intent: Intent = serde_json::from_str(json).unwrap();
         assert_eq!(serde_json::to_string(&intent).unwrap(), json);
+    }
+
+    #[test]
+    fn outbound_rule_names_fit_the_pattern_whatever_the_registry_is_called() {
+        let reg = |name: &str| ResourceId::parse(&format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/{name}")).unwrap();
+        assert_eq!(outbound_rule_name(&reg("AcrVision")), "pe-acrvision");
+        let long = outbound_rule_name(&reg(&"a".repeat(50)));
+        assert_eq!(long.len(), 33);
+        // A hostile name cannot leave the pattern (or carry a path separator or a quote).
+        for name in ["acr$(rm -rf)x", "ac%2Fr", "\u{202e}acr", "x"] {
+            let n = outbound_rule_name(&reg(name));
+            assert!(is_outbound_rule_name(&n), "{name:?} gave {n:?}");
+        }
+        for bad in ["", "ab", "-ab", "a/b", "a b", &"a".repeat(34)] {
+            assert!(!is_outbound_rule_name(bad), "{bad:?}");
+        }
     }
 }

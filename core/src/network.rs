@@ -481,23 +481,30 @@ pub fn blocked_image_builds(inv: &Inventory) -> Vec<(&Workspace, &Registry, Stri
     out
 }
 
-/// Guidance for a blocked pull of `workload` from `registry`: for a workload in a workspace
-/// with a managed network, the outbound rule to add (as the spec's PUT); else a private path.
-pub fn fix_words(inv: &Inventory, what: Workload, workload: &ResourceId, registry: &ResourceId) -> String {
+/// What to do about a blocked pull of `workload` from `registry`, in words, and the intent
+/// that does it where pullpath can plan one: for a compute or managed online endpoint of a
+/// workspace with a managed network, a `PrivateEndpoint` outbound rule to the registry
+/// ("These rules define private endpoints that allow an Azure resource to securely
+/// communicate with the managed VNet.", how-to-managed-network), if the registry is Premium
+/// (private endpoints are "available in the Premium container registry service tier",
+/// container-registry-private-link). Else guidance towards a private path.
+pub fn fix(inv: &Inventory, what: Workload, workload: &ResourceId, registry: &ResourceId) -> (String, Option<crate::intent::Intent>) {
     let ws = matches!(what, Workload::Compute | Workload::OnlineEndpoint).then(|| workload.parent()).flatten().and_then(|w| inv.workspaces.iter().find(|x| x.id == w));
-    match ws.filter(|w| w.properties.managed_network.as_ref().is_some_and(|m| m.is_isolated())) {
-        Some(ws) => format!(
-            "Add a PrivateEndpoint outbound rule to {} in workspace {}'s managed network: PUT {}/outboundRules/{{ruleName}} with {{\"properties\": {{\"type\": \"PrivateEndpoint\", \"category\": \"UserDefined\", \"destination\": {{\"serviceResourceId\": \"{}\", \"subresourceTarget\": \"registry\"}}}}}} (workspaceRP 2024-10-01, ManagedNetworkSettingsRule_CreateOrUpdate).",
-            registry.name(),
-            ws.name,
-            ws.id,
-            registry
-        ),
-        None => {
-            let reg = registry.name();
-            format!("Give it a private path to {reg}: an approved private endpoint of {reg} (subresource registry) in its virtual network or in one peered with it, with private DNS for privatelink.azurecr.io; or allow its network in {reg}'s firewall.")
-        }
+    let reg = registry.name();
+    let Some((ws, network)) = ws.and_then(|w| Some((w, w.properties.managed_network.as_ref().filter(|m| m.is_isolated())?))) else {
+        return (format!("Give it a private path to {reg}: an approved private endpoint of {reg} (subresource registry) in its virtual network or in one peered with it, with private DNS for privatelink.azurecr.io; or allow its network in {reg}'s firewall."), None);
+    };
+    let w = if ws.name.is_empty() { ws.id.name() } else { &ws.name };
+    if let Some((rule, _)) = network.private_endpoint_rules_to(registry).next() {
+        return (format!("Workspace {w}'s outbound rule {rule} to {reg} exists but is Inactive; another rule would not change that, so none is planned: see the rule's status in the workspace's managed network."), None);
     }
+    let premium = inv.registries.iter().find(|r| &r.id == registry).and_then(|r| r.sku.as_ref()).is_some_and(|s| s.name.eq_ignore_ascii_case("Premium"));
+    if !premium {
+        return (format!("Registry {reg} is not known to be in the Premium tier, which private endpoints need: move it to Premium, then add a PrivateEndpoint outbound rule to it in workspace {w}'s managed network."), None);
+    }
+    let name = crate::intent::outbound_rule_name(registry);
+    let words = format!("Fix adds outbound rule {name} to workspace {w}'s managed network: a private endpoint to {reg} (subresource registry).");
+    (words, Some(crate::intent::Intent::AddRegistryOutboundRule { workspace: ws.id.clone(), name, registry: registry.clone() }))
 }
 
 #[cfg(test)]

@@ -107,6 +107,10 @@ pub enum State {
     /// The connection exists pointing at this registry with this identity, or does not exist.
     #[serde(rename_all = "camelCase")]
     Connection { id: ResourceId, present: Option<ConnectionTarget> },
+    /// The managed network outbound rule exists as a `PrivateEndpoint` rule to this registry,
+    /// or does not exist.
+    #[serde(rename_all = "camelCase")]
+    OutboundRule { id: ResourceId, present: Option<ResourceId> },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,7 +138,10 @@ impl State {
     /// Whether a fresh GET of the target (`None` when ARM answered 404) shows this state.
     pub fn holds(&self, current: Option<&Value>) -> bool {
         match self {
-            State::RoleAssignment { present: None, .. } | State::Connection { present: None, .. } => current.is_none(),
+            State::RoleAssignment { present: None, .. } | State::Connection { present: None, .. } | State::OutboundRule { present: None, .. } => current.is_none(),
+            State::OutboundRule { present: Some(registry), .. } => {
+                current.and_then(|v| serde_json::from_value::<crate::arm::OutboundRuleResource>(v.clone()).ok()).is_some_and(|r| r.properties.reaches_registry(registry))
+            }
             State::RoleAssignment { present: Some(a), .. } => current.and_then(|v| serde_json::from_value::<RoleAssignment>(v.clone()).ok()).is_some_and(|ra| {
                 ra.properties.principal_id.eq_ignore_ascii_case(&a.principal_id) && ra.role_definition_guid().eq_ignore_ascii_case(a.role_definition_id.name()) && ra.scope() == a.scope
             }),
@@ -177,13 +184,15 @@ impl State {
             }
             State::Connection { id, present: None } => format!("connection {} does not exist", id.name()),
             State::Connection { id, present: Some(t) } => format!("connection {} reaches {} as {}", id.name(), t.target, t.identity.name()),
+            State::OutboundRule { id, present: None } => format!("outbound rule {} does not exist", id.name()),
+            State::OutboundRule { id, present: Some(r) } => format!("outbound rule {} is a private endpoint to registry {}", id.name(), r.name()),
         }
     }
 
     /// The resource this state is about.
     pub fn target(&self) -> &ResourceId {
         match self {
-            State::RoleAssignment { id, .. } | State::Connection { id, .. } => id,
+            State::RoleAssignment { id, .. } | State::Connection { id, .. } | State::OutboundRule { id, .. } => id,
             State::AdminUser { registry, .. } => registry,
             State::ComputeIdentity { compute, .. } => compute,
         }
@@ -504,6 +513,46 @@ fn operation(inv: &Inventory, intent: &Intent) -> Result<Operation, String> {
                 principal_from: None,
             })
         }
+        Intent::AddRegistryOutboundRule { workspace, name, registry } => {
+            let Some(ws) = inv.workspaces.iter().find(|w| &w.id == workspace) else {
+                return Err(format!("workspace {workspace} is not in the inventory"));
+            };
+            let Some(reg) = inv.registries.iter().find(|r| &r.id == registry) else {
+                return Err(format!("registry {registry} is not in the inventory"));
+            };
+            let Some(network) = ws.properties.managed_network.as_ref().filter(|m| m.is_isolated()) else {
+                return Err(format!("workspace {} has no managed virtual network, so an outbound rule would reach nothing", ws.name));
+            };
+            if !crate::intent::is_outbound_rule_name(name) {
+                return Err(format!("{name:?} cannot name an outbound rule: it must be 3 to 33 letters, digits, '_' or '-', starting with a letter or digit"));
+            }
+            // "This feature is available in the Premium container registry service tier."
+            // (container-registry-private-link): a rule to any other tier cannot be provisioned.
+            if !reg.sku.as_ref().is_some_and(|s| s.name.eq_ignore_ascii_case("Premium")) {
+                let tier = reg.sku.as_ref().map(|s| s.name.as_str()).filter(|n| !n.is_empty()).unwrap_or("unknown");
+                return Err(format!("registry {} is in the {tier} tier; private endpoints need the Premium tier", reg.name));
+            }
+            if let Some((existing, _)) = network.private_endpoint_rules_to(registry).find(|(_, r)| !r.is_inactive()) {
+                return Err(format!("workspace {}'s managed network already has outbound rule {existing} to {}", ws.name, reg.name));
+            }
+            if let Some((_, other)) = network.outbound_rules.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                let what = if other.reaches_registry(registry) { format!("to {}, which is Inactive", reg.name) } else { "for something else".to_string() };
+                return Err(format!("workspace {}'s managed network already has an outbound rule named {name} {what}", ws.name));
+            }
+            let id = workspace.child("outboundRules", name).map_err(|e| format!("{name:?} cannot name an outbound rule: {e}"))?;
+            let body = crate::arm::OutboundRuleResource { properties: crate::arm::OutboundRule::private_endpoint_to_registry(registry) };
+            Ok(Operation {
+                summary: format!("Add outbound rule {name} to workspace {}'s managed network: a private endpoint to registry {}", ws.name, reg.name),
+                intent: intent.clone(),
+                target: id.clone(),
+                request: request::put_outbound_rule(&id, &body),
+                inverse: request::delete_outbound_rule(&id),
+                precondition: State::OutboundRule { id: id.clone(), present: None },
+                effect: State::OutboundRule { id, present: Some(registry.clone()) },
+                depends_on: Vec::new(),
+                principal_from: None,
+            })
+        }
     }
 }
 
@@ -586,6 +635,18 @@ pub fn apply_state(inv: &mut Inventory, state: &State) {
                 });
             }
         }
+        State::OutboundRule { id, present } => {
+            let Some(workspace) = id.parent() else { return };
+            for ws in inv.workspaces.iter_mut().filter(|w| w.id == workspace) {
+                let network = ws.properties.managed_network.get_or_insert_with(Default::default);
+                network.outbound_rules.retain(|name, _| !name.eq_ignore_ascii_case(id.name()));
+                if let Some(registry) = present {
+                    // No status: Azure reports it once it has provisioned the rule; the refresh
+                    // after an apply reads it back.
+                    network.outbound_rules.insert(id.name().to_string(), crate::arm::OutboundRule::private_endpoint_to_registry(registry));
+                }
+            }
+        }
     }
 }
 
@@ -606,14 +667,18 @@ pub struct RowChange {
 pub struct Access {
     pub pull: crate::access::Level,
     pub push: crate::access::Level,
+    /// The worst network verdict of the row's workloads (`None`: the row has none), so a fix
+    /// that opens a network path shows as a change too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<crate::network::Reach>,
 }
 
-/// The access-matrix rows whose pull or push changes when `plan` takes effect on `inventory`,
+/// The access-matrix rows whose pull, push or network verdict changes when `plan` takes effect on `inventory`,
 /// computed by the same analysis the matrix uses, before anything is sent.
 pub fn access_changes(inventory: &Inventory, plan: &Plan) -> Vec<RowChange> {
     use std::collections::BTreeMap;
     let rows = |inv: &Inventory| -> BTreeMap<(String, ResourceId), (String, Access)> {
-        crate::sort::collect_map(crate::analysis::analyze(inv).access.into_iter().map(|r| ((r.principal_id.to_ascii_lowercase(), r.registry.clone()), (r.identity.clone(), Access { pull: r.pull, push: r.push }))))
+        crate::sort::collect_map(crate::analysis::analyze(inv).access.into_iter().map(|r| ((r.principal_id.to_ascii_lowercase(), r.registry.clone()), (r.identity.clone(), Access { pull: r.pull, push: r.push, network: r.network.iter().map(|v| v.reach).max() }))))
     };
     let before = rows(inventory);
     let after = rows(&apply_to_inventory(inventory, plan));
@@ -645,6 +710,44 @@ mod tests {
 
     fn acr() -> ResourceId {
         id("/resourceGroups/rg-ml-prod/providers/Microsoft.ContainerRegistry/registries/acrmlprod")
+    }
+
+    /// An outbound rule is planned only where it can work: a workspace with a managed network,
+    /// a Premium registry, a name the rule pattern allows and no rule already there; undone
+    /// by deleting it by name; and the rule it adds is what the re-read must show.
+    #[test]
+    fn outbound_rules_are_planned_only_where_they_can_work() {
+        let ws = id("/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w");
+        let reg = |sku: &str| serde_json::json!({"id": acr().as_str(), "name": "acrmlprod", "type": "Microsoft.ContainerRegistry/registries", "sku": {"name": sku}, "properties": {}});
+        let workspace = |mode: &str, rules: Value| serde_json::json!({"id": ws.as_str(), "name": "w", "type": "Microsoft.MachineLearningServices/workspaces", "properties": {"managedNetwork": {"isolationMode": mode, "outboundRules": rules}}});
+        let intent = |name: &str| Intent::AddRegistryOutboundRule { workspace: ws.clone(), name: name.into(), registry: acr() };
+        let active = serde_json::json!({"mine": {"type": "PrivateEndpoint", "status": "Active", "destination": {"serviceResourceId": acr().as_str(), "subresourceTarget": "registry"}}});
+        let taken = serde_json::json!({"PE-ACRMLPROD": {"type": "FQDN", "destination": "pypi.org"}});
+        for (reg_sku, mode, rules, name, says) in [
+            ("Premium", "Disabled", serde_json::json!({}), "pe-acrmlprod", "has no managed virtual network"),
+            ("Basic", "AllowOnlyApprovedOutbound", serde_json::json!({}), "pe-acrmlprod", "in the Basic tier; private endpoints need the Premium tier"),
+            ("Premium", "AllowOnlyApprovedOutbound", serde_json::json!({}), "a/b", "cannot name an outbound rule"),
+            ("Premium", "AllowInternetOutbound", active, "pe-acrmlprod", "already has outbound rule mine to acrmlprod"),
+            ("Premium", "AllowOnlyApprovedOutbound", taken, "pe-acrmlprod", "already has an outbound rule named pe-acrmlprod for something else"),
+        ] {
+            let (inv, _) = Inventory::from_resources([reg(reg_sku), workspace(mode, rules)]);
+            let (p, skipped) = plan(&inv, &[intent(name)]);
+            assert!(p.operations.is_empty(), "{says}");
+            assert!(skipped[0].reason.contains(says), "{} / {says}", skipped[0].reason);
+        }
+        let (inv, _) = Inventory::from_resources([reg("Premium"), workspace("AllowOnlyApprovedOutbound", serde_json::json!({}))]);
+        let (p, _) = plan(&inv, &[intent("pe-acrmlprod")]);
+        let op = &p.operations[0];
+        assert_eq!(op.request.path, format!("{}/outboundRules/pe-acrmlprod", ws.as_str()));
+        assert_eq!(op.request.body.as_ref().unwrap()["properties"], serde_json::json!({"type": "PrivateEndpoint", "category": "UserDefined", "destination": {"serviceResourceId": acr().as_str(), "subresourceTarget": "registry"}}));
+        assert_eq!((op.inverse.method, op.inverse.path.as_str()), (request::Method::Delete, op.request.path.as_str()));
+        let read = |props: Value| serde_json::json!({"id": op.target.as_str(), "name": "pe-acrmlprod", "type": "Microsoft.MachineLearningServices/workspaces/outboundRules", "properties": props});
+        assert!(op.effect.holds(Some(&read(op.request.body.as_ref().unwrap()["properties"].clone()))));
+        assert!(!op.effect.holds(Some(&read(serde_json::json!({"type": "FQDN", "destination": "acrmlprod.azurecr.io"})))));
+        assert!(!op.effect.holds(None) && op.precondition.holds(None));
+        // The inventory after the plan has the rule, so the access matrix can show its effect.
+        let after = apply_to_inventory(&inv, &p);
+        assert!(after.workspaces[0].properties.managed_network.as_ref().unwrap().private_endpoint_rules_to(&acr()).any(|(n, r)| n == "pe-acrmlprod" && !r.is_inactive()));
     }
 
     #[test]

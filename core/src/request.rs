@@ -190,6 +190,21 @@ impl ResourceKind {
     }
 }
 
+/// A workspace managed network's outbound rule: written (and re-read) one rule at a time, but
+/// read by scans through the workspace's `managedNetwork.outboundRules`, so not a
+/// [`ResourceKind`] the inventory holds. workspaceRP 2024-10-01, like the workspace.
+pub const OUTBOUND_RULE_TYPE: &str = "Microsoft.MachineLearningServices/workspaces/outboundRules";
+
+/// The type and api-version pullpath writes and re-reads `id` with: a [`ResourceKind`]'s, or
+/// an outbound rule's.
+pub fn type_and_version(id: &ResourceId) -> Option<(String, &'static str)> {
+    if id.is_type(OUTBOUND_RULE_TYPE) {
+        return Some((OUTBOUND_RULE_TYPE.to_string(), ResourceKind::Workspace.api_version()));
+    }
+    let kind = ResourceKind::from_type(&id.resource_type())?;
+    Some((kind.type_name(), kind.api_version()))
+}
+
 /// `api-version` for subscription listing (Microsoft.Resources).
 pub const SUBSCRIPTIONS_API_VERSION: &str = "2022-12-01";
 /// `api-version` for Resource Graph.
@@ -246,8 +261,8 @@ pub fn list_environment_versions(environment: &ResourceId, top: usize) -> Reques
 
 /// `GET {id}` for any resource pullpath knows the type of.
 pub fn get(id: &ResourceId) -> Option<Request> {
-    let kind = ResourceKind::from_type(&id.resource_type())?;
-    Some(request(Method::Get, id.as_str().into(), kind.api_version()))
+    let (_, api_version) = type_and_version(id)?;
+    Some(request(Method::Get, id.as_str().into(), api_version))
 }
 
 /// `{scope}` as a path prefix: empty for the tenant root so paths never start with `//`.
@@ -372,6 +387,17 @@ pub fn put_connection(id: &ResourceId, body: &crate::arm::ConnectionCreate) -> R
 /// `DELETE {connection}` (WorkspaceConnections_Delete).
 pub fn delete_connection(id: &ResourceId) -> Request {
     request(Method::Delete, id.as_str().into(), ResourceKind::Connection.api_version())
+}
+
+/// `PUT {workspace}/outboundRules/{rule}` (ManagedNetworkSettingsRule_CreateOrUpdate, a
+/// long-running operation that may answer 202 with a `Location` to poll).
+pub fn put_outbound_rule(id: &ResourceId, body: &crate::arm::OutboundRuleResource) -> Request {
+    with_body(request(Method::Put, id.as_str().into(), ResourceKind::Workspace.api_version()), body)
+}
+
+/// `DELETE {workspace}/outboundRules/{rule}` (ManagedNetworkSettingsRule_Delete).
+pub fn delete_outbound_rule(id: &ResourceId) -> Request {
+    request(Method::Delete, id.as_str().into(), ResourceKind::Workspace.api_version())
 }
 
 /// `GET {scope}/providers/Microsoft.Authorization/permissions`: what the signed-in caller may

@@ -414,3 +414,54 @@ fn the_refresh_keeps_what_graph_said() {
     assert_eq!(refreshed.inventory.directory, previous.inventory.directory);
     assert!(!refreshed.diagnostics.iter().any(|d| d.message.contains("were not read from Microsoft Graph")), "{:?}", refreshed.diagnostics);
 }
+
+/// The managed network fix end to end (on the truth case that shows it: the demo tenant has
+/// no managed network): the finding's own fix is planned, applied through the simulator,
+/// and the refresh re-reads the workspace (where scans read its outbound rules) — after
+/// which the compute reaches the registry, the finding is gone, and the result equals a
+/// rescan.
+#[test]
+fn the_outbound_rule_fix_lands_and_the_refresh_shows_the_path_open() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/truth/network/managed-network-outbound-rule-is-the-fix.json");
+    let case: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let resources: Vec<Value> = serde_json::from_value(case["snapshot"]["resources"].clone()).unwrap();
+    let mut sim = Sim::from_resources(resources);
+    let previous = full_scan(&mut sim.clone());
+    let before = analysis::analyze(&previous.inventory);
+    let finding = before.findings.iter().find(|f| f.id == "registry-unreachable-from-compute").expect("the blocked path is reported");
+    assert_eq!(finding.fixes.len(), 1, "{finding:?}");
+    let mut change = Change::new(previous, &before.identities, finding.fixes.clone(), ChangeConfig::new(DEFAULT_ORIGIN));
+    // The review shows the path opening before anything is sent: pull stays, network changes.
+    let opened: Vec<_> = change.review().changes.iter().map(|(_, c)| (c.registry.name().to_string(), c.before.and_then(|a| a.network), c.after.and_then(|a| a.network))).collect();
+    use pullpath_core::network::Reach;
+    assert_eq!(opened, vec![("acrvision".to_string(), Some(Reach::Blocked), Some(Reach::Reachable))]);
+    let mut refresh_paths = Vec::new();
+    let mut now = Duration::ZERO;
+    for _ in 0..10_000 {
+        if change.phase() == Phase::Reviewed {
+            change.confirm(now).unwrap();
+        }
+        if change.phase() == Phase::Done {
+            break;
+        }
+        let phase = change.phase();
+        let Some((id, req)) = change.poll_request(now) else {
+            now = change.poll_timeout().unwrap_or(now + Duration::from_millis(1)).max(now);
+            change.handle_timeout(now);
+            continue;
+        };
+        if phase == Phase::Refreshing {
+            refresh_paths.push(req.path.clone());
+        }
+        change.handle_response(now, id, Ok(sim.handle(&req)));
+    }
+    assert_eq!(change.outcome(), Some(&Outcome::Applied));
+    let ws = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-truth/providers/Microsoft.MachineLearningServices/workspaces/mlw-secure";
+    assert_eq!(refresh_paths, vec![ws.to_string()]);
+    let refreshed = change.refreshed().unwrap().clone();
+    assert_eq!(canonical(&refreshed), canonical(&full_scan(&mut sim)));
+    let after = analysis::analyze(&refreshed.inventory);
+    assert!(!after.findings.iter().any(|f| f.id == "registry-unreachable-from-compute"), "{:#?}", after.findings);
+    let row = after.access.iter().find(|r| r.registry.name() == "acrvision").unwrap();
+    assert!(row.network.iter().all(|v| v.reach == pullpath_core::network::Reach::Reachable) && !row.network.is_empty(), "{:?}", row.network);
+}

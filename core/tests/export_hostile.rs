@@ -235,6 +235,11 @@ fn planned_block(op: &Operation) -> Option<(&'static str, Map<String, Value>)> {
             "azapi_resource",
             json!({"type": "Microsoft.MachineLearningServices/workspaces/connections@2024-10-01", "name": id.name(), "parent_id": id.parent().unwrap().as_str(), "body": body}),
         ),
+        State::OutboundRule { present: None, .. } => return None,
+        State::OutboundRule { id, .. } => (
+            "azapi_resource",
+            json!({"type": "Microsoft.MachineLearningServices/workspaces/outboundRules@2024-10-01", "name": id.name(), "parent_id": id.parent().unwrap().as_str(), "body": body}),
+        ),
     };
     Some((ty, attrs.as_object().unwrap().clone()))
 }
@@ -537,7 +542,7 @@ fn check_all(plan: &Plan) {
 #[test]
 fn the_worst_names_are_only_ever_data() {
     let plan = hostile_plan(&Names::worst());
-    assert_eq!(plan.operations.len(), 7, "{:#?}", plan.operations.iter().map(|o| &o.summary).collect::<Vec<_>>());
+    assert_eq!(plan.operations.len(), 8, "{:#?}", plan.operations.iter().map(|o| &o.summary).collect::<Vec<_>>());
     check_all(&plan);
 }
 

@@ -16,7 +16,9 @@
 //!   not parse fails the case;
 //! - every `plans` entry plans one intent (`plan::plan` on the analysed inventory): `planned`
 //!   says whether it becomes an operation, and each `says` substring must occur in the
-//!   operation's summary or the reason it was skipped.
+//!   operation's summary or the reason it was skipped; its `after` (an `expect` of its own)
+//!   must hold of the inventory once the operation has taken effect
+//!   (`plan::apply_to_inventory`), so a fix is shown to do what it says.
 //!
 //! A case about what a snapshot lacks (which a scan always learns) says why in
 //! `"snapshotOnly"`: it runs through the snapshot only, and the harness checks that the scans

@@ -286,6 +286,7 @@ impl Sim {
             Ok(id) if id.level() == ScopeLevel::Subscription && self.subscriptions().iter().any(|s| s.eq_ignore_ascii_case(id.name())) => {
                 Response::json(200, &json!({"id": id.as_str(), "subscriptionId": id.name(), "displayName": format!("Subscription {}", id.name()), "state": "Enabled"}))
             }
+            Ok(id) if id.is_type(pullpath_core::request::OUTBOUND_RULE_TYPE) => self.get_outbound_rule(&id),
             Ok(id) => match self.resources.get(&id) {
                 Some(v) => Response::json(200, v),
                 None => not_found(&id),

@@ -1,6 +1,11 @@
 //! Write operations of the simulator: role assignment PUT/DELETE, registry PATCH, compute
-//! PUT/PATCH (identity changes), connection PUT/DELETE, and the long-running operations some
-//! of them start, with status monitors served by [`Sim::operation_status`].
+//! PUT/PATCH (identity changes), connection PUT/DELETE, managed network outbound rule
+//! GET/PUT/DELETE, and the long-running operations some of them start, with status monitors
+//! served by [`Sim::operation_status`].
+//!
+//! Outbound rules live where scans read them, in their workspace's
+//! `properties.managedNetwork.outboundRules`; a rule's own URL reads and writes that entry.
+//! Their PUT and DELETE answer at once (the spec's 200), not with a 202 to poll.
 //!
 //! Not here: reads and lists (`sim`), injected transport faults (`sim::faults`).
 //!
@@ -23,6 +28,8 @@ const REGISTRIES: &str = "Microsoft.ContainerRegistry/registries";
 const COMPUTES: &str = "Microsoft.MachineLearningServices/workspaces/computes";
 const CONNECTIONS: &str = "Microsoft.MachineLearningServices/workspaces/connections";
 const IDENTITIES: &str = "Microsoft.ManagedIdentity/userAssignedIdentities";
+const WORKSPACES: &str = "Microsoft.MachineLearningServices/workspaces";
+use pullpath_core::request::OUTBOUND_RULE_TYPE as OUTBOUND_RULES;
 
 /// Status monitor types: the Azure-AsyncOperation form (status document) and the Location
 /// form (202 until done, then the final answer), as AML and ACR name them.
@@ -234,6 +241,8 @@ impl Sim {
             let identity = self.resolve_identity(&id, next.get("identity"));
             set_identity(&mut next, identity);
             self.start_lro(&id, next, 201, req)
+        } else if id.is_type(OUTBOUND_RULES) {
+            self.put_outbound_rule(&id, &body)
         } else if id.is_type(CONNECTIONS) {
             let mut stored = json!({"id": id.as_str(), "name": id.name(), "type": CONNECTIONS, "properties": body.get("properties").cloned().unwrap_or(json!({}))});
             // ARM never returns connection secrets; a ManagedIdentity connection has none.
@@ -243,6 +252,73 @@ impl Sim {
         } else {
             not_supported(req)
         }
+    }
+
+    /// The workspace an outbound rule belongs to, if it has a managed network to hold it.
+    fn rule_workspace(&self, id: &ResourceId) -> Result<(ResourceId, Value), Response> {
+        let ws = id.parent().filter(|p| p.is_type(WORKSPACES)).ok_or_else(|| not_found(id))?;
+        let doc = self.resources.get(&ws).cloned().ok_or_else(|| not_found(&ws))?;
+        Ok((ws, doc))
+    }
+
+    /// `GET {workspace}/outboundRules/{rule}`: the rule as `OutboundRuleBasicResource`.
+    pub(super) fn get_outbound_rule(&self, id: &ResourceId) -> Response {
+        let (_, ws) = match self.rule_workspace(id) {
+            Ok(x) => x,
+            Err(r) => return r,
+        };
+        let rules = ws.pointer("/properties/managedNetwork/outboundRules").and_then(Value::as_object);
+        match rules.and_then(|r| r.iter().find(|(k, _)| k.eq_ignore_ascii_case(id.name()))) {
+            Some((name, rule)) => Response::json(200, &json!({"id": id.as_str(), "name": name, "type": OUTBOUND_RULES, "properties": rule})),
+            None => not_found(id),
+        }
+    }
+
+    fn put_outbound_rule(&mut self, id: &ResourceId, body: &Value) -> Response {
+        let (ws_id, mut ws) = match self.rule_workspace(id) {
+            Ok(x) => x,
+            Err(r) => return r,
+        };
+        let mode = ws.pointer("/properties/managedNetwork/isolationMode").and_then(Value::as_str).unwrap_or("Disabled");
+        if mode.eq_ignore_ascii_case("Disabled") {
+            return Response::json(400, &ErrorResponse::new("BadRequest", "The workspace has no managed network: outbound rules need an isolation mode other than Disabled."));
+        }
+        let Some(rule) = body.get("properties").filter(|p| p.get("type").and_then(Value::as_str).is_some()).cloned() else {
+            return Response::json(400, &ErrorResponse::new("BadRequest", "The request must name properties.type."));
+        };
+        let mut stored = rule;
+        // The specs do not say what status Azure gives a new rule, or when: the simulator's
+        // managed networks make it Active at once (analysis reads a rule without one so too).
+        stored["status"] = json!("Active");
+        let network = &mut ws["properties"]["managedNetwork"];
+        if !network["outboundRules"].is_object() {
+            network["outboundRules"] = json!({});
+        }
+        if let Some(rules) = network["outboundRules"].as_object_mut() {
+            let same: Vec<String> = rules.keys().filter(|k| k.eq_ignore_ascii_case(id.name())).cloned().collect();
+            for k in same {
+                rules.remove(&k);
+            }
+            rules.insert(id.name().to_string(), stored.clone());
+        }
+        self.resources.insert(ws_id, ws);
+        Response::json(200, &json!({"id": id.as_str(), "name": id.name(), "type": OUTBOUND_RULES, "properties": stored}))
+    }
+
+    fn delete_outbound_rule(&mut self, id: &ResourceId) -> Response {
+        let (ws_id, mut ws) = match self.rule_workspace(id) {
+            Ok(x) => x,
+            Err(r) => return r,
+        };
+        let removed = ws.pointer_mut("/properties/managedNetwork/outboundRules").and_then(Value::as_object_mut).map(|rules| {
+            let same: Vec<String> = rules.keys().filter(|k| k.eq_ignore_ascii_case(id.name())).cloned().collect();
+            same.iter().filter(|k| rules.remove(*k).is_some()).count()
+        });
+        if removed.unwrap_or(0) == 0 {
+            return Response { status: 204, headers: Vec::new(), body: String::new() };
+        }
+        self.resources.insert(ws_id, ws);
+        Response { status: 200, headers: Vec::new(), body: String::new() }
     }
 
     fn put_role_assignment(&mut self, id: ResourceId, body: Value) -> Response {
@@ -336,6 +412,9 @@ impl Sim {
             Ok(id) => id,
             Err(e) => return bad_id(e),
         };
+        if id.is_type(OUTBOUND_RULES) {
+            return self.delete_outbound_rule(&id);
+        }
         if !(id.is_type(ROLE_ASSIGNMENTS) || id.is_type(CONNECTIONS)) {
             return not_supported(req);
         }
@@ -399,6 +478,30 @@ mod tests {
             assert_eq!(reg["properties"]["adminUserEnabled"], json!(admin), "{outcome:?}");
             assert_eq!(sim.tenant_resources().count(), Sim::demo().tenant_resources().count());
         }
+    }
+
+    /// A rule's URL reads and writes its workspace's `managedNetwork.outboundRules` entry; a
+    /// workspace without a managed network refuses one; deleting twice is 200 then 204.
+    #[test]
+    fn outbound_rules_live_in_their_workspace() {
+        const WS: &str = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w";
+        let ws = |mode: &str| json!({"id": WS, "name": "w", "type": WORKSPACES, "properties": {"managedNetwork": {"isolationMode": mode}}});
+        let rule = format!("{WS}/outboundRules/pe-acr");
+        let body = json!({"properties": {"type": "PrivateEndpoint", "category": "UserDefined", "destination": {"serviceResourceId": REG, "subresourceTarget": "registry"}}});
+        let mut off = Sim::from_resources([ws("Disabled")]);
+        assert_eq!(off.handle(&req(Method::Put, &rule, "2024-10-01", Some(body.clone()))).status, 400);
+        let mut sim = Sim::from_resources([ws("AllowOnlyApprovedOutbound")]);
+        assert_eq!(sim.handle(&req(Method::Get, &rule, "2024-10-01", None)).status, 404);
+        assert_eq!(sim.handle(&req(Method::Put, &rule, "2024-10-01", Some(json!({"properties": {}})))).status, 400);
+        let put = sim.handle(&req(Method::Put, &rule, "2024-10-01", Some(body)));
+        assert_eq!(put.status, 200, "{}", put.body);
+        let got: Value = serde_json::from_str(&sim.handle(&req(Method::Get, &rule.to_uppercase().replace("/SUBSCRIPTIONS", "/subscriptions"), "2024-10-01", None)).body).unwrap();
+        assert_eq!(got["properties"]["destination"]["serviceResourceId"], REG);
+        let ws_id = ResourceId::parse(WS).unwrap();
+        assert_eq!(sim.resource(&ws_id).unwrap()["properties"]["managedNetwork"]["outboundRules"]["pe-acr"]["type"], "PrivateEndpoint");
+        assert_eq!(sim.handle(&req(Method::Delete, &rule, "2024-10-01", None)).status, 200);
+        assert_eq!(sim.handle(&req(Method::Delete, &rule, "2024-10-01", None)).status, 204);
+        assert!(sim.resource(&ws_id).unwrap()["properties"]["managedNetwork"]["outboundRules"].as_object().unwrap().is_empty());
     }
 
     #[test]

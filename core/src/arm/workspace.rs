@@ -118,7 +118,32 @@ impl ManagedNetwork {
     }
 }
 
+/// `OutboundRuleBasicResource`: one rule as `GET {workspace}/outboundRules/{rule}` answers
+/// and as its PUT takes it (the body needs only `properties`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboundRuleResource {
+    pub properties: OutboundRule,
+}
+
 impl OutboundRule {
+    /// A user-defined `PrivateEndpoint` rule to a container registry's `registry` sub-resource:
+    /// what a managed network needs to reach a registry that is not the workspace's own.
+    pub fn private_endpoint_to_registry(registry: &ResourceId) -> OutboundRule {
+        OutboundRule {
+            rule_type: "PrivateEndpoint".into(),
+            category: Some("UserDefined".into()),
+            status: None,
+            destination: Some(PrivateEndpointDestination { service_resource_id: Some(registry.clone()), subresource_target: Some("registry".into()) }),
+        }
+    }
+
+    /// Whether this is a `PrivateEndpoint` rule to `registry`'s `registry` sub-resource.
+    pub fn reaches_registry(&self, registry: &ResourceId) -> bool {
+        self.rule_type.eq_ignore_ascii_case("PrivateEndpoint")
+            && self.destination.as_ref().is_some_and(|d| d.service_resource_id.as_ref() == Some(registry) && d.subresource_target.as_deref().is_none_or(|t| t.eq_ignore_ascii_case("registry")))
+    }
+
     pub fn is_inactive(&self) -> bool {
         self.status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("Inactive"))
     }

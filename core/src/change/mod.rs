@@ -276,6 +276,10 @@ impl Change {
         for op in &plan.operations {
             let target = if op.target.is_type("Microsoft.Authorization/roleAssignments") {
                 Refresh::Scope(op.target.scope().unwrap_or_else(|| op.target.clone()))
+            } else if op.target.is_type(request::OUTBOUND_RULE_TYPE) {
+                // Scans read outbound rules in their workspace's managedNetwork, so the
+                // workspace is what is re-read.
+                Refresh::Resource(op.target.parent().unwrap_or_else(|| op.target.clone()))
             } else {
                 Refresh::Resource(op.target.clone())
             };

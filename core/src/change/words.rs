@@ -106,6 +106,9 @@ pub fn describe_intent(intent: &Intent, inventory: &Inventory, identities: &[Ide
         Intent::CreateRegistryConnection { workspace, name, target, identity, .. } => {
             format!("Create connection {name} in workspace {} to {target} as {}", workspace.name(), identity.name())
         }
+        Intent::AddRegistryOutboundRule { workspace, name, registry } => {
+            format!("Add outbound rule {name} to workspace {}'s managed network: a private endpoint to registry {}", workspace.name(), registry.name())
+        }
     }
 }
 

@@ -124,7 +124,7 @@ fn collect(plan: &Plan) -> Decls {
                 not_expressed.push(format!("{}: a registry PUT with only this setting would reset the registry's other settings; run the az script", op.summary));
                 continue;
             }
-            State::Connection { present: None, .. } => {
+            State::Connection { present: None, .. } | State::OutboundRule { present: None, .. } => {
                 not_expressed.push(format!("{}: a deployment cannot delete; run the az script or delete it in the portal", op.summary));
                 continue;
             }
@@ -134,12 +134,12 @@ fn collect(plan: &Plan) -> Decls {
                 not_expressed.push(format!("{}: a template would declare the whole compute as it was when planned, reverting any change made since; apply from pullpath or use the Terraform export (it changes only the identity)", op.summary));
                 continue;
             }
-            State::Connection { id, present: Some(_) } => {
-                let (Some(group), Some(kind)) = (group_of(id), ResourceKind::from_type(&id.resource_type())) else {
+            State::Connection { id, present: Some(_) } | State::OutboundRule { id, present: Some(_) } => {
+                let (Some(group), Some((ty, api_version))) = (group_of(id), crate::request::type_and_version(id)) else {
                     not_expressed.push(format!("{}: unexpected resource id {id}", op.summary));
                     continue;
                 };
-                Decl { op: i, id: id.clone(), ty: kind.type_name(), api_version: kind.api_version().into(), extends: None, body, group }
+                Decl { op: i, id: id.clone(), ty, api_version: api_version.into(), extends: None, body, group }
             }
         };
         decls.push(decl);

@@ -1,7 +1,8 @@
 //! The plan as Terraform: `azurerm_role_assignment` for grants (with the plan's names, so
 //! Terraform and pullpath agree on which assignment is which), and the azapi provider for
 //! what azurerm cannot change without taking over the whole resource: `azapi_update_resource`
-//! for a registry's admin user and a compute's identity, `azapi_resource` for connections.
+//! for a registry's admin user and a compute's identity, `azapi_resource` for connections and
+//! managed network outbound rules.
 //! Removals are listed as comments: Terraform deletes only what it manages.
 
 use std::fmt::Write;
@@ -25,7 +26,7 @@ fn address(i: usize, op: &Operation) -> Option<String> {
     let ty = match &op.effect {
         State::RoleAssignment { present: Some(_), .. } => "azurerm_role_assignment",
         State::AdminUser { .. } | State::ComputeIdentity { .. } => "azapi_update_resource",
-        State::Connection { present: Some(_), .. } => "azapi_resource",
+        State::Connection { present: Some(_), .. } | State::OutboundRule { present: Some(_), .. } => "azapi_resource",
         _ => return None,
     };
     Some(format!("{ty}.{}", label(i, op)))
@@ -76,8 +77,9 @@ pub(super) fn config(plan: &Plan) -> String {
                 // azapi_update_resource merges into the current resource: only the identity.
                 attr(&mut out, "body", &hcl_value(&json!({"identity": body.get("identity").cloned().unwrap_or(Value::Null)}), 1));
             }
-            State::Connection { id, .. } => {
-                attr(&mut out, "type", &hcl_str(&format!("{}@{}", ResourceKind::Connection.type_name(), ResourceKind::Connection.api_version())));
+            State::Connection { id, .. } | State::OutboundRule { id, .. } => {
+                let (ty, api_version) = crate::request::type_and_version(id).unwrap_or_default();
+                attr(&mut out, "type", &hcl_str(&format!("{ty}@{api_version}")));
                 attr(&mut out, "name", &hcl_str(id.name()));
                 attr(&mut out, "parent_id", &hcl_str(id.parent().map(|p| p.as_str().to_string()).unwrap_or_default().as_str()));
                 attr(&mut out, "body", &hcl_value(&body, 1));

@@ -186,9 +186,9 @@ pub fn hostile_plan(n: &Names) -> Plan {
     }
     let resources = vec![
         json!({"id": ids.registry.as_str(), "name": n.registry, "type": "Microsoft.ContainerRegistry/registries", "location": "westeurope",
-               "tags": {n.tag_key.clone(): n.tag_value}, "properties": {"loginServer": "acr.azurecr.io", "adminUserEnabled": false}}),
+               "sku": {"name": "Premium"}, "tags": {n.tag_key.clone(): n.tag_value}, "properties": {"loginServer": "acr.azurecr.io", "adminUserEnabled": false}}),
         json!({"id": ids.workspace.as_str(), "name": n.workspace, "type": "Microsoft.MachineLearningServices/workspaces", "location": "westeurope",
-               "properties": {"containerRegistry": ids.registry.as_str()}}),
+               "properties": {"containerRegistry": ids.registry.as_str(), "managedNetwork": {"isolationMode": "AllowOnlyApprovedOutbound"}}}),
         compute,
         json!({"id": ids.identity.as_str(), "name": n.identity, "type": "Microsoft.ManagedIdentity/userAssignedIdentities", "location": "westeurope",
                "properties": {"principalId": n.identity_principal, "clientId": n.client_id, "tenantId": "t"}}),
@@ -211,6 +211,10 @@ pub fn hostile_plan(n: &Names) -> Plan {
         Intent::AssignComputeUserIdentity { compute: ids.compute.clone(), identity: ids.identity.clone() },
         Intent::CreateRegistryConnection { workspace: ids.workspace.clone(), name: n.connection.clone(), target: n.target.clone(), identity: ids.identity.clone(), client_id: n.client_id.clone() },
         Intent::RevokeRoleAssignment { assignment: ids.assignment.clone() },
+        // The rule's name is derived from the hostile registry name; its body carries the id.
+        Intent::AddRegistryOutboundRule { workspace: ids.workspace.clone(), name: pullpath_core::intent::outbound_rule_name(&ids.registry), registry: ids.registry.clone() },
+        // A hostile rule name is refused by the planner, never exported.
+        Intent::AddRegistryOutboundRule { workspace: ids.workspace.clone(), name: n.connection.clone(), registry: ids.registry.clone() },
     ];
     plan::plan(&inv, &intents).0
 }

@@ -68,6 +68,10 @@ pub struct PlanExpect {
     pub planned: bool,
     #[serde(default)]
     pub says: Vec<String>,
+    /// What must hold of the tenant once the planned operation has taken effect
+    /// (`plan::apply_to_inventory`, analysed again): the fix does what it says.
+    #[serde(default)]
+    pub after: Option<Box<Expect>>,
 }
 
 #[derive(Deserialize)]
@@ -190,6 +194,10 @@ pub fn check(expect: &Expect, inv: &pullpath_core::inventory::Inventory) -> Vec<
             if !text.contains(needle.as_str()) {
                 problems.push(format!("plan {:?}: does not say {needle:?}: {text}", want.intent));
             }
+        }
+        if let Some(after) = &want.after {
+            let changed = pullpath_core::plan::apply_to_inventory(inv, &plan);
+            problems.extend(check(after, &changed).into_iter().map(|p| format!("after the plan: {p}")));
         }
     }
     for want in &expect.access {

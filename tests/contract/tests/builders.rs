@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 
 use pullpath_contract_tests::Spec;
-use pullpath_core::arm::{Compute, ConnectionCreate, ManagedServiceIdentity, QueryRequest, RegistryUpdate, RoleAssignmentCreate};
+use pullpath_core::arm::{Compute, ConnectionCreate, ManagedServiceIdentity, OutboundRuleResource, QueryRequest, RegistryUpdate, RoleAssignmentCreate};
 use pullpath_core::request::{self, Request, ResourceKind};
 use pullpath_core::ResourceId;
 use serde::de::DeserializeOwned;
@@ -41,6 +41,8 @@ fn build(builder: &str, input: &Value) -> Result<Request, String> {
         "update_compute_identity" => request::update_compute_identity(&field::<Compute>(input, "current")?, &field::<ManagedServiceIdentity>(input, "identity")?),
         "put_connection" => request::put_connection(&id()?, &field::<ConnectionCreate>(input, "body")?),
         "delete_connection" => request::delete_connection(&id()?),
+        "put_outbound_rule" => request::put_outbound_rule(&id()?, &field::<OutboundRuleResource>(input, "body")?),
+        "delete_outbound_rule" => request::delete_outbound_rule(&id()?),
         "list_permissions" => request::list_permissions(&scope()?),
         "resource_graph" => request::resource_graph(&field::<QueryRequest>(input, "body")?),
         "list_role_definitions" => request::list_role_definitions(&scope()?),

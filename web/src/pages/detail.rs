@@ -93,6 +93,7 @@ pub(crate) fn describe_intent(i: &Intent) -> String {
         Intent::GrantRoleToComputeIdentity { compute, role, scope } => format!("Grant {} on {} to {}'s system-assigned identity", role.name, scope.name(), compute.name()),
         Intent::AssignComputeUserIdentity { compute, identity } => format!("Attach identity {} to {}", identity.name(), compute.name()),
         Intent::CreateRegistryConnection { workspace, name, target, .. } => format!("Create connection {name} in {} to {target}", workspace.name()),
+        Intent::AddRegistryOutboundRule { workspace, name, registry } => format!("Add outbound rule {name} to {}'s managed network: a private endpoint to {}", workspace.name(), registry.name()),
     }
 }
 

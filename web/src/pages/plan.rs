@@ -165,12 +165,15 @@ pub fn PlanReview() -> impl IntoView {
                     let who = who.clone();
                     let pull = (level(c.before.map(|a| a.pull)), level(c.after.map(|a| a.pull)));
                     let push = (level(c.before.map(|a| a.push)), level(c.after.map(|a| a.push)));
+                    let reach = |a: Option<pullpath_core::plan::Access>| a.and_then(|a| a.network).map(|n| n.as_str()).unwrap_or("—");
+                    let (net_before, net_after) = (reach(c.before), reach(c.after));
                     view! {
                         <tr>
                             <td>{who}</td>
                             <td>{c.registry.name().to_string()}</td>
                             <td><Change before=pull.0 after=pull.1/></td>
                             <td><Change before=push.0 after=push.1/></td>
+                            <td><Change before=net_before after=net_after/></td>
                         </tr>
                     }
                 }).collect_view();
@@ -178,11 +181,11 @@ pub fn PlanReview() -> impl IntoView {
                     <section aria-labelledby="access-h" class="plan-section">
                         <h2 id="access-h">"Access before → after"</h2>
                         {if r.changes.is_empty() {
-                            view! { <p class="summary">"No identity's pull or push access changes (the changes tidy configuration only)."</p> }.into_any()
+                            view! { <p class="summary">"No identity's pull, push or network access changes (the changes tidy configuration only)."</p> }.into_any()
                         } else {
                             view! {
                                 <table class="access-changes">
-                                    <thead><tr><th scope="col">"Identity"</th><th scope="col">"Registry"</th><th scope="col">"Pull"</th><th scope="col">"Push"</th></tr></thead>
+                                    <thead><tr><th scope="col">"Identity"</th><th scope="col">"Registry"</th><th scope="col">"Pull"</th><th scope="col">"Push"</th><th scope="col">"Network"</th></tr></thead>
                                     <tbody>{rows}</tbody>
                                 </table>
                             }.into_any()
