@@ -158,6 +158,10 @@ pub enum NodeKind {
     Endpoint,
     /// An Azure Container Instances container group.
     ContainerGroup,
+    /// An Azure ML environment version whose image is pulled from a registry in the scan (the
+    /// pull demand, `findings::demand`): only those, so the graph does not grow by every
+    /// environment a workspace has.
+    Environment,
     Identity,
     Registry,
     /// Everyone, for anonymous pull.
@@ -171,6 +175,10 @@ pub struct Edge {
     pub kind: EdgeKind,
     pub works: bool,
     pub label: String,
+    /// A pull the tenant really makes (`AccessRow::used`) or an environment's image pull: what
+    /// the filter "only pulls that are actually used" keeps.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub used: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -186,7 +194,8 @@ pub enum EdgeKind {
     /// An expected pull with no working path.
     Missing,
     // Wiring.
-    /// Workspace → compute or connection.
+    /// Workspace → compute, connection or environment; online endpoint → the environment a
+    /// deployment of it runs.
     Contains,
     /// Workspace → its registry.
     UsesRegistry,
@@ -203,6 +212,9 @@ pub enum EdgeKind {
     /// A pull a role allows and the network blocks for a workload that needs it (`network`):
     /// drawn apart from RBAC-denied (`Missing`) so the two causes never look alike.
     NetworkBlocked,
+    /// Environment → the registry its image is pulled from: the base image of its build, the
+    /// image its workspace's computes run as is, or the image a deployment runs.
+    UsedBy,
 }
 
 impl EdgeKind {
@@ -242,7 +254,7 @@ pub fn build(inv: &Inventory, analysis: &Analysis) -> Graph {
     let mut node = |id: NodeId, kind: NodeKind, label: String, identity: Option<IdentityKind>| {
         nodes.entry(id.clone()).or_insert(Node { id, kind, label, identity });
     };
-    let wire = |from: NodeId, to: NodeId, kind: EdgeKind, label: &str| Edge { from, to, kind, works: true, label: label.to_string() };
+    let wire = |from: NodeId, to: NodeId, kind: EdgeKind, label: &str| Edge { from, to, kind, works: true, label: label.to_string(), used: false };
 
     for r in &analysis.registries {
         node(res(&r.id), NodeKind::Registry, r.name.clone(), None);
@@ -334,6 +346,27 @@ pub fn build(inv: &Inventory, analysis: &Analysis) -> Graph {
             }
         }
     }
+    // The pull demand: each environment version whose image comes from a registry in the
+    // scan, under its workspace, with one edge per use of its image.
+    for u in &analysis.used_by {
+        let Some(ws) = u.environment.parent().and_then(|c| c.parent()) else { continue };
+        let label = format!("{}:{}", u.environment.parent().map(|c| c.name().to_string()).unwrap_or_default(), u.environment.name());
+        node(res(&u.environment), NodeKind::Environment, label, None);
+        edges.push(wire(res(&ws), res(&u.environment), EdgeKind::Contains, "environment"));
+        let label = match &u.by {
+            crate::findings::demand::UsedFor::Build => format!("base image of its build: {}", u.image),
+            crate::findings::demand::UsedFor::AsIs => format!("run as is on the workspace's computes: {}", u.image),
+            crate::findings::demand::UsedFor::Deployment { deployment } => {
+                format!("run by deployment {} of endpoint {}: {}", deployment.name(), deployment.parent().map(|p| p.name().to_string()).unwrap_or_default(), u.image)
+            }
+        };
+        edges.push(Edge { used: true, ..wire(res(&u.environment), res(&u.registry), EdgeKind::UsedBy, &label) });
+        if let crate::findings::demand::UsedFor::Deployment { deployment } = &u.by {
+            if let Some(ep) = deployment.parent() {
+                edges.push(Edge { used: true, ..wire(res(&ep), res(&u.environment), EdgeKind::Contains, &format!("deployment {}", deployment.name())) });
+            }
+        }
+    }
     for row in &analysis.access {
         let from = principal(&row.principal_id);
         match from {
@@ -342,19 +375,19 @@ pub fn build(inv: &Inventory, analysis: &Analysis) -> Graph {
         }
         for p in &row.via {
             let label = p.role.as_ref().map(|r| r.name.clone()).unwrap_or_else(|| "anonymous pull".into());
-            edges.push(Edge { from: from.clone(), to: res(&row.registry), kind: p.kind.into(), works: p.works, label });
+            edges.push(Edge { from: from.clone(), to: res(&row.registry), kind: p.kind.into(), works: p.works, label, used: row.used });
         }
         if !row.expected_by.is_empty() && row.pull == crate::access::Level::No {
-            edges.push(Edge { from: from.clone(), to: res(&row.registry), kind: EdgeKind::Missing, works: false, label: "expected pull".into() });
+            edges.push(Edge { from: from.clone(), to: res(&row.registry), kind: EdgeKind::Missing, works: false, label: "expected pull".into(), used: row.used });
         }
         if row.pull != crate::access::Level::No && row.network_blocked() {
             let blocked: Vec<&str> = row.network.iter().filter(|v| v.reach == crate::network::Reach::Blocked).map(|v| v.workload.name()).collect();
-            edges.push(Edge { from: from.clone(), to: res(&row.registry), kind: EdgeKind::NetworkBlocked, works: false, label: format!("blocked by the network for {}", blocked.join(", ")) });
+            edges.push(Edge { from: from.clone(), to: res(&row.registry), kind: EdgeKind::NetworkBlocked, works: false, label: format!("blocked by the network for {}", blocked.join(", ")), used: row.used });
         }
         // Access through a group: the member → group edge shows whose role it is (the group's
         // own row draws the group → registry edge).
         for g in row.via.iter().filter_map(|p| p.group.as_deref()) {
-            edges.push(Edge { from: from.clone(), to: principal(g), kind: EdgeKind::MemberOf, works: true, label: "member of".into() });
+            edges.push(Edge { from: from.clone(), to: principal(g), kind: EdgeKind::MemberOf, works: true, label: "member of".into(), used: row.used });
         }
     }
     // Edges may name resources outside the snapshot (a registry in another tenant); keep only
@@ -421,6 +454,32 @@ mod tests {
         assert!(find("connections/base-images", "registries/acrbaseimages", EdgeKind::Targets).is_some());
         for e in &g.edges {
             assert!(g.nodes.iter().any(|n| n.id == e.from) && g.nodes.iter().any(|n| n.id == e.to), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn environments_draw_the_pulls_the_tenant_really_makes() {
+        let (inv, _) = crate::snapshot::parse(crate::DEMO_TENANT).unwrap();
+        let an = analysis::analyze(&inv);
+        let g = build(&inv, &an);
+        let envs: Vec<&Node> = g.nodes.iter().filter(|n| n.kind == NodeKind::Environment).collect();
+        assert!(!envs.is_empty() && envs.len() <= an.used_by.len(), "{envs:?}");
+        // One used-by edge per demanded pull from a registry in the scan, each from an
+        // environment node under its workspace, marked used.
+        let used_by: Vec<&Edge> = g.edges.iter().filter(|e| e.kind == EdgeKind::UsedBy).collect();
+        assert_eq!(used_by.len(), an.used_by.len());
+        for u in &an.used_by {
+            let e = used_by.iter().find(|e| e.from == res(&u.environment) && e.to == res(&u.registry)).unwrap_or_else(|| panic!("{u:?}"));
+            assert!(e.used && e.label.contains(&u.image), "{e:?}");
+            let ws = u.environment.parent().and_then(|c| c.parent()).unwrap();
+            assert!(g.edges.iter().any(|e| e.kind == EdgeKind::Contains && e.from == res(&ws) && e.to == res(&u.environment)));
+        }
+        let base = used_by.iter().find(|e| e.to.to_string().ends_with("registries/acrprivate")).expect("the private base image's pull");
+        assert!(base.label.starts_with("base image of its build"), "{base:?}");
+        // Access edges carry the rows' `used` (the demo's one build has no connection, so no
+        // access row is used: `tests/matrix_used.rs` covers used rows).
+        for row in an.access.iter().filter(|r| !r.used) {
+            assert!(!g.edges.iter().any(|e| e.kind.is_access() && e.used && e.from == principal(&row.principal_id) && e.to == res(&row.registry)), "{row:?}");
         }
     }
 

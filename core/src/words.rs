@@ -9,7 +9,7 @@ use crate::access::{Level, PathKind};
 use crate::graph::{Edge, EdgeKind, Node, NodeKind};
 
 /// Every edge kind, in the order the graph's legend and filter list them.
-pub const EDGE_KINDS: [EdgeKind; 14] = [
+pub const EDGE_KINDS: [EdgeKind; 15] = [
     EdgeKind::Direct,
     EdgeKind::Inherited,
     EdgeKind::BroadRole,
@@ -18,6 +18,7 @@ pub const EDGE_KINDS: [EdgeKind; 14] = [
     EdgeKind::AbacIgnored,
     EdgeKind::Missing,
     EdgeKind::NetworkBlocked,
+    EdgeKind::UsedBy,
     EdgeKind::Contains,
     EdgeKind::UsesRegistry,
     EdgeKind::ActsAs,
@@ -27,7 +28,7 @@ pub const EDGE_KINDS: [EdgeKind; 14] = [
 ];
 
 /// Every node kind, in the order the graph's legend lists them.
-pub const NODE_KINDS: [NodeKind; 9] = [
+pub const NODE_KINDS: [NodeKind; 10] = [
     NodeKind::Identity,
     NodeKind::Registry,
     NodeKind::Workspace,
@@ -36,6 +37,7 @@ pub const NODE_KINDS: [NodeKind; 9] = [
     NodeKind::Connection,
     NodeKind::Endpoint,
     NodeKind::ContainerGroup,
+    NodeKind::Environment,
     NodeKind::Anyone,
 ];
 
@@ -57,6 +59,7 @@ pub fn edge_kind(kind: EdgeKind) -> &'static str {
         EdgeKind::Targets => "names the registry",
         EdgeKind::MemberOf => "member of",
         EdgeKind::NetworkBlocked => "blocked by network",
+        EdgeKind::UsedBy => "image pulled from",
     }
 }
 
@@ -77,6 +80,7 @@ pub fn edge_kind_name(kind: EdgeKind) -> &'static str {
         EdgeKind::Targets => "targets",
         EdgeKind::MemberOf => "memberOf",
         EdgeKind::NetworkBlocked => "networkBlocked",
+        EdgeKind::UsedBy => "usedBy",
     }
 }
 
@@ -91,6 +95,7 @@ pub fn node_kind(kind: NodeKind) -> &'static str {
         NodeKind::Connection => "connection",
         NodeKind::Endpoint => "online endpoint",
         NodeKind::ContainerGroup => "container group",
+        NodeKind::Environment => "environment",
         NodeKind::Anyone => "anyone",
     }
 }
@@ -158,6 +163,7 @@ mod tests {
                 ("abacIgnored", "ignored by ABAC"),
                 ("missing", "missing"),
                 ("networkBlocked", "blocked by network"),
+                ("usedBy", "image pulled from"),
                 ("contains", "contains"),
                 ("usesRegistry", "uses registry"),
                 ("actsAs", "acts as"),
@@ -171,7 +177,7 @@ mod tests {
             assert_eq!(serde_json::to_value(k).unwrap(), edge_kind_name(k), "{k:?}");
         }
         let nodes: Vec<&str> = NODE_KINDS.iter().map(|&k| node_kind(k)).collect();
-        assert_eq!(nodes, ["identity", "registry", "workspace", "compute", "AKS cluster", "connection", "online endpoint", "container group", "anyone"]);
+        assert_eq!(nodes, ["identity", "registry", "workspace", "compute", "AKS cluster", "connection", "online endpoint", "container group", "environment", "anyone"]);
         let levels: Vec<(&str, &str)> = [Level::Yes, Level::Partial, Level::No].into_iter().map(|l| (level(l), level_in_cell(l))).collect();
         assert_eq!(levels, [("✓ yes", "✓"), ("◐ some repositories", "partial"), ("✗ no", "—")]);
         // No two kinds share words: a reader could not tell them apart.

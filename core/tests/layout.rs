@@ -130,7 +130,7 @@ fn hostile() -> Graph {
             Node { id: reg.clone(), kind: NodeKind::Registry, label: evil.into(), identity: None },
             Node { id: who.clone(), kind: NodeKind::Identity, label: "user <img src=x onerror=alert(1)>".into(), identity: None },
         ],
-        edges: vec![Edge { from: who, to: reg, kind: EdgeKind::AbacIgnored, works: false, label: "Acr&Pull <\"role\">".into() }],
+        edges: vec![Edge { from: who, to: reg, kind: EdgeKind::AbacIgnored, works: false, label: "Acr&Pull <\"role\">".into(), used: false }],
     }
 }
 
@@ -195,8 +195,8 @@ fn svg_escapes_hostile_names_into_text() {
 #[test]
 fn svg_draws_each_edge_kind_in_its_style_with_a_legend() {
     let mut g = hostile();
-    g.edges.push(Edge { from: g.edges[0].from.clone(), to: g.edges[0].to.clone(), kind: EdgeKind::BroadRole, works: true, label: "Contributor".into() });
-    g.edges.push(Edge { from: g.edges[0].from.clone(), to: g.edges[0].to.clone(), kind: EdgeKind::Inherited, works: true, label: "AcrPull".into() });
+    g.edges.push(Edge { from: g.edges[0].from.clone(), to: g.edges[0].to.clone(), kind: EdgeKind::BroadRole, works: true, label: "Contributor".into(), used: false });
+    g.edges.push(Edge { from: g.edges[0].from.clone(), to: g.edges[0].to.clone(), kind: EdgeKind::Inherited, works: true, label: "AcrPull".into(), used: false });
     let l = layout::layout(&g, &LayoutOptions::default());
     let doc = svg::render(&g, &l, &SvgOptions::default());
     let edge_group = |kind: &str| {
@@ -231,7 +231,7 @@ fn svg_uses_the_apps_words_for_every_kind() {
         edges: Vec::new(),
     };
     for k in words::EDGE_KINDS {
-        g.edges.push(Edge { from: who.clone(), to: reg.clone(), kind: k, works: true, label: "r".into() });
+        g.edges.push(Edge { from: who.clone(), to: reg.clone(), kind: k, works: true, label: "r".into(), used: false });
     }
     let doc = svg::render(&g, &layout::layout(&g, &LayoutOptions::default()), &SvgOptions::default());
     for (e, k) in g.edges.iter().zip(words::EDGE_KINDS) {

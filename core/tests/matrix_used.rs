@@ -55,3 +55,35 @@ fn the_demo_build_has_no_connection_so_nobody_pulls_its_base_image() {
     assert!(m.view(&a, &Query::default()).rows.len() > 5);
     assert!(m.view(&a, &Query { show: Show::Used, ..Default::default() }).rows.is_empty(), "training-base:3 is built with no identity to pull acrprivate with");
 }
+
+/// The graph's filter of the same name keeps the same pulls: the used access edges, the
+/// environments' image pulls, and who acts as each pulling identity.
+#[test]
+fn the_graphs_used_view_keeps_the_same_pulls_and_who_makes_them() {
+    use pullpath_core::graph::{self, EdgeKind, NodeKind};
+    use pullpath_core::layout::{self, Filter};
+    let path = format!("{}/tests/scenarios/demand-as-is-and-deployment.json", env!("CARGO_MANIFEST_DIR"));
+    let case: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let inv = snapshot::parse(&case["snapshot"].to_string()).unwrap().0;
+    let a = analysis::analyze(&inv);
+    let g = graph::build(&inv, &a);
+    let view = layout::filter(&g, &Filter { used_only: true, ..Default::default() });
+    let label = |id: &graph::NodeId| g.nodes.iter().find(|n| &n.id == id).map(|n| n.label.split(' ').next().unwrap_or_default().to_string()).unwrap();
+    let mut pulls: Vec<String> = view.edges.iter().filter(|e| e.kind.is_access()).map(|e| format!("{} → {}", label(&e.from), label(&e.to))).collect();
+    pulls.sort();
+    pulls.dedup();
+    assert_eq!(pulls, used_cells(&a));
+    assert!(view.edges.iter().all(|e| !e.kind.is_access() || e.used), "an unused pull in the used view");
+    let used_by = view.edges.iter().filter(|e| e.kind == EdgeKind::UsedBy).count();
+    assert_eq!(used_by, a.used_by.len());
+    let kinds = |k: NodeKind| view.nodes.iter().filter(|n| n.kind == k).map(|n| n.label.clone()).collect::<Vec<_>>();
+    assert!(!kinds(NodeKind::Environment).is_empty());
+    // Whoever makes a used pull is in the view, acting as its identity.
+    for who in ["cpu-ok", "cpu-denied"] {
+        assert!(kinds(NodeKind::Compute).iter().any(|c| c == who), "{who}: {:?}", kinds(NodeKind::Compute));
+    }
+    for who in ["ep-demand", "ep-ok"] {
+        assert!(kinds(NodeKind::Endpoint).iter().any(|c| c == who), "{who}: {:?}", kinds(NodeKind::Endpoint));
+    }
+    assert!(view.nodes.len() < g.nodes.len(), "the used view drops what is not used");
+}

@@ -99,6 +99,25 @@ test('search highlights, focus narrows, filters drop edges, zoom and fit move th
   assert.equal(await page.locator('#graph-canvas g.edge[data-kind=actsAs]').count(), 0, 'no acts-as edge is left');
   await page.getByRole('checkbox', { name: 'acts as' }).check();
   await page.waitForFunction((n) => document.querySelectorAll('#graph-canvas g.edge').length === n, edges);
+  // Only pulls actually used (issue 18): the demo's one environment, built on a base image
+  // from acrprivate, and nothing that pulls nothing.
+  const used = page.getByRole('checkbox', { name: /^Only pulls actually used/ });
+  await used.check();
+  await graph.node('training-base:3').waitFor();
+  await graph.node('cpu-cluster').waitFor({ state: 'detached' });
+  assert.equal(await graph.node('acrprivate').count(), 1, 'the registry the base image is on stays');
+  const usedBy = page.locator('#graph-canvas g.edge[data-kind=usedBy]');
+  assert.equal(await usedBy.count(), 1, 'one image pull, drawn from the environment');
+  assert.match(await usedBy.locator('title').textContent(), /training-base:3 → acrprivate: base image of its build: acrprivate\.azurecr\.io\/base\/python-cuda:3\.11/);
+  // Its detail says what the image is and where it is pulled from.
+  await graph.node('training-base:3').click();
+  const detail = page.getByRole('complementary', { name: 'Details' });
+  await detail.getByRole('heading', { name: 'Where its image is pulled from' }).waitFor();
+  await detail.getByText('ML environment version').waitFor();
+  assert.match(await detail.locator('ul.used-by').textContent(), /environment training-base:3 of workspace mlw-prod is built on acrprivate\.azurecr\.io\/base\/python-cuda:3\.11 \(registry acrprivate\)/);
+  await screenshot(page, 'graph-used-only');
+  await used.uncheck();
+  await page.waitForFunction((n) => document.querySelectorAll('#graph-canvas g.edge').length === n, edges);
 
   const before = await graph.transform();
   await graph.button('Zoom in').click();

@@ -79,7 +79,8 @@ impl Default for LayoutOptions {
 pub enum Column {
     Identity,
     Cluster,
-    /// Computes and connections: the things that act as an identity inside a workspace.
+    /// Computes and connections: the things that act as an identity inside a workspace (and
+    /// the environments whose images they pull).
     Compute,
     Workspace,
     Registry,
@@ -90,7 +91,7 @@ impl Column {
         match kind {
             NodeKind::Identity | NodeKind::Anyone => Column::Identity,
             NodeKind::ManagedCluster => Column::Cluster,
-            NodeKind::Compute | NodeKind::Connection | NodeKind::Endpoint | NodeKind::ContainerGroup => Column::Compute,
+            NodeKind::Compute | NodeKind::Connection | NodeKind::Endpoint | NodeKind::ContainerGroup | NodeKind::Environment => Column::Compute,
             NodeKind::Workspace => Column::Workspace,
             NodeKind::Registry => Column::Registry,
         }

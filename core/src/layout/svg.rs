@@ -82,11 +82,12 @@ pub fn edge_style(kind: EdgeKind) -> EdgeStyle {
         EdgeKind::Targets => s("#a0aec0", 1.0, "4 3", false, "registry a connection or container group names (grey dashed)"),
         EdgeKind::NetworkBlocked => s("#b7791f", 2.0, "12 4", false, "role allows the pull, the network blocks it (amber, long dashes)"),
         EdgeKind::MemberOf => s("#2c7a7b", 1.25, "1 2", false, "member of a group that holds a role (teal dotted)"),
+        EdgeKind::UsedBy => s("#2f855a", 1.5, "10 3 2 3", false, "image an environment really pulls from the registry (green dash-dot)"),
     }
 }
 
 /// One legend entry per distinct style (the wiring kinds share one); the app's legend too.
-pub const LEGEND: [EdgeKind; 11] = [
+pub const LEGEND: [EdgeKind; 12] = [
     EdgeKind::Direct,
     EdgeKind::Inherited,
     EdgeKind::BroadRole,
@@ -98,6 +99,7 @@ pub const LEGEND: [EdgeKind; 11] = [
     EdgeKind::ActsAs,
     EdgeKind::Targets,
     EdgeKind::MemberOf,
+    EdgeKind::UsedBy,
 ];
 
 fn node_fill(kind: NodeKind) -> &'static str {
@@ -110,6 +112,7 @@ fn node_fill(kind: NodeKind) -> &'static str {
         NodeKind::Connection => "#e6fffa",
         NodeKind::Endpoint => "#ebf4ff",
         NodeKind::ContainerGroup => "#fffaf0",
+        NodeKind::Environment => "#f0f5e8",
         NodeKind::Anyone => "#fed7d7",
     }
 }

@@ -126,7 +126,7 @@ pub fn graph(spec: &Spec) -> Graph {
     }
     nodes.push(Node { id: NodeId::Anyone, kind: NodeKind::Anyone, label: "anyone".into(), identity: None });
 
-    let wire = |from: &str, to: &str, kind: EdgeKind, label: &str| Edge { from: resource(from), to: resource(to), kind, works: true, label: label.to_string() };
+    let wire = |from: &str, to: &str, kind: EdgeKind, label: &str| Edge { from: resource(from), to: resource(to), kind, works: true, label: label.to_string(), used: false };
     let mut edges: Vec<Edge> = Vec::with_capacity(spec.edges);
     for (i, ws) in ws_ids.iter().enumerate() {
         edges.push(wire(ws, &reg_ids[(i * 7) % registries], EdgeKind::UsesRegistry, "default registry"));
@@ -143,7 +143,7 @@ pub fn graph(spec: &Spec) -> Graph {
     }
     for (owner, p, kind) in &acts {
         let label = if *kind == IdentityKind::AksKubelet { "kubelet identity" } else { "system identity" };
-        edges.push(Edge { from: owner.clone(), to: p.clone(), kind: EdgeKind::ActsAs, works: true, label: label.into() });
+        edges.push(Edge { from: owner.clone(), to: p.clone(), kind: EdgeKind::ActsAs, works: true, label: label.into(), used: false });
     }
     edges.truncate(spec.edges);
     // Access edges: identities reach mostly registries "near" them, as in a tenant where a
@@ -180,7 +180,7 @@ pub fn graph(spec: &Spec) -> Graph {
         if !seen.insert((from.clone(), reg, kind as u8)) {
             continue;
         }
-        edges.push(Edge { from, to: resource(&reg_ids[reg]), kind, works, label: label.to_string() });
+        edges.push(Edge { from, to: resource(&reg_ids[reg]), kind, works, label: label.to_string(), used: false });
     }
     Graph { nodes, edges }
 }

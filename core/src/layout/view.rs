@@ -66,10 +66,17 @@ pub struct Filter {
     /// Case-insensitive text in a node's label or id. Matching nodes stay with their direct
     /// neighbours, so a match is shown with what it connects to.
     pub text: String,
+    /// Only the pulls the tenant really makes (`Edge::used`): their access edges, the images
+    /// environments pull, and the wiring that leads to them (who acts as the pulling identity,
+    /// which workspace holds it, the group a pull runs through).
+    pub used_only: bool,
 }
 
 /// The part of the graph the filter keeps.
 pub fn filter(graph: &Graph, f: &Filter) -> Graph {
+    if f.used_only {
+        return filter(&used_part(graph), &Filter { used_only: false, ..f.clone() });
+    }
     let subs: HashSet<String> = f.subscriptions.iter().map(|s| s.trim().to_ascii_lowercase()).collect();
     let in_scope = |id: &NodeId| match id.subscription() {
         Some(s) => subs.is_empty() || subs.contains(s),
@@ -128,6 +135,39 @@ pub fn filter(graph: &Graph, f: &Filter) -> Graph {
         keep.retain(|id| with_neighbours.contains(id));
     }
     let edge_set: HashSet<usize> = edges.into_iter().collect();
+    subgraph(graph, &keep, |i| edge_set.contains(&i))
+}
+
+/// The used edges, then the wiring into what they reach, followed backwards to a fixed point:
+/// a used pull keeps its principal, an acts-as edge into that principal keeps the compute, a
+/// contains edge into the compute keeps its workspace, an attached edge into a kept cluster
+/// keeps the AKS compute. Wiring out of kept nodes to elsewhere (a workspace's other computes)
+/// is not followed, so the view stays the used part.
+fn used_part(graph: &Graph) -> Graph {
+    let mut keep: HashSet<&NodeId> = HashSet::new();
+    let mut edge_set: HashSet<usize> = HashSet::new();
+    for (i, e) in graph.edges.iter().enumerate().filter(|(_, e)| e.used) {
+        edge_set.insert(i);
+        keep.insert(&e.from);
+        keep.insert(&e.to);
+    }
+    let wiring = |k: EdgeKind| matches!(k, EdgeKind::ActsAs | EdgeKind::Contains | EdgeKind::Attached | EdgeKind::UsesRegistry);
+    loop {
+        let before = edge_set.len();
+        for (i, e) in graph.edges.iter().enumerate() {
+            if wiring(e.kind) && keep.contains(&e.to) && !edge_set.contains(&i) {
+                // A workspace's default registry edge only where both ends are already kept.
+                if e.kind == EdgeKind::UsesRegistry && !keep.contains(&e.from) {
+                    continue;
+                }
+                edge_set.insert(i);
+                keep.insert(&e.from);
+            }
+        }
+        if edge_set.len() == before {
+            break;
+        }
+    }
     subgraph(graph, &keep, |i| edge_set.contains(&i))
 }
 

@@ -211,7 +211,7 @@ mod tests {
 
     fn g() -> Graph {
         let node = |id: &str, kind, label: &str| Node { id: id.parse().unwrap(), kind, label: label.into(), identity: None };
-        let edge = |from: &str, to: &str, kind| Edge { from: from.parse().unwrap(), to: to.parse().unwrap(), kind, works: true, label: "r".into() };
+        let edge = |from: &str, to: &str, kind| Edge { from: from.parse().unwrap(), to: to.parse().unwrap(), kind, works: true, label: "r".into(), used: false };
         Graph {
             nodes: vec![
                 node("/subscriptions/s1/resourcegroups/a/providers/x.y/ws/w", NodeKind::Workspace, "mlw-prod"),

@@ -307,6 +307,12 @@ fn node_info(r: &ScanResult, an: &Analysis, node: &NodeId) -> NodeInfo {
         }
         system_and_user(x.identity.as_ref(), &mut props);
         ("AKS cluster", x.name.clone(), x.id.clone())
+    } else if let Some(x) = inv.environment_versions.iter().find(|x| &x.id == node) {
+        props.push(("Image", x.properties.image.clone().unwrap_or_else(|| "none".into())));
+        let built = x.properties.build.is_some() || x.properties.conda_file.is_some();
+        props.push(("Image build", if built { "built on this base image by ACR Tasks on the workspace registry".into() } else { "none: the image is pulled as is".into() }));
+        let name = format!("{}:{}", node.parent().map(|c| c.name().to_string()).unwrap_or_default(), node.name());
+        ("ML environment version", name, x.id.clone())
     } else if let Some(x) = inv.identities.iter().find(|x| &x.id == node) {
         props.push(("Principal id", x.properties.principal_id.clone().unwrap_or_else(|| "unknown".into())));
         props.push(("Client id", x.properties.client_id.clone().unwrap_or_else(|| "unknown".into())));
@@ -340,7 +346,14 @@ fn node_view(state: AppState, r: &ScanResult, a: &Arc<Analysed>, node: &NodeId, 
         None => an.access.iter().filter(|x| info.principals.iter().any(|p| *p == *x.principal_id)).collect(),
     };
     // Which environments and deployments really pull from this registry (issue 18).
-    let used: Option<Vec<String>> = registry.as_ref().map(|(id, _)| an.used_by.iter().filter(|u| &u.registry == id).map(|u| u.describe()).collect());
+    // And for an environment, where its image is pulled from and for what.
+    let environment = r.inventory.environment_versions.iter().any(|x| node.as_resource() == Some(&x.id));
+    let used: Option<Vec<String>> = match (&registry, node.as_resource()) {
+        (Some((id, _)), _) => Some(an.used_by.iter().filter(|u| &u.registry == id).map(|u| u.describe()).collect()),
+        (None, Some(env)) if environment => Some(an.used_by.iter().filter(|u| &u.environment == env).map(|u| format!("{} (registry {})", u.describe(), registry_name(an, &u.registry))).collect()),
+        _ => None,
+    };
+    let used_heading = if environment { "Where its image is pulled from" } else { "Images pulled from it" };
     let rows_heading = if registry.is_some() { "Who can pull from it" } else { "Registries it can reach or needs" };
     let total = rows.len();
     let items = rows
@@ -380,9 +393,10 @@ fn node_view(state: AppState, r: &ScanResult, a: &Arc<Analysed>, node: &NodeId, 
             }.into_any()
         }}
         {used.map(|used| view! {
-            <h3>"Images pulled from it"</h3>
+            <h3>{used_heading}</h3>
             {if used.is_empty() {
-                view! { <p class="muted">"No environment or deployment read in this scan uses an image on this registry."</p> }.into_any()
+                let none = if environment { "Its image is not on a registry in this scan." } else { "No environment or deployment read in this scan uses an image on this registry." };
+                view! { <p class="muted">{none}</p> }.into_any()
             } else {
                 view! { <ul class="plain used-by">{used.into_iter().map(|u| view! { <li>{u}</li> }).collect_view()}</ul> }.into_any()
             }}

@@ -46,6 +46,7 @@ fn node_class(kind: NodeKind) -> &'static str {
         NodeKind::Connection => "connection",
         NodeKind::Endpoint => "endpoint",
         NodeKind::ContainerGroup => "containergroup",
+        NodeKind::Environment => "environment",
         NodeKind::Anyone => "anyone",
     }
 }
@@ -182,6 +183,7 @@ pub fn GraphView() -> impl IntoView {
     let state = expect_context::<AppState>();
     let hidden_subs = RwSignal::new(Vec::<String>::new());
     let hidden_kinds = RwSignal::new(Vec::<EdgeKind>::new());
+    let used_only = RwSignal::new(false);
     let finding = RwSignal::new(None::<usize>);
     let focus = RwSignal::new(None::<NodeId>);
     let depth = RwSignal::new(1usize);
@@ -213,7 +215,7 @@ pub fn GraphView() -> impl IntoView {
 
     let view_memo = Memo::new(move |_| {
         let a = state.analysed.get()?;
-        let (hidden_subs, hidden_kinds, finding, focus, depth) = (hidden_subs.get(), hidden_kinds.get(), finding.get(), focus.get(), depth.get());
+        let (hidden_subs, hidden_kinds, used_only, finding, focus, depth) = (hidden_subs.get(), hidden_kinds.get(), used_only.get(), finding.get(), focus.get(), depth.get());
         let full = &a.graph;
         let mut part: Option<Graph> = None;
         if let Some(f) = finding.and_then(|i| a.analysis.findings.get(i)) {
@@ -223,11 +225,12 @@ pub fn GraphView() -> impl IntoView {
         let keep_kinds: Vec<EdgeKind> = EDGE_KINDS.into_iter().filter(|k| !hidden_kinds.contains(k)).collect();
         if (!hidden_subs.is_empty() && keep_subs.is_empty()) || keep_kinds.is_empty() {
             part = Some(Graph::default());
-        } else if !hidden_subs.is_empty() || !hidden_kinds.is_empty() {
+        } else if !hidden_subs.is_empty() || !hidden_kinds.is_empty() || used_only {
             let f = Filter {
                 subscriptions: if hidden_subs.is_empty() { Vec::new() } else { keep_subs },
                 edge_kinds: if hidden_kinds.is_empty() { Vec::new() } else { keep_kinds },
                 text: String::new(),
+                used_only,
             };
             part = Some(layout::filter(part.as_ref().unwrap_or(full), &f));
         }
@@ -727,6 +730,9 @@ pub fn GraphView() -> impl IntoView {
             </div>
             <details class="graph-filters">
                 <summary>"Filters"</summary>
+                <label class="check"><input type="checkbox" prop:checked=move || used_only.get()
+                    on:change=move |ev| used_only.set(event_target_checked(&ev))/>
+                    "Only pulls actually used (by environments, builds and deployments)"</label>
                 <fieldset>
                     <legend>"Access kind"</legend>
                     {EDGE_KINDS.into_iter().map(|k| view! {
