@@ -371,10 +371,10 @@ mod tests {
     fn demo_tenant_round_trips() {
         let (inv, diags) = parse(crate::DEMO_TENANT).unwrap();
         assert!(diags.is_empty(), "{diags:?}");
-        assert_eq!(inv.registries.len(), 5);
+        assert_eq!(inv.registries.len(), 7);
         assert_eq!((inv.online_endpoints.len(), inv.container_groups.len()), (2, 1));
-        assert_eq!((inv.environments.len(), inv.environment_versions.len()), (1, 1));
-        assert_eq!(inv.role_assignments.len(), 10);
+        assert_eq!((inv.environments.len(), inv.environment_versions.len()), (2, 2));
+        assert_eq!(inv.role_assignments.len(), 13);
         assert_eq!(inv.directory.len(), 4);
         let (again, diags) = parse(&to_json(&inv)).unwrap();
         assert!(diags.is_empty(), "{diags:?}");

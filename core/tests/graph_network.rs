@@ -40,11 +40,17 @@ fn a_pull_blocked_by_the_network_has_its_own_edge_beside_the_role() {
     assert!(doc.contains("the network blocks it"), "and in its legend");
 }
 
+/// The demo's one blocked path: vision-cluster in mlw-secure's managed network has AcrPull on
+/// acrvision, which denies public access, and the managed network has no outbound rule to it.
 #[test]
-fn the_demo_has_no_network_blocked_edge() {
+fn the_demo_has_one_network_blocked_edge() {
     let (inv, _) = snapshot::parse(pullpath_sim::DEMO_TENANT).unwrap();
     let g = graph::build(&inv, &analysis::analyze(&inv));
-    assert!(!g.edges.iter().any(|e| e.kind == EdgeKind::NetworkBlocked), "every demo registry allows public access");
+    let blocked: Vec<&graph::Edge> = g.edges.iter().filter(|e| e.kind == EdgeKind::NetworkBlocked).collect();
+    assert_eq!(blocked.len(), 1, "{blocked:?}");
+    assert!(blocked[0].to.to_string().ends_with("/registries/acrvision"), "{:?}", blocked[0]);
+    assert_eq!(blocked[0].label, "blocked by the network for vision-cluster");
+    assert!(blocked[0].used, "vision-cluster runs vision-train:1 from acrvision as is");
 }
 
 /// The blocked edge's title names the workload: a hostile compute name stays text there, in

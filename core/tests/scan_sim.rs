@@ -24,17 +24,17 @@ fn scans_the_demo_tenant_with_paging() {
         assert!(scan.is_done());
         let r = scan.into_result();
         assert_eq!(r.subscriptions.len(), 1);
-        assert_eq!(r.inventory.registries.len(), 5, "{strategy:?}");
-        assert_eq!((r.inventory.environments.len(), r.inventory.environment_versions.len()), (1, 1), "{strategy:?}");
-        assert_eq!(r.inventory.workspaces.len(), 1);
-        assert_eq!(r.inventory.computes.len(), 4);
+        assert_eq!(r.inventory.registries.len(), 7, "{strategy:?}");
+        assert_eq!((r.inventory.environments.len(), r.inventory.environment_versions.len()), (2, 2), "{strategy:?}");
+        assert_eq!(r.inventory.workspaces.len(), 2);
+        assert_eq!(r.inventory.computes.len(), 5);
         assert_eq!(r.inventory.connections.len(), 1);
         assert_eq!(r.inventory.managed_clusters.len(), 1);
         assert_eq!(r.inventory.identities.len(), 3);
         assert_eq!(r.inventory.online_endpoints.len(), 2, "{strategy:?}");
         assert_eq!(r.inventory.container_groups.len(), 1, "{strategy:?}");
         // The demo's group holds AcrPull on acrbaseimages.
-        assert_eq!(r.inventory.role_assignments.len(), 10);
+        assert_eq!(r.inventory.role_assignments.len(), 13);
         assert!(r.skipped.is_empty(), "{:?}", r.skipped);
     }
 }

@@ -707,7 +707,7 @@ mod tests {
         let rg = ResourceId::resource_group("11111111-1111-1111-1111-111111111111", "rg-shared-images").unwrap();
         sim.forbidden.push(rg.clone());
         let all = body(&sim.handle(&request::list_in_subscription(&sub, ResourceKind::Registry)));
-        assert_eq!(all["value"].as_array().unwrap().len(), 2, "registries in the forbidden group are left out");
+        assert_eq!(all["value"].as_array().unwrap().len(), 4, "registries in the forbidden group are left out");
         let reg = rg.provider("Microsoft.ContainerRegistry", "registries", "acrbaseimages").unwrap();
         let r = sim.handle(&request::get(&reg).unwrap());
         assert_eq!(r.status, 403);

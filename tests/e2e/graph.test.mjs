@@ -107,8 +107,13 @@ test('search highlights, focus narrows, filters drop edges, zoom and fit move th
   await graph.node('cpu-cluster').waitFor({ state: 'detached' });
   assert.equal(await graph.node('acrprivate').count(), 1, 'the registry the base image is on stays');
   const usedBy = page.locator('#graph-canvas g.edge[data-kind=usedBy]');
-  assert.equal(await usedBy.count(), 1, 'one image pull, drawn from the environment');
-  assert.match(await usedBy.locator('title').textContent(), /training-base:3 → acrprivate: base image of its build: acrprivate\.azurecr\.io\/base\/python-cuda:3\.11/);
+  assert.equal(await usedBy.count(), 2, 'two image pulls, each drawn from its environment');
+  const titles = (await usedBy.locator('title').allTextContents()).sort();
+  assert.match(titles[0], /^training-base:3 → acrprivate: base image of its build: acrprivate\.azurecr\.io\/base\/python-cuda:3\.11/);
+  assert.match(titles[1], /^vision-train:1 → acrvision: run as is on the workspace's computes: acrvision\.azurecr\.io\/vision\/train:1\.0/);
+  // vision-cluster makes the one used pull the roles allow, and the network blocks it.
+  assert.equal(await graph.node('vision-cluster').count(), 1, 'who makes a used pull stays');
+  assert.equal(await page.locator('#graph-canvas g.edge[data-kind=networkBlocked]').count(), 1, 'the blocked pull is drawn apart');
   // Its detail says what the image is and where it is pulled from.
   await graph.node('training-base:3').click();
   const detail = page.getByRole('complementary', { name: 'Details' });

@@ -96,6 +96,11 @@ test('fix all → review → apply on the demo tenant, then the findings are gon
   await plan.accessTable.waitFor();
   const rows = await plan.accessTable.locator('tbody tr').allInnerTexts();
   assert.ok(rows.length >= 1 && rows.some((r) => /No\s*→\s*Yes/.test(r)), `a row gains access: ${rows}`);
+  // The managed network's new outbound rule opens vision-cluster's path to acrvision: the
+  // Network column says so, while its pull (allowed by roles already) stays Yes.
+  const vision = rows.find((r) => /vision-cluster/.test(r) && /acrvision/.test(r));
+  assert.ok(vision, `the outbound rule's access change is listed: ${rows}`);
+  assert.match(vision, /blocked\s*→\s*reachable/, vision);
 
   // Every operation shows its exact request; the grant is a PUT with its api-version.
   const ops = await plan.operations.count();

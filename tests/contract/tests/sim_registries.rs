@@ -19,7 +19,7 @@ fn demo_registries_validate_against_the_2025_11_01_spec() {
         .filter(|v| v["type"] == "Microsoft.ContainerRegistry/registries")
         .filter_map(|v| ResourceId::parse(v["id"].as_str()?).ok())
         .collect();
-    assert_eq!(ids.len(), 5, "the demo's registries");
+    assert_eq!(ids.len(), 7, "the demo's registries");
     let mut problems = Vec::new();
     let mut modes = Vec::new();
     for id in &ids {
@@ -38,7 +38,7 @@ fn demo_registries_validate_against_the_2025_11_01_spec() {
         modes.push((reg.name.clone(), reg.is_abac()));
     }
     modes.sort();
-    assert_eq!(modes, vec![("acrbaseimages".to_string(), false), ("acrinference".to_string(), false), ("acrmlprod".to_string(), false), ("acrprivate".to_string(), false), ("acrteamabac".to_string(), true)]);
+    assert_eq!(modes, vec![("acrbaseimages".to_string(), false), ("acrinference".to_string(), false), ("acrmlprod".to_string(), false), ("acrprivate".to_string(), false), ("acrsecure".to_string(), false), ("acrteamabac".to_string(), true), ("acrvision".to_string(), false)]);
     let sub = ResourceId::subscription(&sim.subscriptions()[0]).unwrap();
     let list = request::list_in_subscription(&sub, ResourceKind::Registry);
     let resp = sim.handle(&list);

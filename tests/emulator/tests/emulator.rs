@@ -256,7 +256,7 @@ async fn resource_graph_answers_with_quota_headers() {
     let resp = call(&r, &request::resource_graph(&q)).await;
     assert_eq!(resp.status, 200, "{}", resp.body);
     let b = body(&resp);
-    assert_eq!((b["totalRecords"].as_u64(), b["count"].as_u64()), (Some(5), Some(2)));
+    assert_eq!((b["totalRecords"].as_u64(), b["count"].as_u64()), (Some(7), Some(2)));
     assert!(b["$skipToken"].is_string());
     assert_eq!(resp.header("x-ms-user-quota-remaining"), Some("14"));
     assert_eq!(resp.header("x-ms-user-quota-resets-after"), Some("00:00:05"));
@@ -569,7 +569,7 @@ async fn without_graph_consent_the_scan_says_what_is_missing() {
     let mut sc = ScanConfig::new(&r.base_url, Start::AllSubscriptions);
     sc.directory_origin = Some(r.base_url.clone());
     let report = run_scan_with_graph(&r.base_url, &token(), Some(&graph_token()), sc).await.unwrap();
-    assert_eq!(report.result.inventory.registries.len(), 5);
+    assert_eq!(report.result.inventory.registries.len(), 7);
     assert!(report.result.inventory.directory.is_empty());
     assert!(report.result.diagnostics.iter().any(|d| d.message.contains("Authorization_RequestDenied") && d.message.contains("Directory.Read.All")), "{:?}", report.result.diagnostics);
 }
