@@ -119,6 +119,7 @@ test('search highlights, focus narrows, filters drop edges, zoom and fit move th
   const detail = page.getByRole('complementary', { name: 'Details' });
   await detail.getByRole('heading', { name: 'Where its image is pulled from' }).waitFor();
   await detail.getByText('ML environment version').waitFor();
+  assert.equal(await detail.getByRole('heading', { name: 'Registries it can reach or needs' }).count(), 0, 'an environment acts as no identity');
   assert.match(await detail.locator('ul.used-by').textContent(), /environment training-base:3 of workspace mlw-prod is built on acrprivate\.azurecr\.io\/base\/python-cuda:3\.11 \(registry acrprivate\)/);
   await screenshot(page, 'graph-used-only');
   await used.uncheck();

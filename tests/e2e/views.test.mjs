@@ -173,16 +173,21 @@ test('the matrix sorts and filters, and a cell explains itself', async () => {
   const problems = await matrix.identities();
   assert.ok(problems.length > 0 && problems.length < byName.length, `problems: ${problems}`);
   await matrix.onlyProblems.uncheck();
-  // The demo's registries all allow public network access: no pull is blocked by the network.
+  // The demo's one pull the roles allow and the network blocks: vision-cluster, in
+  // mlw-secure's managed network, to acrvision (public access off, no outbound rule).
   const blockedOnly = page.getByLabel('Only allowed by roles, blocked by network');
   await blockedOnly.check();
-  await matrix.summary.filter({ hasText: new RegExp(`^0 of ${byName.length} identities`) }).waitFor();
+  await matrix.summary.filter({ hasText: new RegExp(`^1 of ${byName.length} identities`) }).waitFor();
+  assert.deepEqual(await matrix.identities(), ['vision-cluster'], 'only the blocked pull\'s identity');
+  await screenshot(page, 'matrix-network-blocked');
   await blockedOnly.uncheck();
   await matrix.summary.filter({ hasText: new RegExp(`^${byName.length} of ${byName.length} identities`) }).waitFor();
-  // The demo's one demanded pull is a build with no connection: no identity pulls its base image.
+  // The demo's build has no connection, so nobody pulls its base image; vision-train:1 runs as
+  // is on vision-cluster, the one used pull.
   const usedOnly = page.getByLabel('Only pulls actually used');
   await usedOnly.check();
-  await matrix.summary.filter({ hasText: new RegExp(`^0 of ${byName.length} identities`) }).waitFor();
+  await matrix.summary.filter({ hasText: new RegExp(`^1 of ${byName.length} identities`) }).waitFor();
+  assert.deepEqual(await matrix.identities(), ['vision-cluster'], 'only the used pull\'s identity');
   await usedOnly.uncheck();
   await matrix.summary.filter({ hasText: new RegExp(`^${byName.length} of ${byName.length} identities`) }).waitFor();
 

@@ -383,15 +383,18 @@ fn node_view(state: AppState, r: &ScanResult, a: &Arc<Analysed>, node: &NodeId, 
             let label = if enabled { "Disable admin user" } else { "Enable admin user" };
             view! { <div class="actions"><button on:click=move |_| add(state, status, Intent::SetAdminUser { registry: id.clone(), enabled: !enabled })>{label}</button></div> }
         })}
-        <h3>{rows_heading}</h3>
-        {if total == 0 {
-            view! { <p class="muted">"None."</p> }.into_any()
-        } else {
-            view! {
-                <ul class="plain rows">{items}</ul>
-                {(total > ROWS_SHOWN).then(|| view! { <p class="muted">{format!("and {} more (see the matrix)", total - ROWS_SHOWN)}</p> })}
-            }.into_any()
-        }}
+        // An environment acts as no identity: who pulls its image is in the list below.
+        {(!environment).then(|| view! {
+            <h3>{rows_heading}</h3>
+            {if total == 0 {
+                view! { <p class="muted">"None."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="plain rows">{items}</ul>
+                    {(total > ROWS_SHOWN).then(|| view! { <p class="muted">{format!("and {} more (see the matrix)", total - ROWS_SHOWN)}</p> })}
+                }.into_any()
+            }}
+        })}
         {used.map(|used| view! {
             <h3>{used_heading}</h3>
             {if used.is_empty() {
