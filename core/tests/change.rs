@@ -279,6 +279,23 @@ fn a_throttled_refresh_retries_and_still_equals_a_rescan() {
     let mut sim = initial.clone();
     let mut refresh_faults = Faults::new(vec![FaultRule::new(Some(Method::Get), None, Fault::TooManyRequests { retry_after: Some("3".into()) }, 2)]);
     let mut sent = 0;
+    confirm_and_run(&mut change, |phase, req| {
+        if phase == Phase::Refreshing {
+            sent += 1;
+            refresh_faults.serve(&mut sim, req)
+        } else {
+            Ok(sim.handle(req))
+        }
+    });
+    assert_eq!(change.phase(), Phase::Done);
+    assert_eq!(refresh_faults.injected().len(), 2);
+    assert_eq!(sent, Change::touched(change.plan()).len() + 2, "each throttled read is sent once more");
+    assert_eq!(canonical(change.refreshed().unwrap()), canonical(&full_scan(&mut sim)));
+}
+
+/// Confirms the change once it is reviewed and runs it to Done on simulated time, answering
+/// each request with `answer(phase the request was sent in, request)`.
+fn confirm_and_run(change: &mut Change, mut answer: impl FnMut(Phase, &Request) -> Result<Response, TransportError>) {
     let mut now = Duration::ZERO;
     for _ in 0..10_000 {
         if change.phase() == Phase::Reviewed {
@@ -293,18 +310,9 @@ fn a_throttled_refresh_retries_and_still_equals_a_rescan() {
             change.handle_timeout(now);
             continue;
         };
-        let answer = if phase == Phase::Refreshing {
-            sent += 1;
-            refresh_faults.serve(&mut sim, &req)
-        } else {
-            Ok(sim.handle(&req))
-        };
-        change.handle_response(now, id, answer);
+        let got = answer(phase, &req);
+        change.handle_response(now, id, got);
     }
-    assert_eq!(change.phase(), Phase::Done);
-    assert_eq!(refresh_faults.injected().len(), 2);
-    assert_eq!(sent, Change::touched(change.plan()).len() + 2, "each throttled read is sent once more");
-    assert_eq!(canonical(change.refreshed().unwrap()), canonical(&full_scan(&mut sim)));
 }
 
 fn grant_and_admin() -> Scenario {
@@ -436,25 +444,12 @@ fn the_outbound_rule_fix_lands_and_the_refresh_shows_the_path_open() {
     use pullpath_core::network::Reach;
     assert_eq!(opened, vec![("acrvision".to_string(), Some(Reach::Blocked), Some(Reach::Reachable))]);
     let mut refresh_paths = Vec::new();
-    let mut now = Duration::ZERO;
-    for _ in 0..10_000 {
-        if change.phase() == Phase::Reviewed {
-            change.confirm(now).unwrap();
-        }
-        if change.phase() == Phase::Done {
-            break;
-        }
-        let phase = change.phase();
-        let Some((id, req)) = change.poll_request(now) else {
-            now = change.poll_timeout().unwrap_or(now + Duration::from_millis(1)).max(now);
-            change.handle_timeout(now);
-            continue;
-        };
+    confirm_and_run(&mut change, |phase, req| {
         if phase == Phase::Refreshing {
             refresh_paths.push(req.path.clone());
         }
-        change.handle_response(now, id, Ok(sim.handle(&req)));
-    }
+        Ok(sim.handle(req))
+    });
     assert_eq!(change.outcome(), Some(&Outcome::Applied));
     let ws = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-truth/providers/Microsoft.MachineLearningServices/workspaces/mlw-secure";
     assert_eq!(refresh_paths, vec![ws.to_string()]);
