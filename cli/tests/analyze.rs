@@ -158,3 +158,26 @@ fn network_verdicts_are_shown_under_their_rows() {
     assert!(line.contains("acrprivate denies public network access") && line.contains("is not peered with vnet-hub where pe-acr lives"), "{line}");
     assert!(text.contains("HIGH   registry-unreachable-from-compute"), "{text}");
 }
+
+/// JSON Lines: the summary first, then one finding, access row or diagnostic per line, the
+/// same ones as the JSON report.
+#[test]
+fn jsonl_report_is_one_record_per_line() {
+    let json: serde_json::Value = serde_json::from_slice(&analyze(&[&demo(), "--format", "json"]).stdout).unwrap();
+    let out = analyze(&[&demo(), "--format", "jsonl"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    let summary = &lines[0]["summary"];
+    assert_eq!(summary["findings"], json["findings"].as_array().unwrap().len());
+    assert_eq!(summary["accessRows"], json["access"].as_array().unwrap().len());
+    assert!(summary["rules"].as_array().unwrap().iter().any(|r| r["rule"] == "registry-unreachable-from-compute" && r["worst"] == "high"), "{summary}");
+    let of = |key: &str| lines.iter().filter_map(|l| l.get(key).cloned()).collect::<Vec<_>>();
+    assert_eq!(serde_json::Value::Array(of("finding")), json["findings"]);
+    assert_eq!(serde_json::Value::Array(of("access")), json["access"]);
+    assert_eq!(serde_json::Value::Array(of("diagnostic")), json["diagnostics"]);
+    assert!(lines[1..].iter().all(|l| l.as_object().unwrap().len() == 1), "each record is one kind");
+    // A bad format says which ones there are.
+    let bad = analyze(&[&demo(), "--format", "yaml"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("use json, jsonl or text"), "{}", stderr(&bad));
+}

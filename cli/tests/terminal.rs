@@ -77,3 +77,23 @@ fn errors_quoting_the_input_are_escaped() {
         assert_inert("the error", &err);
     }
 }
+
+/// The JSON reports send nothing a terminal obeys either (`pullpath analyze … | grep` prints
+/// them), and still hold the names exactly: the escapes are JSON's own.
+#[test]
+fn json_reports_are_inert_and_keep_the_names() {
+    let snap = hostile_snapshot("json");
+    for format in ["json", "jsonl"] {
+        let out = pullpath(&["analyze", snap.to_str().unwrap(), "--format", format]);
+        assert_eq!(out.status.code(), Some(0), "{format}: {}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8(out.stdout).expect("UTF-8 report");
+        assert_inert(&format!("analyze --format {format}"), &text);
+        let values: Vec<Value> = match format {
+            "json" => vec![serde_json::from_str(&text).expect("one JSON document")],
+            _ => text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect(),
+        };
+        let all = serde_json::to_string(&values).unwrap();
+        let name = serde_json::to_string(&format!("acrmlprod{HOSTILE}")).unwrap();
+        assert!(all.contains(&name[1..name.len() - 1]), "{format}: the hostile registry name is in the report as it was");
+    }
+}

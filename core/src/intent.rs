@@ -30,7 +30,7 @@ impl RoleRef {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Intent {
     /// Grant `role` to a principal at `scope` (a registry, a user-assigned identity, ...).

@@ -211,7 +211,7 @@ impl ScanConfig {
 }
 
 /// What to re-read after an apply.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Refresh {
     /// One resource (GET); removed from the inventory if it is gone.
     Resource(ResourceId),

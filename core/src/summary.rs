@@ -190,11 +190,13 @@ fn order(a: &Counts, b: &Counts) -> std::cmp::Ordering {
 }
 
 /// The fixes of these findings, each once, in the findings' order: what "Fix" on a group adds.
+/// Linear in the fixes (a set of those seen): a large tenant's "Fix all" has tens of thousands.
 pub fn fixes(findings: &[Finding], indexes: impl IntoIterator<Item = usize>) -> Vec<Intent> {
+    let mut seen: crate::rbac::FastSet<&Intent> = crate::rbac::FastSet::default();
     let mut out: Vec<Intent> = Vec::new();
     for i in indexes {
         for fix in findings.get(i).map(|f| f.fixes.as_slice()).unwrap_or_default() {
-            if !out.contains(fix) {
+            if seen.insert(fix) {
                 out.push(fix.clone());
             }
         }

@@ -224,7 +224,8 @@ impl ChangeState {
                     report.set(c.report());
                     if matches!(next.outcome, Some(Outcome::Applied)) && !state.signing_out.get_untracked() {
                         // The reviewed changes are made.
-                        state.pending.update(|p| p.retain(|i| !intents.contains(i)));
+                        let made: pullpath_core::rbac::FastSet<&pullpath_core::intent::Intent> = intents.iter().collect();
+                        state.pending.update(|p| p.retain(|i| !made.contains(i)));
                     }
                 }
                 if shown.with_untracked(|s| s.as_ref() != Some(&next)) {

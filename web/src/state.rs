@@ -518,9 +518,18 @@ impl AppState {
 
     /// Adds a change to the pending tray (once: asking twice for the same change is one).
     pub fn add_pending(self, intent: Intent) {
+        self.add_all_pending(std::iter::once(intent));
+    }
+
+    /// Adds changes to the pending tray, each once, in one update: "Fix all" on a large tenant
+    /// adds tens of thousands, so what is pending is looked up in a set, not the list.
+    pub fn add_all_pending(self, intents: impl IntoIterator<Item = Intent>) {
         self.pending.update(|p| {
-            if !p.contains(&intent) {
-                p.push(intent);
+            let mut seen: pullpath_core::rbac::FastSet<Intent> = p.iter().cloned().collect();
+            for intent in intents {
+                if seen.insert(intent.clone()) {
+                    p.push(intent);
+                }
             }
         });
     }

@@ -273,6 +273,7 @@ impl Change {
     /// also shows an assignment ARM found equivalent), every other target itself.
     pub fn touched(plan: &Plan) -> Vec<Refresh> {
         let mut out: Vec<Refresh> = Vec::new();
+        let mut seen: crate::rbac::FastSet<Refresh> = crate::rbac::FastSet::default();
         for op in &plan.operations {
             let target = if op.target.is_type("Microsoft.Authorization/roleAssignments") {
                 Refresh::Scope(op.target.scope().unwrap_or_else(|| op.target.clone()))
@@ -283,8 +284,8 @@ impl Change {
             } else {
                 Refresh::Resource(op.target.clone())
             };
-            // Ids compare as ARM compares them, so one target is read once.
-            if !out.contains(&target) {
+            // Ids compare (and hash) as ARM compares them, so one target is read once.
+            if seen.insert(target.clone()) {
                 out.push(target);
             }
         }
