@@ -181,3 +181,26 @@ fn jsonl_report_is_one_record_per_line() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("use json, jsonl or text"), "{}", stderr(&bad));
 }
+
+/// The pipeline benchmark's tenant generator (`tests/bench/big_tenant.py`, docs/benchmarks.md)
+/// at a hundredth of its size: its snapshot reads without a diagnostic and every report
+/// format describes the same analysis.
+#[test]
+fn the_pipeline_benchmark_tenant_reads_and_reports() {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/bench/big_tenant.py");
+    let out = std::env::temp_dir().join(format!("pullpath-big-tenant-{}.json", std::process::id()));
+    let made = Command::new("python3").arg(&script).arg(&out).args(["7", "0.01"]).output().expect("python3 runs the generator");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let path = out.to_string_lossy().into_owned();
+    let lines = analyze(&[&path, "--format", "jsonl"]);
+    assert_eq!(lines.status.code(), Some(0), "{}", stderr(&lines));
+    let first: serde_json::Value = serde_json::from_str(stdout(&lines).lines().next().unwrap()).unwrap();
+    let summary = &first["summary"];
+    assert!(summary["registries"].as_u64() >= Some(10) && summary["findings"].as_u64() > Some(0) && summary["accessRows"].as_u64() > Some(0), "{summary}");
+    assert_eq!(summary["diagnostics"], 0, "the generator writes only shapes pullpath reads");
+    let json: serde_json::Value = serde_json::from_slice(&analyze(&[&path, "--format", "json"]).stdout).unwrap();
+    assert_eq!(summary["findings"], json["findings"].as_array().unwrap().len());
+    let text = stdout(&analyze(&[&path, "--format", "text"]));
+    assert!(text.starts_with(&format!("summary: {} finding(s)", summary["findings"])), "{}", &text[..200.min(text.len())]);
+    let _ = std::fs::remove_file(out);
+}

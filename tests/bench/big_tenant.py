@@ -4,7 +4,9 @@ in a pipeline"): 57,200 resources in ARM's shapes, made without any of pullpath'
 generators (`pullpath_sim::generate`, `core/benches/analysis.rs`), so the benchmark does not
 measure only what pullpath's authors thought of.
 
-Usage: python3 tests/bench/big_tenant.py OUT.json [SEED]
+Usage: python3 tests/bench/big_tenant.py OUT.json [SEED] [SCALE]
+
+SCALE (default 1) multiplies every count: `cli/tests/analyze.rs` runs it at 0.01 as a smoke test.
 
 Deterministic for a seed (Python's `random.Random`). Shapes: registries at 2025-11-01 (a fifth
 in ABAC mode, some with the admin user on, some private), workspaces with compute clusters
@@ -41,6 +43,10 @@ def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     rnd = random.Random(int(sys.argv[2]) if len(sys.argv) > 2 else 20261203)
+    scale = float(sys.argv[3]) if len(sys.argv) > 3 else 1.0
+    n = lambda count: max(1, round(count * scale))
+    registries_n, workspaces_n, identities_n, clusters_n, connections_n, total = (
+        n(REGISTRIES), n(WORKSPACES), n(IDENTITIES), n(CLUSTERS), n(CONNECTIONS), n(TOTAL))
     guid = lambda: str(uuid.UUID(int=rnd.getrandbits(128), version=4))
     subs = [guid() for _ in range(SUBSCRIPTIONS)]
     group = lambda i: f"/subscriptions/{subs[i % SUBSCRIPTIONS]}/resourceGroups/rg-{i % (SUBSCRIPTIONS * GROUPS) // SUBSCRIPTIONS:02d}"
@@ -48,7 +54,7 @@ def main():
     principals = []
 
     registries = []
-    for i in range(REGISTRIES):
+    for i in range(registries_n):
         rid = f"{group(i)}/providers/Microsoft.ContainerRegistry/registries/acr{i:04d}x"
         abac = rnd.random() < 0.2
         private = rnd.random() < 0.15
@@ -68,7 +74,7 @@ def main():
         })
 
     identities = []
-    for i in range(IDENTITIES):
+    for i in range(identities_n):
         iid = f"{group(i)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-{i:04d}"
         pid = guid()
         identities.append((iid, pid))
@@ -77,7 +83,7 @@ def main():
                     "properties": {"principalId": pid, "clientId": guid(), "tenantId": "72f988bf-86f1-41af-91ab-2d7cd011db47"}})
 
     clusters = []
-    for i in range(CLUSTERS):
+    for i in range(clusters_n):
         cid = f"{group(i)}/providers/Microsoft.ContainerService/managedClusters/aks-{i:03d}"
         kubelet = guid()
         clusters.append(cid)
@@ -89,7 +95,7 @@ def main():
                                                                            "clientId": guid(), "objectId": kubelet}}}})
 
     workspaces = []
-    for i in range(WORKSPACES):
+    for i in range(workspaces_n):
         wid = f"{group(i)}/providers/Microsoft.MachineLearningServices/workspaces/mlw-{i:03d}"
         wpid = guid()
         workspaces.append(wid)
@@ -101,7 +107,7 @@ def main():
         for c in range(COMPUTES_PER_WORKSPACE):
             comp = {"id": f"{wid}/computes/cluster-{c}", "name": f"cluster-{c}", "type": "Microsoft.MachineLearningServices/workspaces/computes", "location": "westeurope",
                     "properties": {"computeType": "AmlCompute", "provisioningState": "Succeeded", "createdOn": "2025-07-01T10:00:00Z"}}
-            if c == COMPUTES_PER_WORKSPACE - 1 and i < CLUSTERS:
+            if c == COMPUTES_PER_WORKSPACE - 1 and i < clusters_n:
                 comp["properties"] = {"computeType": "Kubernetes", "resourceId": clusters[i], "provisioningState": "Succeeded"}
             elif rnd.random() < 0.7:
                 pid = guid()
@@ -112,16 +118,16 @@ def main():
                 comp["identity"] = {"type": "UserAssigned", "userAssignedIdentities": {uai: {"principalId": pid, "clientId": guid()}}}
             out.append(comp)
 
-    for i in range(CONNECTIONS):
-        wid = workspaces[i % WORKSPACES]
+    for i in range(connections_n):
+        wid = workspaces[i % workspaces_n]
         uai, _ = rnd.choice(identities)
         out.append({"id": f"{wid}/connections/images-{i}", "name": f"images-{i}", "type": "Microsoft.MachineLearningServices/workspaces/connections",
                     "properties": {"category": "ContainerRegistry", "authType": "ManagedIdentity", "target": f"{rnd.choice(registries).rsplit('/', 1)[1]}.azurecr.io",
                                    "credentials": {"resourceId": uai, "clientId": guid()}}})
 
-    people = [guid() for _ in range(1500)]
+    people = [guid() for _ in range(n(1500))]
     everyone = principals + people
-    while len(out) < TOTAL:
+    while len(out) < total:
         n = guid()
         r = rnd.random()
         if r < 0.75:
