@@ -19,8 +19,7 @@ use crate::state::{Analysed, AppState, Selection};
 /// Fixed sizes (CSS pixels) the window arithmetic relies on; `matrix.css` uses the same.
 const ROW_H: f64 = 44.0;
 const HEAD_H: f64 = 48.0;
-// Wide enough for the longest cell text, "pull ✓ · network blocked".
-const COL_W: f64 = 210.0;
+const COL_W: f64 = 170.0;
 const NAME_W: f64 = 260.0;
 /// Rows and columns drawn beyond the visible ones, so fast scrolling shows no gaps.
 const OVERSCAN: usize = 4;
