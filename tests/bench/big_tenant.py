@@ -37,6 +37,11 @@ IDENTITIES = 2000
 CLUSTERS = 50
 CONNECTIONS = 200
 TOTAL = 57200
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+
+
+def system_identity(principal_id):
+    return {"type": "SystemAssigned", "principalId": principal_id, "tenantId": TENANT}
 
 
 def main():
@@ -52,6 +57,12 @@ def main():
     group = lambda i: f"/subscriptions/{subs[i % SUBSCRIPTIONS]}/resourceGroups/rg-{i % (SUBSCRIPTIONS * GROUPS) // SUBSCRIPTIONS:02d}"
     out = []
     principals = []
+
+    def principal():
+        """A new principal id, remembered for the role assignments."""
+        pid = guid()
+        principals.append(pid)
+        return pid
 
     registries = []
     for i in range(registries_n):
@@ -76,20 +87,18 @@ def main():
     identities = []
     for i in range(identities_n):
         iid = f"{group(i)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-{i:04d}"
-        pid = guid()
+        pid = principal()
         identities.append((iid, pid))
-        principals.append(pid)
         out.append({"id": iid, "name": f"id-{i:04d}", "type": "Microsoft.ManagedIdentity/userAssignedIdentities", "location": "westeurope",
-                    "properties": {"principalId": pid, "clientId": guid(), "tenantId": "72f988bf-86f1-41af-91ab-2d7cd011db47"}})
+                    "properties": {"principalId": pid, "clientId": guid(), "tenantId": TENANT}})
 
     clusters = []
     for i in range(clusters_n):
         cid = f"{group(i)}/providers/Microsoft.ContainerService/managedClusters/aks-{i:03d}"
-        kubelet = guid()
+        kubelet = principal()
         clusters.append(cid)
-        principals.append(kubelet)
         out.append({"id": cid, "name": f"aks-{i:03d}", "type": "Microsoft.ContainerService/managedClusters", "location": "westeurope",
-                    "identity": {"type": "SystemAssigned", "principalId": guid(), "tenantId": "72f988bf-86f1-41af-91ab-2d7cd011db47"},
+                    "identity": system_identity(guid()),
                     "properties": {"provisioningState": "Succeeded", "nodeResourceGroup": f"MC_aks-{i:03d}",
                                    "identityProfile": {"kubeletidentity": {"resourceId": f"/subscriptions/{subs[i % SUBSCRIPTIONS]}/resourceGroups/MC_aks-{i:03d}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aks-{i:03d}-agentpool",
                                                                            "clientId": guid(), "objectId": kubelet}}}})
@@ -97,11 +106,9 @@ def main():
     workspaces = []
     for i in range(workspaces_n):
         wid = f"{group(i)}/providers/Microsoft.MachineLearningServices/workspaces/mlw-{i:03d}"
-        wpid = guid()
         workspaces.append(wid)
-        principals.append(wpid)
         out.append({"id": wid, "name": f"mlw-{i:03d}", "type": "Microsoft.MachineLearningServices/workspaces", "location": "westeurope", "kind": "Default",
-                    "identity": {"type": "SystemAssigned", "principalId": wpid, "tenantId": "72f988bf-86f1-41af-91ab-2d7cd011db47"},
+                    "identity": system_identity(principal()),
                     "properties": {"containerRegistry": rnd.choice(registries), "provisioningState": "Succeeded",
                                    "description": f"Workspace {i} of the benchmark tenant"}})
         for c in range(COMPUTES_PER_WORKSPACE):
@@ -110,9 +117,7 @@ def main():
             if c == COMPUTES_PER_WORKSPACE - 1 and i < clusters_n:
                 comp["properties"] = {"computeType": "Kubernetes", "resourceId": clusters[i], "provisioningState": "Succeeded"}
             elif rnd.random() < 0.7:
-                pid = guid()
-                principals.append(pid)
-                comp["identity"] = {"type": "SystemAssigned", "principalId": pid, "tenantId": "72f988bf-86f1-41af-91ab-2d7cd011db47"}
+                comp["identity"] = system_identity(principal())
             else:
                 uai, pid = rnd.choice(identities)
                 comp["identity"] = {"type": "UserAssigned", "userAssignedIdentities": {uai: {"principalId": pid, "clientId": guid()}}}
