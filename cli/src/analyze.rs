@@ -142,8 +142,7 @@ fn json_report(out: &mut impl Write, a: &Analysis) -> std::io::Result<()> {
 /// JSON Lines: `{"summary": {…}}`, then `{"finding": {…}}` per finding, `{"access": {…}}` per
 /// access row and `{"diagnostic": {…}}` per diagnostic, each on its own line.
 fn jsonl_report(out: &mut impl Write, a: &Analysis, inv: &Inventory) -> std::io::Result<()> {
-    let name = |id: &str| inv.subscriptions.iter().find(|s| s.id.subscription_id().is_some_and(|i| i.eq_ignore_ascii_case(id))).map(|s| s.name.clone()).filter(|n| !n.is_empty());
-    let sum = summary::summarise(&a.findings, &summary::Filter::default(), &name);
+    let sum = summary_of(a, inv);
     let rules: Vec<serde_json::Value> = sum
         .rules
         .iter()
@@ -197,11 +196,17 @@ fn level(l: Level) -> &'static str {
     }
 }
 
+/// The findings by rule and subscription (`core::summary`), subscriptions named as the
+/// snapshot names them.
+fn summary_of(a: &Analysis, inv: &Inventory) -> summary::Summary {
+    let name = |id: &str| inv.subscriptions.iter().find(|s| s.id.subscription_id().is_some_and(|i| i.eq_ignore_ascii_case(id))).map(|s| s.name.clone()).filter(|n| !n.is_empty());
+    summary::summarise(&a.findings, &summary::Filter::default(), &name)
+}
+
 /// What the text report opens with: the findings by rule and subscription, with counts by
 /// severity (`core::summary`), so a person sees the shape of a large tenant before its detail.
 fn summary_text(a: &Analysis, inv: &Inventory) -> String {
-    let name = |id: &str| inv.subscriptions.iter().find(|s| s.id.subscription_id().is_some_and(|i| i.eq_ignore_ascii_case(id))).map(|s| s.name.clone()).filter(|n| !n.is_empty());
-    let sum = summary::summarise(&a.findings, &summary::Filter::default(), &name);
+    let sum = summary_of(a, inv);
     let mut s = String::new();
     if sum.counts.total == 0 {
         let _ = writeln!(s, "summary: no findings\n");

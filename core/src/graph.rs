@@ -350,8 +350,7 @@ pub fn build(inv: &Inventory, analysis: &Analysis) -> Graph {
     // scan, under its workspace, with one edge per use of its image.
     for u in &analysis.used_by {
         let Some(ws) = u.environment.parent().and_then(|c| c.parent()) else { continue };
-        let label = format!("{}:{}", u.environment.parent().map(|c| c.name().to_string()).unwrap_or_default(), u.environment.name());
-        node(res(&u.environment), NodeKind::Environment, label, None);
+        node(res(&u.environment), NodeKind::Environment, crate::findings::demand::environment_label(&u.environment), None);
         edges.push(wire(res(&ws), res(&u.environment), EdgeKind::Contains, "environment"));
         let label = match &u.by {
             crate::findings::demand::UsedFor::Build => format!("base image of its build: {}", u.image),

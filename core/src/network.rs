@@ -498,8 +498,7 @@ pub fn fix(inv: &Inventory, what: Workload, workload: &ResourceId, registry: &Re
     if let Some((rule, _)) = network.private_endpoint_rules_to(registry).next() {
         return (format!("Workspace {w}'s outbound rule {rule} to {reg} exists but is Inactive; another rule would not change that, so none is planned: see the rule's status in the workspace's managed network."), None);
     }
-    let premium = inv.registries.iter().find(|r| &r.id == registry).and_then(|r| r.sku.as_ref()).is_some_and(|s| s.name.eq_ignore_ascii_case("Premium"));
-    if !premium {
+    if !inv.registries.iter().find(|r| &r.id == registry).is_some_and(crate::arm::Registry::is_premium) {
         return (format!("Registry {reg} is not known to be in the Premium tier, which private endpoints need: move it to Premium, then add a PrivateEndpoint outbound rule to it in workspace {w}'s managed network."), None);
     }
     let name = crate::intent::outbound_rule_name(registry);

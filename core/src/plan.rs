@@ -526,9 +526,8 @@ fn operation(inv: &Inventory, intent: &Intent) -> Result<Operation, String> {
             if !crate::intent::is_outbound_rule_name(name) {
                 return Err(format!("{name:?} cannot name an outbound rule: it must be 3 to 33 letters, digits, '_' or '-', starting with a letter or digit"));
             }
-            // "This feature is available in the Premium container registry service tier."
-            // (container-registry-private-link): a rule to any other tier cannot be provisioned.
-            if !reg.sku.as_ref().is_some_and(|s| s.name.eq_ignore_ascii_case("Premium")) {
+            // A rule to a registry below Premium cannot be provisioned (`Registry::is_premium`).
+            if !reg.is_premium() {
                 let tier = reg.sku.as_ref().map(|s| s.name.as_str()).filter(|n| !n.is_empty()).unwrap_or("unknown");
                 return Err(format!("registry {} is in the {tier} tier; private endpoints need the Premium tier", reg.name));
             }

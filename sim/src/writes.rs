@@ -295,10 +295,7 @@ impl Sim {
             network["outboundRules"] = json!({});
         }
         if let Some(rules) = network["outboundRules"].as_object_mut() {
-            let same: Vec<String> = rules.keys().filter(|k| k.eq_ignore_ascii_case(id.name())).cloned().collect();
-            for k in same {
-                rules.remove(&k);
-            }
+            remove_rule(rules, id.name());
             rules.insert(id.name().to_string(), stored.clone());
         }
         self.resources.insert(ws_id, ws);
@@ -310,11 +307,8 @@ impl Sim {
             Ok(x) => x,
             Err(r) => return r,
         };
-        let removed = ws.pointer_mut("/properties/managedNetwork/outboundRules").and_then(Value::as_object_mut).map(|rules| {
-            let same: Vec<String> = rules.keys().filter(|k| k.eq_ignore_ascii_case(id.name())).cloned().collect();
-            same.iter().filter(|k| rules.remove(*k).is_some()).count()
-        });
-        if removed.unwrap_or(0) == 0 {
+        let removed = ws.pointer_mut("/properties/managedNetwork/outboundRules").and_then(Value::as_object_mut).map_or(0, |rules| remove_rule(rules, id.name()));
+        if removed == 0 {
             return Response { status: 204, headers: Vec::new(), body: String::new() };
         }
         self.resources.insert(ws_id, ws);
@@ -444,6 +438,13 @@ fn set_identity(resource: &mut Value, identity: Value) {
 fn lro_headers(mut r: Response) -> Response {
     r.headers.push(("retry-after".into(), "1".into()));
     r
+}
+
+/// Removes every outbound rule named `name` in any case (ARM compares names so), returning
+/// how many there were.
+fn remove_rule(rules: &mut serde_json::Map<String, Value>, name: &str) -> usize {
+    let same: Vec<String> = rules.keys().filter(|k| k.eq_ignore_ascii_case(name)).cloned().collect();
+    same.iter().filter(|k| rules.remove(*k).is_some()).count()
 }
 
 #[cfg(test)]

@@ -124,6 +124,13 @@ impl Registry {
     pub fn is_abac(&self) -> bool {
         matches!(self.properties.role_assignment_mode, Some(RoleAssignmentMode::AbacRepositoryPermissions))
     }
+
+    /// Whether the registry is in the Premium tier, which private endpoints need: "This
+    /// feature is available in the Premium container registry service tier."
+    /// (container-registry-private-link). An unknown tier is not Premium.
+    pub fn is_premium(&self) -> bool {
+        self.sku.as_ref().is_some_and(|s| s.name.eq_ignore_ascii_case("Premium"))
+    }
 }
 
 /// The body of `PATCH .../registries/{name}` (RegistryUpdateParameters), with only what

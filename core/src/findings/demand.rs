@@ -89,9 +89,8 @@ pub enum UsedFor {
 impl UsedBy {
     /// In words: "environment train-env:3 of workspace mlw is built on acr.azurecr.io/base:1".
     pub fn describe(&self) -> String {
-        let container = self.environment.parent();
-        let workspace = container.as_ref().and_then(|c| c.parent()).map(|w| w.name().to_string()).unwrap_or_default();
-        let env = format!("{}:{} of workspace {workspace}", container.as_ref().map(|p| p.name().to_string()).unwrap_or_default(), self.environment.name());
+        let workspace = self.environment.parent().and_then(|c| c.parent()).map(|w| w.name().to_string()).unwrap_or_default();
+        let env = format!("{} of workspace {workspace}", environment_label(&self.environment));
         match &self.by {
             UsedFor::Build => format!("environment {env} is built on {}", self.image),
             UsedFor::AsIs => format!("environment {env} runs {} as is on its workspace's computes", self.image),
@@ -165,10 +164,10 @@ pub fn source(ctx: &Context<'_>, image: &str) -> Source {
     }
 }
 
-/// `env:version` for humans.
-pub fn environment_label(v: &EnvironmentVersion) -> String {
-    let env = v.id.parent().map(|p| p.name().to_string()).unwrap_or_default();
-    format!("{env}:{}", v.id.name())
+/// `env:version` for humans, from an environment version's id.
+pub fn environment_label(version: &ResourceId) -> String {
+    let env = version.parent().map(|p| p.name().to_string()).unwrap_or_default();
+    format!("{env}:{}", version.name())
 }
 
 /// Every demanded pull: each environment version read (built or as is) and each online
@@ -194,7 +193,7 @@ pub fn pulls<'a>(ctx: &Context<'a>) -> Demand<'a> {
             };
             out.diagnostics.push(Diagnostic {
                 at,
-                message: format!("the image {image} of environment {} is on {login}, a registry outside the scan (not in the subscriptions read, or not readable), so whether {who} can pull it is not checked", environment_label(environment)),
+                message: format!("the image {image} of environment {} is on {login}, a registry outside the scan (not in the subscriptions read, or not readable), so whether {who} can pull it is not checked", environment_label(&environment.id)),
             });
         }
         out.pulls.push(Pull { environment, workspace, image, source, what });
@@ -353,7 +352,7 @@ fn as_is(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, pull: 
                 resource: pull.environment.id.clone(),
                 message: format!(
                     "Environment {} runs image {} as it is, so compute {} of workspace {} pulls it from {} with its identity {}, which cannot pull there: {why}. Grant it {} on {}.",
-                    environment_label(pull.environment),
+                    environment_label(&pull.environment.id),
                     pull.image,
                     c.id.name(),
                     pull.workspace.id.name(),
@@ -388,7 +387,7 @@ fn deployed(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, pul
                 "Deployment {} of online endpoint {} runs environment {}, whose image {} is on {}; the endpoint pulls it as {}{}, which cannot pull there: {why}. Grant it {} on {}.",
                 deployment.id.name(),
                 endpoint.id.name(),
-                environment_label(pull.environment),
+                environment_label(&pull.environment.id),
                 pull.image,
                 reg.name,
                 identity.label,
@@ -467,7 +466,7 @@ fn build(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, pull: 
     if checks.iter().any(|c| c.missing.is_empty()) {
         return;
     }
-    let env = environment_label(pull.environment);
+    let env = environment_label(&pull.environment.id);
     let ws_registry = ws.properties.container_registry.as_ref().map(|w| w.name().to_string()).unwrap_or_else(|| "(not created yet)".into());
     let mut nodes = vec![pull.environment.id.to_string(), ws.id.to_string(), reg.id.to_string()];
     let (message, fixes, unverified) = match checks.into_iter().next() {

@@ -311,8 +311,7 @@ fn node_info(r: &ScanResult, an: &Analysis, node: &NodeId) -> NodeInfo {
         props.push(("Image", x.properties.image.clone().unwrap_or_else(|| "none".into())));
         let built = x.properties.build.is_some() || x.properties.conda_file.is_some();
         props.push(("Image build", if built { "built on this base image by ACR Tasks on the workspace registry".into() } else { "none: the image is pulled as is".into() }));
-        let name = format!("{}:{}", node.parent().map(|c| c.name().to_string()).unwrap_or_default(), node.name());
-        ("ML environment version", name, x.id.clone())
+        ("ML environment version", pullpath_core::findings::demand::environment_label(node), x.id.clone())
     } else if let Some(x) = inv.identities.iter().find(|x| &x.id == node) {
         props.push(("Principal id", x.properties.principal_id.clone().unwrap_or_else(|| "unknown".into())));
         props.push(("Client id", x.properties.client_id.clone().unwrap_or_else(|| "unknown".into())));
