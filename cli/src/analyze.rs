@@ -1,12 +1,14 @@
-//! `pullpath analyze SNAPSHOT [--format json|jsonl|text] [--fail-on high|medium|low]`: reads
-//! a snapshot file (or `-` for stdin), prints who can pull and push where and what is wrong,
-//! and exits 1 when a finding at or above `--fail-on` exists (0 otherwise, 2 on unusable
-//! input).
+//! `pullpath analyze SNAPSHOT [--format json|jsonl|text] [--explanations shared|inline]
+//! [--fail-on high|medium|low]`: reads a snapshot file (or `-` for stdin), prints who can pull
+//! and push where and what is wrong, and exits 1 when a finding at or above `--fail-on` exists
+//! (0 otherwise, 2 on unusable input).
 //!
 //! The reports are written as they are made, straight to standard output: the JSON report is
 //! serialised from the analysis itself (no copy of it as a JSON tree first), and JSON Lines
 //! gives a pipeline one object per line — the summary first, then each finding, access row
-//! and diagnostic — so `jq`/`grep` can start before the last line is written.
+//! and diagnostic — so `jq`/`grep` can start before the last line is written. Each path's
+//! explanation is written once and numbered (`core::report`), unless `--explanations inline`
+//! asks for the text in every path.
 //!
 //! Only argument parsing, file reading and printing live here; the analysis is
 //! `pullpath_core::analysis::analyze`.
@@ -19,6 +21,7 @@ use pullpath_core::access::{self, Level};
 use pullpath_core::analysis::{self, Analysis};
 use pullpath_core::findings::Severity;
 use pullpath_core::inventory::Inventory;
+use pullpath_core::report::{Explanations, SharedRow};
 use pullpath_core::summary;
 use pullpath_core::intent::Intent;
 use pullpath_core::snapshot::{self, SnapshotError};
@@ -28,7 +31,7 @@ use crate::terminal::{self, shown};
 /// Why `analyze` could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum AnalyzeError {
-    #[error("{0}\nusage: pullpath analyze SNAPSHOT [--format json|jsonl|text] [--fail-on high|medium|low]")]
+    #[error("{0}\nusage: pullpath analyze SNAPSHOT [--format json|jsonl|text] [--explanations shared|inline] [--fail-on high|medium|low]")]
     Usage(String),
     #[error("cannot read {path}: {source}")]
     Read { path: String, source: std::io::Error },
@@ -50,6 +53,9 @@ enum Format {
 struct Args {
     snapshot: String,
     format: Format,
+    /// Each path's explanation in full (`--explanations inline`) instead of a number into the
+    /// report's table of explanations.
+    inline: bool,
     fail_on: Option<Severity>,
 }
 
@@ -57,6 +63,7 @@ fn parse_args(args: &[String]) -> Result<Args, AnalyzeError> {
     let mut snapshot = None;
     let mut format = Format::Json;
     let mut fail_on = None;
+    let mut inline = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| it.next().cloned().ok_or_else(|| AnalyzeError::Usage(format!("{name} needs a value")));
@@ -67,6 +74,13 @@ fn parse_args(args: &[String]) -> Result<Args, AnalyzeError> {
                     "jsonl" => Format::Jsonl,
                     "text" => Format::Text,
                     other => return Err(AnalyzeError::Usage(format!("unknown format {other:?}: use json, jsonl or text"))),
+                }
+            }
+            "--explanations" => {
+                inline = match value("--explanations")?.as_str() {
+                    "shared" => false,
+                    "inline" => true,
+                    other => return Err(AnalyzeError::Usage(format!("unknown explanations {other:?}: use shared or inline"))),
                 }
             }
             "--fail-on" => {
@@ -83,7 +97,7 @@ fn parse_args(args: &[String]) -> Result<Args, AnalyzeError> {
         }
     }
     let snapshot = snapshot.ok_or_else(|| AnalyzeError::Usage("missing SNAPSHOT (a file, or - for stdin)".into()))?;
-    Ok(Args { snapshot, format, fail_on })
+    Ok(Args { snapshot, format, inline, fail_on })
 }
 
 fn read(path: &str) -> Result<String, AnalyzeError> {
@@ -117,8 +131,8 @@ fn run_inner(args: &[String]) -> Result<u8, AnalyzeError> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let written = match args.format {
-        Format::Json => json_report(&mut out, &analysis),
-        Format::Jsonl => jsonl_report(&mut out, &analysis, &inv),
+        Format::Json => json_report(&mut out, &analysis, args.inline),
+        Format::Jsonl => jsonl_report(&mut out, &analysis, &inv, args.inline),
         Format::Text => out.write_all(text_report(&analysis, &inv).as_bytes()),
     };
     written.and_then(|()| out.flush()).map_err(AnalyzeError::Write)?;
@@ -126,22 +140,60 @@ fn run_inner(args: &[String]) -> Result<u8, AnalyzeError> {
     Ok(if failing { 1 } else { 0 })
 }
 
-/// The whole report as one JSON document, serialised from the analysis as it is.
-fn json_report(out: &mut impl Write, a: &Analysis) -> std::io::Result<()> {
+/// The whole report as one JSON document, serialised from the analysis as it is:
+/// `{"explanations": [...], "access": [...], "findings": [...], "diagnostics": [...]}`, each
+/// path's `explanation` the number of its text in `explanations` (or, `inline`, the text
+/// itself and no table).
+fn json_report(out: &mut impl Write, a: &Analysis, inline: bool) -> std::io::Result<()> {
     #[derive(serde::Serialize)]
-    struct Report<'a> {
-        access: &'a [access::AccessRow],
+    struct Report<'a, R: serde::Serialize> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        explanations: Option<&'a [&'a str]>,
+        access: R,
         findings: &'a [pullpath_core::findings::Finding],
         diagnostics: &'a [pullpath_core::diagnostic::Diagnostic],
     }
     let mut ser = serde_json::Serializer::with_formatter(&mut *out, terminal::Inert(serde_json::ser::PrettyFormatter::new()));
-    serde::Serialize::serialize(&Report { access: &a.access, findings: &a.findings, diagnostics: &a.diagnostics }, &mut ser)?;
+    if inline {
+        serde::Serialize::serialize(&Report { explanations: None, access: &a.access, findings: &a.findings, diagnostics: &a.diagnostics }, &mut ser)?;
+    } else {
+        // Numbered before anything is written, so the table comes first and each row can be
+        // written (and read) knowing every number it holds.
+        let mut table = Explanations::default();
+        for path in a.access.iter().flat_map(|r| &r.via) {
+            table.number(&path.explanation);
+        }
+        let texts: Vec<&str> = table.texts().to_vec();
+        let rows = Rows { rows: &a.access, table: std::cell::RefCell::new(table) };
+        serde::Serialize::serialize(&Report { explanations: Some(&texts), access: &rows, findings: &a.findings, diagnostics: &a.diagnostics }, &mut ser)?;
+    }
     out.write_all(b"\n")
 }
 
+/// The access rows with numbered explanations, made one at a time as they are written.
+struct Rows<'a> {
+    rows: &'a [access::AccessRow],
+    table: std::cell::RefCell<Explanations<'a>>,
+}
+
+impl serde::Serialize for Rows<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq as _;
+        let mut table = self.table.borrow_mut();
+        let mut seq = s.serialize_seq(Some(self.rows.len()))?;
+        let mut new = Vec::new();
+        for row in self.rows {
+            seq.serialize_element(&table.row(row, &mut new))?;
+        }
+        seq.end()
+    }
+}
+
 /// JSON Lines: `{"summary": {…}}`, then `{"finding": {…}}` per finding, `{"access": {…}}` per
-/// access row and `{"diagnostic": {…}}` per diagnostic, each on its own line.
-fn jsonl_report(out: &mut impl Write, a: &Analysis, inv: &Inventory) -> std::io::Result<()> {
+/// access row and `{"diagnostic": {…}}` per diagnostic, each on its own line. Each
+/// explanation comes once, as `{"explanation": {"number": N, "text": "…"}}` on the line before
+/// the first access row that uses it (not at all, `inline`: then every path holds its text).
+fn jsonl_report(out: &mut impl Write, a: &Analysis, inv: &Inventory, inline: bool) -> std::io::Result<()> {
     let sum = summary_of(a, inv);
     let rules: Vec<serde_json::Value> = sum
         .rules
@@ -159,24 +211,46 @@ fn jsonl_report(out: &mut impl Write, a: &Analysis, inv: &Inventory) -> std::io:
     }});
     line(out, &head)?;
     for f in &a.findings {
-        line(out, &Tagged { finding: Some(f), access: None, diagnostic: None })?;
+        line(out, &Tagged { finding: Some(f), ..Tagged::default() })?;
     }
+    let mut table = Explanations::default();
+    let mut new = Vec::new();
     for row in &a.access {
-        line(out, &Tagged { finding: None, access: Some(row), diagnostic: None })?;
+        if inline {
+            line(out, &Tagged { access: Some(row), ..Tagged::default() })?;
+            continue;
+        }
+        new.clear();
+        let shared = table.row(row, &mut new);
+        for &(number, text) in &new {
+            line(out, &Tagged { explanation: Some(Numbered { number, text }), ..Tagged::default() })?;
+        }
+        line(out, &Tagged { shared: Some(&shared), ..Tagged::default() })?;
     }
     for d in &a.diagnostics {
-        line(out, &Tagged { finding: None, access: None, diagnostic: Some(d) })?;
+        line(out, &Tagged { diagnostic: Some(d), ..Tagged::default() })?;
     }
     Ok(())
 }
 
-/// One JSON Lines record: exactly one of its fields is set.
 #[derive(serde::Serialize)]
+struct Numbered<'a> {
+    number: usize,
+    text: &'a str,
+}
+
+/// One JSON Lines record: exactly one of its fields is set.
+#[derive(serde::Serialize, Default)]
 struct Tagged<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     finding: Option<&'a pullpath_core::findings::Finding>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    explanation: Option<Numbered<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     access: Option<&'a access::AccessRow>,
+    /// An access row with numbered explanations, under the same key.
+    #[serde(rename = "access", skip_serializing_if = "Option::is_none")]
+    shared: Option<&'a SharedRow<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     diagnostic: Option<&'a pullpath_core::diagnostic::Diagnostic>,
 }

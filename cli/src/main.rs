@@ -12,7 +12,7 @@ use std::process::ExitCode;
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const USAGE: &str = "usage:
-  pullpath analyze SNAPSHOT [--format json|text] [--fail-on high|medium|low]
+  pullpath analyze SNAPSHOT [--format json|jsonl|text] [--explanations shared|inline] [--fail-on high|medium|low]
   pullpath plan SNAPSHOT --fix FINDING_ID|all [--format arm|az|bicep|arm-template|terraform]";
 
 fn main() -> ExitCode {

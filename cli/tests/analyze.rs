@@ -182,6 +182,54 @@ fn jsonl_report_is_one_record_per_line() {
     assert!(stderr(&bad).contains("use json, jsonl or text"), "{}", stderr(&bad));
 }
 
+/// Each explanation is written once and every path points to it by number, in both JSON
+/// forms; put back, the rows are exactly those of `--explanations inline`.
+#[test]
+fn explanations_are_written_once_and_read_back_inline() {
+    let inline: serde_json::Value = serde_json::from_slice(&analyze(&[&demo(), "--format", "json", "--explanations", "inline"]).stdout).unwrap();
+    assert!(inline.get("explanations").is_none());
+    assert!(inline["access"][0]["via"][0]["explanation"].is_string());
+    let shared: serde_json::Value = serde_json::from_slice(&analyze(&[&demo(), "--format", "json"]).stdout).unwrap();
+    let table: Vec<&str> = shared["explanations"].as_array().expect("a table of explanations").iter().map(|e| e.as_str().unwrap()).collect();
+    let distinct: std::collections::HashSet<&&str> = table.iter().collect();
+    assert_eq!(distinct.len(), table.len(), "each text once");
+    let mut used = vec![false; table.len()];
+    let resolve = |rows: &serde_json::Value, table: &dyn Fn(usize) -> Option<String>, used: &mut Vec<bool>| -> serde_json::Value {
+        let mut rows = rows.clone();
+        for row in rows.as_array_mut().unwrap() {
+            for p in row["via"].as_array_mut().unwrap() {
+                let n = p["explanation"].as_u64().expect("a number") as usize;
+                p["explanation"] = serde_json::Value::String(table(n).unwrap_or_else(|| panic!("explanation {n} not written before its use")));
+                if n < used.len() {
+                    used[n] = true;
+                }
+            }
+        }
+        rows
+    };
+    assert_eq!(resolve(&shared["access"], &|n| table.get(n).map(|t| t.to_string()), &mut used), inline["access"]);
+    assert!(used.iter().all(|u| *u), "every explanation is used");
+    assert_eq!(shared["findings"], inline["findings"]);
+    // JSON Lines: each explanation on its own line before the first row that uses it.
+    let mut texts: Vec<String> = Vec::new();
+    let mut rows = Vec::new();
+    for l in stdout(&analyze(&[&demo(), "--format", "jsonl"])).lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        if let Some(e) = v.get("explanation") {
+            assert_eq!(e["number"], texts.len(), "numbered in order");
+            texts.push(e["text"].as_str().unwrap().to_string());
+        } else if let Some(row) = v.get("access") {
+            let known = texts.clone();
+            rows.push(resolve(&serde_json::Value::Array(vec![row.clone()]), &|n| known.get(n).cloned(), &mut Vec::new())[0].clone());
+        }
+    }
+    assert_eq!(serde_json::Value::Array(rows), inline["access"]);
+    assert_eq!(texts, table);
+    let bad = analyze(&[&demo(), "--explanations", "none"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("use shared or inline"), "{}", stderr(&bad));
+}
+
 /// The pipeline benchmark's tenant generator (`tests/bench/big_tenant.py`, docs/benchmarks.md)
 /// at a hundredth of its size: its snapshot reads without a diagnostic and every report
 /// format describes the same analysis.

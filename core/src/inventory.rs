@@ -56,6 +56,39 @@ pub struct Inventory {
 
 pub use crate::diagnostic::Diagnostic;
 
+/// One object's JSON, parsed already or still text. Text is read straight into its typed
+/// model, without building a `serde_json::Value` tree first (several times faster on a large
+/// snapshot; see docs/benchmarks.md).
+pub enum Json<'a> {
+    Value(serde_json::Value),
+    Text(&'a str),
+}
+
+impl Json<'_> {
+    /// The typed model, or why not. The reason never carries a position: in text it would
+    /// count from the object's own start, not the file's, and mislead.
+    fn read<T: serde::de::DeserializeOwned>(self) -> Result<T, String> {
+        let read = match self {
+            Json::Value(v) => serde_json::from_value(v),
+            // The browser reads snapshots as `Value`s (`snapshot::value_document`) and never
+            // makes text: reading every model straight from text would compile its reader a
+            // second time there, next to the `Value` reader the scan needs (30 KiB gzipped,
+            // measured).
+            #[cfg(not(target_arch = "wasm32"))]
+            Json::Text(t) => serde_json::from_str(t),
+            #[cfg(target_arch = "wasm32")]
+            Json::Text(t) => serde_json::from_str::<serde_json::Value>(t).and_then(serde_json::from_value),
+        };
+        read.map_err(|e| {
+            let message = e.to_string();
+            match message.rfind(" at line ") {
+                Some(i) if e.line() > 0 => message[..i].to_string(),
+                _ => message,
+            }
+        })
+    }
+}
+
 /// Where one resource sits in an [`Inventory`]: its kind (`None`: a subscription row of
 /// Resource Graph's `resourcecontainers`) and its position in that kind's list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,37 +107,49 @@ impl Inventory {
     /// (`Ok(None)`).
     pub fn add_at(&mut self, value: serde_json::Value) -> Result<Option<Slot>, Diagnostic> {
         let ty = value.get("type").and_then(|t| t.as_str()).unwrap_or_default();
-        let subscription = ty.eq_ignore_ascii_case(SUBSCRIPTION_TYPE);
-        let kind = ResourceKind::from_type(ty);
-        if kind.is_none() && !subscription {
-            return Ok(None);
-        }
+        let Some(kind) = Self::slot_kind(ty) else { return Ok(None) };
         let at = value.get("id").and_then(|t| t.as_str()).unwrap_or("(resource without id)").to_string();
-        fn parse<T: serde::de::DeserializeOwned>(v: serde_json::Value, at: String, into: &mut Vec<T>) -> Result<usize, Diagnostic> {
-            let item = serde_json::from_value(v).map_err(|e| Diagnostic { at, message: format!("could not read this resource: {e}") })?;
+        self.add_json(kind, Json::Value(value), at).map(Some)
+    }
+
+    /// Where a resource of type `ty` goes: `None` when pullpath does not read it, `Some(None)`
+    /// for a subscription row (see [`Slot`]).
+    pub fn slot_kind(ty: &str) -> Option<Option<ResourceKind>> {
+        let kind = ResourceKind::from_type(ty);
+        if kind.is_none() && !ty.eq_ignore_ascii_case(SUBSCRIPTION_TYPE) {
+            return None;
+        }
+        Some(kind)
+    }
+
+    /// Reads one resource of a known kind into its typed model; `at` names it in the
+    /// diagnostic when it does not read.
+    pub fn add_json(&mut self, kind: Option<ResourceKind>, json: Json<'_>, at: String) -> Result<Slot, Diagnostic> {
+        fn parse<T: serde::de::DeserializeOwned>(json: Json<'_>, at: String, into: &mut Vec<T>) -> Result<usize, Diagnostic> {
+            let item = json.read().map_err(|message| Diagnostic { at, message: format!("could not read this resource: {message}") })?;
             into.push(item);
             Ok(into.len() - 1)
         }
         let index = match kind {
-            None => parse(value, at, &mut self.subscriptions),
-            Some(ResourceKind::Registry) => parse(value, at, &mut self.registries),
-            Some(ResourceKind::Workspace) => parse(value, at, &mut self.workspaces),
-            Some(ResourceKind::Compute) => parse(value, at, &mut self.computes),
-            Some(ResourceKind::Connection) => parse(value, at, &mut self.connections),
-            Some(ResourceKind::ManagedCluster) => parse(value, at, &mut self.managed_clusters),
-            Some(ResourceKind::UserAssignedIdentity) => parse(value, at, &mut self.identities),
-            Some(ResourceKind::RoleAssignment) => parse(value, at, &mut self.role_assignments),
-            Some(ResourceKind::RoleDefinition) => parse(value, at, &mut self.role_definitions),
-            Some(ResourceKind::OnlineEndpoint) => parse(value, at, &mut self.online_endpoints),
-            Some(ResourceKind::ContainerGroup) => parse(value, at, &mut self.container_groups),
-            Some(ResourceKind::EnvironmentContainer) => parse(value, at, &mut self.environments),
-            Some(ResourceKind::EnvironmentVersion) => parse(value, at, &mut self.environment_versions),
-            Some(ResourceKind::OnlineDeployment) => parse(value, at, &mut self.online_deployments),
-            Some(ResourceKind::MlRegistry) => parse(value, at, &mut self.ml_registries),
-            Some(ResourceKind::PrivateEndpoint) => parse(value, at, &mut self.private_endpoints),
-            Some(ResourceKind::VirtualNetwork) => parse(value, at, &mut self.virtual_networks),
+            None => parse(json, at, &mut self.subscriptions),
+            Some(ResourceKind::Registry) => parse(json, at, &mut self.registries),
+            Some(ResourceKind::Workspace) => parse(json, at, &mut self.workspaces),
+            Some(ResourceKind::Compute) => parse(json, at, &mut self.computes),
+            Some(ResourceKind::Connection) => parse(json, at, &mut self.connections),
+            Some(ResourceKind::ManagedCluster) => parse(json, at, &mut self.managed_clusters),
+            Some(ResourceKind::UserAssignedIdentity) => parse(json, at, &mut self.identities),
+            Some(ResourceKind::RoleAssignment) => parse(json, at, &mut self.role_assignments),
+            Some(ResourceKind::RoleDefinition) => parse(json, at, &mut self.role_definitions),
+            Some(ResourceKind::OnlineEndpoint) => parse(json, at, &mut self.online_endpoints),
+            Some(ResourceKind::ContainerGroup) => parse(json, at, &mut self.container_groups),
+            Some(ResourceKind::EnvironmentContainer) => parse(json, at, &mut self.environments),
+            Some(ResourceKind::EnvironmentVersion) => parse(json, at, &mut self.environment_versions),
+            Some(ResourceKind::OnlineDeployment) => parse(json, at, &mut self.online_deployments),
+            Some(ResourceKind::MlRegistry) => parse(json, at, &mut self.ml_registries),
+            Some(ResourceKind::PrivateEndpoint) => parse(json, at, &mut self.private_endpoints),
+            Some(ResourceKind::VirtualNetwork) => parse(json, at, &mut self.virtual_networks),
         }?;
-        Ok(Some(Slot { kind, index }))
+        Ok(Slot { kind, index })
     }
 
     /// True when the resource at `mine` reads the same as the one at `theirs` in `other`: the
@@ -153,7 +198,12 @@ impl Inventory {
     /// Objects of kinds pullpath does not use (devices, contacts) are ignored (`Ok(false)`).
     pub fn add_directory_object(&mut self, value: serde_json::Value) -> Result<bool, Diagnostic> {
         let at = value.get("id").and_then(|t| t.as_str()).unwrap_or("(directory object without id)").to_string();
-        let object: DirectoryObject = serde_json::from_value(value).map_err(|e| Diagnostic { at, message: format!("could not read this directory object: {e}") })?;
+        self.add_directory_json(Json::Value(value), at)
+    }
+
+    /// [`Inventory::add_directory_object`] from either form of JSON.
+    pub fn add_directory_json(&mut self, json: Json<'_>, at: String) -> Result<bool, Diagnostic> {
+        let object: DirectoryObject = json.read().map_err(|message| Diagnostic { at, message: format!("could not read this directory object: {message}") })?;
         if object.kind() == crate::directory::DirectoryKind::Other || object.id.trim().is_empty() {
             return Ok(false);
         }

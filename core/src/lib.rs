@@ -37,6 +37,7 @@ pub mod network;
 pub mod layout;
 pub mod rbac;
 pub mod registry_login;
+pub mod report;
 pub mod summary;
 pub mod truth;
 

@@ -167,8 +167,16 @@ impl ResourceKind {
         format!("{ns}/{ty}")
     }
 
+    /// The kind whose type is `ty` (case-insensitive). Called once per resource read, so it
+    /// compares in place rather than formatting each kind's type name.
     pub fn from_type(ty: &str) -> Option<ResourceKind> {
-        ResourceKind::ALL.into_iter().find(|k| k.type_name().eq_ignore_ascii_case(ty))
+        ResourceKind::ALL.into_iter().find(|k| {
+            let (ns, t) = k.provider_type();
+            ty.len() == ns.len() + 1 + t.len()
+                && ty.get(..ns.len()).is_some_and(|a| a.eq_ignore_ascii_case(ns))
+                && ty.as_bytes()[ns.len()] == b'/'
+                && ty.get(ns.len() + 1..).is_some_and(|b| b.eq_ignore_ascii_case(t))
+        })
     }
 
     /// The api-version table (see `shared/azure/README.md`). Registries are read and patched
@@ -435,6 +443,23 @@ fn encode_path(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kinds_are_found_by_type_in_any_case() {
+        for kind in ResourceKind::ALL {
+            let name = kind.type_name();
+            assert_eq!(ResourceKind::from_type(&name), Some(kind), "{name}");
+            assert_eq!(ResourceKind::from_type(&name.to_uppercase()), Some(kind), "{name}");
+            assert_eq!(ResourceKind::from_type(&format!("{name}/x")), None);
+            assert_eq!(ResourceKind::from_type(&name[..name.len() - 1]), None);
+            // The same length with the slash elsewhere, or a multibyte character where the
+            // slash should be: no kind, no panic.
+            assert_eq!(ResourceKind::from_type(&name.replacen('/', ".", 1)), None);
+            let (ns, t) = kind.provider_type();
+            assert_eq!(ResourceKind::from_type(&format!("{}é{}", &ns[..ns.len() - 1], t)), None);
+        }
+        assert_eq!(ResourceKind::from_type(""), None);
+    }
 
     #[test]
     fn list_registries_in_subscription() {

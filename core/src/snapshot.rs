@@ -17,8 +17,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value};
 
-use crate::inventory::{Diagnostic, Inventory, Slot};
+use crate::inventory::{Diagnostic, Inventory, Json, Slot};
 use crate::request::ResourceKind;
+
+#[cfg(not(target_arch = "wasm32"))]
+mod text;
 
 /// What one snapshot document may cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,14 +68,41 @@ pub fn parse_with(text: &str, limits: Limits) -> Result<(Inventory, Vec<Diagnost
     if text.len() > limits.max_bytes {
         return Err(SnapshotError::TooLarge { bytes: text.len(), max: limits.max_bytes });
     }
-    // serde_json refuses documents nested deeper than 128 levels, so neither parsing nor
-    // dropping the document recurses without bound.
-    let doc: Value = serde_json::from_str(text).map_err(|e| SnapshotError::Json {
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string().split(" at line ").next().unwrap_or_default().to_string(),
-    })?;
+    #[cfg(not(target_arch = "wasm32"))]
+    let items = text::document(text)?;
+    #[cfg(target_arch = "wasm32")]
+    let items = value_document(text)?;
+    Ok(read_items(items, limits))
+}
+
+/// [`parse_with`] through a `serde_json::Value` of the whole document, as the browser reads
+/// snapshots (see [`value_document`]); natively only for tests that compare the two readers.
+#[doc(hidden)]
+pub fn parse_via_value(text: &str, limits: Limits) -> Result<(Inventory, Vec<Diagnostic>), SnapshotError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.len() > limits.max_bytes {
+        return Err(SnapshotError::TooLarge { bytes: text.len(), max: limits.max_bytes });
+    }
+    Ok(read_items(value_document(text)?, limits))
+}
+
+/// The document's items, read as one `Value` tree. In the browser: reading the text without
+/// building it (`text`) would compile a second JSON reader for every model next to the `Value`
+/// reader the scan needs, 13 KiB more gzipped wasm (measured; docs/benchmarks.md). serde_json
+/// refuses documents nested deeper than 128 levels, so neither reading nor dropping recurses
+/// without bound.
+fn value_document(text: &str) -> Result<Vec<Node<'_>>, SnapshotError> {
+    let doc: Value = serde_json::from_str(text).map_err(json_error)?;
     let items = into_list(doc).map_err(|found| SnapshotError::Shape { found })?;
+    Ok(items.into_iter().map(Node::Owned).collect())
+}
+
+fn json_error(e: serde_json::Error) -> SnapshotError {
+    SnapshotError::Json { line: e.line(), column: e.column(), message: e.to_string().split(" at line ").next().unwrap_or_default().to_string() }
+}
+
+/// The inventory of a document's items, with the diagnostics of what it skipped.
+fn read_items(items: Vec<Node<'_>>, limits: Limits) -> (Inventory, Vec<Diagnostic>) {
     let mut walk = Walk { limits, resources: Vec::new(), directory: Vec::new(), diags: Vec::new(), too_deep: 0, too_many: 0 };
     for (i, item) in items.into_iter().enumerate() {
         walk.collect(item, format!("$[{i}]"), 1);
@@ -90,55 +120,58 @@ pub fn parse_with(text: &str, limits: Limits) -> Result<(Inventory, Vec<Diagnost
     let mut first: HashMap<String, (Option<Slot>, String)> = HashMap::new();
     let mut conflicts: BTreeMap<String, Conflict> = BTreeMap::new();
     let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
-    for (at, mut value) in resources {
-        let ty = value.get("type").and_then(Value::as_str).unwrap_or_default();
-        if !Inventory::reads_type(ty) {
-            *skipped.entry(ty.to_ascii_lowercase()).or_default() += 1;
+    for (at, found) in resources {
+        let Some(kind) = Inventory::slot_kind(&found.ty) else {
+            *skipped.entry(found.ty.to_ascii_lowercase()).or_default() += 1;
             continue;
-        }
-        tidy_resource_graph_row(&mut value);
-        let id = value.get("id").and_then(Value::as_str).map(|s| s.trim_end_matches('/').to_string());
+        };
+        let (id, json) = found.tidy().into_parts();
         let Some(id) = id else {
-            if let Err(mut d) = inv.add(value) {
+            if let Err(mut d) = inv.add_json(kind, json, String::new()) {
                 d.at = at;
                 diags.push(d);
             }
             continue;
         };
-        let key = id.to_ascii_lowercase();
-        if let Some((slot, first_at)) = first.get(&key) {
-            // A later copy: the first one read stays. Identical copies are no news; a copy
-            // that reads differently means the file mixes exports of different moments, and
-            // the user must know which one the answers rest on.
-            let Some(mine) = *slot else {
-                // The first copy could not be read (a diagnostic says why): this one is used.
-                if let Ok(Some(theirs)) = inv.add_at(value) {
-                    first.insert(key, (Some(theirs), at));
-                }
+        let key = id.trim_end_matches('/').to_ascii_lowercase();
+        // One lookup per resource (the ids are long, and hashing them twice showed up).
+        let mut seen = match first.entry(key) {
+            std::collections::hash_map::Entry::Occupied(seen) => seen,
+            std::collections::hash_map::Entry::Vacant(new) => {
+                let slot = match inv.add_json(kind, json, id) {
+                    Ok(slot) => Some(slot),
+                    Err(d) => {
+                        diags.push(d);
+                        None
+                    }
+                };
+                new.insert((slot, at));
                 continue;
-            };
-            let mut other = Inventory::default();
-            let same = match other.add_at(value) {
-                Ok(Some(theirs)) => inv.same_resource(mine, &other, theirs),
-                _ => false,
-            };
-            if !same {
-                let c = conflicts.entry(key).or_insert_with(|| Conflict { id: id.clone(), first_at: first_at.clone(), later: Vec::new(), count: 0 });
-                c.count += 1;
-                if c.later.len() < 3 {
-                    c.later.push(at);
-                }
-            }
-            continue;
-        }
-        let slot = match inv.add_at(value) {
-            Ok(slot) => slot,
-            Err(d) => {
-                diags.push(d);
-                None
             }
         };
-        first.insert(key, (slot, at));
+        // A later copy: the first one read stays. Identical copies are no news; a copy that
+        // reads differently means the file mixes exports of different moments, and the user
+        // must know which one the answers rest on.
+        let Some(mine) = seen.get().0 else {
+            // The first copy could not be read (a diagnostic says why): this one is used.
+            if let Ok(theirs) = inv.add_json(kind, json, id) {
+                *seen.get_mut() = (Some(theirs), at);
+            }
+            continue;
+        };
+        let mut other = Inventory::default();
+        let same = match other.add_json(kind, json, id.clone()) {
+            Ok(theirs) => inv.same_resource(mine, &other, theirs),
+            _ => false,
+        };
+        if !same {
+            let first_at = &seen.get().1;
+            let c = conflicts.entry(seen.key().clone()).or_insert_with(|| Conflict { id: id.trim_end_matches('/').to_string(), first_at: first_at.clone(), later: Vec::new(), count: 0 });
+            c.count += 1;
+            if c.later.len() < 3 {
+                c.later.push(at);
+            }
+        }
     }
     for c in conflicts.into_values() {
         let more = if c.count > c.later.len() { format!(" and {} more", c.count - c.later.len()) } else { String::new() };
@@ -156,17 +189,17 @@ pub fn parse_with(text: &str, limits: Limits) -> Result<(Inventory, Vec<Diagnost
         let list: Vec<String> = skipped.iter().map(|(t, n)| format!("{t} ({n})")).collect();
         diags.push(Diagnostic { at: "$".into(), message: format!("skipped resources of types pullpath does not use: {}", list.join(", ")) });
     }
-    Ok((inv, diags))
+    (inv, diags)
 }
 
 /// Adds Microsoft Graph directory objects, one per id: a later copy adds what the first lacks
 /// (a name, a group's `transitiveMembers`, as when `getByIds` output and a group's member list
 /// are concatenated); a later member list that differs from the first is a diagnostic.
-fn add_directory(inv: &mut Inventory, objects: Vec<(String, Value)>, diags: &mut Vec<Diagnostic>) {
+fn add_directory(inv: &mut Inventory, objects: Vec<(String, Node<'_>)>, diags: &mut Vec<Diagnostic>) {
     let mut first: HashMap<String, usize> = HashMap::new();
-    for (at, value) in objects {
+    for (at, node) in objects {
         let mut one = Inventory::default();
-        match one.add_directory_object(value) {
+        match one.add_directory_json(node.into_json(), String::new()) {
             Err(mut d) => {
                 d.at = at;
                 diags.push(d);
@@ -207,38 +240,42 @@ struct Conflict {
 }
 
 /// Flattening nested lists into resources, within the limits.
-struct Walk {
+struct Walk<'a> {
     limits: Limits,
-    resources: Vec<(String, Value)>,
+    resources: Vec<(String, Found<'a>)>,
     /// Microsoft Graph directory objects (an `@odata.type` instead of a `type`).
-    directory: Vec<(String, Value)>,
+    directory: Vec<(String, Node<'a>)>,
     diags: Vec<Diagnostic>,
     too_deep: usize,
     too_many: usize,
 }
 
-impl Walk {
-    /// Takes `item` (a resource or a nested list, `depth` lists deep) apart by moving its
-    /// parts: nothing is copied, so a document costs what its text parsed into, whatever its
-    /// nesting. Recursion is bounded by `max_depth`.
-    fn collect(&mut self, item: Value, at: String, depth: usize) {
-        if item.get("type").is_some_and(Value::is_string) {
-            if self.resources.len() + self.directory.len() < self.limits.max_resources {
-                self.resources.push((at, item));
-            } else {
-                self.too_many += 1;
+impl<'a> Walk<'a> {
+    /// Takes `item` (a resource or a nested list, `depth` lists deep) apart: a list's items
+    /// stay slices of the document's text (or are moved, for a Resource Graph table), so a
+    /// document costs what its resources cost, whatever its nesting. Recursion is bounded by
+    /// `max_depth`.
+    fn collect(&mut self, item: Node<'a>, at: String, depth: usize) {
+        let items = match item {
+            Node::Owned(v) => {
+                let ty = v.get("type").and_then(Value::as_str).map(str::to_string);
+                let directory = v.get("@odata.type").is_some_and(Value::is_string) && v.get("id").is_some();
+                if ty.is_some() || directory {
+                    let id = v.get("id").and_then(Value::as_str).map(str::to_string);
+                    return self.found(at, Head { ty, id, directory, blank: false }, Node::Owned(v));
+                }
+                into_list(v).map(|items| items.into_iter().map(Node::Owned).collect::<Vec<_>>())
             }
-            return;
-        }
-        if item.get("@odata.type").is_some_and(Value::is_string) && item.get("id").is_some() {
-            if self.resources.len() + self.directory.len() < self.limits.max_resources {
-                self.directory.push((at, item));
-            } else {
-                self.too_many += 1;
-            }
-            return;
-        }
-        match into_list(item) {
+            #[cfg(not(target_arch = "wasm32"))]
+            Node::Raw(raw) => match text::probe(raw) {
+                Ok(text::Item::Found(head)) => return self.found(at, head, Node::Raw(raw)),
+                Ok(text::Item::List(items)) => Ok(items),
+                Err(found) => Err(found),
+            },
+            #[cfg(target_arch = "wasm32")]
+            Node::Raw(_) => Err("text the browser does not read (a bug: documents are read as a whole there)".into()),
+        };
+        match items {
             Ok(_) if depth >= self.limits.max_depth => self.too_deep += 1,
             Ok(items) => {
                 for (i, inner) in items.into_iter().enumerate() {
@@ -248,6 +285,79 @@ impl Walk {
             Err(found) => self.diags.push(Diagnostic { at, message: format!("this item is {found}, not an ARM resource (it has no \"type\") or a list of them") }),
         }
     }
+
+    /// Keeps a resource or directory object for reading, within the limit.
+    fn found(&mut self, at: String, head: Head, node: Node<'a>) {
+        if self.resources.len() + self.directory.len() >= self.limits.max_resources {
+            self.too_many += 1;
+        } else if let Some(ty) = head.ty {
+            self.resources.push((at, Found { ty, id: head.id, blank: head.blank, node }));
+        } else {
+            self.directory.push((at, node));
+        }
+    }
+}
+
+/// A resource found in the document (it has a string `type`), not read yet.
+struct Found<'a> {
+    ty: String,
+    /// Its `id` when that is a string, as written.
+    id: Option<String>,
+    /// It carries one of Resource Graph's blank markers (see [`tidy_resource_graph_row`]).
+    blank: bool,
+    node: Node<'a>,
+}
+
+impl<'a> Found<'a> {
+    fn into_parts(self) -> (Option<String>, Json<'a>) {
+        (self.id, self.node.into_json())
+    }
+
+    /// The resource's JSON for its typed model, with Resource Graph's blank markers dropped.
+    fn tidy(self) -> Found<'a> {
+        let node = match self.node {
+            Node::Raw(raw) if self.blank => match serde_json::from_str::<Value>(raw.get()) {
+                Ok(mut v) => {
+                    tidy_resource_graph_row(&mut v);
+                    Node::Owned(v)
+                }
+                Err(_) => Node::Raw(raw),
+            },
+            Node::Owned(mut v) => {
+                tidy_resource_graph_row(&mut v);
+                Node::Owned(v)
+            }
+            other => other,
+        };
+        Found { node, ..self }
+    }
+}
+
+/// One item of the document: its text (the usual case), or a value built from a Resource
+/// Graph table's cells.
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+enum Node<'a> {
+    /// Never made in the browser, which reads documents as a `Value` (`value_document`).
+    Raw(&'a serde_json::value::RawValue),
+    Owned(Value),
+}
+
+impl<'a> Node<'a> {
+    fn into_json(self) -> Json<'a> {
+        match self {
+            Node::Raw(raw) => Json::Text(raw.get()),
+            Node::Owned(v) => Json::Value(v),
+        }
+    }
+}
+
+/// What the walk needs of an object: a resource's type and id, or a directory object's mark.
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+struct Head {
+    ty: Option<String>,
+    id: Option<String>,
+    directory: bool,
+    blank: bool,
 }
 
 /// The items of a document or nested list, moved out of it; otherwise what `v` is instead.
@@ -450,8 +560,21 @@ mod tests {
         assert!(diags.len() == 1 && diags[0].message.contains("read the first 2 resources and skipped 2 more"), "{diags:?}");
         let e = parse_with(&" ".repeat(10_001), limits).unwrap_err();
         assert_eq!(e, SnapshotError::TooLarge { bytes: 10_001, max: 10_000 });
-        // JSON nested past serde_json's own limit is an error, not a stack overflow.
-        let e = parse(&format!("{}{}", "[".repeat(100_000), "]".repeat(100_000))).unwrap_err();
+        // Nesting far past serde_json's own limit (128) is skipped over without recursion and
+        // reported like any list nested too deep: no stack overflow, and what else the file
+        // holds is still read.
+        let deep = format!("[{}{}, {}]", "[".repeat(100_000), "]".repeat(100_000), registry("a", false));
+        let (inv, diags) = parse(&deep).unwrap();
+        assert_eq!(inv.registries.len(), 1);
+        assert!(diags.len() == 1 && diags[0].message.contains("nested more than 16 deep"), "{diags:?}");
+        // Inside a resource, such nesting is a field pullpath does not read: skipped over too.
+        let mut odd = registry("b", false);
+        odd["properties"]["unread"] = Value::Null;
+        let odd = odd.to_string().replace("null", &format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)));
+        let (inv, diags) = parse(&format!("[{odd}]")).unwrap();
+        assert!(inv.registries.len() == 1 && diags.is_empty(), "{diags:?}");
+        // Unclosed, it is an error with its place.
+        let e = parse(&"[".repeat(100_000)).unwrap_err();
         assert!(matches!(e, SnapshotError::Json { .. }), "{e:?}");
     }
 

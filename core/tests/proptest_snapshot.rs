@@ -102,6 +102,62 @@ proptest! {
         prop_assert!(again_diags.is_empty(), "{again_diags:?}");
     }
 
+    /// Reading a resource's text straight into its typed model (the snapshot reader) gives
+    /// what reading its parsed value gives (the scan's path), whitespace, key escapes and
+    /// Resource Graph's blank markers included.
+    #[test]
+    fn text_and_value_read_alike(resources in proptest::collection::vec((arb_resource(), 0..5usize), 0..8), pretty in any::<bool>(), escaped in any::<bool>()) {
+        let mut seen = HashSet::new();
+        let mut values = Vec::new();
+        for (mut r, blank) in resources {
+            // One copy per id: duplicates are the reader's business, tested above.
+            let Some(id) = r["id"].as_str() else { continue };
+            if !seen.insert(id.trim_end_matches('/').to_ascii_lowercase()) {
+                continue;
+            }
+            // Resource Graph writes "none" as "" or null; both readers drop those fields.
+            match blank {
+                1 => r["identity"] = json!(""),
+                2 => r["tags"] = Value::Null,
+                3 => r["kind"] = json!(""),
+                4 => r["sku"] = json!(""),
+                _ => {}
+            }
+            values.push(r);
+        }
+        let doc = json!({"value": values});
+        let mut text = if pretty { serde_json::to_string_pretty(&doc).unwrap() } else { doc.to_string() };
+        if escaped {
+            // `\u0074ype` is `type`: a key written with escapes is the same key.
+            text = text.replace("\"type\"", "\"\\u0074ype\"").replace("\"properties\"", "\"propert\\u0069es\"");
+        }
+        let (from_text, diags) = snapshot::parse(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let tidied = values.into_iter().map(|mut v| {
+            for key in ["identity", "sku", "tags", "kind"] {
+                if v.get(key).is_some_and(|f| f.is_null() || f.as_str() == Some("")) {
+                    v.as_object_mut().unwrap().remove(key);
+                }
+            }
+            v
+        });
+        let (from_values, value_diags) = pullpath_core::inventory::Inventory::from_resources(tidied);
+        prop_assert_eq!(&from_text, &from_values);
+        let unread = |d: &[pullpath_core::inventory::Diagnostic]| d.iter().filter(|d| d.message.contains("could not read")).map(|d| d.message.clone()).collect::<Vec<_>>();
+        prop_assert_eq!(unread(&diags), unread(&value_diags));
+    }
+
+    /// The native reader (the text, never built as a tree) and the browser's (one `Value` of
+    /// the whole document) find the same resources and say the same things about the rest,
+    /// whatever the document's shape, within the same limits.
+    #[test]
+    fn both_readers_agree(doc in arb_document(), max_depth in 1..20usize, max_resources in 0..40usize, pretty in any::<bool>()) {
+        let limits = Limits { max_depth, max_resources, ..Limits::default() };
+        let text = if pretty { serde_json::to_string_pretty(&doc).unwrap() } else { doc.to_string() };
+        let native = snapshot::parse_with(&text, limits);
+        let browser = snapshot::parse_via_value(&text, limits);
+        prop_assert_eq!(native, browser);
+    }
+
     /// Small limits hold whatever the document: never more resources than allowed.
     #[test]
     fn limits_hold(doc in arb_document(), max_depth in 1..4usize, max_resources in 0..5usize) {
