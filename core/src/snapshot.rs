@@ -273,7 +273,7 @@ impl<'a> Walk<'a> {
                 Err(found) => Err(found),
             },
             #[cfg(target_arch = "wasm32")]
-            Node::Raw(_) => Err("text the browser does not read (a bug: documents are read as a whole there)".into()),
+            Node::Never(never, _) => match never {},
         };
         match items {
             Ok(_) if depth >= self.limits.max_depth => self.too_deep += 1,
@@ -299,6 +299,7 @@ impl<'a> Walk<'a> {
 }
 
 /// A resource found in the document (it has a string `type`), not read yet.
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 struct Found<'a> {
     ty: String,
     /// Its `id` when that is a string, as written.
@@ -316,6 +317,7 @@ impl<'a> Found<'a> {
     /// The resource's JSON for its typed model, with Resource Graph's blank markers dropped.
     fn tidy(self) -> Found<'a> {
         let node = match self.node {
+            #[cfg(not(target_arch = "wasm32"))]
             Node::Raw(raw) if self.blank => match serde_json::from_str::<Value>(raw.get()) {
                 Ok(mut v) => {
                     tidy_resource_graph_row(&mut v);
@@ -337,16 +339,23 @@ impl<'a> Found<'a> {
 /// Graph table's cells.
 #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 enum Node<'a> {
-    /// Never made in the browser, which reads documents as a `Value` (`value_document`).
+    #[cfg(not(target_arch = "wasm32"))]
     Raw(&'a serde_json::value::RawValue),
     Owned(Value),
+    /// The browser reads documents as a `Value` (`value_document`), never as text: this only
+    /// keeps the lifetime there.
+    #[cfg(target_arch = "wasm32")]
+    Never(std::convert::Infallible, std::marker::PhantomData<&'a ()>),
 }
 
 impl<'a> Node<'a> {
     fn into_json(self) -> Json<'a> {
         match self {
+            #[cfg(not(target_arch = "wasm32"))]
             Node::Raw(raw) => Json::Text(raw.get()),
             Node::Owned(v) => Json::Value(v),
+            #[cfg(target_arch = "wasm32")]
+            Node::Never(never, _) => match never {},
         }
     }
 }
