@@ -308,6 +308,110 @@ test('pull can be granted with the keyboard alone', async () => {
   await page.close();
 });
 
+// On a narrow window some registries are outside the drawn window of columns: reaching one
+// scrolls the grid, which draws another window. Focus must stay on the header or cell reached,
+// never fall back to the page, whether moved by Tab or by the arrow keys.
+test('every header and cell of the matrix is reached by keyboard with columns off-screen', async () => {
+  const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+  const errors = collectErrors(page);
+  await openDemo(page);
+  const matrix = new Matrix(page);
+  await matrix.show();
+  const cols = Number(await matrix.grid.getAttribute('aria-colcount')) - 1;
+  const rows = Number(await matrix.grid.getAttribute('aria-rowcount')) - 1;
+  const drawnCols = await matrix.grid.locator('thead th[aria-colindex]').count();
+  assert.ok(drawnCols < cols, `some columns are not drawn at this width: ${drawnCols} of ${cols}`);
+  const focused = () => page.evaluate(() => {
+    const e = document.activeElement;
+    const grid = document.querySelector('[role=grid]');
+    return {
+      inGrid: !!grid && grid.contains(e), tag: e.tagName, id: e.id, text: e.textContent,
+      col: e.closest('th[scope=col]')?.getAttribute('aria-colindex') ?? null,
+      rowHeader: e.closest('th[scope=row]') ? e.closest('tr').getAttribute('aria-rowindex') : null,
+    };
+  });
+  // A key, then two frames: the scroll it caused has been handled and the new window drawn.
+  const press = async (key) => {
+    await page.keyboard.press(key);
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    return focused();
+  };
+  const say = (f) => JSON.stringify({ ...f, text: f.text.slice(0, 40) });
+
+  // Tab from the last control before the grid: every column header in order, …
+  await matrix.direction.focus();
+  for (let c = 0; c < cols; c++) {
+    const f = await press('Tab');
+    assert.ok(f.inGrid && f.col === String(c + 2) && f.tag === 'BUTTON', `Tab ${c + 1} is on column header ${c + 1} of ${cols}: ${say(f)}`);
+  }
+  // … then the first row's header (its members toggle, if any, and its name), then the
+  // grid's one tab stop among the cells: in that row, and in view after the scroll.
+  let f = await press('Tab');
+  for (let i = 0; i < 2 && f.rowHeader === '2'; i++) f = await press('Tab');
+  assert.ok(f.inGrid && /^mx-0-\d+$/.test(f.id), `after the first row's header, a cell of that row: ${say(f)}`);
+  const box = await page.evaluate((id) => {
+    const r = document.getElementById(id).getBoundingClientRect(), s = document.querySelector('.matrix-scroll').getBoundingClientRect();
+    return { left: r.left, right: r.right, sLeft: s.left, sRight: s.right };
+  }, f.id);
+  assert.ok(box.left >= box.sLeft && box.right <= box.sRight, `the tab stop is in view: ${JSON.stringify(box)}`);
+  f = await press('Home');
+  assert.ok(f.inGrid && f.id === 'mx-0-0', `Home goes to the row's first cell: ${say(f)}`);
+
+  // Arrows: right along the first row to its last cell, up to that column's header, left
+  // along the headers to the first, and down into the first cell again.
+  for (let c = 1; c < cols; c++) {
+    f = await press('ArrowRight');
+    assert.ok(f.inGrid && f.id === `mx-0-${c}`, `ArrowRight reaches cell ${c + 1}: ${say(f)}`);
+  }
+  f = await press('ArrowUp');
+  assert.ok(f.inGrid && f.col === String(cols + 1), `ArrowUp from the first row is on its column header: ${say(f)}`);
+  for (let c = cols - 2; c >= 0; c--) {
+    f = await press('ArrowLeft');
+    assert.ok(f.inGrid && f.col === String(c + 2), `ArrowLeft reaches column header ${c + 1}: ${say(f)}`);
+  }
+  f = await press('ArrowDown');
+  assert.ok(f.inGrid && f.id === 'mx-0-0', `ArrowDown from a header is on its first cell: ${say(f)}`);
+
+  // A scroll by pointer that carries the focused cell out of the drawn window: focus is put
+  // on the cell that now takes Tab, in view, and not left on the page.
+  await page.evaluate(async () => {
+    const s = document.querySelector('.matrix-scroll');
+    s.scrollLeft = s.scrollWidth;
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  });
+  assert.equal(await matrix.cell(0, 0).count(), 0, 'the first cell is no longer drawn');
+  f = await focused();
+  assert.ok(f.inGrid && /^mx-0-\d+$/.test(f.id), `focus stays on a cell of the row: ${say(f)}`);
+  assert.equal(await matrix.cell(0, Number(f.id.split('-')[2])).getAttribute('tabindex'), '0');
+
+  // Tab from the cell on down the grid: every following row's header, in order.
+  const seen = [];
+  for (let i = 0; i < 2 * rows && seen.at(-1) !== String(rows + 1); i++) {
+    f = await press('Tab');
+    assert.ok(f.inGrid && f.rowHeader !== null, `Tab ${i + 1} after the cell is on a row header: ${say(f)}`);
+    if (seen.at(-1) !== f.rowHeader) seen.push(f.rowHeader);
+  }
+  assert.deepEqual(seen, Array.from({ length: rows - 1 }, (_, r) => String(r + 3)), 'every row header, in order');
+
+  // Shift+Tab back up through the rows, the first cell and the first row's header onto the
+  // headers (the last one drawn: the window is at the left again), then along them to the
+  // first; Enter there is the header's own button: it opens that registry.
+  for (let i = 0; i < 3 * rows && (i === 0 || f.col === null); i++) {
+    f = await press('Shift+Tab');
+    assert.ok(f.inGrid, `Shift+Tab ${i + 1} stays in the grid: ${say(f)}`);
+  }
+  assert.ok(f.col !== null, `Shift+Tab comes back onto a column header: ${say(f)}`);
+  for (let c = Number(f.col) - 3; c >= 0; c--) {
+    f = await press('Shift+Tab');
+    assert.ok(f.inGrid && f.col === String(c + 2), `Shift+Tab reaches column header ${c + 1}: ${say(f)}`);
+  }
+  await page.keyboard.press('Enter');
+  await new Detail(page).panel.getByRole('heading', { name: f.text, exact: true, level: 2 }).waitFor();
+  await screenshot(page, 'matrix-keyboard-narrow');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a registry shows its settings, portal link and admin-user toggle', async () => {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const errors = collectErrors(page);

@@ -2,9 +2,11 @@
 //! filterable, drawn as a window over the rows and columns in view so that tenants with
 //! thousands of identities and hundreds of registries scroll smoothly.
 //!
-//! The table is an ARIA grid: one tab stop, arrow keys move between cells, Enter or Space
-//! selects a cell for the detail panel (where pull can be granted and roles revoked). The row
-//! model, sorting, filtering and the words of a cell are `pullpath_core::matrix`.
+//! The table is an ARIA grid: one tab stop among the cells, arrow keys move between cells and
+//! on to the row and column headers, Enter or Space selects a cell for the detail panel (where
+//! pull can be granted and roles revoked). Rows, headers and cells are keyed by their place and
+//! what is shown there, so a scroll keeps every node that stays drawn, and with it the focus.
+//! The row model, sorting, filtering and the words of a cell are `pullpath_core::matrix`.
 
 use std::sync::Arc;
 
@@ -34,13 +36,16 @@ impl PartialEq for Model {
     }
 }
 
-/// The visible window: `[r0, r1)` of the view's rows, `[c0, c1)` of its columns.
+/// The drawn window: `[r0, r1)` of the view's rows, `[c0, c1)` of its columns; `top` and
+/// `left` are the first row and column wholly in view (not under the sticky headers).
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Window {
     r0: usize,
     r1: usize,
     c0: usize,
     c1: usize,
+    top: usize,
+    left: usize,
 }
 
 fn window(scroll: (f64, f64), viewport: (f64, f64), rows: usize, cols: usize) -> Window {
@@ -52,11 +57,129 @@ fn window(scroll: (f64, f64), viewport: (f64, f64), rows: usize, cols: usize) ->
     let first_col = (left.max(0.0) / COL_W) as usize;
     let c0 = first_col.saturating_sub(OVERSCAN / 2).min(cols);
     let c1 = (first_col + ((w - NAME_W).max(COL_W) / COL_W).ceil() as usize + OVERSCAN / 2).min(cols);
-    Window { r0, r1, c0, c1 }
+    let top = ((top.max(0.0) / ROW_H).ceil() as usize).clamp(r0, r1.saturating_sub(1).max(r0));
+    let left = ((left.max(0.0) / COL_W).ceil() as usize).clamp(c0, c1.saturating_sub(1).max(c0));
+    Window { r0, r1, c0, c1, top, left }
+}
+
+/// A place in the grid that takes focus: a cell, a column header's registry button or a row
+/// header's identity button, by position in the view. Its element id names it, so a key press
+/// knows where it happened and focus can be put back on the same place after a redraw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Spot {
+    Cell(usize, usize),
+    Column(usize),
+    Row(usize),
+}
+
+impl Spot {
+    fn id(self) -> String {
+        match self {
+            Spot::Cell(r, c) => format!("mx-{r}-{c}"),
+            Spot::Column(c) => format!("mx-col-{c}"),
+            Spot::Row(r) => format!("mx-row-{r}"),
+        }
+    }
+
+    fn of_id(id: &str) -> Option<Spot> {
+        let rest = id.strip_prefix("mx-")?;
+        if let Some(c) = rest.strip_prefix("col-") {
+            return c.parse().ok().map(Spot::Column);
+        }
+        if let Some(r) = rest.strip_prefix("row-") {
+            return r.parse().ok().map(Spot::Row);
+        }
+        let (r, c) = rest.split_once('-')?;
+        Some(Spot::Cell(r.parse().ok()?, c.parse().ok()?))
+    }
+}
+
+/// What a key pressed at a spot does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum KeyAction {
+    Focus(Spot),
+    Select(usize, usize),
+}
+
+/// The grid's keys, on a `rows` × `cols` view (both non-zero) with `page` rows in view. Cells
+/// follow the ARIA grid pattern and step out onto their row's and column's header at the
+/// edges; headers step along their own row or column and back into the cells. Enter and Space
+/// on a header are its button's own (`None`), as is every key the grid does not use.
+fn key_action(at: Spot, key: &str, ctrl: bool, (rows, cols): (usize, usize), page: usize) -> Option<KeyAction> {
+    let (last_r, last_c) = (rows - 1, cols - 1);
+    let to = match at {
+        Spot::Cell(r, c) => {
+            let (r, c) = (r.min(last_r), c.min(last_c));
+            match key {
+                "ArrowDown" => Spot::Cell((r + 1).min(last_r), c),
+                "ArrowUp" if r == 0 => Spot::Column(c),
+                "ArrowUp" => Spot::Cell(r - 1, c),
+                "ArrowRight" => Spot::Cell(r, (c + 1).min(last_c)),
+                "ArrowLeft" if c == 0 => Spot::Row(r),
+                "ArrowLeft" => Spot::Cell(r, c - 1),
+                "PageDown" => Spot::Cell((r + page).min(last_r), c),
+                "PageUp" => Spot::Cell(r.saturating_sub(page), c),
+                "Home" if ctrl => Spot::Cell(0, 0),
+                "End" if ctrl => Spot::Cell(last_r, last_c),
+                "Home" => Spot::Cell(r, 0),
+                "End" => Spot::Cell(r, last_c),
+                "Enter" | " " => return Some(KeyAction::Select(r, c)),
+                _ => return None,
+            }
+        }
+        Spot::Column(c) => {
+            let c = c.min(last_c);
+            match key {
+                "ArrowLeft" => Spot::Column(c.saturating_sub(1)),
+                "ArrowRight" => Spot::Column((c + 1).min(last_c)),
+                "Home" => Spot::Column(0),
+                "End" => Spot::Column(last_c),
+                "ArrowDown" => Spot::Cell(0, c),
+                _ => return None,
+            }
+        }
+        Spot::Row(r) => {
+            let r = r.min(last_r);
+            match key {
+                "ArrowUp" => Spot::Row(r.saturating_sub(1)),
+                "ArrowDown" => Spot::Row((r + 1).min(last_r)),
+                "PageDown" => Spot::Row((r + page).min(last_r)),
+                "PageUp" => Spot::Row(r.saturating_sub(page)),
+                "ArrowRight" => Spot::Cell(r, 0),
+                _ => return None,
+            }
+        }
+    };
+    Some(KeyAction::Focus(to))
 }
 
 fn px(v: f64) -> String {
     format!("{v}px")
+}
+
+/// A keyed piece of the grid: its position in the view, the row or registry index shown
+/// there, and for a row the group it is shown under. Its key, so a node is kept exactly as long
+/// as the same thing is drawn at the same place.
+type Place = (usize, u32, Option<u32>);
+
+/// The pieces in the window, in order.
+type Places = Arc<dyn Fn() -> Vec<Place> + Send + Sync>;
+
+/// Draws one piece; nothing for an index the analysis does not have.
+type DrawPlace = Arc<dyn Fn(Place) -> Option<AnyView> + Send + Sync>;
+
+/// The one keyed list that the rows, the column headers and each row's cells all go through:
+/// a single `For`, so its diffing is compiled into the bundle once, not once per use.
+fn keyed(each: Places, draw: DrawPlace) -> impl IntoView {
+    view! { <For each=move || each() key=|place| *place children=move |place| draw(place)/> }
+}
+
+/// Focuses the element with this id; false when none is drawn.
+fn focus_by_id(id: &str) -> bool {
+    match document().get_element_by_id(id).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        Some(el) => el.focus().is_ok(),
+        None => false,
+    }
 }
 
 #[component]
@@ -105,34 +228,119 @@ pub fn MatrixView() -> impl IntoView {
         window(scroll.get(), viewport.get(), rows, cols)
     });
 
-    // Moves the tab stop, scrolls it into the window and focuses it once drawn.
-    let focus_cell = move |r: usize, c: usize| {
-        active.set((r, c));
-        if let Some(el) = scroller.get_untracked() {
-            let (h, w) = viewport.get_untracked();
-            let (mut top, mut left) = scroll.get_untracked();
+    // The drawn columns as (position in the view, registry), and the drawn rows as (position,
+    // row, group it is shown under): the keys the grid's nodes are kept by. A node is drawn
+    // again only when what sits at its place changes, never because the window moved.
+    let cols_drawn = move || {
+        let w = win.get();
+        view_rows.with(|v| v.as_ref().map(|v| (w.c0..w.c1).filter_map(|c| Some((c, *v.columns.get(c)?, None))).collect::<Vec<Place>>()).unwrap_or_default())
+    };
+    let rows_drawn = move || {
+        let w = win.get();
+        view_rows.with(|v| v.as_ref().map(|v| (w.r0..w.r1).filter_map(|r| Some((r, *v.rows.get(r)?, v.member_of.get(r).copied().flatten()))).collect::<Vec<Place>>()).unwrap_or_default())
+    };
+    // The cell that takes Tab: the active one while it is drawn, else the first wholly in view.
+    let tab_stop = move || {
+        let (ar, ac) = active.get();
+        let w = win.get();
+        if (w.r0..w.r1).contains(&ar) && (w.c0..w.c1).contains(&ac) { (ar, ac) } else { (w.top, w.left) }
+    };
+
+    // Scrolls so that a spot is wholly in view, clear of the sticky headers. The browser's own
+    // scroll on focus does not know about them: it leaves a header or cell half under the name
+    // column, and the window then stops short of its neighbours, which Shift+Tab would skip.
+    let reveal = move |spot: Spot| {
+        let Some(el) = scroller.get_untracked() else { return };
+        let (h, w) = viewport.get_untracked();
+        // The element, not the signal: a scroll the browser has just made is not yet in it.
+        let (mut top, mut left) = (el.scroll_top() as f64, el.scroll_left() as f64);
+        let (row, col) = match spot {
+            Spot::Cell(r, c) => (Some(r), Some(c)),
+            Spot::Column(c) => (None, Some(c)),
+            Spot::Row(r) => (Some(r), None),
+        };
+        if let Some(r) = row {
             let row_top = r as f64 * ROW_H;
             if row_top < top {
                 top = row_top;
             } else if row_top + ROW_H > top + h - HEAD_H {
                 top = row_top + ROW_H - (h - HEAD_H);
             }
+        }
+        if let Some(c) = col {
             let col_left = c as f64 * COL_W;
             if col_left < left {
                 left = col_left;
             } else if col_left + COL_W > left + w - NAME_W {
                 left = col_left + COL_W - (w - NAME_W);
             }
-            el.set_scroll_top(top as i32);
-            el.set_scroll_left(left as i32);
-            scroll.set((top.max(0.0), left.max(0.0)));
         }
+        el.set_scroll_top(top as i32);
+        el.set_scroll_left(left as i32);
+        scroll.set((el.scroll_top() as f64, el.scroll_left() as f64));
+    };
+    // Moves focus to a spot (a cell also takes the tab stop), drawing it first if need be.
+    let focus_spot = move |to: Spot| {
+        if let Spot::Cell(r, c) = to {
+            active.set((r, c));
+        }
+        reveal(to);
         request_animation_frame(move || {
-            if let Some(el) = document().get_element_by_id(&format!("mx-{r}-{c}")).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
-                let _ = el.focus();
-            }
+            focus_by_id(&to.id());
         });
     };
+
+    // The spot that last had focus in the grid, while focus is (or should be) there. A redraw
+    // can still remove the focused node: a new analysis draws the grid anew, and a scroll by
+    // pointer or screen reader can carry the focused place out of the window. Focus then falls
+    // to the page; it is put back on the same spot, or on the tab stop when that is not drawn.
+    let last_focus = StoredValue::new(None::<Spot>);
+    let on_focusin = move |ev: leptos::ev::FocusEvent| {
+        let Some(el) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
+        let spot = Spot::of_id(&el.id());
+        // Only focus the keyboard moved: a scroll between a click's press and release would
+        // move the cell from under the pointer and lose the click.
+        if let Some(spot) = spot.filter(|_| el.matches(":focus-visible").unwrap_or(false)) {
+            reveal(spot);
+        }
+        last_focus.set_value(Some(spot.unwrap_or_else(|| {
+            let (r, c) = untrack(tab_stop);
+            Spot::Cell(r, c)
+        })));
+    };
+    let on_focusout = move |ev: leptos::ev::FocusEvent| {
+        let Some(from) = ev.target().and_then(|t| t.dyn_into::<web_sys::Node>().ok()) else { return };
+        match ev.related_target().and_then(|t| t.dyn_into::<web_sys::Node>().ok()) {
+            // Focus moved elsewhere in the grid (its focusin says where) or out of it.
+            Some(to) => {
+                if !scroller.get_untracked().is_some_and(|s| s.contains(Some(&to))) {
+                    last_focus.set_value(None);
+                }
+            }
+            // Nowhere: a click on the page or the window losing focus, unless the node was
+            // removed, which is told by it being gone once the redraw is over.
+            None => request_animation_frame(move || {
+                if from.is_connected() {
+                    last_focus.set_value(None);
+                }
+            }),
+        }
+    };
+    Effect::new(move |_| {
+        model.track();
+        view_rows.track();
+        win.track();
+        request_animation_frame(move || {
+            let Some(spot) = last_focus.get_value() else { return };
+            if document().active_element().is_some_and(|e| e.tag_name() != "BODY") {
+                return;
+            }
+            if !focus_by_id(&spot.id()) {
+                let (r, c) = untrack(tab_stop);
+                focus_by_id(&Spot::Cell(r, c).id());
+            }
+        });
+    });
 
     let select = move |r: usize, c: usize| {
         let Some(sel) = model.with_untracked(|m| {
@@ -149,33 +357,26 @@ pub fn MatrixView() -> impl IntoView {
         state.selection.set(Some(sel));
     };
 
+    // Keys act by where they were pressed; keys on the members toggle, and those the grid does
+    // not use, keep their default.
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         let (rows, cols) = view_rows.with_untracked(|v| v.as_ref().map(|v| (v.rows.len(), v.columns.len())).unwrap_or_default());
         if rows == 0 || cols == 0 {
             return;
         }
-        let (r, c) = active.get_untracked();
+        let Some(at) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).and_then(|e| Spot::of_id(&e.id())) else { return };
         let page = ((viewport.get_untracked().0 - HEAD_H) / ROW_H).max(1.0) as usize;
-        let (nr, nc) = match ev.key().as_str() {
-            "ArrowDown" => ((r + 1).min(rows - 1), c),
-            "ArrowUp" => (r.saturating_sub(1), c),
-            "ArrowRight" => (r, (c + 1).min(cols - 1)),
-            "ArrowLeft" => (r, c.saturating_sub(1)),
-            "PageDown" => ((r + page).min(rows - 1), c),
-            "PageUp" => (r.saturating_sub(page), c),
-            "Home" if ev.ctrl_key() => (0, 0),
-            "End" if ev.ctrl_key() => (rows - 1, cols - 1),
-            "Home" => (r, 0),
-            "End" => (r, cols - 1),
-            "Enter" | " " => {
+        match key_action(at, &ev.key(), ev.ctrl_key(), (rows, cols), page) {
+            Some(KeyAction::Focus(to)) => {
+                ev.prevent_default();
+                focus_spot(to);
+            }
+            Some(KeyAction::Select(r, c)) => {
                 ev.prevent_default();
                 select(r, c);
-                return;
             }
-            _ => return,
-        };
-        ev.prevent_default();
-        focus_cell(nr.min(rows - 1), nc.min(cols - 1));
+            None => {}
+        }
     };
 
     let on_scroll = move |_| {
@@ -214,47 +415,57 @@ pub fn MatrixView() -> impl IntoView {
         request_animation_frame(measure);
     });
 
+    // Drawn anew only for a new analysis; everything that follows the query or the scroll is
+    // keyed below it.
     let grid = move || {
+        // A piece looks its row and registry up with `get`: for the moment after a newer
+        // analysis arrives, before this grid is replaced, the keyed lists may hand it the new
+        // view's indexes.
         let Some(Model(a, m)) = model.get() else { return view! { <p>"Nothing scanned yet."</p> }.into_any() };
-        let Some(v) = view_rows.get() else { return ().into_any() };
-        let w = win.get();
-        // The tab stop: the active cell, or the window's first while the active one is away.
-        let tab_stop = move || {
-            let (ar, ac) = active.get();
+        let counts = move || view_rows.with(|v| v.as_ref().map(|v| (v.rows.len(), v.columns.len())).unwrap_or_default());
+        let pads = move || {
             let w = win.get();
-            if (w.r0..w.r1).contains(&ar) && (w.c0..w.c1).contains(&ac) { (ar, ac) } else { (w.r0, w.c0) }
+            let (rows, cols) = counts();
+            (w.r0 as f64 * ROW_H, rows.saturating_sub(w.r1) as f64 * ROW_H, w.c0 as f64 * COL_W, cols.saturating_sub(w.c1) as f64 * COL_W)
         };
-        let ncols = v.columns.len();
-        let visible_cols = w.c1 - w.c0;
-        let head_cells = (w.c0..w.c1)
-            .map(|c| {
-                let reg = &a.analysis.registries[v.columns[c] as usize];
-                let node = NodeId::resource(&reg.id);
-                let name = reg.name.clone();
-                let title = reg.login_server.clone().unwrap_or_else(|| reg.name.clone());
-                view! {
-                    <th scope="col" aria-colindex=c + 2 class="reg">
-                        <button class="link" title=title
-                            on:click=move |_| state.selection.set(Some(Selection::Node(node.clone())))>{name}</button>
-                    </th>
-                }
-            })
-            .collect_view();
-        let sort_dir = match query.with(|q| (q.sort, q.direction)) {
+        // The drawn columns share one `col`; the spacer rows and columns are always there, empty
+        // (0px) when the window is at an edge, so that scrolling only restyles them. A spacer
+        // row's height is on the row itself, where it overrides the stylesheet's row height.
+        let drawn = move || win.with(|w| w.c1 - w.c0);
+        let span = move || drawn() + 3;
+        let sort_dir = move || match query.with(|q| (q.sort, q.direction)) {
             (Sort::Name, Direction::Ascending) => "ascending",
             (Sort::Name, Direction::Descending) => "descending",
             _ => "none",
         };
-        let body = (w.r0..w.r1)
-            .map(|r| {
-                let row = &m.rows[v.rows[r] as usize];
+
+        let head_cells = {
+            let a = a.clone();
+            keyed(Arc::new(cols_drawn), Arc::new(move |(c, reg_i, _)| {
+                let reg = a.analysis.registries.get(reg_i as usize)?;
+                let node = NodeId::resource(&reg.id);
+                let name = reg.name.clone();
+                let title = reg.login_server.clone().unwrap_or_else(|| reg.name.clone());
+                Some(view! {
+                    <th scope="col" aria-colindex=c + 2 class="reg">
+                        <button class="link" id=Spot::Column(c).id() title=title
+                            on:click=move |_| state.selection.set(Some(Selection::Node(node.clone())))>{name}</button>
+                    </th>
+                }.into_any())
+            }))
+        };
+
+        let row_view = {
+            let (a, m) = (a.clone(), m.clone());
+            move |(r, row_i, group): Place| {
+                let row = m.rows.get(row_i as usize)?;
                 let node = NodeId::principal(&row.principal_id);
-                let cells = (w.c0..w.c1)
-                    .map(|c| {
-                        let reg_i = v.columns[c];
-                        let reg = &a.analysis.registries[reg_i as usize];
-                        let (text, tone) = match row.cell(reg_i) {
-                            Some(i) => cell_text(&a.analysis.access[i as usize]),
+                let cells = {
+                    let (a, m) = (a.clone(), m.clone());
+                    keyed(Arc::new(cols_drawn), Arc::new(move |(c, reg_i, _)| {
+                        let (row, reg) = (m.rows.get(row_i as usize)?, a.analysis.registries.get(reg_i as usize)?);
+                        let (text, tone) = match row.cell(reg_i).and_then(|i| a.analysis.access.get(i as usize)) {
+                            Some(x) => cell_text(x),
                             None => ("no access".to_string(), CellTone::None),
                         };
                         let class = match tone {
@@ -266,20 +477,20 @@ pub fn MatrixView() -> impl IntoView {
                         let (pid, rid) = (row.principal_id.clone(), reg.id.clone());
                         let selected = move || state.selection.with(|s| matches!(s, Some(Selection::Access { principal_id, registry }) if *principal_id == pid && *registry == rid)).to_string();
                         let title = format!("{} → {}", row.identity, reg.name);
-                        view! {
-                            <td role="gridcell" id=format!("mx-{r}-{c}") class=class aria-colindex=c + 2
+                        Some(view! {
+                            <td role="gridcell" id=Spot::Cell(r, c).id() class=class aria-colindex=c + 2
                                 aria-selected=selected title=title
                                 tabindex=move || if tab_stop() == (r, c) { "0" } else { "-1" }
                                 on:click=move |_| select(r, c)
                                 on:focus=move |_| active.set((r, c))>{text}</td>
-                        }
-                    })
-                    .collect_view();
+                        }.into_any())
+                    }))
+                };
                 let name = row.identity.clone();
                 let full_name = name.clone();
                 // A member shown under its expanded group says so; a group with members read
                 // offers to show them below it.
-                let under = v.member_of.get(r).copied().flatten().map(|g| m.rows[g as usize].identity.clone());
+                let under = group.and_then(|g| m.rows.get(g as usize)).map(|g| g.identity.clone());
                 let kind = match &under {
                     Some(g) => format!("{}, member of {g}", kind_name(row.kind)),
                     None => kind_name(row.kind).to_string(),
@@ -298,36 +509,31 @@ pub fn MatrixView() -> impl IntoView {
                     }
                 });
                 let who_class = if under.is_some() { "who member" } else { "who" };
-                view! {
+                Some(view! {
                     <tr aria-rowindex=r + 2>
                         <th scope="row" class=who_class>
                             {toggle}
-                            <button class="link" title=full_name on:click=move |_| state.selection.set(Some(Selection::Node(node.clone())))>{name}</button>
+                            <button class="link" id=Spot::Row(r).id() title=full_name on:click=move |_| state.selection.set(Some(Selection::Node(node.clone())))>{name}</button>
                             <span class="kind">{kind}</span>
                         </th>
                         <td class="sp" aria-hidden="true"></td>
                         {cells}
                         <td class="sp" aria-hidden="true"></td>
                     </tr>
-                }
-            })
-            .collect_view();
-        let top_pad = w.r0 as f64 * ROW_H;
-        let bottom_pad = (v.rows.len() - w.r1) as f64 * ROW_H;
-        let left_pad = w.c0 as f64 * COL_W;
-        let right_pad = (ncols - w.c1) as f64 * COL_W;
-        let span = visible_cols + 3;
-        let empty = v.rows.is_empty();
+                }.into_any())
+            }
+        };
+
         view! {
             <table role="grid" class="matrix" aria-label="Access by identity and registry"
-                aria-rowcount=v.rows.len() + 1 aria-colcount=ncols + 1
-                style:width=px(NAME_W + ncols as f64 * COL_W)
-                on:keydown=on_key>
+                aria-rowcount=move || counts().0 + 1 aria-colcount=move || counts().1 + 1
+                style:width=move || px(NAME_W + counts().1 as f64 * COL_W)
+                on:keydown=on_key on:focusin=on_focusin on:focusout=on_focusout>
                 <colgroup>
                     <col style:width=px(NAME_W)/>
-                    <col style:width=px(left_pad)/>
-                    {(w.c0..w.c1).map(|_| view! { <col style:width=px(COL_W)/> }).collect_view()}
-                    <col style:width=px(right_pad)/>
+                    <col style:width=move || px(pads().2)/>
+                    <col span=move || drawn().max(1) style:width=move || px(if drawn() == 0 { 0.0 } else { COL_W })/>
+                    <col style:width=move || px(pads().3)/>
                 </colgroup>
                 <thead>
                     <tr aria-rowindex="1">
@@ -338,12 +544,12 @@ pub fn MatrixView() -> impl IntoView {
                     </tr>
                 </thead>
                 <tbody>
-                    {(top_pad > 0.0).then(|| view! { <tr class="sp" aria-hidden="true"><td colspan=span style:height=px(top_pad)></td></tr> })}
-                    {body}
-                    {(bottom_pad > 0.0).then(|| view! { <tr class="sp" aria-hidden="true"><td colspan=span style:height=px(bottom_pad)></td></tr> })}
+                    <tr class="sp" aria-hidden="true" style:height=move || px(pads().0)><td colspan=span></td></tr>
+                    {keyed(Arc::new(rows_drawn), Arc::new(row_view))}
+                    <tr class="sp" aria-hidden="true" style:height=move || px(pads().1)><td colspan=span></td></tr>
                 </tbody>
             </table>
-            {empty.then(|| view! { <p class="empty">"No identity matches these filters."</p> })}
+            {move || (counts().0 == 0).then(|| view! { <p class="empty">"No identity matches these filters."</p> })}
         }
         .into_any()
     };
@@ -395,5 +601,59 @@ pub fn MatrixView() -> impl IntoView {
                 {grid}
             </div>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{key_action, window, KeyAction, Spot, COL_W, ROW_H};
+
+    #[test]
+    fn a_spot_is_named_by_its_element_id() {
+        for spot in [Spot::Cell(0, 0), Spot::Cell(12, 3), Spot::Column(7), Spot::Row(1999)] {
+            assert_eq!(Spot::of_id(&spot.id()), Some(spot));
+        }
+        assert_eq!(Spot::of_id("mx-4-2"), Some(Spot::Cell(4, 2)));
+        for other in ["mx-f-identity", "mx-f-sort", "matrix-h", "mx-col-", "mx-3", "", "mx-row-x"] {
+            assert_eq!(Spot::of_id(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn keys_step_from_cells_onto_headers_and_back() {
+        let at = |spot, key| key_action(spot, key, false, (5, 3), 2);
+        let to = |spot| Some(KeyAction::Focus(spot));
+        assert_eq!(at(Spot::Cell(0, 1), "ArrowUp"), to(Spot::Column(1)));
+        assert_eq!(at(Spot::Cell(3, 0), "ArrowLeft"), to(Spot::Row(3)));
+        assert_eq!(at(Spot::Cell(4, 2), "ArrowDown"), to(Spot::Cell(4, 2)));
+        assert_eq!(at(Spot::Cell(4, 2), "ArrowRight"), to(Spot::Cell(4, 2)));
+        assert_eq!(at(Spot::Cell(1, 1), "PageDown"), to(Spot::Cell(3, 1)));
+        assert_eq!(at(Spot::Cell(1, 1), "Enter"), Some(KeyAction::Select(1, 1)));
+        assert_eq!(key_action(Spot::Cell(2, 1), "End", true, (5, 3), 2), to(Spot::Cell(4, 2)));
+        assert_eq!(at(Spot::Column(1), "ArrowDown"), to(Spot::Cell(0, 1)));
+        assert_eq!(at(Spot::Column(2), "ArrowRight"), to(Spot::Column(2)));
+        assert_eq!(at(Spot::Column(0), "ArrowLeft"), to(Spot::Column(0)));
+        assert_eq!(at(Spot::Column(1), "End"), to(Spot::Column(2)));
+        assert_eq!(at(Spot::Row(3), "ArrowRight"), to(Spot::Cell(3, 0)));
+        assert_eq!(at(Spot::Row(4), "ArrowDown"), to(Spot::Row(4)));
+        assert_eq!(at(Spot::Row(0), "ArrowUp"), to(Spot::Row(0)));
+        // A header's Enter and Space are its button's; letters are nobody's.
+        for key in ["Enter", " ", "a", "Tab"] {
+            assert_eq!(at(Spot::Column(1), key), None, "{key:?}");
+            assert_eq!(at(Spot::Row(1), key), None, "{key:?}");
+        }
+        // A spot past a view that has just shrunk moves within the view.
+        assert_eq!(at(Spot::Cell(9, 9), "ArrowUp"), to(Spot::Cell(3, 2)));
+    }
+
+    #[test]
+    fn the_window_knows_its_first_wholly_visible_row_and_column() {
+        let w = window((0.0, 0.0), (600.0, 900.0), 100, 50);
+        assert_eq!((w.r0, w.c0, w.top, w.left), (0, 0, 0, 0));
+        let w = window((ROW_H * 10.5, COL_W * 6.5), (600.0, 900.0), 100, 50);
+        assert_eq!((w.top, w.left), (11, 7));
+        assert!(w.r0 < w.top && w.top < w.r1 && w.c0 < w.left && w.left < w.c1, "{w:?}");
+        let w = window((0.0, 0.0), (600.0, 900.0), 0, 0);
+        assert_eq!((w.r0, w.r1, w.top, w.c0, w.c1, w.left), (0, 0, 0, 0, 0, 0));
     }
 }
