@@ -217,11 +217,6 @@ impl Inventory {
         Ok(true)
     }
 
-    /// True for the resource types [`Inventory::add`] keeps.
-    pub fn reads_type(ty: &str) -> bool {
-        ty.eq_ignore_ascii_case(SUBSCRIPTION_TYPE) || ResourceKind::from_type(ty).is_some()
-    }
-
     pub fn len(&self) -> usize {
         self.registries.len()
             + self.workspaces.len()

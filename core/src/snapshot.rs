@@ -63,11 +63,7 @@ pub fn parse(text: &str) -> Result<(Inventory, Vec<Diagnostic>), SnapshotError> 
 
 /// [`parse`] within other limits.
 pub fn parse_with(text: &str, limits: Limits) -> Result<(Inventory, Vec<Diagnostic>), SnapshotError> {
-    // Windows tools (PowerShell's `Out-File`, Notepad) write a byte-order mark; JSON has none.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if text.len() > limits.max_bytes {
-        return Err(SnapshotError::TooLarge { bytes: text.len(), max: limits.max_bytes });
-    }
+    let text = within(text, limits)?;
     #[cfg(not(target_arch = "wasm32"))]
     let items = text::document(text)?;
     #[cfg(target_arch = "wasm32")]
@@ -79,16 +75,22 @@ pub fn parse_with(text: &str, limits: Limits) -> Result<(Inventory, Vec<Diagnost
 /// snapshots (see [`value_document`]); natively only for tests that compare the two readers.
 #[doc(hidden)]
 pub fn parse_via_value(text: &str, limits: Limits) -> Result<(Inventory, Vec<Diagnostic>), SnapshotError> {
+    Ok(read_items(value_document(within(text, limits)?)?, limits))
+}
+
+/// The document's JSON: without a byte-order mark (Windows tools, PowerShell's `Out-File` and
+/// Notepad, write one; JSON has none), and refused when larger than the limits allow.
+fn within(text: &str, limits: Limits) -> Result<&str, SnapshotError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.len() > limits.max_bytes {
         return Err(SnapshotError::TooLarge { bytes: text.len(), max: limits.max_bytes });
     }
-    Ok(read_items(value_document(text)?, limits))
+    Ok(text)
 }
 
 /// The document's items, read as one `Value` tree. In the browser: reading the text without
 /// building it (`text`) would compile a second JSON reader for every model next to the `Value`
-/// reader the scan needs, 13 KiB more gzipped wasm (measured; docs/benchmarks.md). serde_json
+/// reader the scan needs, about 30 KiB more gzipped wasm (measured; docs/benchmarks.md). serde_json
 /// refuses documents nested deeper than 128 levels, so neither reading nor dropping recurses
 /// without bound.
 fn value_document(text: &str) -> Result<Vec<Node<'_>>, SnapshotError> {
@@ -125,7 +127,7 @@ fn read_items(items: Vec<Node<'_>>, limits: Limits) -> (Inventory, Vec<Diagnosti
             *skipped.entry(found.ty.to_ascii_lowercase()).or_default() += 1;
             continue;
         };
-        let (id, json) = found.tidy().into_parts();
+        let (id, json) = found.into_parts();
         let Some(id) = id else {
             if let Err(mut d) = inv.add_json(kind, json, String::new()) {
                 d.at = at;
@@ -310,12 +312,9 @@ struct Found<'a> {
 }
 
 impl<'a> Found<'a> {
+    /// The resource's id and its JSON for the typed model, Resource Graph's blank markers
+    /// dropped.
     fn into_parts(self) -> (Option<String>, Json<'a>) {
-        (self.id, self.node.into_json())
-    }
-
-    /// The resource's JSON for its typed model, with Resource Graph's blank markers dropped.
-    fn tidy(self) -> Found<'a> {
         let node = match self.node {
             #[cfg(not(target_arch = "wasm32"))]
             Node::Raw(raw) if self.blank => match serde_json::from_str::<Value>(raw.get()) {
@@ -331,7 +330,7 @@ impl<'a> Found<'a> {
             }
             other => other,
         };
-        Found { node, ..self }
+        (self.id, node.into_json())
     }
 }
 
