@@ -351,6 +351,12 @@ fn text_report(a: &Analysis, inv: &Inventory) -> String {
         for fix in &f.fixes {
             let _ = writeln!(s, "         fix: {}", shown(&describe_fix(fix, &labels)));
         }
+        if f.choices.len() > 1 {
+            let _ = writeln!(s, "         ways to fix it (pullpath plan --fix {} --choice N; 1 is the fix above):", shown(&f.id));
+            for (n, c) in f.choices.iter().enumerate() {
+                let _ = writeln!(s, "           {}. {}", n + 1, shown(&c.label));
+            }
+        }
     }
     if !a.diagnostics.is_empty() {
         let _ = writeln!(s, "\n{} diagnostic(s)", a.diagnostics.len());
@@ -378,6 +384,8 @@ fn describe_fix(fix: &Intent, labels: &HashMap<String, &str>) -> String {
         Intent::AssignComputeUserIdentity { compute, identity } => format!("attach {identity} to {compute}"),
         Intent::CreateRegistryConnection { workspace, name, target, .. } => format!("create connection {name} to {target} in {workspace}"),
         Intent::AddRegistryOutboundRule { workspace, name, registry } => format!("add outbound rule {name} (private endpoint to {registry}) to the managed network of {workspace}"),
+        Intent::CreateUserAssignedIdentity { identity, location } => format!("create user-assigned identity {identity} in {location}"),
+        Intent::GrantRoleToUserIdentity { identity, role, scope } => format!("grant {} to {identity} on {scope}", role.name),
         #[allow(unreachable_patterns)]
         other => serde_json::to_string(other).unwrap_or_default(),
     }

@@ -1,6 +1,8 @@
-//! `pullpath plan SNAPSHOT --fix FINDING_ID|all [--format text|arm|az|bicep|arm-template|terraform] [--out DIR]`:
-//! reads a snapshot, takes the fixes of the chosen findings, and prints the plan — as text
-//! with its effect on the access matrix, or in one of the export formats. Nothing is sent.
+//! `pullpath plan SNAPSHOT --fix FINDING_ID|all [--choice N] [--format text|arm|az|bicep|arm-template|terraform] [--out DIR]`:
+//! reads a snapshot, takes the fixes of the chosen findings (with `--choice N`, the N-th way
+//! of fixing each that offers several: which identity an image build uses), and prints the
+//! plan — as text with its effect on the access matrix, or in one of the export formats.
+//! Nothing is sent.
 //!
 //! Only argument parsing, file I/O and printing live here; planning is
 //! `pullpath_core::plan`, the formats are `pullpath_core::export`.
@@ -24,7 +26,7 @@ use crate::terminal::{self, shown};
 /// cloud it came from; the public cloud's is the one `az` and Terraform default to.
 const ARM_ORIGIN: &str = pullpath_core::cloud::Cloud::AzureCloud.arm_origin();
 
-const USAGE: &str = "usage: pullpath plan SNAPSHOT --fix FINDING_ID|all [--format text|arm|az|bicep|arm-template|terraform] [--out DIR]";
+const USAGE: &str = "usage: pullpath plan SNAPSHOT --fix FINDING_ID|all [--choice N] [--format text|arm|az|bicep|arm-template|terraform] [--out DIR]";
 
 /// Why `plan` could not run.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +39,8 @@ pub enum PlanError {
     Snapshot { path: String, source: SnapshotError },
     #[error("no finding {wanted:?} in this snapshot; its findings are: {available}")]
     NoSuchFinding { wanted: String, available: String },
+    #[error("{finding} on {resource} offers {offered} way(s) of fixing it, so --choice {choice} names none; `pullpath analyze` lists them")]
+    NoSuchChoice { finding: String, resource: String, offered: usize, choice: usize },
     #[error("cannot write {path}: {source}")]
     Write { path: String, source: std::io::Error },
 }
@@ -51,12 +55,14 @@ enum Output {
 struct Args {
     snapshot: String,
     fix: String,
+    /// The way of fixing, counted from 1, for findings that offer several.
+    choice: Option<usize>,
     output: Output,
     out_dir: Option<PathBuf>,
 }
 
 fn parse_args(args: &[String]) -> Result<Args, PlanError> {
-    let (mut snapshot, mut fix, mut output, mut out_dir) = (None, None, Output::Text, None);
+    let (mut snapshot, mut fix, mut output, mut out_dir, mut choice) = (None, None, Output::Text, None, None);
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| it.next().cloned().ok_or_else(|| PlanError::Usage(format!("{name} needs a value")));
@@ -70,6 +76,10 @@ fn parse_args(args: &[String]) -> Result<Args, PlanError> {
                 }
             }
             "--out" => out_dir = Some(PathBuf::from(value("--out")?)),
+            "--choice" => {
+                let v = value("--choice")?;
+                choice = Some(v.parse::<usize>().ok().filter(|n| *n >= 1).ok_or_else(|| PlanError::Usage(format!("--choice takes a number from 1, not {v:?}")))?);
+            }
             flag if flag.starts_with("--") => return Err(PlanError::Usage(format!("unknown option {flag}"))),
             path if snapshot.is_none() => snapshot = Some(path.to_string()),
             extra => return Err(PlanError::Usage(format!("unexpected argument {extra:?}: give one snapshot file"))),
@@ -78,6 +88,7 @@ fn parse_args(args: &[String]) -> Result<Args, PlanError> {
     Ok(Args {
         snapshot: snapshot.ok_or_else(|| PlanError::Usage("missing SNAPSHOT (a file, or - for stdin)".into()))?,
         fix: fix.ok_or_else(|| PlanError::Usage("missing --fix FINDING_ID (or --fix all)".into()))?,
+        choice,
         output,
         out_dir,
     })
@@ -107,10 +118,20 @@ pub fn run(args: &[String]) -> u8 {
     }
 }
 
-/// The fixes of the findings named by `wanted` (a finding id, or `all`), in finding order.
-fn chosen_intents(inv: &Inventory, wanted: &str) -> Result<Vec<Intent>, PlanError> {
+/// The fixes of the findings named by `wanted` (a finding id, or `all`), in finding order;
+/// with `choice`, the fixes of that way (counted from 1) for findings that offer several.
+fn chosen_intents(inv: &Inventory, wanted: &str, choice: Option<usize>) -> Result<Vec<Intent>, PlanError> {
     let analysis = analysis::analyze(inv);
-    let chosen: Vec<Intent> = analysis.findings.iter().filter(|f| wanted == "all" || f.id == wanted).flat_map(|f| f.fixes.iter().cloned()).collect();
+    let mut chosen = Vec::new();
+    for f in analysis.findings.iter().filter(|f| wanted == "all" || f.id == wanted) {
+        match choice {
+            Some(n) if !f.choices.is_empty() => match f.choices.get(n - 1) {
+                Some(c) => chosen.extend(c.fixes.iter().cloned()),
+                None => return Err(PlanError::NoSuchChoice { finding: f.id.clone(), resource: f.resource.to_string(), offered: f.choices.len(), choice: n }),
+            },
+            _ => chosen.extend(f.fixes.iter().cloned()),
+        }
+    }
     if wanted != "all" && !analysis.findings.iter().any(|f| f.id == wanted) {
         let mut ids: Vec<&str> = analysis.findings.iter().map(|f| f.id.as_str()).collect();
         ids.dedup();
@@ -123,7 +144,7 @@ fn run_inner(args: &[String]) -> Result<String, PlanError> {
     let args = parse_args(args)?;
     let text = read(&args.snapshot)?;
     let (inv, _diagnostics) = snapshot::parse(&text).map_err(|source| PlanError::Snapshot { path: args.snapshot.clone(), source })?;
-    let intents = chosen_intents(&inv, &args.fix)?;
+    let intents = chosen_intents(&inv, &args.fix, args.choice)?;
     let (plan, skipped) = plan::plan(&inv, &intents);
     match args.output {
         Output::Text => Ok(text_report(&plan, &skipped, &plan::access_changes(&inv, &plan))),
@@ -256,6 +277,26 @@ mod tests {
         assert!(matches!(err, PlanError::NoSuchFinding { .. }), "{err}");
         let err = run_args(&[snap.to_str().unwrap()]).unwrap_err();
         assert!(err.to_string().contains("missing --fix"), "{err}");
+    }
+
+    #[test]
+    fn a_choice_picks_the_identity_an_image_build_uses() {
+        let snap = demo_snapshot("a_choice_picks_the_identity_an_image_build_uses");
+        let snap = snap.to_str().unwrap();
+        let rule = "environment-base-image-unreachable";
+        // The demo's build offers the identity it picks first, others, and a new one last.
+        let default = run_args(&[snap, "--fix", rule]).unwrap();
+        assert!(default.contains("as identity id-image-build") && !default.contains("Create user-assigned identity"), "{default}");
+        assert_eq!(run_args(&[snap, "--fix", rule, "--choice", "1"]).unwrap(), default);
+        let inv = snapshot::parse(&std::fs::read_to_string(snap).unwrap()).unwrap().0;
+        let n = analysis::analyze(&inv).findings.iter().find(|f| f.id == rule).unwrap().choices.len();
+        let new = run_args(&[snap, "--fix", rule, "--choice", &n.to_string()]).unwrap();
+        assert!(new.contains("Create user-assigned identity id-mlw-prod-acrprivate-pull in resource group rg-ml-prod (westeurope)"), "{new}");
+        let err = run_args(&[snap, "--fix", rule, "--choice", &(n + 1).to_string()]).unwrap_err();
+        assert!(matches!(err, PlanError::NoSuchChoice { offered, .. } if offered == n), "{err}");
+        for bad in ["0", "x", "-1"] {
+            assert!(matches!(run_args(&[snap, "--fix", rule, "--choice", bad]), Err(PlanError::Usage(_))), "{bad}");
+        }
     }
 
     #[test]

@@ -284,9 +284,10 @@ impl Apply {
         // Operations whose target an earlier operation changes are checked when their turn
         // comes: their precondition is that earlier operation's effect.
         for i in 0..n {
-            // A grant to an identity an earlier operation creates is checked just before its
-            // write, once that identity's principal id is known.
-            if a.first_on_target(i) && a.plan.operations[i].principal_from.is_none() {
+            // A grant to an identity an earlier operation creates, and anything under a
+            // resource an earlier operation creates, is checked just before its write, once
+            // that identity's ids are known and that resource exists.
+            if a.first_on_target(i) && !a.checked_late(i) {
                 a.queue_read(i, Purpose::Precheck);
             } else {
                 a.status[i] = OpStatus::Checked;
@@ -294,6 +295,13 @@ impl Apply {
         }
         a.advance();
         a
+    }
+
+    /// Whether operation `i` waits for something an earlier operation of the plan creates, so
+    /// it can only be checked right before its own write.
+    fn checked_late(&self, i: usize) -> bool {
+        let op = &self.plan.operations[i];
+        op.principal_from.is_some() || op.depends_on.iter().any(|&j| self.plan.operations[j].creates())
     }
 
     fn first_on_target(&self, i: usize) -> bool {
@@ -408,6 +416,12 @@ impl Apply {
         &self.status
     }
 
+    /// The plan as it is being applied: as given, with the ids of identities created along
+    /// the way filled in where later operations waited for them.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
     pub fn journal(&self) -> &[JournalEntry] {
         &self.journal
     }
@@ -514,16 +528,20 @@ impl Apply {
         }
     }
 
-    /// After operation `op` gave a compute its system-assigned identity (or found it had one),
-    /// hands the identity's principal id, as ARM reports it in `body`, to the operations that
-    /// grant to it. An answer without a well-formed one leaves them waiting, and they fail
-    /// when their turn comes rather than send a placeholder.
+    /// After operation `op` gave a compute its system-assigned identity or created a
+    /// user-assigned one (or found it so), hands the identity's ids, as ARM reports them in
+    /// `body`, to the operations that grant to it or name it. An answer without well-formed
+    /// ones leaves them waiting, and they fail when their turn comes rather than send a
+    /// placeholder.
     fn learn_principal(&mut self, op: usize, body: Option<&Value>) {
-        let crate::plan::State::ComputeIdentity { compute, system_assigned: true, .. } = &self.plan.operations[op].effect else { return };
-        let compute = compute.clone();
-        let Some(principal) = body.and_then(|b| b.pointer("/identity/principalId")).and_then(Value::as_str).map(str::to_string) else { return };
-        for o in self.plan.operations.iter_mut().filter(|o| o.principal_from.as_ref() == Some(&compute)) {
-            crate::plan::fill_principal(o, &principal);
+        let text = |pointer: &str| body.and_then(|b| b.pointer(pointer)).and_then(Value::as_str).map(str::to_string);
+        let (owner, principal, client) = match &self.plan.operations[op].effect {
+            crate::plan::State::ComputeIdentity { compute, system_assigned: true, .. } => (compute.clone(), text("/identity/principalId"), None),
+            crate::plan::State::Identity { id, present: Some(_) } => (id.clone(), text("/properties/principalId"), text("/properties/clientId")),
+            _ => return,
+        };
+        for o in self.plan.operations.iter_mut().filter(|o| o.principal_from.as_ref() == Some(&owner)) {
+            crate::plan::fill_identity(o, principal.as_deref(), client.as_deref());
         }
     }
 
@@ -753,11 +771,19 @@ impl Apply {
                         let deps_done = self.plan.operations[i].depends_on.iter().all(|&j| matches!(self.status[j], OpStatus::Done | OpStatus::DoneExisting | OpStatus::AlreadyTrue));
                         if self.status[i] == OpStatus::Checked && deps_done {
                             self.status[i] = OpStatus::InProgress;
-                            if self.plan.operations[i].effect_principal().is_some_and(crate::plan::is_pending) {
-                                let compute = self.plan.operations[i].principal_from.as_ref().map(|c| c.name().to_string()).unwrap_or_default();
-                                self.fail(i, format!("ARM did not report the principal id of the new system-assigned identity of {compute}, so the grant to it cannot be made; rescan and plan again"));
-                                return;
-                            } else if whole_body(&self.plan.operations[i]) || self.plan.operations[i].principal_from.is_some() {
+                            if self.plan.operations[i].waiting() {
+                                let owner = self.plan.operations[i].principal_from.clone();
+                                let what = match &owner {
+                                    Some(o) if o.is_type(&crate::request::ResourceKind::UserAssignedIdentity.type_name()) => format!("the ids of the new user-assigned identity {}", o.name()),
+                                    Some(o) => format!("the principal id of the new system-assigned identity of {}", o.name()),
+                                    None => "the ids of a new identity".to_string(),
+                                };
+                                // Nothing was written for it; what was written drains and rolls back
+                                // (the loop goes on in the draining phase, so an apply with nothing
+                                // in flight still finishes).
+                                self.fail(i, format!("ARM did not report {what}, so this step cannot be made; rescan and plan again"));
+                                break;
+                            } else if whole_body(&self.plan.operations[i]) || self.checked_late(i) {
                                 self.queue_read(i, Purpose::WriteCheck);
                             } else {
                                 let req = self.plan.operations[i].request.clone();
@@ -765,6 +791,9 @@ impl Apply {
                             }
                             room -= 1;
                         }
+                    }
+                    if self.phase != Phase::Writing {
+                        continue;
                     }
                     if !self.status.iter().any(|s| matches!(s, OpStatus::InProgress | OpStatus::Checked)) {
                         self.outcome = Some(Outcome::Applied);

@@ -49,10 +49,23 @@ pub struct Finding {
     /// Related resource ids and principal ids, for the UI to highlight.
     pub nodes: Vec<String>,
     pub fixes: Vec<Intent>,
+    /// Other ways to fix it, for the user to choose from, with `fixes` as the first (the
+    /// one Fix all takes); empty when there is no choice to make.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<Choice>,
     /// The truth case (`core/tests/truth/**`) this answer rests on when no source settles it:
     /// the UI and the CLI mark such a finding "unverified".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unverified: Option<String>,
+}
+
+/// One way to fix a finding where there are several (which identity an image build uses).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    /// What this way does, for a picker: "id-build (it already pulls from acrprivate)",
+    /// "id-mlw-acrprivate-pull (a new identity in resource group rg-ml)".
+    pub label: String,
+    pub fixes: Vec<Intent>,
 }
 
 /// Stable finding ids.
@@ -175,6 +188,7 @@ fn registry_settings(ctx: &Context<'_>, rows: &[AccessRow], out: &mut Vec<Findin
                 ),
                 nodes,
                 fixes,
+                choices: Vec::new(),
                 unverified: None,
             });
             for r in &readers {
@@ -186,6 +200,7 @@ fn registry_settings(ctx: &Context<'_>, rows: &[AccessRow], out: &mut Vec<Findin
                     message: format!("{} can read the admin password of {} and so pull and push anything: {}. Disabling the admin user closes this path.", r.identity, reg.name, via.join("; ")),
                     nodes: vec![reg.id.to_string(), r.principal_id.to_string()],
                     fixes: vec![Intent::SetAdminUser { registry: reg.id.clone(), enabled: false }],
+                    choices: Vec::new(),
                     unverified: None,
                 });
             }
@@ -203,6 +218,7 @@ fn registry_settings(ctx: &Context<'_>, rows: &[AccessRow], out: &mut Vec<Findin
                 ),
                 nodes: vec![reg.id.to_string()],
                 fixes: Vec::new(),
+                choices: Vec::new(),
                 unverified: None,
             });
         }
@@ -244,6 +260,7 @@ fn computes_without_identity(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     scope: ctx.registries[i].id.clone(),
                 }))
                 .collect(),
+            choices: Vec::new(),
             unverified: None,
         });
     }
@@ -320,7 +337,7 @@ fn expected_pulls(ctx: &Context<'_>, rows: &[AccessRow], expected: &[Expectation
             ),
         };
         let fixes = identity.kind.principal_type().map(|t| vec![grant(&identity.principal_id, t, role, &reg.id)]).unwrap_or_default();
-        out.push(Finding { id: id.into(), severity: Severity::High, resource: e.subject.clone(), message, nodes: vec![e.subject.to_string(), e.principal_id.clone(), reg.id.to_string()], fixes, unverified: row.unverified.clone() });
+        out.push(Finding { id: id.into(), severity: Severity::High, resource: e.subject.clone(), message, nodes: vec![e.subject.to_string(), e.principal_id.clone(), reg.id.to_string()], fixes, unverified: row.unverified.clone(), choices: Vec::new() });
     }
 }
 
@@ -365,6 +382,7 @@ fn image_build_identity_operator(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             ),
             nodes: vec![conn.id.to_string(), principal.clone(), uai.to_string()],
             fixes: vec![grant(&principal, PrincipalType::ServicePrincipal, RoleRef::managed_identity_operator(), &uai)],
+            choices: Vec::new(),
             unverified: None,
         });
     }
@@ -477,6 +495,7 @@ fn workspace_dependency_roles(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     ),
                     nodes: vec![ws.id.to_string(), principal.clone(), dep.to_string()],
                     fixes: catalog::role_ref("Key Vault Administrator").map(|role| grant(&principal, PrincipalType::ServicePrincipal, role, dep)).into_iter().collect(),
+                    choices: Vec::new(),
                     unverified: crate::truth::unverified(crate::truth::KEY_VAULT_CONTRIBUTOR_ON_TRUST),
                 });
             }
@@ -514,6 +533,7 @@ fn workspace_dependency_roles(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 ),
                 nodes: vec![ws.id.to_string(), principal.clone(), dep.to_string()],
                 fixes,
+                choices: Vec::new(),
                 unverified: None,
             });
         }
@@ -552,6 +572,7 @@ fn abac_legacy_roles(ctx: &Context<'_>, rows: &[AccessRow], out: &mut Vec<Findin
             ),
             nodes,
             fixes: principal_type.map(|t| vec![grant(&row.principal_id, t, role, &row.registry)]).unwrap_or_default(),
+            choices: Vec::new(),
             unverified: None,
         });
     }
@@ -630,6 +651,7 @@ fn broad_roles(ctx: &Context<'_>, rows: &[AccessRow], out: &mut Vec<Finding>) {
             ),
             nodes,
             fixes,
+            choices: Vec::new(),
             unverified: None,
         });
     }
@@ -668,6 +690,7 @@ fn password_logins_blocked(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 ),
                 nodes: vec![group.to_string(), reg.id.to_string()],
                 fixes: Vec::new(),
+                choices: Vec::new(),
                 unverified: v.unverified.clone(),
             });
         }
@@ -710,6 +733,7 @@ fn network_blocked(ctx: &Context<'_>, rows: &[AccessRow], expected: &[Expectatio
                 message,
                 nodes: vec![v.workload.to_string(), row.registry.to_string(), row.principal_id.to_string()],
                 fixes: intent.into_iter().collect(),
+                choices: Vec::new(),
                 unverified: v.unverified.clone(),
             });
         }
@@ -723,6 +747,7 @@ fn network_blocked(ctx: &Context<'_>, rows: &[AccessRow], expected: &[Expectatio
             message,
             nodes: vec![ws.id.to_string(), reg.id.to_string()],
             fixes: Vec::new(),
+            choices: Vec::new(),
             unverified: None,
         });
     }

@@ -55,9 +55,20 @@ pub enum Intent {
     #[serde(rename_all = "camelCase")]
     GrantRoleToComputeIdentity { compute: ResourceId, role: RoleRef, scope: ResourceId },
     /// Create a workspace connection (category ContainerRegistry, authType ManagedIdentity)
-    /// naming a user-assigned identity, for image builds from a private registry.
+    /// naming a user-assigned identity, for image builds from a private registry. An empty
+    /// `client_id` means the identity's own, read from the inventory or, for an identity an
+    /// earlier step of the same plan creates, from that step's answer.
     #[serde(rename_all = "camelCase")]
     CreateRegistryConnection { workspace: ResourceId, name: String, target: String, identity: ResourceId, client_id: String },
+    /// Create the user-assigned managed identity `identity` (in its resource group, which
+    /// must exist) in `location`: for an image build that no existing identity fits.
+    #[serde(rename_all = "camelCase")]
+    CreateUserAssignedIdentity { identity: ResourceId, location: String },
+    /// Grant `role` at `scope` to the user-assigned identity `identity`, including one an
+    /// earlier step of the same plan creates: its principal id does not exist until then, so
+    /// the apply engine takes it from that step's answer.
+    #[serde(rename_all = "camelCase")]
+    GrantRoleToUserIdentity { identity: ResourceId, role: RoleRef, scope: ResourceId },
     /// Add a user-defined `PrivateEndpoint` outbound rule named `name` to `registry` in the
     /// managed network of `workspace`: how its computes and managed online endpoints reach a
     /// registry that denies public access and is not the workspace's own.
@@ -80,6 +91,26 @@ pub fn is_outbound_rule_name(name: &str) -> bool {
     (3..=33).contains(&name.len()) && chars.next().is_some_and(|c| c.is_ascii_alphanumeric()) && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
+/// Whether `name` can name a user-assigned identity: 3 to 128 letters, digits, hyphens and
+/// underscores, starting with a letter or digit. The 2024-11-30 ManagedIdentity.json gives
+/// `resourceName` no pattern; Microsoft Learn's naming rules list userAssignedIdentities as
+/// "3-128", "Alphanumerics, hyphens, and underscores", "Start with letter or number"
+/// (https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules).
+pub fn is_identity_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    (3..=128).contains(&name.len()) && chars.next().is_some_and(|c| c.is_ascii_alphanumeric()) && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// The name pullpath gives an identity it creates for workspace `workspace`'s image builds
+/// from registry `registry`: `id-{workspace}-{registry}-pull`, reduced to what
+/// [`is_identity_name`] allows and cut to 64 characters, so the same pair always gives the
+/// same name (planning twice asks once).
+pub fn build_identity_name(workspace: &str, registry: &str) -> String {
+    let reduce = |s: &str| -> String { s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect::<String>().to_ascii_lowercase() };
+    let stem: String = format!("id-{}-{}", reduce(workspace), reduce(registry)).chars().take(59).collect();
+    format!("{}-pull", stem.trim_end_matches(['-', '_']))
+}
+
 impl Intent {
     /// Grant `principal` the role that lets it pull from `registry`: AcrPull, or Container
     /// Registry Repository Reader when the registry uses ABAC repository permissions (there
@@ -92,7 +123,7 @@ impl Intent {
     /// The role a grant gives; `None` for intents that grant none.
     pub fn role(&self) -> Option<&RoleRef> {
         match self {
-            Intent::GrantRole { role, .. } | Intent::GrantRoleToComputeIdentity { role, .. } => Some(role),
+            Intent::GrantRole { role, .. } | Intent::GrantRoleToComputeIdentity { role, .. } | Intent::GrantRoleToUserIdentity { role, .. } => Some(role),
             _ => None,
         }
     }
@@ -107,6 +138,17 @@ mod tests {
         let json = r#"{"kind":"grantRole","principalId":"p","principalType":"ServicePrincipal","role":{"guid":"7f951dda-4ed3-4680-a7ca-43fe172d538d","name":"AcrPull"},"scope":"/subscriptions/s/resourceGroups/rg"}"#;
         let intent: Intent = serde_json::from_str(json).unwrap();
         assert_eq!(serde_json::to_string(&intent).unwrap(), json);
+    }
+
+    #[test]
+    fn build_identity_names_fit_the_naming_rules_whatever_the_resources_are_called() {
+        assert_eq!(build_identity_name("mlw-prod", "AcrPrivate"), "id-mlw-prod-acrprivate-pull");
+        for (ws, reg) in [("w", "r"), ("ü.ß/\\n", ""), (&"x".repeat(300) as &str, "acr"), ("--", "__")] {
+            let name = build_identity_name(ws, reg);
+            assert!(is_identity_name(&name), "{name:?}");
+            assert!(name.len() <= 64);
+        }
+        assert!(!is_identity_name("-id") && !is_identity_name("ab") && !is_identity_name("a/b/c") && !is_identity_name(&"a".repeat(129)));
     }
 
     #[test]

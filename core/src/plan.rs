@@ -18,7 +18,7 @@ use crate::arm::{
 use crate::id::ResourceId;
 use crate::intent::{Intent, RoleRef};
 use crate::inventory::Inventory;
-use crate::request::{self, Request};
+use crate::request::{self, Request, ResourceKind};
 
 /// An ordered list of operations. Operations only depend on earlier ones.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -48,10 +48,11 @@ pub struct Operation {
     /// Indices of earlier operations that must finish first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<usize>,
-    /// The grantee is the system-assigned identity of this compute, which an earlier
-    /// operation creates: until the apply engine learns its principal id from that
-    /// operation's answer ([`fill_principal`]), the request and effect carry
-    /// [`pending_principal`] in its place, and nothing carrying it is ever sent.
+    /// The identity this operation grants to (or, for a connection, names) is one an earlier
+    /// operation creates: the system-assigned identity of this compute, or this
+    /// user-assigned identity. Until the apply engine learns its ids from that operation's
+    /// answer ([`fill_identity`]), the request and effect carry [`pending_principal`] in
+    /// their place, and nothing carrying it is ever sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal_from: Option<ResourceId>,
 }
@@ -64,12 +65,29 @@ impl Operation {
             _ => None,
         }
     }
+
+    /// Whether the operation still carries a [`pending_principal`]: the ids of an identity an
+    /// earlier operation creates, which Azure has not reported yet.
+    pub fn waiting(&self) -> bool {
+        match &self.effect {
+            State::RoleAssignment { present: Some(a), .. } => is_pending(&a.principal_id),
+            State::Connection { present: Some(t), .. } => is_pending(&t.client_id),
+            _ => false,
+        }
+    }
+
+    /// Whether the operation brings its target into being (the target did not exist before):
+    /// what lives under the target can only be read or written after it.
+    pub fn creates(&self) -> bool {
+        matches!(self.precondition, State::Identity { present: None, .. })
+    }
 }
 
-/// What stands for the principal id of `compute`'s system-assigned identity before Azure has
-/// created it. Not a GUID, so it can never be mistaken for (or sent as) a real principal.
-pub fn pending_principal(compute: &ResourceId) -> String {
-    format!("pending:{}", compute.key())
+/// What stands for an id of an identity before Azure has created it: the principal id of
+/// `owner`'s system-assigned identity, or the principal and client ids of the user-assigned
+/// identity `owner`. Not a GUID, so it can never be mistaken for (or sent as) a real one.
+pub fn pending_principal(owner: &ResourceId) -> String {
+    format!("pending:{}", owner.key())
 }
 
 /// Whether `principal_id` is a [`pending_principal`].
@@ -77,18 +95,30 @@ pub fn is_pending(principal_id: &str) -> bool {
     principal_id.starts_with("pending:")
 }
 
-/// Puts the principal id Azure gave the identity into an operation that was waiting for it.
-/// `principal_id` comes from an ARM answer, so only a GUID is taken: `false` otherwise.
-pub fn fill_principal(op: &mut Operation, principal_id: &str) -> bool {
-    let Ok(guid) = uuid::Uuid::parse_str(principal_id) else { return false };
-    let principal_id = guid.hyphenated().to_string();
-    if let Some(p) = op.request.body.as_mut().and_then(|b| b.get_mut("properties")).and_then(Value::as_object_mut) {
-        p.insert("principalId".into(), Value::String(principal_id.clone()));
+/// Puts the ids Azure gave a new identity into an operation that was waiting for them: the
+/// principal id into a grant, the client id into a connection. The ids come from an ARM
+/// answer, so only GUIDs are taken: `false` (and the operation left waiting) otherwise.
+pub fn fill_identity(op: &mut Operation, principal_id: Option<&str>, client_id: Option<&str>) -> bool {
+    let guid = |s: Option<&str>| s.and_then(|s| uuid::Uuid::parse_str(s).ok()).map(|g| g.hyphenated().to_string());
+    match &mut op.effect {
+        State::RoleAssignment { present: Some(a), .. } => {
+            let Some(principal_id) = guid(principal_id) else { return false };
+            if let Some(p) = op.request.body.as_mut().and_then(|b| b.get_mut("properties")).and_then(Value::as_object_mut) {
+                p.insert("principalId".into(), Value::String(principal_id.clone()));
+            }
+            a.principal_id = principal_id;
+            true
+        }
+        State::Connection { present: Some(t), .. } => {
+            let Some(client_id) = guid(client_id) else { return false };
+            if let Some(c) = op.request.body.as_mut().and_then(|b| b.pointer_mut("/properties/credentials")).and_then(Value::as_object_mut) {
+                c.insert("clientId".into(), Value::String(client_id.clone()));
+            }
+            t.client_id = client_id;
+            true
+        }
+        _ => false,
     }
-    if let State::RoleAssignment { present: Some(a), .. } = &mut op.effect {
-        a.principal_id = principal_id;
-    }
-    true
 }
 
 /// The part of one resource's state a plan cares about, observable by re-reading it.
@@ -111,6 +141,9 @@ pub enum State {
     /// or does not exist.
     #[serde(rename_all = "camelCase")]
     OutboundRule { id: ResourceId, present: Option<ResourceId> },
+    /// The user-assigned identity exists in this location, or does not exist.
+    #[serde(rename_all = "camelCase")]
+    Identity { id: ResourceId, present: Option<String> },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,7 +171,9 @@ impl State {
     /// Whether a fresh GET of the target (`None` when ARM answered 404) shows this state.
     pub fn holds(&self, current: Option<&Value>) -> bool {
         match self {
-            State::RoleAssignment { present: None, .. } | State::Connection { present: None, .. } | State::OutboundRule { present: None, .. } => current.is_none(),
+            State::RoleAssignment { present: None, .. } | State::Connection { present: None, .. } | State::OutboundRule { present: None, .. } | State::Identity { present: None, .. } => current.is_none(),
+            // ARM reports locations in its normalised form ("westeurope" for "West Europe").
+            State::Identity { present: Some(location), .. } => current.and_then(|v| serde_json::from_value::<crate::arm::UserAssignedIdentity>(v.clone()).ok()).is_some_and(|u| same_location(&u.location, location)),
             State::OutboundRule { present: Some(registry), .. } => {
                 current.and_then(|v| serde_json::from_value::<crate::arm::OutboundRuleResource>(v.clone()).ok()).is_some_and(|r| r.properties.reaches_registry(registry))
             }
@@ -166,7 +201,13 @@ impl State {
             State::RoleAssignment { id, present: None } => format!("role assignment {} does not exist", id.name()),
             State::RoleAssignment { id, present: Some(a) } => {
                 let who = if is_pending(&a.principal_id) {
-                    format!("the new system-assigned identity of {} (its principal id is read once it exists)", a.principal_id.rsplit('/').next().unwrap_or_default())
+                    let owner = a.principal_id.rsplit('/').next().unwrap_or_default();
+                    let kind = a.principal_id.to_ascii_lowercase().contains("/microsoft.managedidentity/userassignedidentities/");
+                    if kind {
+                        format!("the new user-assigned identity {owner} (its principal id is read once it exists)")
+                    } else {
+                        format!("the new system-assigned identity of {owner} (its principal id is read once it exists)")
+                    }
                 } else {
                     format!("principal {}", a.principal_id)
                 };
@@ -186,17 +227,25 @@ impl State {
             State::Connection { id, present: Some(t) } => format!("connection {} reaches {} as {}", id.name(), t.target, t.identity.name()),
             State::OutboundRule { id, present: None } => format!("outbound rule {} does not exist", id.name()),
             State::OutboundRule { id, present: Some(r) } => format!("outbound rule {} is a private endpoint to registry {}", id.name(), r.name()),
+            State::Identity { id, present: None } => format!("user-assigned identity {} does not exist", id.name()),
+            State::Identity { id, present: Some(location) } => format!("user-assigned identity {} exists in {location}", id.name()),
         }
     }
 
     /// The resource this state is about.
     pub fn target(&self) -> &ResourceId {
         match self {
-            State::RoleAssignment { id, .. } | State::Connection { id, .. } | State::OutboundRule { id, .. } => id,
+            State::RoleAssignment { id, .. } | State::Connection { id, .. } | State::OutboundRule { id, .. } | State::Identity { id, .. } => id,
             State::AdminUser { registry, .. } => registry,
             State::ComputeIdentity { compute, .. } => compute,
         }
     }
+}
+
+/// Whether two location names are the same region: ARM compares them ignoring case and
+/// spaces (`West Europe` is `westeurope`).
+fn same_location(a: &str, b: &str) -> bool {
+    a.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_lowercase()).eq(b.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_lowercase()))
 }
 
 fn identity_shape(identity: Option<&ManagedServiceIdentity>) -> (bool, BTreeSet<ResourceId>) {
@@ -281,8 +330,10 @@ pub fn plan(inventory: &Inventory, intents: &[Intent]) -> (Plan, Vec<Skipped>) {
     (order(ops, inventory), skipped)
 }
 
-/// Puts compute identity changes before role grants to the principals they attach, and
-/// records every dependency (same target, or grant to an identity being attached).
+/// Puts new identities first, then compute identity changes, then everything else (grants
+/// to the principals they create or attach), and records every dependency: same target, a
+/// grant to an identity being attached or created, and anything under a resource being
+/// created (a role assignment scoped to a new identity).
 fn order(ops: Vec<Operation>, inventory: &Inventory) -> Plan {
     let attaches = |op: &Operation| -> BTreeSet<String> {
         match &op.intent {
@@ -292,8 +343,9 @@ fn order(ops: Vec<Operation>, inventory: &Inventory) -> Plan {
             _ => BTreeSet::new(),
         }
     };
-    let (first, rest): (Vec<Operation>, Vec<Operation>) = ops.into_iter().partition(|op| matches!(op.effect, State::ComputeIdentity { .. }));
-    let mut ops: Vec<Operation> = first.into_iter().chain(rest).collect();
+    let (created, rest): (Vec<Operation>, Vec<Operation>) = ops.into_iter().partition(Operation::creates);
+    let (first, rest): (Vec<Operation>, Vec<Operation>) = rest.into_iter().partition(|op| matches!(op.effect, State::ComputeIdentity { .. }));
+    let mut ops: Vec<Operation> = created.into_iter().chain(first).chain(rest).collect();
     for i in 0..ops.len() {
         let mut deps = Vec::new();
         for j in 0..i {
@@ -303,7 +355,8 @@ fn order(ops: Vec<Operation>, inventory: &Inventory) -> Plan {
                 _ => false,
             };
             let grant_to_new_identity = ops[i].principal_from.as_ref().is_some_and(|c| c == &ops[j].target);
-            if same_target || grant_after_attach || grant_to_new_identity {
+            let under_new = ops[j].creates() && ops[i].target.key().strip_prefix(ops[j].target.key()).is_some_and(|rest| rest.starts_with('/'));
+            if same_target || grant_after_attach || grant_to_new_identity || under_new {
                 deps.push(j);
             }
         }
@@ -380,6 +433,47 @@ fn operation(inv: &Inventory, intent: &Intent) -> Result<Operation, String> {
                 op.principal_from = Some(c.id.clone());
             }
             Ok(op)
+        }
+        Intent::GrantRoleToUserIdentity { identity, role, scope } => {
+            let u = inv.identities.iter().find(|u| &u.id == identity).ok_or_else(|| format!("user-assigned identity {identity} is not in the inventory"))?;
+            let principal = u.properties.principal_id.clone().ok_or_else(|| format!("the principal id of identity {} could not be read, so {} cannot be granted to it", u.id.name(), role.name))?;
+            let grant = Intent::GrantRole { principal_id: principal.clone(), principal_type: PrincipalType::ServicePrincipal, role: role.clone(), scope: scope.clone() };
+            let mut op = operation(inv, &grant)?;
+            op.intent = intent.clone();
+            if is_pending(&principal) {
+                op.summary = format!("Grant {} on {} to the new user-assigned identity {}", role.name, scope.name(), u.id.name());
+                op.principal_from = Some(u.id.clone());
+            } else {
+                op.summary = format!("Grant {} on {} to user-assigned identity {} (principal {principal})", role.name, scope.name(), u.id.name());
+            }
+            Ok(op)
+        }
+        Intent::CreateUserAssignedIdentity { identity, location } => {
+            if !identity.is_type(&ResourceKind::UserAssignedIdentity.type_name()) || identity.resource_group_name().is_none() {
+                return Err(format!("{identity} is not the id of a user-assigned identity in a resource group"));
+            }
+            if !crate::intent::is_identity_name(identity.name()) {
+                return Err(format!("{:?} cannot name a user-assigned identity: it must be 3 to 128 letters, digits, '-' or '_', starting with a letter or digit", identity.name()));
+            }
+            let location = location.trim();
+            if location.is_empty() || !location.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ') {
+                return Err(format!("{location:?} is not an Azure location"));
+            }
+            if inv.identities.iter().any(|u| &u.id == identity) {
+                return Err(format!("user-assigned identity {} already exists in resource group {}", identity.name(), identity.resource_group_name().unwrap_or_default()));
+            }
+            let body = crate::arm::UserAssignedIdentityCreate { location: location.to_string(), tags: Default::default() };
+            Ok(Operation {
+                summary: format!("Create user-assigned identity {} in resource group {} ({location})", identity.name(), identity.resource_group_name().unwrap_or_default()),
+                intent: intent.clone(),
+                target: identity.clone(),
+                request: request::put_user_assigned_identity(identity, &body),
+                inverse: request::delete_user_assigned_identity(identity),
+                precondition: State::Identity { id: identity.clone(), present: None },
+                effect: State::Identity { id: identity.clone(), present: Some(location.to_string()) },
+                depends_on: Vec::new(),
+                principal_from: None,
+            })
         }
         Intent::RevokeRoleAssignment { assignment } => {
             let ra = inv.role_assignments.iter().find(|ra| &ra.id == assignment).ok_or_else(|| format!("role assignment {assignment} is not in the inventory (already removed?)"))?;
@@ -500,17 +594,26 @@ fn operation(inv: &Inventory, intent: &Intent) -> Result<Operation, String> {
             if inv.connections.iter().any(|c| c.id == id) {
                 return Err(format!("workspace {} already has a connection named {name}", workspace.name()));
             }
+            // An empty client id is the identity's own; one an earlier step creates is filled in
+            // from that step's answer.
+            let client_id = if client_id.is_empty() {
+                let u = inv.identities.iter().find(|u| &u.id == identity).ok_or_else(|| format!("user-assigned identity {identity} is not in the inventory"))?;
+                u.properties.client_id.clone().ok_or_else(|| format!("the client id of identity {} could not be read, so no connection can name it", identity.name()))?
+            } else {
+                client_id.clone()
+            };
             let body = ConnectionCreate::container_registry(target.clone(), identity.clone(), client_id.clone());
+            let waiting = is_pending(&client_id);
             Ok(Operation {
-                summary: format!("Create connection {name} in workspace {} to {target} as identity {}", workspace.name(), identity.name()),
+                summary: format!("Create connection {name} in workspace {} to {target} as {}identity {}", workspace.name(), if waiting { "the new " } else { "" }, identity.name()),
                 intent: intent.clone(),
                 target: id.clone(),
                 request: request::put_connection(&id, &body),
                 inverse: request::delete_connection(&id),
                 precondition: State::Connection { id: id.clone(), present: None },
-                effect: State::Connection { id, present: Some(ConnectionTarget { target: target.clone(), identity: identity.clone(), client_id: client_id.clone() }) },
+                effect: State::Connection { id, present: Some(ConnectionTarget { target: target.clone(), identity: identity.clone(), client_id }) },
                 depends_on: Vec::new(),
-                principal_from: None,
+                principal_from: waiting.then(|| identity.clone()),
             })
         }
         Intent::AddRegistryOutboundRule { workspace, name, registry } => {
@@ -631,6 +734,21 @@ pub fn apply_state(inv: &mut Inventory, state: &State) {
                         credentials: Some(ConnectionCredentials { resource_id: Some(t.identity.clone()), client_id: Some(t.client_id.clone()) }),
                         is_shared_to_all: None,
                     },
+                });
+            }
+        }
+        State::Identity { id, present } => {
+            inv.identities.retain(|u| &u.id != id);
+            if let Some(location) = present {
+                // Azure gives a new identity its principal and client ids; until then later
+                // steps (and the before/after rows) name it by the placeholder.
+                let pending = pending_principal(id);
+                inv.identities.push(crate::arm::UserAssignedIdentity {
+                    id: id.clone(),
+                    name: id.name().to_string(),
+                    location: location.clone(),
+                    tags: Default::default(),
+                    properties: crate::arm::UserAssignedIdentityProperties { principal_id: Some(pending.clone()), client_id: Some(pending), tenant_id: None },
                 });
             }
         }

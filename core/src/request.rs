@@ -397,6 +397,16 @@ pub fn delete_connection(id: &ResourceId) -> Request {
     request(Method::Delete, id.as_str().into(), ResourceKind::Connection.api_version())
 }
 
+/// `PUT {identity}` (UserAssignedIdentities_CreateOrUpdate: 200 or 201, not long-running).
+pub fn put_user_assigned_identity(id: &ResourceId, body: &crate::arm::UserAssignedIdentityCreate) -> Request {
+    with_body(request(Method::Put, id.as_str().into(), ResourceKind::UserAssignedIdentity.api_version()), body)
+}
+
+/// `DELETE {identity}` (UserAssignedIdentities_Delete).
+pub fn delete_user_assigned_identity(id: &ResourceId) -> Request {
+    request(Method::Delete, id.as_str().into(), ResourceKind::UserAssignedIdentity.api_version())
+}
+
 /// `PUT {workspace}/outboundRules/{rule}` (ManagedNetworkSettingsRule_CreateOrUpdate, a
 /// long-running operation that may answer 202 with a `Location` to poll).
 pub fn put_outbound_rule(id: &ResourceId, body: &crate::arm::OutboundRuleResource) -> Request {

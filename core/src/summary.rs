@@ -211,7 +211,7 @@ mod tests {
     use crate::intent::Intent;
 
     fn finding(rule: &str, severity: Severity, resource: &str, fixes: Vec<Intent>) -> Finding {
-        Finding { id: rule.into(), severity, resource: ResourceId::parse(resource).unwrap(), message: format!("{rule} on {resource}"), nodes: vec![], fixes, unverified: None }
+        Finding { id: rule.into(), severity, resource: ResourceId::parse(resource).unwrap(), message: format!("{rule} on {resource}"), nodes: vec![], fixes, unverified: None, choices: Vec::new() }
     }
 
     const A: &str = "/subscriptions/aaaaaaaa-0000-0000-0000-000000000001";

@@ -153,3 +153,80 @@ fn the_report_serialises_with_journal_and_statuses() {
     let purposes: Vec<&str> = v["journal"].as_array().unwrap().iter().map(|e| e["purpose"].as_str().unwrap()).collect();
     assert_eq!(purposes, ["precheck", "write", "verify"]);
 }
+
+/// The demo's environment on a private base image, fixed with a new identity (the finding's
+/// last choice): the fix's four intents plan as creation first, the grants and connection
+/// after it, checked only once it exists.
+fn new_identity_plan(sim: &Sim) -> (Plan, ResourceId) {
+    let inv = Inventory::from_resources(sim.tenant_resources().cloned()).0;
+    let analysis = pullpath_core::analysis::analyze(&inv);
+    let f = analysis.findings.iter().find(|f| f.id == "environment-base-image-unreachable").expect("the demo's base image finding");
+    let new = f.choices.iter().find(|c| c.fixes.iter().any(|i| matches!(i, Intent::CreateUserAssignedIdentity { .. }))).expect("a new identity among the choices");
+    let (plan, skipped) = pullpath_core::plan::plan(&inv, &new.fixes);
+    assert!(skipped.is_empty(), "{skipped:?}");
+    let id = plan.operations[0].target.clone();
+    assert!(plan.operations[0].creates(), "{:?}", plan.operations[0].summary);
+    (plan, id)
+}
+
+#[test]
+fn a_new_identity_is_created_and_its_ids_reach_the_grants_and_the_connection() {
+    let mut sim = Sim::demo();
+    let (plan, id) = new_identity_plan(&sim);
+    assert_eq!(plan.operations.len(), 4);
+    let mut a = Apply::new(plan, ApplyConfig::default());
+    drive(&mut a, Duration::ZERO, 1000, |r| Ok(sim.handle(r))).unwrap();
+    assert_eq!(a.outcome(), Some(&Outcome::Applied), "{:?}", a.report().operations);
+    // Nothing under the new identity is read or written before it exists, and nothing sent
+    // carries a placeholder.
+    let created = a.journal().iter().position(|e| e.purpose == Purpose::Write && e.path_and_query.to_ascii_lowercase().starts_with(&format!("{}?", id.key()))).expect("the identity's PUT");
+    let under = format!("{}/", id.key());
+    assert!(a.journal()[..created].iter().all(|e| !e.path_and_query.to_ascii_lowercase().starts_with(&under)), "{:#?}", a.journal());
+    assert!(a.journal().iter().all(|e| !serde_json::to_string(&e.body).unwrap().contains("pending:")), "{:#?}", a.journal());
+    let uai = sim.resource(&id).expect("the identity exists").clone();
+    let principal = uai.pointer("/properties/principalId").and_then(|v| v.as_str()).unwrap().to_string();
+    let client = uai.pointer("/properties/clientId").and_then(|v| v.as_str()).unwrap().to_string();
+    let assignments: Vec<&serde_json::Value> = sim.tenant_resources().filter(|v| v["type"] == "Microsoft.Authorization/roleAssignments" && v["properties"]["description"].as_str().is_some_and(|d| d.starts_with("pullpath"))).collect();
+    assert!(assignments.iter().any(|v| v["properties"]["principalId"] == principal.as_str() && v["properties"]["scope"].as_str().unwrap().ends_with("/registries/acrprivate")), "pull for the new identity: {assignments:#?}");
+    assert!(assignments.iter().any(|v| v["properties"]["scope"].as_str().unwrap().eq_ignore_ascii_case(id.as_str())), "Managed Identity Operator on it: {assignments:#?}");
+    let conn = sim.tenant_resources().find(|v| v["type"] == "Microsoft.MachineLearningServices/workspaces/connections" && v["properties"]["credentials"]["resourceId"].as_str().is_some_and(|r| r.eq_ignore_ascii_case(id.as_str()))).expect("the connection");
+    assert_eq!(conn["properties"]["credentials"]["clientId"], client.as_str());
+    // Scanned again, the build can pull its base image.
+    let after = Inventory::from_resources(sim.tenant_resources().cloned()).0;
+    let findings = pullpath_core::analysis::analyze(&after).findings;
+    assert!(!findings.iter().any(|f| f.id == "environment-base-image-unreachable"), "{:#?}", findings.iter().map(|f| &f.message).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_failure_after_the_new_identity_undoes_everything_including_the_identity() {
+    let mut sim = Sim::demo();
+    let before: Vec<serde_json::Value> = sim.tenant_resources().cloned().collect();
+    let (plan, id) = new_identity_plan(&sim);
+    let mut faults = Faults::new(vec![FaultRule::new(Some(Method::Put), Some("/connections/"), Fault::Forbidden, 1000)]);
+    let mut a = Apply::new(plan, ApplyConfig::default());
+    drive(&mut a, Duration::ZERO, 1000, |r| faults.serve(&mut sim, r)).unwrap();
+    assert!(matches!(a.outcome(), Some(Outcome::RolledBack { .. })), "{:?}", a.outcome());
+    assert!(sim.resource(&id).is_none(), "the identity was deleted again");
+    let after: Vec<serde_json::Value> = sim.tenant_resources().cloned().collect();
+    assert_eq!(after, before, "the tenant is as it was");
+}
+
+#[test]
+fn no_ids_from_the_new_identity_means_nothing_waiting_is_sent() {
+    // An answer without a principal id (or with one that is no GUID) leaves the grant waiting:
+    // it fails, and the identity is deleted again.
+    let mut sim = Sim::demo();
+    let (plan, id) = new_identity_plan(&sim);
+    let mut a = Apply::new(plan, ApplyConfig::default());
+    drive(&mut a, Duration::ZERO, 1000, |r| {
+        let mut resp = sim.handle(r);
+        if r.path.eq_ignore_ascii_case(id.as_str()) && r.method != Method::Delete {
+            resp.body = resp.body.replace("\"principalId\":\"", "\"principalId\":\"$(touch pwned)");
+        }
+        Ok(resp)
+    })
+    .unwrap();
+    assert!(matches!(a.outcome(), Some(Outcome::RolledBack { .. })), "{:?}", a.outcome());
+    assert!(a.journal().iter().all(|e| !(e.purpose == Purpose::Write && e.path_and_query.contains("roleAssignments") && e.path_and_query.contains("acrprivate"))), "the grant was never sent");
+    assert!(sim.resource(&id).is_none());
+}

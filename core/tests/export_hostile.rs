@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use export_support::arm_expr;
 use export_support::bicep::{self, Decl};
-use export_support::{hostile_plan, Names};
+use export_support::{hostile_new_identity_plan, hostile_plan, Names};
 use proptest::prelude::*;
 use pullpath_core::export::{export, Format};
 use pullpath_core::id::{ResourceId, ScopeLevel};
@@ -45,13 +45,22 @@ fn scratch() -> PathBuf {
 // az
 
 /// Records each call as its argument count then its arguments, NUL-terminated (no argument can
-/// hold a NUL), and answers the two queries the script reads.
+/// hold a NUL), and answers the three queries the script reads: how many assignments exist,
+/// a provisioning state, and a new identity's principal or client id ([`NEW_IDENTITY_ID`]).
 const STUB_AZ: &str = r#"#!/usr/bin/env bash
 printf '%s\0' "$#" "$@" >> "$AZ_LOG"
 if [ "$1" = role ]; then echo 0; fi
-if [ "$1" = rest ] && [ "$3" = get ]; then echo Succeeded; fi
+if [ "$1" = rest ] && [ "$3" = get ]; then
+  case "$7" in
+    properties.principalId | properties.clientId) echo 0b6f2a4e-1c3d-4e5f-8a9b-0c1d2e3f4a5b ;;
+    *) echo Succeeded ;;
+  esac
+fi
 exit 0
 "#;
+
+/// What the stand-in `az` answers for a new identity's principal and client id.
+const NEW_IDENTITY_ID: &str = "0b6f2a4e-1c3d-4e5f-8a9b-0c1d2e3f4a5b";
 
 fn read_calls(log: &Path) -> Vec<Vec<String>> {
     let bytes = std::fs::read(log).unwrap_or_default();
@@ -82,6 +91,23 @@ fn planned_calls(plan: &Plan) -> Option<Vec<Vec<String>>> {
     }
     let mut calls = Vec::new();
     for op in &plan.operations {
+        if let Some(owner) = &op.principal_from {
+            // The new identity's id is read, then stands where the plan holds its placeholder.
+            let field = if matches!(op.effect, State::RoleAssignment { .. }) { "principalId" } else { "clientId" };
+            let get = request::get(owner).unwrap();
+            calls.push(strs(&["rest", "--method", "get", "--url", &get.url(DEFAULT_ORIGIN), "--query", &format!("properties.{field}"), "--output", "tsv"]));
+            if let Intent::GrantRoleToUserIdentity { role, scope, .. } = &op.intent {
+                if role.guid.contains('\0') || role.guid.starts_with('-') {
+                    return None;
+                }
+                let mut c = strs(&["role", "assignment", "list", "--scope", scope.as_str(), "--assignee-object-id", NEW_IDENTITY_ID, "--role", &role.guid]);
+                c.extend(strs(&["--query", "length(@)", "--output", "tsv"]));
+                calls.push(c);
+            }
+            let body = serde_json::to_string(op.request.body.as_ref().unwrap()).unwrap().replace(pending_in_json(owner).as_str(), NEW_IDENTITY_ID);
+            calls.push(strs(&["rest", "--method", &op.request.method.as_str().to_ascii_lowercase(), "--url", &op.request.url(DEFAULT_ORIGIN), "--body", &body, "--output", "none"]));
+            continue;
+        }
         if let Intent::GrantRole { principal_id, role, scope, .. } = &op.intent {
             if [principal_id, &role.guid].iter().any(|s| s.contains('\0') || s.starts_with('-')) {
                 return None;
@@ -102,6 +128,11 @@ fn planned_calls(plan: &Plan) -> Option<Vec<Vec<String>>> {
         }
     }
     Some(calls)
+}
+
+/// A new identity's placeholder as it stands inside a JSON string (escaped).
+fn pending_in_json(owner: &ResourceId) -> String {
+    serde_json::to_string(&pullpath_core::plan::pending_principal(owner)).unwrap().trim_matches('"').to_string()
 }
 
 fn shellcheck_available() -> bool {
@@ -207,18 +238,31 @@ fn hcl_literal(e: &hcl::Expression) -> Result<Value, String> {
             }
             Value::String(s)
         }
+        // The one reference the export writes: a new identity's id, `<type>.<label>.<attr>`.
+        E::Traversal(t) => match (&t.expr, t.operators.as_slice()) {
+            (E::Variable(v), [hcl::TraversalOperator::GetAttr(label), hcl::TraversalOperator::GetAttr(attr)]) if v.as_str() == "azurerm_user_assigned_identity" && ["principal_id", "client_id"].contains(&attr.as_str()) => {
+                Value::String(format!("ref:{}.{}.{}", v.as_str(), label.as_str(), attr.as_str()))
+            }
+            _ => return Err(format!("not a literal: {t:?}")),
+        },
         other => return Err(format!("not a literal: {other:?}")),
     })
 }
 
-/// What the Terraform export must declare for `op`: resource type and attributes.
-fn planned_block(op: &Operation) -> Option<(&'static str, Map<String, Value>)> {
-    let body = op.request.body.clone().unwrap_or(Value::Null);
+/// What the Terraform export must declare for `op`: resource type and attributes. A new
+/// identity's id is a reference to the identity's block, `ref:` and the address the block
+/// of `plan`'s creating operation has (given by `new_identity`).
+fn planned_block(op: &Operation, new_identity: &dyn Fn(&ResourceId) -> Option<String>) -> Option<(&'static str, Map<String, Value>)> {
+    let mut body = op.request.body.clone().unwrap_or(Value::Null);
+    let reference = |attr: &str| op.principal_from.as_ref().and_then(new_identity).map(|a| Value::String(format!("ref:{a}.{attr}")));
+    if let (Some(owner), Some(Value::String(r))) = (&op.principal_from, reference("client_id")) {
+        body = serde_json::from_str(&serde_json::to_string(&body).unwrap().replace(pending_in_json(owner).as_str(), &r)).unwrap();
+    }
     let (ty, attrs) = match &op.effect {
         State::RoleAssignment { present: Some(a), id } => {
             let mut m = json!({
                 "name": id.name(), "scope": a.scope.as_str(), "role_definition_id": a.role_definition_id.as_str(),
-                "principal_id": a.principal_id, "principal_type": serde_json::to_value(&a.principal_type).unwrap(),
+                "principal_id": reference("principal_id").unwrap_or(json!(a.principal_id)), "principal_type": serde_json::to_value(&a.principal_type).unwrap(),
             });
             if let Some(d) = body.pointer("/properties/description") {
                 m["description"] = d.clone();
@@ -235,7 +279,8 @@ fn planned_block(op: &Operation) -> Option<(&'static str, Map<String, Value>)> {
             "azapi_resource",
             json!({"type": "Microsoft.MachineLearningServices/workspaces/connections@2024-10-01", "name": id.name(), "parent_id": id.parent().unwrap().as_str(), "body": body}),
         ),
-        State::OutboundRule { present: None, .. } => return None,
+        State::OutboundRule { present: None, .. } | State::Identity { present: None, .. } => return None,
+        State::Identity { id, present: Some(location) } => ("azurerm_user_assigned_identity", json!({"name": id.name(), "resource_group_name": id.resource_group_name().unwrap(), "location": location})),
         State::OutboundRule { id, .. } => (
             "azapi_resource",
             json!({"type": "Microsoft.MachineLearningServices/workspaces/outboundRules@2024-10-01", "name": id.name(), "parent_id": id.parent().unwrap().as_str(), "body": body}),
@@ -251,9 +296,17 @@ fn check_terraform(plan: &Plan) {
     let kinds: Vec<(&str, usize)> = body.blocks().map(|b| (b.identifier(), b.labels().len())).filter(|(k, _)| *k != "resource").collect();
     assert_eq!(kinds, vec![("terraform", 0), ("provider", 1), ("provider", 1)], "\n{text}");
     let resources: Vec<&hcl::Block> = body.blocks().filter(|b| b.identifier() == "resource").collect();
-    let planned: Vec<(&str, Map<String, Value>)> = plan.operations.iter().filter_map(planned_block).collect();
-    assert_eq!(resources.len(), planned.len(), "exactly the planned resources\n{text}");
     let addresses: BTreeSet<String> = resources.iter().map(|b| format!("{}.{}", b.labels()[0].as_str(), b.labels()[1].as_str())).collect();
+    // The declared identity block of the operation that creates `owner`, matched by position:
+    // blocks are written in plan order.
+    let declared: Vec<usize> = plan.operations.iter().enumerate().filter(|(_, op)| planned_block(op, &|_| Some(String::new())).is_some()).map(|(i, _)| i).collect();
+    let new_identity = |owner: &ResourceId| -> Option<String> {
+        let creator = plan.operations.iter().position(|o| o.creates() && &o.target == owner)?;
+        let k = declared.iter().position(|&i| i == creator)?;
+        resources.get(k).map(|b| format!("{}.{}", b.labels()[0].as_str(), b.labels()[1].as_str()))
+    };
+    let planned: Vec<(&str, Map<String, Value>)> = plan.operations.iter().filter_map(|op| planned_block(op, &new_identity)).collect();
+    assert_eq!(resources.len(), planned.len(), "exactly the planned resources\n{text}");
     assert_eq!(addresses.len(), resources.len(), "unique addresses\n{text}");
     for (block, (ty, want)) in resources.iter().zip(&planned) {
         assert_eq!(block.labels()[0].as_str(), *ty);
@@ -492,6 +545,8 @@ fn check_bicep(plan: &Plan) {
                     (a.scope.clone(), Value::Null)
                 }
                 (_, None, Some(parent)) => (p.id.parent().unwrap(), parent),
+                // A resource of its resource group's own (a new identity): its module is the anchor.
+                (State::Identity { .. }, None, None) if p.id.parent().is_some_and(|g| g.level() == ScopeLevel::ResourceGroup) => (p.id.clone(), Value::Null),
                 other => panic!("{symbol}: unexpected anchor {other:?}"),
             };
             if let Some(sym) = anchor_sym["$symbol"].as_str() {
@@ -547,6 +602,17 @@ fn the_worst_names_are_only_ever_data() {
 }
 
 #[test]
+fn a_new_identity_for_an_image_build_is_exported_with_its_ids_taken_from_it() {
+    let plan = hostile_new_identity_plan(&Names::worst());
+    assert_eq!(plan.operations.len(), 4, "{:#?}", plan.operations.iter().map(|o| &o.summary).collect::<Vec<_>>());
+    assert!(plan.operations[0].creates());
+    assert_eq!(plan.operations.iter().filter(|o| o.principal_from.is_some()).count(), 2);
+    check_all(&plan);
+    let tf = &export(&plan, Format::Terraform, DEFAULT_ORIGIN)[0].text;
+    assert!(tf.contains(".principal_id\n") && tf.contains(".client_id"), "{tf}");
+}
+
+#[test]
 fn a_principal_id_no_argument_can_carry_makes_the_script_refuse_to_run() {
     for principal in ["a\0b", "--scope=/"] {
         let plan = hostile_plan(&Names { principal: principal.into(), ..Names::worst() });
@@ -575,6 +641,7 @@ proptest! {
     fn every_export_of_a_hostile_plan_says_exactly_the_plan(names in export_support::names()) {
         let plan = hostile_plan(&names);
         check_all(&plan);
+        check_all(&hostile_new_identity_plan(&names));
     }
 }
 

@@ -18,7 +18,10 @@
 //!   says whether it becomes an operation, and each `says` substring must occur in the
 //!   operation's summary or the reason it was skipped; its `after` (an `expect` of its own)
 //!   must hold of the inventory once the operation has taken effect
-//!   (`plan::apply_to_inventory`), so a fix is shown to do what it says.
+//!   (`plan::apply_to_inventory`), so a fix is shown to do what it says;
+//! - every `fixed` entry plans a finding's whole fix (all its intents together, as Fix adds
+//!   them): nothing skipped, `operations` operations, each `says` in some summary, and its
+//!   `after` holding once the plan has taken effect.
 //!
 //! A case about what a snapshot lacks (which a scan always learns) says why in
 //! `"snapshotOnly"`: it runs through the snapshot only, and the harness checks that the scans

@@ -1,7 +1,7 @@
 //! Write operations of the simulator: role assignment PUT/DELETE, registry PATCH, compute
 //! PUT/PATCH (identity changes), connection PUT/DELETE, managed network outbound rule
-//! GET/PUT/DELETE, and the long-running operations some of them start, with status monitors
-//! served by [`Sim::operation_status`].
+//! GET/PUT/DELETE, user-assigned identity PUT/DELETE, and the long-running operations some
+//! of them start, with status monitors served by [`Sim::operation_status`].
 //!
 //! Outbound rules live where scans read them, in their workspace's
 //! `properties.managedNetwork.outboundRules`; a rule's own URL reads and writes that entry.
@@ -243,6 +243,8 @@ impl Sim {
             self.start_lro(&id, next, 201, req)
         } else if id.is_type(OUTBOUND_RULES) {
             self.put_outbound_rule(&id, &body)
+        } else if id.is_type(IDENTITIES) {
+            self.put_identity(id, &body)
         } else if id.is_type(CONNECTIONS) {
             let mut stored = json!({"id": id.as_str(), "name": id.name(), "type": CONNECTIONS, "properties": body.get("properties").cloned().unwrap_or(json!({}))});
             // ARM never returns connection secrets; a ManagedIdentity connection has none.
@@ -313,6 +315,29 @@ impl Sim {
         }
         self.resources.insert(ws_id, ws);
         Response { status: 200, headers: Vec::new(), body: String::new() }
+    }
+
+    /// `PUT {identity}` (UserAssignedIdentities_CreateOrUpdate): 201 with the new identity,
+    /// whose principal and client ids Azure makes (here name-based, so reruns agree), or 200
+    /// when it exists, keeping its ids. `location` is required (`TrackedResource`).
+    fn put_identity(&mut self, id: ResourceId, body: &Value) -> Response {
+        let Some(location) = body.get("location").and_then(Value::as_str).filter(|l| !l.trim().is_empty()) else {
+            return Response::json(400, &ErrorResponse::new("LocationRequired", "The location property is required for this definition."));
+        };
+        let existing = self.resources.get(&id).cloned();
+        let ids = |what: &str| uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("{what}:{}", id.key()).as_bytes()).to_string();
+        let props = match &existing {
+            Some(e) => e.get("properties").cloned().unwrap_or(json!({})),
+            None => json!({"tenantId": DEMO_TENANT_ID, "principalId": ids("principal"), "clientId": ids("client")}),
+        };
+        let stored = json!({
+            "id": id.as_str(), "name": id.name(), "type": IDENTITIES,
+            "location": location.to_ascii_lowercase().replace(' ', ""),
+            "tags": body.get("tags").cloned().unwrap_or(json!({})),
+            "properties": props,
+        });
+        self.resources.insert(id, stored.clone());
+        Response::json(if existing.is_some() { 200 } else { 201 }, &stored)
     }
 
     fn put_role_assignment(&mut self, id: ResourceId, body: Value) -> Response {
@@ -409,7 +434,7 @@ impl Sim {
         if id.is_type(OUTBOUND_RULES) {
             return self.delete_outbound_rule(&id);
         }
-        if !(id.is_type(ROLE_ASSIGNMENTS) || id.is_type(CONNECTIONS)) {
+        if !(id.is_type(ROLE_ASSIGNMENTS) || id.is_type(CONNECTIONS) || id.is_type(IDENTITIES)) {
             return not_supported(req);
         }
         match self.resources.remove(&id) {

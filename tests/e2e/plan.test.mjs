@@ -173,6 +173,77 @@ test('fix all → review → apply on the demo tenant, then the findings are gon
   await context.close();
 });
 
+test('an image build with no fitting identity: the picker chooses a new one, created first, and the plan applies', async () => {
+  const context = await browser.newContext({ viewport: { width: 1300, height: 1000 } });
+  const page = await context.newPage();
+  const errors = collectErrors(page);
+  await openDemo(page);
+  const results = new Results(page);
+  await results.tab('Findings').click();
+  const finding = page.locator('li.finding').filter({ hasText: 'Environment training-base:3 is built on base image' });
+  await finding.waitFor();
+  assert.match(await finding.innerText(), /choose another identity, or a new one, with the finding's identity picker/);
+  // The picker offers the identity the fix picks first, others that fit, and a new one.
+  const picker = finding.getByLabel('Build with');
+  const options = await picker.locator('option').allInnerTexts();
+  assert.match(options[0], /^id-image-build \(the identity workspace mlw-prod's other registry connections build with\)$/);
+  const fresh = options.find((o) => o.startsWith('id-mlw-prod-acrprivate-pull (a new identity'));
+  assert.ok(fresh, `a new identity is offered: ${options}`);
+  await picker.selectOption({ label: fresh });
+  await screenshot(page, 'finding-identity-picker');
+  await finding.screenshot({ path: 'tests/e2e/output/finding-identity-picker-item.png' });
+  // The detail panel names the environment version as people do and lists the chosen way's
+  // changes, following its own picker.
+  await finding.getByRole('button', { name: 'Details' }).click();
+  const panel = page.getByRole('complementary', { name: 'Details' });
+  await panel.getByText('On training-base:3', { exact: false }).first().waitFor();
+  const fixes = () => panel.locator('ul.fixes').innerText();
+  assert.match(await fixes(), /Create connection acrprivate-images in workspace mlw-prod to acrprivate\.azurecr\.io as id-image-build/);
+  await panel.getByLabel('Build with').selectOption({ label: fresh });
+  await panel.locator('ul.fixes', { hasText: 'Create user-assigned identity id-mlw-prod-acrprivate-pull' }).waitFor();
+  assert.match(await fixes(), /as id-mlw-prod-acrprivate-pull/);
+  await panel.screenshot({ path: 'tests/e2e/output/detail-finding-identity-picker.png' });
+  await panel.getByRole('button', { name: 'Close details' }).click();
+  await finding.getByRole('button', { name: 'Fix', exact: true }).click();
+  const tray = new Tray(page);
+  await tray.region.waitFor();
+  const lines = await tray.items.allInnerTexts();
+  assert.equal(lines.length, 4, `${lines}`);
+  assert.ok(lines.some((l) => /^Create user-assigned identity id-mlw-prod-acrprivate-pull in resource group rg-ml-prod \(westeurope\)/.test(l)), `${lines}`);
+  assert.ok(lines.some((l) => /^Grant AcrPull on acrprivate to user-assigned identity id-mlw-prod-acrprivate-pull/.test(l)), `${lines}`);
+  // The finding's own Fix now reads Pending for the chosen way.
+  await finding.getByRole('button', { name: 'Pending' }).waitFor();
+
+  await tray.review.click();
+  const plan = new PlanReview(page);
+  await plan.heading.waitFor();
+  assert.equal(await plan.operations.count(), 4);
+  const first = await plan.request(1).innerText();
+  assert.match(first.split('\n')[0], /^PUT https:\/\/management\.azure\.com\/subscriptions\/11111111-1111-1111-1111-111111111111\/resourceGroups\/rg-ml-prod\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/id-mlw-prod-acrprivate-pull\?api-version=2024-11-30$/);
+  assert.match(await page.getByLabel('Inverse of operation 1', { exact: true }).innerText(), /^DELETE https:.*userAssignedIdentities\/id-mlw-prod-acrprivate-pull/);
+  const summaries = await plan.operations.allInnerTexts();
+  assert.ok(summaries.some((s) => s.includes('Create connection acrprivate-images in workspace mlw-prod to acrprivate.azurecr.io as id-mlw-prod-acrprivate-pull')), `${summaries}`);
+  // Until the identity exists its ids are placeholders, said so before anything is sent.
+  assert.ok(summaries.some((s) => s.includes('gives the new user-assigned identity id-mlw-prod-acrprivate-pull (its principal id is read once it exists)')), `${summaries}`);
+  await plan.exportTab('az CLI').click();
+  const az = await plan.exportPanel.innerText();
+  assert.match(az, /identity_id '.*userAssignedIdentities\/id-mlw-prod-acrprivate-pull\?api-version=2024-11-30' principalId/);
+  assert.match(az, /"\$new_client_id"/);
+  await screenshot(page, 'plan-new-identity');
+
+  await plan.apply.click();
+  await plan.outcome.filter({ hasText: 'Every change was applied and verified.' }).waitFor({ timeout: 60000 });
+  assert.deepEqual(await plan.stages(), ['Done', 'Done', 'Done', 'Done']);
+  await page.getByText('The results now show the tenant after these changes.').waitFor({ timeout: 60000 });
+  await plan.back.click();
+  await results.heading.waitFor();
+  await results.tab('Findings').click();
+  await page.locator('li.finding').first().waitFor();
+  assert.equal(await page.locator('li.finding').filter({ hasText: 'Environment training-base:3 is built on base image' }).count(), 0, 'the build can pull its base image now');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('review takes the focus to its heading; Back keeps the pending list; Clear empties it', async () => {
   const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
   const errors = collectErrors(page);

@@ -207,7 +207,7 @@ test('the matrix sorts and filters, and a cell explains itself', async () => {
 
   // Revoke that assignment: it goes to the pending changes.
   await detail.panel.getByRole('button', { name: 'Revoke AcrPull' }).click();
-  await detail.status.filter({ hasText: /^Added to the pending changes: Delete role assignment / }).waitFor();
+  await detail.status.filter({ hasText: /^Added to the pending changes: Remove AcrPull on acrteamabac from / }).waitFor();
 
   // A pull a workload needs carries the network's verdict too: the compute reaches its
   // workspace registry, which allows public network access.

@@ -115,6 +115,17 @@ pub struct UserAssignedIdentityProperties {
     pub tenant_id: Option<String>,
 }
 
+/// The body of `PUT {identity}` (UserAssignedIdentities_CreateOrUpdate, `Identity` in
+/// ManagedIdentity.json 2024-11-30): a `TrackedResource`, so `location` is required; every
+/// property of the identity itself is read-only or optional.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct UserAssignedIdentityCreate {
+    pub location: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+}
+
 /// ARM sends `null` for empty maps in places; treat it as empty.
 pub(crate) fn null_as_empty<'de, D, T>(d: D) -> Result<T, D::Error>
 where

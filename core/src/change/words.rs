@@ -109,6 +109,10 @@ pub fn describe_intent(intent: &Intent, inventory: &Inventory, identities: &[Ide
         Intent::AddRegistryOutboundRule { workspace, name, registry } => {
             format!("Add outbound rule {name} to workspace {}'s managed network: a private endpoint to registry {}", workspace.name(), registry.name())
         }
+        Intent::CreateUserAssignedIdentity { identity, location } => {
+            format!("Create user-assigned identity {} in resource group {} ({location})", identity.name(), identity.resource_group_name().unwrap_or_default())
+        }
+        Intent::GrantRoleToUserIdentity { identity, role, scope } => format!("Grant {} on {} to user-assigned identity {}", role.name, scope.name(), identity.name()),
     }
 }
 

@@ -35,6 +35,33 @@ wait_for_provisioning() {
 }
 "#;
 
+/// For plans that create a user-assigned identity: reads the new identity's ids (ARM reports
+/// them once it exists) and refuses anything but a GUID, so no answer becomes part of a
+/// command; and retries a write that names it, since a new identity takes a while to reach
+/// Microsoft Entra ID (ARM answers PrincipalNotFound until then).
+const IDENTITY_HELPERS: &str = r#"# Prints the principalId or clientId of a new user-assigned identity (a GUID, or fails).
+identity_id() {
+  local url=$1 field=$2 value
+  value=$(az rest --method get --url "$url" --query "properties.$field" --output tsv)
+  if [[ ! $value =~ ^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$ ]]; then
+    echo "pullpath: $url has no $field yet" >&2
+    return 1
+  fi
+  printf '%s\n' "$value"
+}
+
+# Runs az rest until it succeeds, for up to five minutes (a new identity replicates).
+rest_for_new_identity() {
+  for _ in $(seq 1 30); do
+    if az rest "$@"; then
+      return 0
+    fi
+    sleep 10
+  done
+  return 1
+}
+"#;
+
 fn long_running(op: &Operation) -> bool {
     matches!(op.effect, State::AdminUser { .. } | State::ComputeIdentity { .. })
 }
@@ -101,12 +128,26 @@ fn steps(plan: &Plan, origin: &str) -> Result<String, Unwritable> {
         out.push_str(HELPERS);
         out.push('\n');
     }
+    if plan.operations.iter().any(Operation::creates) {
+        out.push_str(IDENTITY_HELPERS);
+        out.push('\n');
+    }
     for (i, op) in plan.operations.iter().enumerate() {
         let step = i + 1;
         let _ = writeln!(out, "# {step}/{n}: {}", comment(&op.summary));
         let _ = writeln!(out, "#   before: {}", comment(&op.precondition.describe()));
         let _ = writeln!(out, "#   after:  {}", comment(&op.effect.describe()));
         let url = op.request.url(origin);
+        if let Some(owner) = &op.principal_from {
+            // Only a user-assigned identity an earlier step creates can be read by the script;
+            // a compute's new system identity never reaches here (such plans are refused).
+            if !plan.operations.iter().any(|o| o.creates() && &o.target == owner) {
+                return Err(Unwritable(format!("step {step}: {} waits for an identity no earlier step creates", op.summary)));
+            }
+            new_identity_step(&mut out, op, owner, origin, step)?;
+            out.push('\n');
+            continue;
+        }
         match (&op.intent, &op.effect) {
             (Intent::GrantRole { principal_id, role, scope, .. }, _) => {
                 // ARM refuses a second assignment of the same role to the same principal at the
@@ -137,4 +178,40 @@ fn steps(plan: &Plan, origin: &str) -> Result<String, Unwritable> {
     }
     out.push_str("echo \"pullpath: plan applied\"\n");
     Ok(out)
+}
+
+/// A step that grants to, or names, the user-assigned identity `owner` an earlier step
+/// creates: the identity's id is read into a variable, checked to be a GUID, and put where
+/// the plan holds its placeholder, as a double-quoted expansion between single-quoted data.
+fn new_identity_step(out: &mut String, op: &Operation, owner: &crate::id::ResourceId, origin: &str, step: usize) -> Result<(), Unwritable> {
+    let (field, var) = match op.effect {
+        State::RoleAssignment { .. } => ("principalId", "new_principal_id"),
+        _ => ("clientId", "new_client_id"),
+    };
+    let identity_url = request::get(owner).map(|g| g.url(origin)).ok_or_else(|| Unwritable(format!("step {step}: {owner} cannot be read")))?;
+    let _ = writeln!(out, "{var}=$(identity_id {} {field})", word(&identity_url, "URL", step)?);
+    // The placeholder as it stands in the body's JSON text (escaped as the body is).
+    let placeholder = serde_json::to_string(&crate::plan::pending_principal(owner)).unwrap_or_default();
+    let placeholder = placeholder.trim_matches('"');
+    let body = serde_json::to_string(op.request.body.as_ref().unwrap_or(&serde_json::Value::Null)).unwrap_or_default();
+    let parts: Vec<&str> = body.split(placeholder).collect();
+    if parts.len() != 2 {
+        return Err(Unwritable(format!("step {step}: the body does not hold the new identity's id exactly once")));
+    }
+    let (before, after) = (word(parts[0], "body", step)?, word(parts[1], "body", step)?);
+    let url = op.request.url(origin);
+    if let (Intent::GrantRoleToUserIdentity { role, scope, .. }, State::RoleAssignment { .. }) = (&op.intent, &op.effect) {
+        let _ = writeln!(
+            out,
+            "existing=$(az role assignment list --scope {} --assignee-object-id \"${var}\" --role {} --query 'length(@)' --output tsv)",
+            word(scope.as_str(), "scope", step)?,
+            word(&role.guid, "role id", step)?
+        );
+        out.push_str("if [ \"$existing\" = \"0\" ]; then\n  ");
+    }
+    let _ = writeln!(out, "rest_for_new_identity --method {} --url {} \\\n  --body {before}\"${var}\"{after} --output none", op.request.method.as_str().to_ascii_lowercase(), word(&url, "URL", step)?);
+    if matches!(op.effect, State::RoleAssignment { .. }) {
+        out.push_str("fi\n");
+    }
+    Ok(())
 }

@@ -90,7 +90,7 @@ fn collect(plan: &Plan) -> Decls {
     let mut not_expressed = Vec::new();
     for (i, op) in plan.operations.iter().enumerate() {
         if op.principal_from.is_some() {
-            not_expressed.push(format!("{}: the new identity's principal id exists only once an earlier step has created it; apply this plan with pullpath or the az script", op.summary));
+            not_expressed.push(format!("{}: the new identity's ids exist only once an earlier step has created it; apply this plan with pullpath, the az script or the Terraform export", op.summary));
             continue;
         }
         let body = op.request.body.clone().and_then(|b| b.as_object().cloned()).unwrap_or_default();
@@ -124,7 +124,7 @@ fn collect(plan: &Plan) -> Decls {
                 not_expressed.push(format!("{}: a registry PUT with only this setting would reset the registry's other settings; run the az script", op.summary));
                 continue;
             }
-            State::Connection { present: None, .. } | State::OutboundRule { present: None, .. } => {
+            State::Connection { present: None, .. } | State::OutboundRule { present: None, .. } | State::Identity { present: None, .. } => {
                 not_expressed.push(format!("{}: a deployment cannot delete; run the az script or delete it in the portal", op.summary));
                 continue;
             }
@@ -134,7 +134,7 @@ fn collect(plan: &Plan) -> Decls {
                 not_expressed.push(format!("{}: a template would declare the whole compute as it was when planned, reverting any change made since; apply from pullpath or use the Terraform export (it changes only the identity)", op.summary));
                 continue;
             }
-            State::Connection { id, present: Some(_) } | State::OutboundRule { id, present: Some(_) } => {
+            State::Connection { id, present: Some(_) } | State::OutboundRule { id, present: Some(_) } | State::Identity { id, present: Some(_) } => {
                 let (Some(group), Some((ty, api_version))) = (group_of(id), crate::request::type_and_version(id)) else {
                     not_expressed.push(format!("{}: unexpected resource id {id}", op.summary));
                     continue;

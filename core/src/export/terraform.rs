@@ -2,7 +2,9 @@
 //! Terraform and pullpath agree on which assignment is which), and the azapi provider for
 //! what azurerm cannot change without taking over the whole resource: `azapi_update_resource`
 //! for a registry's admin user and a compute's identity, `azapi_resource` for connections and
-//! managed network outbound rules.
+//! managed network outbound rules, and `azurerm_user_assigned_identity` for a new identity,
+//! whose `principal_id` and `client_id` the grants to it and the connection naming it take
+//! by reference.
 //! Removals are listed as comments: Terraform deletes only what it manages.
 
 use std::fmt::Write;
@@ -27,6 +29,7 @@ fn address(i: usize, op: &Operation) -> Option<String> {
         State::RoleAssignment { present: Some(_), .. } => "azurerm_role_assignment",
         State::AdminUser { .. } | State::ComputeIdentity { .. } => "azapi_update_resource",
         State::Connection { present: Some(_), .. } | State::OutboundRule { present: Some(_), .. } => "azapi_resource",
+        State::Identity { present: Some(_), .. } => "azurerm_user_assigned_identity",
         _ => return None,
     };
     Some(format!("{ty}.{}", label(i, op)))
@@ -44,8 +47,11 @@ pub(super) fn config(plan: &Plan) -> String {
     );
     for (i, op) in plan.operations.iter().enumerate() {
         let _ = writeln!(out, "# {}", comment(&op.summary));
-        if op.principal_from.is_some() {
-            let _ = writeln!(out, "# Not expressed: the new identity's principal id exists only once an earlier step has created it. Apply this plan with pullpath or the az script.\n");
+        // A grant to (or a connection naming) a user-assigned identity this plan creates takes
+        // its ids from that resource; a compute's new system identity has no such resource.
+        let creator = op.principal_from.as_ref().and_then(|owner| plan.operations.iter().enumerate().find(|(_, o)| o.creates() && &o.target == owner)).and_then(|(j, o)| address(j, o));
+        if op.principal_from.is_some() && creator.is_none() {
+            let _ = writeln!(out, "# Not expressed: the new identity's principal id exists only once an earlier step has created it. Apply this plan with pullpath.\n");
             continue;
         }
         let Some(addr) = address(i, op) else {
@@ -60,7 +66,10 @@ pub(super) fn config(plan: &Plan) -> String {
                 attr(&mut out, "name", &hcl_str(id.name()));
                 attr(&mut out, "scope", &hcl_str(a.scope.as_str()));
                 attr(&mut out, "role_definition_id", &hcl_str(a.role_definition_id.as_str()));
-                attr(&mut out, "principal_id", &hcl_str(&a.principal_id));
+                match &creator {
+                    Some(uai) => attr(&mut out, "principal_id", &format!("{uai}.principal_id")),
+                    None => attr(&mut out, "principal_id", &hcl_str(&a.principal_id)),
+                }
                 attr(&mut out, "principal_type", &hcl_str(&serde_json::to_value(&a.principal_type).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()));
                 if let Some(d) = body.pointer("/properties/description").and_then(Value::as_str) {
                     attr(&mut out, "description", &hcl_str(d));
@@ -82,8 +91,19 @@ pub(super) fn config(plan: &Plan) -> String {
                 attr(&mut out, "type", &hcl_str(&format!("{ty}@{api_version}")));
                 attr(&mut out, "name", &hcl_str(id.name()));
                 attr(&mut out, "parent_id", &hcl_str(id.parent().map(|p| p.as_str().to_string()).unwrap_or_default().as_str()));
-                attr(&mut out, "body", &hcl_value(&body, 1));
+                let mut text = hcl_value(&body, 1);
+                if let (Some(uai), Some(owner)) = (&creator, &op.principal_from) {
+                    // The placeholder is written as one HCL string; it becomes the reference.
+                    text = text.replace(&hcl_str(&crate::plan::pending_principal(owner)), &format!("{uai}.client_id"));
+                }
+                attr(&mut out, "body", &text);
             }
+            State::Identity { id, present: Some(location) } => {
+                attr(&mut out, "name", &hcl_str(id.name()));
+                attr(&mut out, "resource_group_name", &hcl_str(id.resource_group_name().unwrap_or_default()));
+                attr(&mut out, "location", &hcl_str(location));
+            }
+            State::Identity { present: None, .. } => {}
             State::RoleAssignment { present: None, .. } => {}
         }
         let deps: Vec<String> = op.depends_on.iter().filter_map(|&j| address(j, &plan.operations[j])).collect();

@@ -33,7 +33,7 @@
 use crate::access::{AccessRow, Context, ExpectReason, Expectation, Level};
 use crate::arm::{Connection, EnvironmentVersion, OnlineDeployment, OnlineEndpoint, PrincipalType, Workspace};
 use crate::catalog::{ops, Plane};
-use super::{grant, ids, pull_role, workspace_principal, Finding, Severity};
+use super::{grant, ids, pull_role, workspace_principal, Choice, Finding, Severity};
 use crate::id::ResourceId;
 use crate::intent::{Intent, RoleRef};
 use crate::inventory::Diagnostic;
@@ -363,6 +363,7 @@ fn as_is(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, pull: 
                 ),
                 nodes: vec![pull.environment.id.to_string(), c.id.to_string(), p.clone(), reg.id.to_string()],
                 fixes: identity.kind.principal_type().map(|t| vec![grant(&p, t, role, &reg.id)]).unwrap_or_default(),
+                choices: Vec::new(),
                 unverified,
             });
         }
@@ -397,6 +398,7 @@ fn deployed(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, pul
             ),
             nodes: vec![deployment.id.to_string(), endpoint.id.to_string(), p.clone(), reg.id.to_string(), pull.environment.id.to_string()],
             fixes: identity.kind.principal_type().map(|t| vec![grant(&p, t, role, &reg.id)]).unwrap_or_default(),
+            choices: Vec::new(),
             unverified: unverified.or_else(|| crate::truth::unverified(crate::truth::DEPLOYMENT_IMAGE_BY_ENDPOINT_IDENTITY)),
         });
     }
@@ -469,32 +471,42 @@ fn build(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, pull: 
     let env = environment_label(&pull.environment.id);
     let ws_registry = ws.properties.container_registry.as_ref().map(|w| w.name().to_string()).unwrap_or_else(|| "(not created yet)".into());
     let mut nodes = vec![pull.environment.id.to_string(), ws.id.to_string(), reg.id.to_string()];
+    let mut choices = Vec::new();
     let (message, fixes, unverified) = match checks.into_iter().next() {
         None => {
-            let (advice, fixes) = match pick_identity(ctx, rows, ws, r) {
-                Some(picked) => {
-                    nodes.push(picked.id.to_string());
-                    let advice = format!(
-                        "The fix picks the user-assigned identity {} ({}): it grants what it lacks of {} on {} and Managed Identity Operator on it for the workspace identity, and creates connection {} to {login} naming it; pick another identity in the review if this one should not pull from {}.",
-                        picked.id.name(),
-                        picked.why,
-                        pull_role(reg).name,
-                        reg.name,
-                        picked.connection,
-                        reg.name
-                    );
-                    (advice, picked.fixes)
-                }
-                None => (
-                    format!(
-                        "No user-assigned identity fits (none builds for this workspace, pulls from {} or sits in its resource group): create one, grant it {} on {}, grant the workspace identity Managed Identity Operator on it, and add a workspace connection (category ContainerRegistry, authType ManagedIdentity) to {login} naming it.",
-                        reg.name,
-                        pull_role(reg).name,
-                        reg.name
-                    ),
-                    Vec::new(),
+            let mut ways = candidates(ctx, rows, ws, r);
+            ways.extend(new_identity(ctx, ws, r));
+            let role = pull_role(reg).name;
+            let advice = match ways.first() {
+                Some(p) if p.fixes.iter().any(|f| matches!(f, Intent::CreateUserAssignedIdentity { .. })) => format!(
+                    "No user-assigned identity fits (none builds for this workspace, pulls from {} or sits in its resource group): the fix creates identity {} in resource group {} ({}), grants it {role} on {}, grants the workspace identity Managed Identity Operator on it, and creates connection {} to {login} naming it.",
+                    reg.name,
+                    p.id.name(),
+                    p.id.resource_group_name().unwrap_or_default(),
+                    ws.location,
+                    reg.name,
+                    p.connection
+                ),
+                Some(p) => format!(
+                    "The fix picks the user-assigned identity {} ({}): it grants what it lacks of {role} on {} and Managed Identity Operator on it for the workspace identity, and creates connection {} to {login} naming it; choose another identity, or a new one, with the finding's identity picker if this one should not pull from {}.",
+                    p.id.name(),
+                    p.why,
+                    reg.name,
+                    p.connection,
+                    reg.name
+                ),
+                None => format!(
+                    "No user-assigned identity fits and pullpath cannot create one (the workspace's location is not known): create one, grant it {role} on {}, grant the workspace identity Managed Identity Operator on it, and add a workspace connection (category ContainerRegistry, authType ManagedIdentity) to {login} naming it.",
+                    reg.name
                 ),
             };
+            if let Some(p) = ways.first() {
+                nodes.push(p.id.to_string());
+            }
+            let fixes = ways.first().map(|p| p.fixes.clone()).unwrap_or_default();
+            if ways.len() > 1 {
+                choices = ways.into_iter().map(|p| Choice { label: format!("{} ({})", p.id.name(), p.why), fixes: p.fixes }).collect();
+            }
             (
                 format!(
                     "Environment {env} is built on base image {} from {}, but workspace {} has no ContainerRegistry connection to {login}: the build runs on the workspace registry {ws_registry} and has no identity to pull the base image with. {advice}",
@@ -524,29 +536,27 @@ fn build(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, pull: 
     };
     let message = format!("{message}{}", crate::truth::note(crate::truth::BASE_IMAGE_THROUGH_CONNECTION));
     let unverified = unverified.or_else(|| crate::truth::unverified(crate::truth::BASE_IMAGE_THROUGH_CONNECTION));
-    out.push(Finding { id: ids::ENVIRONMENT_BASE_IMAGE_UNREACHABLE.into(), severity: Severity::High, resource: pull.environment.id.clone(), message, nodes, fixes, unverified });
+    out.push(Finding { choices, id: ids::ENVIRONMENT_BASE_IMAGE_UNREACHABLE.into(), severity: Severity::High, resource: pull.environment.id.clone(), message, nodes, fixes, unverified });
 }
 
-/// A user-assigned identity a new connection can name, and the fixes that make it work.
-struct Picked<'a> {
-    id: &'a ResourceId,
+/// A user-assigned identity a new connection can name (an existing one or one to create),
+/// and the fixes that make it work.
+struct Picked {
+    id: ResourceId,
     why: String,
     connection: String,
     fixes: Vec<Intent>,
 }
 
-/// The identity a missing connection should name, most fitting first: one the workspace's
+/// How many existing identities a finding offers to build with, besides a new one.
+const MAX_CHOICES: usize = 5;
+
+/// The identities a missing connection could name, most fitting first: one the workspace's
 /// other ContainerRegistry connections already build with, one that already pulls from the
 /// base registry, one in the workspace's resource group (each needs its principal and client
-/// id known). Ties go to the lowest id, so the choice is stable.
-fn pick_identity<'a>(ctx: &Context<'a>, rows: &FastMap<(String, String), &AccessRow>, ws: &Workspace, r: usize) -> Option<Picked<'a>> {
+/// id known). Ties go to the lowest id, so the order is stable. At most [`MAX_CHOICES`].
+fn candidates(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, ws: &Workspace, r: usize) -> Vec<Picked> {
     let reg = &ctx.registries[r];
-    let usable: Vec<(&'a crate::arm::UserAssignedIdentity, String, String)> = ctx
-        .inv
-        .identities
-        .iter()
-        .filter_map(|u| Some((u, u.properties.principal_id.clone()?.to_ascii_lowercase(), u.properties.client_id.clone()?)))
-        .collect();
     let building: FastSet<&str> = ctx
         .inv
         .connections
@@ -567,24 +577,63 @@ fn pick_identity<'a>(ctx: &Context<'a>, rows: &FastMap<(String, String), &Access
             None
         }
     };
-    let (u, principal, client_id, why) = usable
-        .into_iter()
+    let mut ranked: Vec<(u8, &crate::arm::UserAssignedIdentity, String, String, String)> = ctx
+        .inv
+        .identities
+        .iter()
+        .filter_map(|u| Some((u, u.properties.principal_id.clone()?.to_ascii_lowercase(), u.properties.client_id.clone()?)))
         .filter_map(|(u, p, c)| rank(u, &p).map(|(n, why)| (n, u, p, c, why)))
-        .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)))
-        .map(|(_, u, p, c, why)| (u, p, c, why))?;
-    let mut fixes = Vec::new();
-    if !can_pull(ctx, rows, r, &principal).0 {
-        fixes.push(grant(&principal, PrincipalType::ServicePrincipal, pull_role(reg), &reg.id));
+        .collect();
+    ranked.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
+    let connection = connection_name(ctx, ws, &reg.name);
+    let target = reg.login_server.as_deref().map(normalise_login).unwrap_or_default();
+    ranked
+        .into_iter()
+        .take(MAX_CHOICES)
+        .map(|(_, u, principal, client_id, why)| {
+            let mut fixes = Vec::new();
+            if !can_pull(ctx, rows, r, &principal).0 {
+                fixes.push(grant(&principal, PrincipalType::ServicePrincipal, pull_role(reg), &reg.id));
+            }
+            if let Some(w) = workspace_principal(ctx, ws) {
+                if ctx.index.grant(&ctx.roles, &w, &u.id, Plane::Control, ops::ASSIGN_IDENTITY).is_none() {
+                    fixes.push(grant(&w, PrincipalType::ServicePrincipal, RoleRef::managed_identity_operator(), &u.id));
+                }
+            }
+            fixes.push(Intent::CreateRegistryConnection { workspace: ws.id.clone(), name: connection.clone(), target: target.clone(), identity: u.id.clone(), client_id });
+            Picked { id: u.id.clone(), why, connection: connection.clone(), fixes }
+        })
+        .collect()
+}
+
+/// A new user-assigned identity for the build, in the workspace's resource group and region
+/// (`None` when the workspace's location or resource group is not known): create it, grant
+/// it pull on the base registry, grant the workspace identity Managed Identity Operator on
+/// it, and create the connection naming it. The grants and the connection take the new
+/// identity's ids from the step that creates it (`plan`, `apply`).
+fn new_identity(ctx: &Context<'_>, ws: &Workspace, r: usize) -> Option<Picked> {
+    let reg = &ctx.registries[r];
+    let location = ws.location.trim();
+    if location.is_empty() {
+        return None;
     }
+    let group = ResourceId::resource_group(ws.id.subscription_id()?, ws.id.resource_group_name()?).ok()?;
+    let stem = crate::intent::build_identity_name(ws.id.name(), &reg.name);
+    let taken = |id: &ResourceId| ctx.inv.identities.iter().any(|u| &u.id == id);
+    let id = (0..100)
+        .filter_map(|i| group.provider("Microsoft.ManagedIdentity", "userAssignedIdentities", &if i == 0 { stem.clone() } else { format!("{stem}-{i}") }).ok())
+        .find(|id| !taken(id))?;
+    let mut fixes = vec![
+        Intent::CreateUserAssignedIdentity { identity: id.clone(), location: location.to_string() },
+        Intent::GrantRoleToUserIdentity { identity: id.clone(), role: pull_role(reg), scope: reg.id.clone() },
+    ];
     if let Some(w) = workspace_principal(ctx, ws) {
-        if ctx.index.grant(&ctx.roles, &w, &u.id, Plane::Control, ops::ASSIGN_IDENTITY).is_none() {
-            fixes.push(grant(&w, PrincipalType::ServicePrincipal, RoleRef::managed_identity_operator(), &u.id));
-        }
+        fixes.push(grant(&w, PrincipalType::ServicePrincipal, RoleRef::managed_identity_operator(), &id));
     }
     let connection = connection_name(ctx, ws, &reg.name);
     let target = reg.login_server.as_deref().map(normalise_login).unwrap_or_default();
-    fixes.push(Intent::CreateRegistryConnection { workspace: ws.id.clone(), name: connection.clone(), target, identity: u.id.clone(), client_id });
-    Some(Picked { id: &u.id, why, connection, fixes })
+    fixes.push(Intent::CreateRegistryConnection { workspace: ws.id.clone(), name: connection.clone(), target, identity: id.clone(), client_id: String::new() });
+    Some(Picked { why: format!("a new identity in resource group {}", id.resource_group_name().unwrap_or_default()), id, connection, fixes })
 }
 
 /// A connection name for registry `registry` that the workspace does not use yet and that

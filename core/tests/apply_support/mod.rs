@@ -214,7 +214,8 @@ pub fn run_events(initial: Sim, intents: &[Intent], faults: Vec<FaultRule>, lro:
 /// The promise: applied means every planned effect holds; otherwise every target is as it was
 /// before apply (and, for a refusal, nothing was written); never a duplicate assignment.
 pub fn check_invariants(run: &Run) -> Result<(), String> {
-    let ops = &run.plan.operations;
+    // The plan as applied: ids of identities created along the way filled in.
+    let ops = &run.apply.plan().operations;
     let mut seen_targets = BTreeSet::new();
     // What the tenant looked like before the apply, with what others changed meanwhile: a
     // rollback restores this, and no outcome may undo someone else's change.

@@ -219,6 +219,31 @@ pub fn hostile_plan(n: &Names) -> Plan {
     plan::plan(&inv, &intents).0
 }
 
+/// The plan of an image build's missing connection when no identity fits: create an
+/// identity (named from the hostile workspace and registry names, in the hostile resource
+/// group), grant it pull, grant a principal Managed Identity Operator on it, and create the
+/// connection naming it. Its grant and connection wait for the new identity's ids.
+pub fn hostile_new_identity_plan(n: &Names) -> Plan {
+    let ids = Ids::new(n);
+    let resources = vec![
+        json!({"id": ids.registry.as_str(), "name": n.registry, "type": "Microsoft.ContainerRegistry/registries", "location": "westeurope",
+               "sku": {"name": "Premium"}, "properties": {"loginServer": "acr.azurecr.io"}}),
+        json!({"id": ids.workspace.as_str(), "name": n.workspace, "type": "Microsoft.MachineLearningServices/workspaces", "location": "westeurope", "properties": {}}),
+    ];
+    let (inv, _) = Inventory::from_resources(resources);
+    let group = ids.workspace.parent().and_then(|p| p.parent()).and_then(|p| p.parent()).unwrap_or_else(|| ids.workspace.clone());
+    let group = ResourceId::resource_group(group.subscription_id().unwrap_or("s"), ids.workspace.resource_group_name().unwrap_or("rg")).unwrap();
+    let new = group.provider("Microsoft.ManagedIdentity", "userAssignedIdentities", &pullpath_core::intent::build_identity_name(&n.workspace, &n.registry)).unwrap();
+    let role = acr_pull(&n.role_name, &n.role_guid);
+    let intents = vec![
+        Intent::CreateUserAssignedIdentity { identity: new.clone(), location: "westeurope".into() },
+        Intent::GrantRoleToUserIdentity { identity: new.clone(), role: role.clone(), scope: ids.registry.clone() },
+        Intent::GrantRole { principal_id: n.principal.clone(), principal_type: PrincipalType::ServicePrincipal, role, scope: new.clone() },
+        Intent::CreateRegistryConnection { workspace: ids.workspace.clone(), name: n.connection.clone(), target: n.target.clone(), identity: new, client_id: String::new() },
+    ];
+    plan::plan(&inv, &intents).0
+}
+
 /// The tenant's ids: the registry, workspace and compute in one subscription's resource
 /// group, the identity in a resource group of the same name in another subscription.
 pub struct Ids {

@@ -59,6 +59,24 @@ pub struct Expect {
     pub not_findings: Vec<FindingExpect>,
     #[serde(default)]
     pub plans: Vec<PlanExpect>,
+    #[serde(default)]
+    pub fixed: Vec<FixedExpect>,
+}
+
+/// A finding's own fix, all of its intents planned together (`plan::plan`), as Fix adds
+/// them: nothing may be skipped, each `says` must occur in some operation's summary, and
+/// `after` must hold once the whole plan has taken effect (`plan::apply_to_inventory`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixedExpect {
+    pub id: String,
+    /// The resource's name, or its full id (starts with `/`).
+    pub resource: String,
+    /// How many operations the plan has.
+    pub operations: usize,
+    #[serde(default)]
+    pub says: Vec<String>,
+    pub after: Box<Expect>,
 }
 
 #[derive(Deserialize)]
@@ -199,6 +217,27 @@ pub fn check(expect: &Expect, inv: &pullpath_core::inventory::Inventory) -> Vec<
             let changed = pullpath_core::plan::apply_to_inventory(inv, &plan);
             problems.extend(check(after, &changed).into_iter().map(|p| format!("after the plan: {p}")));
         }
+    }
+    for want in &expect.fixed {
+        let names = FindingExpect { id: want.id.clone(), resource: want.resource.clone(), says: Vec::new() };
+        let Some(f) = analysis.findings.iter().find(|x| x.id == want.id && names.names(&x.resource).unwrap_or(false)) else {
+            problems.push(format!("fixed: finding {} on {} is missing", want.id, want.resource));
+            continue;
+        };
+        let (plan, skipped) = pullpath_core::plan::plan(inv, &f.fixes);
+        if !skipped.is_empty() {
+            problems.push(format!("fixed {} on {}: skipped {:?}", want.id, want.resource, skipped.iter().map(|s| &s.reason).collect::<Vec<_>>()));
+        }
+        if plan.operations.len() != want.operations {
+            problems.push(format!("fixed {} on {}: {} operations, expected {}: {:?}", want.id, want.resource, plan.operations.len(), want.operations, plan.operations.iter().map(|o| &o.summary).collect::<Vec<_>>()));
+        }
+        for needle in &want.says {
+            if !plan.operations.iter().any(|o| o.summary.contains(needle.as_str())) {
+                problems.push(format!("fixed {} on {}: no operation says {needle:?}: {:?}", want.id, want.resource, plan.operations.iter().map(|o| &o.summary).collect::<Vec<_>>()));
+            }
+        }
+        let changed = pullpath_core::plan::apply_to_inventory(inv, &plan);
+        problems.extend(check(&want.after, &changed).into_iter().map(|p| format!("after fixing {} on {}: {p}", want.id, want.resource)));
     }
     for want in &expect.access {
         let row = analysis.access.iter().find(|r| r.principal_id.eq_ignore_ascii_case(&want.principal) && r.registry.name().eq_ignore_ascii_case(&want.registry));

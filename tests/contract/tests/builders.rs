@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 
 use pullpath_contract_tests::Spec;
-use pullpath_core::arm::{Compute, ConnectionCreate, ManagedServiceIdentity, OutboundRuleResource, QueryRequest, RegistryUpdate, RoleAssignmentCreate};
+use pullpath_core::arm::{Compute, ConnectionCreate, ManagedServiceIdentity, OutboundRuleResource, QueryRequest, RegistryUpdate, RoleAssignmentCreate, UserAssignedIdentityCreate};
 use pullpath_core::request::{self, Request, ResourceKind};
 use pullpath_core::ResourceId;
 use serde::de::DeserializeOwned;
@@ -43,6 +43,8 @@ fn build(builder: &str, input: &Value) -> Result<Request, String> {
         "delete_connection" => request::delete_connection(&id()?),
         "put_outbound_rule" => request::put_outbound_rule(&id()?, &field::<OutboundRuleResource>(input, "body")?),
         "delete_outbound_rule" => request::delete_outbound_rule(&id()?),
+        "put_user_assigned_identity" => request::put_user_assigned_identity(&id()?, &field::<UserAssignedIdentityCreate>(input, "body")?),
+        "delete_user_assigned_identity" => request::delete_user_assigned_identity(&id()?),
         "list_permissions" => request::list_permissions(&scope()?),
         "resource_graph" => request::resource_graph(&field::<QueryRequest>(input, "body")?),
         "list_role_definitions" => request::list_role_definitions(&scope()?),

@@ -55,18 +55,15 @@ pub fn Detail() -> impl IntoView {
             }),
             Selection::Finding(i) => a.analysis.findings.get(i).map(|f| {
                 let resource_node = NodeId::resource(&f.resource);
-                let name = f.resource.name().to_string();
+                // An environment version by the name people use (`training-base:3`), as the list shows it.
+                let name = super::findings::resource_label(&f.resource);
                 view! {
                     <h2>"Finding"</h2>
                     <p class=format!("sev sev-{}", f.severity.as_str())><span class="sev-badge">{f.severity.as_str()}</span>" "<code>{f.id.clone()}</code></p>
                     <p>{f.message.clone()}</p>
                     <p>"On "<button class="link" on:click=move |_| state.selection.set(Some(Selection::Node(resource_node.clone())))>{name.clone()}</button>
                         " · "<a href=portal_url(&f.resource) target="_blank" rel="noopener noreferrer">"Open "{name}" in the Azure portal"</a></p>
-                    {(!f.fixes.is_empty()).then(|| view! {
-                        <h3>"The fix"</h3>
-                        <ul class="fixes">{f.fixes.iter().map(|i| view! { <li>{describe_intent(i)}</li> }).collect_view()}</ul>
-                    })}
-                    <FixButton index=i status=status/>
+                    <FixButton index=i status=status list=true/>
                 }
                 .into_any()
             }),
@@ -83,22 +80,21 @@ pub fn Detail() -> impl IntoView {
     view! { <aside class="detail" aria-label="Details">{body}</aside> }
 }
 
-/// One intent, for humans.
-pub(crate) fn describe_intent(i: &Intent) -> String {
-    match i {
-        Intent::GrantRole { principal_id, role, scope, .. } => format!("Grant {} to {principal_id} on {}", role.name, scope.name()),
-        Intent::RevokeRoleAssignment { assignment } => format!("Delete role assignment {}", assignment.name()),
-        Intent::SetAdminUser { registry, enabled } => format!("{} the admin user of {}", if *enabled { "Enable" } else { "Disable" }, registry.name()),
-        Intent::EnableComputeSystemIdentity { compute } => format!("Give {} a system-assigned identity", compute.name()),
-        Intent::GrantRoleToComputeIdentity { compute, role, scope } => format!("Grant {} on {} to {}'s system-assigned identity", role.name, scope.name(), compute.name()),
-        Intent::AssignComputeUserIdentity { compute, identity } => format!("Attach identity {} to {}", identity.name(), compute.name()),
-        Intent::CreateRegistryConnection { workspace, name, target, .. } => format!("Create connection {name} in {} to {target}", workspace.name()),
-        Intent::AddRegistryOutboundRule { workspace, name, registry } => format!("Add outbound rule {name} to {}'s managed network: a private endpoint to {}", workspace.name(), registry.name()),
-    }
+/// One intent, for humans: the words the pending tray and the plan review use
+/// (`core::change::words`), with identities named as the analysis labels them.
+pub(crate) fn describe_intent(state: AppState, i: &Intent) -> String {
+    state.result.with_untracked(|r| {
+        state.analysed.with_untracked(|a| {
+            let empty = Default::default();
+            let inv = r.as_ref().map(|r| &r.inventory).unwrap_or(&empty);
+            let ids = a.as_ref().map(|a| a.analysis.identities.as_slice()).unwrap_or(&[]);
+            pullpath_core::change::words::describe_intent(i, inv, ids)
+        })
+    })
 }
 
 fn add(state: AppState, status: RwSignal<String>, intent: Intent) {
-    let what = describe_intent(&intent);
+    let what = describe_intent(state, &intent);
     let was = state.pending.with_untracked(|p| p.contains(&intent));
     state.add_pending(intent);
     status.set(if was { format!("Already pending: {what}.") } else { format!("Added to the pending changes: {what}.") });
@@ -158,7 +154,7 @@ fn access_view(state: AppState, a: &Arc<Analysed>, principal_id: &str, registry:
         {unverified.then(|| view! { <p class="note unverified"><strong>"Unverified: "</strong>"an assignment at a management group may reach this registry, but where its subscription sits is not known, so it is not counted. Scan with Resource Graph, or add the subscription's resourcecontainers row to the snapshot."</p> })}
         {grant.map(|g| match g {
             Ok(intent) => {
-                let label = describe_intent(&intent);
+                let label = describe_intent(state, &intent);
                 view! { <div class="actions"><button class="primary" title=label on:click=move |_| add(state, status, intent.clone())>"Grant pull"</button></div> }.into_any()
             }
             Err(why) => view! { <div class="actions"><button class="primary" disabled=true aria-describedby="grant-why">"Grant pull"</button><span class="note" id="grant-why">{why}</span></div> }.into_any(),

@@ -37,35 +37,65 @@ pub(crate) enum FixState {
     Ready,
 }
 
-pub(crate) fn fix_state(f: &Finding, pending: &[Intent]) -> FixState {
-    if f.fixes.is_empty() {
+pub(crate) fn fix_state(fixes: &[Intent], pending: &[Intent]) -> FixState {
+    if fixes.is_empty() {
         FixState::None
-    } else if f.fixes.iter().all(|i| pending.contains(i)) {
+    } else if fixes.iter().all(|i| pending.contains(i)) {
         FixState::Pending
     } else {
         FixState::Ready
     }
 }
 
-/// The Fix button of one finding, with its explanation when it cannot act. `status` receives
-/// what happened.
+/// The fixes of `f` the user chose: its choice number `choice` where it offers several ways
+/// (`Finding::choices`, the first being its own fixes), else its fixes.
+fn chosen(f: &Finding, choice: usize) -> Vec<Intent> {
+    f.choices.get(choice).map(|c| c.fixes.clone()).unwrap_or_else(|| f.fixes.clone())
+}
+
+/// The Fix button of one finding, with its explanation when it cannot act, and a picker when
+/// the finding can be fixed in several ways (which identity an image build uses); with
+/// `list`, the changes of the chosen way are listed above it (the detail panel). `status`
+/// receives what happened.
 #[component]
-pub(crate) fn FixButton(index: usize, status: RwSignal<String>) -> impl IntoView {
+pub(crate) fn FixButton(index: usize, status: RwSignal<String>, #[prop(optional)] list: bool) -> impl IntoView {
     let state = expect_context::<AppState>();
     let finding = move || state.analysed.with(|a| a.as_ref().and_then(|a| a.analysis.findings.get(index).cloned()));
-    let fix = move || finding().map(|f| state.pending.with(|p| fix_state(&f, p))).unwrap_or(FixState::None);
+    let choice = RwSignal::new(0usize);
+    let fix = move || finding().map(|f| state.pending.with(|p| fix_state(&chosen(&f, choice.get()), p))).unwrap_or(FixState::None);
     let note_id = format!("fix-note-{index}");
     let add = move |_| {
         let Some(f) = finding() else { return };
         let before = state.pending.with_untracked(Vec::len);
-        for i in f.fixes {
+        for i in chosen(&f, choice.get_untracked()) {
             state.add_pending(i);
         }
         let added = state.pending.with_untracked(Vec::len) - before;
         status.set(format!("Added {added} change{} to the pending changes.", if added == 1 { "" } else { "s" }));
     };
+    let picker = move || {
+        let f = finding()?;
+        (f.choices.len() > 1).then(|| {
+            let options = f.choices.iter().enumerate().map(|(k, c)| view! { <option value=k.to_string() selected=move || choice.get() == k>{c.label.clone()}</option> }).collect_view();
+            view! {
+                <label class="fix-choice">"Build with "
+                    <select on:change=move |e| choice.set(event_target_value(&e).parse().unwrap_or(0))>{options}</select>
+                </label>
+            }
+        })
+    };
+    let changes = move || {
+        let f = finding().filter(|_| list)?;
+        let fixes = chosen(&f, choice.get());
+        (!fixes.is_empty()).then(|| {
+            let items = fixes.iter().map(|i| view! { <li>{super::detail::describe_intent(state, i)}</li> }).collect_view();
+            view! { <h3>"The fix"</h3><ul class="fixes">{items}</ul> }
+        })
+    };
     view! {
+        {changes}
         <span class="fix">
+            {picker}
             <button class="primary" disabled=move || fix() != FixState::Ready
                 aria-describedby=move || (fix() != FixState::Ready).then(|| note_id.clone())
                 on:click=add>
@@ -95,7 +125,7 @@ fn counted(c: &Counts) -> String {
 }
 
 /// A resource's name as people say it: an environment version as `training-base:3`.
-fn resource_label(id: &pullpath_core::ResourceId) -> String {
+pub(crate) fn resource_label(id: &pullpath_core::ResourceId) -> String {
     if id.is_type("Microsoft.MachineLearningServices/workspaces/environments/versions") {
         if let Some(env) = id.parent() {
             return format!("{}:{}", env.name(), id.name());
