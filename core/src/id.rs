@@ -477,7 +477,71 @@ impl serde::Serialize for ResourceId {
 impl<'de> serde::Deserialize<'de> for ResourceId {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        ResourceId::parse(&s).map_err(serde::de::Error::custom)
+        shared::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Ids read while [`sharing`] is on are parsed once per distinct text and then shared: a
+/// snapshot repeats the same few role definition ids and scopes across tens of thousands of
+/// role assignments (parsing was a third of reading a large tenant, and each copy held its
+/// own buffers). The cache is a fixed number of slots indexed by hash, so unique ids only
+/// evict each other and it never grows, whatever the input; a hit requires the exact text,
+/// so a shared id is the one `parse` would have made.
+pub mod shared {
+    use std::cell::RefCell;
+    use std::hash::Hasher;
+
+    use super::{IdError, ResourceId};
+
+    const SLOTS: usize = 4096;
+
+    thread_local! {
+        static CACHE: RefCell<Option<Vec<Option<ResourceId>>>> = const { RefCell::new(None) };
+    }
+
+    /// Runs `f` with ids shared (nested calls share one cache; it is dropped at the end of
+    /// the outermost).
+    pub fn sharing<R>(f: impl FnOnce() -> R) -> R {
+        let outermost = CACHE.with(|c| {
+            let mut c = c.borrow_mut();
+            let fresh = c.is_none();
+            if fresh {
+                *c = Some(vec![None; SLOTS]);
+            }
+            fresh
+        });
+        // Dropped on unwind too, so a panic never leaves a cache behind.
+        struct End(bool);
+        impl Drop for End {
+            fn drop(&mut self) {
+                if self.0 {
+                    CACHE.with(|c| c.borrow_mut().take());
+                }
+            }
+        }
+        let _end = End(outermost);
+        f()
+    }
+
+    /// [`ResourceId::parse`], through the cache while [`sharing`] is on.
+    pub fn parse(input: &str) -> Result<ResourceId, IdError> {
+        CACHE.with(|c| {
+            let mut c = c.borrow_mut();
+            let Some(slots) = c.as_mut() else { return ResourceId::parse(input) };
+            let mut h = crate::fast::FastHasher::default();
+            h.write(input.as_bytes());
+            let slot = &mut slots[(h.finish() >> 52) as usize % SLOTS];
+            // An id's text is its input (unless a slash was added or dropped: those are not
+            // kept), so the cached id itself is the key and a miss copies nothing extra.
+            if let Some(id) = slot.as_ref().filter(|id| id.as_str() == input) {
+                return Ok(id.clone());
+            }
+            let id = ResourceId::parse(input)?;
+            if id.as_str() == input {
+                *slot = Some(id.clone());
+            }
+            Ok(id)
+        })
     }
 }
 
@@ -496,6 +560,18 @@ mod tests {
         let mut set = std::collections::HashSet::new();
         set.insert(a);
         assert!(set.contains(&b));
+    }
+
+    #[test]
+    fn shared_ids_are_the_ids_parse_makes() {
+        let texts = [REG, &REG.to_lowercase(), "/subscriptions/s", "/", "not an id", REG];
+        let plain: Vec<_> = texts.iter().map(|t| ResourceId::parse(t).map(|i| i.as_str().to_string())).collect();
+        let shared: Vec<_> = shared::sharing(|| texts.iter().map(|t| shared::parse(t).map(|i| i.as_str().to_string())).collect());
+        assert_eq!(plain, shared);
+        // The second REG is the first one's buffers; outside `sharing` nothing is kept.
+        let (a, b) = shared::sharing(|| (shared::parse(REG).unwrap(), shared::parse(REG).unwrap()));
+        assert!(Arc::ptr_eq(&a.text, &b.text));
+        assert!(!Arc::ptr_eq(&shared::parse(REG).unwrap().text, &shared::parse(REG).unwrap().text));
     }
 
     /// Found by proptest: a space before a trailing slash survived the slash's removal.

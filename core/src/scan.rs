@@ -826,7 +826,9 @@ impl Scan {
     /// Feeds the outcome of request `id`, answered at `now`.
     pub fn handle_response(&mut self, now: Duration, id: RequestId, outcome: Result<Response, TransportError>) {
         self.handle_timeout(now);
-        self.handle_outcome(id, outcome);
+        // A page of role assignments repeats a few role definitions and scopes: each distinct
+        // id in it is parsed once (`id::shared`).
+        crate::id::shared::sharing(|| self.handle_outcome(id, outcome));
         // The ARM work may be done now: then Microsoft Graph's turn (names, group members).
         self.maybe_start_directory();
         self.flush_members();

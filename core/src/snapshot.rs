@@ -68,14 +68,17 @@ pub fn parse_with(text: &str, limits: Limits) -> Result<(Inventory, Vec<Diagnost
     let items = text::document(text)?;
     #[cfg(target_arch = "wasm32")]
     let items = value_document(text)?;
-    Ok(read_items(items, limits))
+    // Role assignments repeat the same role definitions and scopes: each distinct id is
+    // parsed once (`id::shared`).
+    Ok(crate::id::shared::sharing(|| read_items(items, limits)))
 }
 
 /// [`parse_with`] through a `serde_json::Value` of the whole document, as the browser reads
 /// snapshots (see [`value_document`]); natively only for tests that compare the two readers.
 #[doc(hidden)]
 pub fn parse_via_value(text: &str, limits: Limits) -> Result<(Inventory, Vec<Diagnostic>), SnapshotError> {
-    Ok(read_items(value_document(within(text, limits)?)?, limits))
+    let items = value_document(within(text, limits)?)?;
+    Ok(crate::id::shared::sharing(|| read_items(items, limits)))
 }
 
 /// The document's JSON: without a byte-order mark (Windows tools, PowerShell's `Out-File` and
