@@ -26,16 +26,19 @@ pub struct Requirement {
     pub action: String,
 }
 
-/// The actions an operation needs: the write (or delete) of its target's type, checked at the
-/// target (for a role assignment: at the scope it is assigned on, where ARM checks it), plus
-/// `assign/action` on a user-assigned identity being attached to a compute.
-pub fn requirements(op: &Operation) -> Vec<Requirement> {
+/// The actions an operation of `plan` needs: the write (or delete) of its target's type,
+/// checked at the target (for a role assignment: at the scope it is assigned on, where ARM
+/// checks it), plus `assign/action` on a user-assigned identity being attached to a compute.
+/// A resource the plan creates has no permissions to read yet (ARM answers 404): what is
+/// checked at it, or under it, is checked at its parent, whose permissions it will inherit.
+pub fn requirements(op: &Operation, plan: &Plan) -> Vec<Requirement> {
     let verb = match op.request.method {
         Method::Delete => "delete",
         Method::Get => "read",
         Method::Put | Method::Patch | Method::Post => "write",
     };
     let scope = if op.target.is_extension() { op.target.scope().unwrap_or_else(|| op.target.clone()) } else { op.target.clone() };
+    let scope = plan.operations.iter().filter(|o| o.creates()).find(|o| o.target.contains(&scope)).and_then(|o| o.target.parent()).unwrap_or(scope);
     let mut out = vec![Requirement { scope, action: format!("{}/{verb}", op.target.resource_type()) }];
     if let Intent::AssignComputeUserIdentity { identity, .. } = &op.intent {
         out.push(Requirement { scope: identity.clone(), action: "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action".into() });
@@ -46,7 +49,7 @@ pub fn requirements(op: &Operation) -> Vec<Requirement> {
 /// The distinct scopes whose permissions must be read to check `plan`, in first-use order.
 pub fn scopes(plan: &Plan) -> Vec<ResourceId> {
     let mut seen = BTreeSet::new();
-    plan.operations.iter().flat_map(requirements).map(|r| r.scope).filter(|s| seen.insert(s.clone())).collect()
+    plan.operations.iter().flat_map(|op| requirements(op, plan)).map(|r| r.scope).filter(|s| seen.insert(s.clone())).collect()
 }
 
 /// Whether the permission blocks the caller holds at a scope allow control-plane `action`,
@@ -89,7 +92,7 @@ pub fn check(plan: &Plan, answers: &[(ResourceId, Result<Vec<Permission>, String
         .iter()
         .map(|op| {
             let mut missing = Vec::new();
-            for req in requirements(op) {
+            for req in requirements(op, plan) {
                 match answers.iter().find(|(s, _)| *s == req.scope).map(|(_, a)| a) {
                     None => return Verdict::Unknown { reason: format!("the permissions at {} were not read", req.scope) },
                     Some(Err(e)) => return Verdict::Unknown { reason: format!("the permissions at {} could not be read: {e}", req.scope) },
@@ -131,6 +134,37 @@ mod tests {
 
     fn perm(actions: &[&str], not_actions: &[&str]) -> Permission {
         Permission { actions: actions.iter().map(|s| s.to_string()).collect(), not_actions: not_actions.iter().map(|s| s.to_string()).collect(), ..Default::default() }
+    }
+
+    /// A resource the plan creates cannot be asked for permissions (it does not exist yet):
+    /// its creation and the grants scoped to it are checked at its resource group.
+    #[test]
+    fn what_a_plan_creates_is_checked_at_its_parent() {
+        let rg = "/subscriptions/s/resourceGroups/rg";
+        let reg = format!("{rg}/providers/Microsoft.ContainerRegistry/registries/acr");
+        let ws = format!("{rg}/providers/Microsoft.MachineLearningServices/workspaces/w");
+        let uai = ResourceId::parse(&format!("{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-new")).unwrap();
+        let (inv, _) = crate::inventory::Inventory::from_resources([
+            serde_json::json!({"id": reg, "name": "acr", "type": "Microsoft.ContainerRegistry/registries", "properties": {"loginServer": "acr.azurecr.io"}}),
+            serde_json::json!({"id": ws, "name": "w", "type": "Microsoft.MachineLearningServices/workspaces", "location": "westeurope", "properties": {}}),
+        ]);
+        let intents = [
+            Intent::CreateUserAssignedIdentity { identity: uai.clone(), location: "westeurope".into() },
+            Intent::GrantRoleToUserIdentity { identity: uai.clone(), role: crate::intent::RoleRef::acr_pull(), scope: ResourceId::parse(&reg).unwrap() },
+            Intent::GrantRole { principal_id: "aaaaaaaa-0000-0000-0000-000000000001".into(), principal_type: crate::arm::PrincipalType::ServicePrincipal, role: crate::intent::RoleRef::managed_identity_operator(), scope: uai.clone() },
+        ];
+        let (plan, skipped) = crate::plan::plan(&inv, &intents);
+        assert!(skipped.is_empty(), "{skipped:?}");
+        let at: Vec<(String, String)> = plan.operations.iter().flat_map(|op| requirements(op, &plan)).map(|r| (r.scope.to_string(), r.action)).collect();
+        assert_eq!(
+            at,
+            [
+                (rg.to_string(), "Microsoft.ManagedIdentity/userAssignedIdentities/write".to_string()),
+                (reg.clone(), "Microsoft.Authorization/roleAssignments/write".to_string()),
+                (rg.to_string(), "Microsoft.Authorization/roleAssignments/write".to_string()),
+            ]
+        );
+        assert_eq!(scopes(&plan).iter().map(ToString::to_string).collect::<Vec<_>>(), [rg.to_string(), reg]);
     }
 
     #[test]
