@@ -55,10 +55,10 @@ mod preflight {
     #[test]
     fn a_grant_needs_role_assignment_write_at_the_registry() {
         let (p, _) = plan(&demo(), &[grant(), admin_toggle()]);
-        let reqs: Vec<Requirement> = p.operations.iter().flat_map(requirements).collect();
+        let reqs: Vec<Requirement> = p.operations.iter().flat_map(|op| requirements(op, &p)).collect();
         let admin = p.operations.iter().position(|o| matches!(o.intent, Intent::SetAdminUser { .. })).unwrap();
         assert!(reqs.contains(&Requirement { scope: acr(), action: "Microsoft.Authorization/roleAssignments/write".into() }), "{reqs:?}");
-        assert_eq!(requirements(&p.operations[admin]), vec![Requirement { scope: acr(), action: "Microsoft.ContainerRegistry/registries/write".into() }]);
+        assert_eq!(requirements(&p.operations[admin], &p), vec![Requirement { scope: acr(), action: "Microsoft.ContainerRegistry/registries/write".into() }]);
         assert_eq!(scopes(&p), vec![acr()]);
     }
 
@@ -67,7 +67,7 @@ mod preflight {
         let inv = demo();
         let ra = inv.role_assignments.iter().find(|ra| ra.scope() == acr()).unwrap().id.clone();
         let (p, _) = plan(&inv, &[Intent::RevokeRoleAssignment { assignment: ra }]);
-        assert_eq!(requirements(&p.operations[0])[0].action, "Microsoft.Authorization/roleAssignments/delete");
+        assert_eq!(requirements(&p.operations[0], &p)[0].action, "Microsoft.Authorization/roleAssignments/delete");
     }
 
     #[test]
