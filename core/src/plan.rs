@@ -100,25 +100,18 @@ pub fn is_pending(principal_id: &str) -> bool {
 /// answer, so only GUIDs are taken: `false` (and the operation left waiting) otherwise.
 pub fn fill_identity(op: &mut Operation, principal_id: Option<&str>, client_id: Option<&str>) -> bool {
     let guid = |s: Option<&str>| s.and_then(|s| uuid::Uuid::parse_str(s).ok()).map(|g| g.hyphenated().to_string());
-    match &mut op.effect {
-        State::RoleAssignment { present: Some(a), .. } => {
-            let Some(principal_id) = guid(principal_id) else { return false };
-            if let Some(p) = op.request.body.as_mut().and_then(|b| b.get_mut("properties")).and_then(Value::as_object_mut) {
-                p.insert("principalId".into(), Value::String(principal_id.clone()));
-            }
-            a.principal_id = principal_id;
-            true
-        }
-        State::Connection { present: Some(t), .. } => {
-            let Some(client_id) = guid(client_id) else { return false };
-            if let Some(c) = op.request.body.as_mut().and_then(|b| b.pointer_mut("/properties/credentials")).and_then(Value::as_object_mut) {
-                c.insert("clientId".into(), Value::String(client_id.clone()));
-            }
-            t.client_id = client_id;
-            true
-        }
-        _ => false,
+    // Where the id goes: the request body's object and field, and the effect's copy.
+    let (id, object, field, slot) = match &mut op.effect {
+        State::RoleAssignment { present: Some(a), .. } => (guid(principal_id), "/properties", "principalId", &mut a.principal_id),
+        State::Connection { present: Some(t), .. } => (guid(client_id), "/properties/credentials", "clientId", &mut t.client_id),
+        _ => return false,
+    };
+    let Some(id) = id else { return false };
+    if let Some(o) = op.request.body.as_mut().and_then(|b| b.pointer_mut(object)).and_then(Value::as_object_mut) {
+        o.insert(field.into(), Value::String(id.clone()));
     }
+    *slot = id;
+    true
 }
 
 /// The part of one resource's state a plan cares about, observable by re-reading it.
