@@ -326,6 +326,41 @@ test('signed in (ARM emulator): the permission check and the apply go over HTTP 
   await closeTenant();
 });
 
+test('signed in (ARM emulator): a new identity for an image build is checked at its resource group, created and used', async () => {
+  const { context, page, errors } = await signedIn();
+  const results = new Results(page);
+  await results.tab('Findings').click();
+  const finding = page.locator('li.finding').filter({ hasText: 'Environment training-base:3 is built on base image' });
+  const picker = finding.getByLabel('Build with');
+  const fresh = (await picker.locator('option').allInnerTexts()).find((o) => o.startsWith('id-mlw-prod-acrprivate-pull (a new identity'));
+  assert.ok(fresh, 'a new identity is offered');
+  await picker.selectOption({ label: fresh });
+  await finding.getByRole('button', { name: 'Fix', exact: true }).click();
+  await new Tray(page).review.click();
+  const plan = new PlanReview(page);
+  await plan.heading.waitFor();
+  // The identity does not exist yet: what needs it is checked at its resource group
+  // (core's preflight unit test), and the check passes.
+  await plan.permissionsOk.waitFor();
+  await plan.apply.click();
+  await plan.outcome.filter({ hasText: 'Every change was applied and verified.' }).waitFor({ timeout: 90000 });
+  assert.deepEqual(await plan.stages(), ['Done', 'Done', 'Done', 'Done']);
+  await page.getByText('The results now show the tenant after these changes.').waitFor({ timeout: 90000 });
+  const [journal] = await Promise.all([page.waitForEvent('download'), plan.journal.click()]);
+  const report = JSON.parse(fs.readFileSync(await journal.path(), 'utf8'));
+  const writes = report.journal.filter((e) => e.purpose === 'write');
+  assert.match(writes[0].pathAndQuery, /userAssignedIdentities\/id-mlw-prod-acrprivate-pull\?api-version=2024-11-30$/);
+  assert.ok(writes.every((e) => !JSON.stringify(e.body ?? null).includes('pending:')), 'no placeholder went over HTTP');
+  await plan.back.click();
+  await results.heading.waitFor();
+  await results.tab('Findings').click();
+  await page.locator('li.finding').first().waitFor();
+  assert.equal(await page.locator('li.finding').filter({ hasText: 'Environment training-base:3 is built on base image' }).count(), 0);
+  assert.deepEqual(unexpected(errors), []);
+  await context.close();
+  await closeTenant();
+});
+
 test('signed in (ARM emulator): a refused write rolls back everything already written', async () => {
   // ARM refuses the admin-user PATCH of acrmlprod with 403 AuthorizationFailed.
   const faults = JSON.stringify([{ method: 'PATCH', pathContains: 'registries/acrmlprod', fault: { kind: 'forbidden' }, times: 100 }]);

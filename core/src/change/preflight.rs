@@ -29,8 +29,9 @@ pub struct Requirement {
 /// The actions an operation of `plan` needs: the write (or delete) of its target's type,
 /// checked at the target (for a role assignment: at the scope it is assigned on, where ARM
 /// checks it), plus `assign/action` on a user-assigned identity being attached to a compute.
-/// A resource the plan creates has no permissions to read yet (ARM answers 404): what is
-/// checked at it, or under it, is checked at its parent, whose permissions it will inherit.
+/// A resource the plan creates does not exist when the check runs: what is checked at it, or
+/// under it, is checked at its parent, whose role assignments it inherits (it has none of its
+/// own yet; truth case `access/role-at-resource-group-inherited`).
 pub fn requirements(op: &Operation, plan: &Plan) -> Vec<Requirement> {
     let verb = match op.request.method {
         Method::Delete => "delete",
