@@ -165,7 +165,6 @@ impl State {
     pub fn holds(&self, current: Option<&Value>) -> bool {
         match self {
             State::RoleAssignment { present: None, .. } | State::Connection { present: None, .. } | State::OutboundRule { present: None, .. } | State::Identity { present: None, .. } => current.is_none(),
-            // ARM reports locations in its normalised form ("westeurope" for "West Europe").
             State::Identity { present: Some(location), .. } => current.and_then(|v| serde_json::from_value::<crate::arm::UserAssignedIdentity>(v.clone()).ok()).is_some_and(|u| same_location(&u.location, location)),
             State::OutboundRule { present: Some(registry), .. } => {
                 current.and_then(|v| serde_json::from_value::<crate::arm::OutboundRuleResource>(v.clone()).ok()).is_some_and(|r| r.properties.reaches_registry(registry))
@@ -235,8 +234,10 @@ impl State {
     }
 }
 
-/// Whether two location names are the same region: ARM compares them ignoring case and
-/// spaces (`West Europe` is `westeurope`).
+/// Whether two location names name the same region, compared ignoring case and spaces
+/// (`West Europe`, `westeurope`): the plan carries the workspace's location as read, and the
+/// new identity's is read back; a match on spelling alone can only be lenient about how a
+/// region is written, never about which region it is.
 fn same_location(a: &str, b: &str) -> bool {
     a.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_lowercase()).eq(b.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_lowercase()))
 }
