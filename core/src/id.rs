@@ -506,7 +506,9 @@ pub mod shared {
             let mut c = c.borrow_mut();
             let fresh = c.is_none();
             if fresh {
-                *c = Some(vec![None; SLOTS]);
+                // The slots are made on the first id read, so a scan page without ids costs
+                // nothing.
+                *c = Some(Vec::new());
             }
             fresh
         });
@@ -528,6 +530,9 @@ pub mod shared {
         CACHE.with(|c| {
             let mut c = c.borrow_mut();
             let Some(slots) = c.as_mut() else { return ResourceId::parse(input) };
+            if slots.is_empty() {
+                slots.resize(SLOTS, None);
+            }
             let mut h = crate::fast::FastHasher::default();
             h.write(input.as_bytes());
             let slot = &mut slots[(h.finish() >> 52) as usize % SLOTS];

@@ -57,6 +57,13 @@ pub struct Operation {
     pub principal_from: Option<ResourceId>,
 }
 
+impl Plan {
+    /// The operation that creates `owner` (a new user-assigned identity), if one does.
+    pub fn creator(&self, owner: &ResourceId) -> Option<usize> {
+        self.operations.iter().position(|o| o.creates() && &o.target == owner)
+    }
+}
+
 impl Operation {
     /// The principal a grant gives its role to (`None` for other operations).
     pub fn effect_principal(&self) -> Option<&str> {
@@ -192,13 +199,12 @@ impl State {
         match self {
             State::RoleAssignment { id, present: None } => format!("role assignment {} does not exist", id.name()),
             State::RoleAssignment { id, present: Some(a) } => {
-                let who = if is_pending(&a.principal_id) {
-                    let owner = a.principal_id.rsplit('/').next().unwrap_or_default();
-                    let kind = a.principal_id.to_ascii_lowercase().contains("/microsoft.managedidentity/userassignedidentities/");
-                    if kind {
-                        format!("the new user-assigned identity {owner} (its principal id is read once it exists)")
+                let owner = a.principal_id.strip_prefix("pending:").and_then(|o| ResourceId::parse(o).ok());
+                let who = if let Some(owner) = owner {
+                    if owner.is_type(&ResourceKind::UserAssignedIdentity.type_name()) {
+                        format!("the new user-assigned identity {} (its principal id is read once it exists)", owner.name())
                     } else {
-                        format!("the new system-assigned identity of {owner} (its principal id is read once it exists)")
+                        format!("the new system-assigned identity of {} (its principal id is read once it exists)", owner.name())
                     }
                 } else {
                     format!("principal {}", a.principal_id)

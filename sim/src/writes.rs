@@ -332,7 +332,7 @@ impl Sim {
         };
         let stored = json!({
             "id": id.as_str(), "name": id.name(), "type": IDENTITIES,
-            "location": location.to_ascii_lowercase().replace(' ', ""),
+            "location": location,
             "tags": body.get("tags").cloned().unwrap_or(json!({})),
             "properties": props,
         });

@@ -141,7 +141,7 @@ fn steps(plan: &Plan, origin: &str) -> Result<String, Unwritable> {
         if let Some(owner) = &op.principal_from {
             // Only a user-assigned identity an earlier step creates can be read by the script;
             // a compute's new system identity never reaches here (such plans are refused).
-            if !plan.operations.iter().any(|o| o.creates() && &o.target == owner) {
+            if plan.creator(owner).is_none() {
                 return Err(Unwritable(format!("step {step}: {} waits for an identity no earlier step creates", op.summary)));
             }
             new_identity_step(&mut out, op, owner, origin, step)?;

@@ -49,7 +49,7 @@ pub(super) fn config(plan: &Plan) -> String {
         let _ = writeln!(out, "# {}", comment(&op.summary));
         // A grant to (or a connection naming) a user-assigned identity this plan creates takes
         // its ids from that resource; a compute's new system identity has no such resource.
-        let creator = op.principal_from.as_ref().and_then(|owner| plan.operations.iter().enumerate().find(|(_, o)| o.creates() && &o.target == owner)).and_then(|(j, o)| address(j, o));
+        let creator = op.principal_from.as_ref().and_then(|owner| plan.creator(owner)).and_then(|j| address(j, &plan.operations[j]));
         if op.principal_from.is_some() && creator.is_none() {
             let _ = writeln!(out, "# Not expressed: the new identity's principal id exists only once an earlier step has created it. Apply this plan with pullpath.\n");
             continue;

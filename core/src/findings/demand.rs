@@ -474,32 +474,34 @@ fn build(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, pull: 
     let mut choices = Vec::new();
     let (message, fixes, unverified) = match checks.into_iter().next() {
         None => {
-            let mut ways = candidates(ctx, rows, ws, r);
-            ways.extend(new_identity(ctx, ws, r));
+            let connection = connection_name(ctx, ws, &reg.name);
+            let existing = candidates(ctx, rows, ws, r, &connection);
+            let fresh = new_identity(ctx, ws, r, &connection);
             let role = pull_role(reg).name;
-            let advice = match ways.first() {
-                Some(p) if p.fixes.iter().any(|f| matches!(f, Intent::CreateUserAssignedIdentity { .. })) => format!(
+            let advice = match (existing.first(), &fresh) {
+                (None, Some(p)) => format!(
                     "No user-assigned identity fits (none builds for this workspace, pulls from {} or sits in its resource group): the fix creates identity {} in resource group {} ({}), grants it {role} on {}, grants the workspace identity Managed Identity Operator on it, and creates connection {} to {login} naming it.",
                     reg.name,
                     p.id.name(),
                     p.id.resource_group_name().unwrap_or_default(),
                     ws.location,
                     reg.name,
-                    p.connection
+                    connection
                 ),
-                Some(p) => format!(
+                (Some(p), _) => format!(
                     "The fix picks the user-assigned identity {} ({}): it grants what it lacks of {role} on {} and Managed Identity Operator on it for the workspace identity, and creates connection {} to {login} naming it; choose another identity, or a new one, with the finding's identity picker if this one should not pull from {}.",
                     p.id.name(),
                     p.why,
                     reg.name,
-                    p.connection,
+                    connection,
                     reg.name
                 ),
-                None => format!(
+                (None, None) => format!(
                     "No user-assigned identity fits and pullpath cannot create one (the workspace's location is not known): create one, grant it {role} on {}, grant the workspace identity Managed Identity Operator on it, and add a workspace connection (category ContainerRegistry, authType ManagedIdentity) to {login} naming it.",
                     reg.name
                 ),
             };
+            let ways: Vec<Picked> = existing.into_iter().chain(fresh).collect();
             if let Some(p) = ways.first() {
                 nodes.push(p.id.to_string());
             }
@@ -544,7 +546,6 @@ fn build(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, pull: 
 struct Picked {
     id: ResourceId,
     why: String,
-    connection: String,
     fixes: Vec<Intent>,
 }
 
@@ -555,7 +556,7 @@ const MAX_CHOICES: usize = 5;
 /// other ContainerRegistry connections already build with, one that already pulls from the
 /// base registry, one in the workspace's resource group (each needs its principal and client
 /// id known). Ties go to the lowest id, so the order is stable. At most [`MAX_CHOICES`].
-fn candidates(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, ws: &Workspace, r: usize) -> Vec<Picked> {
+fn candidates(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, ws: &Workspace, r: usize, connection: &str) -> Vec<Picked> {
     let reg = &ctx.registries[r];
     let building: FastSet<&str> = ctx
         .inv
@@ -585,8 +586,6 @@ fn candidates(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, w
         .filter_map(|(u, p, c)| rank(u, &p).map(|(n, why)| (n, u, p, c, why)))
         .collect();
     ranked.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
-    let connection = connection_name(ctx, ws, &reg.name);
-    let target = reg.login_server.as_deref().map(normalise_login).unwrap_or_default();
     ranked
         .into_iter()
         .take(MAX_CHOICES)
@@ -600,8 +599,8 @@ fn candidates(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, w
                     fixes.push(grant(&w, PrincipalType::ServicePrincipal, RoleRef::managed_identity_operator(), &u.id));
                 }
             }
-            fixes.push(Intent::CreateRegistryConnection { workspace: ws.id.clone(), name: connection.clone(), target: target.clone(), identity: u.id.clone(), client_id });
-            Picked { id: u.id.clone(), why, connection: connection.clone(), fixes }
+            fixes.push(connect(ws, reg, connection, &u.id, client_id));
+            Picked { id: u.id.clone(), why, fixes }
         })
         .collect()
 }
@@ -611,7 +610,7 @@ fn candidates(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, w
 /// it pull on the base registry, grant the workspace identity Managed Identity Operator on
 /// it, and create the connection naming it. The grants and the connection take the new
 /// identity's ids from the step that creates it (`plan`, `apply`).
-fn new_identity(ctx: &Context<'_>, ws: &Workspace, r: usize) -> Option<Picked> {
+fn new_identity(ctx: &Context<'_>, ws: &Workspace, r: usize, connection: &str) -> Option<Picked> {
     let reg = &ctx.registries[r];
     let location = ws.location.trim();
     if location.is_empty() {
@@ -630,10 +629,16 @@ fn new_identity(ctx: &Context<'_>, ws: &Workspace, r: usize) -> Option<Picked> {
     if let Some(w) = workspace_principal(ctx, ws) {
         fixes.push(grant(&w, PrincipalType::ServicePrincipal, RoleRef::managed_identity_operator(), &id));
     }
-    let connection = connection_name(ctx, ws, &reg.name);
+    // Its client id is read from the step that creates it.
+    fixes.push(connect(ws, reg, connection, &id, String::new()));
+    Some(Picked { why: format!("a new identity in resource group {}", id.resource_group_name().unwrap_or_default()), id, fixes })
+}
+
+/// The connection `connection` of workspace `ws` to registry `reg`'s login server, naming
+/// `identity` (an empty `client_id`: the identity's own, see `Intent::CreateRegistryConnection`).
+fn connect(ws: &Workspace, reg: &crate::access::RegistryInfo, connection: &str, identity: &ResourceId, client_id: String) -> Intent {
     let target = reg.login_server.as_deref().map(normalise_login).unwrap_or_default();
-    fixes.push(Intent::CreateRegistryConnection { workspace: ws.id.clone(), name: connection.clone(), target, identity: id.clone(), client_id: String::new() });
-    Some(Picked { why: format!("a new identity in resource group {}", id.resource_group_name().unwrap_or_default()), id, connection, fixes })
+    Intent::CreateRegistryConnection { workspace: ws.id.clone(), name: connection.to_string(), target, identity: identity.clone(), client_id }
 }
 
 /// A connection name for registry `registry` that the workspace does not use yet and that
