@@ -92,6 +92,8 @@ pub mod ids {
     pub const COMPUTE_CANNOT_PULL_ENVIRONMENT_IMAGE: &str = "compute-cannot-pull-environment-image";
     /// An online endpoint's identity cannot pull its deployment's image (`demand`).
     pub const DEPLOYMENT_IMAGE_CANNOT_PULL: &str = "deployment-image-cannot-pull";
+    /// The compute a job ran on cannot pull the image it runs as it is (`demand`).
+    pub const JOB_IMAGE_CANNOT_PULL: &str = "job-image-cannot-pull";
     /// An AML compute cluster or instance cannot reach its workspace's registry over the
     /// network (see `network`).
     pub const REGISTRY_UNREACHABLE_FROM_COMPUTE: &str = "registry-unreachable-from-compute";

@@ -348,16 +348,37 @@ pub fn build(inv: &Inventory, analysis: &Analysis) -> Graph {
     }
     // The pull demand: each environment version whose image comes from a registry in the
     // scan, under its workspace, with one edge per use of its image.
+    // A job runs an environment version the scan also read, whose as-is pull is drawn
+    // already: its jobs go into that edge's words, not into edges of their own.
+    let jobs: Vec<(&crate::findings::demand::UsedBy, String)> = analysis
+        .used_by
+        .iter()
+        .filter_map(|u| match &u.by {
+            crate::findings::demand::UsedFor::Job { job, compute: Some(c) } => Some((u, format!("job {} on {}", job.name(), c.name()))),
+            crate::findings::demand::UsedFor::Job { job, compute: None } => Some((u, format!("job {}", job.name()))),
+            _ => None,
+        })
+        .collect();
     for u in &analysis.used_by {
         let Some(ws) = u.environment.parent().and_then(|c| c.parent()) else { continue };
+        if matches!(u.by, crate::findings::demand::UsedFor::Job { .. }) {
+            continue;
+        }
         node(res(&u.environment), NodeKind::Environment, crate::findings::demand::environment_label(&u.environment), None);
         edges.push(wire(res(&ws), res(&u.environment), EdgeKind::Contains, "environment"));
         let label = match &u.by {
             crate::findings::demand::UsedFor::Build => format!("base image of its build: {}", u.image),
-            crate::findings::demand::UsedFor::AsIs => format!("run as is on the workspace's computes: {}", u.image),
+            crate::findings::demand::UsedFor::AsIs => {
+                let ran: Vec<&str> = jobs.iter().filter(|(j, _)| j.environment == u.environment && j.registry == u.registry).map(|(_, r)| r.as_str()).collect();
+                match ran.is_empty() {
+                    true => format!("run as is on the workspace's computes: {}", u.image),
+                    false => format!("run as is on the workspace's computes (jobs read: {}): {}", ran.join(", "), u.image),
+                }
+            }
             crate::findings::demand::UsedFor::Deployment { deployment } => {
                 format!("run by deployment {} of endpoint {}: {}", deployment.name(), deployment.parent().map(|p| p.name().to_string()).unwrap_or_default(), u.image)
             }
+            crate::findings::demand::UsedFor::Job { .. } => continue,
         };
         edges.push(Edge { used: true, ..wire(res(&u.environment), res(&u.registry), EdgeKind::UsedBy, &label) });
         if let crate::findings::demand::UsedFor::Deployment { deployment } = &u.by {

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::arm::{Compute, Connection, ContainerGroup, EnvironmentContainer, EnvironmentVersion, ManagedCluster, MlRegistry, OnlineDeployment, OnlineEndpoint, PrivateEndpoint, Registry, RoleAssignment, RoleDefinition, SUBSCRIPTION_TYPE, SubscriptionContainer, UserAssignedIdentity, VirtualNetwork, Workspace};
+use crate::arm::{Compute, Connection, ContainerGroup, EnvironmentContainer, EnvironmentVersion, Job, ManagedCluster, MlRegistry, OnlineDeployment, OnlineEndpoint, PrivateEndpoint, Registry, RoleAssignment, RoleDefinition, SUBSCRIPTION_TYPE, SubscriptionContainer, UserAssignedIdentity, VirtualNetwork, Workspace};
 use crate::directory::DirectoryObject;
 use crate::request::ResourceKind;
 
@@ -44,6 +44,9 @@ pub struct Inventory {
     pub private_endpoints: Vec<PrivateEndpoint>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub virtual_networks: Vec<VirtualNetwork>,
+    /// The newest jobs of each workspace: which compute ran which environment (`demand`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub jobs: Vec<Job>,
     /// Where subscriptions sit under management groups (Resource Graph `resourcecontainers`
     /// rows, or what a per-provider scan learned); see `hierarchy`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -154,6 +157,7 @@ impl Inventory {
             Some(ResourceKind::MlRegistry) => parse(json, at, &mut self.ml_registries),
             Some(ResourceKind::PrivateEndpoint) => parse(json, at, &mut self.private_endpoints),
             Some(ResourceKind::VirtualNetwork) => parse(json, at, &mut self.virtual_networks),
+            Some(ResourceKind::Job) => parse(json, at, &mut self.jobs),
         }?;
         Ok(Slot { kind, index })
     }
@@ -184,6 +188,7 @@ impl Inventory {
                 Some(ResourceKind::MlRegistry) => same(&self.ml_registries, i, &other.ml_registries, j),
                 Some(ResourceKind::PrivateEndpoint) => same(&self.private_endpoints, i, &other.private_endpoints, j),
                 Some(ResourceKind::VirtualNetwork) => same(&self.virtual_networks, i, &other.virtual_networks, j),
+                Some(ResourceKind::Job) => same(&self.jobs, i, &other.jobs, j),
             }
     }
 
@@ -234,6 +239,7 @@ impl Inventory {
             + self.ml_registries.len()
             + self.private_endpoints.len()
             + self.virtual_networks.len()
+            + self.jobs.len()
             + self.subscriptions.len()
             + self.directory.len()
     }

@@ -117,10 +117,12 @@ pub enum ResourceKind {
     PrivateEndpoint,
     /// Virtual networks, with their subnets and peerings.
     VirtualNetwork,
+    /// A workspace's jobs: which compute ran which environment.
+    Job,
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 16] = [
+    pub const ALL: [ResourceKind; 17] = [
         ResourceKind::Registry,
         ResourceKind::Workspace,
         ResourceKind::Compute,
@@ -137,6 +139,7 @@ impl ResourceKind {
         ResourceKind::MlRegistry,
         ResourceKind::PrivateEndpoint,
         ResourceKind::VirtualNetwork,
+        ResourceKind::Job,
     ];
 
     /// `(provider namespace, type path under it)`.
@@ -158,6 +161,7 @@ impl ResourceKind {
             ResourceKind::MlRegistry => ("Microsoft.MachineLearningServices", "registries"),
             ResourceKind::PrivateEndpoint => ("Microsoft.Network", "privateEndpoints"),
             ResourceKind::VirtualNetwork => ("Microsoft.Network", "virtualNetworks"),
+            ResourceKind::Job => ("Microsoft.MachineLearningServices", "workspaces/jobs"),
         }
     }
 
@@ -188,7 +192,7 @@ impl ResourceKind {
             ResourceKind::Registry => "2025-11-01",
             ResourceKind::Workspace | ResourceKind::Compute | ResourceKind::Connection | ResourceKind::OnlineEndpoint => "2024-10-01",
             // mfe.json and registries.json of the same 2024-10-01 set.
-            ResourceKind::EnvironmentContainer | ResourceKind::EnvironmentVersion | ResourceKind::OnlineDeployment | ResourceKind::MlRegistry => "2024-10-01",
+            ResourceKind::EnvironmentContainer | ResourceKind::EnvironmentVersion | ResourceKind::OnlineDeployment | ResourceKind::MlRegistry | ResourceKind::Job => "2024-10-01",
             ResourceKind::ContainerGroup => "2026-07-01",
             ResourceKind::PrivateEndpoint | ResourceKind::VirtualNetwork => "2024-07-01",
             ResourceKind::ManagedCluster => "2025-05-01",

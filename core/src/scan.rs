@@ -185,6 +185,9 @@ pub struct ScanConfig {
     /// Versions read of each workspace environment, newest first (`scan_demand.rs`); 0 reads
     /// none.
     pub environment_versions: usize,
+    /// Jobs kept of each workspace: the newest of the first page ARM lists
+    /// (`scan_demand.rs`); 0 lists none.
+    pub jobs: usize,
 }
 
 impl ScanConfig {
@@ -206,6 +209,7 @@ impl ScanConfig {
             max_group_members: 10_000,
             directory_batch: crate::directory_request::MAX_REQUESTS_PER_BATCH,
             environment_versions: 3,
+            jobs: 20,
         }
     }
 }
@@ -506,6 +510,7 @@ impl Scan {
             .chain(inv.online_deployments.iter().map(|x| &x.id))
             .chain(inv.private_endpoints.iter().map(|x| &x.id))
             .chain(inv.virtual_networks.iter().map(|x| &x.id))
+            .chain(inv.jobs.iter().map(|x| &x.id))
             .chain(inv.role_assignments.iter().map(|x| &x.id))
             .chain(inv.subscriptions.iter().map(|x| &x.id));
         scan.seen = ids.map(|id| id.key().to_string()).collect();
@@ -1024,7 +1029,7 @@ impl Scan {
             }
             Step::Subscriptions | Step::Tenants | Step::List { .. } | Step::RefreshAssignments { .. } => {
                 let page: ListPage<Value> = match serde_json::from_str(&resp.body) {
-                    Ok(p) => demand::trim_page(&step, p, self.config.environment_versions),
+                    Ok(p) => demand::trim_page(&step, p, &self.config, &mut self.result.diagnostics),
                     Err(e) => {
                         self.result.diagnostics.push(Diagnostic { at: req.path.clone(), message: format!("the response is not an ARM list: {e}") });
                         return;
@@ -1234,6 +1239,7 @@ impl Scan {
         inv.ml_registries.retain(|x| &x.id != id);
         inv.private_endpoints.retain(|x| &x.id != id);
         inv.virtual_networks.retain(|x| &x.id != id);
+        inv.jobs.retain(|x| &x.id != id);
         inv.role_assignments.retain(|x| &x.id != id);
         inv.subscriptions.retain(|x| &x.id != id);
         inv.role_definitions.retain(|x| x.id.name() != id.name() || !x.id.is_type(&id.resource_type()));

@@ -1,16 +1,21 @@
 //! What the scan reads for the demand side (`scan_demand.rs`: environments, their newest
-//! versions, online deployments) on both strategies, against a generated tenant.
+//! versions, jobs, online deployments) on both strategies, against a generated tenant.
 use std::time::Duration;
 
 use pullpath_core::scan::{Scan, ScanConfig, ScanResult, Start, Strategy};
 use pullpath_sim::{drive, generate, Sim, DEFAULT_ORIGIN};
 
 fn scan(strategy: Strategy, versions: usize, page_size: usize) -> ScanResult {
+    scan_with(strategy, versions, 20, page_size)
+}
+
+fn scan_with(strategy: Strategy, versions: usize, jobs: usize, page_size: usize) -> ScanResult {
     let mut sim = Sim::generated(&generate::TenantSpec::small(5));
     sim.page_size = page_size;
     let mut config = ScanConfig::new(DEFAULT_ORIGIN, Start::AllSubscriptions);
     config.strategy = strategy;
     config.environment_versions = versions;
+    config.jobs = jobs;
     let mut scan = Scan::with_config(config);
     drive(&mut scan, Duration::ZERO, 100_000, |r| Ok(sim.handle(r))).expect("the scan finishes");
     scan.into_result()
@@ -36,4 +41,27 @@ fn reads_the_newest_versions_and_every_deployment_on_both_strategies() {
     }
     assert!(scan(Strategy::ResourceGraph, 0, 100).inventory.environment_versions.is_empty(), "0 reads no versions");
     assert_eq!(scan(Strategy::PerProvider, 10, 100).inventory.environment_versions.len(), 20, "more than there are reads them all");
+}
+
+/// Each workspace's jobs: one request, the first page only, its newest `jobs` kept; a workspace
+/// whose job list has more pages says so, and 0 lists no jobs.
+#[test]
+fn reads_the_newest_jobs_of_the_first_page_and_says_when_more_exist() {
+    for strategy in [Strategy::ResourceGraph, Strategy::PerProvider] {
+        let r = scan_with(strategy, 3, 20, 100);
+        let with_jobs = r.inventory.online_endpoints.len();
+        assert_eq!(r.inventory.jobs.len(), 2 * with_jobs, "{strategy:?}: both jobs of each workspace with a compute");
+        assert!(!r.diagnostics.iter().any(|d| d.message.contains("more jobs than one page")), "{strategy:?}");
+        // Pages of one: the first page holds one job, the scan keeps it and says more exist.
+        let r = scan_with(strategy, 3, 20, 1);
+        assert_eq!(r.inventory.jobs.len(), with_jobs, "{strategy:?}: one job per workspace, no further page");
+        let said = r.diagnostics.iter().filter(|d| d.message.contains("lists more jobs than one page: only the newest 1 of the first page were read")).count();
+        assert_eq!(said, with_jobs, "{strategy:?}: {:?}", r.diagnostics);
+        assert!(r.skipped.is_empty(), "{strategy:?}: a job list's further pages are not a list left unread: {:?}", r.skipped);
+        // Kept: the newest of the page.
+        let r = scan_with(strategy, 3, 1, 100);
+        assert_eq!(r.inventory.jobs.len(), with_jobs, "{strategy:?}");
+        assert!(r.inventory.jobs.iter().all(|j| j.id.name() == "score-batch"), "{strategy:?}: the newer of the two");
+        assert_eq!(scan_with(strategy, 3, 0, 100).inventory.jobs.len(), 0, "{strategy:?}: 0 lists no jobs");
+    }
 }

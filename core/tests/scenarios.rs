@@ -72,3 +72,18 @@ fn run(path: &Path) -> Result<(), String> {
 fn scenarios() {
     pullpath_fixture::walk(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios"), "json", 10, run);
 }
+
+/// A job's pull is drawn inside its environment's as-is edge (one edge per environment and
+/// registry), naming the jobs read and their computes.
+#[test]
+fn jobs_are_words_on_their_environments_edge() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/demand-jobs.json");
+    let fixture: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let (inv, _) = snapshot::parse(&fixture["snapshot"].to_string()).unwrap();
+    let a = analysis::analyze(&inv);
+    let g = pullpath_core::graph::build(&inv, &a);
+    let name = |id: &pullpath_core::graph::NodeId| g.nodes.iter().find(|n| &n.id == id).map(|n| n.label.clone()).unwrap_or_default();
+    let used: Vec<&pullpath_core::graph::Edge> = g.edges.iter().filter(|e| e.kind == pullpath_core::graph::EdgeKind::UsedBy && name(&e.from) == "scorer:4").collect();
+    assert_eq!(used.len(), 1, "{used:?}");
+    assert!(used[0].label.contains("jobs read: job nightly-41 on cpu-denied, job nightly-40 on cpu-denied, job nightly-ok on cpu-ok, job serverless-3, job gone-compute"), "{}", used[0].label);
+}

@@ -321,7 +321,7 @@ pub fn generate(spec: &TenantSpec) -> GeneratedTenant {
                 }
             }
             out.push(endpoint);
-            out.extend(demand(&id, &reg.1, &ename));
+            out.extend(demand(&id, &reg.1, &ename, spec.computes_per_workspace > 0));
             // Every fourth workspace's team also runs a container group from that registry,
             // half of them logging in with a username and password.
             if n % 4 == 0 && !identities.is_empty() {
@@ -602,8 +602,10 @@ fn hierarchy(subs: &[String]) -> BTreeMap<String, ManagementGroup> {
 /// What a workspace's workloads pull (issue #18), drawn from no random sequence so the rest
 /// of the tenant is as before: two environments of five versions each, `trainer` built
 /// (a conda file on a base image) and `scorer` used as it is, both on the workspace's
-/// registry `login`, and one deployment of endpoint `endpoint` running `scorer`'s newest.
-fn demand(ws: &str, login: &str, endpoint: &str) -> Vec<Value> {
+/// registry `login`, one deployment of endpoint `endpoint` running `scorer`'s newest, and
+/// (with a compute `cpu-0`) two jobs on it: one training on `trainer:5`, one scoring with
+/// `scorer:5` as it is.
+fn demand(ws: &str, login: &str, endpoint: &str, has_compute: bool) -> Vec<Value> {
     let mut out = Vec::new();
     for (env, built) in [("trainer", true), ("scorer", false)] {
         let eid = format!("{ws}/environments/{env}");
@@ -619,6 +621,12 @@ fn demand(ws: &str, login: &str, endpoint: &str) -> Vec<Value> {
     }
     out.push(json!({"id": format!("{ws}/onlineEndpoints/{endpoint}/deployments/blue"), "name": "blue", "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments", "location": "westeurope",
         "properties": {"endpointComputeType": "Managed", "environmentId": "azureml:scorer:5", "provisioningState": "Succeeded"}}));
+    if has_compute {
+        for (job, env, status, day) in [("train-nightly", "trainer", "Completed", 1), ("score-batch", "scorer", "Running", 2)] {
+            out.push(json!({"id": format!("{ws}/jobs/{job}"), "name": job, "type": "Microsoft.MachineLearningServices/workspaces/jobs", "systemData": {"createdAt": format!("2025-06-0{day}T10:00:00Z")},
+                "properties": {"jobType": "Command", "status": status, "command": "python run.py", "computeId": format!("{ws}/computes/cpu-0"), "environmentId": format!("azureml:{env}:5")}}));
+        }
+    }
     out
 }
 

@@ -110,7 +110,7 @@ test('search highlights, focus narrows, filters drop edges, zoom and fit move th
   assert.equal(await usedBy.count(), 2, 'two image pulls, each drawn from its environment');
   const titles = (await usedBy.locator('title').allTextContents()).sort();
   assert.match(titles[0], /^training-base:3 → acrprivate: base image of its build: acrprivate\.azurecr\.io\/base\/python-cuda:3\.11/);
-  assert.match(titles[1], /^vision-train:1 → acrvision: run as is on the workspace's computes: acrvision\.azurecr\.io\/vision\/train:1\.0/);
+  assert.match(titles[1], /^vision-train:1 → acrvision: run as is on the workspace's computes \(jobs read: job vision-train-1130 on vision-cluster\): acrvision\.azurecr\.io\/vision\/train:1\.0/);
   // vision-cluster makes the one used pull the roles allow, and the network blocks it.
   assert.equal(await graph.node('vision-cluster').count(), 1, 'who makes a used pull stays');
   assert.equal(await page.locator('#graph-canvas g.edge[data-kind=networkBlocked]').count(), 1, 'the blocked pull is drawn apart');

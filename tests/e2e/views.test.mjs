@@ -436,7 +436,7 @@ test('a registry shows its settings, portal link and admin-user toggle', async (
   await toggle.click();
   const verb = label.startsWith('Disable') ? 'Disable' : 'Enable';
   await detail.status.filter({ hasText: `Added to the pending changes: ${verb} the admin user of acrmlprod.` }).waitFor();
-  assert.match(text, /Images pulled from it\s*No environment or deployment read in this scan uses an image on this registry\./, text);
+  assert.match(text, /Images pulled from it\s*No environment, job or deployment read in this scan uses an image on this registry\./, text);
 
   // The private base registry lists the environment that is really built on it.
   await matrix.registryHeader('acrprivate').click();
@@ -445,6 +445,16 @@ test('a registry shows its settings, portal link and admin-user toggle', async (
   const used = await detail.panel.locator('ul.used-by li').allInnerTexts();
   assert.deepEqual(used, ['environment training-base:3 of workspace mlw-prod is built on acrprivate.azurecr.io/base/python-cuda:3.11']);
   await screenshot(page, 'detail-registry-used-by');
+
+  // The secure workspace's registry lists its environment and the job that ran it, on its compute.
+  await matrix.registryHeader('acrvision').click();
+  await detail.panel.getByRole('heading', { name: 'acrvision', level: 2 }).waitFor();
+  await detail.panel.getByRole('heading', { name: 'Images pulled from it', level: 3 }).waitFor();
+  assert.deepEqual(await detail.panel.locator('ul.used-by li').allInnerTexts(), [
+    "environment vision-train:1 of workspace mlw-secure runs acrvision.azurecr.io/vision/train:1.0 as is on its workspace's computes",
+    'job vision-train-1130 ran acrvision.azurecr.io/vision/train:1.0 as is on compute vision-cluster (environment vision-train:1 of workspace mlw-secure)',
+  ]);
+  await screenshot(page, 'detail-registry-used-by-job');
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -17,7 +17,10 @@
 //! - an environment version **used as it is**: each compute cluster or instance of the
 //!   workspace pulls it with its own identity;
 //! - an **online deployment**: its endpoint's identity pulls the image of the environment
-//!   the deployment names.
+//!   the deployment names;
+//! - a **job** (the newest the scan read of each workspace) that runs an environment used as
+//!   it is: the compute it ran on (`computeId`) pulls the image with its own identity. Its
+//!   finding names the job and replaces the environment's own finding for that compute.
 //!
 //! Pulls from the workspace's own registry are left to the rules that already judge them
 //! (`findings`: computes, endpoints). Who can pull comes from `access`' rows: this module
@@ -31,7 +34,7 @@
 //! Not here: reading (`scan`), planning the fixes (`plan`).
 
 use crate::access::{AccessRow, Context, ExpectReason, Expectation, Level};
-use crate::arm::{Connection, EnvironmentVersion, OnlineDeployment, OnlineEndpoint, PrincipalType, Workspace};
+use crate::arm::{Compute, Connection, EnvironmentVersion, Job, OnlineDeployment, OnlineEndpoint, PrincipalType, Workspace};
 use crate::catalog::{ops, Plane};
 use super::{grant, ids, pull_role, workspace_principal, Choice, Finding, Severity};
 use crate::id::ResourceId;
@@ -60,6 +63,9 @@ pub enum Use<'a> {
     AsIs,
     /// The image an online deployment runs, pulled by its endpoint's identity.
     Deployment { deployment: &'a OnlineDeployment, endpoint: &'a OnlineEndpoint },
+    /// The image a job runs as it is, pulled by the compute it ran on (`None`: serverless, or a
+    /// compute not in the scan, said in a diagnostic).
+    Job { job: &'a Job, compute: Option<&'a Compute> },
 }
 
 /// Who really pulls from a registry in the scan, as plain data for the views (the detail panel
@@ -84,6 +90,12 @@ pub enum UsedFor {
     AsIs,
     /// Run by an online deployment, pulled by its endpoint's identity.
     Deployment { deployment: ResourceId },
+    /// Run as is by a job, pulled by the compute it ran on.
+    Job {
+        job: ResourceId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        compute: Option<ResourceId>,
+    },
 }
 
 impl UsedBy {
@@ -98,6 +110,10 @@ impl UsedBy {
                 let endpoint = deployment.parent().map(|p| p.name().to_string()).unwrap_or_default();
                 format!("deployment {} of endpoint {endpoint} runs {} (environment {env})", deployment.name(), self.image)
             }
+            UsedFor::Job { job, compute } => match compute {
+                Some(c) => format!("job {} ran {} as is on compute {} (environment {env})", job.name(), self.image, c.name()),
+                None => format!("job {} ran {} as is (environment {env})", job.name(), self.image),
+            },
         }
     }
 }
@@ -113,6 +129,7 @@ pub fn used_by(ctx: &Context<'_>, demand: &Demand<'_>) -> Vec<UsedBy> {
                 Use::Build => UsedFor::Build,
                 Use::AsIs => UsedFor::AsIs,
                 Use::Deployment { deployment, .. } => UsedFor::Deployment { deployment: deployment.id.clone() },
+                Use::Job { job, compute } => UsedFor::Job { job: job.id.clone(), compute: compute.map(|c| c.id.clone()) },
             };
             Some(UsedBy { registry: ctx.registries[r].id.clone(), environment: p.environment.id.clone(), image: p.image.to_string(), by })
         })
@@ -186,9 +203,11 @@ pub fn pulls<'a>(ctx: &Context<'a>) -> Demand<'a> {
                 Use::Build => "its image build",
                 Use::AsIs => "the workspace's computes",
                 Use::Deployment { .. } => "the endpoint",
+                Use::Job { .. } => "the job's compute",
             };
             let at = match what {
                 Use::Deployment { deployment, .. } => deployment.id.to_string(),
+                Use::Job { job, .. } => job.id.to_string(),
                 _ => environment.id.to_string(),
             };
             out.diagnostics.push(Diagnostic {
@@ -210,17 +229,54 @@ pub fn pulls<'a>(ctx: &Context<'a>) -> Demand<'a> {
         let Some(endpoint) = endpoints.get(ep_id.key()).copied() else { continue };
         let Some(ws) = ep_id.parent().and_then(|w| workspaces.get(w.key()).copied()) else { continue };
         let Some(named) = d.properties.environment_id.as_deref().map(str::trim).filter(|e| !e.is_empty()) else { continue };
-        match deployment_environment(inv, &versions, ws, named) {
+        match named_environment(inv, &versions, ws, named) {
             Ok(v) => push(&mut out, v, ws, Use::Deployment { deployment: d, endpoint }),
             Err(why) => out.diagnostics.push(Diagnostic { at: d.id.to_string(), message: format!("the deployment's environment {named:?} {why}, so whether its endpoint can pull its image is not checked") }),
+        }
+    }
+    let computes: FastMap<&str, &Compute> = inv.computes.iter().map(|c| (c.id.key(), c)).collect();
+    for job in &inv.jobs {
+        let Some(ws) = job.id.parent().and_then(|w| workspaces.get(w.key()).copied()) else { continue };
+        if job.properties.is_archived == Some(true) {
+            continue;
+        }
+        // A pipeline's steps are untyped in the spec: no environment to follow.
+        let Some(named) = job.environment() else { continue };
+        let v = match named_environment(inv, &versions, ws, named) {
+            Ok(v) => v,
+            Err(why) => {
+                out.diagnostics.push(Diagnostic { at: job.id.to_string(), message: format!("job {}'s environment {named:?} {why}, so whether its compute can pull its image is not checked", job.label()) });
+                continue;
+            }
+        };
+        // A built environment's image is built into the workspace's registry, which the
+        // compute rules already judge; only an image run as it is comes from elsewhere.
+        if v.is_built() || v.properties.image.as_deref().is_none_or(|i| i.trim().is_empty()) {
+            continue;
+        }
+        let compute = job.properties.compute_id.as_deref().map(str::trim).filter(|c| !c.is_empty()).and_then(|c| ResourceId::parse(c).ok()).and_then(|c| computes.get(c.key()).copied());
+        let before = out.pulls.len();
+        push(&mut out, v, ws, Use::Job { job, compute });
+        let judged = out.pulls.get(before).and_then(|p| judged_registry(ctx, p)).is_some();
+        if judged {
+            let image = v.properties.image.as_deref().unwrap_or_default().trim();
+            let why = match (job.properties.compute_id.as_deref().map(str::trim).filter(|c| !c.is_empty()), compute) {
+                (_, Some(c)) if !c.properties.compute_type.has_own_identity() => Some(format!("it ran on compute {}, which does not pull with an identity of its own, so who pulled {image} is not checked", c.id.name())),
+                (_, Some(_)) => None,
+                (None, None) => Some(format!("it names no compute (serverless compute), and no source found says which identity serverless compute pulls {image} with, so that pull is not checked")),
+                (Some(c), None) => Some(format!("its compute {} is not in the scan (deleted, or not readable), so whether it can pull {image} is not checked", ResourceId::parse(c).map(|c| c.name().to_string()).unwrap_or_else(|_| c.to_string()))),
+            };
+            if let Some(why) = why {
+                out.diagnostics.push(Diagnostic { at: job.id.to_string(), message: format!("job {} runs environment {} as it is: {why}", job.label(), environment_label(&v.id)) });
+            }
         }
     }
     out
 }
 
-/// The environment version a deployment's `environmentId` names: an ARM id, or an asset id
-/// of the workspace (`azureml:name:version`, `azureml:name@latest`).
-fn deployment_environment<'a>(inv: &'a crate::inventory::Inventory, versions: &FastMap<&str, &'a EnvironmentVersion>, ws: &Workspace, named: &str) -> Result<&'a EnvironmentVersion, String> {
+/// The environment version a deployment's or job's `environmentId` names: an ARM id, or an
+/// asset id of the workspace (`azureml:name:version`, `azureml:name@latest`).
+fn named_environment<'a>(inv: &'a crate::inventory::Inventory, versions: &FastMap<&str, &'a EnvironmentVersion>, ws: &Workspace, named: &str) -> Result<&'a EnvironmentVersion, String> {
     let not_read = || "is not among the environment versions read (the scan reads the newest few of each environment)".to_string();
     if named.starts_with('/') {
         let id = ResourceId::parse(named).map_err(|e| format!("is not an ARM id ({e})"))?;
@@ -275,6 +331,7 @@ pub fn pullers(ctx: &Context<'_>, demand: &Demand<'_>) -> FastSet<(String, Strin
         match pull.what {
             Use::AsIs => pulling_computes(ctx, pull.workspace).into_iter().flat_map(|(_, p)| p).for_each(&mut add),
             Use::Deployment { endpoint, .. } => crate::access::msi_principals(ctx.inv, endpoint.identity.as_ref()).into_iter().for_each(&mut add),
+            Use::Job { compute, .. } => job_principals(ctx, compute).into_iter().flat_map(|(_, p)| p).for_each(&mut add),
             Use::Build => {
                 let Some(login) = reg.login_server.as_deref().map(normalise_login) else { continue };
                 registry_connections(ctx, pull.workspace, &login).filter(|c| c.is_managed_identity()).filter_map(|c| connection_principal(ctx, c)).for_each(&mut add);
@@ -301,9 +358,21 @@ pub fn expectations(ctx: &Context<'_>, demand: &Demand<'_>) -> Vec<Expectation> 
                 let principals = crate::access::msi_principals(ctx.inv, endpoint.identity.as_ref());
                 out.extend(principals.into_iter().map(|principal_id| Expectation { principal_id, registry, subject: endpoint.id.clone(), reason: ExpectReason::Demand }));
             }
+            Use::Job { compute, .. } => {
+                if let Some((c, principals)) = job_principals(ctx, compute) {
+                    out.extend(principals.into_iter().map(|principal_id| Expectation { principal_id, registry, subject: c.id.clone(), reason: ExpectReason::Demand }));
+                }
+            }
         }
     }
     out
+}
+
+/// The compute a job ran on with its principals, when it pulls with an identity of its own.
+fn job_principals<'a>(ctx: &Context<'a>, compute: Option<&'a Compute>) -> Option<(&'a Compute, Vec<String>)> {
+    let c = compute.filter(|c| c.properties.compute_type.has_own_identity())?;
+    let principals = crate::access::msi_principals(ctx.inv, c.identity.as_ref());
+    (!principals.is_empty()).then_some((c, principals))
 }
 
 /// The access rows on the registries the demand pulls from, by (registry key, principal).
@@ -326,19 +395,93 @@ pub fn findings(ctx: &Context<'_>, demand: &Demand<'_>, rows: &[AccessRow], out:
         return;
     }
     let rows = rows_by_pair(ctx, demand, rows);
-    for pull in &demand.pulls {
+    // (environment version, compute) pairs a job's finding speaks for: the environment's own
+    // finding leaves them out, so one failing pull is reported once, with the job that shows it.
+    let by_jobs: FastSet<(&str, &str)> = demand
+        .pulls
+        .iter()
+        .filter(|p| judged_registry(ctx, p).is_some())
+        .filter_map(|p| match p.what {
+            Use::Job { compute, .. } => job_principals(ctx, compute).map(|(c, _)| (p.environment.id.key(), c.id.key())),
+            _ => None,
+        })
+        .collect();
+    // Several jobs that run the same environment on the same compute: one finding, the newest job.
+    let mut reported: FastSet<(&str, &str)> = FastSet::default();
+    let mut jobs: Vec<&Pull<'_>> = demand.pulls.iter().filter(|p| matches!(p.what, Use::Job { .. })).collect();
+    jobs.sort_by(|a, b| job_created(b).cmp(job_created(a)));
+    for pull in demand.pulls.iter().filter(|p| !matches!(p.what, Use::Job { .. })).chain(jobs) {
         let Some(r) = judged_registry(ctx, pull) else { continue };
         match pull.what {
             Use::Build => build(ctx, &rows, pull, r, out),
-            Use::AsIs => as_is(ctx, &rows, pull, r, out),
+            Use::AsIs => as_is(ctx, &rows, pull, r, &by_jobs, out),
             Use::Deployment { deployment, endpoint } => deployed(ctx, &rows, pull, r, deployment, endpoint, out),
+            Use::Job { job, compute } => {
+                let Some((c, principals)) = job_principals(ctx, compute) else { continue };
+                if reported.insert((pull.environment.id.key(), c.id.key())) {
+                    ran(ctx, &rows, pull, r, job, c, principals, demand.pulls.iter().filter(|p| matches!(p.what, Use::Job { compute: Some(o), .. } if o.id == c.id) && p.environment.id == pull.environment.id).count(), out);
+                }
+            }
         }
     }
 }
 
-fn as_is(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, pull: &Pull<'_>, r: usize, out: &mut Vec<Finding>) {
+/// A job's `systemData.createdAt` (empty when not given), for newest first.
+fn job_created<'a>(pull: &Pull<'a>) -> &'a str {
+    match pull.what {
+        Use::Job { job, .. } => job.system_data.as_ref().and_then(|s| s.created_at.as_deref()).unwrap_or_default(),
+        _ => "",
+    }
+}
+
+/// A job that runs an image as it is on a compute that cannot pull it. `jobs` counts the
+/// jobs read that run the same environment on the same compute (this one included).
+#[allow(clippy::too_many_arguments)]
+fn ran(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, pull: &Pull<'_>, r: usize, job: &Job, c: &Compute, principals: Vec<String>, jobs: usize, out: &mut Vec<Finding>) {
+    let reg = &ctx.registries[r];
+    for p in principals {
+        let (ok, why, unverified) = can_pull(ctx, rows, r, &p);
+        if ok {
+            continue;
+        }
+        let identity = ctx.identity(&p);
+        let role = pull_role(reg);
+        let status = job.properties.status.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| format!(" (status {s})")).unwrap_or_default();
+        let others = match jobs {
+            0 | 1 => String::new(),
+            2 => ", as does 1 other job read".to_string(),
+            n => format!(", as do {} other jobs read", n - 1),
+        };
+        out.push(Finding {
+            id: ids::JOB_IMAGE_CANNOT_PULL.into(),
+            severity: Severity::High,
+            resource: job.id.clone(),
+            message: format!(
+                "Job {} of workspace {}{status} runs environment {} as it is on compute {}{others}, so the compute pulls image {} from {} with its identity {}, which cannot pull there: {why}. Grant it {} on {}.",
+                job.label(),
+                pull.workspace.id.name(),
+                environment_label(&pull.environment.id),
+                c.id.name(),
+                pull.image,
+                reg.name,
+                identity.label,
+                role.name,
+                reg.name
+            ),
+            nodes: vec![job.id.to_string(), pull.environment.id.to_string(), c.id.to_string(), p.clone(), reg.id.to_string()],
+            fixes: identity.kind.principal_type().map(|t| vec![grant(&p, t, role, &reg.id)]).unwrap_or_default(),
+            choices: Vec::new(),
+            unverified,
+        });
+    }
+}
+
+fn as_is(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, pull: &Pull<'_>, r: usize, by_jobs: &FastSet<(&str, &str)>, out: &mut Vec<Finding>) {
     let reg = &ctx.registries[r];
     for (c, principals) in pulling_computes(ctx, pull.workspace) {
+        if by_jobs.contains(&(pull.environment.id.key(), c.id.key())) {
+            continue;
+        }
         for p in principals {
             let (ok, why, unverified) = can_pull(ctx, rows, r, &p);
             if ok {

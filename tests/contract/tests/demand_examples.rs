@@ -1,5 +1,5 @@
 //! The 2024-10-01 Azure Machine Learning examples of the operations the pull-demand scan
-//! reads (environments, their versions, online deployments, AML registries), which
+//! reads (environments, their versions, jobs, online deployments, AML registries), which
 //! `../shared/azure` does not hold: copied whole into `examples-extra/` (sources in its
 //! `sources.json`). Each response body must be valid against the spec's own schema and read
 //! into pullpath's typed model; what the model read is compared with what the analysis needs.
@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use pullpath_contract_tests::Spec;
-use pullpath_core::arm::{EnvironmentContainer, EnvironmentVersion, ListPage, MlRegistry, OnlineDeployment};
+use pullpath_core::arm::{EnvironmentContainer, EnvironmentVersion, Job, ListPage, MlRegistry, OnlineDeployment};
 use serde_json::Value;
 
 const VERSION: &str = "2024-10-01";
@@ -71,4 +71,21 @@ fn deployment_and_registry_examples_read_into_the_models() {
     // The example's ACR id is the placeholder "string": no registry is known from it.
     assert_eq!(reg.container_registries().count(), 0);
     assert_eq!(reg.properties.region_details[0].acr_details.len(), 1);
+}
+
+#[test]
+fn job_examples_read_into_the_model() {
+    let job_id = format!("{WS}/jobs/string");
+    let page: ListPage<Job> = serde_json::from_value(body("Jobs_List_Command.json", &job_id)).unwrap();
+    let j = &page.value[0];
+    assert_eq!(j.properties.job_type, "Command");
+    assert_eq!(j.properties.compute_id.as_deref(), Some("string"));
+    assert_eq!(j.environment(), Some("string"), "a command job's environmentId");
+    assert_eq!(j.properties.status.as_deref(), Some("NotStarted"));
+    assert_eq!(j.system_data.as_ref().and_then(|s| s.created_at.as_deref()), Some("2020-01-01T12:34:56.999Z"));
+    let page: ListPage<Job> = serde_json::from_value(body("Jobs_List_Sweep.json", &job_id)).unwrap();
+    let j = &page.value[0];
+    assert_eq!(j.properties.job_type, "Sweep");
+    assert!(j.properties.environment_id.is_none(), "a sweep job has no environmentId of its own");
+    assert_eq!(j.environment(), Some("string"), "a sweep job's trial's environmentId");
 }

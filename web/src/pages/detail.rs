@@ -393,7 +393,7 @@ fn node_view(state: AppState, r: &ScanResult, a: &Arc<Analysed>, node: &NodeId, 
         {used.map(|used| view! {
             <h3>{used_heading}</h3>
             {if used.is_empty() {
-                let none = if environment { "Its image is not on a registry in this scan." } else { "No environment or deployment read in this scan uses an image on this registry." };
+                let none = if environment { "Its image is not on a registry in this scan." } else { "No environment, job or deployment read in this scan uses an image on this registry." };
                 view! { <p class="muted">{none}</p> }.into_any()
             } else {
                 view! { <ul class="plain used-by">{used.into_iter().map(|u| view! { <li>{u}</li> }).collect_view()}</ul> }.into_any()
