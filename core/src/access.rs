@@ -835,6 +835,22 @@ fn anonymous_path(explanation: &Arc<str>) -> Path {
     }
 }
 
+/// The principal an AKS cluster's nodes pull images as: its kubelet identity ("Enable the AKS
+/// kubelet managed identity to pull images from an attached Azure container registry."), or
+/// without one its service principal: "AKS service principal | Enable the AKS service
+/// principal with permissions to a target Azure container registry."
+/// (https://learn.microsoft.com/azure/container-registry/authenticate-kubernetes-options).
+/// ARM gives only the service principal's application id; Microsoft Graph says which
+/// principal that is. `Err`: why it is not known, in words.
+pub fn cluster_puller(ctx: &Context<'_>, mc: &crate::arm::ManagedCluster) -> Result<String, String> {
+    let kubelet = mc.kubelet_identity().and_then(|k| k.object_id.clone());
+    let by_app = || mc.service_principal_app_id().map(|app| (app, ctx.directory.by_app_id(app).map(|sp| sp.id.clone())));
+    kubelet.or_else(|| by_app().and_then(|(_, sp)| sp)).ok_or_else(|| match by_app() {
+        Some((app, _)) => format!("the cluster pulls with its service principal, known only by its application id {app} (servicePrincipalProfile.clientId): without Microsoft Graph's servicePrincipal object for that appId, pullpath cannot tell which principal it is, so its pulls cannot be checked"),
+        None => "the cluster has no kubelet identity (identityProfile.kubeletidentity.objectId) nor a service principal (servicePrincipalProfile.clientId), so its pulls cannot be checked".into(),
+    })
+}
+
 /// The pulls the tenant's wiring needs, plus diagnostics for wiring pullpath cannot follow.
 pub fn expectations(ctx: &Context<'_>) -> (Vec<Expectation>, Vec<Diagnostic>) {
     let inv = ctx.inv;
@@ -873,19 +889,12 @@ pub fn expectations(ctx: &Context<'_>) -> (Vec<Expectation>, Vec<Diagnostic>) {
                 diags.push(Diagnostic { at: c.id.to_string(), message: format!("attached cluster {aks_id} is not in the snapshot, so its kubelet's pulls cannot be checked") });
                 continue;
             };
-            // A cluster without a kubelet identity pulls with its service principal: "AKS
-            // service principal | Enable the AKS service principal with permissions to a target
-            // Azure container registry." (https://learn.microsoft.com/azure/container-registry/authenticate-kubernetes-options).
-            // ARM gives only its application id; Microsoft Graph says which principal that is.
-            let kubelet = mc.kubelet_identity().and_then(|k| k.object_id.clone());
-            let by_app = || mc.service_principal_app_id().map(|app| (app, ctx.directory.by_app_id(app).map(|sp| sp.id.clone())));
-            let Some(kubelet) = kubelet.or_else(|| by_app().and_then(|(_, sp)| sp)) else {
-                let message = match by_app() {
-                    Some((app, _)) => format!("the cluster pulls with its service principal, known only by its application id {app} (servicePrincipalProfile.clientId): without Microsoft Graph's servicePrincipal object for that appId, pullpath cannot tell which principal it is, so its pulls cannot be checked"),
-                    None => "the cluster has no kubelet identity (identityProfile.kubeletidentity.objectId) nor a service principal (servicePrincipalProfile.clientId), so its pulls cannot be checked".into(),
-                };
-                diags.push(Diagnostic { at: mc.id.to_string(), message });
-                continue;
+            let kubelet = match cluster_puller(ctx, mc) {
+                Ok(k) => k,
+                Err(message) => {
+                    diags.push(Diagnostic { at: mc.id.to_string(), message });
+                    continue;
+                }
             };
             let Some(reg) = workspace_registry(&ws_id, &mut diags) else { continue };
             out.push(Expectation { principal_id: kubelet.to_ascii_lowercase(), registry: reg, subject: c.id.clone(), reason: ExpectReason::AttachedAks });

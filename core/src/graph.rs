@@ -485,9 +485,13 @@ mod tests {
         let envs: Vec<&Node> = g.nodes.iter().filter(|n| n.kind == NodeKind::Environment).collect();
         assert!(!envs.is_empty() && envs.len() <= an.used_by.len(), "{envs:?}");
         // One used-by edge per demanded pull from a registry in the scan, each from an
-        // environment node under its workspace, marked used.
+        // environment node under its workspace, marked used; a job's pull is words on its
+        // environment's edge (the demo's job ran vision-train:1 on vision-cluster).
         let used_by: Vec<&Edge> = g.edges.iter().filter(|e| e.kind == EdgeKind::UsedBy).collect();
-        assert_eq!(used_by.len(), an.used_by.len());
+        let jobs = an.used_by.iter().filter(|u| matches!(u.by, crate::findings::demand::UsedFor::Job { .. })).count();
+        assert_eq!(jobs, 1);
+        assert_eq!(used_by.len(), an.used_by.len() - jobs);
+        assert!(used_by.iter().any(|e| e.label.contains("jobs read: job vision-train-1130 on vision-cluster")), "{used_by:?}");
         for u in &an.used_by {
             let e = used_by.iter().find(|e| e.from == res(&u.environment) && e.to == res(&u.registry)).unwrap_or_else(|| panic!("{u:?}"));
             assert!(e.used && e.label.contains(&u.image), "{e:?}");
