@@ -532,6 +532,34 @@ test('only pulls actually used: the computes and endpoints that run an image, wh
   await page.close();
 });
 
+test('a job whose compute cannot pull its image is listed with the job, its status and the grant that fixes it', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors = collectErrors(page);
+  const fixture = JSON.parse(fs.readFileSync(path.resolve('core/tests/scenarios/demand-jobs.json'), 'utf8'));
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pullpath-')), 'jobs.json');
+  fs.writeFileSync(file, JSON.stringify(fixture.snapshot));
+  const landing = new Landing(page);
+  await landing.open(server.url);
+  await page.locator('input[type=file]').setInputFiles(file);
+  const results = new Results(page);
+  await results.heading.waitFor();
+  await results.tab('Findings').click();
+  const finding = page.locator('li.finding').filter({ hasText: 'Job nightly-41 (nightly scoring) of workspace mlw-demand (status Failed)' });
+  await finding.waitFor();
+  const text = await finding.innerText();
+  assert.match(text, /on compute cpu-denied, as does 1 other job read, so the compute pulls image acrimagesx\.azurecr\.io\/scoring\/app:4 from acrimagesx/, text);
+  // The environment's own finding no longer speaks for cpu-denied: the job's does.
+  assert.equal(await page.locator('li.finding').filter({ hasText: 'Environment scorer:4 runs image' }).count(), 0);
+  await finding.screenshot({ path: 'tests/e2e/output/finding-job-image.png' });
+  await finding.getByRole('button', { name: 'Fix', exact: true }).click();
+  const tray = page.getByRole('region', { name: 'Pending changes' });
+  await tray.waitFor();
+  assert.match(await tray.getByRole('listitem').first().innerText(), /^Grant AcrPull on acrimagesx to cpu-denied/);
+  await screenshot(page, 'findings-job-image');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('names that are HTML or script show as text and never run', async () => {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const errors = collectErrors(page);
