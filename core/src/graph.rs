@@ -359,13 +359,18 @@ pub fn build(inv: &Inventory, analysis: &Analysis) -> Graph {
             _ => None,
         })
         .collect();
+    let as_is: crate::rbac::FastSet<(&str, &str)> =
+        analysis.used_by.iter().filter(|u| matches!(u.by, crate::findings::demand::UsedFor::AsIs)).map(|u| (u.environment.key(), u.registry.key())).collect();
     for u in &analysis.used_by {
         let Some(ws) = u.environment.parent().and_then(|c| c.parent()) else { continue };
-        if matches!(u.by, crate::findings::demand::UsedFor::Job { .. }) {
+        if matches!(u.by, crate::findings::demand::UsedFor::Job { .. }) && as_is.contains(&(u.environment.key(), u.registry.key())) {
             continue;
         }
         node(res(&u.environment), NodeKind::Environment, crate::findings::demand::environment_label(&u.environment), None);
-        edges.push(wire(res(&ws), res(&u.environment), EdgeKind::Contains, "environment"));
+        // An Azure ML registry's environment has no workspace of its own to sit under.
+        if !crate::findings::demand::in_ml_registry(&u.environment) {
+            edges.push(wire(res(&ws), res(&u.environment), EdgeKind::Contains, "environment"));
+        }
         let label = match &u.by {
             crate::findings::demand::UsedFor::Build => format!("base image of its build: {}", u.image),
             crate::findings::demand::UsedFor::AsIs => {
@@ -378,7 +383,11 @@ pub fn build(inv: &Inventory, analysis: &Analysis) -> Graph {
             crate::findings::demand::UsedFor::Deployment { deployment } => {
                 format!("run by deployment {} of endpoint {}: {}", deployment.name(), deployment.parent().map(|p| p.name().to_string()).unwrap_or_default(), u.image)
             }
-            crate::findings::demand::UsedFor::Job { .. } => continue,
+            // An Azure ML registry's environment: its jobs are its only pulls.
+            crate::findings::demand::UsedFor::Job { job, compute } => match compute {
+                Some(c) => format!("run as is by job {} on compute {}: {}", job.name(), c.name(), u.image),
+                None => format!("run as is by job {}: {}", job.name(), u.image),
+            },
         };
         edges.push(Edge { used: true, ..wire(res(&u.environment), res(&u.registry), EdgeKind::UsedBy, &label) });
         if let crate::findings::demand::UsedFor::Deployment { deployment } = &u.by {

@@ -26,10 +26,11 @@ pub struct Inventory {
     /// Azure Container Instances container groups (how each logs in to its registries).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub container_groups: Vec<ContainerGroup>,
-    /// Workspace environments (the way to their versions).
+    /// Workspace and Azure ML registry environments (the way to their versions).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub environments: Vec<EnvironmentContainer>,
-    /// Environment versions: the images workloads pull, built or as they are (`demand`).
+    /// Environment versions of workspaces and Azure ML registries: the images workloads pull,
+    /// built or as they are (`demand`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub environment_versions: Vec<EnvironmentVersion>,
     /// Online deployments: the environment each endpoint runs.
@@ -151,8 +152,8 @@ impl Inventory {
             Some(ResourceKind::RoleDefinition) => parse(json, at, &mut self.role_definitions),
             Some(ResourceKind::OnlineEndpoint) => parse(json, at, &mut self.online_endpoints),
             Some(ResourceKind::ContainerGroup) => parse(json, at, &mut self.container_groups),
-            Some(ResourceKind::EnvironmentContainer) => parse(json, at, &mut self.environments),
-            Some(ResourceKind::EnvironmentVersion) => parse(json, at, &mut self.environment_versions),
+            Some(ResourceKind::EnvironmentContainer | ResourceKind::RegistryEnvironmentContainer) => parse(json, at, &mut self.environments),
+            Some(ResourceKind::EnvironmentVersion | ResourceKind::RegistryEnvironmentVersion) => parse(json, at, &mut self.environment_versions),
             Some(ResourceKind::OnlineDeployment) => parse(json, at, &mut self.online_deployments),
             Some(ResourceKind::MlRegistry) => parse(json, at, &mut self.ml_registries),
             Some(ResourceKind::PrivateEndpoint) => parse(json, at, &mut self.private_endpoints),
@@ -182,8 +183,8 @@ impl Inventory {
                 Some(ResourceKind::RoleDefinition) => same(&self.role_definitions, i, &other.role_definitions, j),
                 Some(ResourceKind::OnlineEndpoint) => same(&self.online_endpoints, i, &other.online_endpoints, j),
                 Some(ResourceKind::ContainerGroup) => same(&self.container_groups, i, &other.container_groups, j),
-                Some(ResourceKind::EnvironmentContainer) => same(&self.environments, i, &other.environments, j),
-                Some(ResourceKind::EnvironmentVersion) => same(&self.environment_versions, i, &other.environment_versions, j),
+                Some(ResourceKind::EnvironmentContainer | ResourceKind::RegistryEnvironmentContainer) => same(&self.environments, i, &other.environments, j),
+                Some(ResourceKind::EnvironmentVersion | ResourceKind::RegistryEnvironmentVersion) => same(&self.environment_versions, i, &other.environment_versions, j),
                 Some(ResourceKind::OnlineDeployment) => same(&self.online_deployments, i, &other.online_deployments, j),
                 Some(ResourceKind::MlRegistry) => same(&self.ml_registries, i, &other.ml_registries, j),
                 Some(ResourceKind::PrivateEndpoint) => same(&self.private_endpoints, i, &other.private_endpoints, j),

@@ -119,10 +119,16 @@ pub enum ResourceKind {
     VirtualNetwork,
     /// A workspace's jobs: which compute ran which environment.
     Job,
+    /// An Azure ML registry's environments (listed only to reach their versions); read into
+    /// the same inventory list as a workspace's.
+    RegistryEnvironmentContainer,
+    /// An Azure ML registry's environment versions: jobs and deployments of any workspace may
+    /// run them (`azureml://registries/{name}/environments/{env}/versions/{v}`).
+    RegistryEnvironmentVersion,
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 17] = [
+    pub const ALL: [ResourceKind; 19] = [
         ResourceKind::Registry,
         ResourceKind::Workspace,
         ResourceKind::Compute,
@@ -140,6 +146,8 @@ impl ResourceKind {
         ResourceKind::PrivateEndpoint,
         ResourceKind::VirtualNetwork,
         ResourceKind::Job,
+        ResourceKind::RegistryEnvironmentContainer,
+        ResourceKind::RegistryEnvironmentVersion,
     ];
 
     /// `(provider namespace, type path under it)`.
@@ -162,6 +170,8 @@ impl ResourceKind {
             ResourceKind::PrivateEndpoint => ("Microsoft.Network", "privateEndpoints"),
             ResourceKind::VirtualNetwork => ("Microsoft.Network", "virtualNetworks"),
             ResourceKind::Job => ("Microsoft.MachineLearningServices", "workspaces/jobs"),
+            ResourceKind::RegistryEnvironmentContainer => ("Microsoft.MachineLearningServices", "registries/environments"),
+            ResourceKind::RegistryEnvironmentVersion => ("Microsoft.MachineLearningServices", "registries/environments/versions"),
         }
     }
 
@@ -192,7 +202,7 @@ impl ResourceKind {
             ResourceKind::Registry => "2025-11-01",
             ResourceKind::Workspace | ResourceKind::Compute | ResourceKind::Connection | ResourceKind::OnlineEndpoint => "2024-10-01",
             // mfe.json and registries.json of the same 2024-10-01 set.
-            ResourceKind::EnvironmentContainer | ResourceKind::EnvironmentVersion | ResourceKind::OnlineDeployment | ResourceKind::MlRegistry | ResourceKind::Job => "2024-10-01",
+            ResourceKind::EnvironmentContainer | ResourceKind::EnvironmentVersion | ResourceKind::OnlineDeployment | ResourceKind::MlRegistry | ResourceKind::Job | ResourceKind::RegistryEnvironmentContainer | ResourceKind::RegistryEnvironmentVersion => "2024-10-01",
             ResourceKind::ContainerGroup => "2026-07-01",
             ResourceKind::PrivateEndpoint | ResourceKind::VirtualNetwork => "2024-07-01",
             ResourceKind::ManagedCluster => "2025-05-01",

@@ -185,8 +185,8 @@ pub struct ScanConfig {
     /// Versions read of each workspace environment, newest first (`scan_demand.rs`); 0 reads
     /// none.
     pub environment_versions: usize,
-    /// Jobs kept of each workspace: the newest of the first page ARM lists
-    /// (`scan_demand.rs`); 0 lists none.
+    /// Jobs read of each workspace: pages are followed until this many are read, the newest
+    /// of a page first (`scan_demand.rs`); 0 lists none.
     pub jobs: usize,
 }
 
@@ -411,6 +411,9 @@ pub struct Scan {
     endpoints_for: HashSet<String>,
     /// Workspaces, environments and endpoints whose demand lists were requested.
     demand_for: HashSet<String>,
+    /// Whether a job or deployment named an Azure ML registry's environment, so every
+    /// subscription's AML registries are listed (`scan_demand.rs`).
+    ml_registries_wanted: bool,
     graph_fallback_noted: bool,
     graph_unpacked_noted: bool,
     /// The pages read of each list being paged through `nextLink`s. An entry goes when its
@@ -463,6 +466,7 @@ impl Scan {
             per_provider_subs: HashSet::new(),
             endpoints_for: HashSet::new(),
             demand_for: HashSet::new(),
+            ml_registries_wanted: false,
             graph_fallback_noted: false,
             graph_unpacked_noted: false,
             lists: HashMap::new(),
@@ -518,6 +522,7 @@ impl Scan {
         scan.seen.extend(inv.role_definitions.iter().map(|d| format!("roledef:{}", d.id.name().to_ascii_lowercase())));
         scan.children_for = inv.workspaces.iter().map(|w| w.id.key().to_string()).collect();
         scan.demand_for = demand::planned_for(inv);
+        scan.ml_registries_wanted = demand::names_ml_registry(inv);
         let subs: HashSet<String> = previous.subscriptions.iter().map(|s| s.to_ascii_lowercase()).collect();
         scan.planned_subs = subs.clone();
         scan.containers_for = subs.clone();
@@ -608,6 +613,11 @@ impl Scan {
                     self.plan_lists(s, Table::Resources);
                     self.plan_lists(s, Table::Authorization);
                 }
+            }
+        }
+        if self.ml_registries_wanted {
+            for s in &fresh {
+                self.plan_ml_registries(s);
             }
         }
     }
@@ -1029,7 +1039,7 @@ impl Scan {
             }
             Step::Subscriptions | Step::Tenants | Step::List { .. } | Step::RefreshAssignments { .. } => {
                 let page: ListPage<Value> = match serde_json::from_str(&resp.body) {
-                    Ok(p) => demand::trim_page(&step, p, &self.config, &mut self.result.diagnostics),
+                    Ok(p) => demand::trim_page(&step, p, &self.config, &self.result.inventory, &mut self.result.diagnostics),
                     Err(e) => {
                         self.result.diagnostics.push(Diagnostic { at: req.path.clone(), message: format!("the response is not an ARM list: {e}") });
                         return;

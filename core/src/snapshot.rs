@@ -453,7 +453,10 @@ pub fn to_json(inv: &Inventory) -> String {
             let mut v = serde_json::to_value(item).unwrap_or(Value::Null);
             if let Some(o) = v.as_object_mut() {
                 if !o.contains_key("type") {
-                    o.insert("type".into(), Value::String(kind.type_name()));
+                    // One list holds environments of workspaces and of Azure ML registries:
+                    // each is written with the type its id says.
+                    let own = o.get("id").and_then(Value::as_str).and_then(|id| crate::id::ResourceId::parse(id).ok()).and_then(|id| ResourceKind::from_type(&id.resource_type()));
+                    o.insert("type".into(), Value::String(own.unwrap_or(kind).type_name()));
                 }
             }
             out.push(v);

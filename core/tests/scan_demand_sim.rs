@@ -43,25 +43,29 @@ fn reads_the_newest_versions_and_every_deployment_on_both_strategies() {
     assert_eq!(scan(Strategy::PerProvider, 10, 100).inventory.environment_versions.len(), 20, "more than there are reads them all");
 }
 
-/// Each workspace's jobs: one request, the first page only, its newest `jobs` kept; a workspace
-/// whose job list has more pages says so, and 0 lists no jobs.
+/// Each workspace's jobs: pages followed until the setting's number is read, the newest of a
+/// page first; a workspace with more says so, and 0 lists no jobs.
 #[test]
-fn reads_the_newest_jobs_of_the_first_page_and_says_when_more_exist() {
+fn reads_jobs_up_to_the_setting_and_says_when_more_exist() {
     for strategy in [Strategy::ResourceGraph, Strategy::PerProvider] {
         let r = scan_with(strategy, 3, 20, 100);
         let with_jobs = r.inventory.online_endpoints.len();
         assert_eq!(r.inventory.jobs.len(), 2 * with_jobs, "{strategy:?}: both jobs of each workspace with a compute");
-        assert!(!r.diagnostics.iter().any(|d| d.message.contains("more jobs than one page")), "{strategy:?}");
-        // Pages of one: the first page holds one job, the scan keeps it and says more exist.
+        assert!(!r.diagnostics.iter().any(|d| d.message.contains("jobs: the first")), "{strategy:?}");
+        // Pages of one: the second page is followed, as 20 are not read yet.
         let r = scan_with(strategy, 3, 20, 1);
-        assert_eq!(r.inventory.jobs.len(), with_jobs, "{strategy:?}: one job per workspace, no further page");
-        let said = r.diagnostics.iter().filter(|d| d.message.contains("lists more jobs than one page: only the newest 1 of the first page were read")).count();
-        assert_eq!(said, with_jobs, "{strategy:?}: {:?}", r.diagnostics);
-        assert!(r.skipped.is_empty(), "{strategy:?}: a job list's further pages are not a list left unread: {:?}", r.skipped);
-        // Kept: the newest of the page.
+        assert_eq!(r.inventory.jobs.len(), 2 * with_jobs, "{strategy:?}: pages followed");
+        assert!(!r.diagnostics.iter().any(|d| d.message.contains("jobs: the first")), "{strategy:?}");
+        // One job per workspace: of a page of two, the newer; said once per workspace.
         let r = scan_with(strategy, 3, 1, 100);
         assert_eq!(r.inventory.jobs.len(), with_jobs, "{strategy:?}");
         assert!(r.inventory.jobs.iter().all(|j| j.id.name() == "score-batch"), "{strategy:?}: the newer of the two");
+        let said = r.diagnostics.iter().filter(|d| d.message.contains("has more than 1 jobs: the first 1 ARM listed were read")).count();
+        assert_eq!(said, with_jobs, "{strategy:?}: {:?}", r.diagnostics);
+        // One job per workspace on pages of one: the next page is not asked for.
+        let r = scan_with(strategy, 3, 1, 1);
+        assert_eq!(r.inventory.jobs.len(), with_jobs, "{strategy:?}");
+        assert!(r.skipped.is_empty(), "{strategy:?}: a job list stopped on purpose is not a list left unread: {:?}", r.skipped);
         assert_eq!(scan_with(strategy, 3, 0, 100).inventory.jobs.len(), 0, "{strategy:?}: 0 lists no jobs");
     }
 }

@@ -87,3 +87,23 @@ fn jobs_are_words_on_their_environments_edge() {
     assert_eq!(used.len(), 1, "{used:?}");
     assert!(used[0].label.contains("jobs read: job nightly-41 on cpu-denied, job nightly-40 on cpu-denied, job nightly-ok on cpu-ok, job serverless-3, job gone-compute"), "{}", used[0].label);
 }
+
+/// An Azure ML registry's environment run by a job: its one pull is drawn from the
+/// environment's own node (no workspace to sit under), and every edge joins drawn nodes.
+#[test]
+fn a_registry_environment_is_drawn_with_the_job_that_runs_it() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/demand-registry-environments.json");
+    let fixture: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let (inv, _) = snapshot::parse(&fixture["snapshot"].to_string()).unwrap();
+    let a = analysis::analyze(&inv);
+    let g = pullpath_core::graph::build(&inv, &a);
+    let node = |label: &str| g.nodes.iter().find(|n| n.label == label).map(|n| n.id.clone());
+    let env = node("base-scorer:2").expect("the registry's environment is drawn");
+    let edges: Vec<&pullpath_core::graph::Edge> = g.edges.iter().filter(|e| e.from == env || e.to == env).collect();
+    assert_eq!(edges.len(), 1, "{edges:?}");
+    assert_eq!(edges[0].kind, pullpath_core::graph::EdgeKind::UsedBy);
+    assert_eq!(edges[0].label, "run as is by job shared-score on compute cpu-denied: acrimagesx.azurecr.io/scoring/app:4");
+    for e in &g.edges {
+        assert!(g.nodes.iter().any(|n| n.id == e.from) && g.nodes.iter().any(|n| n.id == e.to), "{e:?}");
+    }
+}

@@ -102,8 +102,11 @@ pub enum UsedFor {
 impl UsedBy {
     /// In words: "environment train-env:3 of workspace mlw is built on acr.azurecr.io/base:1".
     pub fn describe(&self) -> String {
-        let workspace = self.environment.parent().and_then(|c| c.parent()).map(|w| w.name().to_string()).unwrap_or_default();
-        let env = format!("{} of workspace {workspace}", environment_label(&self.environment));
+        let owner = self.environment.parent().and_then(|c| c.parent()).map(|w| w.name().to_string()).unwrap_or_default();
+        let env = match in_ml_registry(&self.environment) {
+            true => format!("{} of Azure ML registry {owner}", environment_label(&self.environment)),
+            false => format!("{} of workspace {owner}", environment_label(&self.environment)),
+        };
         match &self.by {
             UsedFor::Build => format!("environment {env} is built on {}", self.image),
             UsedFor::AsIs => format!("environment {env} runs {} as is on its workspace's computes", self.image),
@@ -231,6 +234,14 @@ pub fn pulls<'a>(ctx: &Context<'a>) -> Demand<'a> {
         let Some(ws) = ep_id.parent().and_then(|w| workspaces.get(w.key()).copied()) else { continue };
         let Some(named) = d.properties.environment_id.as_deref().map(str::trim).filter(|e| !e.is_empty()) else { continue };
         match named_environment(inv, &versions, ws, named) {
+            // A built image is on the workspace's registry, which the endpoint rules judge, or
+            // for an Azure ML registry's environment on that registry's own.
+            Ok(v) if v.is_built() => {
+                if in_ml_registry(&v.id) {
+                    out.diagnostics.push(Diagnostic { at: d.id.to_string(), message: format!("deployment {} runs environment {}, built in its Azure Machine Learning registry: no source found says which identity pulls an image from a registry's own container registry, so that pull is not checked", d.id.name(), environment_label(&v.id)) });
+                }
+            }
+            Ok(v) if on_own_registry(ctx, v) => out.diagnostics.push(Diagnostic { at: d.id.to_string(), message: own_registry_words(&format!("deployment {}", d.id.name()), v) }),
             Ok(v) => {
                 let before = out.pulls.len();
                 push(&mut out, v, ws, Use::Deployment { deployment: d, endpoint });
@@ -259,6 +270,13 @@ pub fn pulls<'a>(ctx: &Context<'a>) -> Demand<'a> {
         // A built environment's image is built into the workspace's registry, which the
         // compute rules already judge; only an image run as it is comes from elsewhere.
         if v.is_built() || v.properties.image.as_deref().is_none_or(|i| i.trim().is_empty()) {
+            if v.is_built() && in_ml_registry(&v.id) {
+                out.diagnostics.push(Diagnostic { at: job.id.to_string(), message: format!("job {} runs environment {}, built in its Azure Machine Learning registry: no source found says which identity pulls an image from a registry's own container registry, so that pull is not checked", job.label(), environment_label(&v.id)) });
+            }
+            continue;
+        }
+        if on_own_registry(ctx, v) {
+            out.diagnostics.push(Diagnostic { at: job.id.to_string(), message: own_registry_words(&format!("job {}", job.label()), v) });
             continue;
         }
         let compute = job.properties.compute_id.as_deref().map(str::trim).filter(|c| !c.is_empty()).and_then(|c| ResourceId::parse(c).ok()).and_then(|c| computes.get(c.key()).copied());
@@ -289,8 +307,11 @@ fn named_environment<'a>(inv: &'a crate::inventory::Inventory, versions: &FastMa
         let id = ResourceId::parse(named).map_err(|e| format!("is not an ARM id ({e})"))?;
         return versions.get(id.key()).copied().ok_or_else(not_read);
     }
+    if let Some(rest) = named.strip_prefix("azureml://registries/") {
+        return registry_environment(inv, rest);
+    }
     let Some(asset) = named.strip_prefix("azureml:").filter(|a| !a.starts_with("//")) else {
-        return Err("is in an Azure Machine Learning registry or another form pullpath does not read".into());
+        return Err("is in a form pullpath does not read".into());
     };
     if let Some(name) = asset.strip_suffix("@latest") {
         let env = ws.id.as_str().to_string() + "/environments/" + name;
@@ -301,6 +322,52 @@ fn named_environment<'a>(inv: &'a crate::inventory::Inventory, versions: &FastMa
     let (name, version) = asset.split_once(':').ok_or_else(|| "names no version".to_string())?;
     let id = ResourceId::parse(&format!("{}/environments/{name}/versions/{version}", ws.id)).map_err(|e| e.to_string())?;
     versions.get(id.key()).copied().ok_or_else(not_read)
+}
+
+/// An Azure ML registry's environment version, named after `azureml://registries/` as
+/// `{registry}/environments/{name}/versions/{version}`: the version the scan read of the
+/// registry of that name (registry names are unique in a tenant's scan as ids are not known
+/// from the asset id).
+fn registry_environment<'a>(inv: &'a crate::inventory::Inventory, rest: &str) -> Result<&'a EnvironmentVersion, String> {
+    let parts: Vec<&str> = rest.split('/').collect();
+    let [registry, "environments", name, "versions", version] = parts[..] else {
+        return Err("is in an Azure Machine Learning registry in a form pullpath does not read (only .../environments/{name}/versions/{version})".into());
+    };
+    if !inv.ml_registries.iter().any(|r| r.id.name().eq_ignore_ascii_case(registry)) {
+        return Err(format!("is in Azure Machine Learning registry {registry}, which is not in the scan (in a subscription not read, another tenant's, or not readable)"));
+    }
+    inv.environment_versions
+        .iter()
+        .find(|v| {
+            let env = v.id.parent();
+            let reg = env.as_ref().and_then(|e| e.parent());
+            v.id.is_type(REGISTRY_ENVIRONMENT_VERSION) && v.id.name() == version && env.is_some_and(|e| e.name() == name) && reg.is_some_and(|r| r.name().eq_ignore_ascii_case(registry))
+        })
+        .ok_or_else(|| format!("is not among the environment versions read of Azure Machine Learning registry {registry} (the scan reads the newest few of each environment)"))
+}
+
+/// Whether `v` is an Azure ML registry's environment whose image is on one of the container
+/// registries that registry created: who pulls from those is not sourced, so not judged.
+fn on_own_registry(ctx: &Context<'_>, v: &EnvironmentVersion) -> bool {
+    let Some(owner) = v.id.parent().and_then(|e| e.parent()).filter(|_| in_ml_registry(&v.id)) else { return false };
+    let Some(image) = v.properties.image.as_deref() else { return false };
+    let Source::Registry(r) = source(ctx, image) else { return false };
+    ctx.inv.ml_registries.iter().filter(|m| m.id == owner).flat_map(|m| m.container_registries()).any(|acr| acr == ctx.registries[r].id)
+}
+
+fn own_registry_words(who: &str, v: &EnvironmentVersion) -> String {
+    format!(
+        "{who} runs environment {} of Azure ML registry {}, whose image is on the container registry that registry created: no source found says which identity pulls from it, so that pull is not checked",
+        environment_label(&v.id),
+        v.id.parent().and_then(|e| e.parent()).map(|r| r.name().to_string()).unwrap_or_default()
+    )
+}
+
+const REGISTRY_ENVIRONMENT_VERSION: &str = "Microsoft.MachineLearningServices/registries/environments/versions";
+
+/// Whether an environment version belongs to an Azure ML registry (not to a workspace).
+pub fn in_ml_registry(version: &ResourceId) -> bool {
+    version.is_type(REGISTRY_ENVIRONMENT_VERSION)
 }
 
 /// The registry a pull is judged on here: one in the inventory that is not the workspace's.
