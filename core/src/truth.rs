@@ -26,6 +26,7 @@ pub static BEHAVIOURS: &[Behaviour] = &[
     Behaviour { id: UNKNOWN_HIERARCHY_NOT_ASSUMED, source: None },
     Behaviour { id: BASE_IMAGE_THROUGH_CONNECTION, source: None },
     Behaviour { id: DEPLOYMENT_IMAGE_BY_ENDPOINT_IDENTITY, source: None },
+    Behaviour { id: KUBERNETES_DEPLOYMENT_BY_ENDPOINT_IDENTITY, source: None },
     Behaviour { id: PEERING_MUST_BE_CONNECTED, source: None },
 ];
 
@@ -37,6 +38,9 @@ pub const BASE_IMAGE_THROUGH_CONNECTION: &str = "demand/build-pulls-base-image-t
 /// An online deployment's image on a registry other than the workspace's is pulled with the
 /// endpoint's identity (`findings::demand`).
 pub const DEPLOYMENT_IMAGE_BY_ENDPOINT_IDENTITY: &str = "demand/deployment-image-pulled-by-endpoint-identity";
+/// A Kubernetes online deployment's image is judged on its endpoint's identity (Azure ML
+/// infers with it), not the attached compute's or the cluster kubelet's.
+pub const KUBERNETES_DEPLOYMENT_BY_ENDPOINT_IDENTITY: &str = "demand/kubernetes-deployment-image-pulled-by-endpoint-identity";
 
 /// A workspace identity with Contributor on its key vault is taken to have the access policy
 /// Azure ML also needs there with the access-policy model: pullpath does not read vaults.

@@ -17,8 +17,8 @@
 //! - an environment version **used as it is**: each compute cluster or instance of the
 //!   workspace pulls it with its own identity;
 //! - an **online deployment**: its endpoint's identity pulls the image of the environment
-//!   the deployment names; a Kubernetes deployment runs on the AKS cluster its endpoint's
-//!   attached compute names, whose kubelet identity pulls it (`access::cluster_puller`);
+//!   the deployment names (a Kubernetes deployment's too: inferencing uses the endpoint's
+//!   identity, not the attached compute's);
 //! - a **job** (the newest the scan read of each workspace) that runs an environment used as
 //!   it is: the compute it ran on (`computeId`) pulls the image with its own identity. Its
 //!   finding names the job and replaces the environment's own finding for that compute.
@@ -243,11 +243,7 @@ pub fn pulls<'a>(ctx: &Context<'a>) -> Demand<'a> {
             }
             Ok(v) if on_own_registry(ctx, v) => out.diagnostics.push(Diagnostic { at: d.id.to_string(), message: own_registry_words(&format!("deployment {}", d.id.name()), v) }),
             Ok(v) => {
-                let before = out.pulls.len();
                 push(&mut out, v, ws, Use::Deployment { deployment: d, endpoint });
-                if let (Some(_), Err(why)) = (out.pulls.get(before).and_then(|p| judged_registry(ctx, p)), deployment_pullers(ctx, d, endpoint)) {
-                    out.diagnostics.push(Diagnostic { at: d.id.to_string(), message: format!("Kubernetes deployment {} runs environment {}, but {why}, so whether its cluster can pull its image is not checked", d.id.name(), environment_label(&v.id)) });
-                }
             }
             Err(why) => out.diagnostics.push(Diagnostic { at: d.id.to_string(), message: format!("the deployment's environment {named:?} {why}, so whether its endpoint can pull its image is not checked") }),
         }
@@ -404,7 +400,7 @@ pub fn pullers(ctx: &Context<'_>, demand: &Demand<'_>) -> FastSet<(String, Strin
         };
         match pull.what {
             Use::AsIs => pulling_computes(ctx, pull.workspace).into_iter().flat_map(|(_, p)| p).for_each(&mut add),
-            Use::Deployment { deployment, endpoint } => deployment_pullers(ctx, deployment, endpoint).into_iter().flat_map(|p| p.principals).for_each(&mut add),
+            Use::Deployment { endpoint, .. } => deployment_pullers(ctx, endpoint).into_iter().for_each(&mut add),
             Use::Job { compute, .. } => job_principals(ctx, compute).into_iter().flat_map(|(_, p)| p).for_each(&mut add),
             Use::Build => {
                 let Some(login) = reg.login_server.as_deref().map(normalise_login) else { continue };
@@ -428,10 +424,8 @@ pub fn expectations(ctx: &Context<'_>, demand: &Demand<'_>) -> Vec<Expectation> 
                     out.extend(principals.into_iter().map(|principal_id| Expectation { principal_id, registry, subject: c.id.clone(), reason: ExpectReason::Demand }));
                 }
             }
-            Use::Deployment { deployment, endpoint } => {
-                if let Ok(p) = deployment_pullers(ctx, deployment, endpoint) {
-                    out.extend(p.principals.into_iter().map(|principal_id| Expectation { principal_id, registry, subject: p.workload.clone(), reason: ExpectReason::Demand }));
-                }
+            Use::Deployment { endpoint, .. } => {
+                out.extend(deployment_pullers(ctx, endpoint).into_iter().map(|principal_id| Expectation { principal_id, registry, subject: endpoint.id.clone(), reason: ExpectReason::Demand }));
             }
             Use::Job { compute, .. } => {
                 if let Some((c, principals)) = job_principals(ctx, compute) {
@@ -443,29 +437,14 @@ pub fn expectations(ctx: &Context<'_>, demand: &Demand<'_>) -> Vec<Expectation> 
     out
 }
 
-/// Who pulls a deployment's image: for a Kubernetes deployment the kubelet of the AKS cluster
-/// its endpoint's attached compute names (the workload is that compute), else the endpoint's
-/// identity. `Err`: why the puller is not known.
-fn deployment_pullers<'a>(ctx: &Context<'a>, deployment: &OnlineDeployment, endpoint: &'a OnlineEndpoint) -> Result<Pullers<'a>, String> {
-    if deployment.properties.endpoint_compute_type != crate::arm::EndpointComputeType::Kubernetes {
-        return Ok(Pullers { workload: &endpoint.id, principals: crate::access::msi_principals(ctx.inv, endpoint.identity.as_ref()), cluster: None });
-    }
-    let named = endpoint.properties.compute.as_deref().map(str::trim).filter(|c| !c.is_empty()).ok_or("its endpoint names no Kubernetes compute (properties.compute)")?;
-    let id = ResourceId::parse(named).map_err(|e| format!("its endpoint's compute {named:?} is not an ARM id ({e})"))?;
-    let c = ctx.inv.computes.iter().find(|c| c.id == id).ok_or_else(|| format!("its endpoint's compute {} is not in the scan", id.name()))?;
-    let aks = c.properties.resource_id.as_ref().filter(|_| c.properties.compute_type.is_attached_kubernetes()).ok_or_else(|| format!("its endpoint's compute {} is not an attached AKS cluster", c.id.name()))?;
-    let mc = ctx.inv.managed_clusters.iter().find(|m| &m.id == aks).ok_or_else(|| format!("the AKS cluster {} its compute {} attaches is not in the scan", aks.name(), c.id.name()))?;
-    let kubelet = crate::access::cluster_puller(ctx, mc)?;
-    Ok(Pullers { workload: &c.id, principals: vec![kubelet.to_ascii_lowercase()], cluster: Some(mc.id.name()) })
-}
-
-/// Who pulls a deployment's image, and as which workload (`deployment_pullers`).
-struct Pullers<'a> {
-    /// The endpoint, or for a Kubernetes deployment the attached compute.
-    workload: &'a ResourceId,
-    principals: Vec<String>,
-    /// The AKS cluster whose kubelet pulls (a Kubernetes deployment).
-    cluster: Option<&'a str>,
+/// Who pulls a deployment's image: its endpoint's identity, for a Kubernetes deployment too:
+/// "For Training purposes (Machine Learning Jobs), the identity that is used is the one
+/// assigned to the Kubernetes Cluster Compute. However, in the case of inferencing (Managed
+/// Online Endpoints), the identity that is used is the one assigned to the endpoint."
+/// (https://learn.microsoft.com/azure/machine-learning/how-to-identity-based-service-authentication,
+/// Kubernetes Cluster Compute).
+fn deployment_pullers(ctx: &Context<'_>, endpoint: &OnlineEndpoint) -> Vec<String> {
+    crate::access::msi_principals(ctx.inv, endpoint.identity.as_ref())
 }
 
 /// The compute a job ran on with its principals, when it pulls with an identity of its own.
@@ -616,39 +595,17 @@ fn as_is(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, pull: 
 #[allow(clippy::too_many_arguments)]
 fn deployed(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, pull: &Pull<'_>, r: usize, deployment: &OnlineDeployment, endpoint: &OnlineEndpoint, out: &mut Vec<Finding>) {
     let reg = &ctx.registries[r];
-    let Ok(pullers) = deployment_pullers(ctx, deployment, endpoint) else { return };
-    for p in pullers.principals {
+    let behaviour = match deployment.properties.endpoint_compute_type {
+        crate::arm::EndpointComputeType::Kubernetes => crate::truth::KUBERNETES_DEPLOYMENT_BY_ENDPOINT_IDENTITY,
+        _ => crate::truth::DEPLOYMENT_IMAGE_BY_ENDPOINT_IDENTITY,
+    };
+    for p in deployment_pullers(ctx, endpoint) {
         let (ok, why, unverified) = can_pull(ctx, rows, r, &p);
         if ok {
             continue;
         }
         let identity = ctx.identity(&p);
         let role = pull_role(reg);
-        if let Some(cluster) = pullers.cluster {
-            out.push(Finding {
-                id: ids::DEPLOYMENT_IMAGE_CANNOT_PULL.into(),
-                severity: Severity::High,
-                resource: deployment.id.clone(),
-                message: format!(
-                    "Kubernetes deployment {} of online endpoint {} runs environment {}, whose image {} is on {}; it runs on AKS cluster {} (attached as compute {}), whose nodes pull it as {}, which cannot pull there: {why}. Grant it {} on {}.",
-                    deployment.id.name(),
-                    endpoint.id.name(),
-                    environment_label(&pull.environment.id),
-                    pull.image,
-                    reg.name,
-                    cluster,
-                    pullers.workload.name(),
-                    identity.label,
-                    role.name,
-                    reg.name
-                ),
-                nodes: vec![deployment.id.to_string(), endpoint.id.to_string(), pullers.workload.to_string(), p.clone(), reg.id.to_string(), pull.environment.id.to_string()],
-                fixes: identity.kind.principal_type().map(|t| vec![grant(&p, t, role, &reg.id)]).unwrap_or_default(),
-                choices: Vec::new(),
-                unverified,
-            });
-            continue;
-        }
         out.push(Finding {
             id: ids::DEPLOYMENT_IMAGE_CANNOT_PULL.into(),
             severity: Severity::High,
@@ -661,14 +618,14 @@ fn deployed(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, pul
                 pull.image,
                 reg.name,
                 identity.label,
-                crate::truth::note(crate::truth::DEPLOYMENT_IMAGE_BY_ENDPOINT_IDENTITY),
+                crate::truth::note(behaviour),
                 role.name,
                 reg.name
             ),
             nodes: vec![deployment.id.to_string(), endpoint.id.to_string(), p.clone(), reg.id.to_string(), pull.environment.id.to_string()],
             fixes: identity.kind.principal_type().map(|t| vec![grant(&p, t, role, &reg.id)]).unwrap_or_default(),
             choices: Vec::new(),
-            unverified: unverified.or_else(|| crate::truth::unverified(crate::truth::DEPLOYMENT_IMAGE_BY_ENDPOINT_IDENTITY)),
+            unverified: unverified.or_else(|| crate::truth::unverified(behaviour)),
         });
     }
 }
