@@ -872,7 +872,11 @@ pub fn expectations(ctx: &Context<'_>) -> (Vec<Expectation>, Vec<Diagnostic>) {
         if c.properties.compute_type.has_own_identity() {
             let Some(msi) = c.identity.as_ref() else { continue };
             let mut principals: Vec<String> = msi.principal_id.iter().cloned().collect();
-            for (key, r) in &msi.user_assigned_identities {
+            // The system-assigned identity is the default one, which pulls: "The default
+            // managed identity is the system-assigned managed identity or the first
+            // user-assigned managed identity." (truth: workloads/compute-system-identity-is-its-default)
+            let user_assigned = if principals.is_empty() { msi.user_assigned_identities.iter().collect::<Vec<_>>() } else { Vec::new() };
+            for (key, r) in user_assigned {
                 let from_inventory = ResourceId::parse(key).ok().and_then(|id| inv.identities.iter().find(|u| u.id == id)).and_then(|u| u.properties.principal_id.clone());
                 principals.extend(r.principal_id.clone().or(from_inventory));
             }

@@ -280,6 +280,17 @@ fn expected_pulls(ctx: &Context<'_>, rows: &[AccessRow], expected: &[Expectation
         rows.iter().filter(|r| wanted.contains(r.principal_id.as_ref())).map(|r| ((r.registry.key(), r.principal_id.as_ref()), r)).collect();
     // By key, not a scan of every compute per failing expectation.
     let computes: FastMap<&str, &crate::arm::Compute> = ctx.inv.computes.iter().map(|c| (c.id.key(), c)).collect();
+    // A compute pulls with its default identity: "The default managed identity is the
+    // system-assigned managed identity or the first user-assigned managed identity." (see
+    // `truth::COMPUTE_DEFAULT_IDENTITY`). Per (compute, registry), the user-assigned identities
+    // that can pull, when the compute has several and no system-assigned one.
+    let mut pulling_uais: FastMap<(&str, &str), Vec<&str>> = FastMap::default();
+    for e in expected.iter().filter(|e| e.reason == ExpectReason::Compute) {
+        let reg = &ctx.registries[e.registry];
+        if by_pair.get(&(reg.id.key(), e.principal_id.as_str())).is_some_and(|r| r.pull != Level::No) {
+            pulling_uais.entry((e.subject.key(), reg.id.key())).or_default().push(e.principal_id.as_str());
+        }
+    }
     for e in expected {
         if e.reason == ExpectReason::Demand {
             // Judged with what the pull is for in `demand`.
@@ -289,6 +300,26 @@ fn expected_pulls(ctx: &Context<'_>, rows: &[AccessRow], expected: &[Expectation
         let Some(row) = by_pair.get(&(reg.id.key(), e.principal_id.as_str())) else { continue };
         if row.pull != Level::No {
             continue;
+        }
+        let mut unverified = row.unverified.clone();
+        let mut default_note = String::new();
+        if e.reason == ExpectReason::Compute {
+            let system = computes.get(e.subject.key()).and_then(|c| c.identity.as_ref()).and_then(|m| m.principal_id.as_deref());
+            match system {
+                // The system-assigned identity is the default: its user-assigned ones do not pull.
+                Some(s) if !s.eq_ignore_ascii_case(&e.principal_id) => continue,
+                Some(_) => {}
+                None => {
+                    if let Some(others) = pulling_uais.get(&(e.subject.key(), reg.id.key())) {
+                        let names: Vec<String> = others.iter().map(|p| ctx.identity(p).label.clone()).collect();
+                        default_note = format!(
+                            " Its other user-assigned identities {} can pull there; Azure ML pulls with the default one, the first user-assigned identity, and which one is first is not in the data.",
+                            names.join(", ")
+                        );
+                        unverified = unverified.or_else(|| crate::truth::unverified(crate::truth::COMPUTE_DEFAULT_IDENTITY));
+                    }
+                }
+            }
         }
         let identity = ctx.identity(&e.principal_id);
         let why = row.why_not.clone().unwrap_or_default();
@@ -301,7 +332,7 @@ fn expected_pulls(ctx: &Context<'_>, rows: &[AccessRow], expected: &[Expectation
                     Some(when) => format!(" Computes created before the workspace's registry existed (this one was created {when}) were never granted pull on it."),
                     None => String::new(),
                 };
-                (ids::COMPUTE_CANNOT_PULL, format!("{subject} runs the workspace's jobs but its identity {} cannot pull from the workspace registry {}: {why}.{hint} Grant it {} on the registry.", identity.label, reg.name, role.name))
+                (ids::COMPUTE_CANNOT_PULL, format!("{subject} runs the workspace's jobs but its identity {} cannot pull from the workspace registry {}: {why}.{hint}{default_note} Grant it {} on the registry.", identity.label, reg.name, role.name))
             }
             ExpectReason::AttachedAks => (
                 ids::AKS_KUBELET_CANNOT_PULL,
@@ -339,7 +370,7 @@ fn expected_pulls(ctx: &Context<'_>, rows: &[AccessRow], expected: &[Expectation
             ),
         };
         let fixes = identity.kind.principal_type().map(|t| vec![grant(&identity.principal_id, t, role, &reg.id)]).unwrap_or_default();
-        out.push(Finding { id: id.into(), severity: Severity::High, resource: e.subject.clone(), message, nodes: vec![e.subject.to_string(), e.principal_id.clone(), reg.id.to_string()], fixes, unverified: row.unverified.clone(), choices: Vec::new() });
+        out.push(Finding { id: id.into(), severity: Severity::High, resource: e.subject.clone(), message, nodes: vec![e.subject.to_string(), e.principal_id.clone(), reg.id.to_string()], fixes, unverified, choices: Vec::new() });
     }
 }
 

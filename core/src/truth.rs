@@ -27,6 +27,7 @@ pub static BEHAVIOURS: &[Behaviour] = &[
     Behaviour { id: BASE_IMAGE_THROUGH_CONNECTION, source: None },
     Behaviour { id: DEPLOYMENT_IMAGE_BY_ENDPOINT_IDENTITY, source: None },
     Behaviour { id: KUBERNETES_DEPLOYMENT_BY_ENDPOINT_IDENTITY, source: None },
+    Behaviour { id: COMPUTE_DEFAULT_IDENTITY, source: None },
     Behaviour { id: PEERING_MUST_BE_CONNECTED, source: None },
 ];
 
@@ -38,6 +39,9 @@ pub const BASE_IMAGE_THROUGH_CONNECTION: &str = "demand/build-pulls-base-image-t
 /// An online deployment's image on a registry other than the workspace's is pulled with the
 /// endpoint's identity (`findings::demand`).
 pub const DEPLOYMENT_IMAGE_BY_ENDPOINT_IDENTITY: &str = "demand/deployment-image-pulled-by-endpoint-identity";
+/// A compute with several user-assigned identities pulls with "the first" of them; the data
+/// does not say which that is, so a finding where another one can pull is unverified.
+pub const COMPUTE_DEFAULT_IDENTITY: &str = "workloads/compute-pulls-with-its-default-identity";
 /// A Kubernetes online deployment's image is judged on its endpoint's identity (Azure ML
 /// infers with it), not the attached compute's or the cluster kubelet's.
 pub const KUBERNETES_DEPLOYMENT_BY_ENDPOINT_IDENTITY: &str = "demand/kubernetes-deployment-image-pulled-by-endpoint-identity";

@@ -379,9 +379,27 @@ fn pulling_computes<'a>(ctx: &Context<'a>, ws: &Workspace) -> Vec<(&'a crate::ar
         .computes
         .iter()
         .filter(|c| c.properties.compute_type.has_own_identity() && c.id.parent().as_ref() == Some(&ws.id))
-        .map(|c| (c, crate::access::msi_principals(ctx.inv, c.identity.as_ref())))
+        .map(|c| (c, compute_pullers(ctx, c)))
         .filter(|(_, p)| !p.is_empty())
         .collect()
+}
+
+/// The principals a compute pulls images as: its default identity, "the system-assigned
+/// managed identity or the first user-assigned managed identity" (truth
+/// `workloads/compute-system-identity-is-its-default`). With no system-assigned identity,
+/// every user-assigned one, since which is first is not in the data (a finding where another
+/// can pull is unverified: `truth::COMPUTE_DEFAULT_IDENTITY`).
+fn compute_pullers(ctx: &Context<'_>, c: &Compute) -> Vec<String> {
+    match c.identity.as_ref().and_then(|m| m.principal_id.as_deref()) {
+        Some(system) => vec![system.to_ascii_lowercase()],
+        None => crate::access::msi_principals(ctx.inv, c.identity.as_ref()),
+    }
+}
+
+/// Whether a failing pull of one of a compute's several user-assigned identities rests on
+/// which one is its default: another of them can pull.
+fn default_unknown(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, r: usize, principals: &[String]) -> Option<String> {
+    (principals.len() > 1 && principals.iter().any(|p| can_pull(ctx, rows, r, p).0)).then(|| crate::truth::unverified(crate::truth::COMPUTE_DEFAULT_IDENTITY)).flatten()
 }
 
 /// The (registry key, lowercase principal) pairs a demanded pull really pulls as: a
@@ -450,7 +468,7 @@ fn deployment_pullers(ctx: &Context<'_>, endpoint: &OnlineEndpoint) -> Vec<Strin
 /// The compute a job ran on with its principals, when it pulls with an identity of its own.
 fn job_principals<'a>(ctx: &Context<'a>, compute: Option<&'a Compute>) -> Option<(&'a Compute, Vec<String>)> {
     let c = compute.filter(|c| c.properties.compute_type.has_own_identity())?;
-    let principals = crate::access::msi_principals(ctx.inv, c.identity.as_ref());
+    let principals = compute_pullers(ctx, c);
     (!principals.is_empty()).then_some((c, principals))
 }
 
@@ -518,11 +536,14 @@ fn job_created<'a>(pull: &Pull<'a>) -> &'a str {
 #[allow(clippy::too_many_arguments)]
 fn ran(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, pull: &Pull<'_>, r: usize, job: &Job, c: &Compute, principals: Vec<String>, jobs: usize, out: &mut Vec<Finding>) {
     let reg = &ctx.registries[r];
-    for p in principals {
+    let default = default_unknown(ctx, rows, r, &principals);
+    for p in &principals {
+        let p = p.clone();
         let (ok, why, unverified) = can_pull(ctx, rows, r, &p);
         if ok {
             continue;
         }
+        let unverified = unverified.or_else(|| default.clone());
         let identity = ctx.identity(&p);
         let role = pull_role(reg);
         let status = job.properties.status.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| format!(" (status {s})")).unwrap_or_default();
@@ -561,11 +582,13 @@ fn as_is(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, pull: 
         if by_jobs.contains(&(pull.environment.id.key(), c.id.key())) {
             continue;
         }
+        let default = default_unknown(ctx, rows, r, &principals);
         for p in principals {
             let (ok, why, unverified) = can_pull(ctx, rows, r, &p);
             if ok {
                 continue;
             }
+            let unverified = unverified.or_else(|| default.clone());
             let identity = ctx.identity(&p);
             let role = pull_role(reg);
             out.push(Finding {
