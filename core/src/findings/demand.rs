@@ -785,7 +785,13 @@ fn build(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, pull: 
             )
         }
     };
-    let message = format!("{message}{}", crate::truth::note(crate::truth::BASE_IMAGE_THROUGH_CONNECTION));
+    // The SDK v1 `RegistryIdentity` (an environment's own identity for its base image
+    // registry) overrides the connection, but the 2024-10-01 EnvironmentVersion has no such
+    // property, so ARM never says whether one is set: said, not assumed.
+    let message = format!(
+        "{message}{} An environment made with the v1 SDK may name its own registry identity (RegistryIdentity), which overrides the connection; ARM does not return it, so if this one does, that identity is what must pull.",
+        crate::truth::note(crate::truth::BASE_IMAGE_THROUGH_CONNECTION)
+    );
     let unverified = unverified.or_else(|| crate::truth::unverified(crate::truth::BASE_IMAGE_THROUGH_CONNECTION));
     out.push(Finding { choices, id: ids::ENVIRONMENT_BASE_IMAGE_UNREACHABLE.into(), severity: Severity::High, resource: pull.environment.id.clone(), message, nodes, fixes, unverified });
 }
