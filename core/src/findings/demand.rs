@@ -396,10 +396,19 @@ fn compute_pullers(ctx: &Context<'_>, c: &Compute) -> Vec<String> {
     }
 }
 
-/// Whether a failing pull of one of a compute's several user-assigned identities rests on
-/// which one is its default: another of them can pull.
-fn default_unknown(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, r: usize, principals: &[String]) -> Option<String> {
-    (principals.len() > 1 && principals.iter().any(|p| can_pull(ctx, rows, r, p).0)).then(|| crate::truth::unverified(crate::truth::COMPUTE_DEFAULT_IDENTITY)).flatten()
+/// The principals of one compute (`compute_pullers`) that cannot pull from registry `r`,
+/// each with why and what leaves it unverified: with several user-assigned identities of
+/// which another can pull, which one is the default (`truth::COMPUTE_DEFAULT_IDENTITY`).
+/// The words say so in the `why`.
+fn failing(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, r: usize, principals: Vec<String>) -> Vec<(String, String, Option<String>)> {
+    let answers: Vec<(String, (bool, String, Option<String>))> = principals.into_iter().map(|p| (can_pull(ctx, rows, r, &p), p)).map(|(a, p)| (p, a)).collect();
+    let pulling: Vec<String> = answers.iter().filter(|(_, a)| a.0).map(|(p, _)| ctx.identity(p).label.clone()).collect();
+    let default = (answers.len() > 1 && !pulling.is_empty()).then(|| crate::truth::unverified(crate::truth::COMPUTE_DEFAULT_IDENTITY)).flatten();
+    let note = match default {
+        Some(_) => format!(" (its other user-assigned identities {} can pull there; Azure ML pulls with the default one, the first user-assigned identity, and which one is first is not in the data)", pulling.join(", ")),
+        None => String::new(),
+    };
+    answers.into_iter().filter(|(_, a)| !a.0).map(|(p, (_, why, unverified))| (p, format!("{why}{note}"), unverified.or_else(|| default.clone()))).collect()
 }
 
 /// The (registry key, lowercase principal) pairs a demanded pull really pulls as: a
@@ -536,14 +545,7 @@ fn job_created<'a>(pull: &Pull<'a>) -> &'a str {
 #[allow(clippy::too_many_arguments)]
 fn ran(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, pull: &Pull<'_>, r: usize, job: &Job, c: &Compute, principals: Vec<String>, jobs: usize, out: &mut Vec<Finding>) {
     let reg = &ctx.registries[r];
-    let default = default_unknown(ctx, rows, r, &principals);
-    for p in &principals {
-        let p = p.clone();
-        let (ok, why, unverified) = can_pull(ctx, rows, r, &p);
-        if ok {
-            continue;
-        }
-        let unverified = unverified.or_else(|| default.clone());
+    for (p, why, unverified) in failing(ctx, rows, r, principals) {
         let identity = ctx.identity(&p);
         let role = pull_role(reg);
         let status = job.properties.status.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| format!(" (status {s})")).unwrap_or_default();
@@ -582,13 +584,7 @@ fn as_is(ctx: &Context<'_>, rows: &FastMap<(String, String), &AccessRow>, pull: 
         if by_jobs.contains(&(pull.environment.id.key(), c.id.key())) {
             continue;
         }
-        let default = default_unknown(ctx, rows, r, &principals);
-        for p in principals {
-            let (ok, why, unverified) = can_pull(ctx, rows, r, &p);
-            if ok {
-                continue;
-            }
-            let unverified = unverified.or_else(|| default.clone());
+        for (p, why, unverified) in failing(ctx, rows, r, principals) {
             let identity = ctx.identity(&p);
             let role = pull_role(reg);
             out.push(Finding {
