@@ -71,6 +71,7 @@ test('sign in with PKCE, scan the emulator with the issued tokens, show the inve
   const inventory = new Inventory(page);
   await inventory.show();
   for (const name of ['acrmlprod', 'mlw-prod', 'aks-inference']) assert.equal(await inventory.row(name).count(), 1, name);
+  assert.ok(log.some((r) => /\/workspaces\/mlw-secure\/jobs\?/.test(r.url)), 'a default scan lists the jobs');
   await screenshot(page, 'auth-inventory');
 
   // The authorize request used PKCE S256; the token request sent the verifier.
@@ -80,6 +81,41 @@ test('sign in with PKCE, scan the emulator with the issued tokens, show the inve
   assert.match(tokenReq.body, /code_verifier=[A-Za-z0-9\-._~]{43,128}(&|$)/);
   // Tokens went to the ARM origin only.
   for (const r of log.filter((r) => r.auth)) assert.ok(r.url.startsWith(arm.url), `token sent only to ARM, not ${r.url}`);
+  assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
+  await page.close();
+});
+
+test('the scan reads as many environment versions and jobs as the settings say, and no more', async () => {
+  await startAll();
+  const page = await browser.newPage();
+  const errors = collectErrors(page);
+  const log = networkLog(page);
+  await signIn(page);
+  const subs = new Subscriptions(page);
+  await subs.heading.waitFor();
+  const versions = page.getByRole('spinbutton', { name: 'Versions read per environment' });
+  const jobs = page.getByRole('spinbutton', { name: 'Jobs read per workspace' });
+  assert.equal(await versions.inputValue(), '3', 'the default');
+  assert.equal(await jobs.inputValue(), '20', 'the default');
+  // What is not a whole number is put back; a number out of range is brought into it.
+  await jobs.fill('9999');
+  await jobs.press('Tab');
+  assert.equal(await jobs.inputValue(), '500');
+  await jobs.fill('');
+  await jobs.press('Tab');
+  assert.equal(await jobs.inputValue(), '500', 'an empty field keeps the setting');
+  await jobs.fill('0');
+  await jobs.press('Tab');
+  await versions.fill('1');
+  await versions.press('Tab');
+  await page.locator('fieldset.depth').screenshot({ path: 'tests/e2e/output/scan-depth-settings.png' });
+  await subs.scan.click();
+  await new Inventory(page).show();
+  const arm_ = log.filter((r) => r.url.startsWith(arm.url)).map((r) => new URL(r.url));
+  assert.equal(arm_.filter((u) => /\/workspaces\/[^/]+\/jobs$/.test(u.pathname)).length, 0, 'no job list with 0 jobs');
+  const versionLists = arm_.filter((u) => /\/environments\/[^/]+\/versions$/.test(u.pathname));
+  assert.ok(versionLists.length > 0, 'the demo has environments');
+  for (const u of versionLists) assert.equal(u.searchParams.get('$top'), '1', u.href);
   assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
   await page.close();
 });

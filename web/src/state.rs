@@ -135,6 +135,10 @@ pub struct AppState {
     /// The subscription list has been read (an empty list then means none is visible).
     pub subscriptions_read: RwSignal<bool>,
     pub tenants: RwSignal<Vec<TenantChoice>>,
+    /// How deep a signed-in scan reads what workloads pull: versions per environment and jobs
+    /// per workspace (`ScanConfig::environment_versions`, `ScanConfig::jobs`).
+    pub environment_versions: RwSignal<usize>,
+    pub jobs: RwSignal<usize>,
     pub progress: RwSignal<Progress>,
     pub result: RwSignal<Option<ScanResult>>,
     pub source: RwSignal<Option<Source>>,
@@ -176,6 +180,8 @@ impl AppState {
             subscriptions: RwSignal::new(Vec::new()),
             subscriptions_read: RwSignal::new(false),
             tenants: RwSignal::new(Vec::new()),
+            environment_versions: RwSignal::new(ScanConfig::new("", Start::AllSubscriptions).environment_versions),
+            jobs: RwSignal::new(ScanConfig::new("", Start::AllSubscriptions).jobs),
             progress: RwSignal::new(Progress::default()),
             result: RwSignal::new(None),
             source: RwSignal::new(None),
@@ -351,6 +357,8 @@ impl AppState {
         let Some(exec) = self.executor() else { return };
         let subs: Vec<String> = self.subscriptions.get_untracked().into_iter().filter(|s| s.selected).map(|s| s.id).collect();
         let mut config = ScanConfig::new(&exec.signed_in.config().arm_origin, Start::Subscriptions(subs));
+        config.environment_versions = self.environment_versions.get_untracked();
+        config.jobs = self.jobs.get_untracked();
         let cancel = exec.cancel.clone();
         let epoch = self.epoch();
         spawn_local(async move {

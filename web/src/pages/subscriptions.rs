@@ -4,6 +4,28 @@ use leptos::prelude::*;
 
 use crate::state::AppState;
 
+/// Upper bounds of the scan-depth settings: past these a scan of a large tenant pages for
+/// minutes (jobs are listed without `$top`, see `scan_demand.rs`).
+const MAX_VERSIONS: usize = 50;
+const MAX_JOBS: usize = 500;
+
+/// A whole number from 0 to `max`; what is not one is put back as it was, and a number out of
+/// range is brought into it, so the scan never starts with a setting the field does not show.
+#[component]
+fn Depth(label: &'static str, max: usize, value: RwSignal<usize>) -> impl IntoView {
+    view! {
+        <label class="depth">{label}" "
+            <input type="number" min="0" max=max.to_string() step="1" inputmode="numeric" prop:value=move || value.get().to_string()
+                on:change=move |ev| {
+                    let typed = event_target_value(&ev).trim().parse::<usize>();
+                    // `update` notifies even when nothing changed, so the field is written back
+                    // with what the scan will use.
+                    value.update(|v| if let Ok(n) = typed { *v = n.min(max) });
+                }/>
+        </label>
+    }
+}
+
 #[component]
 pub fn Subscriptions() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -36,6 +58,12 @@ pub fn Subscriptions() -> impl IntoView {
                         </ul>
                     }.into_any()
                 }}
+            </fieldset>
+            <fieldset class="depth">
+                <legend>"What workloads pull"</legend>
+                <p class="hint">"Each environment's newest versions and each workspace's jobs are read to see which images are really pulled. Higher numbers check more of what ran and cost more requests."</p>
+                <Depth label="Versions read per environment" max=MAX_VERSIONS value=state.environment_versions/>
+                <Depth label="Jobs read per workspace" max=MAX_JOBS value=state.jobs/>
             </fieldset>
             <div class="actions">
                 <button class="primary" disabled=move || selected() == 0 on:click=move |_| state.scan_tenant()>
