@@ -756,7 +756,11 @@ fn network_blocked(ctx: &Context<'_>, rows: &[AccessRow], expected: &[Expectatio
                 Workload::ContainerGroup => (ids::REGISTRY_UNREACHABLE_FROM_CONTAINER_GROUP, "Container group"),
             };
             let rbac = if row.pull == Level::No { "" } else { " RBAC lets it pull, so its pulls fail on the network (a timeout or a refused request), not on permissions." };
-            let (fix, intent) = crate::network::fix(ctx.inv, what, &v.workload, &row.registry);
+            let (fix, intent) = match v.unlinked_zones.as_slice() {
+                // The private path is there; only the name does not resolve to it.
+                [] => crate::network::fix(ctx.inv, what, &v.workload, &row.registry),
+                zones => (crate::network::link_zones_words(zones, &row.registry), None),
+            };
             let message = format!("{label} {} cannot reach registry {} over the network: {}.{rbac} {fix}", v.workload.name(), row.registry.name(), v.words());
             seen.insert((v.workload.key(), row.registry.key()), out.len());
             out.push(Finding {

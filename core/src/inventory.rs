@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::arm::{Compute, Connection, ContainerGroup, EnvironmentContainer, EnvironmentVersion, Job, ManagedCluster, MlRegistry, OnlineDeployment, OnlineEndpoint, PrivateEndpoint, Registry, RoleAssignment, RoleDefinition, SUBSCRIPTION_TYPE, SubscriptionContainer, UserAssignedIdentity, VirtualNetwork, Workspace};
+use crate::arm::{Compute, Connection, ContainerGroup, EnvironmentContainer, EnvironmentVersion, Job, ManagedCluster, MlRegistry, OnlineDeployment, OnlineEndpoint, PrivateDnsZone, PrivateEndpoint, Registry, RoleAssignment, RoleDefinition, SUBSCRIPTION_TYPE, SubscriptionContainer, UserAssignedIdentity, VirtualNetwork, Workspace};
 use crate::directory::DirectoryObject;
 use crate::request::ResourceKind;
 
@@ -45,6 +45,10 @@ pub struct Inventory {
     pub private_endpoints: Vec<PrivateEndpoint>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub virtual_networks: Vec<VirtualNetwork>,
+    /// Private DNS zones that registries' endpoints keep their records in, with the virtual
+    /// networks linked to them (`network`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub private_dns_zones: Vec<PrivateDnsZone>,
     /// The newest jobs of each workspace: which compute ran which environment (`demand`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub jobs: Vec<Job>,
@@ -158,6 +162,7 @@ impl Inventory {
             Some(ResourceKind::MlRegistry) => parse(json, at, &mut self.ml_registries),
             Some(ResourceKind::PrivateEndpoint) => parse(json, at, &mut self.private_endpoints),
             Some(ResourceKind::VirtualNetwork) => parse(json, at, &mut self.virtual_networks),
+            Some(ResourceKind::PrivateDnsZone) => parse(json, at, &mut self.private_dns_zones),
             Some(ResourceKind::Job) => parse(json, at, &mut self.jobs),
         }?;
         Ok(Slot { kind, index })
@@ -189,6 +194,7 @@ impl Inventory {
                 Some(ResourceKind::MlRegistry) => same(&self.ml_registries, i, &other.ml_registries, j),
                 Some(ResourceKind::PrivateEndpoint) => same(&self.private_endpoints, i, &other.private_endpoints, j),
                 Some(ResourceKind::VirtualNetwork) => same(&self.virtual_networks, i, &other.virtual_networks, j),
+                Some(ResourceKind::PrivateDnsZone) => same(&self.private_dns_zones, i, &other.private_dns_zones, j),
                 Some(ResourceKind::Job) => same(&self.jobs, i, &other.jobs, j),
             }
     }
@@ -240,6 +246,7 @@ impl Inventory {
             + self.ml_registries.len()
             + self.private_endpoints.len()
             + self.virtual_networks.len()
+            + self.private_dns_zones.len()
             + self.jobs.len()
             + self.subscriptions.len()
             + self.directory.len()

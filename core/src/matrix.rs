@@ -309,15 +309,19 @@ pub fn cell_text(row: &AccessRow) -> (String, CellTone) {
         format!("pull {} push {}", sym(row.pull), sym(row.push))
     };
     let blocked = network_blocked(row);
+    // Not known to get through: what the network verdict needed was not in the data.
+    let unknown = !blocked && row.network.iter().any(|v| v.reach == crate::network::Reach::Unknown);
     if blocked && row.pull != Level::No {
         // Both verdicts: RBAC allows the pull, the network stops it.
         text.push_str(" · network blocked");
+    } else if unknown && row.pull != Level::No {
+        text.push_str(" · network unknown");
     } else if problem && row.pull != Level::No {
         text.push_str(" ⚠");
     }
     let tone = if blocked && row.pull != Level::No {
         CellTone::Bad
-    } else if problem || row.pull == Level::Partial {
+    } else if problem || row.pull == Level::Partial || (unknown && row.pull != Level::No) {
         CellTone::Warn
     } else if row.pull == Level::No {
         CellTone::None

@@ -10,12 +10,15 @@
 //! admits listed IP ranges, and a workload's outbound address is not in the data, so that is
 //! unknown. What was not readable is said, never assumed.
 //!
+//! A private path also needs the registry's name to resolve to the endpoint: an endpoint's
+//! DNS zone groups say so where they were read (`private_dns`).
+//!
 //! Not here: RBAC (`access`), network security groups, routes, firewalls in the path and
-//! private DNS, none of which pullpath reads.
+//! private DNS zones' virtual network links, none of which pullpath reads.
 
 use serde::{Deserialize, Serialize};
 
-use crate::arm::{ManagedCluster, PrivateEndpoint, Registry, VirtualNetwork, Workspace};
+use crate::arm::{ManagedCluster, PrivateDnsZone, PrivateEndpoint, Registry, VirtualNetwork, Workspace};
 use crate::fast::FastMap;
 use crate::id::ResourceId;
 use crate::inventory::Inventory;
@@ -53,6 +56,18 @@ pub struct NetworkVerdict {
     /// The truth case this verdict rests on when no source settles it (see `truth`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unverified: Option<String>,
+    /// Private DNS zones that hold the registry's record but are not linked to the network
+    /// the workload runs in (on Azure's DNS): what a blocked pull's fix is about.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unlinked_zones: Vec<UnlinkedZone>,
+}
+
+/// A private DNS zone a workload's network would need a virtual network link to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnlinkedZone {
+    pub zone: ResourceId,
+    pub virtual_network: ResourceId,
 }
 
 impl NetworkVerdict {
@@ -144,6 +159,8 @@ pub struct Net<'a> {
     online_endpoints: FastMap<&'a str, &'a crate::arm::OnlineEndpoint>,
     container_groups: FastMap<&'a str, &'a crate::arm::ContainerGroup>,
     registries: FastMap<&'a str, &'a Registry>,
+    /// Private DNS zones by lowercase id, with their virtual network links.
+    zones: FastMap<&'a str, &'a PrivateDnsZone>,
 }
 
 impl<'a> Net<'a> {
@@ -166,6 +183,7 @@ impl<'a> Net<'a> {
             online_endpoints: inv.online_endpoints.iter().map(|e| (e.id.key(), e)).collect(),
             container_groups: inv.container_groups.iter().map(|g| (g.id.key(), g)).collect(),
             registries: inv.registries.iter().map(|r| (r.id.key(), r)).collect(),
+            zones: inv.private_dns_zones.iter().map(|z| (z.id.key(), z)).collect(),
         }
     }
 
@@ -212,19 +230,22 @@ impl<'a> Net<'a> {
     pub fn verdict(&self, what: Workload, subject: &ResourceId, identity: PullIdentity, registry: &ResourceId) -> Option<NetworkVerdict> {
         let reg = self.registries.get(registry.key()).copied()?;
         let (place, caller, name) = self.place(what, subject)?;
-        let (reach, reasons, unverified) = self.judge(reg, &place, caller, identity, &name);
-        Some(NetworkVerdict { workload: subject.clone(), reach, reasons, unverified })
+        let (reach, reasons, unverified, mut unlinked_zones) = self.judge(reg, &place, caller, identity, &name);
+        if reach != Reach::Blocked {
+            unlinked_zones.clear();
+        }
+        Some(NetworkVerdict { workload: subject.clone(), reach, reasons, unverified, unlinked_zones })
     }
 
     /// The verdict of `who` (named `name`, pulling as `kind`) at `place` on `reg`.
-    fn judge(&self, reg: &Registry, place: &Place<'_>, caller: Caller, kind: PullIdentity, name: &str) -> (Reach, Vec<String>, Option<String>) {
+    fn judge(&self, reg: &Registry, place: &Place<'_>, caller: Caller, kind: PullIdentity, name: &str) -> (Reach, Vec<String>, Option<String>, Vec<UnlinkedZone>) {
         let r = reg_name(reg);
         let mut reasons = Vec::new();
         let mut unverified = None;
         match gate(reg) {
             Gate::Open => {
                 reasons.push(format!("{r} allows public network access from all networks (publicNetworkAccess not Disabled, no firewall default Deny); network security groups and routes are not read"));
-                return (Reach::Reachable, reasons, None);
+                return (Reach::Reachable, reasons, None, Vec::new());
             }
             Gate::PublicDisabled => reasons.push(format!("{r} denies public network access (publicNetworkAccess: Disabled), so only its private endpoints and trusted services reach it")),
             Gate::FirewallDeny(rules) => reasons.push(format!(
@@ -233,12 +254,11 @@ impl<'a> Net<'a> {
             )),
         }
         // A private path first: it does not depend on the registry's exceptions.
-        let (private, mut why) = self.private_path(reg, place, name);
+        let (private, mut why, unlinked) = self.private_path(reg, place, name);
         match private {
             Reach::Reachable => {
                 reasons.extend(why);
-                reasons.push("private DNS (privatelink.azurecr.io) is not checked".into());
-                return (Reach::Reachable, reasons, None);
+                return (Reach::Reachable, reasons, None, Vec::new());
             }
             Reach::Unknown | Reach::Blocked => {}
         }
@@ -249,7 +269,7 @@ impl<'a> Net<'a> {
         match trusted(reg, caller, kind) {
             Ok(how) => {
                 reasons.push(how);
-                return (Reach::Reachable, reasons, unverified);
+                return (Reach::Reachable, reasons, unverified, Vec::new());
             }
             Err(why_not) => reasons.push(why_not),
         }
@@ -261,13 +281,13 @@ impl<'a> Net<'a> {
             }
             _ => Reach::Blocked,
         };
-        (reach, reasons, unverified)
+        (reach, reasons, unverified, unlinked)
     }
 
     /// Whether `place` reaches an approved private endpoint of `reg`, with the reasons.
-    fn private_path(&self, reg: &Registry, place: &Place<'_>, name: &str) -> (Reach, Vec<String>) {
+    fn private_path(&self, reg: &Registry, place: &Place<'_>, name: &str) -> (Reach, Vec<String>, Vec<UnlinkedZone>) {
         let r = reg_name(reg);
-        match place {
+        let (reach, reasons) = match place {
             Place::Azure => (Reach::Blocked, vec![format!("{name} runs on Azure's network, not in a subnet of yours, so no private endpoint of {r} is in its path")]),
             Place::GeneratedAks(mc) => (
                 Reach::Unknown,
@@ -280,21 +300,24 @@ impl<'a> Net<'a> {
             Place::Subnets(subnets) => {
                 let mut worst = Reach::Reachable;
                 let mut reasons = Vec::new();
+                let mut unlinked = Vec::new();
                 for s in subnets {
-                    let (reach, why) = self.subnet_path(reg, s, name);
+                    let (reach, why, gaps) = self.subnet_path(reg, s, name);
                     worst = worst.max(reach);
                     reasons.push(why);
+                    unlinked.extend(gaps);
                 }
                 // Every subnet a workload runs in must reach the registry (an AKS pool that
                 // cannot fails its pods' pulls).
-                (worst, reasons)
+                return (worst, reasons, unlinked);
             }
-        }
+        };
+        (reach, reasons, Vec::new())
     }
 
-    fn subnet_path(&self, reg: &Registry, subnet: &ResourceId, name: &str) -> (Reach, String) {
+    fn subnet_path(&self, reg: &Registry, subnet: &ResourceId, name: &str) -> (Reach, String, Vec<UnlinkedZone>) {
         let r = reg_name(reg);
-        let Some(vnet) = subnet.parent() else { return (Reach::Unknown, format!("{name}'s subnet {subnet} is not a virtual network's subnet")) };
+        let Some(vnet) = subnet.parent() else { return (Reach::Unknown, format!("{name}'s subnet {subnet} is not a virtual network's subnet"), Vec::new()) };
         let here = format!("{name} runs in subnet {} of {}", subnet.name(), vnet.name());
         let mut endpoints: Vec<&PrivateEndpoint> = self.to_registry.get(reg.id.key()).cloned().unwrap_or_default();
         // Endpoints the registry lists but the data does not hold.
@@ -308,10 +331,15 @@ impl<'a> Net<'a> {
             }
         }
         if endpoints.is_empty() && unread.is_empty() {
-            return (Reach::Blocked, format!("{here}, and {r} has no private endpoint"));
+            return (Reach::Blocked, format!("{here}, and {r} has no private endpoint"), Vec::new());
         }
         let mut misses = Vec::new();
         let mut unknown = Vec::new();
+        // Private paths whose DNS is not known to resolve to the endpoint.
+        let mut unresolved: Vec<String> = Vec::new();
+        // Private paths whose DNS does not resolve to the endpoint, and the zones that would.
+        let mut misresolved: Vec<String> = Vec::new();
+        let mut unlinked: Vec<UnlinkedZone> = Vec::new();
         for pe in &endpoints {
             let approved = pe.connections().any(|c| c.properties.private_link_service_id.as_ref() == Some(&reg.id) && c.properties.private_link_service_connection_state.as_ref().is_some_and(|s| s.is_approved()))
                 || reg.properties.private_endpoint_connections.iter().any(|c| {
@@ -325,15 +353,41 @@ impl<'a> Net<'a> {
                 misses.push(format!("{} (in {}) is not approved, and only an approved private endpoint carries traffic", pe.name, pe_vnet.name()));
                 continue;
             }
-            if pe_vnet == vnet {
-                return (Reach::Reachable, format!("{here}, where {} is a private endpoint of {r}", pe.name));
+            let path = if pe_vnet == vnet {
+                format!("{here}, where {} is a private endpoint of {r}", pe.name)
+            } else {
+                match self.peered(&vnet, &pe_vnet) {
+                    Peering::Connected => format!("{here}, which is peered (Connected) with {} where {} lives", pe_vnet.name(), pe.name),
+                    Peering::NotConnected(state) => {
+                        misses.push(format!("its peering with {} where {} lives is {state}, not Connected", pe_vnet.name(), pe.name));
+                        continue;
+                    }
+                    Peering::None => {
+                        misses.push(format!("is not peered with {} where {} lives", pe_vnet.name(), pe.name));
+                        continue;
+                    }
+                    Peering::Unread => {
+                        unknown.push(format!("neither {} nor {} was read, so whether they are peered (for {}) is unknown", vnet.name(), pe_vnet.name(), pe.name));
+                        continue;
+                    }
+                }
+            };
+            // The path is there; the registry's name must also resolve to the endpoint.
+            match self.private_dns(reg, pe, &vnet) {
+                (Reach::Reachable, dns, _) => return (Reach::Reachable, format!("{path}{dns}"), Vec::new()),
+                (Reach::Unknown, dns, _) => unresolved.push(format!("{path}{dns}")),
+                (Reach::Blocked, dns, zone) => {
+                    misresolved.push(format!("{path}{dns}"));
+                    unlinked.extend(zone.map(|zone| UnlinkedZone { zone, virtual_network: vnet.clone() }));
+                }
             }
-            match self.peered(&vnet, &pe_vnet) {
-                Peering::Connected => return (Reach::Reachable, format!("{here}, which is peered (Connected) with {} where {} lives", pe_vnet.name(), pe.name)),
-                Peering::NotConnected(state) => misses.push(format!("its peering with {} where {} lives is {state}, not Connected", pe_vnet.name(), pe.name)),
-                Peering::None => misses.push(format!("is not peered with {} where {} lives", pe_vnet.name(), pe.name)),
-                Peering::Unread => unknown.push(format!("neither {} nor {} was read, so whether they are peered (for {}) is unknown", vnet.name(), pe_vnet.name(), pe.name)),
-            }
+        }
+        if !unresolved.is_empty() {
+            return (Reach::Unknown, unresolved.join("; and "), Vec::new());
+        }
+        if !misresolved.is_empty() && unknown.is_empty() && unread.is_empty() {
+            unlinked.dedup();
+            return (Reach::Blocked, misresolved.join("; and "), unlinked);
         }
         for pe in &unread {
             unknown.push(format!("private endpoint {pe} of {r} was not readable, so where it lives is unknown"));
@@ -344,11 +398,74 @@ impl<'a> Net<'a> {
             text.push_str(&misses.join(", and "));
         }
         if unknown.is_empty() {
-            (Reach::Blocked, text)
+            (Reach::Blocked, text, Vec::new())
         } else {
             text.push_str("; ");
             text.push_str(&unknown.join("; "));
-            (Reach::Unknown, text)
+            (Reach::Unknown, text, Vec::new())
+        }
+    }
+
+    /// Whether the registry's name resolves to private endpoint `pe` for a workload in `vnet`,
+    /// in words that continue the path's (starting with their own separator), and the zone to
+    /// link when it does not. "It's important to correctly configure your DNS settings to
+    /// resolve the private endpoint IP address to the fully qualified domain name (FQDN) of the
+    /// connection string",
+    /// by a private DNS zone "linked to your virtual network", a resolver or a hosts file
+    /// (private-endpoint-dns); a registry's zone is privatelink.azurecr.io (the same page's
+    /// table). A zone group that keeps the endpoint's records in that zone is the one of these
+    /// that ARM shows; without one, the others are not in the data, so the answer is unknown.
+    /// The zone then serves the network only if linked to it: "After you create a private DNS
+    /// zone in Azure, you'll need to link a virtual network to it. Once linked, VMs hosted in that
+    /// virtual network can access the private DNS zone." (private-dns-virtual-network-links). An
+    /// unlinked network on Azure's DNS does not see the record; one with DNS servers of its own
+    /// may (they may forward to a network that is linked), which pullpath does not read.
+    fn private_dns(&self, reg: &Registry, pe: &PrivateEndpoint, vnet: &ResourceId) -> (Reach, String, Option<ResourceId>) {
+        let login = reg.properties.login_server.clone().filter(|l| !l.is_empty()).unwrap_or_else(|| format!("{}.azurecr.io", reg_name(reg)));
+        let login = login.to_ascii_lowercase();
+        let (label, suffix) = login.split_once('.').unwrap_or((login.as_str(), "azurecr.io"));
+        let zone = format!("privatelink.{suffix}");
+        let Some(groups) = pe.dns_zone_groups.as_ref() else {
+            return (Reach::Reachable, format!("; {}'s private DNS zone groups were not read, so whether {login} resolves to it is not checked", pe.name), None);
+        };
+        let mut configs = groups.iter().flat_map(|g| g.properties.private_dns_zone_configs.iter().map(move |c| (g, c)));
+        let found = configs.find_map(|(g, c)| c.properties.private_dns_zone_id.as_ref().filter(|z| z.name().eq_ignore_ascii_case(&zone)).map(|z| (g, c, z)));
+        let Some((group, config, zone_id)) = found else {
+            return (
+                Reach::Unknown,
+                format!(", but {} has no private DNS zone group for {zone}, so {login} resolves to its private address only through DNS that pullpath does not read (your own DNS servers, a DNS resolver or a hosts file)", pe.name),
+                None,
+            );
+        };
+        let record = format!("{label}.{zone}");
+        let resolves = config
+            .properties
+            .record_sets
+            .iter()
+            .find(|rs| rs.fqdn.as_deref().is_some_and(|f| f.trim_end_matches('.').eq_ignore_ascii_case(&record)))
+            .map(|rs| match rs.ip_addresses.first() {
+                Some(ip) => format!(", where {record} resolves to {ip}"),
+                None => format!(", which holds {record}"),
+            })
+            .unwrap_or_default();
+        let name = if group.name.is_empty() { "(unnamed)" } else { group.name.as_str() };
+        let kept = format!("; its private DNS zone group {name} keeps its records in zone {zone}{resolves}");
+        let n = vnet.name();
+        let Some(links) = self.zones.get(zone_id.key()).and_then(|z| z.virtual_network_links.as_ref()) else {
+            return (Reach::Reachable, format!("{kept}; whether that zone is linked to {n} is not read"), None);
+        };
+        if let Some(link) = links.iter().find(|l| l.virtual_network() == Some(vnet)) {
+            let state = link.properties.virtual_network_link_state.as_deref().filter(|s| !s.eq_ignore_ascii_case("Completed")).map(|s| format!(", link state {s}")).unwrap_or_default();
+            return (Reach::Reachable, format!("{kept}, and the zone is linked to {n} (link {}{state})", link.name), None);
+        }
+        match self.vnets.get(vnet.key()) {
+            None => (Reach::Unknown, format!("{kept}, but the zone is not linked to {n}, and {n} was not read, so whether its DNS servers resolve {record} is unknown"), None),
+            Some(v) if !v.dns_servers().is_empty() => (
+                Reach::Unknown,
+                format!("{kept}, but the zone is not linked to {n}, and {n} uses DNS servers of its own ({}), which pullpath does not read: whether they resolve {record} to the endpoint is unknown", v.dns_servers().join(", ")),
+                None,
+            ),
+            Some(_) => (Reach::Blocked, format!("{kept}, but the zone is not linked to {n}, whose workloads use Azure's DNS, so {login} does not resolve to the endpoint there"), Some(zone_id.clone())),
         }
     }
 
@@ -481,6 +598,21 @@ pub fn blocked_image_builds(inv: &Inventory) -> Vec<(&Workspace, &Registry, Stri
     out
 }
 
+/// What to do about a pull whose private path is there but whose network does not resolve
+/// the registry's name to it: link each zone to each network (guidance: a link is a write to
+/// a zone pullpath does not otherwise manage, often another team's).
+pub fn link_zones_words(zones: &[UnlinkedZone], registry: &ResourceId) -> String {
+    let each: Vec<String> = zones
+        .iter()
+        .map(|z| format!("private DNS zone {} (resource group {}) to {}", z.zone.name(), z.zone.resource_group_name().unwrap_or("?"), z.virtual_network.name()))
+        .collect();
+    format!(
+        "Link {} (a virtual network link, registration off), so that its workloads resolve {}'s name to the private endpoint; or point the network at DNS servers that resolve the zone.",
+        each.join(", and "),
+        registry.name()
+    )
+}
+
 /// What to do about a blocked pull of `workload` from `registry`, in words, and the intent
 /// that does it where pullpath can plan one: for a compute or managed online endpoint of a
 /// workspace with a managed network, a `PrivateEndpoint` outbound rule to the registry
@@ -528,6 +660,63 @@ mod tests {
 
     fn id(s: &str) -> ResourceId {
         ResourceId::parse(&format!("{S}/{s}")).unwrap()
+    }
+
+    /// A private endpoint in the workload's own network carries the pull only with DNS: a zone
+    /// group for privatelink.azurecr.io is reachable (naming the record that resolves), none is
+    /// unknown, an unread list is reachable with the DNS said to be unchecked; a zone named
+    /// like it elsewhere in the id, or a record for another registry, does not count.
+    #[test]
+    fn a_private_path_needs_the_registrys_name_to_resolve_to_the_endpoint() {
+        let compute = json!({"id": format!("{S}/Microsoft.MachineLearningServices/workspaces/w/computes/c"), "type": "Microsoft.MachineLearningServices/workspaces/computes", "name": "c",
+            "properties": {"computeType": "AmlCompute", "properties": {"subnet": {"id": format!("{S}/Microsoft.Network/virtualNetworks/v/subnets/a")}}}});
+        let ws = json!({"id": format!("{S}/Microsoft.MachineLearningServices/workspaces/w"), "type": "Microsoft.MachineLearningServices/workspaces", "name": "w", "properties": {}});
+        let zone = |name: &str, fqdn: &str| json!([{"name": "default", "properties": {"privateDnsZoneConfigs": [{"properties": {
+            "privateDnsZoneId": format!("{S}/Microsoft.Network/privateDnsZones/{name}"), "recordSets": [{"fqdn": fqdn, "ipAddresses": ["10.0.0.9"]}]}}]}}]);
+        let pe = |groups: Option<serde_json::Value>| {
+            let mut v = json!({"id": format!("{S}/Microsoft.Network/privateEndpoints/pe-other"), "type": "Microsoft.Network/privateEndpoints", "name": "pe-other",
+                "properties": {"subnet": {"id": format!("{S}/Microsoft.Network/virtualNetworks/v/subnets/pe")},
+                    "privateLinkServiceConnections": [{"properties": {"privateLinkServiceId": format!("{S}/Microsoft.ContainerRegistry/registries/other"), "privateLinkServiceConnectionState": {"status": "Approved"}}}]}});
+            if let Some(g) = groups {
+                v["privateDnsZoneGroups"] = g;
+            }
+            v
+        };
+        let c = id("Microsoft.MachineLearningServices/workspaces/w/computes/c");
+        let other = id("Microsoft.ContainerRegistry/registries/other");
+        for (groups, reach, says) in [
+            (Some(zone("privatelink.azurecr.io", "other.privatelink.azurecr.io.")), Reach::Reachable, "zone privatelink.azurecr.io, where other.privatelink.azurecr.io resolves to 10.0.0.9; whether that zone is linked to v is not read"),
+            (Some(zone("PrivateLink.AzureCR.io", "acr.privatelink.azurecr.io")), Reach::Reachable, "keeps its records in zone privatelink.azurecr.io; whether"),
+            (Some(zone("privatelink.azurecr.io.contoso.com", "other.privatelink.azurecr.io")), Reach::Unknown, "pe-other has no private DNS zone group for privatelink.azurecr.io"),
+            (Some(json!([])), Reach::Unknown, "runs in subnet a of v, where pe-other is a private endpoint of other, but pe-other has no private DNS zone group"),
+            (None, Reach::Reachable, "pe-other's private DNS zone groups were not read, so whether other.azurecr.io resolves to it is not checked"),
+        ] {
+            let inv = tenant(vec![ws.clone(), compute.clone(), pe(groups)]);
+            // `other` lets trusted services through, but not a user-assigned identity.
+            let v = Net::new(&inv).verdict(Workload::Compute, &c, PullIdentity::Other, &other).unwrap();
+            assert_eq!(v.reach, reach, "{}", v.words());
+            assert!(v.words().contains(says), "{}", v.words());
+        }
+        // The zone serves the network only if linked to it; an unlinked one on Azure's DNS does
+        // not see the record, one with DNS servers of its own may.
+        let zone_groups = zone("privatelink.azurecr.io", "other.privatelink.azurecr.io");
+        let zone_id = format!("{S}/Microsoft.Network/privateDnsZones/privatelink.azurecr.io");
+        let zone = |linked: &str| json!({"id": zone_id, "type": "Microsoft.Network/privateDnsZones", "name": "privatelink.azurecr.io",
+            "virtualNetworkLinks": [{"name": "l", "properties": {"virtualNetwork": {"id": format!("{S}/Microsoft.Network/virtualNetworks/{linked}")}, "virtualNetworkLinkState": "InProgress"}}]});
+        let vnet = |dhcp: serde_json::Value| json!({"id": format!("{S}/Microsoft.Network/virtualNetworks/v"), "type": "Microsoft.Network/virtualNetworks", "name": "v", "properties": {"dhcpOptions": dhcp}});
+        for (extra, reach, says) in [
+            (vec![zone("V")], Reach::Reachable, "and the zone is linked to v (link l, link state InProgress)"),
+            (vec![zone("hub")], Reach::Unknown, "but the zone is not linked to v, and v was not read"),
+            (vec![zone("hub"), vnet(json!({"dnsServers": ["10.9.0.4", "10.9.0.5"]}))], Reach::Unknown, "v uses DNS servers of its own (10.9.0.4, 10.9.0.5)"),
+            (vec![zone("hub"), vnet(json!(null))], Reach::Blocked, "but the zone is not linked to v, whose workloads use Azure's DNS, so other.azurecr.io does not resolve to the endpoint there"),
+        ] {
+            let mut resources = vec![ws.clone(), compute.clone(), pe(Some(zone_groups.clone()))];
+            resources.extend(extra);
+            let inv = tenant(resources);
+            let v = Net::new(&inv).verdict(Workload::Compute, &c, PullIdentity::Other, &other).unwrap();
+            assert_eq!(v.reach, reach, "{}", v.words());
+            assert!(v.words().contains(says), "{}", v.words());
+        }
     }
 
     /// A managed network reaches another registry only through an active PrivateEndpoint rule

@@ -117,6 +117,9 @@ pub enum ResourceKind {
     PrivateEndpoint,
     /// Virtual networks, with their subnets and peerings.
     VirtualNetwork,
+    /// Private DNS zones that registries' private endpoints keep their records in (read only
+    /// for their virtual network links, `list_virtual_network_links`).
+    PrivateDnsZone,
     /// A workspace's jobs: which compute ran which environment.
     Job,
     /// An Azure ML registry's environments (listed only to reach their versions); read into
@@ -128,7 +131,7 @@ pub enum ResourceKind {
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 19] = [
+    pub const ALL: [ResourceKind; 20] = [
         ResourceKind::Registry,
         ResourceKind::Workspace,
         ResourceKind::Compute,
@@ -145,6 +148,7 @@ impl ResourceKind {
         ResourceKind::MlRegistry,
         ResourceKind::PrivateEndpoint,
         ResourceKind::VirtualNetwork,
+        ResourceKind::PrivateDnsZone,
         ResourceKind::Job,
         ResourceKind::RegistryEnvironmentContainer,
         ResourceKind::RegistryEnvironmentVersion,
@@ -169,6 +173,7 @@ impl ResourceKind {
             ResourceKind::MlRegistry => ("Microsoft.MachineLearningServices", "registries"),
             ResourceKind::PrivateEndpoint => ("Microsoft.Network", "privateEndpoints"),
             ResourceKind::VirtualNetwork => ("Microsoft.Network", "virtualNetworks"),
+            ResourceKind::PrivateDnsZone => ("Microsoft.Network", "privateDnsZones"),
             ResourceKind::Job => ("Microsoft.MachineLearningServices", "workspaces/jobs"),
             ResourceKind::RegistryEnvironmentContainer => ("Microsoft.MachineLearningServices", "registries/environments"),
             ResourceKind::RegistryEnvironmentVersion => ("Microsoft.MachineLearningServices", "registries/environments/versions"),
@@ -205,6 +210,8 @@ impl ResourceKind {
             ResourceKind::EnvironmentContainer | ResourceKind::EnvironmentVersion | ResourceKind::OnlineDeployment | ResourceKind::MlRegistry | ResourceKind::Job | ResourceKind::RegistryEnvironmentContainer | ResourceKind::RegistryEnvironmentVersion => "2024-10-01",
             ResourceKind::ContainerGroup => "2026-07-01",
             ResourceKind::PrivateEndpoint | ResourceKind::VirtualNetwork => "2024-07-01",
+            // privatedns.json, not in ../shared/azure: tests/contract/specs-extra.
+            ResourceKind::PrivateDnsZone => "2024-06-01",
             ResourceKind::ManagedCluster => "2025-05-01",
             ResourceKind::UserAssignedIdentity => "2024-11-30",
             ResourceKind::RoleAssignment | ResourceKind::RoleDefinition => "2022-04-01",
@@ -279,6 +286,18 @@ pub fn list_environment_versions(environment: &ResourceId, top: usize) -> Reques
     r.query.push(("$orderBy".into(), "createdtime desc".into()));
     r.query.push(("$top".into(), top.to_string()));
     r
+}
+
+/// `GET {endpoint}/privateDnsZoneGroups` (PrivateDnsZoneGroups_List, privateEndpoint.json
+/// 2024-07-01): the zones a private endpoint keeps its DNS records in.
+pub fn list_dns_zone_groups(endpoint: &ResourceId) -> Request {
+    request(Method::Get, format!("{}/privateDnsZoneGroups", endpoint.as_str()), ResourceKind::PrivateEndpoint.api_version())
+}
+
+/// `GET {zone}/virtualNetworkLinks` (VirtualNetworkLinks_List, privatedns.json 2024-06-01):
+/// the virtual networks whose DNS resolves a private DNS zone's records.
+pub fn list_virtual_network_links(zone: &ResourceId) -> Request {
+    request(Method::Get, format!("{}/virtualNetworkLinks", zone.as_str()), ResourceKind::PrivateDnsZone.api_version())
 }
 
 /// `GET {id}` for any resource pullpath knows the type of.

@@ -188,6 +188,10 @@ pub struct ScanConfig {
     /// Jobs read of each workspace: pages are followed until this many are read, the newest
     /// of a page first (`scan_demand.rs`); 0 lists none.
     pub jobs: usize,
+    /// Whether the DNS zone groups of registries' private endpoints are listed (one request
+    /// per endpoint), and the virtual network links of the zones they name (one per zone);
+    /// without them every private path's DNS is "not read" (`network`).
+    pub private_dns: bool,
 }
 
 impl ScanConfig {
@@ -210,6 +214,7 @@ impl ScanConfig {
             directory_batch: crate::directory_request::MAX_REQUESTS_PER_BATCH,
             environment_versions: 3,
             jobs: 20,
+            private_dns: true,
         }
     }
 }
@@ -277,6 +282,8 @@ enum Table {
     Containers,
 }
 
+const REGISTRY_TYPE: &str = "Microsoft.ContainerRegistry/registries";
+
 #[derive(Debug, Clone)]
 enum Step {
     Subscriptions,
@@ -285,6 +292,10 @@ enum Step {
     /// thousand-row page carries a whole resource group's rows instead of a thousand of them.
     Graph { table: Table, subscriptions: Vec<String>, management_group: Option<String>, packed: bool },
     List { kind: ResourceKind, scope: ResourceId },
+    /// A private endpoint's DNS zone groups, kept on the endpoint (`dns_zone_groups`).
+    DnsZoneGroups { endpoint: ResourceId },
+    /// A private DNS zone's virtual network links, kept on the zone.
+    ZoneLinks { zone: ResourceId },
     Get { id: ResourceId },
     /// A role-assignment list that replaces what the inventory holds at and below `scope`
     /// (only on its first page).
@@ -312,6 +323,8 @@ impl Step {
                 (scope, format!("Resource Graph ({table:?})"))
             }
             Step::List { kind, scope } => (scope.to_string(), kind.type_name()),
+            Step::DnsZoneGroups { endpoint } => (endpoint.to_string(), "private DNS zone groups".into()),
+            Step::ZoneLinks { zone } => (zone.to_string(), "virtual network links".into()),
             Step::Get { id } => (id.to_string(), id.resource_type()),
             Step::RefreshAssignments { scope, .. } => (scope.to_string(), ResourceKind::RoleAssignment.type_name()),
             Step::DirectoryNames { count } => ("Microsoft Graph".into(), format!("names of {count} principal(s)")),
@@ -409,6 +422,10 @@ pub struct Scan {
     per_provider_subs: HashSet<String>,
     /// Workspaces (keys) whose online endpoints were listed.
     endpoints_for: HashSet<String>,
+    /// Private endpoints whose DNS zone groups are listed (or were).
+    dns_for: HashSet<String>,
+    /// Private DNS zones whose virtual network links are listed (or were).
+    zones_for: HashSet<String>,
     /// Workspaces, environments and endpoints whose demand lists were requested.
     demand_for: HashSet<String>,
     /// Whether a job or deployment named an Azure ML registry's environment, so every
@@ -465,6 +482,8 @@ impl Scan {
             tenants: HashMap::new(),
             per_provider_subs: HashSet::new(),
             endpoints_for: HashSet::new(),
+            dns_for: HashSet::new(),
+            zones_for: HashSet::new(),
             demand_for: HashSet::new(),
             ml_registries_wanted: false,
             graph_fallback_noted: false,
@@ -514,6 +533,7 @@ impl Scan {
             .chain(inv.online_deployments.iter().map(|x| &x.id))
             .chain(inv.private_endpoints.iter().map(|x| &x.id))
             .chain(inv.virtual_networks.iter().map(|x| &x.id))
+            .chain(inv.private_dns_zones.iter().map(|x| &x.id))
             .chain(inv.jobs.iter().map(|x| &x.id))
             .chain(inv.role_assignments.iter().map(|x| &x.id))
             .chain(inv.subscriptions.iter().map(|x| &x.id));
@@ -1037,7 +1057,7 @@ impl Scan {
                     self.add_item(v, Merge::Replace);
                 }
             }
-            Step::Subscriptions | Step::Tenants | Step::List { .. } | Step::RefreshAssignments { .. } => {
+            Step::Subscriptions | Step::Tenants | Step::List { .. } | Step::RefreshAssignments { .. } | Step::DnsZoneGroups { .. } | Step::ZoneLinks { .. } => {
                 let page: ListPage<Value> = match serde_json::from_str(&resp.body) {
                     Ok(p) => demand::trim_page(&step, p, &self.config, &self.result.inventory, &mut self.result.diagnostics),
                     Err(e) => {
@@ -1091,6 +1111,8 @@ impl Scan {
                             }
                         }
                     }
+                    Step::DnsZoneGroups { endpoint } => self.add_dns_zone_groups(endpoint, page.value, &req.path),
+                    Step::ZoneLinks { zone } => self.add_zone_links(zone, page.value, &req.path),
                     Step::RefreshAssignments { scope, first_page } => {
                         if *first_page {
                             self.forget_assignments_within(scope);
@@ -1199,6 +1221,9 @@ impl Scan {
             self.plan_endpoint_lists(id);
         }
         self.plan_demand(id, kind);
+        if kind == Some(ResourceKind::PrivateEndpoint) {
+            self.plan_dns_zone_groups(id);
+        }
         let per_resource = matches!(kind, Some(ResourceKind::Registry | ResourceKind::Workspace | ResourceKind::Compute | ResourceKind::ManagedCluster | ResourceKind::UserAssignedIdentity));
         if self.config.strategy == Strategy::PerResource && per_resource && self.assignments_for.insert(id.key().to_string()) {
             let kind = ResourceKind::RoleAssignment;
@@ -1213,6 +1238,60 @@ impl Scan {
         if per_provider && self.endpoints_for.insert(ws.key().to_string()) {
             for child in PER_WORKSPACE_WITHOUT_GRAPH {
                 self.enqueue(Step::List { kind: child, scope: ws.clone() }, request::list_children(ws, child));
+            }
+        }
+    }
+
+    /// Lists the DNS zone groups of a private endpoint to a registry, once: whether a
+    /// workload resolves the registry's name to the endpoint depends on them (`network`).
+    fn plan_dns_zone_groups(&mut self, id: &ResourceId) {
+        let Some(pe) = self.result.inventory.private_endpoints.iter().find(|p| &p.id == id) else { return };
+        let to_registry = pe.connections().filter_map(|c| c.properties.private_link_service_id.as_ref()).any(|t| t.is_type(REGISTRY_TYPE));
+        if self.config.private_dns && to_registry && pe.dns_zone_groups.is_none() && self.dns_for.insert(id.key().to_string()) {
+            self.enqueue(Step::DnsZoneGroups { endpoint: id.clone() }, request::list_dns_zone_groups(id));
+        }
+    }
+
+    /// One page of an endpoint's DNS zone groups: kept on the endpoint, so that an empty list
+    /// reads as "none" and an unread one as "not read".
+    fn add_dns_zone_groups(&mut self, endpoint: &ResourceId, items: Vec<Value>, at: &str) {
+        let Some(pe) = self.result.inventory.private_endpoints.iter_mut().find(|p| &p.id == endpoint) else { return };
+        let groups = pe.dns_zone_groups.get_or_insert_with(Vec::new);
+        let mut zones = Vec::new();
+        for v in items {
+            match serde_json::from_value::<crate::arm::PrivateDnsZoneGroup>(v) {
+                Ok(g) => {
+                    zones.extend(g.properties.private_dns_zone_configs.iter().filter_map(|c| c.properties.private_dns_zone_id.clone()));
+                    groups.push(g);
+                }
+                Err(e) => self.result.diagnostics.push(Diagnostic { at: at.to_string(), message: format!("a private DNS zone group in the list could not be read: {e}") }),
+            }
+        }
+        // Each zone's links once, however many endpoints keep records in it.
+        for zone in zones {
+            if zone.is_type(ResourceKind::PrivateDnsZone.type_name().as_str()) && self.zones_for.insert(zone.key().to_string()) {
+                let req = request::list_virtual_network_links(&zone);
+                self.enqueue(Step::ZoneLinks { zone }, req);
+            }
+        }
+    }
+
+    /// One page of a private DNS zone's virtual network links, kept on the zone (added to the
+    /// inventory with its id and name if it is not there).
+    fn add_zone_links(&mut self, zone: &ResourceId, items: Vec<Value>, at: &str) {
+        let zones = &mut self.result.inventory.private_dns_zones;
+        let i = match zones.iter().position(|z| &z.id == zone) {
+            Some(i) => i,
+            None => {
+                zones.push(crate::arm::PrivateDnsZone { id: zone.clone(), name: zone.name().to_string(), virtual_network_links: None });
+                zones.len() - 1
+            }
+        };
+        let links = zones[i].virtual_network_links.get_or_insert_with(Vec::new);
+        for v in items {
+            match serde_json::from_value::<crate::arm::VirtualNetworkLink>(v) {
+                Ok(l) => links.push(l),
+                Err(e) => self.result.diagnostics.push(Diagnostic { at: at.to_string(), message: format!("a virtual network link in the list could not be read: {e}") }),
             }
         }
     }
@@ -1249,6 +1328,7 @@ impl Scan {
         inv.ml_registries.retain(|x| &x.id != id);
         inv.private_endpoints.retain(|x| &x.id != id);
         inv.virtual_networks.retain(|x| &x.id != id);
+        inv.private_dns_zones.retain(|x| &x.id != id);
         inv.jobs.retain(|x| &x.id != id);
         inv.role_assignments.retain(|x| &x.id != id);
         inv.subscriptions.retain(|x| &x.id != id);

@@ -477,6 +477,7 @@ pub fn to_json(inv: &Inventory) -> String {
     push(&inv.ml_registries, ResourceKind::MlRegistry, &mut resources);
     push(&inv.private_endpoints, ResourceKind::PrivateEndpoint, &mut resources);
     push(&inv.virtual_networks, ResourceKind::VirtualNetwork, &mut resources);
+    push(&inv.private_dns_zones, ResourceKind::PrivateDnsZone, &mut resources);
     push(&inv.jobs, ResourceKind::Job, &mut resources);
     push(&inv.role_assignments, ResourceKind::RoleAssignment, &mut resources);
     push(&inv.role_definitions, ResourceKind::RoleDefinition, &mut resources);

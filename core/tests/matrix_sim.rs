@@ -39,6 +39,20 @@ fn a_pull_the_network_blocks_shows_both_verdicts() {
     assert_eq!(names(&m, &m.view(&demo, &Query { show: Show::NetworkBlocked, ..Default::default() })), ["vision-cluster"], "the demo's one blocked path");
 }
 
+/// A pull RBAC allows whose network verdict is unknown (a private endpoint without DNS)
+/// says so in its cell, as a warning, not as reachable.
+#[test]
+fn a_pull_the_network_leaves_unknown_says_so() {
+    let case: serde_json::Value = serde_json::from_str(include_str!("truth/network/private-endpoint-without-dns-zone-group-is-unknown.json")).unwrap();
+    let (inv, _) = pullpath_core::snapshot::parse(&case["snapshot"].to_string()).unwrap();
+    let a = analysis::analyze(&inv);
+    let row = a.access.iter().find(|r| r.network.iter().any(|v| v.reach == pullpath_core::network::Reach::Unknown)).expect("an unknown network verdict");
+    assert_ne!(row.pull, Level::No, "RBAC allows this pull");
+    let (text, tone) = cell_text(row);
+    assert_eq!(text, "pull ✓ · network unknown");
+    assert_eq!(tone, CellTone::Warn);
+}
+
 #[test]
 fn every_access_row_is_one_cell() {
     let a = demo();

@@ -277,6 +277,7 @@ fn summary(o: &Outcome) -> Value {
             "containerGroups": inv.container_groups.len(),
             "privateEndpoints": inv.private_endpoints.len(),
             "virtualNetworks": inv.virtual_networks.len(),
+            "privateDnsZones": inv.private_dns_zones.len(),
             "identities": inv.identities.len(),
             "roleAssignments": inv.role_assignments.len(),
             "roleDefinitions": inv.role_definitions.len(),

@@ -434,7 +434,9 @@ pub fn generate(spec: &TenantSpec) -> GeneratedTenant {
 /// them refusing trusted services; each subscription has a hub network where most private
 /// registries have their endpoint; most workspaces' clusters run in a spoke network peered
 /// with the hub (some peerings only Initiated, some spokes not peered), a few workspaces use a
-/// managed network, and AKS clusters and container groups get subnets the same way.
+/// managed network, and AKS clusters and container groups get subnets the same way. Each
+/// subscription has a privatelink.azurecr.io zone linked to the hub and most spokes, and most
+/// endpoints keep their records in it.
 fn network(seed: u64, subs: &[String], out: &mut Vec<Value>) {
     let mut rng = Rng(seed ^ 0x6e65_7477_6f72_6b21);
     let vnet_id = |sub: &str, name: &str| format!("/subscriptions/{sub}/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/{name}");
@@ -479,7 +481,14 @@ fn network(seed: u64, subs: &[String], out: &mut Vec<Value>) {
                         "properties": {"provisioningState": "Succeeded", "subnet": {"id": format!("{}/subnets/snet-pe", vnet_id(&sub, "vnet-hub"))},
                             "privateLinkServiceConnections": [{"id": format!("{pe}/privateLinkServiceConnections/registry"), "name": "registry",
                                 "properties": {"privateLinkServiceId": id, "groupIds": ["registry"], "privateLinkServiceConnectionState": {"status": status, "description": "", "actionsRequired": "None"}}}],
-                            "manualPrivateLinkServiceConnections": []}}));
+                            "manualPrivateLinkServiceConnections": []},
+                        // About one endpoint in ten has no DNS zone group (decided by name, so the
+                        // tenant's other draws stay as they were).
+                        "privateDnsZoneGroups": if name.bytes().map(u32::from).sum::<u32>() % 10 == 0 { json!([]) } else {
+                            json!([{"name": "default", "properties": {"provisioningState": "Succeeded", "privateDnsZoneConfigs": [{"name": "privatelink-azurecr-io", "properties": {
+                                "privateDnsZoneId": format!("/subscriptions/{sub}/resourceGroups/rg-network/providers/Microsoft.Network/privateDnsZones/privatelink.azurecr.io"),
+                                "recordSets": [{"recordType": "A", "recordSetName": name, "fqdn": format!("{name}.privatelink.azurecr.io"), "ttl": 10, "ipAddresses": ["10.1.0.4"], "provisioningState": "Succeeded"}]}}]}}])
+                        }}));
                 }
             }
             "Microsoft.MachineLearningServices/workspaces" if rng.percent(10) => {
@@ -535,6 +544,19 @@ fn network(seed: u64, subs: &[String], out: &mut Vec<Value>) {
             out.push(vnet(id, &["snet-workload"], peers));
         }
         out.push(vnet(&hub, &["snet-pe"], hub_peers));
+        // The subscription's privatelink.azurecr.io zone, linked to the hub and to the spokes
+        // but about one in twelve (decided by name, so the other draws stay as they were).
+        let linked = std::iter::once(&hub).chain(seen.iter().filter(|id| id.bytes().map(u32::from).sum::<u32>() % 12 != 0));
+        let links: Vec<Value> = linked
+            .map(|id| {
+                let name = id.rsplit('/').next().unwrap_or_default();
+                json!({"name": format!("{name}-link"), "type": "Microsoft.Network/privateDnsZones/virtualNetworkLinks", "location": "global",
+                    "properties": {"virtualNetwork": {"id": id}, "registrationEnabled": false, "virtualNetworkLinkState": "Completed", "provisioningState": "Succeeded"}})
+            })
+            .collect();
+        out.push(json!({"id": format!("/subscriptions/{sub}/resourceGroups/rg-network/providers/Microsoft.Network/privateDnsZones/privatelink.azurecr.io"),
+            "name": "privatelink.azurecr.io", "type": "Microsoft.Network/privateDnsZones", "location": "global", "properties": {"provisioningState": "Succeeded"},
+            "virtualNetworkLinks": links}));
     }
     out.extend(endpoints);
 }
@@ -669,6 +691,26 @@ mod tests {
             .map(|s| s.level())
             .collect();
         assert_eq!(scopes.len(), 4, "{scopes:?}");
+    }
+
+    /// Registries' private endpoints come with their DNS zone groups, some without any,
+    /// and the simulator serves them as ARM does: a child list of the endpoint, which itself
+    /// comes without them.
+    #[test]
+    fn private_endpoints_carry_dns_zone_groups_served_as_a_child_list() {
+        let t = generate(&TenantSpec::large(1));
+        let pes: Vec<&Value> = t.resources.iter().filter(|r| r["type"] == "Microsoft.Network/privateEndpoints").collect();
+        let none = pes.iter().filter(|p| p["privateDnsZoneGroups"].as_array().is_some_and(Vec::is_empty)).count();
+        assert_eq!((pes.len(), none), (281, 17), "endpoints, and those without a zone group");
+        let mut sim = crate::Sim::generated(&TenantSpec::large(1));
+        let pe = pes.iter().find(|p| p["privateDnsZoneGroups"].as_array().is_some_and(|g| !g.is_empty())).unwrap();
+        let id = pullpath_core::id::ResourceId::parse(pe["id"].as_str().unwrap()).unwrap();
+        let body = |r: pullpath_core::request::Response| -> Value { serde_json::from_str(&r.body).unwrap() };
+        let served = body(sim.handle(&pullpath_core::request::get(&id).unwrap()));
+        assert!(served.get("privateDnsZoneGroups").is_none(), "{served}");
+        let list = body(sim.handle(&pullpath_core::request::list_dns_zone_groups(&id)));
+        assert_eq!(list["value"].as_array().map(Vec::len), Some(1), "{list}");
+        assert_eq!(list["value"][0]["id"], format!("{}/privateDnsZoneGroups/default", id.as_str()));
     }
 
     /// People are named, groups have members, and every second group sits in another.

@@ -149,7 +149,15 @@ impl Sim {
                 }
                 continue;
             }
+            let mut r = r;
             if let Some(id) = r.get("id").and_then(Value::as_str).and_then(|s| ResourceId::parse(s).ok()) {
+                // A snapshot keeps an endpoint's DNS zone groups (a zone's links) on it; ARM
+                // serves them as its child list, and the parent without them.
+                for group in child_lists(&id, &mut r) {
+                    if let Some(gid) = group.get("id").and_then(Value::as_str).and_then(|s| ResourceId::parse(s).ok()) {
+                        map.insert(gid, group);
+                    }
+                }
                 // A snapshot's Resource Graph subscription rows say where each subscription
                 // sits: the simulator serves the same hierarchy, in the same directory.
                 if id.level() == ScopeLevel::Subscription {
@@ -532,6 +540,30 @@ fn flatten(item: Value, depth: usize, out: &mut Vec<Value>) {
 /// subscription's role-assignment list returned) places it below those groups: the row does
 /// not say how they nest, so the simulator nests them as listed, first holding the
 /// subscription, and records them in `unparented` for [`hang_below_root`].
+/// Takes the child lists a snapshot keeps on their parent off it (a private endpoint's
+/// `privateDnsZoneGroups`, a private DNS zone's `virtualNetworkLinks`), each item with the id
+/// ARM gives it (`{parent}/{list}/{name}`).
+fn child_lists(id: &ResourceId, r: &mut Value) -> Vec<Value> {
+    let key = if id.is_type("Microsoft.Network/privateEndpoints") {
+        "privateDnsZoneGroups"
+    } else if id.is_type("Microsoft.Network/privateDnsZones") {
+        "virtualNetworkLinks"
+    } else {
+        return Vec::new();
+    };
+    let Some(Value::Array(items)) = r.as_object_mut().and_then(|o| o.remove(key)) else { return Vec::new() };
+    items
+        .into_iter()
+        .filter_map(|mut g| {
+            let name = g.get("name").and_then(Value::as_str)?.to_string();
+            // Only ever below this parent: an id naming anything else would replace it.
+            let own = ResourceId::parse(&format!("{}/{key}/{name}", id.as_str())).ok()?;
+            g["id"] = Value::String(own.as_str().to_string());
+            Some(g)
+        })
+        .collect()
+}
+
 fn place_subscription(groups: &mut BTreeMap<String, ManagementGroup>, sub: &str, row: &Value, unparented: &mut Vec<String>) {
     let names: Vec<(String, String)> = match row.pointer("/properties/managementGroupAncestorsChain").and_then(Value::as_array) {
         Some(chain) => chain

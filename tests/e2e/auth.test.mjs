@@ -3,11 +3,14 @@
 // every token against the provider's JWKS, and shows the inventory. Then the ways it must fail.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { serveDist } from './support/server.mjs';
 import { launch, collectErrors, screenshot } from './support/browser.mjs';
 import { startOidc, signInAsUser, CLIENT_ID, ARM_RESOURCE, TENANT_ID } from './support/oidc.mjs';
 import { startEmulator } from './support/emulator.mjs';
-import { Landing, Inventory, Subscriptions } from './support/pages.mjs';
+import { Landing, Inventory, Results, Subscriptions } from './support/pages.mjs';
 
 const DIST = process.env.PULLPATH_TEST_DIST ?? 'dist-test';
 let app, oidc, arm, browser;
@@ -108,7 +111,7 @@ test('the scan reads as many environment versions and jobs as the settings say, 
   await jobs.press('Tab');
   await versions.fill('1');
   await versions.press('Tab');
-  await page.locator('fieldset.depth').screenshot({ path: 'tests/e2e/output/scan-depth-settings.png' });
+  await page.locator('fieldset.depth').first().screenshot({ path: 'tests/e2e/output/scan-depth-settings.png' });
   await subs.scan.click();
   await new Inventory(page).show();
   const arm_ = log.filter((r) => r.url.startsWith(arm.url)).map((r) => new URL(r.url));
@@ -118,6 +121,56 @@ test('the scan reads as many environment versions and jobs as the settings say, 
   for (const u of versionLists) assert.equal(u.searchParams.get('$top'), '1', u.href);
   assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
   await page.close();
+});
+
+test('a private endpoint carries a pull only with its DNS: the scan reads its zone groups and the zone links unless told not to, and the verdict says which', async () => {
+  // A truth case: gpu-cluster runs in the network of acrprivate's approved private endpoint,
+  // whose records are in a private DNS zone that is not linked to that network.
+  const truthCase = JSON.parse(fs.readFileSync(path.resolve('core/tests/truth/network/private-dns-zone-not-linked-blocks.json'), 'utf8'));
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pullpath-')), 'no-dns.json');
+  fs.writeFileSync(file, JSON.stringify(truthCase.snapshot));
+  for (const read of [true, false]) {
+    await stopAll();
+    await startAll({ emulatorArgs: ['--tenant', `@${file}`] });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const errors = collectErrors(page);
+    const log = networkLog(page);
+    await signIn(page);
+    const subs = new Subscriptions(page);
+    await subs.heading.waitFor();
+    await subs.subscription('11111111-1111-1111-1111-111111111111').waitFor();
+    const box = page.getByRole('checkbox', { name: "Read the private DNS of registries' private endpoints" });
+    assert.equal(await box.isChecked(), true, 'read by default');
+    if (!read) {
+      await box.uncheck();
+      await page.locator('fieldset.depth').last().screenshot({ path: 'tests/e2e/output/scan-private-dns-setting.png' });
+    }
+    await subs.scan.click();
+    const results = new Results(page);
+    await results.heading.waitFor();
+    const lists = (name) => log.filter((r) => r.url.startsWith(arm.url) && new URL(r.url).pathname.endsWith(`/${name}`)).length;
+    assert.equal(lists('privateDnsZoneGroups'), read ? 1 : 0, 'the endpoint\'s zone groups');
+    assert.equal(lists('virtualNetworkLinks'), read ? 1 : 0, 'the zone\'s links');
+    await results.tab('Matrix').click();
+    await page.getByRole('grid', { name: 'Access by identity and registry' }).waitFor();
+    await page.getByLabel('Registry', { exact: true }).fill('acrprivate');
+    await page.getByLabel('Identity', { exact: true }).fill('gpu-cluster');
+    await page.locator('.matrix-view [role=status]').filter({ hasText: /^1 of \d+ identities/ }).waitFor();
+    await page.locator('#mx-0-0').click();
+    const panel = page.getByRole('complementary', { name: 'Details' });
+    await panel.getByRole('heading', { name: 'Network', level: 3 }).waitFor();
+    const net = await panel.locator('ul.network').innerText();
+    if (read) {
+      assert.match(net, /^gpu-cluster: blocked/, net);
+      assert.match(net, /keeps its records in zone privatelink\.azurecr\.io, where acrprivate\.privatelink\.azurecr\.io resolves to 10\.0\.2\.4, but the zone is not linked to vnet-ml/, net);
+      await screenshot(page, 'detail-network-private-dns');
+    } else {
+      assert.match(net, /^gpu-cluster: reachable/, net);
+      assert.match(net, /pe-acr's private DNS zone groups were not read/, net);
+    }
+    assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
+    await page.close();
+  }
 });
 
 test('a redirect with the wrong state is refused and no token request is made', async () => {

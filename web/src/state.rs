@@ -139,6 +139,9 @@ pub struct AppState {
     /// per workspace (`ScanConfig::environment_versions`, `ScanConfig::jobs`).
     pub environment_versions: RwSignal<usize>,
     pub jobs: RwSignal<usize>,
+    /// Whether it lists the DNS zone groups of registries' private endpoints
+    /// (`ScanConfig::private_dns`).
+    pub private_dns: RwSignal<bool>,
     pub progress: RwSignal<Progress>,
     pub result: RwSignal<Option<ScanResult>>,
     pub source: RwSignal<Option<Source>>,
@@ -182,6 +185,7 @@ impl AppState {
             tenants: RwSignal::new(Vec::new()),
             environment_versions: RwSignal::new(ScanConfig::new("", Start::AllSubscriptions).environment_versions),
             jobs: RwSignal::new(ScanConfig::new("", Start::AllSubscriptions).jobs),
+            private_dns: RwSignal::new(ScanConfig::new("", Start::AllSubscriptions).private_dns),
             progress: RwSignal::new(Progress::default()),
             result: RwSignal::new(None),
             source: RwSignal::new(None),
@@ -359,6 +363,7 @@ impl AppState {
         let mut config = ScanConfig::new(&exec.signed_in.config().arm_origin, Start::Subscriptions(subs));
         config.environment_versions = self.environment_versions.get_untracked();
         config.jobs = self.jobs.get_untracked();
+        config.private_dns = self.private_dns.get_untracked();
         let cancel = exec.cancel.clone();
         let epoch = self.epoch();
         spawn_local(async move {

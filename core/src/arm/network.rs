@@ -3,8 +3,12 @@
 //! virtualNetwork}.json`): private endpoints (their subnet and the resources they connect to)
 //! and virtual networks (their subnets and peerings, which a VNet's GET and list embed).
 //!
-//! Not here: whether a subnet reaches a registry (`network`). Private DNS zone groups are a
-//! child list of each endpoint, which the scan does not read.
+//! Private DNS zone groups are a child list of each endpoint (`GET {endpoint}/
+//! privateDnsZoneGroups`); a snapshot carries the list an endpoint's read returned on the
+//! endpoint itself, as `privateDnsZoneGroups` beside `properties` (as a Graph group carries
+//! its `transitiveMembers`), so that "read, and there are none" differs from "not read".
+//!
+//! Not here: whether a subnet reaches a registry (`network`).
 
 use std::collections::BTreeMap;
 
@@ -26,6 +30,63 @@ pub struct PrivateEndpoint {
     pub tags: BTreeMap<String, String>,
     #[serde(default)]
     pub properties: PrivateEndpointProperties,
+    /// pullpath's own: what `GET {id}/privateDnsZoneGroups` (PrivateDnsZoneGroups_List)
+    /// returned; `None` when it was not read.
+    #[serde(default, rename = "privateDnsZoneGroups", skip_serializing_if = "Option::is_none")]
+    pub dns_zone_groups: Option<Vec<PrivateDnsZoneGroup>>,
+}
+
+/// `PrivateDnsZoneGroup`: "Private dns zone group resource." of one private endpoint.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct PrivateDnsZoneGroup {
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_id")]
+    pub id: Option<ResourceId>,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub properties: PrivateDnsZoneGroupProperties,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct PrivateDnsZoneGroupProperties {
+    /// "A collection of private dns zone configurations of the private dns zone group."
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_empty")]
+    pub private_dns_zone_configs: Vec<PrivateDnsZoneConfig>,
+}
+
+/// `PrivateDnsZoneConfig`: one zone the group keeps the endpoint's records in.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct PrivateDnsZoneConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub properties: PrivateDnsZoneConfigProperties,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct PrivateDnsZoneConfigProperties {
+    /// "The resource id of the private dns zone."
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_id")]
+    pub private_dns_zone_id: Option<ResourceId>,
+    /// "A collection of information regarding a recordSet, holding information to identify
+    /// private resources."
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_empty")]
+    pub record_sets: Vec<RecordSet>,
+}
+
+/// `RecordSet`: `fqdn` is the "Fqdn that resolves to private endpoint ip address.", and
+/// `ipAddresses` "The private ip address of the private endpoint."
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordSet {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fqdn: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_empty")]
+    pub ip_addresses: Vec<String>,
 }
 
 /// `PrivateEndpointProperties`: "The ID of the subnet from which the private IP will be
@@ -130,6 +191,69 @@ pub struct VirtualNetworkProperties {
     /// "A list of peerings in a Virtual Network."
     #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_empty")]
     pub virtual_network_peerings: Vec<VirtualNetworkPeering>,
+    /// "The dhcpOptions that contains an array of DNS servers available to VMs deployed in the
+    /// virtual network."
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dhcp_options: Option<DhcpOptions>,
+}
+
+/// `DhcpOptions`: `dnsServers`, "The list of DNS servers IP addresses." None or empty: the
+/// network uses Azure's own DNS.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct DhcpOptions {
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_empty")]
+    pub dns_servers: Vec<String>,
+}
+
+impl VirtualNetwork {
+    /// The DNS servers of its own the network names (empty: Azure's DNS).
+    pub fn dns_servers(&self) -> &[String] {
+        self.properties.dhcp_options.as_ref().map_or(&[], |d| d.dns_servers.as_slice())
+    }
+}
+
+/// `PrivateZone` (privatedns.json 2024-06-01), as far as pullpath reads it: its id and name,
+/// and, pullpath's own, what `GET {id}/virtualNetworkLinks` (VirtualNetworkLinks_List)
+/// returned (`None`: not read), kept on the zone as a private endpoint keeps its zone groups.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PrivateDnsZone {
+    pub id: ResourceId,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, rename = "virtualNetworkLinks", skip_serializing_if = "Option::is_none")]
+    pub virtual_network_links: Option<Vec<VirtualNetworkLink>>,
+}
+
+/// `VirtualNetworkLink`: "Describes a link to virtual network for a Private DNS zone."
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct VirtualNetworkLink {
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_id")]
+    pub id: Option<ResourceId>,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub properties: VirtualNetworkLinkProperties,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct VirtualNetworkLinkProperties {
+    /// "The reference of the virtual network."
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub virtual_network: Option<IdRef>,
+    /// "The status of the virtual network link to the Private DNS zone.": `InProgress` or
+    /// `Completed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub virtual_network_link_state: Option<String>,
+}
+
+impl VirtualNetworkLink {
+    pub fn virtual_network(&self) -> Option<&ResourceId> {
+        self.properties.virtual_network.as_ref()?.id.as_ref()
+    }
 }
 
 /// A subnet as its virtual network embeds it.

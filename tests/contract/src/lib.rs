@@ -89,6 +89,8 @@ type ValidatorCache = HashMap<(usize, Slot), Arc<jsonschema::Validator>>;
 /// All loaded specs.
 pub struct Spec {
     root: PathBuf,
+    /// Further roots laid out as `root` is (`tests/contract/specs-extra`).
+    extra: Vec<PathBuf>,
     docs: Arc<BTreeMap<PathBuf, Value>>,
     operations: Vec<Operation>,
     examples: Vec<Example>,
@@ -113,24 +115,42 @@ impl Spec {
         }
     }
 
-    /// The specs under [`Spec::default_root`], loaded once per process.
+    /// `tests/contract/specs-extra`: specs `../shared/azure` does not hold (see its README).
+    pub fn extra_root() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("specs-extra")
+    }
+
+    /// The specs under [`Spec::default_root`] and [`Spec::extra_root`], loaded once per
+    /// process.
     ///
     /// Panics with the loader's message when the folder is missing: every caller is a test,
     /// and a test cannot do anything useful without the contract.
     pub fn shared() -> &'static Spec {
         static SPEC: OnceLock<Spec> = OnceLock::new();
-        SPEC.get_or_init(|| Spec::load_all(&Spec::default_root()).unwrap_or_else(|e| panic!("{e}")))
+        SPEC.get_or_init(|| Spec::load_roots(&Spec::default_root(), &[Spec::extra_root()]).unwrap_or_else(|e| panic!("{e}")))
     }
 
     /// Reads every `*.json` under `root`: swagger files become operations, files under an
     /// `examples/` folder become examples.
     pub fn load_all(root: &Path) -> Result<Spec, ContractError> {
-        if !root.is_dir() {
-            return Err(ContractError::SpecRootMissing(root.to_path_buf()));
-        }
-        let root = std::fs::canonicalize(root).map_err(|source| ContractError::Io { path: root.to_path_buf(), source })?;
+        Spec::load_roots(root, &[])
+    }
+
+    /// [`Spec::load_all`] of `root` and of each of `extra` (`$ref`s resolve within a file's
+    /// own folder, so the roots do not need each other).
+    pub fn load_roots(root: &Path, extra: &[PathBuf]) -> Result<Spec, ContractError> {
+        let canonical = |root: &Path| -> Result<PathBuf, ContractError> {
+            if !root.is_dir() {
+                return Err(ContractError::SpecRootMissing(root.to_path_buf()));
+            }
+            std::fs::canonicalize(root).map_err(|source| ContractError::Io { path: root.to_path_buf(), source })
+        };
+        let root = canonical(root)?;
+        let extra = extra.iter().map(|r| canonical(r)).collect::<Result<Vec<_>, _>>()?;
         let mut files = Vec::new();
-        walk(&root, &mut files)?;
+        for r in std::iter::once(&root).chain(&extra) {
+            walk(r, &mut files)?;
+        }
         let mut docs = BTreeMap::new();
         let mut example_files = BTreeMap::new();
         for path in files {
@@ -157,11 +177,16 @@ impl Spec {
             .into_iter()
             .map(|(path, value)| Example { operation: by_example.get(&path).cloned(), path, value })
             .collect();
-        Ok(Spec { root, docs, operations, examples, converters: Mutex::new(HashMap::new()), validators: Mutex::new(HashMap::new()) })
+        Ok(Spec { root, extra, docs, operations, examples, converters: Mutex::new(HashMap::new()), validators: Mutex::new(HashMap::new()) })
     }
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// `path` relative to the root it was loaded from (itself when it is under none).
+    pub fn relative<'a>(&self, path: &'a Path) -> &'a Path {
+        std::iter::once(&self.root).chain(&self.extra).find_map(|r| path.strip_prefix(r).ok()).unwrap_or(path)
     }
 
     pub fn operations(&self) -> &[Operation] {

@@ -33,6 +33,8 @@ fn build(builder: &str, input: &Value) -> Result<Request, String> {
         "list_tenants" => request::list_tenants(),
         "list_in_subscription" => request::list_in_subscription(&field(input, "subscription")?, kind()?),
         "list_children" => request::list_children(&field(input, "parent")?, kind()?),
+        "list_dns_zone_groups" => request::list_dns_zone_groups(&field(input, "endpoint")?),
+        "list_virtual_network_links" => request::list_virtual_network_links(&field(input, "zone")?),
         "list_environment_versions" => request::list_environment_versions(&field(input, "environment")?, field(input, "top")?),
         "get" => request::get(&id()?).ok_or("get() returned None: the id's type has no api-version")?,
         "put_role_assignment" => request::put_role_assignment(&scope()?, &field::<String>(input, "name")?, &field::<RoleAssignmentCreate>(input, "body")?),

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use pullpath_contract_tests::convert::Mode;
 use pullpath_contract_tests::{Example, Spec};
 use pullpath_core::arm::{
-    Compute, Connection, ContainerGroup, ErrorResponse, ListPage, ManagedCluster, OnlineDeployment, OnlineEndpoint, PermissionGetResult, PrivateEndpoint, QueryRequest,
+    Compute, Connection, ContainerGroup, ErrorResponse, ListPage, ManagedCluster, OnlineDeployment, OnlineEndpoint, PermissionGetResult, PrivateDnsZoneGroup, PrivateEndpoint, QueryRequest, VirtualNetworkLink,
     QueryResponse, Registry, RegistryUpdate, RoleAssignment, RoleAssignmentCreate, RoleDefinition, UserAssignedIdentity, VirtualNetwork, Workspace,
 };
 use serde::de::DeserializeOwned;
@@ -66,6 +66,8 @@ fn response_model(operation: &str) -> Option<Reader> {
         "PrivateEndpoints_List" | "PrivateEndpoints_ListBySubscription" => read::<ListPage<PrivateEndpoint>>,
         "VirtualNetworks_Get" => read::<VirtualNetwork>,
         "VirtualNetworks_List" | "VirtualNetworks_ListAll" => read::<ListPage<VirtualNetwork>>,
+        "PrivateDnsZoneGroups_List" => read::<ListPage<PrivateDnsZoneGroup>>,
+        "VirtualNetworkLinks_List" => read::<ListPage<VirtualNetworkLink>>,
         _ => return None,
     };
     Some(f)
@@ -76,11 +78,11 @@ fn response_model(operation: &str) -> Option<Reader> {
 /// 2025-11-01 ships examples for scope maps, tokens, private endpoint connections and
 /// `listCredentials`; pullpath reads registries only (it decides who may list credentials
 /// from roles, never by calling the operation). Of the Network 2024-07-01 operations it reads
-/// private endpoints and virtual networks (whose subnets and peerings come embedded), not the
-/// subnet, peering and DNS zone group operations.
+/// private endpoints, their DNS zone groups and virtual networks (whose subnets and peerings
+/// come embedded), not the subnet and peering operations.
 fn not_read_by_pullpath(operation: &str) -> bool {
     matches!(operation, "ScopeMaps_Get" | "ScopeMaps_List" | "Tokens_Get" | "Tokens_List" | "PrivateEndpointConnections_List" | "Registries_ListCredentials")
-        || matches!(operation, "PrivateDnsZoneGroups_List" | "Subnets_Get" | "VirtualNetworkPeerings_List")
+        || matches!(operation, "Subnets_Get" | "VirtualNetworkPeerings_List")
 }
 
 /// The literal AutoRest's generated examples write for every string, ids included (the ML
@@ -136,7 +138,7 @@ fn request_model(operation: &str) -> Option<Reader> {
 /// same), with the operation of the loaded version they are checked against.
 fn unreferenced_operation(example: &Example, spec: &Spec) -> Result<(String, String), String> {
     let table: Value = serde_json::from_str(&std::fs::read_to_string(contract_dir().join("example-operations.json")).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
-    let rel = example.path.strip_prefix(spec.root()).unwrap_or(&example.path).to_string_lossy().to_string();
+    let rel = spec.relative(&example.path).to_string_lossy().to_string();
     let entry = table.get(&rel).ok_or_else(|| format!("{rel} is referenced by no loaded spec; add it to tests/contract/example-operations.json"))?;
     Ok((entry["operation"].as_str().unwrap_or_default().to_string(), entry["api_version"].as_str().unwrap_or_default().to_string()))
 }
@@ -182,7 +184,7 @@ fn check_example(spec: &Spec, example: &Example) -> Result<(), Vec<String>> {
             }
         }
     }
-    let rel = example.path.strip_prefix(spec.root()).unwrap_or(&example.path);
+    let rel = spec.relative(&example.path);
     let expect_path = contract_dir().join("expect/examples").join(rel);
     if let Err(e) = pullpath_fixture::check_json_file(&expect_path, &Value::Object(read_back)) {
         problems.push(format!("what the models read: {e}"));

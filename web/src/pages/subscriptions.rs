@@ -65,6 +65,14 @@ pub fn Subscriptions() -> impl IntoView {
                 <Depth label="Versions read per environment" max=MAX_VERSIONS value=state.environment_versions/>
                 <Depth label="Jobs read per workspace" max=MAX_JOBS value=state.jobs/>
             </fieldset>
+            <fieldset class="depth">
+                <legend>"How pulls reach registries"</legend>
+                <p class="hint">"A private endpoint carries a pull only if the registry's name resolves to it there. Its private DNS zone groups and their zones' virtual network links say so; reading them costs one request per private endpoint of a registry and one per zone."</p>
+                <label>
+                    <input type="checkbox" prop:checked=move || state.private_dns.get() on:change=move |ev| state.private_dns.set(event_target_checked(&ev))/>
+                    " Read the private DNS of registries' private endpoints"
+                </label>
+            </fieldset>
             <div class="actions">
                 <button class="primary" disabled=move || selected() == 0 on:click=move |_| state.scan_tenant()>
                     {move || format!("Scan {} subscription(s)", selected())}

@@ -4,7 +4,10 @@
 //!
 //! `cargo run -p pullpath-emulator --profile bench --bin discovery-bench -- [--scenario large]
 //! [--latency-ms 50] [--graph-quota 15] [--strategies all|graph|graph-rows|provider|resource]
-//! [--count-per-resource]`
+//! [--no-private-dns] [--count-per-resource]`
+//!
+//! `--no-private-dns` scans without listing the DNS zone groups of registries' private
+//! endpoints (`ScanConfig::private_dns`), to measure what they cost.
 //!
 //! `graph` is the scan as shipped (Resource Graph rows grouped per resource group);
 //! `graph-rows` is the same scan against a Resource Graph that refuses `summarize`, so it
@@ -52,6 +55,7 @@ async fn main() {
         };
         let mut scan = ScanConfig::new(&running.base_url, Start::AllSubscriptions);
         scan.strategy = strategy;
+        scan.private_dns = !args.iter().any(|a| a == "--no-private-dns");
         match run_scan(&running.base_url, "bench-token", scan).await {
             Ok(r) => {
                 let inv = &r.result.inventory;
