@@ -44,6 +44,18 @@ async function signIn(page) {
   await signInAsUser(page);
 }
 
+/// A new page signed in and at the subscription picker, with its console errors and its
+/// network log.
+async function signedIn(options) {
+  const page = await browser.newPage(options);
+  const errors = collectErrors(page);
+  const log = networkLog(page);
+  await signIn(page);
+  const subs = new Subscriptions(page);
+  await subs.heading.waitFor();
+  return { page, errors, log, subs };
+}
+
 before(async () => { browser = await launch(); });
 // The last test's servers must close too, or node keeps the file's process alive forever.
 after(async () => { await stopAll(); await browser?.close(); });
@@ -51,13 +63,7 @@ beforeEach(async () => { await stopAll(); });
 
 test('sign in with PKCE, scan the emulator with the issued tokens, show the inventory', async () => {
   await startAll();
-  const page = await browser.newPage();
-  const errors = collectErrors(page);
-  const log = networkLog(page);
-  await signIn(page);
-
-  const subs = new Subscriptions(page);
-  await subs.heading.waitFor();
+  const { page, errors, log, subs } = await signedIn();
   await subs.subscription('11111111-1111-1111-1111-111111111111').waitFor();
   assert.match(await page.getByText(/Signed in as Ada Lovelace/).textContent(), /72f988bf/);
   await screenshot(page, 'auth-subscriptions');
@@ -90,12 +96,7 @@ test('sign in with PKCE, scan the emulator with the issued tokens, show the inve
 
 test('the scan reads as many environment versions and jobs as the settings say, and no more', async () => {
   await startAll();
-  const page = await browser.newPage();
-  const errors = collectErrors(page);
-  const log = networkLog(page);
-  await signIn(page);
-  const subs = new Subscriptions(page);
-  await subs.heading.waitFor();
+  const { page, errors, log, subs } = await signedIn();
   const versions = page.getByRole('spinbutton', { name: 'Versions read per environment' });
   const jobs = page.getByRole('spinbutton', { name: 'Jobs read per workspace' });
   assert.equal(await versions.inputValue(), '3', 'the default');
@@ -132,12 +133,7 @@ test('a private endpoint carries a pull only with its DNS: the scan reads its zo
   for (const read of [true, false]) {
     await stopAll();
     await startAll({ emulatorArgs: ['--tenant', `@${file}`] });
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    const errors = collectErrors(page);
-    const log = networkLog(page);
-    await signIn(page);
-    const subs = new Subscriptions(page);
-    await subs.heading.waitFor();
+    const { page, errors, log, subs } = await signedIn({ viewport: { width: 1400, height: 1000 } });
     await subs.subscription('11111111-1111-1111-1111-111111111111').waitFor();
     const box = page.getByRole('checkbox', { name: "Read the private DNS of registries' private endpoints" });
     assert.equal(await box.isChecked(), true, 'read by default');
@@ -294,12 +290,7 @@ test('switching tenant signs in again at that tenant and reads ARM with its toke
   // home tenant, and ARM lists both directories.
   const other = '3b1e0c4a-0000-4000-8000-000000000002';
   await startAll({ tenants: [TENANT_ID, other], emulatorArgs: ['--directory', `${other}=Fabrikam`] });
-  const page = await browser.newPage();
-  const errors = collectErrors(page);
-  const log = networkLog(page);
-  await signIn(page);
-  const subs = new Subscriptions(page);
-  await subs.heading.waitFor();
+  const { page, errors, log, subs } = await signedIn();
   await page.getByText(new RegExp(`in tenant ${TENANT_ID}`)).waitFor();
 
   const picker = page.getByRole('combobox', { name: 'Your directories' });
