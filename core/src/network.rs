@@ -462,7 +462,7 @@ impl<'a> Net<'a> {
             None => (Reach::Unknown, format!("{kept}, but the zone is not linked to {n}, and {n} was not read, so whether its DNS servers resolve {record} is unknown"), None),
             Some(v) if !v.dns_servers().is_empty() => (
                 Reach::Unknown,
-                format!("{kept}, but the zone is not linked to {n}, and {n} uses DNS servers of its own ({}), which pullpath does not read: whether they resolve {record} to the endpoint is unknown", v.dns_servers().join(", ")),
+                format!("{kept}, but the zone is not linked to {n}, and {n} uses DNS servers of its own ({}), which pullpath does not read: whether they resolve {record} to the endpoint is unknown", listed(v.dns_servers())),
                 None,
             ),
             Some(_) => (Reach::Blocked, format!("{kept}, but the zone is not linked to {n}, whose workloads use Azure's DNS, so {login} does not resolve to the endpoint there"), Some(zone_id.clone())),
@@ -562,8 +562,14 @@ fn reg_name(reg: &Registry) -> &str {
 }
 
 fn ranges(rules: &[crate::arm::IpRule]) -> String {
-    let shown: Vec<&str> = rules.iter().map(|r| r.value.as_str()).take(3).collect();
-    let more = if rules.len() > 3 { format!(" and {} more", rules.len() - 3) } else { String::new() };
+    let values: Vec<&str> = rules.iter().map(|r| r.value.as_str()).collect();
+    listed(&values)
+}
+
+/// The first three of `items`, and how many more.
+fn listed<S: AsRef<str>>(items: &[S]) -> String {
+    let shown: Vec<&str> = items.iter().map(AsRef::as_ref).take(3).collect();
+    let more = if items.len() > 3 { format!(" and {} more", items.len() - 3) } else { String::new() };
     format!("{}{more}", shown.join(", "))
 }
 

@@ -284,6 +284,10 @@ enum Table {
 
 const REGISTRY_TYPE: &str = "Microsoft.ContainerRegistry/registries";
 
+/// Private DNS zones whose links one scan reads: far more than the one or few
+/// privatelink.azurecr.io zones a tenant keeps per region or subscription.
+const MAX_DNS_ZONES: usize = 1_000;
+
 #[derive(Debug, Clone)]
 enum Step {
     Subscriptions,
@@ -426,6 +430,8 @@ pub struct Scan {
     dns_for: HashSet<String>,
     /// Private DNS zones whose virtual network links are listed (or were).
     zones_for: HashSet<String>,
+    /// Whether more zones than [`MAX_DNS_ZONES`] were named (said once).
+    zones_capped: bool,
     /// Workspaces, environments and endpoints whose demand lists were requested.
     demand_for: HashSet<String>,
     /// Whether a job or deployment named an Azure ML registry's environment, so every
@@ -484,6 +490,7 @@ impl Scan {
             endpoints_for: HashSet::new(),
             dns_for: HashSet::new(),
             zones_for: HashSet::new(),
+            zones_capped: false,
             demand_for: HashSet::new(),
             ml_registries_wanted: false,
             graph_fallback_noted: false,
@@ -1267,12 +1274,25 @@ impl Scan {
                 Err(e) => self.result.diagnostics.push(Diagnostic { at: at.to_string(), message: format!("a private DNS zone group in the list could not be read: {e}") }),
             }
         }
-        // Each zone's links once, however many endpoints keep records in it.
+        // Each zone's links once, however many endpoints keep records in it, and no more zones
+        // than a tenant has (a guard against an answer that names thousands).
         for zone in zones {
-            if zone.is_type(ResourceKind::PrivateDnsZone.type_name().as_str()) && self.zones_for.insert(zone.key().to_string()) {
-                let req = request::list_virtual_network_links(&zone);
-                self.enqueue(Step::ZoneLinks { zone }, req);
+            if !zone.is_type(ResourceKind::PrivateDnsZone.type_name().as_str()) || self.zones_for.contains(zone.key()) {
+                continue;
             }
+            if self.zones_for.len() >= MAX_DNS_ZONES {
+                if !self.zones_capped {
+                    self.zones_capped = true;
+                    self.result.diagnostics.push(Diagnostic {
+                        at: at.to_string(),
+                        message: format!("private endpoints name more than {MAX_DNS_ZONES} private DNS zones: the links of the others are not read, so whether those zones serve a workload's network is not checked"),
+                    });
+                }
+                continue;
+            }
+            self.zones_for.insert(zone.key().to_string());
+            let req = request::list_virtual_network_links(&zone);
+            self.enqueue(Step::ZoneLinks { zone }, req);
         }
     }
 
@@ -1590,6 +1610,53 @@ mod tests {
 
     /// A nextLink that leads back to a page already read (here: page 2 links to page 1,
     /// spelled differently) stops that list: what was read stays, and the user is told.
+    /// An answer that names more private DNS zones than any tenant keeps is read only up to
+    /// the guard, and the scan says what it left out; each zone's links are read once. With
+    /// `private_dns` off, none of it is asked for.
+    #[test]
+    fn private_dns_zones_named_by_endpoints_are_read_once_and_bounded() {
+        for private_dns in [false, true] {
+            private_dns_scan(private_dns);
+        }
+    }
+
+    fn private_dns_scan(private_dns: bool) {
+        let mut config = ScanConfig::new(DEFAULT_ORIGIN, Start::Subscriptions(vec![]));
+        config.strategy = Strategy::PerProvider;
+        config.private_dns = private_dns;
+        let mut scan = Scan::with_config(config);
+        let sub = ResourceId::subscription("11111111-1111-1111-1111-111111111111").unwrap();
+        scan.enqueue(Step::List { kind: ResourceKind::PrivateEndpoint, scope: sub.clone() }, request::list_in_subscription(&sub, ResourceKind::PrivateEndpoint));
+        let rg = "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers";
+        let zone = |i: usize| format!("{rg}/Microsoft.Network/privateDnsZones/z{i}.example");
+        let sent = drive_with(&mut scan, 5_000, |req| {
+            let body = if req.path.ends_with("/privateEndpoints") {
+                // Two endpoints naming the same zones.
+                let pe = |n: &str| serde_json::json!({"id": format!("{rg}/Microsoft.Network/privateEndpoints/{n}"), "name": n, "type": "Microsoft.Network/privateEndpoints",
+                    "properties": {"privateLinkServiceConnections": [{"properties": {"privateLinkServiceId": format!("{rg}/Microsoft.ContainerRegistry/registries/acr")}}]}});
+                serde_json::json!({"value": [pe("a"), pe("b")]})
+            } else if req.path.ends_with("/privateDnsZoneGroups") {
+                let configs: Vec<serde_json::Value> = (0..MAX_DNS_ZONES + 5).map(|i| serde_json::json!({"properties": {"privateDnsZoneId": zone(i)}})).collect();
+                serde_json::json!({"value": [{"name": "default", "properties": {"privateDnsZoneConfigs": configs}}]})
+            } else {
+                serde_json::json!({"value": []})
+            };
+            Response::json(200, &body)
+        });
+        let links = sent.iter().filter(|r| r.path.ends_with("/virtualNetworkLinks")).count();
+        if !private_dns {
+            assert_eq!(sent.len(), 1, "only the endpoint list: {sent:?}");
+            assert!(scan.result().inventory.private_endpoints.iter().all(|p| p.dns_zone_groups.is_none()));
+            return;
+        }
+        assert_eq!(links, MAX_DNS_ZONES);
+        assert_eq!(sent.iter().filter(|r| r.path.ends_with("/privateDnsZoneGroups")).count(), 2);
+        let said: Vec<&Diagnostic> = scan.result().diagnostics.iter().filter(|d| d.message.contains("private DNS zones: the links of the others are not read")).collect();
+        assert_eq!(said.len(), 1, "{:?}", scan.result().diagnostics);
+        assert_eq!(scan.result().inventory.private_dns_zones.len(), MAX_DNS_ZONES);
+        assert!(scan.result().inventory.private_dns_zones.iter().all(|z| z.virtual_network_links.as_deref() == Some(&[][..])));
+    }
+
     #[test]
     fn a_next_link_that_loops_stops_the_list_and_says_so() {
         let mut scan = registries_only();
