@@ -11,10 +11,11 @@
 //! unknown. What was not readable is said, never assumed.
 //!
 //! A private path also needs the registry's name to resolve to the endpoint: an endpoint's
-//! DNS zone groups say so where they were read (`private_dns`).
+//! DNS zone groups and their zone's virtual network links say so where they were read
+//! (`private_dns`).
 //!
-//! Not here: RBAC (`access`), network security groups, routes, firewalls in the path and
-//! private DNS zones' virtual network links, none of which pullpath reads.
+//! Not here: RBAC (`access`), network security groups, routes and firewalls in the path, and
+//! what DNS servers of a network's own answer, none of which pullpath reads.
 
 use serde::{Deserialize, Serialize};
 
@@ -385,9 +386,16 @@ impl<'a> Net<'a> {
         if !unresolved.is_empty() {
             return (Reach::Unknown, unresolved.join("; and "), Vec::new());
         }
-        if !misresolved.is_empty() && unknown.is_empty() && unread.is_empty() {
+        if !misresolved.is_empty() {
             unlinked.dedup();
-            return (Reach::Blocked, misresolved.join("; and "), unlinked);
+            if unknown.is_empty() && unread.is_empty() {
+                return (Reach::Blocked, misresolved.join("; and "), unlinked);
+            }
+            // Another endpoint may still carry it: where it lives or how it is peered is unread.
+            let mut text = misresolved.join("; and ");
+            text.extend(unknown.iter().map(|u| format!("; {u}")));
+            text.extend(unread.iter().map(|pe| format!("; private endpoint {pe} of {r} was not readable, so where it lives is unknown")));
+            return (Reach::Unknown, text, Vec::new());
         }
         for pe in &unread {
             unknown.push(format!("private endpoint {pe} of {r} was not readable, so where it lives is unknown"));
@@ -722,7 +730,18 @@ mod tests {
             let v = Net::new(&inv).verdict(Workload::Compute, &c, PullIdentity::Other, &other).unwrap();
             assert_eq!(v.reach, reach, "{}", v.words());
             assert!(v.words().contains(says), "{}", v.words());
+            // Only a blocked verdict names the zone to link.
+            assert_eq!(v.unlinked_zones.len(), usize::from(reach == Reach::Blocked), "{:?}", v.unlinked_zones);
         }
+        // An unlinked zone blocks only when no other endpoint could carry the pull: one whose
+        // subnet is not in the data leaves it unknown.
+        let nowhere = json!({"id": format!("{S}/Microsoft.Network/privateEndpoints/pe-nowhere"), "type": "Microsoft.Network/privateEndpoints", "name": "pe-nowhere",
+            "properties": {"privateLinkServiceConnections": [{"properties": {"privateLinkServiceId": format!("{S}/Microsoft.ContainerRegistry/registries/other"), "privateLinkServiceConnectionState": {"status": "Approved"}}}]}});
+        let inv = tenant(vec![ws.clone(), compute.clone(), pe(Some(zone_groups.clone())), zone("hub"), vnet(json!(null)), nowhere]);
+        let v = Net::new(&inv).verdict(Workload::Compute, &c, PullIdentity::Other, &other).unwrap();
+        assert_eq!(v.reach, Reach::Unknown, "{}", v.words());
+        assert!(v.words().contains("but the zone is not linked to v") && v.words().contains("pe-nowhere's subnet is not in the data"), "{}", v.words());
+        assert!(v.unlinked_zones.is_empty());
     }
 
     /// A managed network reaches another registry only through an active PrivateEndpoint rule
