@@ -507,6 +507,26 @@ mod tests {
         assert_eq!(again, inv);
     }
 
+    /// The child lists a snapshot keeps on their parent (an endpoint's DNS zone groups, a
+    /// zone's links, "none" as `[]`) survive a save and a reopen, and a missing list stays
+    /// "not read".
+    #[test]
+    fn private_dns_lists_round_trip() {
+        let case: Value = serde_json::from_str(include_str!("../tests/truth/network/private-dns-zone-not-linked-blocks.json")).unwrap();
+        let (inv, diags) = parse(&case["snapshot"].to_string()).unwrap();
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(inv.private_endpoints[0].dns_zone_groups.as_ref().map(Vec::len), Some(1));
+        assert_eq!(inv.private_dns_zones[0].virtual_network_links.as_ref().map(Vec::len), Some(1));
+        let (again, _) = parse(&to_json(&inv)).unwrap();
+        assert_eq!(again, inv);
+        let mut none = inv.clone();
+        none.private_endpoints[0].dns_zone_groups = Some(Vec::new());
+        none.private_dns_zones[0].virtual_network_links = None;
+        let (again, _) = parse(&to_json(&none)).unwrap();
+        assert_eq!(again.private_endpoints[0].dns_zone_groups, Some(Vec::new()), "read, and none");
+        assert_eq!(again.private_dns_zones[0].virtual_network_links, None, "not read");
+    }
+
     #[test]
     fn envelopes_nest_and_duplicates_collapse() {
         let reg = serde_json::json!({"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/a", "type": "Microsoft.ContainerRegistry/registries", "properties": {}});
