@@ -282,8 +282,6 @@ enum Table {
     Containers,
 }
 
-const REGISTRY_TYPE: &str = "Microsoft.ContainerRegistry/registries";
-
 /// Private DNS zones whose links one scan reads: far more than the one or few
 /// privatelink.azurecr.io zones a tenant keeps per region or subscription.
 const MAX_DNS_ZONES: usize = 1_000;
@@ -1252,8 +1250,10 @@ impl Scan {
     /// Lists the DNS zone groups of a private endpoint to a registry, once: whether a
     /// workload resolves the registry's name to the endpoint depends on them (`network`).
     fn plan_dns_zone_groups(&mut self, id: &ResourceId) {
-        let Some(pe) = self.result.inventory.private_endpoints.iter().find(|p| &p.id == id) else { return };
-        let to_registry = pe.connections().filter_map(|c| c.properties.private_link_service_id.as_ref()).any(|t| t.is_type(REGISTRY_TYPE));
+        // Just added: the last of the list.
+        let Some(pe) = self.result.inventory.private_endpoints.iter().rev().find(|p| &p.id == id) else { return };
+        let registry = ResourceKind::Registry.type_name();
+        let to_registry = pe.connections().filter_map(|c| c.properties.private_link_service_id.as_ref()).any(|t| t.is_type(&registry));
         if self.config.private_dns && to_registry && pe.dns_zone_groups.is_none() && self.dns_for.insert(id.key().to_string()) {
             self.enqueue(Step::DnsZoneGroups { endpoint: id.clone() }, request::list_dns_zone_groups(id));
         }
@@ -1276,8 +1276,9 @@ impl Scan {
         }
         // Each zone's links once, however many endpoints keep records in it, and no more zones
         // than a tenant has (a guard against an answer that names thousands).
+        let zone_type = ResourceKind::PrivateDnsZone.type_name();
         for zone in zones {
-            if !zone.is_type(ResourceKind::PrivateDnsZone.type_name().as_str()) || self.zones_for.contains(zone.key()) {
+            if !zone.is_type(&zone_type) || self.zones_for.contains(zone.key()) {
                 continue;
             }
             if self.zones_for.len() >= MAX_DNS_ZONES {
@@ -1608,8 +1609,6 @@ mod tests {
         Response::json(200, &serde_json::json!({"value": [{"id": id, "name": format!("r{n}"), "type": "Microsoft.ContainerRegistry/registries", "location": "eastus", "properties": {}}], "nextLink": next}))
     }
 
-    /// A nextLink that leads back to a page already read (here: page 2 links to page 1,
-    /// spelled differently) stops that list: what was read stays, and the user is told.
     /// An answer that names more private DNS zones than any tenant keeps is read only up to
     /// the guard, and the scan says what it left out; each zone's links are read once. With
     /// `private_dns` off, none of it is asked for.
@@ -1657,6 +1656,8 @@ mod tests {
         assert!(scan.result().inventory.private_dns_zones.iter().all(|z| z.virtual_network_links.as_deref() == Some(&[][..])));
     }
 
+    /// A nextLink that leads back to a page already read (here: page 2 links to page 1,
+    /// spelled differently) stops that list: what was read stays, and the user is told.
     #[test]
     fn a_next_link_that_loops_stops_the_list_and_says_so() {
         let mut scan = registries_only();

@@ -142,20 +142,19 @@ impl Sim {
         // Groups known only from `pullpathAssignedAbove`: no chain says what is above them.
         let mut unparented = Vec::new();
         let mut directory_objects = Vec::new();
-        for r in flat {
+        for mut r in flat {
             if r.get("@odata.type").is_some_and(Value::is_string) {
                 if let Ok(o) = serde_json::from_value::<pullpath_core::directory::DirectoryObject>(r) {
                     directory_objects.push(o);
                 }
                 continue;
             }
-            let mut r = r;
             if let Some(id) = r.get("id").and_then(Value::as_str).and_then(|s| ResourceId::parse(s).ok()) {
                 // A snapshot keeps an endpoint's DNS zone groups (a zone's links) on it; ARM
                 // serves them as its child list, and the parent without them.
-                for group in child_lists(&id, &mut r) {
-                    if let Some(gid) = group.get("id").and_then(Value::as_str).and_then(|s| ResourceId::parse(s).ok()) {
-                        map.insert(gid, group);
+                for child in child_lists(&id, &mut r) {
+                    if let Some(cid) = child.get("id").and_then(Value::as_str).and_then(|s| ResourceId::parse(s).ok()) {
+                        map.insert(cid, child);
                     }
                 }
                 // A snapshot's Resource Graph subscription rows say where each subscription
@@ -534,12 +533,6 @@ fn flatten(item: Value, depth: usize, out: &mut Vec<Value>) {
     }
 }
 
-/// Builds the groups a Resource Graph subscription row's `managementGroupAncestorsChain`
-/// names (immediate parent first), linking each to the next as its parent. Without a chain,
-/// a per-provider snapshot's `pullpathAssignedAbove` (the groups whose assignments the
-/// subscription's role-assignment list returned) places it below those groups: the row does
-/// not say how they nest, so the simulator nests them as listed, first holding the
-/// subscription, and records them in `unparented` for [`hang_below_root`].
 /// Takes the child lists a snapshot keeps on their parent off it (a private endpoint's
 /// `privateDnsZoneGroups`, a private DNS zone's `virtualNetworkLinks`), each item with the id
 /// ARM gives it (`{parent}/{list}/{name}`).
@@ -564,6 +557,12 @@ fn child_lists(id: &ResourceId, r: &mut Value) -> Vec<Value> {
         .collect()
 }
 
+/// Builds the groups a Resource Graph subscription row's `managementGroupAncestorsChain`
+/// names (immediate parent first), linking each to the next as its parent. Without a chain,
+/// a per-provider snapshot's `pullpathAssignedAbove` (the groups whose assignments the
+/// subscription's role-assignment list returned) places it below those groups: the row does
+/// not say how they nest, so the simulator nests them as listed, first holding the
+/// subscription, and records them in `unparented` for [`hang_below_root`].
 fn place_subscription(groups: &mut BTreeMap<String, ManagementGroup>, sub: &str, row: &Value, unparented: &mut Vec<String>) {
     let names: Vec<(String, String)> = match row.pointer("/properties/managementGroupAncestorsChain").and_then(Value::as_array) {
         Some(chain) => chain

@@ -176,6 +176,8 @@ pub struct AppState {
 
 impl AppState {
     pub fn new() -> AppState {
+        // What a scan reads unless the user says otherwise.
+        let defaults = ScanConfig::new("", Start::AllSubscriptions);
         AppState {
             screen: RwSignal::new(Screen::Starting),
             config: RwSignal::new(None),
@@ -183,9 +185,9 @@ impl AppState {
             subscriptions: RwSignal::new(Vec::new()),
             subscriptions_read: RwSignal::new(false),
             tenants: RwSignal::new(Vec::new()),
-            environment_versions: RwSignal::new(ScanConfig::new("", Start::AllSubscriptions).environment_versions),
-            jobs: RwSignal::new(ScanConfig::new("", Start::AllSubscriptions).jobs),
-            private_dns: RwSignal::new(ScanConfig::new("", Start::AllSubscriptions).private_dns),
+            environment_versions: RwSignal::new(defaults.environment_versions),
+            jobs: RwSignal::new(defaults.jobs),
+            private_dns: RwSignal::new(defaults.private_dns),
             progress: RwSignal::new(Progress::default()),
             result: RwSignal::new(None),
             source: RwSignal::new(None),
