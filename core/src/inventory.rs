@@ -86,7 +86,11 @@ impl Json<'_> {
         let read = match self {
             Json::Value(v) => serde_json::from_value(v),
             #[cfg(not(target_arch = "wasm32"))]
-            Json::Text(t) => serde_json::from_str(t),
+            // Text that does not read is read again as a `Value`, so that what the text
+            // reader answers is always what the browser's `Value` reader answers: they differ
+            // where a key repeats (a struct refuses a duplicate field, a `Value` keeps the
+            // last), and a snapshot is attacker-controlled. Only failures pay for it.
+            Json::Text(t) => serde_json::from_str(t).or_else(|_| serde_json::from_str::<serde_json::Value>(t).and_then(serde_json::from_value)),
             #[cfg(target_arch = "wasm32")]
             Json::Never(never, _) => match never {},
         };

@@ -485,8 +485,35 @@ pub fn to_json(inv: &Inventory) -> String {
     resources.extend(inv.subscriptions.iter().filter_map(|s| serde_json::to_value(s).ok()));
     // Directory objects carry Graph's `@odata.type`.
     resources.extend(inv.directory.iter().filter_map(|o| serde_json::to_value(o).ok()));
-    let doc = serde_json::json!({ "resources": resources });
+    #[derive(serde::Serialize)]
+    struct Document<'a> {
+        resources: Vec<ArmOrder<'a>>,
+    }
+    let doc = Document { resources: resources.iter().map(ArmOrder).collect() };
     serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+/// A resource written as ARM and `az` write one, `id`, `name` and `type` first (the rest in
+/// the map's order): a `Value`'s map would sort `type` near the end, and a reader that has a
+/// resource's `type` and `id` early need not walk its text twice (`text::quick_head`).
+struct ArmOrder<'a>(&'a Value);
+
+impl serde::Serialize for ArmOrder<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        const FIRST: [&str; 3] = ["id", "name", "type"];
+        let Value::Object(o) = self.0 else { return self.0.serialize(s) };
+        let mut map = s.serialize_map(Some(o.len()))?;
+        for key in FIRST {
+            if let Some(v) = o.get(key) {
+                map.serialize_entry(key, v)?;
+            }
+        }
+        for (k, v) in o.iter().filter(|(k, _)| !FIRST.contains(&k.as_str())) {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
 }
 
 #[cfg(test)]
@@ -505,6 +532,21 @@ mod tests {
         let (again, diags) = parse(&to_json(&inv)).unwrap();
         assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(again, inv);
+    }
+
+    /// Saved resources start as ARM writes them, `id`, `name`, `type` (a `Value`'s own text
+    /// sorts `type` after `properties`), so reading them back takes the short way.
+    #[test]
+    fn saved_resources_start_with_id_name_type() {
+        let (inv, _) = parse(crate::DEMO_TENANT).unwrap();
+        let text = to_json(&inv);
+        let first = &text[text.find('{').unwrap() + 1..];
+        let first = &first[first.find('{').unwrap()..];
+        let at = |key: &str| first.find(&format!("\"{key}\"")).unwrap();
+        assert!(at("id") < at("name") && at("name") < at("type") && at("type") < at("location"), "{}", &first[..400]);
+        let items = text::document(&text).unwrap();
+        let quick = items.iter().filter(|item| matches!(item, Node::Raw(raw) if text::quick_head(raw.get()).is_some())).count();
+        assert!(quick * 2 > items.len(), "{quick} of {} items read the short way", items.len());
     }
 
     /// The child lists a snapshot keeps on their parent (an endpoint's DNS zone groups, a

@@ -158,6 +158,37 @@ proptest! {
         prop_assert_eq!(native, browser);
     }
 
+    /// The same with each resource's keys in ARM's order (`id`, `name`, `type` first, as ARM,
+    /// `az` and pullpath write them), where the native reader reads a resource's head without
+    /// walking the rest of its text: blank markers, repeated keys, escapes and odd spacing
+    /// anywhere still read as the browser's reader reads them.
+    #[test]
+    fn both_readers_agree_in_arm_order(items in proptest::collection::vec((arb_resource(), 0..8usize, 0..4usize), 0..8), spaced in any::<bool>()) {
+        let written: Vec<String> = items.into_iter().map(|(mut r, extra, at)| {
+            let extra = match extra {
+                1 => Some(("identity", json!(""))),
+                2 => Some(("tags", Value::Null)),
+                3 => Some(("type", json!("Microsoft.ManagedIdentity/userAssignedIdentities"))),
+                4 => Some(("id", json!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/v"))),
+                5 => Some(("\\u0074ype", json!("Microsoft.KeyVault/vaults"))),
+                6 => Some(("kind", json!(7))),
+                _ => None,
+            };
+            if let Some(o) = r.as_object_mut() {
+                // A type that is not a string, now and then.
+                if extra == Some(("kind", json!(7))) && at == 0 {
+                    o.insert("type".into(), json!(7));
+                }
+            }
+            arm_ordered(&r, extra, at, spaced)
+        }).collect();
+        let text = format!("{{\"value\": [{}]}}", written.join(", "));
+        prop_assert!(serde_json::from_str::<Value>(&text).is_ok(), "{text}");
+        let native = snapshot::parse_with(&text, Limits::default());
+        let browser = snapshot::parse_via_value(&text, Limits::default());
+        prop_assert_eq!(native, browser, "{}", text);
+    }
+
     /// Small limits hold whatever the document: never more resources than allowed.
     #[test]
     fn limits_hold(doc in arb_document(), max_depth in 1..4usize, max_resources in 0..5usize) {
@@ -174,4 +205,59 @@ proptest! {
         let _ = snapshot::parse(&format!("\u{feff}{text}"));
         let _ = snapshot::parse(&String::from_utf8_lossy(&bytes));
     }
+}
+
+/// Items whose head the native reader could get wrong by reading only as far as `type` and
+/// `id`: each is read as the browser's reader (a whole `Value`, the last duplicate key
+/// winning) reads it.
+#[test]
+fn heads_read_early_agree_with_whole_objects() {
+    let reg = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/a";
+    let uai = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/a";
+    let items = [
+        // The plain case: id, name, type first.
+        format!(r#"{{"id":"{reg}","name":"a","type":"Microsoft.ContainerRegistry/registries","properties":{{}}}}"#),
+        // A second `type` later: the last one wins.
+        format!(r#"{{"id":"{uai}","type":"Microsoft.ContainerRegistry/registries","type":"Microsoft.ManagedIdentity/userAssignedIdentities","properties":{{}}}}"#),
+        // A second `id` later.
+        format!(r#"{{"type":"Microsoft.ContainerRegistry/registries","id":"{uai}","id":"{reg}","properties":{{}}}}"#),
+        // `type` spelt with an escape after a plain one.
+        format!(r#"{{"id":"{uai}","type":"Microsoft.ContainerRegistry/registries","\u0074ype":"Microsoft.ManagedIdentity/userAssignedIdentities"}}"#),
+        // `type` not a string, then the id.
+        format!(r#"{{"type":7,"id":"{reg}","@odata.type":"x"}}"#),
+        // The id after `type`, far behind the properties.
+        format!(r#"{{"type":"Microsoft.ContainerRegistry/registries","properties":{{"adminUserEnabled":true}},"id":"{reg}"}}"#),
+        // Resource Graph's blank markers after `type`.
+        format!(r#"{{"id":"{reg}","type":"Microsoft.ContainerRegistry/registries","identity":"","tags":null,"properties":{{}}}}"#),
+        // No id at all.
+        r#"{"type":"Microsoft.ContainerRegistry/registries","properties":{}}"#.to_string(),
+        // A nested `type` only.
+        format!(r#"{{"id":"{uai}","identity":{{"type":"SystemAssigned"}}}}"#),
+    ];
+    for item in &items {
+        for doc in [format!("[{item}]"), format!(r#"{{"value":[{item}, {item}]}}"#)] {
+            let native = snapshot::parse_with(&doc, Limits::default());
+            let browser = snapshot::parse_via_value(&doc, Limits::default());
+            assert_eq!(native, browser, "{doc}");
+        }
+    }
+}
+
+/// `object`'s text with `id`, `name`, `type` first, then the rest, and `extra` (a key written
+/// as is, so it may carry an escape or repeat one) put at the `at`-th place.
+fn arm_ordered(object: &Value, extra: Option<(&str, Value)>, at: usize, spaced: bool) -> String {
+    let Value::Object(o) = object else { return object.to_string() };
+    let first = ["id", "name", "type"];
+    let mut entries: Vec<String> = first
+        .iter()
+        .copied()
+        .filter(|k| o.contains_key(*k))
+        .chain(o.keys().map(String::as_str).filter(|k| !first.contains(k)))
+        .map(|k| format!("{}:{}", Value::String(k.to_string()), o[k]))
+        .collect();
+    if let Some((key, value)) = extra {
+        entries.insert(at.min(entries.len()), format!("\"{key}\":{value}"));
+    }
+    let sep = if spaced { " ,\n  " } else { "," };
+    format!("{}{{{}}}", if spaced { " " } else { "" }, entries.join(sep))
 }
