@@ -139,6 +139,82 @@ enum Place<'a> {
     Azure,
 }
 
+/// An online endpoint's deployments under Azure ML's legacy network isolation.
+struct SecureEgress {
+    /// The workspace's own container registry, where known.
+    workspace_registry: Option<ResourceId>,
+    /// "deployment blue", …: created with `egressPublicNetworkAccess: Disabled`.
+    secured: Vec<String>,
+    /// The endpoint's other deployments.
+    open: Vec<String>,
+}
+
+impl SecureEgress {
+    /// Where it applies: some managed deployments created with egress disabled, in a
+    /// workspace without a managed network.
+    fn of<'d>(ws: Option<&Workspace>, deployments: impl Iterator<Item = &'d crate::arm::OnlineDeployment>) -> Option<SecureEgress> {
+        if ws.is_some_and(|w| w.properties.managed_network.as_ref().is_some_and(|m| m.is_isolated())) {
+            return None;
+        }
+        let (mut secured, mut open) = (Vec::new(), Vec::new());
+        for d in deployments {
+            let name = format!("deployment {}", if d.name.is_empty() { d.id.name() } else { &d.name });
+            if d.has_secure_egress() {
+                secured.push(name);
+            } else {
+                open.push(name);
+            }
+        }
+        if secured.is_empty() {
+            return None;
+        }
+        Some(SecureEgress { workspace_registry: ws.and_then(|w| w.properties.container_registry.clone()), secured, open })
+    }
+
+    /// Where the secured deployments reach `reg` from. Microsoft: "each deployment has its
+    /// own independent Azure Machine Learning managed virtual network. For each virtual
+    /// network, Azure Machine Learning creates three private endpoints for communication to
+    /// the following services: The Azure Machine Learning workspace, The Azure Storage blob
+    /// that is associated with the workspace, The Azure Container Registry for the
+    /// workspace", and the flag "ensures that the download of the model, code, and images
+    /// needed by the deployment are secured with a private endpoint"
+    /// (concept-secure-online-endpoint, Appendix). That a registry other than the
+    /// workspace's is then out of reach is not said in so many words: unverified.
+    fn judge(&self, reg: &Registry, name: &str) -> (Reach, Vec<String>, Option<String>) {
+        let r = reg_name(reg);
+        let who = format!("{} of {name} {} egressPublicNetworkAccess Disabled (legacy network isolation)", listed(&self.secured), if self.secured.len() == 1 { "has" } else { "have" });
+        let own = self.workspace_registry.as_ref().is_some_and(|w| w == &reg.id);
+        if !own {
+            let theirs = self.workspace_registry.as_ref().map_or("its workspace's registry, which is not in the data".to_string(), |w| w.name().to_string());
+            return (
+                Reach::Blocked,
+                vec![format!("{who}: Azure ML gives each such deployment its own managed network whose only private endpoints go to the workspace, its storage and its container registry ({theirs}), so images are not pulled from {r}")],
+                crate::truth::unverified(crate::truth::SECURE_EGRESS_OTHER_REGISTRY),
+            );
+        }
+        if !reg.is_premium() {
+            return (
+                Reach::Unknown,
+                vec![format!("{who}: Azure ML gives each such deployment a private endpoint to the workspace's container registry {r}, but private endpoints need a Premium registry and {r} is not known to be Premium")],
+                None,
+            );
+        }
+        (Reach::Reachable, vec![format!("{who}: Azure ML gives each such deployment its own managed network with a private endpoint to the workspace's container registry {r}")], None)
+    }
+}
+
+/// Online deployments by their endpoint's key.
+fn deployments_by_endpoint(inv: &Inventory) -> FastMap<&str, Vec<&crate::arm::OnlineDeployment>> {
+    let mut out: FastMap<&str, Vec<&crate::arm::OnlineDeployment>> = FastMap::default();
+    for d in &inv.online_deployments {
+        if let Some(endpoint) = d.id.parent() {
+            // The parent's key is a prefix of the deployment's own key.
+            out.entry(&d.id.key()[..endpoint.key().len()]).or_default().push(d);
+        }
+    }
+    out
+}
+
 /// Who pulls, as the trusted-services table names callers.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Caller {
@@ -158,6 +234,8 @@ pub struct Net<'a> {
     clusters: FastMap<&'a str, &'a ManagedCluster>,
     computes: FastMap<&'a str, &'a crate::arm::Compute>,
     online_endpoints: FastMap<&'a str, &'a crate::arm::OnlineEndpoint>,
+    /// Each online endpoint's deployments (by the endpoint's key).
+    deployments: FastMap<&'a str, Vec<&'a crate::arm::OnlineDeployment>>,
     container_groups: FastMap<&'a str, &'a crate::arm::ContainerGroup>,
     registries: FastMap<&'a str, &'a Registry>,
     /// Private DNS zones by lowercase id, with their virtual network links.
@@ -182,6 +260,7 @@ impl<'a> Net<'a> {
             clusters: inv.managed_clusters.iter().map(|m| (m.id.key(), m)).collect(),
             computes: inv.computes.iter().map(|c| (c.id.key(), c)).collect(),
             online_endpoints: inv.online_endpoints.iter().map(|e| (e.id.key(), e)).collect(),
+            deployments: deployments_by_endpoint(inv),
             container_groups: inv.container_groups.iter().map(|g| (g.id.key(), g)).collect(),
             registries: inv.registries.iter().map(|r| (r.id.key(), r)).collect(),
             zones: inv.private_dns_zones.iter().map(|z| (z.id.key(), z)).collect(),
@@ -231,11 +310,44 @@ impl<'a> Net<'a> {
     pub fn verdict(&self, what: Workload, subject: &ResourceId, identity: PullIdentity, registry: &ResourceId) -> Option<NetworkVerdict> {
         let reg = self.registries.get(registry.key()).copied()?;
         let (place, caller, name) = self.place(what, subject)?;
-        let (reach, reasons, unverified, mut unlinked_zones) = self.judge(reg, &place, caller, identity, &name);
+        let egress = (what == Workload::OnlineEndpoint).then(|| self.secure_egress(subject)).flatten();
+        let (reach, reasons, unverified, mut unlinked_zones) = match egress {
+            None => self.judge(reg, &place, caller, identity, &name),
+            Some(egress) => {
+                let (reach, reasons, unverified) = egress.judge(reg, &name);
+                if egress.open.is_empty() {
+                    (reach, reasons, unverified, Vec::new())
+                } else {
+                    // Some deployments go out the usual way: both answers, or unknown where
+                    // they differ (which deployment pulls from this registry is not told
+                    // apart here).
+                    let (open_reach, mut open_reasons, open_unverified, unlinked) = self.judge(reg, &place, caller, identity, &name);
+                    let mut all = reasons;
+                    all.push(format!("{} of {name} {} egressPublicNetworkAccess Enabled", listed(&egress.open), if egress.open.len() == 1 { "has" } else { "have" }));
+                    all.append(&mut open_reasons);
+                    if open_reach == reach {
+                        (reach, all, unverified.or(open_unverified), unlinked)
+                    } else {
+                        all.push(format!("which of {name}'s deployments pulls from {} is not told apart here", reg_name(reg)));
+                        (Reach::Unknown, all, unverified.or(open_unverified), Vec::new())
+                    }
+                }
+            }
+        };
         if reach != Reach::Blocked {
             unlinked_zones.clear();
         }
         Some(NetworkVerdict { workload: subject.clone(), reach, reasons, unverified, unlinked_zones })
+    }
+
+    /// The legacy network isolation of `endpoint`'s deployments, where it applies: some of its
+    /// managed deployments were created with `egressPublicNetworkAccess: Disabled` and its
+    /// workspace has no managed network ("When you secure your workspace with a managed
+    /// virtual network, the `egress_public_access` flag for managed online deployments no
+    /// longer applies.", concept-secure-online-endpoint).
+    fn secure_egress(&self, endpoint: &ResourceId) -> Option<SecureEgress> {
+        let ws = endpoint.parent().and_then(|w| self.workspaces.get(w.key()).copied());
+        SecureEgress::of(ws, self.deployments.get(endpoint.key()).into_iter().flatten().copied())
     }
 
     /// The verdict of `who` (named `name`, pulling as `kind`) at `place` on `reg`.
@@ -637,6 +749,22 @@ pub fn link_zones_words(zones: &[UnlinkedZone], registry: &ResourceId) -> String
 pub fn fix(inv: &Inventory, what: Workload, workload: &ResourceId, registry: &ResourceId) -> (String, Option<crate::intent::Intent>) {
     let ws = matches!(what, Workload::Compute | Workload::OnlineEndpoint).then(|| workload.parent()).flatten().and_then(|w| inv.workspaces.iter().find(|x| x.id == w));
     let reg = registry.name();
+    if what == Workload::OnlineEndpoint {
+        let ws = workload.parent().and_then(|w| inv.workspaces.iter().find(|x| x.id == w));
+        if let Some(egress) = SecureEgress::of(ws, inv.online_deployments.iter().filter(|d| d.id.parent().as_ref() == Some(workload))) {
+            // "Once you've created the deployment, you can't update (enable or disable) the
+            // egress_public_network_access flag." (concept-secure-online-endpoint)
+            let theirs = egress.workspace_registry.as_ref().map_or("the workspace's registry".to_string(), |w| format!("the workspace's registry {}", w.name()));
+            return (
+                format!(
+                    "{} of {} cannot reach {reg} with egressPublicNetworkAccess Disabled, and that cannot be changed once a deployment exists: deploy the image from {theirs}, or recreate the deployment with egressPublicNetworkAccess Enabled, or in a workspace with a managed network and a PrivateEndpoint outbound rule to {reg}.",
+                    listed(&egress.secured),
+                    workload.name()
+                ),
+                None,
+            );
+        }
+    }
     let Some((ws, network)) = ws.and_then(|w| Some((w, w.properties.managed_network.as_ref().filter(|m| m.is_isolated())?))) else {
         return (format!("Give it a private path to {reg}: an approved private endpoint of {reg} (subresource registry) in its virtual network or in one peered with it, with private DNS for privatelink.azurecr.io; or allow its network in {reg}'s firewall."), None);
     };
@@ -785,5 +913,67 @@ mod tests {
         let v = Net::new(&inv).verdict(Workload::AttachedAks, &id("Microsoft.MachineLearningServices/workspaces/w/computes/k"), PullIdentity::Other, &other).unwrap();
         assert_eq!(v.reach, Reach::Unknown, "{}", v.words());
         assert!(v.words().contains("AKS generated their virtual network in resource group MC_k"), "{}", v.words());
+    }
+
+    /// Deployments with egress disabled (legacy isolation) reach only the workspace's
+    /// registry; with other deployments beside them the verdicts are combined, unknown where
+    /// they differ; Kubernetes deployments and a workspace's managed network leave the flag out.
+    #[test]
+    fn secure_egress_of_deployments() {
+        let acr = id("Microsoft.ContainerRegistry/registries/acr");
+        let open = json!({"id": format!("{S}/Microsoft.ContainerRegistry/registries/open"), "type": "Microsoft.ContainerRegistry/registries", "name": "open", "sku": {"name": "Premium"}, "properties": {}});
+        let premium = json!({"id": format!("{S}/Microsoft.ContainerRegistry/registries/acr"), "type": "Microsoft.ContainerRegistry/registries", "name": "acr", "sku": {"name": "Premium"}, "properties": {"publicNetworkAccess": "Disabled", "networkRuleBypassOptions": "None"}});
+        let ws_of = |registry: &str, managed: Option<&str>| {
+            let mut p = json!({"containerRegistry": format!("{S}/Microsoft.ContainerRegistry/registries/{registry}")});
+            if let Some(m) = managed {
+                p["managedNetwork"] = json!({"isolationMode": m});
+            }
+            json!({"id": format!("{S}/Microsoft.MachineLearningServices/workspaces/w"), "type": "Microsoft.MachineLearningServices/workspaces", "name": "w", "properties": p})
+        };
+        let ws = |managed: Option<&str>| ws_of("acr", managed);
+        let ep = json!({"id": format!("{S}/Microsoft.MachineLearningServices/workspaces/w/onlineEndpoints/e"), "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints", "name": "e", "properties": {}});
+        let dep = |name: &str, compute: &str, egress: &str| {
+            json!({"id": format!("{S}/Microsoft.MachineLearningServices/workspaces/w/onlineEndpoints/e/deployments/{name}"), "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments", "name": name,
+                "properties": {"endpointComputeType": compute, "egressPublicNetworkAccess": egress}})
+        };
+        let e = id("Microsoft.MachineLearningServices/workspaces/w/onlineEndpoints/e");
+        let open_id = id("Microsoft.ContainerRegistry/registries/open");
+        let verdict = |extra: Vec<serde_json::Value>, registry: &ResourceId| {
+            let mut resources = vec![premium.clone(), open.clone(), ep.clone()];
+            resources.extend(extra);
+            let (inv, diags) = Inventory::from_resources(resources);
+            assert!(diags.is_empty(), "{diags:?}");
+            Net::new(&inv).verdict(Workload::OnlineEndpoint, &e, PullIdentity::SystemAssigned, registry).unwrap()
+        };
+        for (extra, registry, reach, says) in [
+            // The workspace's registry, closed to the public: the deployment's own private endpoint.
+            (vec![ws(None), dep("blue", "Managed", "disabled")], &acr, Reach::Reachable, "deployment blue of e has egressPublicNetworkAccess Disabled"),
+            // Without the flag the same registry is closed.
+            (vec![ws(None), dep("blue", "Managed", "Enabled")], &acr, Reach::Blocked, "acr denies public network access"),
+            // Another registry, open to all: out of the deployment's reach.
+            (vec![ws(None), dep("blue", "Managed", "Disabled")], &open_id, Reach::Blocked, "so images are not pulled from open"),
+            // Beside a deployment that goes out the usual way: the two answers differ.
+            (vec![ws(None), dep("blue", "Managed", "Disabled"), dep("green", "Managed", "Enabled")], &open_id, Reach::Unknown, "which of e's deployments pulls from open is not told apart here"),
+            // ... or agree (the workspace's registry, open to all).
+            (vec![ws_of("open", None), dep("blue", "Managed", "Disabled"), dep("green", "Managed", "Enabled")], &open_id, Reach::Reachable, "deployment green of e has egressPublicNetworkAccess Enabled; open allows public network access"),
+            // A Kubernetes deployment is not isolated this way.
+            (vec![ws(None), dep("blue", "Kubernetes", "Disabled")], &open_id, Reach::Reachable, "open allows public network access"),
+            // A managed network: the flag "no longer applies".
+            (vec![ws(Some("AllowInternetOutbound")), dep("blue", "Managed", "Disabled")], &open_id, Reach::Reachable, "open allows public network access"),
+        ] {
+            let v = verdict(extra, registry);
+            assert_eq!(v.reach, reach, "{}", v.words());
+            assert!(v.words().contains(says), "{}", v.words());
+        }
+        // The workspace's registry not known to be Premium: no private endpoint to count on.
+        let basic = json!({"id": format!("{S}/Microsoft.ContainerRegistry/registries/acr"), "type": "Microsoft.ContainerRegistry/registries", "name": "acr", "sku": {"name": "Basic"}, "properties": {}});
+        let (inv, _) = Inventory::from_resources(vec![basic, ep.clone(), ws(None), dep("blue", "Managed", "Disabled")]);
+        let v = Net::new(&inv).verdict(Workload::OnlineEndpoint, &e, PullIdentity::SystemAssigned, &acr).unwrap();
+        assert_eq!(v.reach, Reach::Unknown, "{}", v.words());
+        // The fix says the flag cannot change and where the image can come from instead.
+        let (inv, _) = Inventory::from_resources(vec![premium.clone(), open.clone(), ep.clone(), ws(None), dep("blue", "Managed", "Disabled")]);
+        let (words, intent) = fix(&inv, Workload::OnlineEndpoint, &e, &open_id);
+        assert!(intent.is_none());
+        assert!(words.contains("deployment blue of e cannot reach open") && words.contains("from the workspace's registry acr"), "{words}");
     }
 }

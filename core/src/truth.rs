@@ -29,6 +29,7 @@ pub static BEHAVIOURS: &[Behaviour] = &[
     Behaviour { id: KUBERNETES_DEPLOYMENT_BY_ENDPOINT_IDENTITY, source: None },
     Behaviour { id: COMPUTE_DEFAULT_IDENTITY, source: None },
     Behaviour { id: PEERING_MUST_BE_CONNECTED, source: None },
+    Behaviour { id: SECURE_EGRESS_OTHER_REGISTRY, source: None },
 ];
 
 /// A built environment's base image on another registry is pulled through a workspace
@@ -58,6 +59,13 @@ pub const UNKNOWN_HIERARCHY_NOT_ASSUMED: &str = "hierarchy/unknown-hierarchy-is-
 /// `peeringState` is `Connected`: the spec says only "The status of the virtual network
 /// peering.", and the Microsoft sentence found says "peered VNets" without a state.
 pub const PEERING_MUST_BE_CONNECTED: &str = "network/peering-must-be-connected";
+
+/// A managed online deployment created with `egressPublicNetworkAccess: Disabled` (legacy
+/// network isolation) cannot pull from a registry other than its workspace's: Microsoft lists
+/// the three private endpoints its managed network gets (workspace, storage, the workspace's
+/// registry) and says the flag secures image downloads "with a private endpoint", but not in
+/// so many words that every other registry is out of reach.
+pub const SECURE_EGRESS_OTHER_REGISTRY: &str = "network/secure-egress-other-registry-blocked";
 
 /// The entry for a behaviour id.
 pub fn behaviour(id: &str) -> Option<&'static Behaviour> {

@@ -85,6 +85,18 @@ pub struct OnlineDeploymentProperties {
     pub model: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provisioning_state: Option<String>,
+    /// "If Enabled, allow egress public network access. If Disabled, this will create secure
+    /// egress. Default: Enabled." (`EgressPublicNetworkAccessType`: `Enabled`, `Disabled`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub egress_public_network_access: Option<String>,
+}
+
+impl OnlineDeployment {
+    /// Created with `egressPublicNetworkAccess: Disabled`: Azure ML's legacy network isolation
+    /// of a managed deployment (see `network`).
+    pub fn has_secure_egress(&self) -> bool {
+        self.properties.endpoint_compute_type == EndpointComputeType::Managed && self.properties.egress_public_network_access.as_deref().is_some_and(|v| v.eq_ignore_ascii_case("Disabled"))
+    }
 }
 
 /// `EndpointComputeType`, an extensible enum.

@@ -65,6 +65,18 @@ fn deployment_and_registry_examples_read_into_the_models() {
     let dep_id = format!("{WS}/onlineEndpoints/testEndpointName/deployments/string");
     let page: ListPage<OnlineDeployment> = serde_json::from_value(body("OnlineDeployments_List.json", &dep_id)).unwrap();
     assert_eq!(page.value[0].properties.environment_id.as_deref(), Some("string"));
+    // Legacy network isolation (`network`): the flag as the spec names and types it, read.
+    let spec = Spec::shared();
+    let op = spec.operation("OnlineDeployments_Get", VERSION).unwrap();
+    let mut one = body("OnlineDeployments_List.json", &dep_id)["value"][0].clone();
+    one["properties"]["egressPublicNetworkAccess"] = "Disabled".into();
+    spec.validate_operation_response(op, 200, Some(&one)).unwrap();
+    let dep: OnlineDeployment = serde_json::from_value(one.clone()).unwrap();
+    assert_eq!(dep.properties.egress_public_network_access.as_deref(), Some("Disabled"));
+    // The example is a Kubernetes deployment, which this isolation is not about.
+    assert_eq!(dep.has_secure_egress(), dep.properties.endpoint_compute_type == pullpath_core::arm::EndpointComputeType::Managed);
+    one["properties"]["egressPublicNetworkAccess"] = true.into();
+    assert!(spec.validate_operation_response(op, 200, Some(&one)).is_err(), "the spec types the flag as a string");
     let reg_id = "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/test-rg/providers/Microsoft.MachineLearningServices/registries/string";
     let reg: MlRegistry = serde_json::from_value(body("Registries_Get_SystemCreated.json", reg_id)).unwrap();
     assert!(reg.identity.is_some());
