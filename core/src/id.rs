@@ -141,9 +141,35 @@ impl ResourceId {
                 return Err(err(format!("it contains the character {bad:?}, which ARM ids never do")));
             }
         }
+        // Lowercased char by char (not `str::to_lowercase`, which lowercases a final Σ by
+        // context) so that the key of a parent is always a prefix of the key of its child.
+        let lower = |t: &str| -> String { t.chars().flat_map(char::to_lowercase).collect() };
+        let key: Arc<str> = if ascii {
+            let mut key = Arc::<str>::from(&*text);
+            // A fresh `Arc` is not shared yet: lowercased in place, without a second copy.
+            match Arc::get_mut(&mut key) {
+                Some(k) => {
+                    k.make_ascii_lowercase();
+                    key
+                }
+                None => text.to_ascii_lowercase().into(),
+            }
+        } else {
+            lower(&text).into()
+        };
         let s = |span: Span| &text[span.0 as usize..span.1 as usize];
-        // On bytes: slicing the `str` checks char boundaries, and this runs for every segment.
-        let eq = |span: Span, kw: &str| text.as_bytes()[span.0 as usize..span.1 as usize].eq_ignore_ascii_case(kw.as_bytes());
+        // Keywords (given lowercase) against the lowercased key where its bytes line up with
+        // the text's (an ASCII id), a plain comparison; on bytes, as slicing the `str` checks
+        // char boundaries and this runs for every segment.
+        let aligned = ascii && key.len() == text.len();
+        let eq = |span: Span, kw: &str| {
+            let (a, b) = (span.0 as usize, span.1 as usize);
+            if aligned {
+                &key.as_bytes()[a..b] == kw.as_bytes()
+            } else {
+                text.as_bytes()[a..b].eq_ignore_ascii_case(kw.as_bytes())
+            }
+        };
         let level = |end: u32, kind: LevelKind| Level { end, key_end: 0, kind };
 
         let mut levels: Vec<Level> = Vec::with_capacity(segs.len() / 2 + 1);
@@ -153,15 +179,15 @@ impl ResourceId {
             let id = *segs.get(i + 1).ok_or_else(|| err("\"subscriptions\" is not followed by a subscription id".into()))?;
             levels.push(level(id.1, LevelKind::Subscription { id }));
             i += 2;
-            if i < segs.len() && eq(segs[i], "resourceGroups") {
+            if i < segs.len() && eq(segs[i], "resourcegroups") {
                 let name = *segs.get(i + 1).ok_or_else(|| err("\"resourceGroups\" is not followed by a resource group name".into()))?;
                 levels.push(level(name.1, LevelKind::ResourceGroup { name }));
                 i += 2;
             }
         } else if i + 1 < segs.len()
             && eq(segs[i], "providers")
-            && eq(segs[i + 1], "Microsoft.Management")
-            && segs.get(i + 2).is_some_and(|t| eq(*t, "managementGroups"))
+            && eq(segs[i + 1], "microsoft.management")
+            && segs.get(i + 2).is_some_and(|t| eq(*t, "managementgroups"))
         {
             let name = *segs.get(i + 3).ok_or_else(|| err("\"managementGroups\" is not followed by a management group name".into()))?;
             levels.push(level(name.1, LevelKind::ManagementGroup { name }));
@@ -192,22 +218,6 @@ impl ResourceId {
                 return Err(err(format!("{seg:?} after {after:?} is neither \"resourceGroups\" nor \"providers\"")));
             }
         }
-        // Lowercased char by char (not `str::to_lowercase`, which lowercases a final Σ by
-        // context) so that the key of a parent is always a prefix of the key of its child.
-        let lower = |t: &str| -> String { t.chars().flat_map(char::to_lowercase).collect() };
-        let key: Arc<str> = if ascii {
-            let mut key = Arc::<str>::from(&*text);
-            // A fresh `Arc` is not shared yet: lowercased in place, without a second copy.
-            match Arc::get_mut(&mut key) {
-                Some(k) => {
-                    k.make_ascii_lowercase();
-                    key
-                }
-                None => text.to_ascii_lowercase().into(),
-            }
-        } else {
-            lower(&text).into()
-        };
         if key.len() == text.len() {
             for l in &mut levels {
                 l.key_end = l.end;
