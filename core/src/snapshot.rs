@@ -110,7 +110,7 @@ fn json_error(e: serde_json::Error) -> SnapshotError {
 fn read_items(items: Vec<Node<'_>>, limits: Limits) -> (Inventory, Vec<Diagnostic>) {
     let mut walk = Walk { limits, resources: Vec::new(), directory: Vec::new(), diags: Vec::new(), too_deep: 0, too_many: 0 };
     for (i, item) in items.into_iter().enumerate() {
-        walk.collect(item, format!("$[{i}]"), 1);
+        walk.collect(item, item_path("$", i), 1);
     }
     let Walk { resources, directory, mut diags, too_deep, too_many, .. } = walk;
     if too_deep > 0 {
@@ -235,6 +235,19 @@ fn add_directory(inv: &mut Inventory, objects: Vec<(String, Node<'_>)>, diags: &
     }
 }
 
+/// `{at}[{i}]`, the place of an item in the document, as `format!` writes it but without the
+/// formatting machinery: one is made per item, and `format!` was 3 % of reading a large tenant.
+fn item_path(at: &str, i: usize) -> String {
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(i);
+    let mut path = String::with_capacity(at.len() + digits.len() + 2);
+    path.push_str(at);
+    path.push('[');
+    path.push_str(digits);
+    path.push(']');
+    path
+}
+
 /// Later copies of one id that read differently from the first.
 struct Conflict {
     id: String,
@@ -284,7 +297,7 @@ impl<'a> Walk<'a> {
             Ok(_) if depth >= self.limits.max_depth => self.too_deep += 1,
             Ok(items) => {
                 for (i, inner) in items.into_iter().enumerate() {
-                    self.collect(inner, format!("{at}[{i}]"), depth + 1);
+                    self.collect(inner, item_path(&at, i), depth + 1);
                 }
             }
             Err(found) => self.diags.push(Diagnostic { at, message: format!("this item is {found}, not an ARM resource (it has no \"type\") or a list of them") }),
@@ -519,6 +532,13 @@ impl serde::Serialize for ArmOrder<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn item_paths_read_as_formatted() {
+        for (at, i) in [("$", 0), ("$[3]", 12), ("$[0][1]", usize::MAX)] {
+            assert_eq!(item_path(at, i), format!("{at}[{i}]"));
+        }
+    }
 
     #[test]
     fn demo_tenant_round_trips() {
