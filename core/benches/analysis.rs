@@ -307,33 +307,10 @@ fn parse_rate(what: &str, document: &str) {
 }
 
 /// The snapshot document compact, each resource's keys in the order ARM and `az` write them
-/// (`id`, `name`, `type` first) as `snapshot::to_json` does too; a `Value`'s own text would
-/// sort `type` near the end.
+/// (`id`, `name`, `type` first), as pullpath saves snapshots; a `Value`'s own text would sort
+/// `type` near the end.
 fn arm_order(resources: &[Value]) -> String {
-    let mut out = String::from("{\"resources\":[");
-    for (i, r) in resources.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        let Value::Object(o) = r else {
-            out.push_str(&r.to_string());
-            continue;
-        };
-        let first = ["id", "name", "type"];
-        let keys = first.iter().copied().filter(|k| o.contains_key(*k)).chain(o.keys().map(String::as_str).filter(|k| !first.contains(k)));
-        out.push('{');
-        for (j, k) in keys.enumerate() {
-            if j > 0 {
-                out.push(',');
-            }
-            out.push_str(&Value::String(k.to_string()).to_string());
-            out.push(':');
-            out.push_str(&o[k].to_string());
-        }
-        out.push('}');
-    }
-    out.push_str("]}");
-    out
+    snapshot::resources_text(resources, false)
 }
 
 /// Kept out of line so callgrind can count exactly one parse, drop included.

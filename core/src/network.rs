@@ -750,7 +750,6 @@ pub fn fix(inv: &Inventory, what: Workload, workload: &ResourceId, registry: &Re
     let ws = matches!(what, Workload::Compute | Workload::OnlineEndpoint).then(|| workload.parent()).flatten().and_then(|w| inv.workspaces.iter().find(|x| x.id == w));
     let reg = registry.name();
     if what == Workload::OnlineEndpoint {
-        let ws = workload.parent().and_then(|w| inv.workspaces.iter().find(|x| x.id == w));
         if let Some(egress) = SecureEgress::of(ws, inv.online_deployments.iter().filter(|d| d.id.parent().as_ref() == Some(workload))) {
             // "Once you've created the deployment, you can't update (enable or disable) the
             // egress_public_network_access flag." (concept-secure-online-endpoint)

@@ -498,12 +498,18 @@ pub fn to_json(inv: &Inventory) -> String {
     resources.extend(inv.subscriptions.iter().filter_map(|s| serde_json::to_value(s).ok()));
     // Directory objects carry Graph's `@odata.type`.
     resources.extend(inv.directory.iter().filter_map(|o| serde_json::to_value(o).ok()));
+    resources_text(&resources, true)
+}
+
+/// `{"resources": [...]}` with each resource's keys in ARM's order ([`ArmOrder`]), pretty or
+/// compact: what [`to_json`] writes, and what the parse benchmark reads.
+pub fn resources_text(resources: &[Value], pretty: bool) -> String {
     #[derive(serde::Serialize)]
     struct Document<'a> {
         resources: Vec<ArmOrder<'a>>,
     }
     let doc = Document { resources: resources.iter().map(ArmOrder).collect() };
-    serde_json::to_string_pretty(&doc).unwrap_or_default()
+    if pretty { serde_json::to_string_pretty(&doc) } else { serde_json::to_string(&doc) }.unwrap_or_default()
 }
 
 /// A resource written as ARM and `az` write one, `id`, `name` and `type` first (the rest in
